@@ -1,0 +1,1 @@
+# Demo programs and short examples.

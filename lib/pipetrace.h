@@ -1,0 +1,98 @@
+/* pipetrace.h - the public API of libpipetrace.
+ *
+ * libpipetrace sends a live trace of function calls as JSON lines into a
+ * named pipe (see lib/PROTOCOL.md) where pipetrace-tui, or any reader, shows
+ * it.  Tracing never blocks or kills the traced program: with no reader, a
+ * slow reader or a reader that goes away, events are counted as dropped.
+ *
+ * Two ways to trace:
+ *   - PT_TRACE(); as the first statement of a function traces each call of
+ *     it, from entry to every return path;
+ *   - building with -finstrument-functions and linking -lpipetrace traces
+ *     every function with no change to the source.
+ *
+ * Environment (read once, at the first event):
+ *   PIPETRACE_FIFO      path of the FIFO (default: $XDG_RUNTIME_DIR/pipetrace.fifo,
+ *                       else /tmp/pipetrace-$UID/pipetrace.fifo)
+ *   PIPETRACE=0         tracing off; each traced call costs a load and a branch
+ *   PIPETRACE_MODE      "async" (default: per-thread buffers, background flusher)
+ *                       or "sync" (each event written before the call goes on)
+ *   PIPETRACE_LOSSLESS=1  wait for the reader when the pipe is full instead of
+ *                       dropping events
+ *   PIPETRACE_SIGNALS=1 same as calling pt_catch_signals() at start-up
+ */
+#ifndef PIPETRACE_H
+#define PIPETRACE_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PT_VERSION_MAJOR 0
+#define PT_VERSION_MINOR 1
+#define PT_VERSION_STRING "0.1"
+/* The wire protocol version this library writes (the "v" of hello). */
+#define PT_PROTOCOL_VERSION 1
+
+/* A traced call site.  Everything in it is known at compile time, so one
+ * static record per PT_TRACE() is kept and only its address travels with each
+ * event.  The library owns the fields after the first use; treat as opaque. */
+typedef struct pt_site {
+	const char *fn;          /* function or block name (borrowed, static) */
+	const char *file;        /* source file (borrowed, static) */
+	int line;
+	void *cache;             /* library-private: the escaped JSON fragment */
+} pt_site_t;
+
+/* Handle of an open traced call; closed by pt_leave_ when it goes out of
+ * scope.  Opaque. */
+typedef struct pt_frame {
+	const pt_site_t *site;
+	unsigned long long token;
+} pt_frame_t;
+
+void pt_enter_(pt_frame_t *frame, const pt_site_t *site);
+void pt_leave_(pt_frame_t *frame);
+
+#define PT_CONCAT2_(a, b) a##b
+#define PT_CONCAT_(a, b) PT_CONCAT2_(a, b)
+
+/* Traces the enclosing block, from here to the end of the block (every return
+ * path included), under the name `name` (a string literal or any string that
+ * outlives the program).  Needs GCC or Clang (__attribute__((cleanup))). */
+#define PT_TRACE_NAMED(name)                                                 \
+	static pt_site_t PT_CONCAT_(pt_site_, __LINE__) =                    \
+		{ (name), __FILE__, __LINE__, 0 };                           \
+	pt_frame_t PT_CONCAT_(pt_frame_, __LINE__)                           \
+		__attribute__((cleanup(pt_leave_), unused));                 \
+	pt_enter_(&PT_CONCAT_(pt_frame_, __LINE__),                          \
+		  &PT_CONCAT_(pt_site_, __LINE__))
+
+/* Traces the enclosing function: put it first in the function's body. */
+#define PT_TRACE() PT_TRACE_NAMED(__func__)
+
+/* Records an exception of type `type` (e.g. "TimeoutError") with a
+ * printf-style message on the innermost open traced call of this thread.
+ * The message is cut to fit one protocol line. */
+void pt_exception(const char *type, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Names the calling thread in the trace (cut to 64 bytes). */
+void pt_thread_name(const char *name);
+
+/* Writes everything buffered by every thread of this process now (blocking
+ * for at most about 100 ms when the pipe is full and not lossless). */
+void pt_flush(void);
+
+/* On SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT, writes an "exception" event
+ * with the signal's name and the stack of open calls, then lets the program
+ * die exactly as it would have.  Returns 0, or -1 with errno set. */
+int pt_catch_signals(void);
+
+/* Nonzero when tracing is on (PIPETRACE is not "0"). */
+int pt_enabled(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PIPETRACE_H */

@@ -1,0 +1,95 @@
+/* event.h - one protocol line turned into a validated struct event.
+ *
+ * No curses, no model: this module only parses.  jansson is the parser of
+ * record; a strict fast path may handle the library's canonical lines as
+ * long as it yields exactly the event jansson would (tests/test_event.c
+ * checks both on generated lines). */
+#ifndef PT_EVENT_H
+#define PT_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The protocol's line limit, newline included. */
+#define EVENT_LINE_MAX 4096
+/* Most names a "stack" array may hold; more are cut. */
+#define EVENT_STACK_MAX 128
+
+enum event_kind {
+	EV_HELLO,
+	EV_THREAD,
+	EV_ENTER,
+	EV_EXIT,
+	EV_EXCEPTION,
+	EV_DROP,
+	EV_BYE,
+	EV_KIND_COUNT
+};
+
+/* A string from a line: decoded from JSON escapes, valid UTF-8 (invalid
+ * sequences become U+FFFD), never containing NUL.  It may still contain
+ * control characters: whoever prints it must make them safe. */
+struct event_str {
+	const char *s;           /* borrowed from the parser, NUL-terminated; NULL when absent */
+	size_t len;
+};
+
+struct event {
+	enum event_kind kind;
+	int64_t ts;              /* CLOCK_MONOTONIC ns */
+	int32_t pid;
+	int32_t tid;             /* 0 on hello and bye */
+	uint64_t seq;            /* 0 when the kind has none */
+	int32_t depth;           /* -1 when the kind has none */
+	struct event_str fn;     /* enter, exit, exception */
+	struct event_str file;   /* enter, optional */
+	int32_t line;            /* enter, optional; 0 when absent */
+	int64_t dur;             /* exit: ns, >= 0 */
+	struct event_str type;   /* exception */
+	struct event_str msg;    /* exception */
+	struct event_str signal; /* exception, optional */
+	struct event_str stack[EVENT_STACK_MAX]; /* exception, optional, outermost first */
+	size_t nstack;
+	struct event_str name;   /* thread */
+	int32_t ppid;            /* hello */
+	int32_t version;         /* hello: "v" */
+	struct event_str prog;   /* hello */
+	struct event_str lib;    /* hello */
+	int64_t wall;            /* hello: CLOCK_REALTIME ns at ts */
+	uint64_t count;          /* drop */
+	bool has_status;         /* bye */
+	int32_t status;          /* bye */
+};
+
+/* Why a line was refused, jansson-style: the first error wins. */
+struct event_error {
+	int column;              /* 1-based byte position in the line, 0 if unknown */
+	char text[160];          /* "expected ':' near 'x'", "missing key \"ts\"" ... */
+};
+
+enum event_result {
+	EVENT_OK = 0,
+	EVENT_BAD,               /* malformed or invalid: err says why */
+	EVENT_UNKNOWN_KIND,      /* valid JSON object with an "ev" this reader does not know */
+};
+
+struct event_parser;
+
+struct event_parser *event_parser_create(void);
+void event_parser_free(struct event_parser *p);
+
+/* Parses one line (without its newline; `len` bytes, may contain NULs).
+ * On EVENT_OK fills *out, whose strings stay valid until the next call on
+ * the same parser.  `err` may be NULL. */
+enum event_result event_parse(struct event_parser *p, const char *line, size_t len,
+			      struct event *out, struct event_error *err);
+
+/* Parses with jansson only, skipping any fast path (for differential tests
+ * and benchmarks). */
+enum event_result event_parse_slow(struct event_parser *p, const char *line, size_t len,
+				   struct event *out, struct event_error *err);
+
+const char *event_kind_name(enum event_kind kind);
+
+#endif

@@ -1,0 +1,75 @@
+/* ingest.h - from a source (FIFO, child process, recording) to the model.
+ *
+ * Reads without blocking, splits lines across partial reads, parses, records
+ * valid lines (--record), applies events to the model, or queues them while
+ * the view is paused.  No curses: both the plain printer and the full-screen
+ * interface drive it. */
+#ifndef PT_INGEST_H
+#define PT_INGEST_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "model.h"
+
+struct ingest_config {
+	const char *fifo_path;   /* listen here; NULL = the protocol's default */
+	char *const *cmd;        /* run this program and trace it (NULL-terminated), or NULL */
+	const char *record_path; /* write every valid line here, or NULL */
+	const char *replay_path; /* read a recording instead of listening, or NULL */
+	size_t pause_queue_max;  /* events queued while paused; 0 = default; past it dropped and counted */
+};
+
+struct ingest_status {
+	const char *source;      /* FIFO path, "CMD ARGS", or the replayed file */
+	bool paused;
+	bool input_ended;        /* replay finished, or the traced command exited and was drained */
+	uint64_t lines;          /* lines read */
+	uint64_t events;         /* valid events (applied + queued) */
+	uint64_t bad_lines;      /* malformed, invalid or oversized */
+	uint64_t oversized;      /* of which longer than 4096 bytes */
+	uint64_t unknown_kinds;
+	char last_bad[200];      /* "line 1234: expected ':' near 'x'" (already safe to print) */
+	uint64_t queued;         /* waiting to be applied (paused) */
+	uint64_t queue_max;
+	uint64_t queue_dropped;  /* lost because the pause queue was full */
+	double events_per_s;     /* recent ingest rate */
+	bool has_child;
+	bool child_running;
+	int child_pid;
+	int child_wait_status;   /* from waitpid, valid once !child_running */
+	const char *child_log;   /* file holding the child's stdout and stderr */
+};
+
+/* An event as the plain printer sees it, after it was applied. */
+typedef void (*ingest_event_cb)(void *ctx, const struct event *ev, const struct model *m);
+
+struct ingest;
+
+/* Opens the source (creating the FIFO, starting the command).  NULL on
+ * failure with a message in err. */
+struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
+			     char *err, size_t errsize);
+/* Stops the child if still running (SIGTERM), removes a FIFO it created. */
+void ingest_free(struct ingest *ing);
+
+/* Called for each applied event (optional). */
+void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx);
+
+/* File descriptors to poll(2) for input; returns how many were stored. */
+int ingest_pollfds(struct ingest *ing, struct pollfd *fds, int max);
+
+/* Reads what is available and applies (or queues) at most `budget` events.
+ * Never blocks.  Returns the number of events taken in. */
+size_t ingest_step(struct ingest *ing, size_t budget);
+
+void ingest_set_paused(struct ingest *ing, bool paused);
+const struct ingest_status *ingest_get_status(const struct ingest *ing);
+
+/* Removes a FIFO it created; async-signal-safe, for SIGINT/SIGTERM handlers. */
+void ingest_cleanup_signal_safe(void);
+
+#endif

@@ -1,0 +1,2 @@
+# ingest part of pipetrace-tui: sources, tests and benchmarks.
+tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h

@@ -1,0 +1,186 @@
+/* model.h - the trace model: processes -> threads -> calls, built from events.
+ *
+ * Plain C, no curses.  The interface reads these structs directly (they are
+ * read-only outside model.c) and walks them through the tree functions below.
+ *
+ * Two views of each thread's calls:
+ *   VIEW_PATHS  calls merged by call path (count, total, self, max, exceptions,
+ *               histogram); memory grows with distinct paths, not with calls;
+ *   VIEW_CALLS  every individual call kept, in order; the oldest are retired
+ *               once `max_calls` is reached (they stay counted in the paths).
+ *
+ * Every node has a stable id: never reused, kept across updates, so the
+ * interface can hold expand state and its cursor by id.  Strings in the model
+ * are owned by the model (interned) and live as long as it does. */
+#ifndef PT_MODEL_H
+#define PT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "hist.h"
+
+typedef uint64_t node_id;        /* 0 means "no node" */
+
+enum mnode_kind { MN_PROCESS, MN_THREAD, MN_PATH, MN_CALL };
+enum model_view { VIEW_PATHS, VIEW_CALLS };
+
+/* First member of every tree node. */
+struct mnode {
+	node_id id;
+	uint8_t kind;            /* enum mnode_kind */
+};
+
+struct mfunc {                   /* one per distinct function name */
+	const char *name;        /* owned by the model */
+	uint64_t calls;          /* finished calls (exits) */
+	uint64_t exceptions;
+	uint64_t total_ns;
+	uint64_t self_ns;
+	struct hist hist;
+};
+
+enum mprocess_state { PROC_LIVE, PROC_EXITED, PROC_VANISHED };
+
+struct mthread;
+
+struct mprocess {
+	struct mnode node;
+	int32_t pid;
+	int32_t ppid;
+	const char *prog;        /* owned; "" when no hello was seen */
+	enum mprocess_state state;
+	bool has_status;
+	int32_t status;          /* from bye */
+	int64_t first_ts, last_ts;
+	uint32_t nthreads;
+	struct mthread *threads; /* in order of appearance (borrowed list heads, owned by the model) */
+	struct mprocess *next;   /* next process, in order of appearance */
+};
+
+struct mpath;
+struct mcall;
+
+struct mthread {
+	struct mnode node;
+	int32_t tid;
+	const char *name;        /* owned; NULL when the thread was never named */
+	struct mprocess *proc;
+	struct mthread *next;
+	uint64_t events;
+	uint64_t last_seq;
+	uint64_t seq_gaps;       /* events missing according to seq */
+	uint64_t drops;          /* sum of drop events' counts */
+	int64_t last_ts;
+	struct mpath *paths;     /* first root path (VIEW_PATHS children) */
+	struct mcall *calls;     /* oldest kept root call (VIEW_CALLS children) */
+	/* the model keeps more private state (open-call stack...) elsewhere */
+};
+
+struct mpath {                   /* calls merged by call path */
+	struct mnode node;
+	struct mfunc *fn;        /* borrowed from the model */
+	struct mthread *thread;
+	struct mpath *parent, *children, *next;
+	uint64_t count;          /* finished calls */
+	uint64_t running;        /* calls open on this path now */
+	uint64_t unfinished;     /* calls that never returned (process ended) */
+	uint64_t exceptions;
+	uint64_t total_ns, self_ns, max_ns;
+	struct hist *hist;       /* owned, allocated at the first finished call */
+};
+
+enum mcall_state {
+	CALL_RUNNING,            /* entered, not yet returned */
+	CALL_DONE,               /* returned: dur_ns is exact */
+	CALL_PARTIAL,            /* an exit without its enter: dur_ns known, start derived */
+	CALL_UNFINISHED,         /* its process said bye or vanished first */
+};
+
+struct mcall {                   /* one individual call (VIEW_CALLS) */
+	struct mnode node;
+	struct mpath *path;      /* borrowed: function, thread, merged stats */
+	struct mcall *parent, *children, *next;
+	int64_t start_ts;
+	int64_t dur_ns;          /* -1 while running or unfinished */
+	uint8_t state;           /* enum mcall_state */
+	uint8_t has_exception;
+};
+
+struct mexception {
+	node_id id;              /* exception ids count up from 1 */
+	int64_t ts;
+	int64_t wall_ns;         /* wall-clock time when the process sent hello, else 0 */
+	int32_t pid, tid;
+	const char *fn, *type, *msg; /* owned */
+	const char *signal;      /* owned; NULL unless from a fatal signal */
+	const char **stack;      /* owned; outermost first */
+	size_t nstack;
+	node_id call;            /* the call that raised it; model_find() is NULL once retired */
+	node_id path;
+	node_id thread;
+};
+
+struct model_stats {
+	uint64_t events;         /* events applied */
+	uint64_t calls;          /* calls seen (enters, plus exits without enter) */
+	uint64_t calls_kept;     /* individual calls in memory now */
+	uint64_t calls_retired;
+	uint64_t paths;
+	uint64_t exceptions;
+	uint64_t drops;          /* sum over threads */
+	uint64_t seq_gaps;
+	uint32_t processes, threads;
+	size_t bytes;            /* memory held by the model, approximately */
+};
+
+struct model_config {
+	uint64_t max_calls;      /* individual calls kept; 0 = default */
+	size_t max_exceptions;   /* exceptions kept (older ones only counted); 0 = default */
+};
+
+#define MODEL_DEFAULT_MAX_CALLS 2000000u
+#define MODEL_DEFAULT_MAX_EXCEPTIONS 10000u
+
+struct model;
+
+struct model *model_create(const struct model_config *cfg); /* cfg may be NULL */
+void model_free(struct model *m);
+
+/* Applies one event.  Never fails on odd sequences: exits without enters,
+ * depth jumps, seq gaps, pid reuse are all absorbed and counted. */
+void model_apply(struct model *m, const struct event *ev);
+
+/* Marks a process gone without bye (its open calls become unfinished). */
+void model_process_vanished(struct model *m, int32_t pid);
+/* Input ended: every open call of every process becomes unfinished. */
+void model_end_of_input(struct model *m);
+
+/* Bumped by every change; the interface redraws when it moves. */
+uint64_t model_generation(const struct model *m);
+void model_get_stats(const struct model *m, struct model_stats *out);
+
+/* Tree walk.  `parent` NULL means the root, whose children are processes. */
+const struct mnode *model_first_child(const struct model *m, enum model_view view,
+				      const struct mnode *parent);
+const struct mnode *model_next_sibling(const struct model *m, enum model_view view,
+				       const struct mnode *node);
+const struct mnode *model_parent(const struct model *m, enum model_view view,
+				 const struct mnode *node);
+/* The node with this id, or NULL when it never existed or was retired. O(1). */
+const struct mnode *model_find(const struct model *m, node_id id);
+
+/* Functions, in order of first appearance. */
+size_t model_func_count(const struct model *m);
+const struct mfunc *model_func_at(const struct model *m, size_t i);
+const struct mfunc *model_func_find(const struct model *m, const char *name);
+/* Every finished call of the whole run. */
+const struct hist *model_all_hist(const struct model *m);
+
+/* Exceptions, newest first (i = 0 is the newest kept). */
+size_t model_exception_count(const struct model *m);
+const struct mexception *model_exception_at(const struct model *m, size_t i);
+
+#endif

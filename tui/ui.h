@@ -1,0 +1,12 @@
+/* ui.h - the full-screen ncurses interface. */
+#ifndef PT_UI_H
+#define PT_UI_H
+
+#include "ingest.h"
+#include "model.h"
+
+/* Runs the interface until the user quits.  Returns the process exit status
+ * for main (0, or 1 on a fatal error already reported on stderr). */
+int ui_run(struct ingest *ing, struct model *m);
+
+#endif
