@@ -11,13 +11,20 @@
  *
  * Every node has a stable id: never reused, kept across updates, so the
  * interface can hold expand state and its cursor by id.  Strings in the model
- * are owned by the model (interned) and live as long as it does. */
+ * are owned by the model (interned) and live as long as it does.
+ *
+ * Changes since the first contract (additions only, plus one clarification):
+ * mexception.wall_ns is the exception's own wall-clock time (derived from the
+ * hello); mprocess gained hello_ts/wall_ns, mthread depth_mismatches,
+ * model_stats a few counters; model_dump*() and model_node_label() added.
+ * Node ids carry their kind in the low 2 bits (id & 3 == enum mnode_kind). */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "event.h"
 #include "hist.h"
@@ -55,6 +62,8 @@ struct mprocess {
 	bool has_status;
 	int32_t status;          /* from bye */
 	int64_t first_ts, last_ts;
+	int64_t hello_ts;        /* ts of the hello, 0 without one */
+	int64_t wall_ns;         /* hello's CLOCK_REALTIME at hello_ts, 0 without one */
 	uint32_t nthreads;
 	struct mthread *threads; /* in order of appearance (borrowed list heads, owned by the model) */
 	struct mprocess *next;   /* next process, in order of appearance */
@@ -73,6 +82,7 @@ struct mthread {
 	uint64_t last_seq;
 	uint64_t seq_gaps;       /* events missing according to seq */
 	uint64_t drops;          /* sum of drop events' counts */
+	uint64_t depth_mismatches; /* enters/exits whose depth did not fit the open calls */
 	int64_t last_ts;
 	struct mpath *paths;     /* first root path (VIEW_PATHS children) */
 	struct mcall *calls;     /* oldest kept root call (VIEW_CALLS children) */
@@ -112,7 +122,7 @@ struct mcall {                   /* one individual call (VIEW_CALLS) */
 struct mexception {
 	node_id id;              /* exception ids count up from 1 */
 	int64_t ts;
-	int64_t wall_ns;         /* wall-clock time when the process sent hello, else 0 */
+	int64_t wall_ns;         /* wall-clock time of the exception (from the process's hello), else 0 */
 	int32_t pid, tid;
 	const char *fn, *type, *msg; /* owned */
 	const char *signal;      /* owned; NULL unless from a fatal signal */
@@ -132,6 +142,10 @@ struct model_stats {
 	uint64_t exceptions;
 	uint64_t drops;          /* sum over threads */
 	uint64_t seq_gaps;
+	uint64_t calls_partial;  /* exits without their enter */
+	uint64_t calls_unfinished; /* open calls whose process ended or whose exit was lost */
+	uint64_t depth_mismatches;
+	uint64_t too_deep;       /* enters ignored past MODEL_MAX_DEPTH open calls */
 	uint32_t processes, threads;
 	size_t bytes;            /* memory held by the model, approximately */
 };
@@ -143,6 +157,8 @@ struct model_config {
 
 #define MODEL_DEFAULT_MAX_CALLS 2000000u
 #define MODEL_DEFAULT_MAX_EXCEPTIONS 10000u
+/* Open calls kept per thread; deeper enters are counted in too_deep. */
+#define MODEL_MAX_DEPTH 65536
 
 struct model;
 
@@ -182,5 +198,13 @@ const struct hist *model_all_hist(const struct model *m);
 /* Exceptions, newest first (i = 0 is the newest kept). */
 size_t model_exception_count(const struct model *m);
 const struct mexception *model_exception_at(const struct model *m, size_t i);
+
+/* Debugging and tests (model_dump.c): the tree of `view` in a stable text
+ * form, one line per node, indented by level, with its key figures. */
+void model_dump(const struct model *m, enum model_view view, FILE *out);
+/* Functions, exceptions (newest first) and the stats, in the same style. */
+void model_dump_summary(const struct model *m, FILE *out);
+/* "pid/tid/fn/fn..." naming a node for people; control characters escaped. */
+char *model_node_label(const struct model *m, const struct mnode *node, char *buf, size_t size);
 
 #endif

@@ -1,0 +1,926 @@
+/* model.c - applies events to the trace model: processes, threads, merged
+ * call paths, per-function figures and exceptions.  Individual call storage
+ * and retirement are in model_calls.c, the text dump in model_dump.c.
+ *
+ * The hot path (an enter or exit of a known thread) is: a one-entry thread
+ * cache, a compare of the function name with the open frame (exit) or with
+ * the child path used last (enter), and hash lookups only on a miss. */
+#include <config.h>
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_priv.h"
+
+/* ---- allocation ------------------------------------------------------ */
+
+static void *check(void *p)
+{
+	if (!p) {
+		fputs("pipetrace-tui: out of memory in the trace model\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+/* malloc's own bookkeeping is about a word per block. */
+#define MALLOC_OVERHEAD 8
+
+void *model_alloc(struct model *m, size_t size)
+{
+	void *p = check(malloc(size ? size : 1));
+	m->st.bytes += malloc_usable_size(p) + MALLOC_OVERHEAD;
+	return p;
+}
+
+void *model_calloc(struct model *m, size_t size)
+{
+	void *p = check(calloc(1, size ? size : 1));
+	m->st.bytes += malloc_usable_size(p) + MALLOC_OVERHEAD;
+	return p;
+}
+
+void model_release(struct model *m, void *p)
+{
+	if (!p)
+		return;
+	m->st.bytes -= malloc_usable_size(p) + MALLOC_OVERHEAD;
+	free(p);
+}
+
+char *model_strdup(struct model *m, const char *s, size_t len)
+{
+	char *d = model_alloc(m, len + 1);
+	if (len)
+		memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+void ptrvec_push(struct model *m, struct ptrvec *v, void *p)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		void **nv = model_alloc(m, cap * sizeof(*nv));
+		if (v->n)
+			memcpy(nv, v->v, v->n * sizeof(*nv));
+		model_release(m, v->v);
+		v->v = nv;
+		v->cap = cap;
+	}
+	v->v[v->n++] = p;
+}
+
+static const char *evstr(const struct event_str *e, size_t *len)
+{
+	if (!e->s) {
+		*len = 0;
+		return "";
+	}
+	*len = e->len;
+	return e->s;
+}
+
+/* ---- hashing --------------------------------------------------------- */
+
+static uint32_t str_hash(const char *s, size_t len)
+{
+	uint64_t h = 0x9E3779B97F4A7C15u ^ len;
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xBF58476D1CE4E5B9u;
+		h ^= h >> 31;
+		s += 8;
+		len -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s, len);
+	h = (h ^ w) * 0x94D049BB133111EBu;
+	h ^= h >> 29;
+	return (uint32_t)h;
+}
+
+static size_t mix2(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * 0x9E3779B97F4A7C15u ^ b * 0xC2B2AE3D27D4EB4Fu;
+	h ^= h >> 32;
+	return (size_t)(h * 0xBF58476D1CE4E5B9u >> 16);
+}
+
+static size_t func_hash_of(const void *p)
+{
+	return ((const struct func_ent *)p)->hash;
+}
+
+static size_t path_hash(const void *owner, const struct mfunc *fn)
+{
+	return mix2((uintptr_t)owner, (uintptr_t)fn);
+}
+
+static const void *path_owner(const struct mpath *p)
+{
+	return p->parent ? (const void *)p->parent : (const void *)p->thread;
+}
+
+static size_t path_hash_of(const void *p)
+{
+	const struct mpath *mp = p;
+	return path_hash(path_owner(mp), mp->fn);
+}
+
+static size_t pid_hash(int32_t pid)
+{
+	return mix2((uint32_t)pid, 1);
+}
+
+static size_t pid_hash_of(const void *p)
+{
+	return pid_hash(((const struct proc_ent *)p)->pub.pid);
+}
+
+static size_t thread_hash(const struct mprocess *proc, int32_t tid)
+{
+	return mix2((uintptr_t)proc, (uint32_t)tid);
+}
+
+static size_t thread_hash_of(const void *p)
+{
+	const struct mthread *t = p;
+	return thread_hash(t->proc, t->tid);
+}
+
+/* Open addressing with linear probing; tables are powers of two kept at
+ * most half full. */
+static void tab_grow(struct model *m, void ***tab, size_t *cap, size_t (*hash)(const void *))
+{
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void **nt = model_calloc(m, ncap * sizeof(*nt));
+	for (size_t i = 0; i < *cap; i++) {
+		void *e = (*tab)[i];
+		if (!e)
+			continue;
+		size_t j = hash(e) & (ncap - 1);
+		while (nt[j])
+			j = (j + 1) & (ncap - 1);
+		nt[j] = e;
+	}
+	model_release(m, *tab);
+	*tab = nt;
+	*cap = ncap;
+}
+
+static void tab_insert(void **tab, size_t cap, size_t h, void *e)
+{
+	size_t j = h & (cap - 1);
+	while (tab[j])
+		j = (j + 1) & (cap - 1);
+	tab[j] = e;
+}
+
+/* ---- functions ------------------------------------------------------- */
+
+static struct func_ent *func_lookup(const struct model *m, const char *s, size_t len, uint32_t h)
+{
+	if (!m->fcap)
+		return NULL;
+	size_t mask = m->fcap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct func_ent *f = m->ftab[i];
+		if (!f)
+			return NULL;
+		if (f->hash == h && f->len == len && memcmp(f->pub.name, s, len) == 0)
+			return f;
+	}
+}
+
+static struct func_ent *func_intern(struct model *m, const char *s, size_t len)
+{
+	uint32_t h = str_hash(s, len);
+	struct func_ent *f = func_lookup(m, s, len, h);
+	if (f)
+		return f;
+	if ((m->funcs.n + 1) * 2 > m->fcap)
+		tab_grow(m, (void ***)&m->ftab, &m->fcap, func_hash_of);
+	f = model_calloc(m, sizeof(*f));
+	f->pub.name = model_strdup(m, s, len);
+	f->len = (uint32_t)len;
+	f->hash = h;
+	hist_init(&f->pub.hist);
+	tab_insert((void **)m->ftab, m->fcap, h, f);
+	ptrvec_push(m, &m->funcs, f);
+	return f;
+}
+
+static bool func_is(const struct mfunc *fn, const char *s, size_t len)
+{
+	const struct func_ent *f = MODEL_CONTAINER(fn, struct func_ent, pub);
+	return f->len == len && memcmp(fn->name, s, len) == 0;
+}
+
+/* ---- paths ----------------------------------------------------------- */
+
+static struct mpath *path_get(struct model *m, struct thread_ent *t, struct mpath *parent,
+			      struct func_ent *f)
+{
+	const void *owner = parent ? (const void *)parent : (const void *)&t->pub;
+	size_t h = path_hash(owner, &f->pub);
+	if (m->pcap) {
+		size_t mask = m->pcap - 1;
+		for (size_t i = h & mask;; i = (i + 1) & mask) {
+			struct mpath *p = m->ptab[i];
+			if (!p)
+				break;
+			if (p->fn == &f->pub && path_owner(p) == owner)
+				return p;
+		}
+	}
+	if ((m->paths.n + 1) * 2 > m->pcap)
+		tab_grow(m, (void ***)&m->ptab, &m->pcap, path_hash_of);
+	struct path_ent *pe = model_calloc(m, sizeof(*pe));
+	struct mpath *p = &pe->pub;
+	ptrvec_push(m, &m->paths, pe);
+	p->node.id = MODEL_ID(m->paths.n, MN_PATH);
+	p->node.kind = MN_PATH;
+	p->fn = &f->pub;
+	p->thread = &t->pub;
+	p->parent = parent;
+	if (parent) {
+		struct path_ent *pp = MODEL_CONTAINER(parent, struct path_ent, pub);
+		if (pp->tail)
+			pp->tail->next = p;
+		else
+			parent->children = p;
+		pp->tail = p;
+	} else {
+		if (t->paths_tail)
+			t->paths_tail->next = p;
+		else
+			t->pub.paths = p;
+		t->paths_tail = p;
+	}
+	tab_insert((void **)m->ptab, m->pcap, h, p);
+	m->st.paths++;
+	return p;
+}
+
+/* The child path of `parent` (NULL: a root path of t) for function `s`,
+ * trying the one used last first: loops call the same thing again. */
+static struct mpath *path_child(struct model *m, struct thread_ent *t, struct mpath *parent,
+				const char *s, size_t len, struct mpath **cache)
+{
+	struct mpath *p = *cache;
+	if (p && func_is(p->fn, s, len))
+		return p;
+	p = path_get(m, t, parent, func_intern(m, s, len));
+	*cache = p;
+	return p;
+}
+
+/* ---- processes and threads ------------------------------------------- */
+
+static struct proc_ent *proc_lookup(const struct model *m, int32_t pid)
+{
+	if (!m->pidcap)
+		return NULL;
+	size_t mask = m->pidcap - 1;
+	for (size_t i = pid_hash(pid) & mask;; i = (i + 1) & mask) {
+		struct proc_ent *p = m->pidtab[i];
+		if (!p)
+			return NULL;
+		if (p->pub.pid == pid)
+			return p;
+	}
+}
+
+/* A new entry for `pid`, which becomes the pid's current one. */
+static struct proc_ent *proc_new(struct model *m, int32_t pid, int64_t ts)
+{
+	struct proc_ent *p = model_calloc(m, sizeof(*p));
+	ptrvec_push(m, &m->procs, p);
+	p->serial = (uint32_t)m->procs.n;
+	p->pub.node.id = MODEL_ID(m->procs.n, MN_PROCESS);
+	p->pub.node.kind = MN_PROCESS;
+	p->pub.pid = pid;
+	p->pub.prog = model_strdup(m, "", 0);
+	p->pub.state = PROC_LIVE;
+	p->pub.first_ts = p->pub.last_ts = ts;
+	if (m->proc_tail)
+		m->proc_tail->next = &p->pub;
+	else
+		m->proc_head = &p->pub;
+	m->proc_tail = &p->pub;
+	m->st.processes++;
+
+	if (m->pidcap) {
+		size_t mask = m->pidcap - 1;
+		for (size_t i = pid_hash(pid) & mask; m->pidtab[i]; i = (i + 1) & mask) {
+			if (m->pidtab[i]->pub.pid == pid) {
+				m->pidtab[i] = p;
+				goto done;
+			}
+		}
+	}
+	if ((m->npid + 1) * 2 > m->pidcap)
+		tab_grow(m, (void ***)&m->pidtab, &m->pidcap, pid_hash_of);
+	tab_insert((void **)m->pidtab, m->pidcap, pid_hash(pid), p);
+	m->npid++;
+done:
+	if (m->c_pid == pid)
+		m->c_thr = NULL;
+	return p;
+}
+
+static struct proc_ent *proc_get(struct model *m, int32_t pid, int64_t ts)
+{
+	struct proc_ent *p = proc_lookup(m, pid);
+	return p ? p : proc_new(m, pid, ts);
+}
+
+static struct thread_ent *thread_new(struct model *m, struct proc_ent *p, int32_t tid)
+{
+	struct thread_ent *t = model_calloc(m, sizeof(*t));
+	ptrvec_push(m, &m->threads, t);
+	t->pub.node.id = MODEL_ID(m->threads.n, MN_THREAD);
+	t->pub.node.kind = MN_THREAD;
+	t->pub.tid = tid;
+	t->pub.proc = &p->pub;
+	if (p->threads_tail)
+		p->threads_tail->next = &t->pub;
+	else
+		p->pub.threads = &t->pub;
+	p->threads_tail = &t->pub;
+	p->pub.nthreads++;
+	m->st.threads++;
+	if ((m->threads.n + 1) * 2 > m->tcap)
+		tab_grow(m, (void ***)&m->ttab, &m->tcap, thread_hash_of);
+	tab_insert((void **)m->ttab, m->tcap, thread_hash(&p->pub, tid), t);
+	return t;
+}
+
+static struct thread_ent *thread_get(struct model *m, int32_t pid, int32_t tid, int64_t ts)
+{
+	if (m->c_thr && m->c_pid == pid && m->c_tid == tid)
+		return m->c_thr;
+	struct proc_ent *p = proc_get(m, pid, ts);
+	struct thread_ent *t = NULL;
+	if (m->tcap) {
+		size_t mask = m->tcap - 1;
+		for (size_t i = thread_hash(&p->pub, tid) & mask; m->ttab[i]; i = (i + 1) & mask) {
+			struct thread_ent *c = m->ttab[i];
+			if (c->pub.tid == tid && c->pub.proc == &p->pub) {
+				t = c;
+				break;
+			}
+		}
+	}
+	if (!t)
+		t = thread_new(m, p, tid);
+	m->c_pid = pid;
+	m->c_tid = tid;
+	m->c_thr = t;
+	return t;
+}
+
+/* ---- open calls ------------------------------------------------------ */
+
+static void frame_unfinish(struct model *m, struct frame *f)
+{
+	f->call->state = CALL_UNFINISHED;
+	f->path->running--;
+	f->path->unfinished++;
+	m->st.calls_unfinished++;
+}
+
+static void thread_close_all(struct model *m, struct thread_ent *t)
+{
+	while (t->nstack)
+		frame_unfinish(m, &t->stack[--t->nstack]);
+}
+
+static void proc_close_all(struct model *m, struct mprocess *p)
+{
+	for (struct mthread *t = p->threads; t; t = t->next)
+		thread_close_all(m, MODEL_CONTAINER(t, struct thread_ent, pub));
+}
+
+static void count_mismatch(struct model *m, struct thread_ent *t)
+{
+	t->pub.depth_mismatches++;
+	m->st.depth_mismatches++;
+}
+
+/* Open calls at `depth` or deeper lost their exits: they end unfinished. */
+static void unwind_from(struct model *m, struct thread_ent *t, int32_t depth)
+{
+	while (t->nstack && t->stack[t->nstack - 1].depth >= depth) {
+		frame_unfinish(m, &t->stack[--t->nstack]);
+		count_mismatch(m, t);
+	}
+}
+
+static struct frame *top_frame(struct thread_ent *t)
+{
+	return t->nstack ? &t->stack[t->nstack - 1] : NULL;
+}
+
+/* A new kept call, appended to the children of the innermost open call. */
+static struct mcall *call_add(struct model *m, struct thread_ent *t, struct frame *top,
+			      struct mpath *path)
+{
+	struct mcall *c = calls_new(m);
+	c->path = path;
+	if (top) {
+		c->parent = top->call;
+		if (top->tail)
+			top->tail->next = c;
+		else
+			top->call->children = c;
+		top->tail = c;
+	} else {
+		if (t->root_tail)
+			t->root_tail->next = c;
+		else
+			t->pub.calls = c;
+		t->root_tail = c;
+	}
+	m->st.calls++;
+	return c;
+}
+
+/* A finished call's figures go to its path, its function and the run. */
+static void account(struct model *m, struct thread_ent *t, struct mpath *p, uint64_t dur,
+		    uint64_t child_ns)
+{
+	uint64_t self = dur > child_ns ? dur - child_ns : 0;
+	p->count++;
+	p->total_ns += dur;
+	p->self_ns += self;
+	if (dur > p->max_ns)
+		p->max_ns = dur;
+	if (!p->hist) {
+		p->hist = model_alloc(m, sizeof(*p->hist));
+		hist_init(p->hist);
+	}
+	hist_add(p->hist, dur);
+	struct mfunc *f = p->fn;
+	f->calls++;
+	f->total_ns += dur;
+	f->self_ns += self;
+	hist_add(&f->hist, dur);
+	hist_add(&m->all, dur);
+	struct frame *parent = top_frame(t);
+	if (parent)
+		parent->child_ns += dur;
+}
+
+static void on_call(struct model *m, struct thread_ent *t, const struct event *ev)
+{
+	int32_t d = ev->depth < 0 ? 0 : ev->depth;
+	struct frame *top = top_frame(t);
+	if (top && top->depth >= d) {
+		unwind_from(m, t, d);
+		top = top_frame(t);
+	}
+	if (d != (top ? top->depth + 1 : 0))
+		count_mismatch(m, t);         /* enters were lost above this one */
+	if (t->nstack >= MODEL_MAX_DEPTH) {
+		m->st.too_deep++;
+		return;
+	}
+	size_t len;
+	const char *fn = evstr(&ev->fn, &len);
+	struct mpath *path = path_child(m, t, top ? top->path : NULL, fn, len,
+					top ? &top->last_path : &t->last_root_path);
+	struct mcall *c = call_add(m, t, top, path);
+	c->start_ts = ev->ts;
+	c->dur_ns = -1;
+	c->state = CALL_RUNNING;
+	path->running++;
+	if (t->nstack == t->capstack) {
+		uint32_t cap = t->capstack ? t->capstack * 2 : 16;
+		struct frame *ns = model_alloc(m, cap * sizeof(*ns));
+		if (t->nstack)
+			memcpy(ns, t->stack, t->nstack * sizeof(*ns));
+		model_release(m, t->stack);
+		t->stack = ns;
+		t->capstack = cap;
+	}
+	t->stack[t->nstack++] = (struct frame){ .call = c, .path = path, .depth = d };
+	if (m->st.calls_kept > m->cfg.max_calls)
+		calls_retire_excess(m);
+}
+
+static void on_return(struct model *m, struct thread_ent *t, const struct event *ev)
+{
+	int32_t d = ev->depth < 0 ? 0 : ev->depth;
+	uint64_t dur = ev->dur < 0 ? 0 : (uint64_t)ev->dur;
+	size_t len;
+	const char *fn = evstr(&ev->fn, &len);
+	struct frame *top = top_frame(t);
+	if (top && top->depth > d) {
+		unwind_from(m, t, d + 1);
+		top = top_frame(t);
+	}
+	if (top && top->depth == d) {
+		if (func_is(top->path->fn, fn, len)) {
+			struct frame f = *top;
+			t->nstack--;
+			f.call->state = CALL_DONE;
+			f.call->dur_ns = (int64_t)dur;
+			f.path->running--;
+			account(m, t, f.path, dur, f.child_ns);
+			return;
+		}
+		/* Another call is open at this depth: its exit and this
+		 * call's enter were both lost. */
+		unwind_from(m, t, d);
+		top = top_frame(t);
+	}
+	/* An exit without its enter: place it under the innermost open call
+	 * shallower than itself. */
+	struct mpath *path = path_child(m, t, top ? top->path : NULL, fn, len,
+					top ? &top->last_path : &t->last_root_path);
+	struct mcall *c = call_add(m, t, top, path);
+	c->start_ts = ev->ts - (int64_t)dur;
+	c->dur_ns = (int64_t)dur;
+	c->state = CALL_PARTIAL;
+	m->st.calls_partial++;
+	account(m, t, path, dur, 0);
+	if (m->st.calls_kept > m->cfg.max_calls)
+		calls_retire_excess(m);
+}
+
+/* ---- exceptions ------------------------------------------------------ */
+
+static void exc_clear(struct model *m, struct mexception *e)
+{
+	model_release(m, (void *)e->fn);
+	model_release(m, (void *)e->type);
+	model_release(m, (void *)e->msg);
+	model_release(m, (void *)e->signal);
+	for (size_t i = 0; i < e->nstack; i++)
+		model_release(m, (void *)e->stack[i]);
+	model_release(m, (void *)e->stack);
+}
+
+static char *dup_evstr(struct model *m, const struct event_str *s)
+{
+	size_t len;
+	const char *p = evstr(s, &len);
+	return model_strdup(m, p, len);
+}
+
+static void on_exception(struct model *m, struct thread_ent *t, const struct event *ev)
+{
+	size_t len;
+	const char *fn = evstr(&ev->fn, &len);
+	/* The innermost open call, or, when events were lost, the innermost
+	 * one of that name; a fatal signal belongs to the innermost call. */
+	struct frame *f = NULL;
+	if (t->nstack) {
+		if (ev->signal.s || func_is(t->stack[t->nstack - 1].path->fn, fn, len)) {
+			f = &t->stack[t->nstack - 1];
+		} else {
+			for (uint32_t i = t->nstack; i-- > 0;) {
+				if (func_is(t->stack[i].path->fn, fn, len)) {
+					f = &t->stack[i];
+					break;
+				}
+			}
+		}
+	}
+	if (f) {
+		f->call->has_exception = 1;
+		f->path->exceptions++;
+	}
+	if (len)
+		func_intern(m, fn, len)->pub.exceptions++;
+	else if (f)
+		f->path->fn->exceptions++;
+	m->st.exceptions++;
+
+	if (!m->exc) {
+		m->exc = model_calloc(m, m->cfg.max_exceptions * sizeof(*m->exc));
+		m->exc_cap = m->cfg.max_exceptions;
+	}
+	struct mexception *e = &m->exc[m->exc_head];
+	if (m->exc_n == m->exc_cap)
+		exc_clear(m, e);
+	else
+		m->exc_n++;
+	m->exc_head = (m->exc_head + 1) % m->exc_cap;
+
+	const struct mprocess *proc = t->pub.proc;
+	*e = (struct mexception){
+		.id = m->st.exceptions,
+		.ts = ev->ts,
+		.wall_ns = proc->wall_ns ? proc->wall_ns + (ev->ts - proc->hello_ts) : 0,
+		.pid = proc->pid,
+		.tid = t->pub.tid,
+		.fn = dup_evstr(m, &ev->fn),
+		.type = dup_evstr(m, &ev->type),
+		.msg = dup_evstr(m, &ev->msg),
+		.signal = ev->signal.s ? dup_evstr(m, &ev->signal) : NULL,
+		.call = f ? f->call->node.id : 0,
+		.path = f ? f->path->node.id : 0,
+		.thread = t->pub.node.id,
+	};
+	size_t ns = ev->nstack > EVENT_STACK_MAX ? EVENT_STACK_MAX : ev->nstack;
+	if (ns) {
+		const char **st = model_alloc(m, ns * sizeof(*st));
+		for (size_t i = 0; i < ns; i++)
+			st[i] = dup_evstr(m, &ev->stack[i]);
+		e->stack = st;
+		e->nstack = ns;
+	}
+}
+
+/* ---- processes coming and going -------------------------------------- */
+
+static void on_hello(struct model *m, const struct event *ev)
+{
+	struct proc_ent *p = proc_lookup(m, ev->pid);
+	if (p && p->pub.state == PROC_LIVE && (p->had_hello || p->pub.nthreads)) {
+		/* Same pid, new program (exec, or a reused pid whose old
+		 * process never said bye): the old one is gone. */
+		p->pub.state = PROC_VANISHED;
+		proc_close_all(m, &p->pub);
+		p = NULL;
+	}
+	if (!p || p->pub.state != PROC_LIVE)
+		p = proc_new(m, ev->pid, ev->ts);
+	p->had_hello = true;
+	p->pub.ppid = ev->ppid;
+	model_release(m, (void *)p->pub.prog);
+	p->pub.prog = dup_evstr(m, &ev->prog);
+	p->pub.hello_ts = ev->ts;
+	p->pub.wall_ns = ev->wall;
+	p->pub.last_ts = ev->ts;
+}
+
+static void on_bye(struct model *m, const struct event *ev)
+{
+	struct proc_ent *p = proc_get(m, ev->pid, ev->ts);
+	if (p->pub.state == PROC_LIVE)
+		p->pub.state = PROC_EXITED;
+	p->pub.has_status = ev->has_status;
+	p->pub.status = ev->status;
+	p->pub.last_ts = ev->ts;
+	proc_close_all(m, &p->pub);
+}
+
+void model_process_vanished(struct model *m, int32_t pid)
+{
+	struct proc_ent *p = proc_lookup(m, pid);
+	if (!p || p->pub.state != PROC_LIVE)
+		return;
+	p->pub.state = PROC_VANISHED;
+	proc_close_all(m, &p->pub);
+	m->gen++;
+}
+
+void model_end_of_input(struct model *m)
+{
+	for (struct mprocess *p = m->proc_head; p; p = p->next)
+		proc_close_all(m, p);
+	m->gen++;
+}
+
+/* ---- applying events ------------------------------------------------- */
+
+void model_apply(struct model *m, const struct event *ev)
+{
+	m->st.events++;
+	m->gen++;
+	if (ev->kind == EV_HELLO) {
+		on_hello(m, ev);
+		return;
+	}
+	if (ev->kind == EV_BYE) {
+		on_bye(m, ev);
+		return;
+	}
+	if ((unsigned)ev->kind >= EV_KIND_COUNT)
+		return;
+	struct thread_ent *t = thread_get(m, ev->pid, ev->tid, ev->ts);
+	t->pub.events++;
+	t->pub.last_ts = ev->ts;
+	t->pub.proc->last_ts = ev->ts;
+	if (ev->seq) {
+		if (t->pub.last_seq && ev->seq > t->pub.last_seq + 1) {
+			uint64_t gap = ev->seq - t->pub.last_seq - 1;
+			t->pub.seq_gaps += gap;
+			m->st.seq_gaps += gap;
+		}
+		t->pub.last_seq = ev->seq;
+	}
+	switch (ev->kind) {
+	case EV_ENTER:
+		on_call(m, t, ev);
+		break;
+	case EV_EXIT:
+		on_return(m, t, ev);
+		break;
+	case EV_EXCEPTION:
+		on_exception(m, t, ev);
+		break;
+	case EV_THREAD: {
+		size_t len;
+		const char *name = evstr(&ev->name, &len);
+		if (!t->pub.name || strlen(t->pub.name) != len || memcmp(t->pub.name, name, len)) {
+			model_release(m, (void *)t->pub.name);
+			t->pub.name = model_strdup(m, name, len);
+		}
+		break;
+	}
+	case EV_DROP:
+		t->pub.drops += ev->count;
+		m->st.drops += ev->count;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- life cycle and queries ------------------------------------------ */
+
+struct model *model_create(const struct model_config *cfg)
+{
+	struct model *m = check(calloc(1, sizeof(*m)));
+	m->st.bytes = malloc_usable_size(m) + MALLOC_OVERHEAD;
+	if (cfg)
+		m->cfg = *cfg;
+	if (!m->cfg.max_calls)
+		m->cfg.max_calls = MODEL_DEFAULT_MAX_CALLS;
+	if (!m->cfg.max_exceptions)
+		m->cfg.max_exceptions = MODEL_DEFAULT_MAX_EXCEPTIONS;
+	m->next_call = 1;
+	hist_init(&m->all);
+	return m;
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->exc_n; i++) {
+		size_t k = (m->exc_head + m->exc_cap - 1 - i) % m->exc_cap;
+		exc_clear(m, &m->exc[k]);
+	}
+	model_release(m, m->exc);
+	for (size_t i = 0; i < m->funcs.n; i++) {
+		struct func_ent *f = m->funcs.v[i];
+		model_release(m, (void *)f->pub.name);
+		model_release(m, f);
+	}
+	for (size_t i = 0; i < m->paths.n; i++) {
+		struct path_ent *p = m->paths.v[i];
+		model_release(m, p->pub.hist);
+		model_release(m, p);
+	}
+	for (size_t i = 0; i < m->threads.n; i++) {
+		struct thread_ent *t = m->threads.v[i];
+		model_release(m, (void *)t->pub.name);
+		model_release(m, t->stack);
+		model_release(m, t);
+	}
+	for (size_t i = 0; i < m->procs.n; i++) {
+		struct proc_ent *p = m->procs.v[i];
+		model_release(m, (void *)p->pub.prog);
+		model_release(m, p);
+	}
+	calls_free_all(m);
+	struct ptrvec *vecs[] = { &m->funcs, &m->paths, &m->threads, &m->procs, &m->late, &m->work };
+	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
+		model_release(m, vecs[i]->v);
+	model_release(m, m->ftab);
+	model_release(m, m->ptab);
+	model_release(m, m->pidtab);
+	model_release(m, m->ttab);
+	free(m);
+}
+
+uint64_t model_generation(const struct model *m)
+{
+	return m->gen;
+}
+
+void model_get_stats(const struct model *m, struct model_stats *out)
+{
+	*out = m->st;
+}
+
+const struct mnode *model_first_child(const struct model *m, enum model_view view,
+				      const struct mnode *parent)
+{
+	if (!parent)
+		return (const struct mnode *)m->proc_head;
+	switch (parent->kind) {
+	case MN_PROCESS:
+		return (const struct mnode *)((const struct mprocess *)parent)->threads;
+	case MN_THREAD: {
+		const struct mthread *t = (const struct mthread *)parent;
+		return view == VIEW_PATHS ? (const struct mnode *)t->paths
+					  : (const struct mnode *)t->calls;
+	}
+	case MN_PATH:
+		return (const struct mnode *)((const struct mpath *)parent)->children;
+	case MN_CALL:
+		return (const struct mnode *)((const struct mcall *)parent)->children;
+	}
+	return NULL;
+}
+
+const struct mnode *model_next_sibling(const struct model *m, enum model_view view,
+				       const struct mnode *node)
+{
+	if (!node)
+		return NULL;
+	switch (node->kind) {
+	case MN_PROCESS:
+		return (const struct mnode *)((const struct mprocess *)node)->next;
+	case MN_THREAD:
+		return (const struct mnode *)((const struct mthread *)node)->next;
+	case MN_PATH:
+		return (const struct mnode *)((const struct mpath *)node)->next;
+	case MN_CALL:
+		return (const struct mnode *)((const struct mcall *)node)->next;
+	}
+	return NULL;
+}
+
+const struct mnode *model_parent(const struct model *m, enum model_view view,
+				 const struct mnode *node)
+{
+	if (!node)
+		return NULL;
+	switch (node->kind) {
+	case MN_PROCESS:
+		return NULL;
+	case MN_THREAD:
+		return (const struct mnode *)((const struct mthread *)node)->proc;
+	case MN_PATH: {
+		const struct mpath *p = (const struct mpath *)node;
+		return p->parent ? &p->parent->node : &p->thread->node;
+	}
+	case MN_CALL: {
+		const struct mcall *c = (const struct mcall *)node;
+		return c->parent ? &c->parent->node : &c->path->thread->node;
+	}
+	}
+	return NULL;
+}
+
+const struct mnode *model_find(const struct model *m, node_id id)
+{
+	uint64_t s = MODEL_ID_SERIAL(id);
+	if (s == 0)
+		return NULL;
+	switch (MODEL_ID_KIND(id)) {
+	case MN_PROCESS:
+		return s <= m->procs.n ? &((struct proc_ent *)m->procs.v[s - 1])->pub.node : NULL;
+	case MN_THREAD:
+		return s <= m->threads.n ? &((struct thread_ent *)m->threads.v[s - 1])->pub.node : NULL;
+	case MN_PATH:
+		return s <= m->paths.n ? &((struct path_ent *)m->paths.v[s - 1])->pub.node : NULL;
+	default:
+		return calls_find(m, s);
+	}
+}
+
+size_t model_func_count(const struct model *m)
+{
+	return m->funcs.n;
+}
+
+const struct mfunc *model_func_at(const struct model *m, size_t i)
+{
+	return i < m->funcs.n ? &((struct func_ent *)m->funcs.v[i])->pub : NULL;
+}
+
+const struct mfunc *model_func_find(const struct model *m, const char *name)
+{
+	size_t len = strlen(name);
+	struct func_ent *f = func_lookup(m, name, len, str_hash(name, len));
+	return f ? &f->pub : NULL;
+}
+
+const struct hist *model_all_hist(const struct model *m)
+{
+	return &m->all;
+}
+
+size_t model_exception_count(const struct model *m)
+{
+	return m->exc_n;
+}
+
+const struct mexception *model_exception_at(const struct model *m, size_t i)
+{
+	if (i >= m->exc_n)
+		return NULL;
+	return &m->exc[(m->exc_head + m->exc_cap - 1 - i) % m->exc_cap];
+}

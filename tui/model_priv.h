@@ -1,0 +1,131 @@
+/* model_priv.h - what the model's own files (model.c, model_calls.c,
+ * model_dump.c) share: the private wrappers around the public node structs
+ * and the model itself.  Nothing outside tui/model*.c includes this. */
+#ifndef PT_MODEL_PRIV_H
+#define PT_MODEL_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#define MODEL_CONTAINER(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* Node ids: a serial per kind, shifted left by two, kind in the low bits. */
+#define MODEL_ID(serial, kind) (((node_id)(serial) << 2) | (node_id)(kind))
+#define MODEL_ID_KIND(id) ((int)((id) & 3))
+#define MODEL_ID_SERIAL(id) ((id) >> 2)
+
+/* Individual calls live in chunks of 2^CALL_CHUNK_SHIFT, indexed by serial,
+ * so that model_find() is an array lookup and a chunk is freed as soon as
+ * all of its calls are retired. */
+#define CALL_CHUNK_SHIFT 12
+#define CALL_CHUNK_SIZE (1u << CALL_CHUNK_SHIFT)
+
+struct call_chunk {
+	uint32_t live;           /* calls allocated here and not yet retired */
+	struct mcall calls[CALL_CHUNK_SIZE];
+};
+
+struct func_ent {
+	struct mfunc pub;
+	uint32_t len;            /* strlen(pub.name) */
+	uint32_t hash;
+};
+
+struct path_ent {
+	struct mpath pub;
+	struct mpath *tail;      /* borrowed: last child, to append in order */
+};
+
+/* One open call of a thread. */
+struct frame {
+	struct mcall *call;      /* borrowed: running calls are never retired */
+	struct mpath *path;      /* borrowed */
+	struct mcall *tail;      /* borrowed: last kept child call, NULL if none */
+	struct mpath *last_path; /* borrowed: child path used last (cache for loops) */
+	uint64_t child_ns;       /* time spent in finished children, for self time */
+	int32_t depth;           /* the depth the events gave */
+};
+
+struct thread_ent {
+	struct mthread pub;
+	struct frame *stack;     /* owned: open calls, outermost first */
+	uint32_t nstack, capstack;
+	struct mcall *root_tail; /* borrowed: last kept root call */
+	struct mpath *paths_tail; /* borrowed: last root path */
+	struct mpath *last_root_path; /* borrowed: cache for loops at depth 0 */
+};
+
+struct proc_ent {
+	struct mprocess pub;
+	struct mthread *threads_tail; /* borrowed */
+	uint32_t serial;
+	bool had_hello;
+};
+
+struct ptrvec {
+	void **v;                /* owned array of borrowed pointers */
+	size_t n, cap;
+};
+
+struct model {
+	struct model_config cfg;
+	uint64_t gen;
+	struct model_stats st;   /* calls_kept/bytes/etc. kept up to date here */
+
+	/* functions: order of appearance, and a hash table by name */
+	struct ptrvec funcs;
+	struct func_ent **ftab;  /* owned array; entries owned through funcs */
+	size_t fcap;
+
+	/* paths: hash by (parent or thread, function); by serial for find */
+	struct mpath **ptab;     /* owned array of borrowed pointers */
+	size_t pcap;
+	struct ptrvec paths;     /* index serial-1; entries owned */
+
+	/* processes: current entry per pid; all of them by serial */
+	struct mprocess *proc_head, *proc_tail; /* borrowed */
+	struct proc_ent **pidtab; /* owned array of borrowed pointers */
+	size_t pidcap, npid;
+	struct ptrvec procs;     /* entries owned */
+
+	/* threads: hash by (process, tid); by serial */
+	struct thread_ent **ttab; /* owned array of borrowed pointers */
+	size_t tcap;
+	struct ptrvec threads;   /* entries owned */
+	int32_t c_pid, c_tid;    /* one-entry cache of the last thread looked up */
+	struct thread_ent *c_thr; /* borrowed; NULL when the cache is empty */
+
+	/* individual calls */
+	struct call_chunk **chunks; /* owned; chunks[i] holds chunk chunk_base+i, NULL once freed */
+	size_t nchunks, capchunks;
+	uint64_t chunk_base;
+	uint64_t next_call;      /* serial of the next call, from 1 */
+	uint64_t scan;           /* retirement has looked at every serial below this */
+	struct ptrvec late;      /* calls the scan passed while running (borrowed) */
+	struct ptrvec work;      /* scratch stack for retiring subtrees */
+
+	/* exceptions: a ring, newest at (head - 1) */
+	struct mexception *exc;  /* owned, with its strings */
+	size_t exc_cap, exc_n, exc_head;
+
+	struct hist all;
+};
+
+/* Allocation with the model's byte accounting; abort on exhaustion (the
+ * model has no way to go on without memory). */
+void *model_alloc(struct model *m, size_t size);
+void *model_calloc(struct model *m, size_t size);
+void model_release(struct model *m, void *p);
+char *model_strdup(struct model *m, const char *s, size_t len);
+void ptrvec_push(struct model *m, struct ptrvec *v, void *p);
+
+/* model_calls.c */
+struct mcall *calls_new(struct model *m);
+void calls_retire_excess(struct model *m);
+void calls_free_all(struct model *m);
+const struct mnode *calls_find(const struct model *m, uint64_t serial);
+
+#endif

@@ -1,0 +1,217 @@
+/* search.c - smart-case substring search over the model.
+ *
+ * Function, thread and program names are matched directly.  A call or path
+ * also matches when an exception raised there matches: the kept exceptions
+ * are scanned once per model generation into a set of call and path ids,
+ * so stepping through rows does not rescan them for every node. */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search.h"
+
+struct idset {
+	node_id *v;              /* owned; open addressing, 0 = empty */
+	size_t cap, n;
+};
+
+struct exc_cache {
+	const struct model *m;   /* borrowed; the model the set was built from */
+	uint64_t gen;
+	struct idset ids;        /* calls and paths with a matching exception */
+};
+
+struct search {
+	char *q;                 /* owned */
+	size_t qlen;
+	bool fold;               /* no upper-case letter in the query */
+	struct exc_cache *cache; /* owned; mutable behind the const API */
+};
+
+static size_t id_hash(node_id id)
+{
+	uint64_t h = id * 0x9E3779B97F4A7C15u;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static bool idset_has(const struct idset *s, node_id id)
+{
+	if (!s->cap)
+		return false;
+	for (size_t i = id_hash(id) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->v[i] == id)
+			return true;
+		if (!s->v[i])
+			return false;
+	}
+}
+
+static bool idset_add(struct idset *s, node_id id)
+{
+	if (!id || idset_has(s, id))
+		return true;
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		node_id *nv = calloc(ncap, sizeof(*nv));
+		if (!nv)
+			return false;
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->v[i])
+				continue;
+			size_t j = id_hash(s->v[i]) & (ncap - 1);
+			while (nv[j])
+				j = (j + 1) & (ncap - 1);
+			nv[j] = s->v[i];
+		}
+		free(s->v);
+		s->v = nv;
+		s->cap = ncap;
+	}
+	size_t j = id_hash(id) & (s->cap - 1);
+	while (s->v[j])
+		j = (j + 1) & (s->cap - 1);
+	s->v[j] = id;
+	s->n++;
+	return true;
+}
+
+struct search *search_create(const char *query)
+{
+	if (!query || !*query)
+		return NULL;
+	struct search *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->q = strdup(query);
+	s->cache = calloc(1, sizeof(*s->cache));
+	if (!s->q || !s->cache) {
+		search_free(s);
+		return NULL;
+	}
+	s->qlen = strlen(query);
+	s->fold = true;
+	for (const char *p = query; *p; p++)
+		if (isupper((unsigned char)*p))
+			s->fold = false;
+	return s;
+}
+
+void search_free(struct search *s)
+{
+	if (!s)
+		return;
+	if (s->cache)
+		free(s->cache->ids.v);
+	free(s->cache);
+	free(s->q);
+	free(s);
+}
+
+const char *search_query(const struct search *s)
+{
+	return s ? s->q : NULL;
+}
+
+long search_find_in(const struct search *s, const char *text)
+{
+	if (!s || !text)
+		return -1;
+	if (!s->fold) {
+		const char *p = strstr(text, s->q);
+		return p ? (long)(p - text) : -1;
+	}
+	/* ASCII folding only: bytes of multi-byte UTF-8 compare as they are. */
+	for (const char *t = text; *t; t++) {
+		size_t i = 0;
+		while (i < s->qlen && t[i] &&
+		       tolower((unsigned char)t[i]) == tolower((unsigned char)s->q[i]))
+			i++;
+		if (i == s->qlen)
+			return (long)(t - text);
+	}
+	return -1;
+}
+
+static const struct idset *exc_ids(const struct search *s, const struct model *m)
+{
+	struct exc_cache *c = s->cache;
+	if (c->m == m && c->gen == model_generation(m))
+		return &c->ids;
+	free(c->ids.v);
+	c->ids = (struct idset){ 0 };
+	c->m = m;
+	c->gen = model_generation(m);
+	size_t n = model_exception_count(m);
+	for (size_t i = 0; i < n; i++) {
+		const struct mexception *e = model_exception_at(m, i);
+		if (search_find_in(s, e->type) >= 0 || search_find_in(s, e->msg) >= 0 ||
+		    (e->signal && search_find_in(s, e->signal) >= 0)) {
+			if (!idset_add(&c->ids, e->call) || !idset_add(&c->ids, e->path)) {
+				c->m = NULL;    /* out of memory: rebuild next time */
+				break;
+			}
+		}
+	}
+	return &c->ids;
+}
+
+bool search_node_matches(const struct search *s, const struct model *m,
+			 const struct mnode *node)
+{
+	if (!s || !node)
+		return false;
+	switch (node->kind) {
+	case MN_PROCESS:
+		return search_find_in(s, ((const struct mprocess *)node)->prog) >= 0;
+	case MN_THREAD: {
+		const struct mthread *t = (const struct mthread *)node;
+		return t->name && search_find_in(s, t->name) >= 0;
+	}
+	case MN_PATH: {
+		const struct mpath *p = (const struct mpath *)node;
+		if (search_find_in(s, p->fn->name) >= 0)
+			return true;
+		return p->exceptions && idset_has(exc_ids(s, m), node->id);
+	}
+	case MN_CALL: {
+		const struct mcall *c = (const struct mcall *)node;
+		if (search_find_in(s, c->path->fn->name) >= 0)
+			return true;
+		return c->has_exception && idset_has(exc_ids(s, m), node->id);
+	}
+	}
+	return false;
+}
+
+size_t search_collect(const struct search *s, const struct model *m,
+		      enum model_view view, node_id *out, size_t max)
+{
+	if (!s)
+		return 0;
+	size_t found = 0;
+	/* Pre-order without recursion: call paths can be very deep. */
+	const struct mnode *n = model_first_child(m, view, NULL);
+	while (n) {
+		if (search_node_matches(s, m, n)) {
+			if (found < max)
+				out[found] = n->id;
+			found++;
+		}
+		const struct mnode *c = model_first_child(m, view, n);
+		if (c) {
+			n = c;
+			continue;
+		}
+		while (n) {
+			const struct mnode *sib = model_next_sibling(m, view, n);
+			if (sib) {
+				n = sib;
+				break;
+			}
+			n = model_parent(m, view, n);
+		}
+	}
+	return found;
+}
