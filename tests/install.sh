@@ -1,0 +1,96 @@
+#!/bin/sh
+# install.sh - pipetrace installs like a well-behaved package: `make install`
+# into a staging directory (DESTDIR) puts the library, header, pkg-config
+# file, pipetrace-tui and the man pages in place, with only the public
+# symbols exported; demo/hello.c builds against the installed copy through
+# `pkg-config --cflags --libs pipetrace` and is traced by the installed
+# pipetrace-tui; `make uninstall` removes every file again.  Works inside
+# `make distcheck` too (the build tree is the one being checked).
+: "${top_builddir:=.}" "${top_srcdir:=.}"
+top_srcdir=$(cd "$top_srcdir" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pt-install.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+dest=$tmp/dest
+
+n=0
+failed=0
+check() {
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi
+}
+bail() {
+	echo "not ok $((n + 1)) - $1"
+	sed 's/^/#   /' "$2" | tail -30
+	echo "1..$((n + 1))"
+	exit 1
+}
+
+command -v pkg-config >/dev/null || { echo "1..0 # SKIP pkg-config not installed"; exit 77; }
+
+cd "$top_builddir" || exit 99
+# A make of our own, not a part of the one running the tests.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+make install DESTDIR="$dest" >"$tmp/install.log" 2>&1 || bail "make install" "$tmp/install.log"
+
+find "$dest" \( -type f -o -type l \) | sed "s|^$dest||" | sort >"$tmp/installed"
+sed 's/^/# installed: /' "$tmp/installed"
+installed() {   # installed PATTERN: some installed path ends so
+	grep -qE "$1\$" "$tmp/installed"
+}
+check "libpipetrace.so installed" installed '/lib[^/]*/libpipetrace\.so'
+check "libpipetrace.so.0 (the soname) installed" installed '/libpipetrace\.so\.0'
+check "libpipetrace.a installed" installed '/libpipetrace\.a'
+check "pipetrace.h installed" installed '/include/pipetrace\.h'
+check "pipetrace.pc installed" installed '/pkgconfig/pipetrace\.pc'
+check "pipetrace-tui installed" installed '/bin/pipetrace-tui'
+check "man page pipetrace-tui.1 installed" installed '/man1/pipetrace-tui\.1'
+check "man page pipetrace.3 installed" installed '/man3/pipetrace\.3'
+check "no demo program installed" sh -c '! grep -qE "/(pipetrace-demo|hello|auto|threads|crash)\$" "$1"' - "$tmp/installed"
+
+so=$dest$(grep -E '/libpipetrace\.so$' "$tmp/installed" | head -1)
+pcdir=$(dirname "$dest$(grep -E '/pipetrace\.pc$' "$tmp/installed" | head -1)")
+tui=$dest$(grep -E '/bin/pipetrace-tui$' "$tmp/installed" | head -1)
+
+# Only the API (and the -finstrument-functions hooks, which the compiler
+# calls by these names) may be visible to programs.
+nm -D --defined-only "$so" 2>/dev/null | awk '{ print $NF }' | sort >"$tmp/exports"
+check "libpipetrace exports pt_* symbols" grep -q '^pt_' "$tmp/exports"
+grep -vE '^(pt_[a-z_]+|__cyg_profile_func_(enter|exit))$' "$tmp/exports" >"$tmp/extra"
+sed 's/^/# exported but private: /' "$tmp/extra"
+check "libpipetrace exports nothing else" [ ! -s "$tmp/extra" ]
+
+# Build the example the way the README tells users to, with the compiler
+# and sanitizer flags this tree was configured with.
+mkvar() { sed -n "s/^$1 = //p" Makefile; }
+CC=$(mkvar CC)
+san_cflags=$(mkvar SAN_CFLAGS)
+san_ldflags=$(mkvar SAN_LDFLAGS)
+PKG_CONFIG_PATH=$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+PKG_CONFIG_SYSROOT_DIR=$dest   # paths in the .pc file are under the staging dir
+export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+flags=$(pkg-config --cflags --libs pipetrace 2>"$tmp/pc.err") || bail "pkg-config finds pipetrace" "$tmp/pc.err"
+echo "# pkg-config --cflags --libs pipetrace: $flags"
+check "pkg-config flags point into the installed tree" sh -c 'case "$1" in *"$2"*) exit 0 ;; esac; exit 1' - "$flags" "$dest"
+# shellcheck disable=SC2086 # $flags and the sanitizer flags are word lists
+$CC $san_cflags -o "$tmp/hello" "$top_srcdir/demo/hello.c" $flags $san_ldflags >"$tmp/cc.log" 2>&1 \
+	|| bail "hello.c builds against the installed library" "$tmp/cc.log"
+echo "ok $((n = n + 1)) - hello.c builds against the installed library"
+
+LD_LIBRARY_PATH=$(dirname "$so")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+PIPETRACE_LOSSLESS=1
+export LD_LIBRARY_PATH PIPETRACE_LOSSLESS
+check "hello runs with no reader" sh -c '"$1" >"$2" && grep -q "hello, world" "$2"' - "$tmp/hello" "$tmp/out"
+check "hello links the installed libpipetrace" sh -c 'ldd "$1" | grep -qF "$2"' - "$tmp/hello" "$(dirname "$so")"
+: >"$tmp/rec"
+timeout 60 "$tui" --plain --record "$tmp/rec" -- "$tmp/hello" >"$tmp/plain" 2>&1
+check "installed pipetrace-tui traces it (exit $?)" grep -qE '"fn": ?"sum_of_squares"' "$tmp/rec"
+
+make uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1 || bail "make uninstall" "$tmp/uninstall.log"
+find "$dest" \( -type f -o -type l \) | sed "s|^$dest||" >"$tmp/left"
+sed 's/^/# left behind: /' "$tmp/left"
+check "make uninstall removes every installed file" [ ! -s "$tmp/left" ]
+
+echo "1..$n"
+exit $failed
