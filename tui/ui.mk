@@ -1,2 +1,30 @@
-# ui part of pipetrace-tui: sources, tests and benchmarks.
-tui_libptui_a_SOURCES += tui/ui.h
+# ui part of pipetrace-tui: the full-screen interface, its tests and benchmark.
+tui_libptui_a_SOURCES += tui/ui.h tui/ui_int.h tui/ui.c tui/ui_loop.c \
+	tui/view.h tui/draw.h tui/draw.c tui/idset.c \
+	tui/view_tree.c tui/view_tree_keys.c tui/view_search.c \
+	tui/view_hist.c tui/view_exc.c tui/view_status.c tui/view_help.c
+dist_man_MANS += tui/pipetrace-tui.1
+
+# What a test of the curses layer links with.
+ptui_test_cppflags = $(ptcore_test_cppflags) $(CURSES_CFLAGS)
+ptui_test_ldadd = tui/libptui.a $(ptcore_test_ldadd) $(CURSES_LIBS)
+
+check_PROGRAMS += tests/test_render
+TESTS += tests/test_render
+tests_test_render_SOURCES = tests/test_render.c
+tests_test_render_CPPFLAGS = $(ptui_test_cppflags)
+tests_test_render_LDADD = $(ptui_test_ldadd)
+
+# End-to-end: the real pipetrace-tui in tmux, tracing tests/e2e_traced.
+check_PROGRAMS += tests/e2e_traced
+tests_e2e_traced_SOURCES = tests/e2e_traced.c
+tests_e2e_traced_LDADD = lib/libpipetrace.la
+TESTS += tests/e2e-tui.sh
+EXTRA_DIST += tests/e2e-tui.sh tests/e2e-lib.sh
+check_SCRIPTS += tui/pipetrace-tui
+
+EXTRA_PROGRAMS += tests/bench_frame
+benchmarks += tests/bench_frame
+tests_bench_frame_SOURCES = tests/bench_frame.c
+tests_bench_frame_CPPFLAGS = $(ptui_test_cppflags)
+tests_bench_frame_LDADD = $(ptui_test_ldadd)

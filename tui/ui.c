@@ -1,0 +1,395 @@
+/* ui.c - layout of the panes, redraw of what is dirty, and the keys that are
+ * not a single pane's (search prompt, pause, focus, overlays, quit).
+ *
+ * Layouts: wide terminals get the calls pane with a side column
+ * (histogram over exceptions); narrower ones stack the side panes below the
+ * tree; small ones show only the focused pane; below UI_MIN_COLS x
+ * UI_MIN_LINES a short message. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "ui_int.h"
+
+#define CTRL(c) ((c) & 0x1f)
+#define KEY_ESC 27
+
+void ui_state_init(struct ui *u, struct ingest *ing, struct model *m)
+{
+	memset(u, 0, sizeof(*u));
+	u->ing = ing;
+	u->m = m;
+	tree_view_init(&u->tv, m);
+	u->focus = PANE_TREE;
+	u->dirty = DIRTY_ALL;
+}
+
+static void free_windows(struct ui *u)
+{
+	for (int i = 0; i < PANE_COUNT; i++) {
+		if (u->win[i])
+			delwin(u->win[i]);
+		u->win[i] = NULL;
+	}
+	if (u->status)
+		delwin(u->status);
+	if (u->hint)
+		delwin(u->hint);
+	if (u->overlay_win)
+		delwin(u->overlay_win);
+	u->status = u->hint = u->overlay_win = NULL;
+}
+
+void ui_state_free(struct ui *u)
+{
+	free_windows(u);
+	tree_view_free(&u->tv);
+	pager_free(&u->pager);
+}
+
+static void place_tree(struct ui *u, int h, int w, int y, int x)
+{
+	u->win[PANE_TREE] = newwin(h, w, y, x);
+	/* frame (2 rows) and the column header */
+	tree_view_resize(&u->tv, h - 3, w - 2);
+}
+
+void ui_layout(struct ui *u)
+{
+	int H = LINES, W = COLS, bh = H - 2;
+
+	free_windows(u);
+	u->dirty = DIRTY_ALL & ~DIRTY_LAYOUT;
+	if (W < UI_MIN_COLS || H < UI_MIN_LINES) {
+		u->layout = LAYOUT_TOO_SMALL;
+		return;
+	}
+	u->status = newwin(1, W, 0, 0);
+	u->hint = newwin(1, W, H - 1, 0);
+	if (W >= 100) {
+		int sw = W * 2 / 5, hh = bh * 11 / 20;
+
+		if (sw > 72)
+			sw = 72;
+		u->layout = LAYOUT_SIDE;
+		place_tree(u, bh, W - sw, 1, 0);
+		u->win[PANE_HIST] = newwin(hh, sw, 1, W - sw);
+		u->win[PANE_EXC] = newwin(bh - hh, sw, 1 + hh, W - sw);
+	} else if (bh >= 20) {
+		int th = bh * 11 / 20, rest = bh - th;
+
+		u->layout = LAYOUT_STACK;
+		place_tree(u, th, W, 1, 0);
+		if (W >= 70) {
+			u->win[PANE_HIST] = newwin(rest, W / 2, 1 + th, 0);
+			u->win[PANE_EXC] = newwin(rest, W - W / 2, 1 + th, W / 2);
+		} else {
+			/* room for one: the focused side pane, else the histogram */
+			enum pane p = u->focus == PANE_EXC ? PANE_EXC : PANE_HIST;
+
+			u->win[p] = newwin(rest, W, 1 + th, 0);
+		}
+	} else {
+		u->layout = LAYOUT_SINGLE;
+		if (u->focus == PANE_TREE)
+			place_tree(u, bh, W, 1, 0);
+		else
+			u->win[u->focus] = newwin(bh, W, 1, 0);
+		/* the tree keeps a size for paging even while hidden */
+		if (u->focus != PANE_TREE)
+			tree_view_resize(&u->tv, bh - 3, W - 2);
+	}
+	if (u->overlay != OV_NONE) {
+		int oh = H - 4 > 6 ? H - 4 : H - 2, ow = W - 8 > 40 ? W - 8 : W - 2;
+
+		u->overlay_win = newwin(oh, ow, (H - oh) / 2, (W - ow) / 2);
+	}
+}
+
+static void fill_status(struct ui *u, struct status_info *si)
+{
+	memset(si, 0, sizeof(*si));
+	si->st = u->ing ? ingest_get_status(u->ing) : NULL;
+	model_get_stats(u->m, &si->ms);
+	si->follow = u->tv.follow;
+	si->view = u->tv.view;
+	si->search_msg = u->tv.message[0] ? u->tv.message : NULL;
+	si->prompt = u->prompt ? u->query : NULL;
+}
+
+void ui_draw(struct ui *u)
+{
+	unsigned d = u->dirty;
+	struct status_info si;
+
+	if (d & DIRTY_LAYOUT) {
+		ui_layout(u);
+		d = DIRTY_ALL;
+	}
+	u->dirty = 0;
+	if (u->layout == LAYOUT_TOO_SMALL) {
+		too_small_draw(stdscr);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	fill_status(u, &si);
+	if (d & DIRTY_STATUS) {
+		status_draw(u->status, &si);
+		wnoutrefresh(u->status);
+	}
+	if (u->win[PANE_TREE] && (d & (DIRTY_TREE | DIRTY_CURSOR))) {
+		if (d & DIRTY_TREE)
+			tree_view_draw(&u->tv, u->win[PANE_TREE], u->focus == PANE_TREE);
+		else
+			tree_view_draw_cursor(&u->tv, u->win[PANE_TREE], u->focus == PANE_TREE);
+		wnoutrefresh(u->win[PANE_TREE]);
+	}
+	if (u->win[PANE_HIST] && (d & DIRTY_HIST)) {
+		hist_view_draw(u->win[PANE_HIST], u->m, tree_view_cursor(&u->tv), u->focus == PANE_HIST);
+		wnoutrefresh(u->win[PANE_HIST]);
+	}
+	if (u->win[PANE_EXC] && (d & DIRTY_EXC)) {
+		exc_view_draw(&u->ev, u->win[PANE_EXC], u->m, u->focus == PANE_EXC);
+		wnoutrefresh(u->win[PANE_EXC]);
+	}
+	if (d & (DIRTY_HINT | DIRTY_STATUS)) {
+		hint_draw(u->hint, &si);
+		wnoutrefresh(u->hint);
+	}
+	if (u->overlay != OV_NONE && u->overlay_win) {
+		/* on top of whatever was refreshed beneath it */
+		if (u->overlay == OV_HELP)
+			help_draw(u->overlay_win, u->help_scroll, si.st);
+		else
+			pager_draw(&u->pager, u->overlay_win);
+		touchwin(u->overlay_win);
+		wnoutrefresh(u->overlay_win);
+	}
+	curs_set(u->prompt && u->overlay == OV_NONE ? 1 : 0);
+	if (u->prompt && u->overlay == OV_NONE)
+		wnoutrefresh(u->hint);   /* leaves the terminal cursor in the prompt */
+	doupdate();
+}
+
+void ui_poll_model(struct ui *u)
+{
+	uint64_t gen = model_generation(u->m);
+
+	if (gen != u->last_gen) {
+		u->last_gen = gen;
+		if (u->tv.follow)
+			tree_view_follow(&u->tv);
+		u->dirty |= DIRTY_TREE | DIRTY_HIST | DIRTY_EXC | DIRTY_STATUS;
+	}
+}
+
+static void open_overlay(struct ui *u, enum overlay o)
+{
+	u->overlay = o;
+	u->help_scroll = 0;
+	u->dirty |= DIRTY_LAYOUT;
+}
+
+static void close_overlay(struct ui *u)
+{
+	u->overlay = OV_NONE;
+	pager_free(&u->pager);
+	/* everything under the overlay must be repainted */
+	u->dirty |= DIRTY_LAYOUT;
+}
+
+static void open_output(struct ui *u)
+{
+	const struct ingest_status *st = u->ing ? ingest_get_status(u->ing) : NULL;
+	char title[160];
+
+	if (!st || !st->has_child) {
+		snprintf(u->tv.message, sizeof(u->tv.message), "no program output: not started with -- CMD");
+		u->dirty |= DIRTY_HINT;
+		return;
+	}
+	snprintf(title, sizeof(title), "Output of %s%s (q or Esc closes)", st->source ? st->source : "the program",
+		 st->child_running ? "" : ", exited");
+	pager_load(&u->pager, st->child_log, title);
+	open_overlay(u, OV_PAGER);
+}
+
+static void prompt_key(struct ui *u, int key)
+{
+	switch (key) {
+	case KEY_ESC:
+		u->prompt = false;
+		u->qlen = 0;
+		u->query[0] = 0;
+		u->dirty |= tree_view_set_query(&u->tv, NULL) | DIRTY_HINT;
+		return;
+	case '\n': case '\r': case KEY_ENTER:
+		u->prompt = false;
+		u->dirty |= DIRTY_HINT;
+		return;
+	case KEY_BACKSPACE: case 127: case CTRL('h'):
+		if (!u->qlen) {
+			u->prompt = false;
+			u->dirty |= DIRTY_HINT;
+			return;
+		}
+		/* drop one UTF-8 character */
+		do
+			u->qlen--;
+		while (u->qlen && ((unsigned char)u->query[u->qlen] & 0xc0) == 0x80);
+		u->query[u->qlen] = 0;
+		break;
+	default:
+		if (key < 32 || key >= KEY_MIN)
+			return;
+		char mb[8];
+		int n;
+
+		mbstate_t ps;
+		memset(&ps, 0, sizeof(ps));
+		n = (int)wcrtomb(mb, (wchar_t)key, &ps);
+		if (n <= 0 || u->qlen + (size_t)n >= sizeof(u->query))
+			return;
+		memcpy(u->query + u->qlen, mb, (size_t)n);
+		u->qlen += (size_t)n;
+		u->query[u->qlen] = 0;
+	}
+	u->dirty |= tree_view_set_query(&u->tv, u->query) | DIRTY_HINT;
+}
+
+static void cycle_focus(struct ui *u, int dir)
+{
+	u->focus = (enum pane)(((int)u->focus + dir + PANE_COUNT) % PANE_COUNT);
+	/* a hidden pane gets shown: small layouts show the focused one */
+	if (!u->win[u->focus])
+		u->dirty |= DIRTY_LAYOUT;
+	u->dirty |= DIRTY_TREE | DIRTY_HIST | DIRTY_EXC;
+}
+
+static void jump_to_exception(struct ui *u)
+{
+	const struct mexception *e = exc_view_selected(&u->ev, u->m);
+	node_id first, second;
+
+	if (!e)
+		return;
+	first = u->tv.view == VIEW_CALLS ? e->call : e->path;
+	second = u->tv.view == VIEW_CALLS ? e->path : e->call;
+	unsigned d = tree_view_jump(&u->tv, first);
+
+	if (!d)
+		d = tree_view_jump(&u->tv, second);
+	if (!d) {
+		snprintf(u->tv.message, sizeof(u->tv.message), "that call is no longer kept");
+		u->dirty |= DIRTY_HINT;
+		return;
+	}
+	u->focus = PANE_TREE;
+	if (!u->win[PANE_TREE])
+		d |= DIRTY_LAYOUT;
+	u->dirty |= d | DIRTY_EXC;
+}
+
+void ui_key(struct ui *u, int key)
+{
+	int page = u->tv.height > 1 ? u->tv.height - 1 : 1;
+
+	if (u->overlay != OV_NONE) {
+		if (u->overlay == OV_PAGER && key != 'q' && key != KEY_ESC && key != 'o') {
+			u->dirty |= pager_key(&u->pager, key, page);
+			return;
+		}
+		if (u->overlay == OV_HELP && (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE)) {
+			u->help_scroll += key == KEY_NPAGE ? page : 1;
+			if (u->help_scroll > help_lines() - 1)
+				u->help_scroll = help_lines() - 1;
+			u->dirty |= DIRTY_OVERLAY;
+			return;
+		}
+		if (u->overlay == OV_HELP && (key == KEY_UP || key == 'k' || key == KEY_PPAGE)) {
+			u->help_scroll -= key == KEY_PPAGE ? page : 1;
+			if (u->help_scroll < 0)
+				u->help_scroll = 0;
+			u->dirty |= DIRTY_OVERLAY;
+			return;
+		}
+		close_overlay(u);
+		return;
+	}
+	if (u->prompt) {
+		prompt_key(u, key);
+		return;
+	}
+	if (u->layout == LAYOUT_TOO_SMALL) {
+		if (key == 'q')
+			u->quit = true;
+		return;
+	}
+	switch (key) {
+	case 'q': case CTRL('c'):
+		u->quit = true;
+		return;
+	case '?': case KEY_F(1):
+		open_overlay(u, OV_HELP);
+		return;
+	case 'o':
+		open_output(u);
+		return;
+	case '/':
+		u->prompt = true;
+		u->qlen = 0;
+		u->query[0] = 0;
+		u->dirty |= DIRTY_HINT;
+		return;
+	case 'n': case 'N':
+		u->dirty |= tree_view_next_match(&u->tv, key == 'N');
+		return;
+	case KEY_ESC:
+		u->dirty |= tree_view_set_query(&u->tv, NULL);
+		u->tv.message[0] = 0;
+		u->dirty |= DIRTY_HINT;
+		return;
+	case 'p': case 'Z':
+		if (u->ing) {
+			bool now = ingest_get_status(u->ing)->paused;
+
+			ingest_set_paused(u->ing, !now);
+		}
+		u->dirty |= DIRTY_STATUS | DIRTY_HINT;
+		return;
+	case '\t':
+		cycle_focus(u, 1);
+		return;
+	case KEY_BTAB:
+		cycle_focus(u, -1);
+		return;
+	case KEY_RESIZE:
+		u->dirty |= DIRTY_LAYOUT;
+		return;
+	case CTRL('l'):
+		clearok(curscr, TRUE);
+		u->dirty |= DIRTY_ALL;
+		return;
+	case 'v': case 'f': case 'e': case 'E': case 'C': case '*':
+		/* tree keys that work whatever pane has the focus */
+		u->dirty |= tree_view_key(&u->tv, key) | DIRTY_STATUS;
+		if (!u->win[PANE_TREE] && (key == 'e' || key == 'E')) {
+			u->focus = PANE_TREE;
+			u->dirty |= DIRTY_LAYOUT;
+		}
+		return;
+	}
+	if (u->focus == PANE_EXC) {
+		if (key == '\n' || key == '\r' || key == KEY_ENTER)
+			jump_to_exception(u);
+		else
+			u->dirty |= exc_view_key(&u->ev, u->m, key,
+						 u->win[PANE_EXC] ? (getmaxy(u->win[PANE_EXC]) - 2) / 2 : 1);
+		return;
+	}
+	/* the histogram follows the tree cursor: its pane moves the cursor too */
+	u->dirty |= tree_view_key(&u->tv, key);
+}

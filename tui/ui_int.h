@@ -1,0 +1,45 @@
+/* ui_int.h - the interface's state between the event loop and the panes;
+ * internal, shared with tests/test_render.c, which drives it on a headless
+ * screen without a source. */
+#ifndef PT_UI_INT_H
+#define PT_UI_INT_H
+
+#include <stdbool.h>
+
+#include "view.h"
+
+enum overlay { OV_NONE, OV_HELP, OV_PAGER };
+enum layout { LAYOUT_SIDE, LAYOUT_STACK, LAYOUT_SINGLE, LAYOUT_TOO_SMALL };
+
+struct ui {
+	struct ingest *ing;      /* borrowed; NULL in tests */
+	struct model *m;         /* borrowed */
+	struct tree_view tv;
+	struct exc_view ev;
+	struct pager pager;
+	WINDOW *win[PANE_COUNT]; /* owned; NULL when the pane is hidden */
+	WINDOW *status, *hint, *overlay_win; /* owned */
+	enum layout layout;
+	enum pane focus;
+	enum overlay overlay;
+	int help_scroll;
+	bool prompt;             /* typing a search */
+	char query[256];
+	size_t qlen;
+	unsigned dirty;
+	uint64_t last_gen;
+	bool quit;
+};
+
+void ui_state_init(struct ui *u, struct ingest *ing, struct model *m);
+void ui_state_free(struct ui *u);
+/* Rebuilds the windows for the current LINES x COLS. */
+void ui_layout(struct ui *u);
+/* Redraws what u->dirty says and sends it to the terminal. */
+void ui_draw(struct ui *u);
+/* One key (a curses key code or a character); sets u->dirty. */
+void ui_key(struct ui *u, int key);
+/* Notes model and source changes since the last call (sets u->dirty). */
+void ui_poll_model(struct ui *u);
+
+#endif

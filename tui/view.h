@@ -1,0 +1,151 @@
+/* view.h - the panes of the full-screen interface and the state they keep.
+ *
+ * Each pane draws into a WINDOW from the model plus its own view state, so
+ * tests can draw it into a headless screen.  Key handlers return a bitmask
+ * of what needs redrawing; the loop in ui.c redraws only that. */
+#ifndef PT_VIEW_H
+#define PT_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "draw.h"
+#include "ingest.h"
+#include "model.h"
+#include "search.h"
+
+enum dirty {
+	DIRTY_STATUS = 1 << 0,
+	DIRTY_TREE = 1 << 1,
+	DIRTY_CURSOR = 1 << 2,   /* only the old and the new cursor rows */
+	DIRTY_HIST = 1 << 3,
+	DIRTY_EXC = 1 << 4,
+	DIRTY_HINT = 1 << 5,
+	DIRTY_OVERLAY = 1 << 6,
+	DIRTY_LAYOUT = 1 << 7,   /* windows must be rebuilt */
+	DIRTY_ALL = 0xff,
+};
+
+enum pane { PANE_TREE, PANE_HIST, PANE_EXC, PANE_COUNT };
+
+/* A set of node ids (open addressing; 0 is the empty slot). */
+struct idset {
+	uint64_t *slots;         /* owned */
+	size_t cap, used;        /* used counts tombstones too */
+};
+
+void idset_init(struct idset *s);
+void idset_free(struct idset *s);
+bool idset_has(const struct idset *s, uint64_t id);
+void idset_put(struct idset *s, uint64_t id);
+void idset_del(struct idset *s, uint64_t id);
+void idset_clear(struct idset *s);
+
+#define TREE_MATCHES_MAX 100000u
+
+struct tree_row {
+	node_id id;
+	int depth;
+};
+
+/* The calls pane. */
+struct tree_view {
+	const struct model *m;   /* borrowed */
+	enum model_view view;
+	struct idset toggled;    /* ids whose expand state differs from the default */
+	bool threads_closed;     /* default for thread rows (C collapses them) */
+	node_id top[2], cursor[2]; /* per view: first row drawn, the cursor */
+	bool follow;             /* keep the cursor on the newest row */
+	/* rows of the last frame */
+	struct tree_row *rows;   /* owned, `height` of them */
+	int height, width;       /* of the content area (inside the frame, below the header) */
+	int nrows;               /* rows drawn */
+	int cursor_row;          /* -1 when the cursor is off screen */
+	int old_cursor_row;      /* for a two-line repaint */
+	/* search */
+	struct search *search;   /* owned, NULL without a query */
+	node_id *matches;        /* owned, up to TREE_MATCHES_MAX, tree order */
+	size_t nmatches, matches_total, match_idx;
+	uint64_t matches_gen;    /* model generation they were collected at */
+	double matches_time;     /* when (monotonic s) */
+	char message[120];       /* "match 3 of 27", "no match" */
+};
+
+void tree_view_init(struct tree_view *tv, const struct model *m);
+void tree_view_free(struct tree_view *tv);
+/* Sets the content size (rows x columns). */
+void tree_view_resize(struct tree_view *tv, int height, int width);
+
+bool tree_view_expanded(const struct tree_view *tv, const struct mnode *n);
+const struct mnode *tree_view_cursor(struct tree_view *tv);
+/* The pane's whole window (frame included). */
+void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused);
+/* Repaints the old and the new cursor rows only. */
+void tree_view_draw_cursor(struct tree_view *tv, WINDOW *w, bool focused);
+unsigned tree_view_key(struct tree_view *tv, int key);
+/* Makes `id` the cursor, expanding its ancestors and scrolling to it. */
+unsigned tree_view_jump(struct tree_view *tv, node_id id);
+/* Follow mode: called when the model changed. */
+void tree_view_follow(struct tree_view *tv);
+
+/* Search (view_search.c). */
+unsigned tree_view_set_query(struct tree_view *tv, const char *query);
+unsigned tree_view_next_match(struct tree_view *tv, bool backwards);
+/* Re-counts matches when the model moved on (throttled by the caller). */
+void tree_view_refresh_matches(struct tree_view *tv, bool force);
+
+/* Tree walking helpers shared by view_tree.c and view_search.c. */
+const struct mnode *tree_next_visible(const struct tree_view *tv, const struct mnode *n);
+const struct mnode *tree_up(const struct tree_view *tv, const struct mnode *n, int k, int *moved);
+/* Pre-order successor ignoring expand state (every node). */
+const struct mnode *tree_next_any(const struct model *m, enum model_view v, const struct mnode *n);
+
+/* Histogram pane: for the node under the tree cursor, or the whole run. */
+void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused);
+
+/* Exceptions pane. */
+struct exc_view {
+	size_t cursor;           /* index, 0 = newest */
+	size_t top;
+	uint64_t cursor_id;      /* exception id under the cursor, kept as new ones arrive */
+};
+void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool focused);
+unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int page);
+const struct mexception *exc_view_selected(struct exc_view *ev, const struct model *m);
+
+/* Status and key hint lines. */
+struct status_info {
+	const struct ingest_status *st; /* borrowed; NULL in tests without a source */
+	struct model_stats ms;
+	bool follow;
+	enum model_view view;
+	const char *search_msg;  /* borrowed, may be NULL */
+	const char *prompt;      /* the search being typed, or NULL */
+};
+void status_draw(WINDOW *w, const struct status_info *si);
+void hint_draw(WINDOW *w, const struct status_info *si);
+
+/* Overlays. */
+void help_draw(WINDOW *w, int scroll, const struct ingest_status *st);
+int help_lines(void);
+/* The pager over a text file (child output); scroll < 0 = end. */
+struct pager {
+	char *text;              /* owned, the file's last bytes */
+	size_t len;
+	size_t *lines;           /* owned, offsets of line starts */
+	size_t nlines;
+	long scroll;
+	char title[160];
+};
+bool pager_load(struct pager *p, const char *path, const char *title);
+void pager_free(struct pager *p);
+void pager_draw(struct pager *p, WINDOW *w);
+unsigned pager_key(struct pager *p, int key, int page);
+
+/* The message shown below the minimum size. */
+#define UI_MIN_COLS 40
+#define UI_MIN_LINES 10
+void too_small_draw(WINDOW *w);
+
+#endif

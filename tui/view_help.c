@@ -1,0 +1,204 @@
+/* view_help.c - the overlays: help listing every key, the pager over the
+ * traced program's captured output, and the "terminal too small" note. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "view.h"
+
+#define CTRL(c) ((c) & 0x1f)
+
+static const char *const help_text[] = {
+	"Moving",
+	"  Up Down j k        move the cursor",
+	"  PgUp PgDn ^B ^F    a page up / down",
+	"  Home g             first row",
+	"  End G              last row, and follow new activity",
+	"  f                  follow the newest activity on/off",
+	"Tree",
+	"  Right l +          expand (on an expanded node: go to its first child)",
+	"  Left h -           collapse (on a leaf or collapsed node: go to its parent)",
+	"  Enter Space        toggle the node",
+	"  *                  expand the whole subtree",
+	"  C                  collapse all",
+	"  v                  paths view (calls merged by path) / calls view (each call)",
+	"Search",
+	"  /                  search function names, exception types and messages,",
+	"                     thread and program names (smart case: case-insensitive",
+	"                     unless the query has a capital); Enter keeps it",
+	"  n N                next / previous match in tree order",
+	"  Esc                clear the search",
+	"Live data",
+	"  p Z                pause / resume the view: input is still read and queued,",
+	"                     applied on resume (past the queue bound: dropped, counted)",
+	"  e E                next / previous call that raised an exception",
+	"Panes",
+	"  Tab Shift-Tab      focus calls, histogram, exceptions",
+	"  Enter              (exceptions pane) jump to the call that raised it",
+	"  o                  show the traced program's output (with -- CMD)",
+	"  ? F1               this help",
+	"  q Ctrl-C           quit",
+	"",
+	"Status line: source, LIVE/PAUSED (queued events), processes and threads,",
+	"event rate, events, drops (reported + sequence gaps), bad lines, memory.",
+	"Histogram: log2 duration buckets of the path under the cursor (all calls",
+	"on a process or thread row); footer: n, p50, p90, p99, max.",
+	"",
+	"Press any key to close.",
+};
+
+int help_lines(void)
+{
+	return (int)(sizeof(help_text) / sizeof(help_text[0]));
+}
+
+void help_draw(WINDOW *w, int scroll, const struct ingest_status *st)
+{
+	int H = getmaxy(w), W = getmaxx(w), n = help_lines(), y = 1;
+
+	werase(w);
+	draw_frame(w, "Help: pipetrace-tui keys", true);
+	if (scroll > n - 1)
+		scroll = n - 1;
+	for (int i = scroll < 0 ? 0 : scroll; i < n && y < H - 1; i++, y++) {
+		const char *s = help_text[i];
+		bool head = s[0] && s[0] != ' ';
+
+		draw_text(w, y, 2, W - 4, s, head ? draw_attr(COL_TITLE) : draw_attr(COL_NORMAL));
+	}
+	if (st && st->last_bad[0] && y + 1 < H - 1) {
+		draw_text(w, y, 2, W - 4, "Last bad line:", draw_attr(COL_EXC));
+		draw_text(w, y + 1, 4, W - 6, st->last_bad, draw_attr(COL_DIM));
+	}
+}
+
+/* ---- pager ---------------------------------------------------------------- */
+
+#define PAGER_MAX_BYTES (4u << 20)   /* the last 4 MiB of the log */
+
+bool pager_load(struct pager *p, const char *path, const char *title)
+{
+	struct stat sb;
+	int fd;
+	off_t from = 0;
+	ssize_t r;
+	size_t cap = 256;
+
+	pager_free(p);
+	snprintf(p->title, sizeof(p->title), "%s", title);
+	fd = path ? open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		p->text = strdup("(no output captured)");
+	} else {
+		if (sb.st_size > (off_t)PAGER_MAX_BYTES)
+			from = sb.st_size - (off_t)PAGER_MAX_BYTES;
+		p->text = malloc(PAGER_MAX_BYTES + 1);
+		p->len = 0;
+		while (p->text && p->len < PAGER_MAX_BYTES &&
+		       (r = pread(fd, p->text + p->len, PAGER_MAX_BYTES - p->len, from + (off_t)p->len)) > 0)
+			p->len += (size_t)r;
+		close(fd);
+		if (p->text && !p->len) {
+			free(p->text);
+			p->text = strdup("(no output yet)");
+		}
+	}
+	if (!p->text)
+		return false;
+	if (!p->len)
+		p->len = strlen(p->text);
+	p->lines = malloc(cap * sizeof(*p->lines));
+	if (!p->lines)
+		return false;
+	p->lines[p->nlines++] = 0;
+	for (size_t i = 0; i < p->len; i++) {
+		if (p->text[i] != '\n' || i + 1 == p->len)
+			continue;
+		if (p->nlines == cap) {
+			size_t *n = realloc(p->lines, 2 * cap * sizeof(*n));
+
+			if (!n)
+				break;
+			p->lines = n;
+			cap *= 2;
+		}
+		p->lines[p->nlines++] = i + 1;
+	}
+	p->scroll = -1;
+	return true;
+}
+
+void pager_free(struct pager *p)
+{
+	free(p->text);
+	free(p->lines);
+	memset(p, 0, sizeof(*p));
+}
+
+void pager_draw(struct pager *p, WINDOW *w)
+{
+	int H = getmaxy(w), W = getmaxx(w), rows = H - 2;
+	long maxscroll = (long)p->nlines - rows;
+
+	if (maxscroll < 0)
+		maxscroll = 0;
+	if (p->scroll < 0 || p->scroll > maxscroll)
+		p->scroll = maxscroll;
+	werase(w);
+	draw_frame(w, p->title, true);
+	for (int y = 0; y < rows && (size_t)(p->scroll + y) < p->nlines; y++) {
+		size_t i = (size_t)p->scroll + (size_t)y;
+		size_t s = p->lines[i], e = i + 1 < p->nlines ? p->lines[i + 1] : p->len;
+
+		while (e > s && (p->text[e - 1] == '\n' || p->text[e - 1] == '\r'))
+			e--;
+		draw_text_hl(w, 1 + y, 1, W - 2, p->text + s, e - s, draw_attr(COL_NORMAL), -1, 0, 0);
+	}
+}
+
+unsigned pager_key(struct pager *p, int key, int page)
+{
+	switch (key) {
+	case KEY_DOWN: case 'j':
+		p->scroll++;
+		break;
+	case KEY_UP: case 'k':
+		if (p->scroll > 0)
+			p->scroll--;
+		break;
+	case KEY_NPAGE: case ' ': case CTRL('f'):
+		p->scroll += page;
+		break;
+	case KEY_PPAGE: case CTRL('b'):
+		p->scroll = p->scroll > page ? p->scroll - page : 0;
+		break;
+	case KEY_HOME: case 'g':
+		p->scroll = 0;
+		break;
+	case KEY_END: case 'G':
+		p->scroll = -1;
+		break;
+	default:
+		return 0;
+	}
+	return DIRTY_OVERLAY;
+}
+
+void too_small_draw(WINDOW *w)
+{
+	int H = getmaxy(w), W = getmaxx(w);
+	char msg[80];
+
+	werase(w);
+	snprintf(msg, sizeof(msg), "terminal too small (%dx%d, need %dx%d)", W, H, UI_MIN_COLS, UI_MIN_LINES);
+	draw_text(w, H / 2, 0, W, msg, draw_attr(COL_NORMAL));
+	if (H / 2 + 1 < H)
+		draw_text(w, H / 2 + 1, 0, W, "q quits", draw_attr(COL_DIM));
+}

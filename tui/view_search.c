@@ -1,0 +1,110 @@
+/* view_search.c - incremental search in the calls pane: the matches in tree
+ * order, n/N stepping (expanding ancestors) and the "match 3 of 27" line. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "view.h"
+
+static void collect(struct tree_view *tv)
+{
+	tv->nmatches = tv->matches_total = 0;
+	if (!tv->search)
+		return;
+	if (!tv->matches) {
+		tv->matches = malloc(TREE_MATCHES_MAX * sizeof(*tv->matches));
+		if (!tv->matches)
+			return;
+	}
+	tv->matches_total = search_collect(tv->search, tv->m, tv->view, tv->matches, TREE_MATCHES_MAX);
+	tv->nmatches = tv->matches_total < TREE_MATCHES_MAX ? tv->matches_total : TREE_MATCHES_MAX;
+	tv->matches_gen = model_generation(tv->m);
+}
+
+static void set_message(struct tree_view *tv)
+{
+	if (!tv->search)
+		tv->message[0] = 0;
+	else if (!tv->matches_total)
+		snprintf(tv->message, sizeof(tv->message), "no match");
+	else if (tv->match_idx < tv->nmatches && tv->matches[tv->match_idx] == tv->cursor[tv->view])
+		snprintf(tv->message, sizeof(tv->message), "match %zu of %zu", tv->match_idx + 1,
+			 tv->matches_total);
+	else
+		snprintf(tv->message, sizeof(tv->message), "%zu match%s", tv->matches_total,
+			 tv->matches_total == 1 ? "" : "es");
+}
+
+void tree_view_refresh_matches(struct tree_view *tv, bool force)
+{
+	if (!tv->search)
+		return;
+	if (force || tv->matches_gen != model_generation(tv->m)) {
+		node_id at = tv->match_idx < tv->nmatches ? tv->matches[tv->match_idx] : 0;
+
+		collect(tv);
+		/* keep the current match where it is in the new list */
+		for (size_t i = 0; at && i < tv->nmatches; i++) {
+			if (tv->matches[i] == at) {
+				tv->match_idx = i;
+				break;
+			}
+		}
+	}
+	set_message(tv);
+}
+
+static long index_of(const struct tree_view *tv, node_id id)
+{
+	for (size_t i = 0; i < tv->nmatches; i++)
+		if (tv->matches[i] == id)
+			return (long)i;
+	return -1;
+}
+
+unsigned tree_view_set_query(struct tree_view *tv, const char *query)
+{
+	unsigned d = DIRTY_TREE | DIRTY_HINT | DIRTY_STATUS;
+
+	search_free(tv->search);
+	tv->search = query && *query ? search_create(query) : NULL;
+	tv->match_idx = 0;
+	collect(tv);
+	if (tv->search && tv->nmatches) {
+		/* stay on the cursor when it matches, else go to the first match */
+		long at = index_of(tv, tv->cursor[tv->view]);
+
+		tv->match_idx = at >= 0 ? (size_t)at : 0;
+		d |= tree_view_jump(tv, tv->matches[tv->match_idx]);
+	}
+	set_message(tv);
+	return d;
+}
+
+unsigned tree_view_next_match(struct tree_view *tv, bool backwards)
+{
+	long at;
+	unsigned d;
+
+	if (!tv->search) {
+		snprintf(tv->message, sizeof(tv->message), "no search: press / first");
+		return DIRTY_HINT;
+	}
+	if (tv->matches_gen != model_generation(tv->m))
+		collect(tv);
+	if (!tv->nmatches) {
+		set_message(tv);
+		return DIRTY_HINT;
+	}
+	at = index_of(tv, tv->cursor[tv->view]);
+	if (at < 0)
+		tv->match_idx = backwards ? tv->nmatches - 1 : 0;
+	else if (backwards)
+		tv->match_idx = at == 0 ? tv->nmatches - 1 : (size_t)at - 1;
+	else
+		tv->match_idx = (size_t)at + 1 >= tv->nmatches ? 0 : (size_t)at + 1;
+	d = tree_view_jump(tv, tv->matches[tv->match_idx]);
+	set_message(tv);
+	return d | DIRTY_HINT | DIRTY_STATUS;
+}

@@ -1,0 +1,179 @@
+/* view_status.c - the status line at the top (source, LIVE/PAUSED, counts,
+ * rates, drops, bad lines, memory) and the key hint line at the bottom. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "view.h"
+
+struct line {
+	WINDOW *w;
+	int x, width;
+};
+
+static void seg(struct line *l, const char *s, attr_t a)
+{
+	if (l->x >= l->width)
+		return;
+	l->x += draw_text(l->w, 0, l->x, l->width - l->x, s, a);
+}
+
+static void sep(struct line *l)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), " %s ", draw_glyphs()->dot);
+	seg(l, buf, draw_attr(COL_STATUS));
+}
+
+static void fmt_bytes(size_t b, char *buf, size_t size)
+{
+	if (b < 1024 * 1024)
+		snprintf(buf, size, "%.1f KiB", b / 1024.0);
+	else if (b < (size_t)1024 * 1024 * 1024)
+		snprintf(buf, size, "%.1f MiB", b / (1024.0 * 1024));
+	else
+		snprintf(buf, size, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+}
+
+static void child_state(const struct ingest_status *st, char *buf, size_t size)
+{
+	int ws = st->child_wait_status;
+
+	if (st->child_running)
+		snprintf(buf, size, "running");
+	else if (WIFEXITED(ws))
+		snprintf(buf, size, "exited %d", WEXITSTATUS(ws));
+	else if (WIFSIGNALED(ws))
+		snprintf(buf, size, "killed by SIG%s", sigabbrev_np(WTERMSIG(ws)) ?
+			 sigabbrev_np(WTERMSIG(ws)) : "?");
+	else
+		snprintf(buf, size, "ended");
+}
+
+void status_draw(WINDOW *w, const struct status_info *si)
+{
+	const struct ingest_status *st = si->st;
+	attr_t a = draw_attr(COL_STATUS);
+	struct line l = { w, 0, getmaxx(w) };
+	char buf[256], n1[32], n2[32];
+
+	draw_blank(w, 0, 0, l.width, a);
+	wmove(w, 0, 0);
+	seg(&l, " pipetrace", a | A_BOLD);
+	if (st) {
+		sep(&l);
+		seg(&l, st->source ? st->source : "?", a);
+		if (st->has_child) {
+			child_state(st, n1, sizeof(n1));
+			snprintf(buf, sizeof(buf), " [%s]", n1);
+			seg(&l, buf, st->child_running ? a : draw_attr(COL_WARN));
+		}
+		sep(&l);
+		if (st->paused) {
+			snprintf(buf, sizeof(buf), " PAUSED %s queued (max %s",
+				 draw_count(st->queued, n1, sizeof(n1)), draw_count(st->queue_max, n2, sizeof(n2)));
+			seg(&l, buf, draw_attr(COL_PAUSED));
+			if (st->queue_dropped) {
+				snprintf(buf, sizeof(buf), ", %s lost",
+					 draw_count(st->queue_dropped, n1, sizeof(n1)));
+				seg(&l, buf, draw_attr(COL_PAUSED));
+			}
+			seg(&l, ") ", draw_attr(COL_PAUSED));
+		} else if (st->input_ended) {
+			seg(&l, "ENDED", draw_attr(COL_WARN));
+		} else {
+			snprintf(buf, sizeof(buf), "%s LIVE", draw_glyphs()->live);
+			seg(&l, buf, draw_attr(COL_LIVE));
+		}
+	}
+	sep(&l);
+	snprintf(buf, sizeof(buf), "%u proc%s %u thread%s", si->ms.processes,
+		 si->ms.processes == 1 ? "" : "s", si->ms.threads, si->ms.threads == 1 ? "" : "s");
+	seg(&l, buf, a);
+	if (st) {
+		sep(&l);
+		snprintf(buf, sizeof(buf), "%s ev/s", draw_count((uint64_t)(st->events_per_s + 0.5), n1, sizeof(n1)));
+		seg(&l, buf, a);
+	}
+	sep(&l);
+	snprintf(buf, sizeof(buf), "%s events", draw_count(si->ms.events, n1, sizeof(n1)));
+	seg(&l, buf, a);
+	sep(&l);
+	snprintf(buf, sizeof(buf), "drops %s", draw_count(si->ms.drops + si->ms.seq_gaps, n1, sizeof(n1)));
+	seg(&l, buf, si->ms.drops + si->ms.seq_gaps ? draw_attr(COL_WARN) : a);
+	if (st) {
+		sep(&l);
+		snprintf(buf, sizeof(buf), "bad %s", draw_count(st->bad_lines, n1, sizeof(n1)));
+		seg(&l, buf, st->bad_lines ? draw_attr(COL_WARN) : a);
+	}
+	if (si->ms.calls_retired) {
+		sep(&l);
+		snprintf(buf, sizeof(buf), "%s old calls retired", draw_count(si->ms.calls_retired, n1, sizeof(n1)));
+		seg(&l, buf, a);
+	}
+	sep(&l);
+	fmt_bytes(si->ms.bytes, n1, sizeof(n1));
+	seg(&l, n1, a);
+}
+
+struct hint {
+	const char *key, *what;
+};
+
+void hint_draw(WINDOW *w, const struct status_info *si)
+{
+	static const struct hint hints[] = {
+		{ "\x01", "move" }, { "\x02", "expand/collapse" }, { "/", "search" },
+		{ "n/N", "next" }, { "p", "pause" }, { "e", "exception" }, { "Tab", "pane" },
+		{ "v", "view" }, { "f", "follow" }, { "o", "output" }, { "?", "help" }, { "q", "quit" },
+	};
+	const struct draw_glyphs *g = draw_glyphs();
+	struct line l = { w, 0, getmaxx(w) };
+	char arrows[32];
+
+	draw_blank(w, 0, 0, l.width, draw_attr(COL_NORMAL));
+	wmove(w, 0, 0);
+	if (si->prompt) {
+		seg(&l, "/", draw_attr(COL_HINTKEY));
+		seg(&l, si->prompt, draw_attr(COL_NORMAL));
+		if (si->search_msg && *si->search_msg) {
+			seg(&l, "   ", draw_attr(COL_NORMAL));
+			seg(&l, si->search_msg, draw_attr(COL_DIM));
+		}
+		wmove(w, 0, 1 + draw_width(si->prompt));
+		return;
+	}
+	if (si->search_msg && *si->search_msg) {
+		seg(&l, " ", draw_attr(COL_NORMAL));
+		seg(&l, si->search_msg, draw_attr(COL_FOCUS));
+		seg(&l, "  (n/N step, Esc clears) ", draw_attr(COL_DIM));
+	}
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
+		const char *k = hints[i].key;
+
+		if (k[0] == '\x01') {
+			snprintf(arrows, sizeof(arrows), "%s%s", g->up, g->down);
+			k = arrows;
+		} else if (k[0] == '\x02') {
+			snprintf(arrows, sizeof(arrows), "%s%s", g->right, g->left);
+			k = arrows;
+		}
+		if (hints[i].key[0] == 'o' && !(si->st && si->st->has_child))
+			continue;
+		if (l.x + draw_width(k) + (int)strlen(hints[i].what) + 2 > l.width)
+			break;
+		seg(&l, " ", draw_attr(COL_NORMAL));
+		seg(&l, k, draw_attr(COL_HINTKEY));
+		seg(&l, " ", draw_attr(COL_NORMAL));
+		seg(&l, hints[i].what, draw_attr(COL_NORMAL));
+	}
+	/* the last bad line's reason, when it fits */
+	if (si->st && si->st->bad_lines && si->st->last_bad[0] && l.width - l.x > 24) {
+		seg(&l, "  last bad: ", draw_attr(COL_EXC));
+		seg(&l, si->st->last_bad, draw_attr(COL_DIM));
+	}
+}

@@ -1,0 +1,555 @@
+/* view_tree.c - the calls pane: trees per thread grouped by process, in the
+ * paths or the calls view.
+ *
+ * Nothing here counts or flattens the whole tree: a frame walks forward
+ * from the first row drawn (kept as a node id) for as many rows as fit, so
+ * its cost does not grow with the tree.  Expand state and the cursor are
+ * kept by node id, so live updates never collapse what the user opened or
+ * move the cursor off its node. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist.h"
+#include "view.h"
+
+static const struct mnode *first_child(const struct tree_view *tv, const struct mnode *n)
+{
+	return model_first_child(tv->m, tv->view, n);
+}
+
+static const struct mnode *next_sib(const struct tree_view *tv, const struct mnode *n)
+{
+	return model_next_sibling(tv->m, tv->view, n);
+}
+
+static const struct mnode *parent_of(const struct tree_view *tv, const struct mnode *n)
+{
+	return model_parent(tv->m, tv->view, n);
+}
+
+void tree_view_init(struct tree_view *tv, const struct model *m)
+{
+	memset(tv, 0, sizeof(*tv));
+	tv->m = m;
+	tv->view = VIEW_PATHS;
+	idset_init(&tv->toggled);
+	tv->cursor_row = tv->old_cursor_row = -1;
+}
+
+void tree_view_free(struct tree_view *tv)
+{
+	idset_free(&tv->toggled);
+	free(tv->rows);
+	free(tv->matches);
+	search_free(tv->search);
+	memset(tv, 0, sizeof(*tv));
+}
+
+void tree_view_resize(struct tree_view *tv, int height, int width)
+{
+	struct tree_row *r;
+
+	if (height < 0)
+		height = 0;
+	r = realloc(tv->rows, (size_t)(height ? height : 1) * sizeof(*r));
+	if (!r)
+		return;  /* keep the old size: drawing is clipped to it */
+	tv->rows = r;
+	tv->height = height;
+	tv->width = width;
+	tv->nrows = 0;
+	tv->cursor_row = tv->old_cursor_row = -1;
+}
+
+bool tree_view_expanded(const struct tree_view *tv, const struct mnode *n)
+{
+	bool def = n->kind == MN_PROCESS || (n->kind == MN_THREAD && !tv->threads_closed);
+
+	return def != idset_has(&tv->toggled, n->id);
+}
+
+const struct mnode *tree_next_visible(const struct tree_view *tv, const struct mnode *n)
+{
+	const struct mnode *c;
+
+	if (tree_view_expanded(tv, n) && (c = first_child(tv, n)))
+		return c;
+	for (; n; n = parent_of(tv, n)) {
+		if ((c = next_sib(tv, n)))
+			return c;
+	}
+	return NULL;
+}
+
+const struct mnode *tree_next_any(const struct model *m, enum model_view v, const struct mnode *n)
+{
+	const struct mnode *c;
+
+	if ((c = model_first_child(m, v, n)))
+		return c;
+	for (; n; n = model_parent(m, v, n)) {
+		if ((c = model_next_sibling(m, v, n)))
+			return c;
+	}
+	return NULL;
+}
+
+static const struct mnode *last_child(const struct tree_view *tv, const struct mnode *n)
+{
+	const struct mnode *c = first_child(tv, n), *s;
+
+	while (c && (s = next_sib(tv, c)))
+		c = s;
+	return c;
+}
+
+static const struct mnode *last_visible_desc(const struct tree_view *tv, const struct mnode *n)
+{
+	const struct mnode *c;
+
+	while (tree_view_expanded(tv, n) && (c = last_child(tv, n)))
+		n = c;
+	return n;
+}
+
+#define UP_RING 256
+
+/* The node k visible rows above n.  Sibling lists have no back links, so
+ * one pass over a list collects the previous siblings in a ring; collapsed
+ * ones are taken straight from it, which keeps scrolling up through a
+ * million collapsed calls linear in the rows moved plus one list walk. */
+const struct mnode *tree_up(const struct tree_view *tv, const struct mnode *n, int k, int *moved)
+{
+	const struct mnode *ring[UP_RING];
+	int done = 0;
+
+	while (n && done < k) {
+		const struct mnode *p = parent_of(tv, n);
+		const struct mnode *s = first_child(tv, p);
+		size_t cnt = 0, cap = (size_t)(k - done) < UP_RING ? (size_t)(k - done) : UP_RING;
+
+		if (s == n) {
+			if (!p)
+				break;
+			n = p;
+			done++;
+			continue;
+		}
+		for (; s && s != n; s = next_sib(tv, s))
+			ring[cnt++ % cap] = s;
+		if (!s)
+			break;  /* n is not among its parent's children: stop here */
+		size_t have = cnt < cap ? cnt : cap;
+		for (size_t i = 0; i < have && done < k; i++) {
+			const struct mnode *prev = ring[(cnt - 1 - i) % cap];
+
+			done++;
+			if (tree_view_expanded(tv, prev) && first_child(tv, prev)) {
+				n = last_visible_desc(tv, prev);
+				break;
+			}
+			n = prev;
+		}
+	}
+	if (moved)
+		*moved = done;
+	return n;
+}
+
+static int depth_of(const struct tree_view *tv, const struct mnode *n)
+{
+	int d = 0;
+
+	while ((n = parent_of(tv, n)))
+		d++;
+	return d;
+}
+
+/* The node itself when every ancestor is expanded, else the outermost
+ * collapsed ancestor (where the row for it is drawn). */
+static const struct mnode *visible_self(const struct tree_view *tv, const struct mnode *n)
+{
+	const struct mnode *shown = n;
+
+	for (const struct mnode *p = parent_of(tv, n); p; p = parent_of(tv, p)) {
+		if (!tree_view_expanded(tv, p))
+			shown = p;
+	}
+	return shown;
+}
+
+static const struct mnode *first_row(const struct tree_view *tv)
+{
+	return first_child(tv, NULL);
+}
+
+const struct mnode *tree_view_cursor(struct tree_view *tv)
+{
+	const struct mnode *n = tv->cursor[tv->view] ? model_find(tv->m, tv->cursor[tv->view]) : NULL;
+
+	if (!n) {
+		n = tv->top[tv->view] ? model_find(tv->m, tv->top[tv->view]) : NULL;
+		if (!n)
+			n = first_row(tv);
+	}
+	if (n)
+		n = visible_self(tv, n);
+	tv->cursor[tv->view] = n ? n->id : 0;
+	return n;
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+struct cols {
+	int count, total, avg, max, exc;  /* widths, 0 = hidden */
+	int all;
+};
+
+static void choose_cols(const struct tree_view *tv, struct cols *c)
+{
+	int w = tv->width;
+
+	memset(c, 0, sizeof(*c));
+	if (tv->view == VIEW_PATHS) {
+		c->count = 8;
+		c->exc = 6;
+		if (w >= 56)
+			c->avg = 10;
+		if (w >= 68)
+			c->max = 10;
+		if (w >= 80)
+			c->total = 10;
+		c->all = c->count + c->total + c->avg + c->max + c->exc;
+	} else {
+		c->total = 12;   /* the call's own duration or its state */
+		c->exc = 3;
+		c->all = c->total + c->exc;
+	}
+	if (w - c->all < 12)
+		c->all = 0;      /* too narrow for numbers: names only */
+}
+
+static void put_right(WINDOW *w, int y, int x_end, int width, const char *s, attr_t a)
+{
+	int n = (int)strlen(s);
+
+	if (width <= 0)
+		return;
+	if (n > width - 1)
+		n = width - 1;
+	draw_text_hl(w, y, x_end - n, n, s, strlen(s), a, -1, 0, 0);
+}
+
+static void fmt_ns(uint64_t ns, char *buf, size_t size)
+{
+	hist_format_ns(ns, buf, size);
+}
+
+static const char *proc_state(const struct mprocess *p, char *buf, size_t size)
+{
+	switch (p->state) {
+	case PROC_EXITED:
+		if (p->has_status)
+			snprintf(buf, size, "exited %d", p->status);
+		else
+			snprintf(buf, size, "exited");
+		return buf;
+	case PROC_VANISHED:
+		return "vanished";
+	default:
+		return "";
+	}
+}
+
+static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struct mnode *n,
+		       const struct cols *c, attr_t base)
+{
+	int x = 1 + tv->width;   /* one past the last content column */
+	char buf[48];
+	attr_t exc_a = (base == draw_attr(COL_CURSOR)) ? base | A_BOLD : draw_attr(COL_EXC);
+
+	if (!c->all)
+		return;
+	if (n->kind == MN_PATH) {
+		const struct mpath *p = (const struct mpath *)n;
+		uint64_t avg = p->count ? p->total_ns / p->count : 0;
+
+		if (p->exceptions) {
+			snprintf(buf, sizeof(buf), "%s%llu", draw_glyphs()->exc,
+				 (unsigned long long)p->exceptions);
+			put_right(w, y, x, c->exc + 2, buf, exc_a);
+		}
+		x -= c->exc;
+		if (c->max) {
+			fmt_ns(p->max_ns, buf, sizeof(buf));
+			put_right(w, y, x, c->max, p->count ? buf : "", base);
+			x -= c->max;
+		}
+		if (c->avg) {
+			fmt_ns(avg, buf, sizeof(buf));
+			put_right(w, y, x, c->avg, p->count ? buf : "", base);
+			x -= c->avg;
+		}
+		if (c->total) {
+			fmt_ns(p->total_ns, buf, sizeof(buf));
+			put_right(w, y, x, c->total, p->count ? buf : "", base);
+			x -= c->total;
+		}
+		if (p->running && !p->count)
+			snprintf(buf, sizeof(buf), "running");
+		else if (p->running)
+			snprintf(buf, sizeof(buf), "+%llu %s", (unsigned long long)p->running,
+				 draw_utf8() ? "\u25b6" : ">");
+		else
+			draw_count(p->count, buf, sizeof(buf));
+		if (p->running && c->count + 2 < (int)strlen(buf))
+			draw_count(p->count, buf, sizeof(buf));
+		put_right(w, y, x, c->count + (p->running ? 2 : 0), buf,
+			  p->running ? (base == draw_attr(COL_CURSOR) ? base : draw_attr(COL_RUNNING)) : base);
+	} else if (n->kind == MN_CALL) {
+		const struct mcall *call = (const struct mcall *)n;
+		attr_t a = base;
+
+		if (call->has_exception)
+			put_right(w, y, x, c->exc, draw_glyphs()->exc, exc_a);
+		x -= c->exc;
+		switch (call->state) {
+		case CALL_RUNNING:
+			snprintf(buf, sizeof(buf), "running");
+			if (base != draw_attr(COL_CURSOR))
+				a = draw_attr(COL_RUNNING);
+			break;
+		case CALL_UNFINISHED:
+			snprintf(buf, sizeof(buf), "unfinished");
+			if (base != draw_attr(COL_CURSOR))
+				a = draw_attr(COL_EXC);
+			break;
+		case CALL_PARTIAL:
+			buf[0] = '~';
+			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf + 1, sizeof(buf) - 1);
+			break;
+		default:
+			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf, sizeof(buf));
+		}
+		put_right(w, y, x, c->total, buf, a);
+	} else if (n->kind == MN_THREAD) {
+		const struct mthread *t = (const struct mthread *)n;
+
+		snprintf(buf, sizeof(buf), "%s ev", draw_count(t->events, buf + 24, 24));
+		put_right(w, y, x, c->all, buf, base == draw_attr(COL_CURSOR) ? base : draw_attr(COL_DIM));
+	} else {
+		const struct mprocess *p = (const struct mprocess *)n;
+
+		snprintf(buf, sizeof(buf), "%u thread%s", p->nthreads, p->nthreads == 1 ? "" : "s");
+		put_right(w, y, x, c->all, buf, base == draw_attr(COL_CURSOR) ? base : draw_attr(COL_DIM));
+	}
+}
+
+static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree_row *r,
+		     bool is_cursor, bool focused)
+{
+	const struct mnode *n = model_find(tv->m, r->id);
+	const struct draw_glyphs *g = draw_glyphs();
+	int y = 2 + row, x = 1, maxx = 1 + tv->width;
+	attr_t base = is_cursor ? (focused ? draw_attr(COL_CURSOR) : A_REVERSE) : draw_attr(COL_NORMAL);
+	attr_t name_a = base;
+	struct cols c;
+	char label[96];
+	const char *name = NULL, *st = "";
+	long hl = -1;
+
+	draw_blank(w, y, 1, tv->width, base);
+	if (!n)
+		return;
+	choose_cols(tv, &c);
+	int name_end = maxx - c.all - 1;
+	int indent = 2 * r->depth;
+
+	if (indent > tv->width / 2)
+		indent = tv->width / 2;
+	x += indent;
+	if (x < name_end) {
+		const char *gl = first_child(tv, n) ? (tree_view_expanded(tv, n) ? g->open : g->closed) : g->leaf;
+
+		draw_text(w, y, x, 1, gl, base);
+		x += 2;
+	}
+	label[0] = 0;
+	switch (n->kind) {
+	case MN_PROCESS: {
+		const struct mprocess *p = (const struct mprocess *)n;
+
+		snprintf(label, sizeof(label), "%d ", (int)p->pid);
+		name = p->prog && *p->prog ? p->prog : "(process)";
+		st = proc_state(p, label + 48, 48);
+		if (!is_cursor)
+			name_a = draw_attr(COL_PROCESS);
+		break;
+	}
+	case MN_THREAD: {
+		const struct mthread *t = (const struct mthread *)n;
+
+		snprintf(label, sizeof(label), "%d ", (int)t->tid);
+		name = t->name ? t->name : "(thread)";
+		if (!is_cursor)
+			name_a = draw_attr(COL_THREAD);
+		break;
+	}
+	case MN_PATH:
+		name = ((const struct mpath *)n)->fn->name;
+		break;
+	case MN_CALL:
+		name = ((const struct mcall *)n)->path->fn->name;
+		break;
+	}
+	if (label[0] && x < name_end)
+		x += draw_text(w, y, x, name_end - x, label, is_cursor ? base : draw_attr(COL_DIM));
+	if (tv->search && name)
+		hl = search_find_in(tv->search, name);
+	if (x < name_end && name)
+		x += draw_text_hl(w, y, x, name_end - x, name, strlen(name), name_a, hl,
+				  hl >= 0 ? strlen(search_query(tv->search)) : 0,
+				  draw_attr(COL_MATCH));
+	if (*st && x + 2 < name_end)
+		draw_text(w, y, x + 1, name_end - x - 1, st,
+			  is_cursor ? base : draw_attr(COL_EXC));
+	draw_stats(tv, w, y, n, &c, base);
+}
+
+static void draw_header(struct tree_view *tv, WINDOW *w)
+{
+	struct cols c;
+	int x = 1 + tv->width;
+	attr_t a = draw_attr(COL_DIM) | A_UNDERLINE;
+
+	choose_cols(tv, &c);
+	draw_blank(w, 1, 1, tv->width, a);
+	draw_text(w, 1, 1, tv->width, tv->view == VIEW_PATHS ? "function (merged by path)" :
+		  "function (each call)", a);
+	if (!c.all)
+		return;
+	if (tv->view == VIEW_PATHS) {
+		put_right(w, 1, x, c.exc, "exc", a);
+		x -= c.exc;
+		if (c.max) {
+			put_right(w, 1, x, c.max, "max", a);
+			x -= c.max;
+		}
+		if (c.avg) {
+			put_right(w, 1, x, c.avg, "avg", a);
+			x -= c.avg;
+		}
+		if (c.total) {
+			put_right(w, 1, x, c.total, "total", a);
+			x -= c.total;
+		}
+		put_right(w, 1, x, c.count, "count", a);
+	} else {
+		put_right(w, 1, x - c.exc, c.total, "duration", a);
+	}
+}
+
+/* Walks `height` rows forward from top; returns how many were filled. */
+static int fill_rows(struct tree_view *tv, const struct mnode *top, const struct mnode *cur)
+{
+	const struct mnode *n = top;
+	int d = depth_of(tv, top), i;
+
+	tv->cursor_row = -1;
+	for (i = 0; i < tv->height && n; i++) {
+		tv->rows[i].id = n->id;
+		tv->rows[i].depth = d;
+		if (n == cur)
+			tv->cursor_row = i;
+		/* the next visible node, tracking depth as we go */
+		const struct mnode *c;
+
+		if (tree_view_expanded(tv, n) && (c = first_child(tv, n))) {
+			n = c;
+			d++;
+			continue;
+		}
+		while (n) {
+			if ((c = next_sib(tv, n))) {
+				n = c;
+				break;
+			}
+			n = parent_of(tv, n);
+			d--;
+		}
+	}
+	tv->nrows = i;
+	return i;
+}
+
+/* Decides the first row so that the cursor is on screen and the pane is
+ * full when there is enough to fill it. */
+static void place(struct tree_view *tv)
+{
+	const struct mnode *top = tv->top[tv->view] ? model_find(tv->m, tv->top[tv->view]) : NULL;
+	const struct mnode *cur = tree_view_cursor(tv);
+
+	if (!cur) {
+		tv->nrows = 0;
+		tv->cursor_row = -1;
+		return;
+	}
+	top = top ? visible_self(tv, top) : cur;
+	fill_rows(tv, top, cur);
+	if (tv->cursor_row < 0) {
+		/* Below the pane when a short walk on finds it, else above. */
+		const struct mnode *n = tv->nrows ? model_find(tv->m, tv->rows[tv->nrows - 1].id) : NULL;
+		bool below = false;
+
+		for (int i = 0; n && i < 2 * tv->height + 8; i++) {
+			n = tree_next_visible(tv, n);
+			if (n == cur) {
+				below = true;
+				break;
+			}
+		}
+		top = below ? tree_up(tv, cur, tv->height - 1, NULL) : cur;
+		fill_rows(tv, top, cur);
+	}
+	if (tv->nrows < tv->height && top != first_row(tv)) {
+		int moved;
+
+		top = tree_up(tv, top, tv->height - tv->nrows, &moved);
+		if (moved)
+			fill_rows(tv, top, cur);
+	}
+	tv->top[tv->view] = top->id;
+}
+
+void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
+{
+	char title[80];
+
+	snprintf(title, sizeof(title), "Calls: %s view%s", tv->view == VIEW_PATHS ? "paths" : "calls",
+		 tv->follow ? " [follow]" : "");
+	werase(w);
+	draw_frame(w, title, focused);
+	if (tv->height <= 0)
+		return;
+	draw_header(tv, w);
+	place(tv);
+	if (!tv->nrows) {
+		draw_text(w, 2, 2, tv->width - 1, "waiting for events...", draw_attr(COL_DIM));
+		return;
+	}
+	for (int i = 0; i < tv->nrows; i++)
+		draw_row(tv, w, i, &tv->rows[i], i == tv->cursor_row, focused);
+	tv->old_cursor_row = tv->cursor_row;
+}
+
+void tree_view_draw_cursor(struct tree_view *tv, WINDOW *w, bool focused)
+{
+	if (tv->old_cursor_row >= 0 && tv->old_cursor_row < tv->nrows)
+		draw_row(tv, w, tv->old_cursor_row, &tv->rows[tv->old_cursor_row], false, focused);
+	if (tv->cursor_row >= 0 && tv->cursor_row < tv->nrows)
+		draw_row(tv, w, tv->cursor_row, &tv->rows[tv->cursor_row], true, focused);
+	tv->old_cursor_row = tv->cursor_row;
+}

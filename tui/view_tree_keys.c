@@ -1,0 +1,308 @@
+/* view_tree_keys.c - keys of the calls pane: moving, expanding, following,
+ * stepping through exceptions, jumping to a node.
+ *
+ * Moves inside the rows of the last frame only change the cursor (two rows
+ * repainted); anything else marks the pane for a full redraw. */
+#include "config.h"
+
+#include <string.h>
+
+#include "view.h"
+
+#define CTRL(c) ((c) & 0x1f)
+
+static const struct mnode *find(const struct tree_view *tv, node_id id)
+{
+	return id ? model_find(tv->m, id) : NULL;
+}
+
+static const struct mnode *parent_of(const struct tree_view *tv, const struct mnode *n)
+{
+	return model_parent(tv->m, tv->view, n);
+}
+
+static bool has_children(const struct tree_view *tv, const struct mnode *n)
+{
+	return model_first_child(tv->m, tv->view, n) != NULL;
+}
+
+static void set_expanded(struct tree_view *tv, const struct mnode *n, bool on)
+{
+	if (tree_view_expanded(tv, n) == on)
+		return;
+	if (idset_has(&tv->toggled, n->id))
+		idset_del(&tv->toggled, n->id);
+	else
+		idset_put(&tv->toggled, n->id);
+}
+
+static unsigned set_cursor(struct tree_view *tv, const struct mnode *n)
+{
+	tv->cursor[tv->view] = n->id;
+	return DIRTY_TREE | DIRTY_HIST;
+}
+
+/* Cursor one row down or up: within the last frame only the two rows are
+ * repainted; at an edge the pane scrolls by one. */
+static unsigned move_by_one(struct tree_view *tv, bool down)
+{
+	const struct mnode *cur = tree_view_cursor(tv), *n;
+	int r = tv->cursor_row;
+
+	if (!cur)
+		return 0;
+	if (r >= 0 && r < tv->nrows && tv->rows[r].id == cur->id) {
+		int nr = down ? r + 1 : r - 1;
+
+		if (nr >= 0 && nr < tv->nrows && nr < tv->height && find(tv, tv->rows[nr].id)) {
+			tv->cursor[tv->view] = tv->rows[nr].id;
+			tv->cursor_row = nr;
+			return DIRTY_CURSOR | DIRTY_HIST;
+		}
+	}
+	n = down ? tree_next_visible(tv, cur) : tree_up(tv, cur, 1, NULL);
+	if (!n || n == cur)
+		return 0;
+	if (down) {
+		const struct mnode *top = find(tv, tv->top[tv->view]);
+
+		if (top && r >= tv->height - 1)
+			tv->top[tv->view] = tree_next_visible(tv, top) ? tree_next_visible(tv, top)->id : top->id;
+	} else if (r <= 0) {
+		tv->top[tv->view] = n->id;
+	}
+	return set_cursor(tv, n);
+}
+
+static unsigned move_page(struct tree_view *tv, bool down)
+{
+	const struct mnode *cur = tree_view_cursor(tv), *top = find(tv, tv->top[tv->view]), *n;
+	int page = tv->height > 1 ? tv->height - 1 : 1;
+
+	if (!cur)
+		return 0;
+	if (!top)
+		top = cur;
+	if (down) {
+		n = cur;
+		for (int i = 0; i < page; i++) {
+			const struct mnode *x = tree_next_visible(tv, n);
+
+			if (!x)
+				break;
+			n = x;
+			if ((x = tree_next_visible(tv, top)))
+				top = x;
+		}
+	} else {
+		n = tree_up(tv, cur, page, NULL);
+		top = tree_up(tv, top, page, NULL);
+	}
+	tv->top[tv->view] = top->id;
+	return set_cursor(tv, n);
+}
+
+static const struct mnode *last_row(const struct tree_view *tv)
+{
+	const struct mnode *n = model_first_child(tv->m, tv->view, NULL), *s;
+
+	if (!n)
+		return NULL;
+	for (;;) {
+		while ((s = model_next_sibling(tv->m, tv->view, n)))
+			n = s;
+		if (!tree_view_expanded(tv, n) || !(s = model_first_child(tv->m, tv->view, n)))
+			return n;
+		n = s;
+	}
+}
+
+void tree_view_follow(struct tree_view *tv)
+{
+	const struct mnode *n = last_row(tv);
+
+	if (!n)
+		return;
+	tv->cursor[tv->view] = n->id;
+	tv->top[tv->view] = tree_up(tv, n, tv->height > 1 ? tv->height - 1 : 0, NULL)->id;
+}
+
+unsigned tree_view_jump(struct tree_view *tv, node_id id)
+{
+	const struct mnode *n = find(tv, id);
+
+	if (!n)
+		return 0;
+	if (n->kind == MN_CALL)
+		tv->view = VIEW_CALLS;
+	else if (n->kind == MN_PATH)
+		tv->view = VIEW_PATHS;
+	for (const struct mnode *p = parent_of(tv, n); p; p = parent_of(tv, p))
+		set_expanded(tv, p, true);
+	tv->follow = false;
+	tv->cursor[tv->view] = n->id;
+	tv->top[tv->view] = tree_up(tv, n, tv->height / 3, NULL)->id;
+	return DIRTY_TREE | DIRTY_HIST | DIRTY_STATUS | DIRTY_HINT;
+}
+
+static bool has_exception(const struct mnode *n)
+{
+	if (n->kind == MN_PATH)
+		return ((const struct mpath *)n)->exceptions > 0;
+	if (n->kind == MN_CALL)
+		return ((const struct mcall *)n)->has_exception;
+	return false;
+}
+
+/* Next or previous node in tree order (expanded or not) that raised an
+ * exception, wrapping around. */
+static unsigned step_exception(struct tree_view *tv, bool backwards)
+{
+	const struct mnode *cur = tree_view_cursor(tv), *n, *found = NULL;
+	const struct mnode *first = model_first_child(tv->m, tv->view, NULL);
+
+	if (!cur)
+		return 0;
+	if (!backwards) {
+		for (n = tree_next_any(tv->m, tv->view, cur); n && !found; n = tree_next_any(tv->m, tv->view, n))
+			if (has_exception(n))
+				found = n;
+		for (n = first; n && n != cur && !found; n = tree_next_any(tv->m, tv->view, n))
+			if (has_exception(n))
+				found = n;
+	} else {
+		/* no back links: the last hit before the cursor, else the last one */
+		const struct mnode *before = NULL, *last = NULL;
+		bool passed = false;
+
+		for (n = first; n; n = tree_next_any(tv->m, tv->view, n)) {
+			if (n == cur)
+				passed = true;
+			else if (has_exception(n)) {
+				if (!passed)
+					before = n;
+				last = n;
+			}
+		}
+		found = before ? before : last;
+	}
+	if (!found) {
+		strcpy(tv->message, "no exception in this view");
+		return DIRTY_HINT;
+	}
+	tv->message[0] = 0;
+	return tree_view_jump(tv, found->id);
+}
+
+static void expand_subtree(struct tree_view *tv, const struct mnode *root)
+{
+	const struct mnode *n = root;
+
+	/* pre-order over the subtree only */
+	while (n) {
+		const struct mnode *c;
+
+		set_expanded(tv, n, true);
+		if ((c = model_first_child(tv->m, tv->view, n))) {
+			n = c;
+			continue;
+		}
+		while (n && n != root && !(c = model_next_sibling(tv->m, tv->view, n)))
+			n = parent_of(tv, n);
+		n = (n && n != root) ? c : NULL;
+	}
+}
+
+unsigned tree_view_key(struct tree_view *tv, int key)
+{
+	const struct mnode *cur = tree_view_cursor(tv), *n;
+
+	switch (key) {
+	case KEY_DOWN: case 'j':
+		tv->follow = false;
+		return move_by_one(tv, true);
+	case KEY_UP: case 'k':
+		tv->follow = false;
+		return move_by_one(tv, false);
+	case KEY_NPAGE: case CTRL('f'): case CTRL('d'):
+		tv->follow = false;
+		return move_page(tv, true);
+	case KEY_PPAGE: case CTRL('b'): case CTRL('u'):
+		tv->follow = false;
+		return move_page(tv, false);
+	case KEY_HOME: case 'g':
+		tv->follow = false;
+		if (!(n = model_first_child(tv->m, tv->view, NULL)))
+			return 0;
+		tv->top[tv->view] = n->id;
+		return set_cursor(tv, n);
+	case KEY_END: case 'G':
+		tv->follow = true;
+		tree_view_follow(tv);
+		return DIRTY_TREE | DIRTY_HIST;
+	case 'f':
+		tv->follow = !tv->follow;
+		if (tv->follow)
+			tree_view_follow(tv);
+		return DIRTY_TREE | DIRTY_HIST | DIRTY_STATUS;
+	case KEY_RIGHT: case 'l': case '+':
+		if (!cur || !has_children(tv, cur))
+			return 0;
+		tv->follow = false;
+		if (!tree_view_expanded(tv, cur)) {
+			set_expanded(tv, cur, true);
+			return DIRTY_TREE;
+		}
+		return set_cursor(tv, model_first_child(tv->m, tv->view, cur));
+	case KEY_LEFT: case 'h': case '-':
+		if (!cur)
+			return 0;
+		tv->follow = false;
+		if (has_children(tv, cur) && tree_view_expanded(tv, cur)) {
+			set_expanded(tv, cur, false);
+			return DIRTY_TREE;
+		}
+		if ((n = parent_of(tv, cur)))
+			return set_cursor(tv, n);
+		return 0;
+	case '\n': case '\r': case KEY_ENTER: case ' ':
+		if (!cur || !has_children(tv, cur))
+			return 0;
+		tv->follow = false;
+		set_expanded(tv, cur, !tree_view_expanded(tv, cur));
+		return DIRTY_TREE;
+	case '*':
+		if (!cur)
+			return 0;
+		expand_subtree(tv, cur);
+		return DIRTY_TREE;
+	case 'C':
+		idset_clear(&tv->toggled);
+		tv->threads_closed = true;
+		return DIRTY_TREE | DIRTY_HIST;
+	case 'e':
+		return step_exception(tv, false);
+	case 'E':
+		return step_exception(tv, true);
+	case 'v': {
+		enum model_view other = tv->view == VIEW_PATHS ? VIEW_CALLS : VIEW_PATHS;
+
+		/* carry the cursor over: a call becomes its path, a path its thread */
+		if (cur && cur->kind == MN_CALL)
+			tv->cursor[other] = ((const struct mcall *)cur)->path->node.id;
+		else if (cur && cur->kind == MN_PATH)
+			tv->cursor[other] = ((const struct mpath *)cur)->thread->node.id;
+		else if (cur)
+			tv->cursor[other] = cur->id;
+		tv->view = other;
+		tv->top[other] = 0;
+		if (tv->follow)
+			tree_view_follow(tv);
+		else if ((n = find(tv, tv->cursor[other])))
+			tv->top[other] = tree_up(tv, n, tv->height / 3, NULL)->id;
+		tree_view_refresh_matches(tv, true);
+		return DIRTY_TREE | DIRTY_HIST | DIRTY_STATUS | DIRTY_HINT;
+	}
+	}
+	return 0;
+}
