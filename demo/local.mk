@@ -48,10 +48,12 @@ demo_tests = tests/demo-hello.sh tests/demo-auto.sh tests/demo-threads.sh \
 TESTS += $(demo_tests)
 EXTRA_DIST += $(demo_tests) tests/demo-common.sh
 
+# Options for the demo, e.g. make demo DEMO_ARGS='--rate 2000'
+DEMO_ARGS =
 demo: demo/pipetrace-demo tui/pipetrace-tui
-	tui/pipetrace-tui -- demo/pipetrace-demo
+	tui/pipetrace-tui -- demo/pipetrace-demo $(DEMO_ARGS)
 monitor: tui/pipetrace-tui
 	tui/pipetrace-tui
 run: demo/pipetrace-demo
-	demo/pipetrace-demo
+	demo/pipetrace-demo $(DEMO_ARGS)
 .PHONY: demo monitor run
