@@ -28,7 +28,9 @@ enum event_kind {
 };
 
 /* A string from a line: decoded from JSON escapes, valid UTF-8 (invalid
- * sequences become U+FFFD), never containing NUL.  It may still contain
+ * bytes in the line become U+FFFD before parsing, one per byte, instead of
+ * refusing the line), never containing NUL (a line holding a NUL byte or
+ * "\u0000" is refused).  It may still contain
  * control characters: whoever prints it must make them safe. */
 struct event_str {
 	const char *s;           /* borrowed from the parser, NUL-terminated; NULL when absent */
@@ -91,5 +93,12 @@ enum event_result event_parse_slow(struct event_parser *p, const char *line, siz
 				   struct event *out, struct event_error *err);
 
 const char *event_kind_name(enum event_kind kind);
+
+/* Writes a copy of `s` (`len` bytes, untrusted) that is safe to print on a
+ * terminal: control characters (C0, DEL, C1) become \n, \t, \r or \xNN,
+ * invalid UTF-8 becomes U+FFFD ("?" when !utf8), and when !utf8 every
+ * non-ASCII character becomes "?".  Always NUL-terminates `dst` (size > 0)
+ * and cuts on a character boundary; returns the bytes written. */
+size_t event_safe_text(char *dst, size_t size, const char *s, size_t len, bool utf8);
 
 #endif

@@ -1,0 +1,625 @@
+/* test_event.c - the event parser: every kind, required keys, types and
+ * ranges, unknown keys and kinds, escapes, error texts; and the fast path
+ * checked against jansson on generated lines, valid and mutated. */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "event_int.h"
+
+static struct event_parser *P;
+static struct event ev, ev2;
+static struct event_error err;
+
+static int setup(void **state)
+{
+	(void)state;
+	P = event_parser_create();
+	return P ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	event_parser_free(P);
+	return 0;
+}
+
+static enum event_result parse(const char *line)
+{
+	memset(&err, 0, sizeof err);
+	return event_parse(P, line, strlen(line), &ev, &err);
+}
+
+static enum event_result parse_slow(const char *line)
+{
+	memset(&err, 0, sizeof err);
+	return event_parse_slow(P, line, strlen(line), &ev, &err);
+}
+
+static bool str_is(struct event_str s, const char *want)
+{
+	if (!want)
+		return s.s == NULL;
+	return s.s && s.len == strlen(want) && !memcmp(s.s, want, s.len) && s.s[s.len] == '\0';
+}
+
+/* --- every kind ----------------------------------------------------------- */
+
+static void test_hello(void **state)
+{
+	(void)state;
+	const char *l = "{\"ev\":\"hello\",\"ts\":5123456789,\"pid\":4242,\"v\":1,\"ppid\":4200,"
+		"\"prog\":\"pipetrace-demo\",\"wall\":1764100000123456789,\"lib\":\"pipetrace 0.1\"}";
+	for (int slow = 0; slow < 2; slow++) {
+		assert_int_equal(slow ? parse_slow(l) : parse(l), EVENT_OK);
+		assert_int_equal(ev.kind, EV_HELLO);
+		assert_int_equal(ev.ts, 5123456789LL);
+		assert_int_equal(ev.pid, 4242);
+		assert_int_equal(ev.tid, 0);
+		assert_int_equal(ev.version, 1);
+		assert_int_equal(ev.ppid, 4200);
+		assert_true(str_is(ev.prog, "pipetrace-demo"));
+		assert_true(str_is(ev.lib, "pipetrace 0.1"));
+		assert_int_equal(ev.wall, 1764100000123456789LL);
+		assert_int_equal(ev.depth, -1);
+		assert_true(str_is(ev.fn, NULL));
+	}
+	/* v is the one required key; the others default */
+	assert_int_equal(parse("{\"ev\":\"hello\",\"ts\":1,\"pid\":2,\"v\":3}"), EVENT_OK);
+	assert_int_equal(ev.version, 3);
+	assert_int_equal(ev.ppid, 0);
+	assert_true(str_is(ev.prog, NULL));
+	assert_int_equal(parse("{\"ev\":\"hello\",\"ts\":1,\"pid\":2}"), EVENT_BAD);
+	assert_string_equal(err.text, "missing key \"v\"");
+}
+
+static void test_thread(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"ev\":\"thread\",\"ts\":5,\"pid\":4242,\"tid\":4243,\"name\":\"worker-1\"}"),
+			 EVENT_OK);
+	assert_int_equal(ev.kind, EV_THREAD);
+	assert_int_equal(ev.tid, 4243);
+	assert_true(str_is(ev.name, "worker-1"));
+	assert_int_equal(parse("{\"ev\":\"thread\",\"ts\":5,\"pid\":4242,\"tid\":4243}"), EVENT_BAD);
+	assert_string_equal(err.text, "missing key \"name\"");
+}
+
+static void test_enter(void **state)
+{
+	(void)state;
+	const char *l = "{\"ev\":\"enter\",\"ts\":5123456999,\"pid\":4242,\"tid\":4243,\"seq\":1,"
+		"\"depth\":0,\"fn\":\"handle_request\",\"file\":\"demo/server.c\",\"line\":88}";
+	for (int slow = 0; slow < 2; slow++) {
+		assert_int_equal(slow ? parse_slow(l) : parse(l), EVENT_OK);
+		assert_int_equal(ev.kind, EV_ENTER);
+		assert_int_equal(ev.seq, 1);
+		assert_int_equal(ev.depth, 0);
+		assert_true(str_is(ev.fn, "handle_request"));
+		assert_true(str_is(ev.file, "demo/server.c"));
+		assert_int_equal(ev.line, 88);
+	}
+	assert_int_equal(parse("{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":4,\"depth\":5,\"fn\":\"f\"}"),
+			 EVENT_OK);
+	assert_true(str_is(ev.file, NULL));
+	assert_int_equal(ev.line, 0);
+	/* keys of other kinds are ignored, not taken */
+	assert_int_equal(parse("{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":4,\"depth\":5,"
+			       "\"fn\":\"f\",\"dur\":\"not checked\",\"name\":7}"), EVENT_OK);
+	assert_int_equal(ev.dur, 0);
+	assert_true(str_is(ev.name, NULL));
+}
+
+static void test_exit(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"ev\":\"exit\",\"ts\":5123459100,\"pid\":4242,\"tid\":4243,\"seq\":4,"
+			       "\"depth\":1,\"fn\":\"db_query\",\"dur\":2000}"), EVENT_OK);
+	assert_int_equal(ev.kind, EV_EXIT);
+	assert_int_equal(ev.dur, 2000);
+	assert_int_equal(ev.depth, 1);
+	assert_true(str_is(ev.fn, "db_query"));
+	assert_int_equal(parse("{\"ev\":\"exit\",\"ts\":5,\"pid\":4242,\"tid\":4243,\"seq\":4,"
+			       "\"depth\":1,\"fn\":\"db_query\"}"), EVENT_BAD);
+	assert_string_equal(err.text, "missing key \"dur\"");
+}
+
+static void test_exception(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"ev\":\"exception\",\"ts\":9,\"pid\":4242,\"tid\":4243,\"seq\":3,"
+			       "\"depth\":1,\"fn\":\"db_query\",\"type\":\"TimeoutError\","
+			       "\"msg\":\"no answer in 200 ms\"}"), EVENT_OK);
+	assert_int_equal(ev.kind, EV_EXCEPTION);
+	assert_true(str_is(ev.type, "TimeoutError"));
+	assert_true(str_is(ev.msg, "no answer in 200 ms"));
+	assert_true(str_is(ev.signal, NULL));
+	assert_int_equal(ev.nstack, 0);
+
+	assert_int_equal(parse("{\"ev\":\"exception\",\"ts\":9,\"pid\":4242,\"tid\":4243,\"seq\":3,"
+			       "\"depth\":2,\"fn\":\"c\",\"type\":\"SIGSEGV\",\"msg\":\"\","
+			       "\"signal\":\"SIGSEGV\",\"stack\":[\"main\",\"b\",\"c\"]}"), EVENT_OK);
+	assert_true(str_is(ev.signal, "SIGSEGV"));
+	assert_int_equal(ev.nstack, 3);
+	assert_true(str_is(ev.stack[0], "main"));
+	assert_true(str_is(ev.stack[2], "c"));
+	assert_true(str_is(ev.msg, ""));
+
+	assert_int_equal(parse("{\"ev\":\"exception\",\"ts\":9,\"pid\":1,\"tid\":1,\"seq\":3,"
+			       "\"depth\":2,\"fn\":\"c\",\"type\":\"T\",\"msg\":\"m\",\"stack\":[\"a\",1]}"),
+			 EVENT_BAD);
+	assert_string_equal(err.text, "key \"stack\": expected array of strings, got array holding a non-string");
+
+	/* a stack longer than EVENT_STACK_MAX is cut, not refused */
+	char line[4096];
+	int o = snprintf(line, sizeof line, "{\"ev\":\"exception\",\"ts\":9,\"pid\":1,\"tid\":1,\"seq\":3,"
+			 "\"depth\":2,\"fn\":\"c\",\"type\":\"T\",\"msg\":\"m\",\"stack\":[");
+	for (int i = 0; i < EVENT_STACK_MAX + 20; i++)
+		o += snprintf(line + o, sizeof line - (size_t)o, "%s\"f%d\"", i ? "," : "", i);
+	snprintf(line + o, sizeof line - (size_t)o, "]}");
+	assert_int_equal(parse(line), EVENT_OK);
+	assert_int_equal(ev.nstack, EVENT_STACK_MAX);
+	assert_true(str_is(ev.stack[EVENT_STACK_MAX - 1], "f127"));
+}
+
+static void test_drop_bye(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"ev\":\"drop\",\"ts\":5,\"pid\":4242,\"tid\":4243,\"count\":1200}"),
+			 EVENT_OK);
+	assert_int_equal(ev.kind, EV_DROP);
+	assert_int_equal(ev.count, 1200);
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":5,\"pid\":4242,\"status\":0}"), EVENT_OK);
+	assert_int_equal(ev.kind, EV_BYE);
+	assert_true(ev.has_status);
+	assert_int_equal(ev.status, 0);
+	assert_int_equal(ev.tid, 0);
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":5,\"pid\":4242,\"status\":-1}"), EVENT_OK);
+	assert_int_equal(ev.status, -1);
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":5,\"pid\":4242}"), EVENT_OK);
+	assert_false(ev.has_status);
+	/* tid on bye is not required, and ignored when there */
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":5,\"pid\":4242,\"tid\":7}"), EVENT_OK);
+	assert_int_equal(ev.tid, 0);
+}
+
+/* --- keys, types, ranges ------------------------------------------------- */
+
+static void test_missing_keys(void **state)
+{
+	(void)state;
+	static const struct { const char *line, *why; } cases[] = {
+		{ "{\"ts\":1,\"pid\":2}", "missing key \"ev\"" },
+		{ "{\"ev\":\"enter\",\"pid\":2,\"tid\":3,\"seq\":4,\"depth\":5,\"fn\":\"f\"}", "missing key \"ts\"" },
+		{ "{\"ev\":\"enter\",\"ts\":1,\"tid\":3,\"seq\":4,\"depth\":5,\"fn\":\"f\"}", "missing key \"pid\"" },
+		{ "{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"seq\":4,\"depth\":5,\"fn\":\"f\"}", "missing key \"tid\"" },
+		{ "{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"depth\":5,\"fn\":\"f\"}", "missing key \"seq\"" },
+		{ "{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":4,\"fn\":\"f\"}", "missing key \"depth\"" },
+		{ "{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":4,\"depth\":5}", "missing key \"fn\"" },
+		{ "{\"ev\":\"exception\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":4,\"depth\":5,\"fn\":\"f\",\"msg\":\"m\"}",
+		  "missing key \"type\"" },
+		{ "{\"ev\":\"exception\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":4,\"depth\":5,\"fn\":\"f\",\"type\":\"T\"}",
+		  "missing key \"msg\"" },
+		{ "{\"ev\":\"drop\",\"ts\":1,\"pid\":2,\"tid\":3}", "missing key \"count\"" },
+		{ "{\"ev\":\"drop\",\"ts\":1,\"pid\":2,\"count\":3}", "missing key \"tid\"" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(parse(cases[i].line), EVENT_BAD);
+		assert_string_equal(err.text, cases[i].why);
+	}
+}
+
+static void test_types_and_ranges(void **state)
+{
+	(void)state;
+	static const struct { const char *line, *why; } cases[] = {
+		{ "{\"ev\":1,\"ts\":1,\"pid\":2}", "key \"ev\": expected string, got integer" },
+		{ "{\"ev\":\"bye\",\"ts\":\"1\",\"pid\":2}", "key \"ts\": expected integer, got string" },
+		{ "{\"ev\":\"bye\",\"ts\":1.5,\"pid\":2}", "key \"ts\": expected integer, got real" },
+		{ "{\"ev\":\"bye\",\"ts\":1e3,\"pid\":2}", "key \"ts\": expected integer, got real" },
+		{ "{\"ev\":\"bye\",\"ts\":null,\"pid\":2}", "key \"ts\": expected integer, got null" },
+		{ "{\"ev\":\"bye\",\"ts\":true,\"pid\":2}", "key \"ts\": expected integer, got true" },
+		{ "{\"ev\":\"bye\",\"ts\":1,\"pid\":{}}", "key \"pid\": expected integer, got object" },
+		{ "{\"ev\":\"bye\",\"ts\":-1,\"pid\":2}", "key \"ts\": -1 is out of range" },
+		{ "{\"ev\":\"bye\",\"ts\":1,\"pid\":0}", "key \"pid\": 0 is out of range" },
+		{ "{\"ev\":\"bye\",\"ts\":1,\"pid\":2147483648}", "key \"pid\": 2147483648 is out of range" },
+		{ "{\"ev\":\"drop\",\"ts\":1,\"pid\":2,\"tid\":0,\"count\":1}", "key \"tid\": 0 is out of range" },
+		{ "{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":0,\"depth\":5,\"fn\":\"f\"}",
+		  "key \"seq\": 0 is out of range" },
+		{ "{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":1,\"depth\":-1,\"fn\":\"f\"}",
+		  "key \"depth\": -1 is out of range" },
+		{ "{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":1,\"depth\":1,\"fn\":[\"f\"]}",
+		  "key \"fn\": expected string, got array of strings" },
+		{ "{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":1,\"depth\":1,\"fn\":\"f\",\"line\":-3}",
+		  "key \"line\": -3 is out of range" },
+		{ "{\"ev\":\"exit\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":1,\"depth\":1,\"fn\":\"f\",\"dur\":-5}",
+		  "key \"dur\": -5 is out of range" },
+		{ "{\"ev\":\"bye\",\"ts\":1,\"pid\":2,\"status\":\"ok\"}", "key \"status\": expected integer, got string" },
+		{ "{\"ev\":\"hello\",\"ts\":1,\"pid\":2,\"v\":0}", "key \"v\": 0 is out of range" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(parse(cases[i].line), EVENT_BAD);
+		assert_string_equal(err.text, cases[i].why);
+	}
+}
+
+static void test_huge_numbers(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":99999999999999999999,\"pid\":2}"), EVENT_BAD);
+	assert_non_null(strstr(err.text, "too big integer"));
+	/* 19 digits: beyond the fast path, still an integer for jansson */
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":9223372036854775807,\"pid\":2}"), EVENT_OK);
+	assert_int_equal(ev.ts, INT64_MAX);
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":-0,\"pid\":2}"), EVENT_OK);
+	assert_int_equal(ev.ts, 0);
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":01,\"pid\":2}"), EVENT_BAD);
+}
+
+static void test_unknown_keys_and_kinds(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"ev\":\"drop\",\"future\":{\"x\":[1,2.5,null]},\"ts\":1,\"pid\":2,"
+			       "\"tid\":3,\"count\":4,\"zz\":\"q\"}"), EVENT_OK);
+	assert_int_equal(ev.count, 4);
+	assert_int_equal(parse("{\"ev\":\"gc_pause\",\"ts\":1,\"pid\":2}"), EVENT_UNKNOWN_KIND);
+	assert_string_equal(err.text, "unknown kind \"gc_pause\"");
+	/* an unknown kind needs nothing else */
+	assert_int_equal(parse("{\"ev\":\"later\"}"), EVENT_UNKNOWN_KIND);
+	/* and its name is made safe for the message */
+	assert_int_equal(parse("{\"ev\":\"x\\u001b[2J\"}"), EVENT_UNKNOWN_KIND);
+	assert_null(strchr(err.text, 0x1b));
+	assert_non_null(strstr(err.text, "\\x1b[2J"));
+	/* keys escaped differently are the same key for jansson */
+	assert_int_equal(parse("{\"e\\u0076\":\"bye\",\"ts\":1,\"pid\":2}"), EVENT_OK);
+	assert_int_equal(ev.kind, EV_BYE);
+}
+
+static void test_escapes(void **state)
+{
+	(void)state;
+	const char *l = "{\"ev\":\"thread\",\"ts\":1,\"pid\":2,\"tid\":3,"
+		"\"name\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\u20AC\\ud83d\\ude00\\u001f \xc3\xa9\"}";
+	const char want[] = "a\"b\\c/d\b\f\n\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\x1f \xc3\xa9";
+	for (int slow = 0; slow < 2; slow++) {
+		assert_int_equal(slow ? parse_slow(l) : parse(l), EVENT_OK);
+		assert_int_equal(ev.name.len, sizeof want - 1);
+		assert_memory_equal(ev.name.s, want, sizeof want - 1);
+	}
+	/* the fast path itself handles every one of them */
+	assert_int_equal(event_parse_fast(P, l, strlen(l), &ev), EVENT_OK);
+	assert_memory_equal(ev.name.s, want, sizeof want - 1);
+	/* lone surrogates and \u0000 are refused (by jansson) */
+	assert_int_equal(parse("{\"ev\":\"thread\",\"ts\":1,\"pid\":2,\"tid\":3,\"name\":\"\\ud800x\"}"),
+			 EVENT_BAD);
+	assert_int_equal(parse("{\"ev\":\"thread\",\"ts\":1,\"pid\":2,\"tid\":3,\"name\":\"\\udc00\"}"),
+			 EVENT_BAD);
+	assert_int_equal(parse("{\"ev\":\"thread\",\"ts\":1,\"pid\":2,\"tid\":3,\"name\":\"a\\u0000b\"}"),
+			 EVENT_BAD);
+	assert_int_equal(parse("{\"ev\":\"thread\",\"ts\":1,\"pid\":2,\"tid\":3,\"name\":\"\\x41\"}"),
+			 EVENT_BAD);
+}
+
+static void test_error_text(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"ev\" \"enter\"}"), EVENT_BAD);
+	assert_string_equal(err.text, "':' expected near '\"enter\"'");
+	assert_int_equal(err.column, 13);
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":1,\"pid\":2} trailing"), EVENT_BAD);
+	assert_non_null(strstr(err.text, "end of file expected"));
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":1,\"pid\":2,\"pid\":3}"), EVENT_BAD);
+	assert_non_null(strstr(err.text, "duplicate object key"));
+	assert_int_equal(parse("[1,2]"), EVENT_BAD);
+	assert_string_equal(err.text, "expected a JSON object, got array");
+	assert_int_equal(parse("{\"ev\":\"enter\",\"ts\":12,\"pid\":2,\"tid\":3,\"seq\":1,\"dep"), EVENT_BAD);
+	assert_non_null(strstr(err.text, "premature end of input"));
+	assert_int_equal(parse(""), EVENT_BAD);
+	/* raw control characters: refused, and the message itself is safe */
+	assert_int_equal(parse("{\"ev\":\"bye\x1b[31m\",\"ts\":1,\"pid\":2}"), EVENT_BAD);
+	assert_null(strchr(err.text, 0x1b));
+}
+
+static void test_nul_and_utf8(void **state)
+{
+	(void)state;
+	const char l[] = "{\"ev\":\"bye\",\"ts\":1,\"pid\":2}\0garbage";
+	assert_int_equal(event_parse(P, l, sizeof l - 1, &ev, &err), EVENT_BAD);
+	assert_string_equal(err.text, "NUL byte in line");
+	assert_int_equal(err.column, 28);
+	/* invalid UTF-8 inside a string becomes U+FFFD, one per byte */
+	assert_int_equal(parse("{\"ev\":\"thread\",\"ts\":1,\"pid\":2,\"tid\":3,\"name\":\"a\xff\xc3(b\"}"),
+			 EVENT_OK);
+	assert_true(str_is(ev.name, "a\xef\xbf\xbd\xef\xbf\xbd(b"));
+	/* overlong and surrogate encodings too */
+	assert_int_equal(parse("{\"ev\":\"thread\",\"ts\":1,\"pid\":2,\"tid\":3,\"name\":\"\xc0\xaf\xed\xa0\x80\"}"),
+			 EVENT_OK);
+	for (size_t i = 0; i < ev.name.len; i += 3)
+		assert_memory_equal(ev.name.s + i, "\xef\xbf\xbd", 3);
+	/* outside a string it stays a syntax error */
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":1,\xff\"pid\":2}"), EVENT_BAD);
+}
+
+static void test_safe_text(void **state)
+{
+	(void)state;
+	char out[64];
+
+	event_safe_text(out, sizeof out, "a\x1b[0m\n\t\x7f\xc2\x9b!", 11, true);
+	assert_string_equal(out, "a\\x1b[0m\\n\\t\\x7f\\x9b!");
+	event_safe_text(out, sizeof out, "\xc3\xa9\xff", 3, true);
+	assert_string_equal(out, "\xc3\xa9\xef\xbf\xbd");
+	event_safe_text(out, sizeof out, "\xc3\xa9\xff", 3, false);
+	assert_string_equal(out, "??");
+	event_safe_text(out, sizeof out, "x\xe2\x80\xaey", 5, true);
+	assert_string_equal(out, "x?y");
+	/* cut on a character boundary, never in the middle of an escape */
+	assert_int_equal(event_safe_text(out, 5, "ab\x01" "cd", 5, true), 2);
+	assert_string_equal(out, "ab");
+	assert_int_equal(event_safe_text(out, 3, "a\xe2\x82\xac", 4, true), 1);
+	assert_string_equal(out, "a");
+}
+
+/* --- differential: fast path against jansson ------------------------------ */
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+struct gen {
+	char line[8192];
+	size_t len;
+};
+
+static void put(struct gen *g, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(g->line + g->len, s, n);
+	g->len += n;
+}
+
+static void putf(struct gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct gen *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g->len += (size_t)vsnprintf(g->line + g->len, sizeof g->line - g->len, fmt, ap);
+	va_end(ap);
+}
+
+/* A random JSON string covering every escape, raw UTF-8 of each length,
+ * \u escapes with both hex cases and surrogate pairs. */
+static void put_rand_string(struct gen *g)
+{
+	static const char *const pieces[] = {
+		"a", "Zz", "handle_request", " ", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n",
+		"\\r", "\\t", "\\u0001", "\\u001F", "\\u001b", "\\u00e9", "\\u00E9", "\\u20ac",
+		"\\uFFFD", "\\uffff", "\\ud83d\\ude00", "\\uD834\\uDD1E", "\\udbff\\udfff",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\x7f",
+		"std::vector<int>::push_back", "\xe6\x97\xa5\xe6\x9c\xac", "{}[],:",
+		"\\u0041", "%s%n",
+	};
+	int n = (int)rnd(6);
+	put(g, "\"");
+	for (int i = 0; i < n; i++)
+		put(g, pieces[rnd(sizeof pieces / sizeof pieces[0])]);
+	put(g, "\"");
+}
+
+static int64_t rand_int(void)
+{
+	switch (rnd(4)) {
+	case 0: return rnd(10);
+	case 1: return rnd(1000000);
+	case 2: return (int64_t)rnd(2000000000) * 1000000000 + rnd(1000000000);
+	default: return 999999999999999999LL;
+	}
+}
+
+/* One random valid line; canonical (the library's key order, no spaces)
+ * unless `shuffle`. */
+static void gen_line(struct gen *g, bool shuffle)
+{
+	static const char *const kinds[] = { "hello", "thread", "enter", "exit", "exception",
+					     "drop", "bye" };
+	struct { const char *key; int type; } keys[16];   /* 0 int, 1 string, 2 pos int */
+	int nk = 0;
+	int kind = (int)rnd(7);
+
+#define K(k, t) (keys[nk].key = (k), keys[nk].type = (t), nk++)
+	K("ts", 0);
+	K("pid", 2);
+	if (kind != 0 && kind != 6)
+		K("tid", 2);
+	switch (kind) {
+	case 0:
+		K("v", 2);
+		if (rnd(2))
+			K("ppid", 0);
+		if (rnd(2))
+			K("prog", 1);
+		if (rnd(2))
+			K("wall", 0);
+		if (rnd(2))
+			K("lib", 1);
+		break;
+	case 1: K("name", 1); break;
+	case 2:
+		K("seq", 2); K("depth", 0); K("fn", 1);
+		if (rnd(2)) {
+			K("file", 1);
+			K("line", 0);
+		}
+		break;
+	case 3: K("seq", 2); K("depth", 0); K("fn", 1); K("dur", 0); break;
+	case 4:
+		K("seq", 2); K("depth", 0); K("fn", 1); K("type", 1); K("msg", 1);
+		if (rnd(3) == 0)
+			K("signal", 1);
+		break;
+	case 5: K("count", 0); break;
+	case 6:
+		if (rnd(2))
+			K("status", 0);
+		break;
+	}
+#undef K
+	if (shuffle)
+		for (int i = nk - 1; i > 0; i--) {
+			int j = (int)rnd((uint32_t)i + 1);
+			__typeof__(keys[0]) t = keys[i];
+			keys[i] = keys[j];
+			keys[j] = t;
+		}
+	const char *sp = shuffle && rnd(2) ? " " : "";
+	g->len = 0;
+	putf(g, "%s{%s\"ev\":%s\"%s\"", sp, sp, sp, kinds[kind]);
+	for (int i = 0; i < nk; i++) {
+		int64_t v = rand_int();
+		if (keys[i].type == 2 && v == 0)
+			v = 1;
+		if (keys[i].type == 2 && (!strcmp(keys[i].key, "pid") || !strcmp(keys[i].key, "tid") ||
+					  !strcmp(keys[i].key, "v")))
+			v = 1 + rnd(4000000);
+		if (!strcmp(keys[i].key, "depth") || !strcmp(keys[i].key, "line") ||
+		    !strcmp(keys[i].key, "ppid") || !strcmp(keys[i].key, "status"))
+			v = rnd(100000);
+		putf(g, ",%s\"%s\"%s:%s", sp, keys[i].key, sp, sp);
+		if (keys[i].type == 1)
+			put_rand_string(g);
+		else
+			putf(g, "%lld", (long long)v);
+	}
+	putf(g, "%s}%s", sp, sp);
+}
+
+static bool same_str(struct event_str a, struct event_str b)
+{
+	if (!a.s || !b.s)
+		return !a.s && !b.s;
+	return a.len == b.len && !memcmp(a.s, b.s, a.len);
+}
+
+static bool same_event(const struct event *a, const struct event *b)
+{
+	if (a->kind != b->kind || a->ts != b->ts || a->pid != b->pid || a->tid != b->tid ||
+	    a->seq != b->seq || a->depth != b->depth || a->line != b->line || a->dur != b->dur ||
+	    a->ppid != b->ppid || a->version != b->version || a->wall != b->wall ||
+	    a->count != b->count || a->has_status != b->has_status || a->status != b->status ||
+	    a->nstack != b->nstack)
+		return false;
+	if (!same_str(a->fn, b->fn) || !same_str(a->file, b->file) || !same_str(a->type, b->type) ||
+	    !same_str(a->msg, b->msg) || !same_str(a->signal, b->signal) ||
+	    !same_str(a->name, b->name) || !same_str(a->prog, b->prog) || !same_str(a->lib, b->lib))
+		return false;
+	for (size_t i = 0; i < a->nstack; i++)
+		if (!same_str(a->stack[i], b->stack[i]))
+			return false;
+	return true;
+}
+
+static void test_differential_valid(void **state)
+{
+	(void)state;
+	struct event_parser *q = event_parser_create();
+	struct gen g;
+	int fast_ok = 0;
+
+	for (int i = 0; i < 200000; i++) {
+		bool shuffle = i % 4 == 3;
+		gen_line(&g, shuffle);
+		/* separate parsers: the strings of each stay valid */
+		enum event_result rs = event_parse_slow(q, g.line, g.len, &ev2, &err);
+		if (rs != EVENT_OK)
+			fail_msg("jansson refused a generated line: %.*s (%s)", (int)g.len, g.line, err.text);
+		enum event_result rf = event_parse_fast(P, g.line, g.len, &ev);
+		/* the library's canonical lines must never need jansson */
+		if (!shuffle && rf != EVENT_OK)
+			fail_msg("fast path refused a canonical line: %.*s", (int)g.len, g.line);
+		if (rf == EVENT_OK) {
+			fast_ok++;
+			if (!same_event(&ev, &ev2))
+				fail_msg("parsers disagree on: %.*s", (int)g.len, g.line);
+		}
+	}
+	assert_true(fast_ok >= 150000);
+	event_parser_free(q);
+}
+
+/* Valid lines damaged at random: whatever the fast path accepts, jansson
+ * must accept too, as the same event. */
+static void test_differential_mutated(void **state)
+{
+	(void)state;
+	struct event_parser *q = event_parser_create();
+	static const char bytes[] = "\"\\{}[]:,0123456789-.eE+ntfu \x01\x1f\x7f\x80\xbf\xc0\xc3\xed\xf0\xff\0";
+	struct gen g;
+	int accepted = 0, refused = 0;
+
+	for (int i = 0; i < 300000; i++) {
+		gen_line(&g, i % 2);
+		int nmut = 1 + (int)rnd(3);
+		for (int m = 0; m < nmut && g.len > 0; m++) {
+			size_t at = rnd((uint32_t)g.len);
+			char b = bytes[rnd(sizeof bytes)];
+			switch (rnd(4)) {
+			case 0: g.line[at] = b; break;                               /* replace */
+			case 1: memmove(g.line + at, g.line + at + 1, g.len - at - 1); g.len--; break;
+			case 2: memmove(g.line + at + 1, g.line + at, g.len - at); g.line[at] = b; g.len++; break;
+			default: g.len = at; break;                                  /* cut */
+			}
+		}
+		enum event_result rf = event_parse_fast(P, g.line, g.len, &ev);
+		if (rf != EVENT_OK) {
+			refused++;
+			continue;
+		}
+		accepted++;
+		enum event_result rs = event_parse_slow(q, g.line, g.len, &ev2, &err);
+		if (rs != EVENT_OK || !same_event(&ev, &ev2))
+			fail_msg("fast path accepted what jansson did not: %.*s", (int)g.len, g.line);
+	}
+	/* both outcomes happened, so the test did test something */
+	assert_true(accepted > 1000);
+	assert_true(refused > 1000);
+	event_parser_free(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_thread),
+		cmocka_unit_test(test_enter),
+		cmocka_unit_test(test_exit),
+		cmocka_unit_test(test_exception),
+		cmocka_unit_test(test_drop_bye),
+		cmocka_unit_test(test_missing_keys),
+		cmocka_unit_test(test_types_and_ranges),
+		cmocka_unit_test(test_huge_numbers),
+		cmocka_unit_test(test_unknown_keys_and_kinds),
+		cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_error_text),
+		cmocka_unit_test(test_nul_and_utf8),
+		cmocka_unit_test(test_safe_text),
+		cmocka_unit_test(test_differential_valid),
+		cmocka_unit_test(test_differential_mutated),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

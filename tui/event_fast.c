@@ -1,0 +1,231 @@
+/* event_fast.c - a strict parser for the lines libpipetrace writes.
+ *
+ * jansson costs ~3 us a line (~0.3 M lines/s); the reader must take in
+ * millions of events a second.  This path accepts only a flat object of
+ * known keys whose values are strings or non-negative 64-bit integers, with no duplicate keys, valid UTF-8, and escapes that decode
+ * to something other than NUL.  On anything else - other values, unknown
+ * keys, a lone surrogate, a doubt of any kind - it answers "ask jansson",
+ * which then gives the verdict.  The meaning (required keys, ranges) is
+ * checked by event_validate(), shared with the jansson path. */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "event_int.h"
+
+#define FALLBACK EVENT_BAD
+
+/* 1 for bytes that may be copied as they are inside a string. */
+static const unsigned char plain_byte[256] = {
+#define R4(x) x, x, x, x
+#define R16(x) R4(x), R4(x), R4(x), R4(x)
+	R16(0), R16(0),                          /* 0x00-0x1f: controls */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x22 '"' */
+	R16(1), R16(1),
+	R4(1), R4(1), R4(1), 0, 1, 1, 1,               /* 0x5c '\\' */
+	R16(1), R16(1),
+	R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),
+#undef R16
+#undef R4
+};
+
+static inline const char *skip_ws(const char *s, const char *e)
+{
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		s++;
+	return s;
+}
+
+static int hex4(const char *s)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)s[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+static char *put_utf8(char *w, unsigned cp)
+{
+	if (cp < 0x80) {
+		*w++ = (char)cp;
+	} else if (cp < 0x800) {
+		*w++ = (char)(0xc0 | (cp >> 6));
+		*w++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*w++ = (char)(0xe0 | (cp >> 12));
+		*w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*w++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*w++ = (char)(0xf0 | (cp >> 18));
+		*w++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*w++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return w;
+}
+
+/* Decodes the string whose opening quote is at s[-1] into *wp.  Returns
+ * the byte after the closing quote, or NULL to fall back. */
+static const char *scan_string(const char *s, const char *e, char **wp)
+{
+	char *w = *wp;
+
+	for (;;) {
+		const char *run = s;
+		while (s < e && plain_byte[(unsigned char)*s])
+			s++;
+		memcpy(w, run, (size_t)(s - run));
+		w += s - run;
+		if (s >= e)
+			return NULL;
+		unsigned char c = (unsigned char)*s;
+		if (c == '"') {
+			*w++ = '\0';
+			*wp = w;
+			return s + 1;
+		}
+		if (c == '\\') {
+			if (e - s < 2)
+				return NULL;
+			switch (s[1]) {
+			case '"': *w++ = '"'; break;
+			case '\\': *w++ = '\\'; break;
+			case '/': *w++ = '/'; break;
+			case 'b': *w++ = '\b'; break;
+			case 'f': *w++ = '\f'; break;
+			case 'n': *w++ = '\n'; break;
+			case 'r': *w++ = '\r'; break;
+			case 't': *w++ = '\t'; break;
+			case 'u': {
+				if (e - s < 6)
+					return NULL;
+				int cp = hex4(s + 2);
+				if (cp <= 0 || (cp >= 0xdc00 && cp <= 0xdfff))
+					return NULL;     /* NUL, bad hex, lone low surrogate */
+				if (cp >= 0xd800 && cp <= 0xdbff) {
+					if (e - s < 12 || s[6] != '\\' || s[7] != 'u')
+						return NULL;
+					int lo = hex4(s + 8);
+					if (lo < 0xdc00 || lo > 0xdfff)
+						return NULL;
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					s += 6;
+				}
+				w = put_utf8(w, (unsigned)cp);
+				s += 6;
+				continue;
+			}
+			default:
+				return NULL;
+			}
+			s += 2;
+			continue;
+		}
+		if (c < 0x80)
+			return NULL;     /* a raw control character */
+		int l = event_utf8_len((const unsigned char *)s, (size_t)(e - s));
+		if (!l)
+			return NULL;
+		memcpy(w, s, (size_t)l);
+		w += l;
+		s += l;
+	}
+}
+
+enum event_result event_parse_fast(struct event_parser *p, const char *line, size_t len,
+				   struct event *out)
+{
+	struct ev_fields f;
+	/* Decoded strings never outgrow their encoding, plus one NUL per key. */
+	size_t need = len + K_NKEYS + 1;
+
+	if (p->cap < need) {
+		size_t cap = need < 8192 ? 8192 : need;
+		char *nb = realloc(p->buf, cap);
+		if (!nb)
+			return FALLBACK;
+		p->buf = nb;
+		p->cap = cap;
+	}
+	char *w = p->buf;
+	const char *s = line, *e = line + len;
+
+	f.present = 0;
+	f.nstack = 0;
+	s = skip_ws(s, e);
+	if (s >= e || *s != '{')
+		return FALLBACK;
+	s = skip_ws(s + 1, e);
+	for (;;) {
+		if (s >= e || *s != '"')
+			return FALLBACK;
+		const char *k0 = ++s;
+		while (s < e && *s != '"' && *s != '\\' && (unsigned char)*s >= 0x20 &&
+		       (unsigned char)*s < 0x80)
+			s++;
+		if (s >= e || *s != '"')
+			return FALLBACK;
+		int k = event_key_lookup(k0, (size_t)(s - k0));
+		if (k < 0 || (f.present & (1u << k)))
+			return FALLBACK;
+		s = skip_ws(s + 1, e);
+		if (s >= e || *s != ':')
+			return FALLBACK;
+		s = skip_ws(s + 1, e);
+		if (s >= e)
+			return FALLBACK;
+		struct ev_val *v = &f.v[k];
+		if (*s == '"') {
+			v->type = VAL_STR;
+			v->s = w;
+			s = scan_string(s + 1, e, &w);
+			if (!s)
+				return FALLBACK;
+			v->len = (size_t)(w - v->s) - 1;
+		} else if (*s >= '0' && *s <= '9') {
+			const char *d0 = s;
+			uint64_t n = 0;
+
+			/* 19 digits cannot overflow 64 bits unsigned. */
+			while (s < e && *s >= '0' && *s <= '9' && s - d0 < 19)
+				n = n * 10 + (uint64_t)(*s++ - '0');
+			/* Leading zeros, 20+ digits, beyond int64, fractions,
+			 * exponents: all jansson's to judge. */
+			if (n > INT64_MAX || (*d0 == '0' && s - d0 > 1))
+				return FALLBACK;
+			if (s < e && ((*s >= '0' && *s <= '9') || *s == '.' || *s == 'e' || *s == 'E'))
+				return FALLBACK;
+			v->type = VAL_INT;
+			v->i = (long long)n;
+		} else {
+			return FALLBACK;
+		}
+		f.present |= 1u << k;
+		s = skip_ws(s, e);
+		if (s >= e)
+			return FALLBACK;
+		if (*s == '}')
+			break;
+		if (*s != ',')
+			return FALLBACK;
+		s = skip_ws(s + 1, e);
+	}
+	if (skip_ws(s + 1, e) != e)
+		return FALLBACK;
+	if (event_validate(&f, out, NULL) != EVENT_OK)
+		return FALLBACK;
+	return EVENT_OK;
+}

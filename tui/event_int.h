@@ -1,0 +1,68 @@
+/* event_int.h - what event.c (jansson) and event_fast.c (the strict fast
+ * path) share: the known keys, the values both parsers extract, and the one
+ * validator that turns them into a struct event.
+ *
+ * Both parsers only tokenize; every rule about required keys, types and
+ * ranges lives in event_validate(), so the two cannot disagree on meaning,
+ * only on syntax (which tests/test_event.c checks differentially). */
+#ifndef PT_EVENT_INT_H
+#define PT_EVENT_INT_H
+
+#include <jansson.h>
+
+#include "event.h"
+
+enum ev_key {
+	K_EV, K_TS, K_PID, K_TID, K_SEQ, K_DEPTH, K_FN, K_FILE, K_LINE, K_DUR,
+	K_TYPE, K_MSG, K_SIGNAL, K_STACK, K_NAME, K_PPID, K_V, K_PROG, K_LIB,
+	K_WALL, K_COUNT, K_STATUS,
+	K_NKEYS
+};
+
+enum val_type {
+	VAL_INT,                 /* i */
+	VAL_STR,                 /* s, len */
+	VAL_STRS,                /* an array of strings, already in out->stack */
+	VAL_OTHER,               /* anything else: tname says what, for the message */
+};
+
+struct ev_val {
+	uint8_t type;            /* enum val_type */
+	const char *tname;       /* static; VAL_OTHER only */
+	long long i;
+	const char *s;           /* borrowed from the parser */
+	size_t len;
+};
+
+struct ev_fields {
+	uint32_t present;        /* bit (1 << key) per key seen */
+	size_t nstack;           /* VAL_STRS: names stored in out->stack */
+	struct ev_val v[K_NKEYS];
+};
+
+struct event_parser {
+	json_t *root;            /* owned: the last jansson document, holds the strings */
+	char *buf;               /* owned: decoded strings of the fast path */
+	size_t cap;
+	char *fix;               /* owned: the line with invalid UTF-8 replaced */
+	size_t fixcap;
+};
+
+/* The key's index, or -1 for a key this reader does not know. */
+int event_key_lookup(const char *k, size_t len);
+
+/* Checks the fields against the rules of their kind and fills *out. */
+enum event_result event_validate(const struct ev_fields *f, struct event *out,
+				 struct event_error *err);
+
+/* The fast path: EVENT_OK with *out filled when it fully understood the
+ * line and it is a valid event; otherwise EVENT_BAD, meaning only "ask
+ * jansson" (never a verdict on the line). */
+enum event_result event_parse_fast(struct event_parser *p, const char *line, size_t len,
+				   struct event *out);
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid
+ * (overlong, surrogate, above U+10FFFF, truncated). */
+int event_utf8_len(const unsigned char *s, size_t avail);
+
+#endif
