@@ -94,7 +94,7 @@ uint64_t hist_quantile(const struct hist *h, double q)
 			/* Interpolate inside the bucket, but over the part of it
 			 * that the exact min and max say was used. */
 			double lo = (double)hist_bucket_lo(i);
-			double hi = (double)hist_bucket_hi(i);
+			double hi = (double)(hist_bucket_hi(i) - 1);
 			if (lo < (double)h->min_ns)
 				lo = (double)h->min_ns;
 			if (hi > (double)h->max_ns)

@@ -2,3 +2,17 @@
 tui_libptcore_a_SOURCES += tui/hist.h tui/model.h tui/search.h \
 	tui/hist.c tui/model.c tui/model_calls.c tui/model_dump.c tui/model_priv.h \
 	tui/search.c
+
+check_PROGRAMS += tests/test_hist tests/test_model tests/test_search
+TESTS += tests/test_hist tests/test_model tests/test_search
+tests_test_hist_SOURCES = tests/test_hist.c
+tests_test_hist_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_hist_LDADD = $(ptcore_test_ldadd)
+tests_test_model_SOURCES = tests/test_model.c tests/model_testutil.h
+tests_test_model_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_model_LDADD = $(ptcore_test_ldadd)
+tests_test_search_SOURCES = tests/test_search.c tests/model_testutil.h
+tests_test_search_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_search_LDADD = $(ptcore_test_ldadd)
+# data-driven model cases: tests/data/model/<case>/{input,expected}
+EXTRA_DIST += tests/data/model

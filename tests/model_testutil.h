@@ -1,0 +1,237 @@
+/* model_testutil.h - helpers shared by the model and search tests: events
+ * built in C, event lines read with jansson, and a check of the model's
+ * structural invariants.  Header-only (static functions) so that each test
+ * program stays one translation unit. */
+#ifndef PT_MODEL_TESTUTIL_H
+#define PT_MODEL_TESTUTIL_H
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model.h"
+
+static inline struct event_str tu_str(const char *s)
+{
+	return (struct event_str){ .s = s, .len = s ? strlen(s) : 0 };
+}
+
+static inline struct event tu_ev(enum event_kind kind, int64_t ts, int32_t pid, int32_t tid)
+{
+	struct event e;
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.ts = ts;
+	e.pid = pid;
+	e.tid = tid;
+	e.depth = -1;
+	return e;
+}
+
+static inline void tu_hello(struct model *m, int64_t ts, int32_t pid, const char *prog)
+{
+	struct event e = tu_ev(EV_HELLO, ts, pid, 0);
+	e.version = 1;
+	e.ppid = 1;
+	e.prog = tu_str(prog);
+	e.wall = 1000000000000;
+	model_apply(m, &e);
+}
+
+static inline void tu_enter(struct model *m, int64_t ts, int32_t pid, int32_t tid, uint64_t seq,
+			    int32_t depth, const char *fn)
+{
+	struct event e = tu_ev(EV_ENTER, ts, pid, tid);
+	e.seq = seq;
+	e.depth = depth;
+	e.fn = tu_str(fn);
+	model_apply(m, &e);
+}
+
+static inline void tu_exit(struct model *m, int64_t ts, int32_t pid, int32_t tid, uint64_t seq,
+			   int32_t depth, const char *fn, int64_t dur)
+{
+	struct event e = tu_ev(EV_EXIT, ts, pid, tid);
+	e.seq = seq;
+	e.depth = depth;
+	e.fn = tu_str(fn);
+	e.dur = dur;
+	model_apply(m, &e);
+}
+
+static inline void tu_exception(struct model *m, int64_t ts, int32_t pid, int32_t tid,
+				uint64_t seq, int32_t depth, const char *fn, const char *type,
+				const char *msg)
+{
+	struct event e = tu_ev(EV_EXCEPTION, ts, pid, tid);
+	e.seq = seq;
+	e.depth = depth;
+	e.fn = tu_str(fn);
+	e.type = tu_str(type);
+	e.msg = tu_str(msg);
+	model_apply(m, &e);
+}
+
+static inline void tu_thread(struct model *m, int64_t ts, int32_t pid, int32_t tid, const char *name)
+{
+	struct event e = tu_ev(EV_THREAD, ts, pid, tid);
+	e.name = tu_str(name);
+	model_apply(m, &e);
+}
+
+static inline void tu_bye(struct model *m, int64_t ts, int32_t pid)
+{
+	struct event e = tu_ev(EV_BYE, ts, pid, 0);
+	e.has_status = true;
+	model_apply(m, &e);
+}
+
+/* ---- event lines, read with jansson ---------------------------------- */
+
+static inline struct event_str tu_jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_string(v))
+		return (struct event_str){ 0 };
+	return (struct event_str){ .s = json_string_value(v), .len = json_string_length(v) };
+}
+
+static inline int64_t tu_jint(json_t *o, const char *key, int64_t dflt)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+/* Fills *e from one event line.  Returns the jansson object that owns the
+ * strings (json_decref it after applying), or NULL when the line is not an
+ * event this reader knows. */
+static inline json_t *tu_parse_line(const char *line, struct event *e)
+{
+	json_error_t err;
+	json_t *o = json_loads(line, 0, &err);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	static const char *const kinds[EV_KIND_COUNT] = {
+		"hello", "thread", "enter", "exit", "exception", "drop", "bye",
+	};
+	const char *ev = json_string_value(json_object_get(o, "ev"));
+	int kind = -1;
+	for (int i = 0; ev && i < EV_KIND_COUNT; i++)
+		if (!strcmp(ev, kinds[i]))
+			kind = i;
+	if (kind < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	*e = tu_ev((enum event_kind)kind, tu_jint(o, "ts", 0), (int32_t)tu_jint(o, "pid", 0),
+		   (int32_t)tu_jint(o, "tid", 0));
+	e->seq = (uint64_t)tu_jint(o, "seq", 0);
+	e->depth = (int32_t)tu_jint(o, "depth", -1);
+	e->fn = tu_jstr(o, "fn");
+	e->file = tu_jstr(o, "file");
+	e->line = (int32_t)tu_jint(o, "line", 0);
+	e->dur = tu_jint(o, "dur", 0);
+	e->type = tu_jstr(o, "type");
+	e->msg = tu_jstr(o, "msg");
+	e->signal = tu_jstr(o, "signal");
+	json_t *st = json_object_get(o, "stack");
+	if (json_is_array(st)) {
+		for (size_t i = 0; i < json_array_size(st) && e->nstack < EVENT_STACK_MAX; i++) {
+			json_t *s = json_array_get(st, i);
+			if (json_is_string(s))
+				e->stack[e->nstack++] = (struct event_str){
+					.s = json_string_value(s), .len = json_string_length(s) };
+		}
+	}
+	e->name = tu_jstr(o, "name");
+	e->ppid = (int32_t)tu_jint(o, "ppid", 0);
+	e->version = (int32_t)tu_jint(o, "v", 0);
+	e->prog = tu_jstr(o, "prog");
+	e->lib = tu_jstr(o, "lib");
+	e->wall = tu_jint(o, "wall", 0);
+	e->count = (uint64_t)tu_jint(o, "count", 0);
+	e->has_status = json_object_get(o, "status") != NULL;
+	e->status = (int32_t)tu_jint(o, "status", 0);
+	return o;
+}
+
+/* ---- invariants ------------------------------------------------------ */
+
+/* Walks both views and checks what must hold whatever the input was:
+ * parents and children agree, every node is found by its id, counts add
+ * up.  Returns the number of nodes seen in the calls view. */
+static inline size_t tu_check_invariants(const struct model *m)
+{
+	struct model_stats st;
+	model_get_stats(m, &st);
+	size_t ncalls = 0, npaths = 0;
+	uint64_t path_count = 0;
+	for (int v = VIEW_PATHS; v <= VIEW_CALLS; v++) {
+		const struct mnode *n = model_first_child(m, (enum model_view)v, NULL);
+		while (n) {
+			assert_ptr_equal(model_find(m, n->id), n);
+			assert_int_equal((int)(n->id & 3), n->kind);
+			if (n->kind == MN_CALL) {
+				const struct mcall *c = (const struct mcall *)n;
+				ncalls++;
+				if (c->state == CALL_RUNNING || c->state == CALL_UNFINISHED)
+					assert_true(c->dur_ns == -1);
+				else
+					assert_true(c->dur_ns >= 0);
+				if (c->parent) {
+					assert_ptr_equal(model_parent(m, VIEW_CALLS, n), &c->parent->node);
+					/* A finished call holds no running call. */
+					if (c->state == CALL_RUNNING)
+						assert_int_equal(c->parent->state, CALL_RUNNING);
+				}
+			}
+			if (n->kind == MN_PATH) {
+				const struct mpath *p = (const struct mpath *)n;
+				npaths++;
+				path_count += p->count;
+				assert_true(p->self_ns <= p->total_ns);
+				assert_true(p->max_ns <= p->total_ns);
+				if (p->count) {
+					assert_non_null(p->hist);
+					assert_int_equal(p->hist->n, p->count);
+					assert_int_equal(p->hist->sum_ns, p->total_ns);
+					assert_int_equal(p->hist->max_ns, p->max_ns);
+				}
+			}
+			const struct mnode *c = model_first_child(m, (enum model_view)v, n);
+			if (c) {
+				assert_ptr_equal(model_parent(m, (enum model_view)v, c), n);
+				n = c;
+				continue;
+			}
+			while (n) {
+				const struct mnode *s = model_next_sibling(m, (enum model_view)v, n);
+				if (s) {
+					assert_ptr_equal(model_parent(m, (enum model_view)v, s),
+							 model_parent(m, (enum model_view)v, n));
+					n = s;
+					break;
+				}
+				n = model_parent(m, (enum model_view)v, n);
+			}
+		}
+	}
+	assert_int_equal(ncalls, st.calls_kept);
+	assert_int_equal(npaths, st.paths);
+	assert_int_equal(st.calls_kept + st.calls_retired, st.calls);
+	uint64_t fcalls = 0;
+	for (size_t i = 0; i < model_func_count(m); i++)
+		fcalls += model_func_at(m, i)->calls;
+	assert_int_equal(fcalls, path_count);
+	assert_int_equal(model_all_hist(m)->n, path_count);
+	return ncalls;
+}
+
+#endif

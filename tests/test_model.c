@@ -1,0 +1,436 @@
+/* test_model.c - the trace model: data-driven cases from tests/data/model
+ * (a folder per case: `input` event lines, `expected` dump) and cmocka tests
+ * of what is easier to state in C (retirement against an unbounded model,
+ * random event soup, memory per call, model_find of retired calls).
+ *
+ * Input lines starting with '#' are directives:
+ *   #max_calls N / #max_exceptions N   (before the first event)
+ *   #vanish PID   #end                 model_process_vanished / end_of_input
+ *   #search paths|calls QUERY          prints the matches in tree order
+ *   # anything else                    a comment
+ * Set MODEL_UPDATE_EXPECTED=1 to (re)write the expected files; read them
+ * before committing. */
+#include <config.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_testutil.h"
+#include "search.h"
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		size_t r = fread(buf + n, 1, 4096, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void run_search(struct model *m, const char *args, FILE *out)
+{
+	enum model_view view = VIEW_PATHS;
+	if (!strncmp(args, "calls ", 6)) {
+		view = VIEW_CALLS;
+		args += 6;
+	} else if (!strncmp(args, "paths ", 6)) {
+		args += 6;
+	}
+	struct search *s = search_create(args);
+	assert_non_null(s);
+	node_id ids[256];
+	size_t n = search_collect(s, m, view, ids, 256);
+	fprintf(out, "search %s \"%s\": %zu\n", view == VIEW_PATHS ? "paths" : "calls", args, n);
+	char label[512];
+	for (size_t i = 0; i < n && i < 256; i++) {
+		const struct mnode *node = model_find(m, ids[i]);
+		assert_non_null(node);
+		assert_true(search_node_matches(s, m, node));
+		fprintf(out, "  %s\n", model_node_label(m, node, label, sizeof(label)));
+	}
+	search_free(s);
+}
+
+/* Applies a case's input and returns the text to compare. */
+static char *run_input(char *input, size_t *outlen)
+{
+	struct model_config cfg = { 0 };
+	struct model *m = NULL;
+	char *text = NULL;
+	FILE *out = open_memstream(&text, outlen);
+	assert_non_null(out);
+	for (char *line = strtok(input, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == '#') {
+			unsigned long long v;
+			if (sscanf(line, "#max_calls %llu", &v) == 1) {
+				assert_null(m);
+				cfg.max_calls = v;
+			} else if (sscanf(line, "#max_exceptions %llu", &v) == 1) {
+				assert_null(m);
+				cfg.max_exceptions = v;
+			} else if (sscanf(line, "#vanish %llu", &v) == 1) {
+				model_process_vanished(m, (int32_t)v);
+			} else if (!strcmp(line, "#end")) {
+				model_end_of_input(m);
+			} else if (!strncmp(line, "#search ", 8)) {
+				run_search(m, line + 8, out);
+			}
+			continue;
+		}
+		if (!m)
+			m = model_create(&cfg);
+		struct event e;
+		json_t *o = tu_parse_line(line, &e);
+		if (!o) {
+			fprintf(out, "not an event: %s\n", line);
+			continue;
+		}
+		model_apply(m, &e);
+		json_decref(o);
+		tu_check_invariants(m);
+	}
+	if (!m)
+		m = model_create(&cfg);
+	fputs("== paths\n", out);
+	model_dump(m, VIEW_PATHS, out);
+	fputs("== calls\n", out);
+	model_dump(m, VIEW_CALLS, out);
+	fputs("== summary\n", out);
+	model_dump_summary(m, out);
+	fclose(out);
+	model_free(m);
+	return text;
+}
+
+static void test_case(void **state)
+{
+	const char *dir = *state;
+	char path[4096];
+	size_t inlen, outlen, explen = 0;
+	snprintf(path, sizeof(path), "%s/input", dir);
+	char *input = read_file(path, &inlen);
+	assert_non_null(input);
+	char *got = run_input(input, &outlen);
+	snprintf(path, sizeof(path), "%s/expected", dir);
+	if (getenv("MODEL_UPDATE_EXPECTED")) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fwrite(got, 1, outlen, f);
+		fclose(f);
+	}
+	char *want = read_file(path, &explen);
+	if (!want || explen != outlen || memcmp(want, got, outlen)) {
+		/* Show the first line that differs, and keep the whole output. */
+		size_t i = 0, lstart = 0, lineno = 1;
+		while (want && i < explen && i < outlen && want[i] == got[i]) {
+			if (got[i] == '\n') {
+				lstart = i + 1;
+				lineno++;
+			}
+			i++;
+		}
+		const char *slash = strrchr(dir, '/');
+		char actual[4096];
+		snprintf(actual, sizeof(actual), "%s/tests/model-%s.actual",
+			 getenv("top_builddir") ? getenv("top_builddir") : ".", slash ? slash + 1 : dir);
+		FILE *f = fopen(actual, "w");
+		if (f) {
+			fwrite(got, 1, outlen, f);
+			fclose(f);
+		}
+		print_error("%s: differs at line %zu:\n  got:  %.*s\n  want: %.*s\n  (full output in %s)\n",
+			    dir, lineno, (int)strcspn(got + lstart, "\n"), got + lstart,
+			    want ? (int)strcspn(want + lstart, "\n") : 0, want ? want + lstart : "",
+			    actual);
+		fail();
+	}
+	free(want);
+	free(got);
+	free(input);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- tests stated in C ----------------------------------------------- */
+
+/* Deterministic pseudo-random numbers (xorshift), so failures repeat. */
+static uint64_t rnd_state = 88172645463325252u;
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* A well-formed nested workload on a few threads, fed to two models. */
+static void feed_workload(struct model **ms, size_t nm, int ncalls)
+{
+	static const char *fns[] = { "main", "parse", "lex", "emit", "alloc", "free" };
+	int64_t ts = 1000;
+	uint64_t seq[4] = { 0 };
+	int depth[4] = { 0 };
+	const char *open[4][16];
+	int64_t start[4][16];
+	for (int i = 0; i < ncalls * 2; i++) {
+		int t = (int)(rnd() % 4);
+		ts += (int64_t)(rnd() % 5000);
+		bool enter = depth[t] == 0 || (depth[t] < 15 && rnd() % 2);
+		for (size_t k = 0; k < nm; k++) {
+			if (enter)
+				tu_enter(ms[k], ts, 100, 100 + t, seq[t] + 1, depth[t], fns[i % 6]);
+			else
+				tu_exit(ms[k], ts, 100, 100 + t, seq[t] + 1, depth[t] - 1,
+					open[t][depth[t] - 1], ts - start[t][depth[t] - 1]);
+		}
+		seq[t]++;
+		if (enter) {
+			open[t][depth[t]] = fns[i % 6];
+			start[t][depth[t]] = ts;
+			depth[t]++;
+		} else {
+			depth[t]--;
+		}
+	}
+}
+
+/* Retirement bounds the calls kept and changes nothing in the merged view,
+ * the function figures or the histograms. */
+static void test_retire_keeps_figures(void **state)
+{
+	struct model_config small = { .max_calls = 100 };
+	struct model *ms[2] = { model_create(NULL), model_create(&small) };
+	feed_workload(ms, 2, 50000);
+	struct model_stats a, b;
+	model_get_stats(ms[0], &a);
+	model_get_stats(ms[1], &b);
+	assert_int_equal(a.calls, b.calls);
+	assert_int_equal(a.calls_retired, 0);
+	assert_true(b.calls_retired > 0);
+	/* Open calls cannot be retired: at most 4 threads x 16 deep. */
+	assert_true(b.calls_kept <= 100 + 64);
+	assert_int_equal(tu_check_invariants(ms[1]), b.calls_kept);
+
+	char *ta = NULL, *tb = NULL;
+	size_t la, lb;
+	FILE *fa = open_memstream(&ta, &la), *fb = open_memstream(&tb, &lb);
+	model_dump(ms[0], VIEW_PATHS, fa);
+	model_dump(ms[1], VIEW_PATHS, fb);
+	fclose(fa);
+	fclose(fb);
+	assert_string_equal(ta, tb);
+	free(ta);
+	free(tb);
+	for (size_t i = 0; i < model_func_count(ms[0]); i++) {
+		const struct mfunc *fa1 = model_func_at(ms[0], i), *fb1 = model_func_at(ms[1], i);
+		assert_string_equal(fa1->name, fb1->name);
+		assert_memory_equal(&fa1->hist, &fb1->hist, sizeof(fa1->hist));
+	}
+	assert_memory_equal(model_all_hist(ms[0]), model_all_hist(ms[1]), sizeof(struct hist));
+
+	/* The kept calls are the newest: each thread's kept root calls are
+	 * the tail of the unbounded model's. */
+	const struct mthread *ta1 = ((const struct mprocess *)model_first_child(ms[0], VIEW_CALLS, NULL))->threads;
+	const struct mthread *tb1 = ((const struct mprocess *)model_first_child(ms[1], VIEW_CALLS, NULL))->threads;
+	int threads = 0;
+	for (; ta1 && tb1; ta1 = ta1->next, tb1 = tb1->next, threads++) {
+		size_t na = 0, nb = 0;
+		for (const struct mcall *c = ta1->calls; c; c = c->next)
+			na++;
+		for (const struct mcall *c = tb1->calls; c; c = c->next)
+			nb++;
+		assert_true(nb < na);
+		const struct mcall *ca = ta1->calls, *cb = tb1->calls;
+		for (size_t i = 0; i < na - nb; i++)
+			ca = ca->next;
+		for (; ca && cb; ca = ca->next, cb = cb->next) {
+			assert_int_equal(ca->start_ts, cb->start_ts);
+			assert_int_equal(ca->dur_ns, cb->dur_ns);
+		}
+		assert_null(ca);
+		assert_null(cb);
+	}
+	assert_int_equal(threads, 4);
+	model_free(ms[0]);
+	model_free(ms[1]);
+}
+
+/* model_find gives NULL for a retired call and the call while kept. */
+static void test_find_retired(void **state)
+{
+	struct model_config cfg = { .max_calls = 64 };
+	struct model *m = model_create(&cfg);
+	node_id first = 0, last = 0;
+	for (int i = 0; i < 1000; i++) {
+		tu_enter(m, i * 10, 1, 1, (uint64_t)i * 2 + 1, 0, "f");
+		const struct mthread *t = ((const struct mprocess *)model_first_child(m, VIEW_CALLS, NULL))->threads;
+		const struct mcall *c = t->calls;
+		while (c->next)
+			c = c->next;
+		last = c->node.id;
+		if (!first)
+			first = last;
+		assert_ptr_equal(model_find(m, last), &c->node);
+		tu_exit(m, i * 10 + 5, 1, 1, (uint64_t)i * 2 + 2, 0, "f", 5);
+	}
+	assert_null(model_find(m, first));
+	assert_non_null(model_find(m, last));
+	assert_null(model_find(m, 0));
+	assert_null(model_find(m, last + 4000));  /* never existed */
+	struct model_stats st;
+	model_get_stats(m, &st);
+	assert_true(st.calls_kept <= 64);
+	assert_int_equal(st.calls_kept + st.calls_retired, 1000);
+	const struct mfunc *f = model_func_find(m, "f");
+	assert_non_null(f);
+	assert_int_equal(f->calls, 1000);
+	assert_int_equal(f->total_ns, 5000);
+	model_free(m);
+}
+
+/* A long recursion (fib-like) keeps every level; unwinding and finishing
+ * it gives the right self times. */
+static void test_deep_recursion(void **state)
+{
+	struct model *m = model_create(NULL);
+	int depth = 5000;
+	uint64_t seq = 1;
+	for (int d = 0; d < depth; d++)
+		tu_enter(m, d, 7, 7, seq++, d, "fib");
+	for (int d = depth - 1; d >= 0; d--)
+		tu_exit(m, 2 * depth - d, 7, 7, seq++, d, "fib", 2 * (depth - d) - 1);
+	struct model_stats st;
+	model_get_stats(m, &st);
+	assert_int_equal(st.paths, depth);
+	assert_int_equal(st.depth_mismatches, 0);
+	const struct mfunc *f = model_func_find(m, "fib");
+	assert_int_equal(f->calls, depth);
+	/* each level's own time is 2 ns except the innermost (1 ns) */
+	assert_int_equal(f->self_ns, 2 * (uint64_t)depth - 1);
+	tu_check_invariants(m);
+	model_free(m);
+}
+
+/* Random, mostly nonsensical sequences: nothing crashes, invariants hold. */
+static void test_random_soup(void **state)
+{
+	static const char *fns[] = { "a", "b", "c", "", "d\x01" };
+	struct model_config cfg = { .max_calls = 50, .max_exceptions = 7 };
+	struct model *m = model_create(&cfg);
+	for (int i = 0; i < 200000; i++) {
+		int32_t pid = (int32_t)(rnd() % 3);
+		int32_t tid = (int32_t)(rnd() % 4);
+		int32_t depth = (int32_t)(rnd() % 6) - (rnd() % 50 == 0 ? 3 : 0);
+		uint64_t seq = rnd() % 100;
+		int64_t ts = (int64_t)(rnd() % 1000000) - 1000;
+		const char *fn = fns[rnd() % 5];
+		switch (rnd() % 12) {
+		case 0: tu_hello(m, ts, pid, "p"); break;
+		case 1: tu_bye(m, ts, pid); break;
+		case 2: tu_thread(m, ts, pid, tid, fn); break;
+		case 3: tu_exception(m, ts, pid, tid, seq, depth, fn, "T", "m"); break;
+		case 4: model_process_vanished(m, pid); break;
+		case 5: {
+			struct event e = tu_ev(EV_DROP, ts, pid, tid);
+			e.count = rnd() % 10;
+			model_apply(m, &e);
+			break;
+		}
+		case 6: case 7: case 8:
+			tu_enter(m, ts, pid, tid, seq, depth, fn);
+			break;
+		default:
+			tu_exit(m, ts, pid, tid, seq, depth, fn, (int64_t)(rnd() % 100000) - 10);
+			break;
+		}
+		if (i % 10000 == 0)
+			tu_check_invariants(m);
+	}
+	model_end_of_input(m);
+	tu_check_invariants(m);
+	assert_true(model_exception_count(m) <= 7);
+	for (size_t i = 0; i + 1 < model_exception_count(m); i++)
+		assert_true(model_exception_at(m, i)->id > model_exception_at(m, i + 1)->id);
+	model_free(m);
+}
+
+/* The memory the model reports per kept call stays within the target. */
+static void test_bytes_per_call(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct model_stats before, after;
+	tu_enter(m, 0, 1, 1, 1, 0, "main");
+	model_get_stats(m, &before);
+	int n = 200000;
+	for (int i = 0; i < n; i++) {
+		tu_enter(m, 10 * i, 1, 1, 0, 1, (i & 1) ? "work" : "sleep");
+		tu_exit(m, 10 * i + 5, 1, 1, 0, 1, (i & 1) ? "work" : "sleep", 5);
+	}
+	model_get_stats(m, &after);
+	assert_int_equal(after.calls_kept, n + 1);
+	double per = (double)(after.bytes - before.bytes) / n;
+	print_message("bytes per kept call: %.1f\n", per);
+	assert_true(per <= 96);
+	model_free(m);
+}
+
+int main(void)
+{
+	const char *top = getenv("top_srcdir");
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/tests/data/model", top ? top : ".");
+	char *names[1024];
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d)) && n < 1024) {
+			if (de->d_name[0] == '.')
+				continue;
+			char p[4096 + 256];
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			names[n++] = strdup(p);
+		}
+		closedir(d);
+	}
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	struct CMUnitTest *tests = calloc(n + 8, sizeof(*tests));
+	size_t k = 0;
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_retire_keeps_figures);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_find_retired);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_deep_recursion);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_random_soup);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_call);
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(names[i], '/');
+		tests[k++] = (struct CMUnitTest){ .name = slash + 1, .test_func = test_case,
+						  .initial_state = names[i] };
+	}
+	if (n == 0)
+		fprintf(stderr, "test_model: no cases found under %s\n", dir);
+	int rc = _cmocka_run_group_tests("model", tests, k, NULL, NULL);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(tests);
+	return rc || n == 0;
+}
