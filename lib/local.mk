@@ -1,7 +1,16 @@
 # libpipetrace: the instrumentation library.
 lib_LTLIBRARIES += lib/libpipetrace.la
 include_HEADERS += lib/pipetrace.h
-lib_libpipetrace_la_SOURCES = lib/pipetrace.h lib/stub.c
-lib_libpipetrace_la_LDFLAGS = -version-info $(PT_LT_VERSION) -export-symbols-regex '^pt_'
+lib_libpipetrace_la_SOURCES = lib/pipetrace.h lib/internal.h \
+	lib/capture.c lib/clock.c lib/encode.c lib/fifo.c lib/flush.c \
+	lib/signals.c lib/symbols.c
+lib_libpipetrace_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBDW_CFLAGS)
+lib_libpipetrace_la_LIBADD = $(LIBDW_LIBS)
+# Only the API is exported, plus the two -finstrument-functions hooks: the
+# compiler emits calls to __cyg_profile_func_enter/exit in every instrumented
+# function, so a program built with -finstrument-functions must be able to
+# resolve them in the shared library.
+lib_libpipetrace_la_LDFLAGS = -version-info $(PT_LT_VERSION) \
+	-export-symbols-regex '^(pt_|__cyg_profile_func_(enter|exit)$$)'
 pkgconfig_DATA = lib/pipetrace.pc
 EXTRA_DIST += lib/pipetrace.pc.in

@@ -1,0 +1,509 @@
+/* capture.c - the traced thread's side: PT_TRACE(), the
+ * -finstrument-functions hooks, pt_exception() and pt_thread_name().
+ *
+ * The hot path (tracing on, async mode, TSC usable) reads the TSC, pushes
+ * the call on a per-thread shadow stack and stores one 32-byte record in the
+ * thread's ring; no lock, no syscall, no formatting.  Anything unusual (first
+ * event of a thread, sync mode, tracing off) takes the slow path, kept out
+ * of line.  This file is never built with -finstrument-functions, and the
+ * hooks are marked no_instrument_function anyway.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define PTP_FAST_CLOCK() __rdtsc()
+#else
+#define PTP_FAST_CLOCK() ptp_clock_raw_slow()
+#endif
+
+#define PTP_HOT __attribute__((no_instrument_function, hot))
+#define PTP_COLD __attribute__((no_instrument_function, noinline, cold))
+#define PTP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PTP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+struct ptp_global ptp_g = {
+	.reg_lock = PTHREAD_MUTEX_INITIALIZER,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.wake = PTHREAD_COND_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER,
+};
+
+/* The calling thread's state: NULL until its first event, then its record,
+ * or ptp_off_thread for threads that must never record (the flusher, threads
+ * being torn down, everything when tracing is off). */
+static __thread struct ptp_thread *ptp_self
+	__attribute__((tls_model("initial-exec")));
+/* Set while this thread is inside the library's slow path, so that
+ * instrumented code it calls (malloc replacements...) is not traced. */
+static __thread int ptp_busy __attribute__((tls_model("initial-exec")));
+
+static struct ptp_thread ptp_off_thread = { .flags = PTP_F_OFF };
+static pthread_key_t ptp_key;
+static unsigned ptp_thread_flags;       /* flags of each new thread */
+
+struct ptp_thread *ptp_thread_self(void)
+{
+	return ptp_self;
+}
+
+void ptp_thread_set_off(void)
+{
+	ptp_self = &ptp_off_thread;
+}
+
+/* ---- the ring ---------------------------------------------------------- */
+
+/* Lossless mode, ring full: wait for the consumer rather than drop.  Gives
+ * up when no consumer will come (flusher stopped). */
+PTP_COLD static int ptp_ring_wait(struct ptp_thread *t, uint64_t h)
+{
+	struct timespec d = { 0, 50000 };
+
+	while (atomic_load_explicit(&ptp_g.state, memory_order_relaxed) == PTP_ON &&
+	       ptp_g.flusher_running) {
+		nanosleep(&d, NULL);
+		t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+		if (h - t->tail_cache < PTP_RING_SIZE)
+			return 1;
+	}
+	return 0;
+}
+
+PTP_COLD static int ptp_ring_full(struct ptp_thread *t, uint64_t h)
+{
+	t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+	if (h - t->tail_cache < PTP_RING_SIZE)
+		return 1;
+	if (ptp_g.lossless && !(t->flags & PTP_F_SYNC) && ptp_ring_wait(t, h))
+		return 1;
+	t->dropped_local++;
+	atomic_store_explicit(&t->dropped, t->dropped_local, memory_order_relaxed);
+	return 0;
+}
+
+/* Appends one record; returns 0 when it was dropped (ring full). */
+PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
+				   uintptr_t ptr, uint64_t aux, unsigned kind,
+				   uint32_t depth)
+{
+	uint64_t h = t->head_local;
+	uint32_t seq = ++t->seq;
+	struct ptp_rec *r;
+
+	if (PTP_UNLIKELY(h - t->tail_cache >= PTP_RING_SIZE) &&
+	    !ptp_ring_full(t, h))
+		return 0;
+	r = &t->ring[h & (PTP_RING_SIZE - 1)];
+	r->ts = ts;
+	r->ptr = ptr;
+	r->aux = aux;
+	r->seq = seq;
+	r->depth_kind = depth << 4 | kind;
+	t->head_local = h + 1;
+	atomic_store_explicit(&t->head, h + 1, memory_order_release);
+	return 1;
+}
+
+/* ---- open calls -------------------------------------------------------- */
+
+PTP_HOT static inline void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
+					unsigned is_addr, uint64_t now)
+{
+	uint32_t d = t->depth;
+
+	if (PTP_LIKELY(d < PTP_STACK_MAX)) {
+		t->stack[d].ref = ref;
+		t->stack[d].ts_kind = now << 1 | is_addr;
+	}
+	t->depth = d + 1;
+	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
+}
+
+/* The exit does not match the innermost open call: calls were left without
+ * an exit (longjmp, or their enter was not recorded).  Finds the matching
+ * open call; returns its depth or UINT32_MAX. */
+PTP_COLD static uint32_t ptp_find_open(struct ptp_thread *t, uintptr_t ref,
+				       uint32_t d)
+{
+	while (d-- > 0)
+		if (t->stack[d].ref == ref)
+			return d;
+	return UINT32_MAX;
+}
+
+PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
+				       unsigned is_addr, uint64_t now)
+{
+	uint32_t d = t->depth;
+	uint64_t start = 0;
+
+	if (PTP_UNLIKELY(d == 0))
+		return;         /* its enter was never recorded */
+	d--;
+	if (PTP_LIKELY(d < PTP_STACK_MAX)) {
+		if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
+			d = ptp_find_open(t, ref, d + 1);
+			if (d == UINT32_MAX)
+				return;
+		}
+		start = t->stack[d].ts_kind >> 1;
+	}
+	t->depth = d;
+	ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, d);
+}
+
+/* ---- start-up ---------------------------------------------------------- */
+
+static int ptp_env_is(const char *name, const char *value)
+{
+	const char *v = getenv(name);
+
+	return v && strcmp(v, value) == 0;
+}
+
+static void ptp_thread_key_gone(void *arg);
+static void ptp_atexit(void);
+static void ptp_fork_prepare(void);
+static void ptp_fork_parent(void);
+static void ptp_fork_child(void);
+
+PTP_COLD static void ptp_init(void)
+{
+	const char *mode = getenv("PIPETRACE_MODE");
+
+	if (ptp_env_is("PIPETRACE", "0") || pthread_key_create(&ptp_key, ptp_thread_key_gone)) {
+		atomic_store(&ptp_g.state, PTP_OFF);
+		return;
+	}
+	ptp_g.sync = mode && strcmp(mode, "sync") == 0;
+	if (mode && !ptp_g.sync && strcmp(mode, "async") != 0)
+		fprintf(stderr, "pipetrace: unknown PIPETRACE_MODE \"%s\", using async\n", mode);
+	ptp_g.lossless = ptp_env_is("PIPETRACE_LOSSLESS", "1");
+	ptp_g.pid = getpid();
+	ptp_g.ppid = getppid();
+	ptp_thread_flags = 0;
+	if (ptp_g.sync)
+		ptp_thread_flags |= PTP_F_SYNC;
+	if (!ptp_clock_init(!ptp_g.sync))
+		ptp_thread_flags |= PTP_F_CLOCK;
+	ptp_fifo_init();
+	if (!ptp_g.sync && ptp_flusher_start() != 0) {
+		atomic_store(&ptp_g.state, PTP_OFF);
+		return;
+	}
+	pthread_atfork(ptp_fork_prepare, ptp_fork_parent, ptp_fork_child);
+	atexit(ptp_atexit);
+	atomic_store(&ptp_g.state, PTP_ON);
+	if (ptp_env_is("PIPETRACE_SIGNALS", "1"))
+		pt_catch_signals();
+}
+
+/* Returns nonzero when tracing is on (initialising it on first use). */
+void ptp_ensure_init(void)
+{
+	int expect = PTP_UNINIT;
+
+	if (atomic_load(&ptp_g.state) != PTP_UNINIT)
+		return;
+	if (atomic_compare_exchange_strong(&ptp_g.state, &expect, PTP_INITIALIZING)) {
+		ptp_busy++;
+		ptp_init();
+		ptp_busy--;
+	}
+}
+
+/* The calling thread's first event: creates its record. */
+PTP_COLD static struct ptp_thread *ptp_thread_register(void)
+{
+	struct ptp_thread *t;
+	char name[17] = "";
+
+	if (ptp_busy)
+		return NULL;
+	ptp_ensure_init();
+	if (atomic_load(&ptp_g.state) != PTP_ON)
+		return NULL;    /* off, or another thread is initialising */
+	ptp_busy++;
+	t = aligned_alloc(64, sizeof *t);
+	if (t) {
+		memset(t, 0, sizeof *t);
+		t->ring = aligned_alloc(64, PTP_RING_SIZE * sizeof *t->ring);
+		t->stack = malloc(PTP_STACK_MAX * sizeof *t->stack);
+	}
+	if (!t || !t->ring || !t->stack) {
+		if (t) {
+			free(t->ring);
+			free(t->stack);
+			free(t);
+		}
+		ptp_self = &ptp_off_thread;
+		ptp_busy--;
+		return NULL;
+	}
+	t->flags = ptp_thread_flags;
+	t->tid = (pid_t)syscall(SYS_gettid);
+	prctl(PR_GET_NAME, name, 0, 0, 0);
+	memcpy(t->name, name, sizeof name);
+	ptp_signals_thread_init(t);
+	pthread_setspecific(ptp_key, t);
+	pthread_mutex_lock(&ptp_g.reg_lock);
+	t->next = atomic_load(&ptp_g.threads);
+	atomic_store_explicit(&ptp_g.threads, t, memory_order_release);
+	pthread_mutex_unlock(&ptp_g.reg_lock);
+	ptp_self = t;
+	ptp_busy--;
+	return t;
+}
+
+/* Thread exit (pthread key destructor): the consumer frees the record once
+ * it has drained it; later events of this thread are ignored. */
+static void ptp_thread_key_gone(void *arg)
+{
+	struct ptp_thread *t = arg;
+
+	ptp_self = &ptp_off_thread;
+	ptp_signals_thread_exit(t);
+	atomic_store_explicit(&t->dead, 1, memory_order_release);
+}
+
+/* ---- slow path --------------------------------------------------------- */
+
+PTP_COLD static struct ptp_thread *ptp_slow_self(void)
+{
+	struct ptp_thread *t = ptp_self;
+
+	if (!t)
+		t = ptp_thread_register();
+	if (!t || (t->flags & PTP_F_OFF) || ptp_busy)
+		return NULL;
+	return t;
+}
+
+PTP_COLD static int ptp_enter_slow(uintptr_t ref, unsigned is_addr)
+{
+	struct ptp_thread *t = ptp_slow_self();
+
+	if (!t)
+		return 0;
+	ptp_do_enter(t, ref, is_addr, ptp_clock_raw_slow());
+	if (t->flags & PTP_F_SYNC)
+		ptp_sync_emit(t);
+	return 1;
+}
+
+PTP_COLD static void ptp_exit_slow(uintptr_t ref, unsigned is_addr)
+{
+	struct ptp_thread *t = ptp_slow_self();
+
+	if (!t)
+		return;
+	ptp_do_exit(t, ref, is_addr, ptp_clock_raw_slow());
+	if (t->flags & PTP_F_SYNC)
+		ptp_sync_emit(t);
+}
+
+/* ---- public entry points ----------------------------------------------- */
+
+PTP_HOT void pt_enter_(pt_frame_t *frame, const pt_site_t *site)
+{
+	struct ptp_thread *t = ptp_self;
+
+	if (PTP_LIKELY(t && !t->flags)) {
+		frame->site = site;
+		ptp_do_enter(t, (uintptr_t)site, 0, PTP_FAST_CLOCK());
+		return;
+	}
+	frame->site = ptp_enter_slow((uintptr_t)site, 0) ? site : NULL;
+}
+
+PTP_HOT void pt_leave_(pt_frame_t *frame)
+{
+	struct ptp_thread *t = ptp_self;
+
+	if (!frame->site)
+		return;
+	if (PTP_LIKELY(t && !t->flags)) {
+		ptp_do_exit(t, (uintptr_t)frame->site, 0, PTP_FAST_CLOCK());
+		return;
+	}
+	ptp_exit_slow((uintptr_t)frame->site, 0);
+}
+
+void __cyg_profile_func_enter(void *fn, void *call_site) PTP_HOT;
+void __cyg_profile_func_exit(void *fn, void *call_site) PTP_HOT;
+
+void __cyg_profile_func_enter(void *fn, void *call_site)
+{
+	struct ptp_thread *t = ptp_self;
+
+	if (PTP_LIKELY(t && !t->flags)) {
+		ptp_do_enter(t, (uintptr_t)fn, 1, PTP_FAST_CLOCK());
+		return;
+	}
+	ptp_enter_slow((uintptr_t)fn, 1);
+}
+
+void __cyg_profile_func_exit(void *fn, void *call_site)
+{
+	struct ptp_thread *t = ptp_self;
+
+	if (PTP_LIKELY(t && !t->flags)) {
+		ptp_do_exit(t, (uintptr_t)fn, 1, PTP_FAST_CLOCK());
+		return;
+	}
+	ptp_exit_slow((uintptr_t)fn, 1);
+}
+
+void pt_exception(const char *type, const char *fmt, ...)
+{
+	struct ptp_thread *t = ptp_slow_self();
+	char msg[PTP_LINE_MAX];
+	struct ptp_exc *e;
+	size_t tlen, mlen;
+	va_list ap;
+	int n;
+
+	if (!t)
+		return;
+	ptp_busy++;
+	if (!type)
+		type = "Exception";
+	va_start(ap, fmt);
+	n = fmt ? vsnprintf(msg, sizeof msg, fmt, ap) : 0;
+	va_end(ap);
+	mlen = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+	tlen = strnlen(type, PTP_NAME_MAX);
+	e = malloc(sizeof *e + tlen + mlen);
+	if (e) {
+		uint32_t d = t->depth;
+
+		e->fn = 0;
+		e->fn_is_addr = 0;
+		if (d > 0 && d <= PTP_STACK_MAX) {
+			e->fn = t->stack[d - 1].ref;
+			e->fn_is_addr = (int)(t->stack[d - 1].ts_kind & 1);
+		}
+		e->type_len = tlen;
+		e->msg_len = mlen;
+		memcpy(e->text, type, tlen);
+		memcpy(e->text + tlen, msg, mlen);
+		if (!ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)e, 0,
+			      PTP_EXCEPTION, d ? d - 1 : 0))
+			free(e);
+		else if (t->flags & PTP_F_SYNC)
+			ptp_sync_emit(t);
+	}
+	ptp_busy--;
+}
+
+void pt_thread_name(const char *name)
+{
+	struct ptp_thread *t;
+	char *copy;
+
+	if (!name)
+		return;
+	t = ptp_slow_self();
+	if (!t)
+		return;
+	ptp_busy++;
+	copy = strndup(name, PTP_TNAME_MAX);
+	if (copy) {
+		/* Not an event of the protocol's seq series: undo the count. */
+		uint32_t seq = t->seq;
+
+		if (!ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)copy, 0, PTP_NAME, 0))
+			free(copy);
+		t->seq = seq;
+		if (t->flags & PTP_F_SYNC)
+			ptp_sync_emit(t);
+	}
+	ptp_busy--;
+}
+
+int pt_enabled(void)
+{
+	ptp_ensure_init();
+	return atomic_load(&ptp_g.state) == PTP_ON;
+}
+
+/* ---- exit and fork ------------------------------------------------------ */
+
+static void ptp_atexit(void)
+{
+	if (atomic_load(&ptp_g.state) != PTP_ON)
+		return;
+	if (ptp_self && ptp_self != &ptp_off_thread)
+		ptp_self->flags |= PTP_F_OFF;
+	ptp_flusher_stop_and_bye();
+	atomic_store(&ptp_g.state, PTP_OFF);
+}
+
+static void ptp_fork_prepare(void)
+{
+	pthread_mutex_lock(&ptp_g.reg_lock);
+	pthread_mutex_lock(&ptp_g.lock);
+}
+
+static void ptp_fork_parent(void)
+{
+	pthread_mutex_unlock(&ptp_g.lock);
+	pthread_mutex_unlock(&ptp_g.reg_lock);
+}
+
+/* In the child only the forking thread exists: forget the others, give
+ * this one a fresh identity (new tid, seq from 1; its depth goes on), and
+ * restart the flusher, which says hello with the child's pid. */
+static void ptp_fork_child(void)
+{
+	struct ptp_thread *t, *next, *me = NULL;
+
+	pthread_mutex_init(&ptp_g.lock, NULL);
+	pthread_mutex_init(&ptp_g.reg_lock, NULL);
+	pthread_cond_init(&ptp_g.wake, NULL);
+	pthread_cond_init(&ptp_g.done, NULL);
+	if (atomic_load(&ptp_g.state) != PTP_ON)
+		return;
+	ptp_g.pid = getpid();
+	ptp_g.ppid = getppid();
+	for (t = atomic_load(&ptp_g.threads); t; t = next) {
+		next = t->next;
+		if (t == ptp_self) {
+			me = t;
+			continue;
+		}
+		ptp_consume_discard(t);
+		free(t->ring);
+		free(t->stack);
+		free(t);
+	}
+	if (me) {
+		/* The parent's flusher writes what is still in the ring. */
+		ptp_consume_discard(me);
+		me->tail_cache = me->head_local;
+		me->tid = (pid_t)syscall(SYS_gettid);
+		me->seq = 0;
+		me->seq64 = 0;
+		me->dropped_local = 0;
+		atomic_store(&me->dropped, 0);
+		me->drops_seen = 0;
+		me->lost = 0;
+		me->announced = 0;
+		me->next = NULL;
+	}
+	atomic_store(&ptp_g.threads, me);
+	ptp_flush_after_fork();
+}

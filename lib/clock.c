@@ -1,0 +1,152 @@
+/* clock.c - timestamps.  The hot path stores raw TSC ticks (rdtsc costs
+ * about a third of clock_gettime); the consumer converts them into
+ * CLOCK_MONOTONIC nanoseconds, the unit of the wire.  The rate is measured
+ * against the clock over an ever longer baseline, and each conversion is
+ * anchored at a recent (tsc, clock) pair so its error stays tiny.
+ *
+ * The TSC is used only when the kernel itself uses it as its clocksource
+ * (then it is invariant and synchronised across CPUs); otherwise raw
+ * timestamps are already nanoseconds.
+ */
+#include <config.h>
+
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define PTP_HAVE_TSC 1
+#else
+#define PTP_HAVE_TSC 0
+#endif
+
+/* Calibration (written by init and by the consumer under ptp_g.lock). */
+static int ptp_use_tsc;
+static uint64_t ptp_base_tsc, ptp_base_ns;     /* first sample */
+static uint64_t ptp_anchor_tsc, ptp_anchor_ns; /* latest sample */
+static double ptp_ns_per_tick;
+static int ptp_rate_known;
+
+uint64_t ptp_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ptp_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ptp_clock_raw_slow(void)
+{
+#if PTP_HAVE_TSC
+	if (ptp_use_tsc)
+		return __rdtsc();
+#endif
+	return ptp_mono_ns();
+}
+
+#if PTP_HAVE_TSC
+/* A (tsc, ns) pair taken as close together as we can manage. */
+static void ptp_sample(uint64_t *tsc, uint64_t *ns)
+{
+	uint64_t best = UINT64_MAX;
+
+	*tsc = *ns = 0;
+
+	for (int i = 0; i < 5; i++) {
+		uint64_t t0 = __rdtsc();
+		uint64_t n = ptp_mono_ns();
+		uint64_t t1 = __rdtsc();
+
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*tsc = t0 + (t1 - t0) / 2;
+			*ns = n;
+		}
+	}
+}
+
+static int ptp_kernel_uses_tsc(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		      O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return strncmp(buf, "tsc\n", 4) == 0;
+}
+#endif
+
+int ptp_clock_init(int allow_tsc)
+{
+#if PTP_HAVE_TSC
+	ptp_use_tsc = allow_tsc && ptp_kernel_uses_tsc();
+	if (ptp_use_tsc) {
+		ptp_sample(&ptp_base_tsc, &ptp_base_ns);
+		ptp_anchor_tsc = ptp_base_tsc;
+		ptp_anchor_ns = ptp_base_ns;
+	}
+#endif
+	return ptp_use_tsc;
+}
+
+void ptp_clock_update(void)
+{
+#if PTP_HAVE_TSC
+	uint64_t tsc, ns;
+
+	if (!ptp_use_tsc)
+		return;
+	ptp_sample(&tsc, &ns);
+	/* The first conversion needs a usable rate: wait for a 20 ms baseline
+	 * (once per process, and only if a flush comes that early). */
+	while (!ptp_rate_known && ns - ptp_base_ns < 20000000u) {
+		struct timespec d = { 0, (long)(20000000u - (ns - ptp_base_ns)) };
+
+		nanosleep(&d, NULL);
+		ptp_sample(&tsc, &ns);
+	}
+	if (tsc > ptp_base_tsc)
+		ptp_ns_per_tick = (double)(ns - ptp_base_ns) /
+				  (double)(tsc - ptp_base_tsc);
+	ptp_rate_known = 1;
+	ptp_anchor_tsc = tsc;
+	ptp_anchor_ns = ns;
+#endif
+}
+
+uint64_t ptp_clock_ns(uint64_t raw)
+{
+	if (!ptp_use_tsc)
+		return raw;
+	if (raw >= ptp_anchor_tsc)
+		return ptp_anchor_ns +
+		       (uint64_t)((double)(raw - ptp_anchor_tsc) * ptp_ns_per_tick);
+	uint64_t back = (uint64_t)((double)(ptp_anchor_tsc - raw) * ptp_ns_per_tick);
+	return back < ptp_anchor_ns ? ptp_anchor_ns - back : 0;
+}
+
+uint64_t ptp_clock_dur(uint64_t raw_delta)
+{
+	if (!ptp_use_tsc)
+		return raw_delta;
+	return (uint64_t)((double)raw_delta * ptp_ns_per_tick);
+}

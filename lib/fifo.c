@@ -1,0 +1,190 @@
+/* fifo.c - the writer's end of the rendezvous FIFO.
+ *
+ * The library never creates the FIFO and never blocks on it: it opens it
+ * non-blocking and without following a symlink, and writes only into a FIFO
+ * owned by its own user.  With no reader it retries at most every 100 ms;
+ * when the reader goes away it gets EPIPE (never a fatal SIGPIPE) and goes
+ * back to waiting for one.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define PTP_RETRY_NS 100000000u
+
+static char ptp_path[PATH_MAX];
+static int ptp_fd = -1;
+static unsigned ptp_gen;                /* bumped on each new connection */
+static uint64_t ptp_last_try;
+static int ptp_warned;
+/* Set in the flusher, where SIGPIPE is blocked for good. */
+static __thread int ptp_sigpipe_blocked;
+
+void ptp_fifo_init(void)
+{
+	const char *env = getenv("PIPETRACE_FIFO");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (env && *env)
+		n = snprintf(ptp_path, sizeof ptp_path, "%s", env);
+	else if (xdg && *xdg)
+		n = snprintf(ptp_path, sizeof ptp_path, "%s/pipetrace.fifo", xdg);
+	else
+		n = snprintf(ptp_path, sizeof ptp_path, "/tmp/pipetrace-%u/pipetrace.fifo",
+			     (unsigned)getuid());
+	if (n < 0 || (size_t)n >= sizeof ptp_path)
+		ptp_path[0] = 0;        /* too long: never connects */
+}
+
+const char *ptp_fifo_path(void)
+{
+	return ptp_path;
+}
+
+int ptp_fifo_fd(void)
+{
+	return ptp_fd;
+}
+
+unsigned ptp_fifo_gen(void)
+{
+	return ptp_gen;
+}
+
+void ptp_fifo_mark_flusher(void)
+{
+	ptp_sigpipe_blocked = 1;
+}
+
+/* Opens the FIFO if it is safe to write to.  Async-signal-safe.  Returns the
+ * fd, -1 when there is no reader (or no FIFO yet), -2 when the path is
+ * refused (not a FIFO, not ours, a symlink), -3 on another error. */
+int ptp_fifo_open_raw(void)
+{
+	struct stat st;
+	int fd;
+
+	if (!ptp_path[0])
+		return -3;
+	/* Check before opening, so that a device or a file is not even
+	 * opened; the fstat below closes the race. */
+	if (lstat(ptp_path, &st) < 0)
+		return errno == ENOENT ? -1 : -3;
+	if (!S_ISFIFO(st.st_mode) || st.st_uid != geteuid())
+		return -2;
+	fd = open(ptp_path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENXIO || errno == ENOENT ? -1 : errno == ELOOP ? -2 : -3;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+int ptp_fifo_connect(int force)
+{
+	uint64_t now;
+	int fd;
+
+	if (ptp_fd >= 0)
+		return ptp_fd;
+	now = ptp_mono_ns();
+	if (!force && ptp_last_try && now - ptp_last_try < PTP_RETRY_NS)
+		return -1;
+	ptp_last_try = now;
+	fd = ptp_fifo_open_raw();
+	if (fd >= 0) {
+		ptp_fd = fd;
+		ptp_gen++;
+		return fd;
+	}
+	if (fd < -1 && !ptp_warned) {
+		ptp_warned = 1;
+		if (fd == -2)
+			fprintf(stderr, "pipetrace: not writing to %s: not a FIFO owned by you\n",
+				ptp_path);
+		else
+			fprintf(stderr, "pipetrace: cannot open %s: %s\n", ptp_path,
+				strerror(errno));
+	}
+	return -1;
+}
+
+void ptp_fifo_close(void)
+{
+	if (ptp_fd >= 0)
+		close(ptp_fd);
+	ptp_fd = -1;
+}
+
+void ptp_fifo_new_process(void)
+{
+	if (ptp_fd >= 0)
+		ptp_gen++;
+}
+
+/* write(2) from a program thread: its SIGPIPE must neither kill the program
+ * nor reach the program's own handler, and the program's signal mask and
+ * dispositions stay as they were. */
+static ssize_t ptp_write_nosigpipe(int fd, const char *buf, size_t len)
+{
+	sigset_t pipe, old;
+	ssize_t n;
+	int err;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, &old);
+	n = write(fd, buf, len);
+	err = errno;
+	if (n < 0 && err == EPIPE && !sigismember(&old, SIGPIPE)) {
+		/* Ours, since the thread had it unblocked until now. */
+		struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return n;
+}
+
+enum ptp_wr ptp_fifo_write(const char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (ptp_fd < 0)
+		return PTP_WR_GONE;
+	do
+		n = ptp_sigpipe_blocked ? write(ptp_fd, buf, len)
+					: ptp_write_nosigpipe(ptp_fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return PTP_WR_OK;       /* <= PIPE_BUF: all or nothing */
+	if (errno == EAGAIN)
+		return PTP_WR_AGAIN;
+	return PTP_WR_GONE;
+}
+
+int ptp_fifo_wait_writable(int timeout_ms)
+{
+	struct pollfd p = { .fd = ptp_fd, .events = POLLOUT };
+
+	if (ptp_fd < 0)
+		return -1;
+	return poll(&p, 1, timeout_ms);
+}

@@ -1,0 +1,559 @@
+/* flush.c - the consumer: drains the threads' rings, formats the JSON lines
+ * of the protocol and writes them in batches of whole lines, each write at
+ * most PTP_LINE_MAX bytes.  In async mode a background thread per process
+ * does this; in sync mode the traced thread does it for its own events.
+ * Everything here runs under ptp_g.lock.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+/* How a pass treats a full pipe. */
+#define PTP_DL_KEEP 0           /* keep the batch, return (regular pass) */
+#define PTP_DL_NOW 1            /* drop the batch at once (sync mode) */
+#define PTP_DL_NEVER UINT64_MAX /* wait as long as a reader is there */
+
+enum ptp_pass_result { PTP_IDLE, PTP_WORKED, PTP_BLOCKED };
+
+/* The batch being built: whole lines, all of one thread (or none). */
+static char ptp_out[PTP_LINE_MAX];
+static size_t ptp_out_len;
+static struct ptp_thread *ptp_out_owner;        /* borrowed */
+static uint64_t ptp_out_events;         /* trace events in the batch */
+static uint64_t ptp_out_dropcount;      /* counts carried by drop lines */
+static int ptp_connected;
+static unsigned ptp_hello_gen;          /* connection that got its hello */
+static int ptp_blocked;                 /* last write found the pipe full */
+
+/* ---- writing batches --------------------------------------------------- */
+
+static void ptp_out_discard(void)
+{
+	if (ptp_out_owner)
+		ptp_out_owner->lost += ptp_out_events + ptp_out_dropcount;
+	ptp_out_len = 0;
+	ptp_out_events = 0;
+	ptp_out_dropcount = 0;
+	ptp_out_owner = NULL;
+}
+
+static void ptp_out_sent(void)
+{
+	ptp_out_len = 0;
+	ptp_out_events = 0;
+	ptp_out_dropcount = 0;
+	ptp_out_owner = NULL;
+}
+
+static void ptp_disconnected(void)
+{
+	ptp_out_discard();
+	ptp_fifo_close();
+	ptp_connected = 0;
+}
+
+/* Writes the batch.  Returns 0 when it is gone (written or dropped), -1
+ * when it is kept because the pipe is full (PTP_DL_KEEP). */
+static int ptp_out_write(uint64_t deadline)
+{
+	while (ptp_out_len > 0) {
+		switch (ptp_fifo_write(ptp_out, ptp_out_len)) {
+		case PTP_WR_OK:
+			ptp_out_sent();
+			ptp_blocked = 0;
+			return 0;
+		case PTP_WR_GONE:
+			ptp_disconnected();
+			return 0;
+		case PTP_WR_AGAIN:
+			break;
+		}
+		if (deadline == PTP_DL_KEEP) {
+			ptp_blocked = 1;
+			return -1;
+		}
+		if (deadline == PTP_DL_NOW) {
+			ptp_out_discard();
+			return 0;
+		}
+		if (deadline != PTP_DL_NEVER) {
+			uint64_t now = ptp_mono_ns();
+
+			if (now >= deadline) {
+				ptp_out_discard();
+				return 0;
+			}
+			ptp_fifo_wait_writable((int)((deadline - now) / 1000000u) + 1);
+		} else {
+			ptp_fifo_wait_writable(100);
+		}
+	}
+	return 0;
+}
+
+/* Room for `need` more bytes of `owner`'s lines.  NULL when the pipe is
+ * full and the batch is kept, or when the reader went away (check
+ * ptp_connected). */
+static char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline)
+{
+	if (ptp_out_len > 0 &&
+	    (ptp_out_owner != owner || ptp_out_len + need > PTP_LINE_MAX) &&
+	    ptp_out_write(deadline) < 0)
+		return NULL;
+	if (!ptp_connected)
+		return NULL;
+	ptp_out_owner = owner;
+	return ptp_out + ptp_out_len;
+}
+
+static void ptp_commit(char *end)
+{
+	ptp_out_len = (size_t)(end - ptp_out);
+}
+
+/* ---- lines ------------------------------------------------------------- */
+
+/* Upper bound of `{"ev":"exception","ts":…,"seq":…,"depth":…,` */
+#define PTP_PREFIX_MAX 160
+
+static char *ptp_head(char *p, const char *ev, size_t evlen, uint64_t ns,
+		      const struct ptp_thread *t)
+{
+	p = PTP_PUTS(p, "{\"ev\":\"");
+	p = ptp_put(p, ev, evlen);
+	p = PTP_PUTS(p, "\",\"ts\":");
+	p = ptp_fmt_u64(p, ns);
+	p = PTP_PUTS(p, ",\"pid\":");
+	p = ptp_fmt_i64(p, ptp_g.pid);
+	if (t) {
+		p = PTP_PUTS(p, ",\"tid\":");
+		p = ptp_fmt_i64(p, t->tid);
+	}
+	return p;
+}
+
+static uint64_t ptp_thread_ns(struct ptp_thread *t, uint64_t raw)
+{
+	uint64_t ns = ptp_clock_ns(raw);
+
+	if (ns < t->last_ns)
+		ns = t->last_ns;
+	t->last_ns = ns;
+	return ns;
+}
+
+static int ptp_emit_thread(struct ptp_thread *t, uint64_t deadline)
+{
+	char *p = ptp_room(t, PTP_PREFIX_MAX + 16 + 6 * PTP_TNAME_MAX, deadline);
+
+	if (!p)
+		return -1;
+	p = ptp_head(p, "thread", 6, ptp_mono_ns(), t);
+	p = PTP_PUTS(p, ",\"name\":");
+	p += ptp_json_str(p, 6 * PTP_TNAME_MAX + 2, t->name, strlen(t->name));
+	p = PTP_PUTS(p, "}\n");
+	ptp_commit(p);
+	t->announced = ptp_fifo_gen();
+	return 0;
+}
+
+static int ptp_emit_drop(struct ptp_thread *t, uint64_t deadline)
+{
+	char *p = ptp_room(t, PTP_PREFIX_MAX + 32, deadline);
+
+	if (!p)
+		return -1;
+	p = ptp_head(p, "drop", 4, ptp_mono_ns(), t);
+	p = PTP_PUTS(p, ",\"count\":");
+	p = ptp_fmt_u64(p, t->lost);
+	p = PTP_PUTS(p, "}\n");
+	ptp_commit(p);
+	ptp_out_dropcount += t->lost;
+	t->lost = 0;
+	return 0;
+}
+
+/* The hello line, into buf (PTP_LINE_MAX bytes).  Async-signal-safe. */
+size_t ptp_format_hello(char *buf)
+{
+	const char *prog = program_invocation_short_name;
+	char *p;
+
+	p = ptp_head(buf, "hello", 5, ptp_mono_ns(), NULL);
+	p = PTP_PUTS(p, ",\"v\":");
+	p = ptp_fmt_u64(p, PT_PROTOCOL_VERSION);
+	p = PTP_PUTS(p, ",\"ppid\":");
+	p = ptp_fmt_i64(p, ptp_g.ppid);
+	p = PTP_PUTS(p, ",\"prog\":");
+	p += ptp_json_str(p, PTP_NAME_MAX + 2, prog ? prog : "", prog ? strlen(prog) : 0);
+	p = PTP_PUTS(p, ",\"wall\":");
+	p = ptp_fmt_u64(p, ptp_wall_ns());
+	p = PTP_PUTS(p, ",\"lib\":\"pipetrace " PT_VERSION_STRING "\"}\n");
+	return (size_t)(p - buf);
+}
+
+static int ptp_emit_hello(void)
+{
+	if (ptp_out_len > 0 && ptp_out_write(PTP_DL_KEEP) < 0)
+		return -1;
+	if (!ptp_connected)
+		return -1;
+	ptp_out_len = ptp_format_hello(ptp_out);
+	ptp_out_owner = NULL;
+	ptp_hello_gen = ptp_fifo_gen();
+	return 0;
+}
+
+/* Frees what a record owns and applies a thread name, without writing. */
+static void ptp_rec_release(struct ptp_thread *t, const struct ptp_rec *r)
+{
+	unsigned kind = r->depth_kind & 15;
+
+	if (kind == PTP_EXCEPTION) {
+		free((void *)r->ptr);
+	} else if (kind == PTP_NAME) {
+		char *name = (char *)r->ptr;
+
+		strncpy(t->name, name, PTP_TNAME_MAX);
+		t->name[PTP_TNAME_MAX] = 0;
+		free(name);
+		t->announced = 0;
+	}
+}
+
+static const char *ptp_fn_frag(uintptr_t ref, int is_addr, size_t *len,
+			       size_t *fn_len)
+{
+	if (!ref) {
+		*len = *fn_len = 8;
+		return "\"fn\":\"?\"";
+	}
+	return is_addr ? ptp_addr_frag(ref, len, fn_len)
+		       : ptp_site_frag((const pt_site_t *)ref, len, fn_len);
+}
+
+/* Formats one record into the batch.  Returns -1 when it could not be
+ * (pipe full and kept, or reader gone); the record is then not consumed. */
+static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
+			uint64_t deadline)
+{
+	unsigned kind = r->depth_kind & 15;
+	uint32_t depth = r->depth_kind >> 4;
+	const struct ptp_exc *e = (const struct ptp_exc *)r->ptr;
+	const char *frag, *ev;
+	size_t len, fn_len, evlen, need;
+	uint64_t seq;
+	char *p, *end;
+
+	if (kind == PTP_NAME) {
+		/* Consumed even when the line cannot go out now: the thread is
+		 * announced again at its next drain. */
+		ptp_rec_release(t, r);
+		ptp_emit_thread(t, deadline);
+		return 0;
+	}
+	switch (kind) {
+	case PTP_ENTER_SITE:
+	case PTP_ENTER_ADDR:
+		ev = "enter", evlen = 5;
+		frag = ptp_fn_frag(r->ptr, kind == PTP_ENTER_ADDR, &len, &fn_len);
+		break;
+	case PTP_EXIT_SITE:
+	case PTP_EXIT_ADDR:
+		ev = "exit", evlen = 4;
+		frag = ptp_fn_frag(r->ptr, kind == PTP_EXIT_ADDR, &len, &fn_len);
+		len = fn_len;
+		break;
+	default:
+		ev = "exception", evlen = 9;
+		frag = ptp_fn_frag(e->fn, e->fn_is_addr, &len, &fn_len);
+		len = fn_len;
+		break;
+	}
+	need = kind == PTP_EXCEPTION ? PTP_LINE_MAX : PTP_PREFIX_MAX + len + 32;
+	p = ptp_room(t, need, deadline);
+	if (!p)
+		return -1;
+	end = ptp_out + PTP_LINE_MAX;
+	seq = t->seq64 + (uint32_t)(r->seq - (uint32_t)t->seq64);
+	p = ptp_head(p, ev, evlen, ptp_thread_ns(t, r->ts), t);
+	p = PTP_PUTS(p, ",\"seq\":");
+	p = ptp_fmt_u64(p, seq);
+	p = PTP_PUTS(p, ",\"depth\":");
+	p = ptp_fmt_u64(p, depth);
+	*p++ = ',';
+	p = ptp_put(p, frag, len);
+	if (kind == PTP_EXIT_SITE || kind == PTP_EXIT_ADDR) {
+		uint64_t dur = r->aux && r->ts >= r->aux ? ptp_clock_dur(r->ts - r->aux) : 0;
+
+		p = PTP_PUTS(p, ",\"dur\":");
+		p = ptp_fmt_u64(p, dur);
+	} else if (kind == PTP_EXCEPTION) {
+		p = PTP_PUTS(p, ",\"type\":");
+		p += ptp_json_str(p, PTP_NAME_MAX / 2, e->text, e->type_len);
+		p = PTP_PUTS(p, ",\"msg\":");
+		/* The rest of the line, less `}\n`. */
+		p += ptp_json_str(p, (size_t)(end - p) - 2, e->text + e->type_len,
+				  e->msg_len);
+		free((void *)r->ptr);
+	}
+	p = PTP_PUTS(p, "}\n");
+	ptp_commit(p);
+	t->seq64 = seq;
+	ptp_out_events++;
+	return 0;
+}
+
+/* ---- a pass over every thread ----------------------------------------- */
+
+static int ptp_drain(struct ptp_thread *t, uint64_t deadline)
+{
+	uint64_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
+	uint64_t dropped = atomic_load_explicit(&t->dropped, memory_order_relaxed);
+	uint64_t start = tail;
+	int r = 0;
+
+	t->lost += dropped - t->drops_seen;
+	t->drops_seen = dropped;
+	if (ptp_connected && t->announced != ptp_fifo_gen() &&
+	    ptp_emit_thread(t, deadline) < 0 && ptp_connected)
+		return -1;
+	if (ptp_connected && t->lost && ptp_emit_drop(t, deadline) < 0 &&
+	    ptp_connected)
+		return -1;
+	for (; tail != head; tail++) {
+		const struct ptp_rec *rec = &t->ring[tail & (PTP_RING_SIZE - 1)];
+
+		if (ptp_connected && ptp_emit_rec(t, rec, deadline) == 0)
+			goto next;
+		if (ptp_connected) {
+			r = -1;         /* pipe full: keep the rest */
+			break;
+		}
+		/* Nobody to write to: the event is lost. */
+		if ((rec->depth_kind & 15) != PTP_NAME)
+			t->lost++;
+		ptp_rec_release(t, rec);
+next:
+		if (((tail - start) & 255) == 255)
+			atomic_store_explicit(&t->tail, tail + 1, memory_order_release);
+	}
+	atomic_store_explicit(&t->tail, tail, memory_order_release);
+	return r;
+}
+
+/* Throws away what a ring holds (after fork: the parent's events). */
+void ptp_consume_discard(struct ptp_thread *t)
+{
+	uint64_t tail = atomic_load(&t->tail), head = atomic_load(&t->head);
+
+	for (; tail != head; tail++)
+		ptp_rec_release(t, &t->ring[tail & (PTP_RING_SIZE - 1)]);
+	atomic_store(&t->tail, tail);
+}
+
+static void ptp_reap(struct ptp_thread *t)
+{
+	struct ptp_thread *prev = NULL, *cur;
+
+	pthread_mutex_lock(&ptp_g.reg_lock);
+	for (cur = atomic_load(&ptp_g.threads); cur && cur != t; cur = cur->next)
+		prev = cur;
+	if (cur && prev)
+		prev->next = t->next;
+	else if (cur)
+		atomic_store(&ptp_g.threads, t->next);
+	pthread_mutex_unlock(&ptp_g.reg_lock);
+	free(t->ring);
+	free(t->stack);
+	free(t);
+}
+
+static void ptp_check_connection(int force)
+{
+	if (!ptp_connected && ptp_fifo_connect(force) >= 0)
+		ptp_connected = 1;
+	if (ptp_connected && ptp_hello_gen != ptp_fifo_gen())
+		ptp_emit_hello();
+}
+
+/* Drains every ring once.  `only`: just that thread (sync mode). */
+static enum ptp_pass_result ptp_pass(uint64_t deadline, struct ptp_thread *only)
+{
+	struct ptp_thread *t, *next;
+	int worked = 0;
+
+	ptp_clock_update();
+	ptp_check_connection(deadline != PTP_DL_KEEP && deadline != PTP_DL_NOW);
+	if (ptp_out_len > 0 && ptp_out_write(deadline) < 0)
+		return PTP_BLOCKED;
+	for (t = only ? only : atomic_load_explicit(&ptp_g.threads, memory_order_acquire);
+	     t; t = next) {
+		int dead = atomic_load_explicit(&t->dead, memory_order_acquire);
+		uint64_t before = atomic_load_explicit(&t->tail, memory_order_relaxed);
+
+		next = only ? NULL : t->next;
+		if (ptp_drain(t, deadline) < 0)
+			return PTP_BLOCKED;
+		if (atomic_load_explicit(&t->tail, memory_order_relaxed) != before)
+			worked = 1;
+		if (dead && !only &&
+		    atomic_load(&t->tail) == atomic_load(&t->head)) {
+			if (ptp_out_owner == t && ptp_out_write(deadline) < 0)
+				return PTP_BLOCKED;
+			if (ptp_out_owner == t)
+				ptp_out_owner = NULL;
+			ptp_reap(t);
+		}
+	}
+	if (ptp_out_len > 0 && ptp_out_write(deadline) < 0)
+		return PTP_BLOCKED;
+	return worked ? PTP_WORKED : PTP_IDLE;
+}
+
+/* ---- sync mode --------------------------------------------------------- */
+
+void ptp_sync_emit(struct ptp_thread *t)
+{
+	pthread_mutex_lock(&ptp_g.lock);
+	ptp_pass(ptp_g.lossless ? PTP_DL_NEVER : PTP_DL_NOW, t);
+	pthread_mutex_unlock(&ptp_g.lock);
+}
+
+/* ---- the flusher thread ------------------------------------------------ */
+
+static uint64_t ptp_flush_deadline(void)
+{
+	return ptp_g.lossless ? PTP_DL_NEVER : ptp_mono_ns() + 100000000u;
+}
+
+static void *ptp_flusher_main(void *arg)
+{
+	sigset_t all;
+
+	/* Signals go to the program's own threads; a SIGPIPE raised by our
+	 * writes stays pending here, harmless. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	ptp_thread_set_off();
+	ptp_fifo_mark_flusher();
+	pthread_mutex_lock(&ptp_g.lock);
+	while (!ptp_g.stop) {
+		uint64_t req = ptp_g.flush_req;
+		int forced = req != ptp_g.flush_done;
+		enum ptp_pass_result r;
+
+		r = ptp_pass(forced ? ptp_flush_deadline() : PTP_DL_KEEP, NULL);
+		if (forced) {
+			ptp_g.flush_done = req;
+			pthread_cond_broadcast(&ptp_g.done);
+		}
+		if (r == PTP_WORKED) {
+			/* Let pt_flush() callers in between passes. */
+			pthread_mutex_unlock(&ptp_g.lock);
+			sched_yield();
+			pthread_mutex_lock(&ptp_g.lock);
+		} else if (r == PTP_BLOCKED) {
+			pthread_mutex_unlock(&ptp_g.lock);
+			ptp_fifo_wait_writable(10);
+			pthread_mutex_lock(&ptp_g.lock);
+		} else if (r == PTP_IDLE && ptp_g.flush_req == ptp_g.flush_done &&
+			   !ptp_g.stop) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 10000000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&ptp_g.wake, &ptp_g.lock, &until);
+		}
+	}
+	pthread_mutex_unlock(&ptp_g.lock);
+	return arg;
+}
+
+int ptp_flusher_start(void)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int err;
+
+	ptp_g.stop = 0;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	/* Start with every signal blocked so none is delivered to the new
+	 * thread before it blocks them itself. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&ptp_g.flusher, &attr, ptp_flusher_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err)
+		return -1;
+	ptp_g.flusher_running = 1;
+	return 0;
+}
+
+void ptp_flush_after_fork(void)
+{
+	ptp_connected = ptp_fifo_fd() >= 0;
+	ptp_out_sent();
+	ptp_fifo_new_process();
+	if (!ptp_g.sync) {
+		ptp_g.flusher_running = 0;
+		ptp_g.flush_req = ptp_g.flush_done = 0;
+		if (ptp_flusher_start() != 0)
+			atomic_store(&ptp_g.state, PTP_OFF);
+	}
+}
+
+void pt_flush(void)
+{
+	uint64_t req;
+
+	if (atomic_load(&ptp_g.state) != PTP_ON || ptp_g.sync)
+		return;         /* sync mode has nothing buffered */
+	pthread_mutex_lock(&ptp_g.lock);
+	req = ++ptp_g.flush_req;
+	pthread_cond_signal(&ptp_g.wake);
+	while (ptp_g.flush_done < req && ptp_g.flusher_running)
+		pthread_cond_wait(&ptp_g.done, &ptp_g.lock);
+	pthread_mutex_unlock(&ptp_g.lock);
+}
+
+/* Normal exit: write everything and say bye. */
+void ptp_flusher_stop_and_bye(void)
+{
+	/* Lossless waits for the reader at exit too, but not for ever. */
+	uint64_t dl = ptp_g.lossless ? ptp_mono_ns() + 2000000000u : ptp_flush_deadline();
+	char *p;
+
+	if (!ptp_g.sync && ptp_g.flusher_running) {
+		pthread_mutex_lock(&ptp_g.lock);
+		ptp_g.stop = 1;
+		pthread_cond_signal(&ptp_g.wake);
+		pthread_mutex_unlock(&ptp_g.lock);
+		pthread_join(ptp_g.flusher, NULL);
+		ptp_g.flusher_running = 0;
+	}
+	pthread_mutex_lock(&ptp_g.lock);
+	ptp_pass(dl, NULL);
+	p = ptp_room(NULL, PTP_PREFIX_MAX, dl);
+	if (p) {
+		p = ptp_head(p, "bye", 3, ptp_mono_ns(), NULL);
+		p = PTP_PUTS(p, "}\n");
+		ptp_commit(p);
+		ptp_out_write(dl);
+	}
+	pthread_mutex_unlock(&ptp_g.lock);
+}

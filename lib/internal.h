@@ -1,0 +1,184 @@
+/* internal.h - what the modules of libpipetrace share (not installed).
+ *
+ * Data flow: a traced thread appends fixed-size records (struct ptp_rec) to
+ * its own single-producer/single-consumer ring (capture.c); whoever holds
+ * ptp_g.lock - the background flusher in async mode, the traced thread itself
+ * in sync mode - turns them into JSON lines (encode.c) and writes them to the
+ * FIFO in batches of at most PTP_LINE_MAX bytes (flush.c, fifo.c).
+ */
+#ifndef PTP_INTERNAL_H
+#define PTP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pipetrace.h"
+
+/* Longest line, newline included, and largest single write(2): PIPE_BUF. */
+#define PTP_LINE_MAX 4096
+/* Records per thread ring (a power of two): 8192 x 32 B = 256 KiB. */
+#define PTP_RING_SIZE 8192u
+/* Open calls remembered per thread for durations and crash stacks. */
+#define PTP_STACK_MAX 512u
+/* Longest name or file kept in a cached site fragment. */
+#define PTP_NAME_MAX 512u
+/* Longest thread name. */
+#define PTP_TNAME_MAX 64u
+
+enum ptp_kind {
+	PTP_ENTER_SITE,         /* ptr: const pt_site_t * */
+	PTP_EXIT_SITE,
+	PTP_ENTER_ADDR,         /* ptr: function address (-finstrument-functions) */
+	PTP_EXIT_ADDR,
+	PTP_EXCEPTION,          /* ptr: struct ptp_exc * (owned by the record) */
+	PTP_NAME,               /* ptr: malloc'd thread name (owned by the record) */
+};
+
+/* One event as the traced thread stores it: 32 bytes, no formatting. */
+struct ptp_rec {
+	uint64_t ts;            /* raw clock (see clock.c) */
+	uintptr_t ptr;          /* meaning depends on the kind */
+	uint64_t aux;           /* exit: raw clock of the enter, 0 if unknown */
+	uint32_t seq;           /* low 32 bits of the thread's event counter */
+	uint32_t depth_kind;    /* depth << 4 | enum ptp_kind */
+};
+
+/* An exception as pt_exception() stores it; the consumer frees it. */
+struct ptp_exc {
+	uintptr_t fn;           /* innermost open call (site or address), 0: none */
+	int fn_is_addr;
+	size_t type_len;
+	size_t msg_len;
+	char text[];            /* type, then msg, not terminated */
+};
+
+/* An open call on the thread's shadow stack.  ts_kind = raw ts << 1 | is_addr. */
+struct ptp_open {
+	uintptr_t ref;          /* pt_site_t * or function address (borrowed) */
+	uint64_t ts_kind;
+};
+
+/* Thread flags: any nonzero value sends events through the slow path. */
+#define PTP_F_OFF   1u      /* never record (tracing off, flusher, exited) */
+#define PTP_F_SYNC  2u      /* sync mode: write each event at once */
+#define PTP_F_CLOCK 4u      /* no usable TSC: read clock_gettime */
+
+struct ptp_thread {
+	/* Written by the owning thread only. */
+	unsigned flags;
+	uint32_t depth;
+	uint32_t seq;
+	uint64_t head_local;
+	uint64_t tail_cache;
+	uint64_t dropped_local;
+	struct ptp_rec *ring;           /* owned, PTP_RING_SIZE records */
+	struct ptp_open *stack;         /* owned, PTP_STACK_MAX entries */
+	_Atomic uint64_t head;          /* published head_local */
+	_Atomic uint64_t dropped;       /* events lost to a full ring */
+	pid_t tid;
+	void *altstack;                 /* owned: sigaltstack memory, or NULL */
+
+	/* Written by the consumer (holder of ptp_g.lock). */
+	_Atomic uint64_t tail __attribute__((aligned(64)));
+	uint64_t seq64;                 /* last seq written, 64 bits */
+	uint64_t last_ns;               /* keeps ts monotonic per thread */
+	uint64_t drops_seen;            /* part of `dropped` already accounted */
+	uint64_t lost;                  /* events lost, not yet reported */
+	unsigned announced;             /* connection generation of the last
+					   "thread" event; 0 = never */
+	char name[PTP_TNAME_MAX + 1];
+
+	/* Shared. */
+	_Atomic int dead;               /* the thread has exited */
+	struct ptp_thread *next;        /* registry link (borrowed) */
+};
+
+/* Process-wide state; defined in capture.c. */
+struct ptp_global {
+	_Atomic int state;              /* enum ptp_state */
+	int sync;                       /* PIPETRACE_MODE=sync */
+	int lossless;                   /* PIPETRACE_LOSSLESS=1 */
+	pid_t pid;
+	pid_t ppid;
+
+	pthread_mutex_t reg_lock;       /* guards registry insertion/removal */
+	struct ptp_thread *_Atomic threads; /* registry head (owned list) */
+
+	pthread_mutex_t lock;           /* the consumer: rings' tails, fd, out */
+	pthread_cond_t wake;            /* flusher: work or stop requested */
+	pthread_cond_t done;            /* pt_flush: a requested pass ended */
+	uint64_t flush_req;             /* pt_flush requests (under lock) */
+	uint64_t flush_done;
+	int stop;                       /* flusher asked to finish */
+	int flusher_running;
+	pthread_t flusher;
+};
+
+enum ptp_state {
+	PTP_UNINIT,
+	PTP_INITIALIZING,
+	PTP_ON,
+	PTP_OFF,                        /* PIPETRACE=0, failure, or after bye */
+};
+
+extern struct ptp_global ptp_g;
+
+/* capture.c */
+struct ptp_thread *ptp_thread_self(void);
+void ptp_thread_set_off(void);
+void ptp_ensure_init(void);
+
+/* clock.c: raw timestamps are TSC ticks when the TSC is usable, else ns. */
+int ptp_clock_init(int allow_tsc);      /* 1 when the TSC is used */
+uint64_t ptp_clock_raw_slow(void);
+void ptp_clock_update(void);            /* consumer: new anchor, refine rate */
+uint64_t ptp_clock_ns(uint64_t raw);
+uint64_t ptp_clock_dur(uint64_t raw_delta);
+uint64_t ptp_mono_ns(void);
+uint64_t ptp_wall_ns(void);
+
+/* encode.c: JSON pieces.  All async-signal-safe. */
+size_t ptp_json_str(char *dst, size_t cap, const char *src, size_t len);
+char *ptp_fmt_u64(char *p, uint64_t v);
+char *ptp_fmt_i64(char *p, int64_t v);
+char *ptp_put(char *p, const char *s, size_t n);
+#define PTP_PUTS(p, lit) ptp_put((p), (lit), sizeof(lit) - 1)
+
+/* symbols.c: the cached `"fn":"…","file":"…","line":N` fragment of a site
+ * or function address; *fn_len is the length of the `"fn":"…"` prefix.
+ * Consumer only (holder of ptp_g.lock), except ptp_sym_lookup_raw. */
+const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len);
+const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len);
+/* Async-signal-safe: the escaped `"name"` of an already resolved address. */
+const char *ptp_sym_cached_name(uintptr_t addr, size_t *len);
+
+/* fifo.c */
+void ptp_fifo_init(void);
+const char *ptp_fifo_path(void);
+int ptp_fifo_connect(int force);        /* >= 0: fd now connected */
+int ptp_fifo_fd(void);
+unsigned ptp_fifo_gen(void);            /* connection generation, > 0 */
+enum ptp_wr { PTP_WR_OK, PTP_WR_AGAIN, PTP_WR_GONE };
+enum ptp_wr ptp_fifo_write(const char *buf, size_t len);
+void ptp_fifo_close(void);
+void ptp_fifo_new_process(void);         /* after fork: hello again */
+void ptp_fifo_mark_flusher(void);        /* this thread blocks SIGPIPE */
+int ptp_fifo_open_raw(void);            /* async-signal-safe open + checks */
+int ptp_fifo_wait_writable(int timeout_ms);
+
+/* flush.c */
+int ptp_flusher_start(void);
+void ptp_flusher_stop_and_bye(void);
+void ptp_sync_emit(struct ptp_thread *t);
+void ptp_flush_after_fork(void);
+void ptp_consume_discard(struct ptp_thread *t);
+size_t ptp_format_hello(char *buf);     /* async-signal-safe */
+
+/* signals.c */
+void ptp_signals_thread_init(struct ptp_thread *t);
+void ptp_signals_thread_exit(struct ptp_thread *t);
+
+#endif /* PTP_INTERNAL_H */

@@ -1,0 +1,297 @@
+/* symbols.c - names of call sites and of -finstrument-functions addresses,
+ * as cached JSON fragments `"fn":"…","file":"…","line":N`, built once per
+ * site or address by the consumer so that each event only copies them.
+ *
+ * Addresses are named with elfutils' libdwfl when available (it reads the
+ * ELF symbol table, so static functions get their names, and DWARF line
+ * information gives file and line; it applies each module's load bias, so
+ * PIE executables and shared libraries work), else with dladdr, which only
+ * knows exported symbols.  The address cache is a hash table that only the
+ * consumer writes and that the crash handler may read without a lock.
+ */
+#include <config.h>
+
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBDW
+#include <elfutils/libdwfl.h>
+#endif
+
+#include "internal.h"
+
+struct ptp_frag {
+	size_t len;             /* whole fragment */
+	size_t fn_len;          /* `"fn":"…"` part */
+	char text[];
+};
+
+struct ptp_slot {
+	_Atomic uintptr_t addr;
+	struct ptp_frag *_Atomic frag;  /* owned */
+};
+
+struct ptp_table {
+	size_t mask;
+	size_t used;
+	struct ptp_table *older;        /* owned: kept for lock-free readers */
+	struct ptp_slot slots[];
+};
+
+static struct ptp_table *_Atomic ptp_table;
+
+static struct ptp_frag *ptp_frag_make(const char *fn, size_t fnlen,
+				      const char *file, int line)
+{
+	char buf[2 * PTP_NAME_MAX + 64], *p = buf;
+	struct ptp_frag *f;
+	size_t fn_len;
+
+	p = PTP_PUTS(p, "\"fn\":");
+	p += ptp_json_str(p, PTP_NAME_MAX, fn, fnlen);
+	fn_len = (size_t)(p - buf);
+	if (file && *file) {
+		p = PTP_PUTS(p, ",\"file\":");
+		p += ptp_json_str(p, PTP_NAME_MAX, file, strlen(file));
+	}
+	if (line > 0) {
+		p = PTP_PUTS(p, ",\"line\":");
+		p = ptp_fmt_i64(p, line);
+	}
+	f = malloc(sizeof *f + (size_t)(p - buf));
+	if (!f)
+		return NULL;
+	f->len = (size_t)(p - buf);
+	f->fn_len = fn_len;
+	memcpy(f->text, buf, f->len);
+	return f;
+}
+
+const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len)
+{
+	/* The library owns site->cache (see pipetrace.h); only the consumer
+	 * touches it. */
+	struct ptp_frag *f = site->cache;
+
+	if (!f) {
+		const char *fn = site->fn ? site->fn : "?";
+
+		f = ptp_frag_make(fn, strlen(fn), site->file, site->line);
+		if (!f) {
+			*len = *fn_len = 8;
+			return "\"fn\":\"?\"";
+		}
+		((pt_site_t *)site)->cache = f;
+	}
+	*len = f->len;
+	*fn_len = f->fn_len;
+	return f->text;
+}
+
+/* ---- address -> name --------------------------------------------------- */
+
+#ifdef HAVE_LIBDW
+static Dwfl *ptp_dwfl;
+static int ptp_dwfl_failed;
+
+static const Dwfl_Callbacks ptp_dwfl_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+/* (Re)reads the process's modules; after dlopen() or fork() too. */
+static int ptp_dwfl_report(void)
+{
+	if (!ptp_dwfl) {
+		ptp_dwfl = dwfl_begin(&ptp_dwfl_callbacks);
+		if (!ptp_dwfl)
+			return -1;
+	}
+	dwfl_report_begin(ptp_dwfl);
+	if (dwfl_linux_proc_report(ptp_dwfl, getpid()) != 0) {
+		dwfl_report_end(ptp_dwfl, NULL, NULL);
+		return -1;
+	}
+	return dwfl_report_end(ptp_dwfl, NULL, NULL);
+}
+
+static struct ptp_frag *ptp_resolve_dw(uintptr_t addr)
+{
+	Dwfl_Module *mod;
+	const char *name, *file = NULL;
+	int line = 0;
+
+	if (ptp_dwfl_failed)
+		return NULL;
+	if (!ptp_dwfl && ptp_dwfl_report() != 0) {
+		ptp_dwfl_failed = 1;
+		return NULL;
+	}
+	mod = dwfl_addrmodule(ptp_dwfl, addr);
+	if (!mod) {
+		/* A module loaded since the last report. */
+		if (ptp_dwfl_report() != 0)
+			return NULL;
+		mod = dwfl_addrmodule(ptp_dwfl, addr);
+		if (!mod)
+			return NULL;
+	}
+	name = dwfl_module_addrname(mod, addr);
+	if (!name)
+		return NULL;
+	Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
+	if (l)
+		file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+	return ptp_frag_make(name, strlen(name), file, file ? line : 0);
+}
+#endif
+
+static struct ptp_frag *ptp_resolve(uintptr_t addr)
+{
+	struct ptp_frag *f = NULL;
+	char buf[PTP_NAME_MAX], *p;
+	Dl_info info;
+
+#ifdef HAVE_LIBDW
+	f = ptp_resolve_dw(addr);
+	if (f)
+		return f;
+#endif
+	if (dladdr((void *)addr, &info) && info.dli_sname &&
+	    (uintptr_t)info.dli_saddr == addr)
+		return ptp_frag_make(info.dli_sname, strlen(info.dli_sname), NULL, 0);
+	/* Unnamed: module+offset is stable from run to run despite ASLR. */
+	p = buf;
+	if (info.dli_fname && info.dli_fbase) {
+		const char *base = strrchr(info.dli_fname, '/');
+		size_t n;
+
+		base = base ? base + 1 : info.dli_fname;
+		n = strnlen(base, sizeof buf - 64);
+		p = ptp_put(p, base, n);
+		addr -= (uintptr_t)info.dli_fbase;
+		*p++ = '+';
+	}
+	p = PTP_PUTS(p, "0x");
+	{
+		char hex[2 * sizeof addr];
+		int n = 0;
+
+		do {
+			hex[n++] = "0123456789abcdef"[addr & 15];
+			addr >>= 4;
+		} while (addr);
+		while (n)
+			*p++ = hex[--n];
+	}
+	f = ptp_frag_make(buf, (size_t)(p - buf), NULL, 0);
+	return f;
+}
+
+static size_t ptp_hash(uintptr_t a)
+{
+	uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 17);
+}
+
+static struct ptp_slot *ptp_find(struct ptp_table *t, uintptr_t addr)
+{
+	size_t i = ptp_hash(addr) & t->mask;
+
+	for (;; i = (i + 1) & t->mask) {
+		uintptr_t a = atomic_load_explicit(&t->slots[i].addr, memory_order_acquire);
+
+		if (a == addr || a == 0)
+			return &t->slots[i];
+	}
+}
+
+static struct ptp_table *ptp_table_new(size_t size)
+{
+	struct ptp_table *t = calloc(1, sizeof *t + size * sizeof t->slots[0]);
+
+	if (t)
+		t->mask = size - 1;
+	return t;
+}
+
+static int ptp_insert(uintptr_t addr, struct ptp_frag *f)
+{
+	struct ptp_table *t = atomic_load(&ptp_table);
+	struct ptp_slot *s;
+
+	if (!t || 2 * (t->used + 1) > t->mask + 1) {
+		struct ptp_table *n = ptp_table_new(t ? 2 * (t->mask + 1) : 1024);
+
+		if (!n)
+			return -1;
+		if (t) {
+			for (size_t i = 0; i <= t->mask; i++) {
+				uintptr_t a = atomic_load(&t->slots[i].addr);
+
+				if (!a)
+					continue;
+				s = ptp_find(n, a);
+				atomic_store(&s->frag, atomic_load(&t->slots[i].frag));
+				atomic_store(&s->addr, a);
+			}
+			n->used = t->used;
+		}
+		n->older = t;
+		atomic_store_explicit(&ptp_table, n, memory_order_release);
+		t = n;
+	}
+	s = ptp_find(t, addr);
+	/* The fragment first, so a reader that sees the address sees it. */
+	atomic_store_explicit(&s->frag, f, memory_order_release);
+	atomic_store_explicit(&s->addr, addr, memory_order_release);
+	t->used++;
+	return 0;
+}
+
+const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len)
+{
+	struct ptp_table *t = atomic_load_explicit(&ptp_table, memory_order_acquire);
+	struct ptp_frag *f = NULL;
+
+	if (t) {
+		struct ptp_slot *s = ptp_find(t, addr);
+
+		if (atomic_load_explicit(&s->addr, memory_order_acquire) == addr)
+			f = atomic_load_explicit(&s->frag, memory_order_acquire);
+	}
+	if (!f) {
+		f = ptp_resolve(addr);
+		if (!f || ptp_insert(addr, f) != 0) {
+			free(f);
+			*len = *fn_len = 8;
+			return "\"fn\":\"?\"";
+		}
+	}
+	*len = f->len;
+	*fn_len = f->fn_len;
+	return f->text;
+}
+
+/* For the crash handler: no allocation, no lock. */
+const char *ptp_sym_cached_name(uintptr_t addr, size_t *len)
+{
+	struct ptp_table *t = atomic_load_explicit(&ptp_table, memory_order_acquire);
+	struct ptp_slot *s;
+	struct ptp_frag *f;
+
+	if (!t)
+		return NULL;
+	s = ptp_find(t, addr);
+	if (atomic_load_explicit(&s->addr, memory_order_acquire) != addr)
+		return NULL;
+	f = atomic_load_explicit(&s->frag, memory_order_acquire);
+	if (!f)
+		return NULL;
+	/* Skip `"fn":`: what remains is the quoted name. */
+	*len = f->fn_len - 5;
+	return f->text + 5;
+}
