@@ -260,9 +260,23 @@ void draw_frame(WINDOW *w, const char *title, bool focused)
 	attr_t b = focused ? draw_attr(COL_FOCUS) : draw_attr(COL_BORDER);
 	int maxw = getmaxx(w) - 4;
 
-	wattr_set(w, b & ~A_COLOR, (short)PAIR_NUMBER(b), NULL);
-	box(w, 0, 0);
-	wattr_set(w, A_NORMAL, 0, NULL);
+	if (use_utf8) {
+		/* Unicode lines rather than the terminal's alternate character
+		 * set: they survive copy, paste and tmux capture-pane. */
+		static const wchar_t ch[] = { 0x2502, 0x2502, 0x2500, 0x2500, 0x250c, 0x2510, 0x2514, 0x2518 };
+		cchar_t cc[8];
+
+		for (int i = 0; i < 8; i++) {
+			wchar_t wc[2] = { ch[i], 0 };
+
+			setcchar(&cc[i], wc, b & ~A_COLOR, (short)PAIR_NUMBER(b), NULL);
+		}
+		wborder_set(w, &cc[0], &cc[1], &cc[2], &cc[3], &cc[4], &cc[5], &cc[6], &cc[7]);
+	} else {
+		wattr_set(w, b & ~A_COLOR, (short)PAIR_NUMBER(b), NULL);
+		box(w, 0, 0);
+		wattr_set(w, A_NORMAL, 0, NULL);
+	}
 	if (title && maxw > 2) {
 		attr_t t = focused ? draw_attr(COL_FOCUS) : draw_attr(COL_TITLE);
 

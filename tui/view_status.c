@@ -122,18 +122,35 @@ void status_draw(WINDOW *w, const struct status_info *si)
 
 struct hint {
 	const char *key, *what;
+	int prio;                /* dropped first when the line is short: high */
 };
+
+static const char *hint_key(const struct hint *h, char *buf, size_t size)
+{
+	const struct draw_glyphs *g = draw_glyphs();
+
+	if (h->key[0] == '\x01')
+		snprintf(buf, size, "%s%s", g->up, g->down);
+	else if (h->key[0] == '\x02')
+		snprintf(buf, size, "%s%s", g->right, g->left);
+	else
+		return h->key;
+	return buf;
+}
 
 void hint_draw(WINDOW *w, const struct status_info *si)
 {
 	static const struct hint hints[] = {
-		{ "\x01", "move" }, { "\x02", "expand/collapse" }, { "/", "search" },
-		{ "n/N", "next" }, { "p", "pause" }, { "e", "exception" }, { "Tab", "pane" },
-		{ "v", "view" }, { "f", "follow" }, { "o", "output" }, { "?", "help" }, { "q", "quit" },
+		{ "\x01", "move", 4 }, { "\x02", "expand/collapse", 3 }, { "/", "search", 1 },
+		{ "n/N", "next", 5 }, { "p", "pause", 2 }, { "e", "exception", 6 },
+		{ "Tab", "pane", 7 }, { "v", "view", 8 }, { "f", "follow", 9 }, { "o", "output", 5 },
+		{ "?", "help", 0 }, { "q", "quit", 0 },
 	};
-	const struct draw_glyphs *g = draw_glyphs();
+	enum { NHINTS = sizeof(hints) / sizeof(hints[0]) };
 	struct line l = { w, 0, getmaxx(w) };
-	char arrows[32];
+	bool skip[NHINTS] = { false };
+	char kb[32];
+	int total = 0;
 
 	draw_blank(w, 0, 0, l.width, draw_attr(COL_NORMAL));
 	wmove(w, 0, 0);
@@ -152,22 +169,24 @@ void hint_draw(WINDOW *w, const struct status_info *si)
 		seg(&l, si->search_msg, draw_attr(COL_FOCUS));
 		seg(&l, "  (n/N step, Esc clears) ", draw_attr(COL_DIM));
 	}
-	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
-		const char *k = hints[i].key;
-
-		if (k[0] == '\x01') {
-			snprintf(arrows, sizeof(arrows), "%s%s", g->up, g->down);
-			k = arrows;
-		} else if (k[0] == '\x02') {
-			snprintf(arrows, sizeof(arrows), "%s%s", g->right, g->left);
-			k = arrows;
-		}
-		if (hints[i].key[0] == 'o' && !(si->st && si->st->has_child))
+	for (int i = 0; i < NHINTS; i++) {
+		skip[i] = hints[i].key[0] == 'o' && !(si->st && si->st->has_child);
+		if (!skip[i])
+			total += 2 + draw_width(hint_key(&hints[i], kb, sizeof(kb))) + (int)strlen(hints[i].what);
+	}
+	/* drop the least needed hints until the rest fit */
+	for (int prio = 9; prio > 0 && total > l.width - l.x; prio--)
+		for (int i = NHINTS - 1; i >= 0 && total > l.width - l.x; i--)
+			if (!skip[i] && hints[i].prio == prio) {
+				skip[i] = true;
+				total -= 2 + draw_width(hint_key(&hints[i], kb, sizeof(kb))) +
+					 (int)strlen(hints[i].what);
+			}
+	for (int i = 0; i < NHINTS; i++) {
+		if (skip[i])
 			continue;
-		if (l.x + draw_width(k) + (int)strlen(hints[i].what) + 2 > l.width)
-			break;
 		seg(&l, " ", draw_attr(COL_NORMAL));
-		seg(&l, k, draw_attr(COL_HINTKEY));
+		seg(&l, hint_key(&hints[i], kb, sizeof(kb)), draw_attr(COL_HINTKEY));
 		seg(&l, " ", draw_attr(COL_NORMAL));
 		seg(&l, hints[i].what, draw_attr(COL_NORMAL));
 	}

@@ -300,6 +300,8 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 		}
 		if (p->running && !p->count)
 			snprintf(buf, sizeof(buf), "running");
+		else if (p->unfinished && !p->count)
+			snprintf(buf, sizeof(buf), "unfinished");
 		else if (p->running)
 			snprintf(buf, sizeof(buf), "+%llu %s", (unsigned long long)p->running,
 				 draw_utf8() ? "\u25b6" : ">");
@@ -307,8 +309,11 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			draw_count(p->count, buf, sizeof(buf));
 		if (p->running && c->count + 2 < (int)strlen(buf))
 			draw_count(p->count, buf, sizeof(buf));
-		put_right(w, y, x, c->count + (p->running ? 2 : 0), buf,
-			  p->running ? (base == draw_attr(COL_CURSOR) ? base : draw_attr(COL_RUNNING)) : base);
+		bool odd = p->running || (p->unfinished && !p->count);
+
+		put_right(w, y, x, c->count + (odd ? 3 : 0), buf,
+			  !odd || base == draw_attr(COL_CURSOR) ? base :
+			  draw_attr(p->running ? COL_RUNNING : COL_EXC));
 	} else if (n->kind == MN_CALL) {
 		const struct mcall *call = (const struct mcall *)n;
 		attr_t a = base;

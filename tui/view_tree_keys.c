@@ -142,6 +142,8 @@ unsigned tree_view_jump(struct tree_view *tv, node_id id)
 	tv->follow = false;
 	tv->cursor[tv->view] = n->id;
 	tv->top[tv->view] = tree_up(tv, n, tv->height / 3, NULL)->id;
+	tv->nrows = 0;
+	tv->cursor_row = tv->old_cursor_row = -1;
 	return DIRTY_TREE | DIRTY_HIST | DIRTY_STATUS | DIRTY_HINT;
 }
 
@@ -213,7 +215,21 @@ static void expand_subtree(struct tree_view *tv, const struct mnode *root)
 	}
 }
 
-unsigned tree_view_key(struct tree_view *tv, int key)
+static unsigned key(struct tree_view *tv, int key);
+
+unsigned tree_view_key(struct tree_view *tv, int k)
+{
+	unsigned d = key(tv, k);
+
+	/* the rows of the last frame no longer tell what is below what */
+	if (d & DIRTY_TREE) {
+		tv->nrows = 0;
+		tv->cursor_row = tv->old_cursor_row = -1;
+	}
+	return d;
+}
+
+static unsigned key(struct tree_view *tv, int key)
 {
 	const struct mnode *cur = tree_view_cursor(tv), *n;
 

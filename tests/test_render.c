@@ -1,0 +1,645 @@
+/* test_render.c - draws the panes of pipetrace-tui from a prepared model into
+ * a headless curses screen (newterm on /dev/null, fixed size) and reads the
+ * cells back: tree glyphs and indentation, durations, histogram bars and
+ * percentiles, exception rows, status line, keys, the too-small message,
+ * safe drawing of hostile names, the ASCII fallback. */
+#include "config.h"
+
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "hist.h"
+#include "model.h"
+#include "ui_int.h"
+#include "view.h"
+
+static SCREEN *scr;
+static FILE *term_out, *term_in;
+static struct event_parser *parser;
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static void feed(struct model *m, const char *fmt, ...)
+{
+	char line[EVENT_LINE_MAX];
+	struct event ev;
+	struct event_error err;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(line));
+	if (event_parse(parser, line, (size_t)n, &ev, &err) != EVENT_OK)
+		fail_msg("bad test line %s: %s", line, err.text);
+	model_apply(m, &ev);
+}
+
+static long ts = 1000000;
+static unsigned seq[1000];   /* per thread, so that the model sees no gaps */
+
+static void call(struct model *m, int pid, int tid, int depth, const char *fn, long dur)
+{
+	feed(m, "{\"ev\":\"enter\",\"ts\":%ld,\"pid\":%d,\"tid\":%d,\"seq\":%u,\"depth\":%d,\"fn\":\"%s\"}",
+	     ts, pid, tid, ++seq[tid % 1000], depth, fn);
+	ts += dur;
+	if (dur >= 0)
+		feed(m, "{\"ev\":\"exit\",\"ts\":%ld,\"pid\":%d,\"tid\":%d,\"seq\":%u,\"depth\":%d,\"fn\":\"%s\",\"dur\":%ld}",
+		     ts, pid, tid, ++seq[tid % 1000], depth, fn, dur);
+}
+
+static void enter(struct model *m, int pid, int tid, int depth, const char *fn)
+{
+	feed(m, "{\"ev\":\"enter\",\"ts\":%ld,\"pid\":%d,\"tid\":%d,\"seq\":%u,\"depth\":%d,\"fn\":\"%s\"}",
+	     ts++, pid, tid, ++seq[tid % 1000], depth, fn);
+}
+
+static void leave(struct model *m, int pid, int tid, int depth, const char *fn, long dur)
+{
+	feed(m, "{\"ev\":\"exit\",\"ts\":%ld,\"pid\":%d,\"tid\":%d,\"depth\":%d,\"seq\":%u,\"fn\":\"%s\",\"dur\":%ld}",
+	     ts += dur, pid, tid, depth, ++seq[tid % 1000], fn, dur);
+}
+
+/* Two processes: 100 (threads 101 worker-1, 102 worker-2), 200 (its child).
+ * worker-1: handle_request x3 -> db_query (one TimeoutError) and log_line. */
+static struct model *sample_model(void)
+{
+	struct model *m = model_create(NULL);
+
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"ppid\":1,\"prog\":\"demo\",\"wall\":1764100000000000000,\"lib\":\"pipetrace 0.1\"}");
+	feed(m, "{\"ev\":\"thread\",\"ts\":2,\"pid\":100,\"tid\":101,\"name\":\"worker-1\"}");
+	feed(m, "{\"ev\":\"thread\",\"ts\":3,\"pid\":100,\"tid\":102,\"name\":\"worker-2\"}");
+	for (int i = 0; i < 3; i++) {
+		enter(m, 100, 101, 0, "handle_request");
+		enter(m, 100, 101, 1, "db_query");
+		if (i == 1)
+			feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":101,\"seq\":%u,\"depth\":1,"
+			     "\"fn\":\"db_query\",\"type\":\"TimeoutError\",\"msg\":\"no answer in 200 ms\"}", ts++, ++seq[101]);
+		leave(m, 100, 101, 1, "db_query", 1000000);      /* 1 ms */
+		call(m, 100, 101, 1, "log_line", 2000);          /* 2 us */
+		leave(m, 100, 101, 0, "handle_request", 3000000); /* 3 ms */
+	}
+	call(m, 100, 102, 0, "serve", 5000);
+	enter(m, 100, 102, 0, "serve_forever");              /* still running */
+	feed(m, "{\"ev\":\"hello\",\"ts\":%ld,\"pid\":200,\"v\":1,\"ppid\":100,\"prog\":\"demo-child\",\"wall\":0,\"lib\":\"pipetrace 0.1\"}", ts++);
+	call(m, 200, 201, 0, "child_task", 700);
+	return m;
+}
+
+/* Row y of a window as UTF-8 (trailing blanks kept). */
+static const char *row(WINDOW *w, int y)
+{
+	static char out[2048];
+	wchar_t wbuf[1024];
+	int n = mvwinnwstr(w, y, 0, wbuf, 1023);
+
+	if (n < 0)
+		n = 0;
+	wbuf[n] = 0;
+	if (wcstombs(out, wbuf, sizeof(out)) == (size_t)-1)
+		strcpy(out, "(unconvertible)");
+	return out;
+}
+
+/* The first row of w holding `needle`, or -1. */
+static int find_row(WINDOW *w, const char *needle)
+{
+	for (int y = 0; y < getmaxy(w); y++)
+		if (strstr(row(w, y), needle))
+			return y;
+	return -1;
+}
+
+/* Column of `needle` in a row read back by row() (one column a character:
+ * the glyphs checked this way are all narrow). */
+static int col_of(const char *text, const char *needle)
+{
+	const char *p = strstr(text, needle);
+	int cols = 0;
+
+	if (!p)
+		return -1;
+	for (const char *q = text; q < p; cols++) {
+		int k = mblen(q, MB_CUR_MAX);
+
+		q += k > 0 ? k : 1;
+	}
+	return cols;
+}
+
+static int setup_screen(void **state)
+{
+	(void)state;
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
+	term_out = fopen("/dev/null", "w");
+	term_in = fopen("/dev/null", "r");
+	parser = event_parser_create();
+	if (!term_out || !term_in || !parser)
+		return -1;
+	scr = newterm("xterm-256color", term_out, term_in);
+	if (!scr) {
+		fprintf(stderr, "# no terminfo entry for xterm-256color\n");
+		return -1;
+	}
+	draw_force(true, false);
+	return 0;
+}
+
+static int teardown_screen(void **state)
+{
+	(void)state;
+	endwin();
+	delscreen(scr);
+	fclose(term_out);
+	fclose(term_in);
+	event_parser_free(parser);
+	return 0;
+}
+
+static int per_test(void **state)
+{
+	(void)state;
+	resizeterm(45, 160);
+	draw_force(true, false);
+	return 0;
+}
+
+/* ---- tree ------------------------------------------------------------------ */
+
+static void test_tree_rows(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 100, 0, 0);
+	char dur[32];
+	int y, yp, yt;
+
+	(void)state;
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 17, 98);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 0), "Calls: paths view"));
+	assert_non_null(strstr(row(w, 1), "count"));
+	/* processes expanded, threads expanded, paths collapsed */
+	yp = find_row(w, "100 demo");
+	assert_int_equal(yp, 2);
+	assert_int_equal(col_of(row(w, yp), "\u25be 100 demo"), 1);
+	yt = find_row(w, "101 worker-1");
+	assert_int_equal(yt, 3);
+	assert_int_equal(col_of(row(w, yt), "\u25be 101 worker-1"), 3);
+	y = find_row(w, "handle_request");
+	assert_int_equal(y, 4);
+	assert_int_equal(col_of(row(w, y), "\u25b8 handle_request"), 5);
+	/* count 3, avg and max 3 ms, total 9 ms */
+	assert_non_null(strstr(row(w, y), hist_format_ns(9000000, dur, sizeof(dur))));
+	assert_non_null(strstr(row(w, y), hist_format_ns(3000000, dur, sizeof(dur))));
+	assert_non_null(strstr(row(w, y), " 3 "));
+	/* db_query is folded away */
+	assert_int_equal(find_row(w, "db_query"), -1);
+	assert_true(find_row(w, "102 worker-2") > y);
+	assert_true(find_row(w, "200 demo-child") > find_row(w, "102 worker-2"));
+	/* the running call counts as running on its path */
+	assert_non_null(strstr(row(w, find_row(w, "serve_forever")), "running"));
+	delwin(w);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
+static const struct mnode *cursor_to(struct tree_view *tv, WINDOW *w, const char *label)
+{
+	for (int i = 0; i < 40; i++) {
+		const struct mnode *c = tree_view_cursor(tv);
+
+		tree_view_draw(tv, w, true);
+		if (tv->cursor_row >= 0 && strstr(row(w, 2 + tv->cursor_row), label))
+			return c;
+		tree_view_key(tv, KEY_DOWN);
+	}
+	fail_msg("no row %s", label);
+	return NULL;
+}
+
+static void test_tree_expand_collapse(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 100, 0, 0);
+	int y;
+
+	(void)state;
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 17, 98);
+	cursor_to(&tv, w, "handle_request");
+	assert_int_equal(tree_view_key(&tv, KEY_RIGHT) & DIRTY_TREE, DIRTY_TREE);
+	tree_view_draw(&tv, w, true);
+	y = find_row(w, "handle_request");
+	assert_int_equal(col_of(row(w, y), "\u25be handle_request"), 5);
+	assert_int_equal(find_row(w, "db_query"), y + 1);
+	assert_int_equal(col_of(row(w, y + 1), "db_query"), 9);
+	/* the exception mark and count on db_query */
+	assert_non_null(strstr(row(w, y + 1), "\u27171"));
+	assert_int_equal(find_row(w, "log_line"), y + 2);
+	/* Left on a leaf goes to its parent, then collapses it */
+	tree_view_key(&tv, KEY_DOWN);
+	tree_view_key(&tv, KEY_LEFT);
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(tv.cursor_row, y - 2);
+	assert_true(strstr(row(w, 2 + tv.cursor_row), "handle_request") != NULL);
+	tree_view_key(&tv, KEY_LEFT);
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(find_row(w, "db_query"), -1);
+	/* Enter toggles, C collapses all threads */
+	tree_view_key(&tv, '\r');
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(find_row(w, "db_query"), y + 1);
+	tree_view_key(&tv, 'C');
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(find_row(w, "handle_request"), -1);
+	assert_non_null(strstr(row(w, find_row(w, "101 worker-1")), "\u25b8 101"));
+	delwin(w);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
+/* Live updates keep what the user opened and the cursor on its node. */
+static void test_tree_live_update_keeps_state(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 100, 0, 0);
+	const struct mnode *c;
+
+	(void)state;
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 17, 98);
+	cursor_to(&tv, w, "handle_request");
+	tree_view_key(&tv, KEY_RIGHT);
+	tree_view_key(&tv, KEY_DOWN);
+	tree_view_draw(&tv, w, true);
+	c = tree_view_cursor(&tv);
+	node_id id = c->id;
+	int before = tv.cursor_row;
+
+	/* a new thread and new paths arrive below and inside the subtree */
+	feed(m, "{\"ev\":\"thread\",\"ts\":%ld,\"pid\":100,\"tid\":103,\"name\":\"worker-3\"}", ts++);
+	call(m, 100, 103, 0, "late", 10);
+	enter(m, 100, 101, 0, "handle_request");
+	call(m, 100, 101, 1, "new_child", 10);
+	leave(m, 100, 101, 0, "handle_request", 100);
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(tree_view_cursor(&tv)->id, id);
+	assert_int_equal(tv.cursor_row, before);
+	assert_true(find_row(w, "new_child") > 0);
+	assert_true(find_row(w, "worker-3") > 0);
+	assert_true(strstr(row(w, 2 + tv.cursor_row), "db_query") != NULL);
+	delwin(w);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
+static void test_calls_view(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(30, 100, 0, 0);
+	char dur[32];
+	int y;
+
+	(void)state;
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 27, 98);
+	tree_view_draw(&tv, w, true);
+	tree_view_key(&tv, 'v');
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 0), "calls view"));
+	/* three individual handle_request calls under worker-1 */
+	int n = 0;
+
+	for (y = 0; y < 30; y++)
+		if (strstr(row(w, y), "handle_request")) {
+			n++;
+			assert_non_null(strstr(row(w, y), hist_format_ns(3000000, dur, sizeof(dur))));
+		}
+	assert_int_equal(n, 3);
+	assert_non_null(strstr(row(w, find_row(w, "serve_forever")), "running"));
+	/* open the second call: its db_query carries the exception mark */
+	cursor_to(&tv, w, "handle_request");
+	tree_view_key(&tv, KEY_DOWN);
+	tree_view_key(&tv, KEY_RIGHT);
+	tree_view_draw(&tv, w, true);
+	y = find_row(w, "db_query");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "\u2717"));
+	assert_non_null(strstr(row(w, y), hist_format_ns(1000000, dur, sizeof(dur))));
+	delwin(w);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
+static void test_search(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 100, 0, 0);
+	node_id first;
+
+	(void)state;
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 17, 98);
+	tree_view_draw(&tv, w, true);
+	tree_view_set_query(&tv, "SERVE");   /* capital: case-sensitive, none */
+	assert_string_equal(tv.message, "no match");
+	tree_view_set_query(&tv, "serve");
+	assert_int_equal(tv.matches_total, 2);
+	assert_string_equal(tv.message, "match 1 of 2");
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "serve"));
+	first = tree_view_cursor(&tv)->id;
+	tree_view_next_match(&tv, false);
+	assert_string_equal(tv.message, "match 2 of 2");
+	tree_view_draw(&tv, w, true);
+	assert_true(tree_view_cursor(&tv)->id != first);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "serve_forever"));
+	tree_view_next_match(&tv, false);   /* wraps */
+	assert_int_equal(tree_view_cursor(&tv)->id, first);
+	/* a match hidden in a collapsed subtree gets its ancestors expanded */
+	tree_view_set_query(&tv, "db_q");
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "db_query"));
+	delwin(w);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
+/* ---- histogram --------------------------------------------------------------- */
+
+static void test_histogram(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 60, 0, 0);
+	char buf[32];
+	int y1, y8;
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":1,\"v\":1,\"ppid\":0,\"prog\":\"h\",\"wall\":0,\"lib\":\"x\"}");
+	for (int i = 0; i < 8; i++)
+		call(m, 1, 1, 0, "work", 1000000);   /* 8 x 1 ms */
+	call(m, 1, 1, 0, "work", 8000000);           /* 1 x 8 ms */
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 17, 58);
+	tree_view_draw(&tv, w, true);
+	const struct mnode *sel = cursor_to(&tv, w, "work");
+
+	hist_view_draw(w, m, sel, false);
+	assert_non_null(strstr(row(w, 0), "work: 9 calls"));
+	y1 = find_row(w, "524us-1.05ms");
+	y8 = find_row(w, "4.19ms-8.39ms");
+	if (y8 < 0)
+		y8 = find_row(w, "8.39ms-16.8ms");
+	assert_true(y1 > 0);
+	assert_true(y8 > y1);
+	/* the fullest bucket gets the longest bar; the lone 8 ms call still shows */
+	int bars1 = 0, bars8 = 0;
+	const char *r1 = strdup(row(w, y1)), *r8 = strdup(row(w, y8));
+
+	for (const char *p = r1; (p = strstr(p, "\u2588")); p += 3)
+		bars1++;
+	for (const char *p = r8; (p = strstr(p, "\u2588")); p += 3)
+		bars8++;
+	assert_true(bars1 > 30);
+	assert_true(bars8 >= 1 && bars8 * 6 < bars1 + 8);
+	free((void *)r1);
+	free((void *)r8);
+	/* footer: n, percentiles and max, read back from the same histogram */
+	const struct hist *h = ((const struct mpath *)sel)->hist;
+	int yf = find_row(w, "p50");
+	char want[32];
+
+	assert_true(yf > y8);
+	assert_non_null(strstr(row(w, yf), "n 9"));
+	hist_format_ns(hist_quantile(h, 0.5), buf, sizeof(buf));
+	snprintf(want, sizeof(want), "p50 %.*s", (int)strcspn(buf, " "), buf);
+	assert_non_null(strstr(row(w, yf), want));
+	assert_non_null(strstr(row(w, yf), "max 8.00ms"));
+	assert_non_null(strstr(row(w, yf), "p99"));
+	/* a process row shows the whole run */
+	hist_view_draw(w, m, model_first_child(m, VIEW_PATHS, NULL), false);
+	assert_non_null(strstr(row(w, 0), "All calls: 9"));
+	delwin(w);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
+/* ---- exceptions, status, layout ------------------------------------------- */
+
+static void test_exceptions_and_jump(void **state)
+{
+	struct model *m = sample_model();
+	struct ui u;
+	int y;
+
+	(void)state;
+	ui_state_init(&u, NULL, m);
+	ui_layout(&u);
+	ui_draw(&u);
+	assert_int_equal(u.layout, LAYOUT_SIDE);
+	WINDOW *we = u.win[PANE_EXC];
+
+	assert_non_null(strstr(row(we, 0), "Exceptions (1)"));
+	y = find_row(we, "db_query");
+	assert_int_equal(y, 1);
+	assert_non_null(strstr(row(we, y), "100/101"));
+	assert_non_null(strstr(row(we, y + 1), "TimeoutError: no answer in 200 ms"));
+	/* Tab twice reaches the exceptions pane; Enter jumps to the path */
+	ui_key(&u, '\t');
+	ui_key(&u, '\t');
+	assert_int_equal(u.focus, PANE_EXC);
+	ui_draw(&u);
+	ui_key(&u, '\r');
+	assert_int_equal(u.focus, PANE_TREE);
+	ui_draw(&u);
+	const struct mnode *c = tree_view_cursor(&u.tv);
+
+	assert_int_equal(c->kind, MN_PATH);
+	assert_string_equal(((const struct mpath *)c)->fn->name, "db_query");
+	assert_non_null(strstr(row(u.win[PANE_TREE], 2 + u.tv.cursor_row), "db_query"));
+	/* the histogram followed the cursor */
+	assert_non_null(strstr(row(u.win[PANE_HIST], 0), "db_query: 3 calls"));
+	/* in the calls view, e steps to the call that raised it */
+	ui_key(&u, 'v');
+	ui_key(&u, 'g');
+	ui_key(&u, 'e');
+	ui_draw(&u);
+	c = tree_view_cursor(&u.tv);
+	assert_int_equal(c->kind, MN_CALL);
+	assert_true(((const struct mcall *)c)->has_exception);
+	ui_state_free(&u);
+	model_free(m);
+}
+
+static void test_status_line(void **state)
+{
+	struct model *m = sample_model();
+	struct status_info si;
+	WINDOW *w = newwin(1, 160, 0, 0);
+	struct ingest_status st;
+
+	(void)state;
+	memset(&si, 0, sizeof(si));
+	memset(&st, 0, sizeof(st));
+	model_get_stats(m, &si.ms);
+	si.st = &st;
+	st.source = "/tmp/x/pipetrace.fifo";
+	st.bad_lines = 2;
+	st.events_per_s = 48200;
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "/tmp/x/pipetrace.fifo"));
+	assert_non_null(strstr(row(w, 0), "LIVE"));
+	assert_non_null(strstr(row(w, 0), "2 procs 3 threads"));
+	assert_non_null(strstr(row(w, 0), "48.2k ev/s"));
+	assert_non_null(strstr(row(w, 0), "bad 2"));
+	assert_non_null(strstr(row(w, 0), "drops 0"));
+	assert_non_null(strstr(row(w, 0), "iB"));
+	st.paused = true;
+	st.queued = 1234;
+	st.queue_max = 1000000;
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "PAUSED 1234 queued (max 1.0M)"));
+	assert_null(strstr(row(w, 0), "LIVE"));
+	st.paused = false;
+	st.has_child = true;
+	st.child_running = false;
+	st.child_wait_status = 3 << 8;   /* exited 3 */
+	st.source = "e2e_traced 5";
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "e2e_traced 5 [exited 3]"));
+	delwin(w);
+	model_free(m);
+}
+
+static void test_layouts_and_too_small(void **state)
+{
+	struct model *m = sample_model();
+	struct ui u;
+
+	(void)state;
+	ui_state_init(&u, NULL, m);
+	resizeterm(24, 80);
+	ui_layout(&u);
+	ui_draw(&u);
+	assert_int_equal(u.layout, LAYOUT_STACK);
+	assert_non_null(u.win[PANE_TREE]);
+	assert_non_null(u.win[PANE_HIST]);
+	assert_non_null(strstr(row(u.win[PANE_TREE], 0), "Calls"));
+	assert_true(find_row(u.win[PANE_TREE], "101 worker-1") > 0);
+	/* the key hint line at the bottom */
+	assert_non_null(strstr(row(u.hint, 0), "? help"));
+	resizeterm(16, 60);
+	u.dirty |= DIRTY_LAYOUT;
+	ui_draw(&u);
+	assert_int_equal(u.layout, LAYOUT_SINGLE);
+	assert_null(u.win[PANE_HIST]);
+	ui_key(&u, '\t');
+	ui_draw(&u);
+	assert_non_null(u.win[PANE_HIST]);
+	assert_null(u.win[PANE_TREE]);
+	resizeterm(8, 30);
+	u.dirty |= DIRTY_LAYOUT;
+	ui_draw(&u);
+	assert_int_equal(u.layout, LAYOUT_TOO_SMALL);
+	assert_true(find_row(stdscr, "terminal too small") >= 0);
+	/* help overlay lists the keys */
+	resizeterm(45, 160);
+	u.dirty |= DIRTY_LAYOUT;
+	ui_draw(&u);
+	ui_key(&u, '?');
+	ui_draw(&u);
+	assert_int_equal(u.overlay, OV_HELP);
+	assert_true(find_row(u.overlay_win, "pause / resume") >= 0);
+	assert_true(find_row(u.overlay_win, "next / previous match") >= 0);
+	ui_key(&u, 'x');
+	assert_int_equal(u.overlay, OV_NONE);
+	ui_state_free(&u);
+	model_free(m);
+}
+
+/* ---- safe drawing ----------------------------------------------------------- */
+
+static void test_hostile_names(void **state)
+{
+	WINDOW *w = newwin(3, 40, 0, 0);
+	const char *r;
+
+	(void)state;
+	werase(w);
+	/* ESC, BEL, a C1 control, invalid UTF-8 */
+	draw_text(w, 0, 0, 40, "a\x1b[31mb\x07" "c\xc2\x9b" "d\xff\xfe" "e", draw_attr(COL_NORMAL));
+	r = row(w, 0);
+	assert_null(strchr(r, '\x1b'));
+	assert_null(strchr(r, '\x07'));
+	assert_memory_equal(r, "a?[31mb?c?d\xef\xbf\xbd\xef\xbf\xbd" "e", strlen("a?[31mb?c?d") + 7);
+	/* wide characters count two columns: the text after them lines up */
+	werase(w);
+	int used = draw_text(w, 1, 0, 40, "\u95a2\u6570x", draw_attr(COL_NORMAL));
+
+	assert_int_equal(used, 5);
+	assert_int_equal(draw_width("\u95a2\u6570x"), 5);
+	/* too long: cut with an ellipsis inside the width */
+	used = draw_text(w, 2, 0, 10, "abcdefghijklmnop", draw_attr(COL_NORMAL));
+	assert_int_equal(used, 10);
+	assert_non_null(strstr(row(w, 2), "abcdefghi\u2026"));
+	delwin(w);
+}
+
+static void test_ascii_fallback(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 100, 0, 0);
+
+	(void)state;
+	draw_force(false, false);
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 17, 98);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, find_row(w, "100 demo")), "- 100 demo"));
+	assert_non_null(strstr(row(w, find_row(w, "handle_request")), "+ handle_request"));
+	for (int y = 0; y < 20; y++)
+		for (const unsigned char *p = (const unsigned char *)row(w, y); *p; p++)
+			if (*p >= 0x80 && y >= 2)
+				fail_msg("non-ASCII byte in row %d: %s", y, row(w, y));
+	delwin(w);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_tree_rows, per_test),
+		cmocka_unit_test_setup(test_tree_expand_collapse, per_test),
+		cmocka_unit_test_setup(test_tree_live_update_keeps_state, per_test),
+		cmocka_unit_test_setup(test_calls_view, per_test),
+		cmocka_unit_test_setup(test_search, per_test),
+		cmocka_unit_test_setup(test_histogram, per_test),
+		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
+		cmocka_unit_test_setup(test_status_line, per_test),
+		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),
+		cmocka_unit_test_setup(test_hostile_names, per_test),
+		cmocka_unit_test_setup(test_ascii_fallback, per_test),
+	};
+
+	return cmocka_run_group_tests(tests, setup_screen, teardown_screen);
+}
