@@ -1,11 +1,9 @@
 /* model_testutil.h - helpers shared by the model and search tests: events
- * built in C, event lines read with jansson, and a check of the model's
- * structural invariants.  Header-only (static functions) so that each test
+ * built in C and a check of the model's structural invariants.  Header-only (static functions) so that each test
  * program stays one translation unit. */
 #ifndef PT_MODEL_TESTUTIL_H
 #define PT_MODEL_TESTUTIL_H
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -89,77 +87,6 @@ static inline void tu_bye(struct model *m, int64_t ts, int32_t pid)
 	struct event e = tu_ev(EV_BYE, ts, pid, 0);
 	e.has_status = true;
 	model_apply(m, &e);
-}
-
-/* ---- event lines, read with jansson ---------------------------------- */
-
-static inline struct event_str tu_jstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_string(v))
-		return (struct event_str){ 0 };
-	return (struct event_str){ .s = json_string_value(v), .len = json_string_length(v) };
-}
-
-static inline int64_t tu_jint(json_t *o, const char *key, int64_t dflt)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
-}
-
-/* Fills *e from one event line.  Returns the jansson object that owns the
- * strings (json_decref it after applying), or NULL when the line is not an
- * event this reader knows. */
-static inline json_t *tu_parse_line(const char *line, struct event *e)
-{
-	json_error_t err;
-	json_t *o = json_loads(line, 0, &err);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return NULL;
-	}
-	static const char *const kinds[EV_KIND_COUNT] = {
-		"hello", "thread", "enter", "exit", "exception", "drop", "bye",
-	};
-	const char *ev = json_string_value(json_object_get(o, "ev"));
-	int kind = -1;
-	for (int i = 0; ev && i < EV_KIND_COUNT; i++)
-		if (!strcmp(ev, kinds[i]))
-			kind = i;
-	if (kind < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	*e = tu_ev((enum event_kind)kind, tu_jint(o, "ts", 0), (int32_t)tu_jint(o, "pid", 0),
-		   (int32_t)tu_jint(o, "tid", 0));
-	e->seq = (uint64_t)tu_jint(o, "seq", 0);
-	e->depth = (int32_t)tu_jint(o, "depth", -1);
-	e->fn = tu_jstr(o, "fn");
-	e->file = tu_jstr(o, "file");
-	e->line = (int32_t)tu_jint(o, "line", 0);
-	e->dur = tu_jint(o, "dur", 0);
-	e->type = tu_jstr(o, "type");
-	e->msg = tu_jstr(o, "msg");
-	e->signal = tu_jstr(o, "signal");
-	json_t *st = json_object_get(o, "stack");
-	if (json_is_array(st)) {
-		for (size_t i = 0; i < json_array_size(st) && e->nstack < EVENT_STACK_MAX; i++) {
-			json_t *s = json_array_get(st, i);
-			if (json_is_string(s))
-				e->stack[e->nstack++] = (struct event_str){
-					.s = json_string_value(s), .len = json_string_length(s) };
-		}
-	}
-	e->name = tu_jstr(o, "name");
-	e->ppid = (int32_t)tu_jint(o, "ppid", 0);
-	e->version = (int32_t)tu_jint(o, "v", 0);
-	e->prog = tu_jstr(o, "prog");
-	e->lib = tu_jstr(o, "lib");
-	e->wall = tu_jint(o, "wall", 0);
-	e->count = (uint64_t)tu_jint(o, "count", 0);
-	e->has_status = json_object_get(o, "status") != NULL;
-	e->status = (int32_t)tu_jint(o, "status", 0);
-	return o;
 }
 
 /* ---- invariants ------------------------------------------------------ */

@@ -1,5 +1,6 @@
 /* test_model.c - the trace model: data-driven cases from tests/data/model
- * (a folder per case: `input` event lines, `expected` dump) and cmocka tests
+ * (a folder per case: `input` event lines read with event_parse,
+ * `expected` dump) and cmocka tests
  * of what is easier to state in C (retirement against an unbounded model,
  * random event soup, memory per call, model_find of retired calls).
  *
@@ -76,6 +77,10 @@ static char *run_input(char *input, size_t *outlen)
 	char *text = NULL;
 	FILE *out = open_memstream(&text, outlen);
 	assert_non_null(out);
+	struct event_parser *parser = event_parser_create();
+	struct event *ev = malloc(sizeof(*ev));  /* large: EVENT_STACK_MAX strings */
+	assert_non_null(parser);
+	assert_non_null(ev);
 	for (char *line = strtok(input, "\n"); line; line = strtok(NULL, "\n")) {
 		if (line[0] == '#') {
 			unsigned long long v;
@@ -96,14 +101,12 @@ static char *run_input(char *input, size_t *outlen)
 		}
 		if (!m)
 			m = model_create(&cfg);
-		struct event e;
-		json_t *o = tu_parse_line(line, &e);
-		if (!o) {
-			fprintf(out, "not an event: %s\n", line);
+		struct event_error err;
+		if (event_parse(parser, line, strlen(line), ev, &err) != EVENT_OK) {
+			fprintf(out, "not an event (%s): %s\n", err.text, line);
 			continue;
 		}
-		model_apply(m, &e);
-		json_decref(o);
+		model_apply(m, ev);
 		tu_check_invariants(m);
 	}
 	if (!m)
@@ -116,6 +119,8 @@ static char *run_input(char *input, size_t *outlen)
 	model_dump_summary(m, out);
 	fclose(out);
 	model_free(m);
+	event_parser_free(parser);
+	free(ev);
 	return text;
 }
 
