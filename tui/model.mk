@@ -16,3 +16,10 @@ tests_test_search_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_search_LDADD = $(ptcore_test_ldadd)
 # data-driven model cases: tests/data/model/<case>/{input,expected}
 EXTRA_DIST += tests/data/model
+
+# make bench: model_apply alone, bytes per kept call
+EXTRA_PROGRAMS += tests/bench_model
+benchmarks += tests/bench_model
+tests_bench_model_SOURCES = tests/bench_model.c
+tests_bench_model_CPPFLAGS = $(ptcore_test_cppflags)
+tests_bench_model_LDADD = $(ptcore_test_ldadd)
