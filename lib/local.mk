@@ -14,3 +14,20 @@ lib_libpipetrace_la_LDFLAGS = -version-info $(PT_LT_VERSION) \
 	-export-symbols-regex '^(pt_|__cyg_profile_func_(enter|exit)$$)'
 pkgconfig_DATA = lib/pipetrace.pc
 EXTRA_DIST += lib/pipetrace.pc.in
+
+# ---- tests -----------------------------------------------------------------
+# Traced helper programs the tests run as children; -no-install links them
+# straight to the uninstalled library (no libtool wrapper script).
+check_PROGRAMS += tests/lib_traced
+tests_lib_traced_SOURCES = tests/lib_traced.c
+tests_lib_traced_LDADD = lib/libpipetrace.la
+tests_lib_traced_LDFLAGS = -no-install
+
+lib_test_cppflags = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS)
+lib_test_ldadd = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/test_lib_wire
+TESTS += tests/test_lib_wire
+tests_test_lib_wire_SOURCES = tests/test_lib_wire.c tests/lib_harness.c tests/lib_harness.h
+tests_test_lib_wire_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_wire_LDADD = $(lib_test_ldadd)

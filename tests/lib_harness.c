@@ -1,0 +1,347 @@
+/* lib_harness.c - see lib_harness.h.  The test process is the reader: it
+ * owns the FIFO and runs the traced program as a child, so each case gets a
+ * library initialised with exactly the environment it needs.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lib_harness.h"
+
+extern char **environ;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cap_init(struct cap *c, int make_fifo)
+{
+	memset(c, 0, sizeof *c);
+	c->rfd = c->wfd = c->to_child = c->from_child = -1;
+	strcpy(c->dir, "/tmp/pt-libtest-XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	snprintf(c->fifo, sizeof c->fifo, "%s/trace.fifo", c->dir);
+	snprintf(c->errfile, sizeof c->errfile, "%s/stderr", c->dir);
+	if (make_fifo)
+		assert_int_equal(mkfifo(c->fifo, 0600), 0);
+}
+
+void cap_open(struct cap *c)
+{
+	c->rfd = open(c->fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(c->rfd >= 0);
+	c->wfd = open(c->fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(c->wfd >= 0);
+}
+
+void cap_close(struct cap *c)
+{
+	if (c->rfd >= 0)
+		close(c->rfd);
+	if (c->wfd >= 0)
+		close(c->wfd);
+	c->rfd = c->wfd = -1;
+}
+
+void cap_spawn(struct cap *c, const char *helper, const char *const *args,
+	       const char *const *env)
+{
+	const char *top = getenv("top_builddir");
+	char path[512];
+	int in[2], out[2];
+	pid_t pid;
+
+	snprintf(path, sizeof path, "%s/tests/%s", top ? top : ".", helper);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[16];
+		int n = 0, fd;
+
+		argv[n++] = path;
+		for (; args && *args && n < 15; args++)
+			argv[n++] = *args;
+		argv[n] = NULL;
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		fd = open(c->errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0)
+			dup2(fd, 2);
+		setenv("PIPETRACE_FIFO", c->fifo, 1);
+		unsetenv("PIPETRACE");
+		unsetenv("PIPETRACE_MODE");
+		unsetenv("PIPETRACE_LOSSLESS");
+		unsetenv("PIPETRACE_SIGNALS");
+		for (; env && *env; env++)
+			putenv((char *)*env);
+		execve(path, (char *const *)argv, environ);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	c->to_child = in[1];
+	c->from_child = out[0];
+	c->pid = pid;
+}
+
+static void cap_grow(struct cap *c, size_t more)
+{
+	if (c->len + more <= c->size)
+		return;
+	c->size = (c->len + more) * 2;
+	c->buf = realloc(c->buf, c->size);
+	assert_non_null(c->buf);
+}
+
+/* Reads what is there; returns the number of bytes read. */
+static size_t cap_drain(struct cap *c)
+{
+	size_t total = 0;
+
+	if (c->rfd < 0)
+		return 0;
+	for (;;) {
+		ssize_t n;
+
+		cap_grow(c, 65536);
+		n = read(c->rfd, c->buf + c->len, c->size - c->len);
+		if (n <= 0)
+			break;
+		c->len += (size_t)n;
+		total += (size_t)n;
+	}
+	return total;
+}
+
+void cap_read(struct cap *c, int timeout_ms)
+{
+	struct pollfd p = { .fd = c->rfd, .events = POLLIN };
+
+	if (c->rfd >= 0 && poll(&p, 1, timeout_ms) > 0)
+		cap_drain(c);
+}
+
+void cap_expect(struct cap *c, const char *line)
+{
+	char got[256];
+	size_t n = 0;
+	long long end = now_ms() + 30000;
+
+	while (n < sizeof got - 1) {
+		struct pollfd p = { .fd = c->from_child, .events = POLLIN };
+		ssize_t r;
+
+		/* The FIFO is not read meanwhile: tests that wait here either
+		 * want it full or have little in it. */
+		assert_true(now_ms() < end);
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		r = read(c->from_child, got + n, 1);
+		assert_true(r == 1);
+		if (got[n] == '\n')
+			break;
+		n++;
+	}
+	got[n] = 0;
+	assert_string_equal(got, line);
+}
+
+void cap_say(struct cap *c, const char *line)
+{
+	size_t n = strlen(line);
+
+	assert_int_equal(write(c->to_child, line, n), (ssize_t)n);
+	assert_int_equal(write(c->to_child, "\n", 1), 1);
+}
+
+void cap_finish(struct cap *c)
+{
+	long long end = now_ms() + 60000;
+
+	while (c->pid) {
+		pid_t r = waitpid(c->pid, &c->status, WNOHANG);
+
+		if (r == c->pid) {
+			c->pid = 0;
+			break;
+		}
+		if (now_ms() > end) {
+			kill(c->pid, SIGKILL);
+			waitpid(c->pid, &c->status, 0);
+			c->pid = 0;
+			fail_msg("helper did not finish within 60 s");
+		}
+		cap_read(c, 20);
+	}
+	while (cap_drain(c) > 0)
+		;
+}
+
+void cap_parse(struct cap *c)
+{
+	size_t start = 0;
+
+	json_decref(c->lines);
+	c->lines = json_array();
+	c->bad = 0;
+	for (size_t i = 0; i < c->len; i++) {
+		json_error_t err;
+		json_t *o;
+
+		if (c->buf[i] != '\n')
+			continue;
+		o = json_loadb(c->buf + start, i - start, 0, &err);
+		if (!o || !json_is_object(o) || i + 1 - start > 4096) {
+			print_error("bad line: %.*s (%s)\n", (int)(i - start > 200 ? 200 : i - start),
+				    c->buf + start, err.text);
+			c->bad++;
+			json_decref(o);
+		} else {
+			json_array_append_new(c->lines, o);
+		}
+		start = i + 1;
+	}
+	/* Whole lines only: nothing may trail the last newline. */
+	if (start != c->len)
+		c->bad++;
+}
+
+char *cap_stderr(struct cap *c)
+{
+	FILE *f = fopen(c->errfile, "r");
+	char *s = calloc(1, 65536);
+
+	assert_non_null(s);
+	if (f) {
+		size_t n = fread(s, 1, 65535, f);
+
+		s[n] = 0;
+		fclose(f);
+	}
+	return s;
+}
+
+void cap_free(struct cap *c)
+{
+	char path[256];
+
+	if (c->pid) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+	}
+	cap_close(c);
+	if (c->to_child >= 0)
+		close(c->to_child);
+	if (c->from_child >= 0)
+		close(c->from_child);
+	free(c->buf);
+	json_decref(c->lines);
+	unlink(c->fifo);
+	unlink(c->errfile);
+	snprintf(path, sizeof path, "%s/other", c->dir);
+	unlink(path);
+	rmdir(c->dir);
+	memset(c, 0, sizeof *c);
+}
+
+const char *ev_kind(json_t *o)
+{
+	return json_string_value(json_object_get(o, "ev"));
+}
+
+json_int_t ev_int(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+const char *ev_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	assert_true(json_is_string(v));
+	return json_string_value(v);
+}
+
+static void need(json_t *o, const char *key, int (*is)(const json_t *))
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || !is(v))
+		fail_msg("event \"%s\": key \"%s\" missing or of the wrong type",
+			 ev_kind(o) ? ev_kind(o) : "?", key);
+}
+
+static int is_int(const json_t *v) { return json_is_integer(v) && json_integer_value(v) >= 0; }
+static int is_str(const json_t *v) { return json_is_string(v); }
+static int is_arr(const json_t *v) { return json_is_array(v); }
+
+void ev_check_schema(json_t *o)
+{
+	const char *ev = ev_kind(o);
+
+	assert_non_null(ev);
+	need(o, "ts", is_int);
+	need(o, "pid", is_int);
+	if (strcmp(ev, "hello") == 0) {
+		need(o, "v", is_int);
+		assert_int_equal(ev_int(o, "v"), 1);
+		need(o, "ppid", is_int);
+		need(o, "prog", is_str);
+		need(o, "wall", is_int);
+		need(o, "lib", is_str);
+		return;
+	}
+	if (strcmp(ev, "bye") == 0)
+		return;
+	need(o, "tid", is_int);
+	if (strcmp(ev, "thread") == 0) {
+		need(o, "name", is_str);
+	} else if (strcmp(ev, "drop") == 0) {
+		need(o, "count", is_int);
+		assert_true(ev_int(o, "count") > 0);
+	} else if (strcmp(ev, "enter") == 0 || strcmp(ev, "exit") == 0 ||
+		   strcmp(ev, "exception") == 0) {
+		need(o, "seq", is_int);
+		assert_true(ev_int(o, "seq") >= 1);
+		need(o, "depth", is_int);
+		need(o, "fn", is_str);
+		if (json_object_get(o, "file"))
+			need(o, "file", is_str);
+		if (json_object_get(o, "line"))
+			need(o, "line", is_int);
+		if (ev[1] == 'x' && ev[2] == 'i')
+			need(o, "dur", is_int);
+		if (ev[1] == 'x' && ev[2] == 'c') {
+			need(o, "type", is_str);
+			need(o, "msg", is_str);
+			if (json_object_get(o, "stack"))
+				need(o, "stack", is_arr);
+			if (json_object_get(o, "signal"))
+				need(o, "signal", is_int);
+		}
+	} else {
+		fail_msg("unknown event kind \"%s\"", ev);
+	}
+}

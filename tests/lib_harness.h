@@ -1,0 +1,63 @@
+/* lib_harness.h - what the libpipetrace tests share: a private FIFO that
+ * the test reads itself, a traced helper program run as a child (with its
+ * stdin/stdout as a control channel), and the lines it wrote, parsed with
+ * jansson.
+ */
+#ifndef LIB_HARNESS_H
+#define LIB_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+struct cap {
+	char dir[64];           /* private mkdtemp directory */
+	char fifo[128];         /* dir/trace.fifo */
+	char errfile[128];      /* dir/stderr: the child's stderr */
+	int rfd;                /* FIFO read end, or -1 */
+	int wfd;                /* our own idle write end: no EOF while the
+				   child reconnects */
+	pid_t pid;              /* the child, 0 once reaped */
+	int status;             /* its wait status */
+	int to_child;           /* its stdin */
+	int from_child;         /* its stdout */
+	char *buf;              /* owned: everything read from the FIFO */
+	size_t len, size;
+	json_t *lines;          /* owned: array of parsed lines */
+	size_t bad;             /* lines that did not parse or were too long */
+};
+
+/* Creates the directory, and the FIFO (mode 0600) unless make_fifo is 0. */
+void cap_init(struct cap *c, int make_fifo);
+/* Opens the read end (and an idle write end) of the FIFO. */
+void cap_open(struct cap *c);
+/* Closes both ends: the writer sees its reader go away. */
+void cap_close(struct cap *c);
+/* Runs a helper from tests/ ("lib_traced", ...) with args, PIPETRACE_FIFO set
+ * to our FIFO and the extra "NAME=value" settings in env (NULL-terminated,
+ * may be NULL). */
+void cap_spawn(struct cap *c, const char *helper, const char *const *args,
+	       const char *const *env);
+/* Reads whatever the FIFO holds now, waiting up to timeout_ms for some. */
+void cap_read(struct cap *c, int timeout_ms);
+/* Reads a line of the child's stdout into buf; fails the test after 30 s. */
+void cap_expect(struct cap *c, const char *line);
+/* Tells the child to go on. */
+void cap_say(struct cap *c, const char *line);
+/* Reads the FIFO until the child has exited and everything is read; kills
+ * the child and fails the test after 60 s. */
+void cap_finish(struct cap *c);
+/* Splits what was read into lines and parses them (into c->lines). */
+void cap_parse(struct cap *c);
+/* The child's stderr, as a string (owned by the caller). */
+char *cap_stderr(struct cap *c);
+void cap_free(struct cap *c);
+
+/* Helpers over the parsed lines. */
+const char *ev_kind(json_t *o);
+json_int_t ev_int(json_t *o, const char *key);
+const char *ev_str(json_t *o, const char *key);
+/* Checks the keys and types the protocol requires of this event. */
+void ev_check_schema(json_t *o);
+
+#endif

@@ -1,0 +1,158 @@
+/* lib_traced.c - a traced program the libpipetrace tests run as a child.
+ * The first argument picks a scenario; "done"/"go" lines on stdout/stdin
+ * let the test act between its phases.
+ *
+ *   calls N            main -> N x (mid -> leaf)
+ *   pause N            as calls, then "done", waits for "go", pt_flush()
+ *   twophase N         N calls, pt_flush, "phase1", waits for "go",
+ *                      N more calls, pt_flush, "phase2"
+ *   threads T N        T threads, each N x (mid -> leaf)
+ *   fork               main -> before_fork -> fork; child: in_child; parent: after_fork
+ *   crash              main -> outer -> inner -> *NULL = 1
+ *   strings            exceptions and names that need escaping or cutting
+ */
+#include <config.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pipetrace.h"
+
+static volatile int sink;
+
+static void __attribute__((noinline)) leaf(int i)
+{
+	PT_TRACE();
+	sink += i;
+}
+
+static void __attribute__((noinline)) mid(int i)
+{
+	PT_TRACE();
+	leaf(i);
+}
+
+static void calls(long n)
+{
+	for (long i = 0; i < n; i++)
+		mid((int)i);
+}
+
+static void say(const char *s)
+{
+	printf("%s\n", s);
+	fflush(stdout);
+}
+
+static void await(const char *s)
+{
+	char line[64];
+
+	if (!fgets(line, sizeof line, stdin) || strncmp(line, s, strlen(s)) != 0)
+		exit(3);
+}
+
+static void *worker(void *arg)
+{
+	long n = (long)arg;
+	char name[16];
+
+	PT_TRACE_NAMED("worker");
+	snprintf(name, sizeof name, "w%ld", n % 1000);
+	pt_thread_name(name);
+	calls(n / 1000);
+	return NULL;
+}
+
+static void in_child(void) { PT_TRACE(); sink++; }
+static void after_fork(void) { PT_TRACE(); sink++; }
+
+static void before_fork(void)
+{
+	PT_TRACE();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		in_child();
+		return;
+	}
+	waitpid(pid, NULL, 0);
+	after_fork();
+}
+
+static void __attribute__((noinline)) inner(void)
+{
+	PT_TRACE();
+	*(volatile int *)(uintptr_t)sink = 1;
+}
+
+static void __attribute__((noinline)) outer(void)
+{
+	PT_TRACE();
+	inner();
+}
+
+static void strings(void)
+{
+	PT_TRACE_NAMED("we\"ird\\name\x01\xff");
+	char *big = malloc(10241);
+
+	pt_exception("Quote\"Back\\slash", "ctl:\x01\x1f\x7f tab:\t nl:\n bad:\xc3\x28 \xed\xa0\x80 end");
+	/* 10 KB of 3-byte characters: must be cut on a character boundary. */
+	for (int i = 0; i < 10239; i += 3)
+		memcpy(big + i, "\xe2\x82\xac", 3);
+	big[10239] = 'x';
+	big[10240] = 0;
+	pt_exception("Big", "%s", big);
+	free(big);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "calls";
+	long n = argc > 2 ? atol(argv[2]) : 10;
+
+	PT_TRACE();
+	if (strcmp(mode, "calls") == 0) {
+		calls(n);
+	} else if (strcmp(mode, "pause") == 0) {
+		calls(n);
+		say("done");
+		await("go");
+		pt_flush();
+	} else if (strcmp(mode, "twophase") == 0) {
+		calls(n);
+		pt_flush();
+		say("phase1");
+		await("go");
+		calls(n);
+		pt_flush();
+		calls(n);
+		say("phase2");
+	} else if (strcmp(mode, "threads") == 0) {
+		long per = argc > 3 ? atol(argv[3]) : 1000;
+		pthread_t th[64];
+
+		if (n > 64)
+			n = 64;
+		for (long i = 0; i < n; i++)
+			pthread_create(&th[i], NULL, worker, (void *)(per * 1000 + i));
+		for (long i = 0; i < n; i++)
+			pthread_join(th[i], NULL);
+	} else if (strcmp(mode, "fork") == 0) {
+		before_fork();
+	} else if (strcmp(mode, "crash") == 0) {
+		outer();
+	} else if (strcmp(mode, "strings") == 0) {
+		strings();
+	} else {
+		return 2;
+	}
+	return 0;
+}
