@@ -1,2 +1,21 @@
-# ingest part of pipetrace-tui: sources, tests and benchmarks.
-tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h
+# ingest part of pipetrace-tui: parsing, sources, ingest, plain mode; tests
+# and the ingest benchmark.
+tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h \
+	tui/event_int.h tui/event.c tui/event_fast.c \
+	tui/fifo.h tui/fifo.c tui/source.h tui/source.c \
+	tui/ingest.c tui/plain.h tui/plain.c
+
+check_PROGRAMS += tests/test_event tests/test_ingest
+TESTS += tests/test_event tests/test_ingest
+tests_test_event_SOURCES = tests/test_event.c
+tests_test_event_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_event_LDADD = $(ptcore_test_ldadd)
+# The ingest tests use a recording stand-in for the model (tests/fake_model.c)
+# so that they check exactly which events reach it, in which order.
+tests_test_ingest_SOURCES = tests/test_ingest.c tests/fake_model.c
+tests_test_ingest_CPPFLAGS = $(ptcore_test_cppflags) -DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
+tests_test_ingest_LDADD = $(ptcore_test_ldadd)
+
+TESTS += tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh
+EXTRA_DIST += tests/plain-common.sh tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh \
+	tests/data/bad

@@ -1,8 +1,197 @@
-/* main.c - placeholder until the command line lands. */
-#include <stdio.h>
+/* main.c - pipetrace-tui's command line: picks the source (FIFO, traced
+ * command, recording), builds the model and the ingest, then runs the
+ * full-screen interface or the plain-text mode. */
+#include <config.h>
 
-int main(void)
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ingest.h"
+#include "model.h"
+#include "plain.h"
+#include "ui.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void usage(FILE *f)
 {
-	fputs("pipetrace-tui: not built yet\n", stderr);
-	return 1;
+	fputs("Usage: pipetrace-tui [OPTION]...                 listen on the default FIFO\n"
+	      "       pipetrace-tui [OPTION]... --fifo PATH     listen on PATH\n"
+	      "       pipetrace-tui [OPTION]... -- CMD [ARG]... run CMD and trace it\n"
+	      "       pipetrace-tui [OPTION]... --replay FILE   show a recording\n"
+	      "\n"
+	      "Shows function calls traced by libpipetrace, live: call trees per thread,\n"
+	      "duration histograms, exceptions.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -f, --fifo PATH      listen on PATH (created 0600 if missing) instead of\n"
+	      "                       $PIPETRACE_FIFO, $XDG_RUNTIME_DIR/pipetrace.fifo or\n"
+	      "                       /tmp/pipetrace-$UID/pipetrace.fifo\n"
+	      "  -r, --record FILE    also write every valid event line to FILE\n"
+	      "  -R, --replay FILE    read the event lines of FILE instead of listening\n"
+	      "  -n, --max-calls N    keep at most N individual calls in memory (older\n"
+	      "                       ones stay counted in the merged view); default 2000000\n"
+	      "  -p, --plain          print one text line per event instead of the full\n"
+	      "                       screen (the default when stdout is not a terminal)\n"
+	      "  -s, --summary        print a per-function table (calls, total, avg, p99,\n"
+	      "                       max, exceptions) at the end of input or on Ctrl-C;\n"
+	      "                       implies --plain\n"
+	      "  -q, --quiet          no line per event, only notes (and the summary);\n"
+	      "                       implies --plain\n"
+	      "  -V, --version        print the version and exit\n"
+	      "  -h, --help           print this help and exit\n"
+	      "\n"
+	      "With -- CMD, the command's output goes to a log file (not the terminal),\n"
+	      "and in plain mode pipetrace-tui ends when CMD has exited and its events\n"
+	      "are read, with CMD's exit status.\n", f);
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	if (stop_requested) {
+		/* Second signal: the loop did not get round to it; leave now. */
+		ingest_cleanup_signal_safe();
+		_exit(130);
+	}
+	stop_requested = 1;
+}
+
+static void on_fatal(int sig)
+{
+	ingest_cleanup_signal_safe();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install(void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static bool parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "fifo", required_argument, NULL, 'f' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "replay", required_argument, NULL, 'R' },
+		{ "max-calls", required_argument, NULL, 'n' },
+		{ "plain", no_argument, NULL, 'p' },
+		{ "summary", no_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ingest_config icfg = { 0 };
+	struct model_config mcfg = { 0 };
+	bool plain = false, summary = false, quiet = false;
+	int c;
+
+	setlocale(LC_ALL, "");
+	/* "+": stop at the first non-option, which starts the command. */
+	while ((c = getopt_long(argc, argv, "+f:r:R:n:psqVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': icfg.fifo_path = optarg; break;
+		case 'r': icfg.record_path = optarg; break;
+		case 'R': icfg.replay_path = optarg; break;
+		case 'n':
+			if (!parse_count(optarg, &mcfg.max_calls)) {
+				fprintf(stderr, "pipetrace-tui: --max-calls wants a positive number, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'p': plain = true; break;
+		case 's': summary = true; break;
+		case 'q': quiet = true; break;
+		case 'V':
+			printf("pipetrace-tui %s (wire protocol v1)\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fputs("Try 'pipetrace-tui --help' for more information.\n", stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		icfg.cmd = argv + optind;
+	int sources = !!icfg.fifo_path + !!icfg.replay_path + !!icfg.cmd;
+	if (sources > 1) {
+		fputs("pipetrace-tui: choose one of --fifo, --replay and -- CMD\n", stderr);
+		return 2;
+	}
+	if (icfg.replay_path && icfg.record_path) {
+		fputs("pipetrace-tui: --record with --replay would only copy the file\n", stderr);
+		return 2;
+	}
+	if (!isatty(STDOUT_FILENO) || summary || quiet)
+		plain = true;
+
+	struct model *m = model_create(&mcfg);
+	if (!m) {
+		fputs("pipetrace-tui: out of memory\n", stderr);
+		return 1;
+	}
+	/* Before the FIFO exists, so that no signal can leave it behind. */
+	install(plain ? on_stop : on_fatal);
+	signal(SIGPIPE, SIG_IGN);
+
+	char err[1024];
+	struct ingest *ing = ingest_create(&icfg, m, err, sizeof err);
+	if (!ing) {
+		fprintf(stderr, "pipetrace-tui: %s\n", err);
+		model_free(m);
+		return 1;
+	}
+	int status;
+	if (plain) {
+		const char *cs = nl_langinfo(CODESET);
+		struct plain_opts po = {
+			.summary = summary,
+			.quiet = quiet,
+			.utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8")),
+			.stop = &stop_requested,
+		};
+		if (!icfg.replay_path && !icfg.cmd && !quiet)
+			fprintf(stderr, "pipetrace-tui: listening on %s (Ctrl-C to stop)\n",
+				ingest_get_status(ing)->source);
+		status = plain_run(ing, m, &po, stdout);
+	} else {
+		status = ui_run(ing, m);
+	}
+	ingest_free(ing);
+	model_free(m);
+	return status;
 }

@@ -1,0 +1,549 @@
+/* test_ingest.c - ingest from real FIFOs, files and child processes into a
+ * recording stand-in for the model: line splitting across partial reads,
+ * oversized lines, the pause queue and its bound, record -> replay, FIFO
+ * safety, tracing a command, and the bad-input corpus in tests/data/bad. */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fake_model.h"
+#include "fifo.h"
+#include "ingest.h"
+#include "source.h"
+
+static char tmpdir[256];
+static struct model *M;
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/pt-test-ingest-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	M = model_create(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[512];
+
+	(void)state;
+	model_free(M);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *tpath(const char *name)
+{
+	static char buf[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
+	return buf[i];
+}
+
+static char *line_of(uint64_t seq, const char *fn)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof buf,
+		 "{\"ev\":\"enter\",\"ts\":%llu,\"pid\":100,\"tid\":101,\"seq\":%llu,\"depth\":0,"
+		 "\"fn\":\"%s\"}\n", (unsigned long long)(1000 + seq), (unsigned long long)seq, fn);
+	return buf;
+}
+
+static void write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		assert_true(w > 0);
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static struct ingest *open_fifo_ingest(const char *name, size_t qmax, int *wfd)
+{
+	struct ingest_config cfg = { .fifo_path = tpath(name), .pause_queue_max = qmax };
+	char err[256];
+	struct ingest *ing = ingest_create(&cfg, M, err, sizeof err);
+
+	if (!ing)
+		fail_msg("ingest_create: %s", err);
+	*wfd = open(cfg.fifo_path, O_WRONLY | O_NONBLOCK);
+	assert_true(*wfd >= 0);
+	return ing;
+}
+
+/* --- line splitting ------------------------------------------------------- */
+
+static void feed(struct linebuf *lb, const char *s, size_t n)
+{
+	size_t avail;
+	char *sp = linebuf_space(lb, &avail);
+
+	assert_true(avail >= n);
+	memcpy(sp, s, n);
+	linebuf_added(lb, n);
+}
+
+static void test_linebuf(void **state)
+{
+	(void)state;
+	static struct linebuf lb;
+	const char *line;
+	size_t len;
+
+	linebuf_init(&lb);
+	feed(&lb, "ab", 2);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_NONE);
+	feed(&lb, "c\nde", 4);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(line, "abc", 3);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_NONE);
+	feed(&lb, "\n\nf\n", 4);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OK);
+	assert_memory_equal(line, "de", 2);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OK);
+	assert_int_equal(len, 0);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OK);
+	assert_memory_equal(line, "f", 1);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_NONE);
+
+	/* the limit: 4095 bytes plus the newline pass, one more does not,
+	 * whether the line comes whole or in pieces */
+	static char big[EVENT_LINE_MAX + 2];
+	memset(big, 'x', sizeof big);
+	big[EVENT_LINE_MAX - 1] = '\n';
+	feed(&lb, big, EVENT_LINE_MAX);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OK);
+	assert_int_equal(len, EVENT_LINE_MAX - 1);
+	big[EVENT_LINE_MAX - 1] = 'x';
+	big[EVENT_LINE_MAX] = '\n';
+	feed(&lb, big, EVENT_LINE_MAX + 1);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OVERSIZED);
+	assert_int_equal(len, EVENT_LINE_MAX);
+	for (int piece = 0; piece < 3; piece++) {
+		feed(&lb, big, 2000);
+		assert_int_equal(linebuf_next(&lb, &line, &len), LINE_NONE);
+	}
+	feed(&lb, "yy\nok\n", 6);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OVERSIZED);
+	assert_int_equal(len, 6002);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OK);
+	assert_memory_equal(line, "ok", 2);
+
+	/* the unterminated tail at the end of input */
+	feed(&lb, "tail", 4);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_NONE);
+	assert_int_equal(linebuf_finish(&lb, &line, &len), LINE_OK);
+	assert_memory_equal(line, "tail", 4);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_NONE);
+	assert_int_equal(linebuf_finish(&lb, &line, &len), LINE_NONE);
+}
+
+static void test_partial_reads(void **state)
+{
+	(void)state;
+	int wfd;
+	char all[1024] = "";
+
+	fake_reset();
+	struct ingest *ing = open_fifo_ingest("split.fifo", 0, &wfd);
+	for (int i = 1; i <= 3; i++)
+		strcat(all, line_of((uint64_t)i, i == 2 ? "caf\\u00e9" : "f"));
+	/* one byte at a time, stepping between bytes */
+	for (size_t i = 0; all[i]; i++) {
+		write_all(wfd, all + i, 1);
+		ingest_step(ing, 100);
+	}
+	const struct ingest_status *st = ingest_get_status(ing);
+	assert_int_equal(fake.n, 3);
+	assert_int_equal(st->lines, 3);
+	assert_int_equal(st->events, 3);
+	assert_int_equal(st->bad_lines, 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fake.ev[i].seq, (uint64_t)i + 1);
+	assert_string_equal(fake.ev[1].fn, "caf\xc3\xa9");
+	/* a writer that goes away causes no EOF: later writers still count */
+	close(wfd);
+	ingest_step(ing, 100);
+	assert_false(st->input_ended);
+	wfd = open(tpath("split.fifo"), O_WRONLY | O_NONBLOCK);
+	assert_true(wfd >= 0);
+	write_all(wfd, line_of(4, "g"), strlen(line_of(4, "g")));
+	ingest_step(ing, 100);
+	assert_int_equal(fake.n, 4);
+	close(wfd);
+	ingest_free(ing);
+	/* it created the FIFO, so it removed it */
+	struct stat sb;
+	assert_int_equal(lstat(tpath("split.fifo"), &sb), -1);
+}
+
+static void test_oversized_and_budget(void **state)
+{
+	(void)state;
+	int wfd;
+	static char big[10 * 1024 + 1];
+
+	fake_reset();
+	struct ingest *ing = open_fifo_ingest("big.fifo", 0, &wfd);
+	memset(big, 'a', sizeof big - 1);
+	big[0] = '{';
+	big[sizeof big - 2] = '\n';
+	write_all(wfd, big, sizeof big - 1);
+	for (int i = 1; i <= 10; i++)
+		write_all(wfd, line_of((uint64_t)i, "f"), strlen(line_of((uint64_t)i, "f")));
+	/* the budget bounds the lines handled in one step */
+	ingest_step(ing, 4);
+	const struct ingest_status *st = ingest_get_status(ing);
+	assert_int_equal(st->lines, 4);
+	assert_int_equal(fake.n, 3);
+	ingest_step(ing, 100);
+	assert_int_equal(st->lines, 11);
+	assert_int_equal(st->bad_lines, 1);
+	assert_int_equal(st->oversized, 1);
+	assert_int_equal(st->events, 10);
+	assert_non_null(strstr(st->last_bad, "line 1: 10239 bytes"));
+	close(wfd);
+	ingest_free(ing);
+}
+
+static void test_pause_queue(void **state)
+{
+	(void)state;
+	int wfd;
+
+	fake_reset();
+	struct ingest *ing = open_fifo_ingest("pause.fifo", 5, &wfd);
+	const struct ingest_status *st = ingest_get_status(ing);
+	ingest_set_paused(ing, true);
+	for (int i = 1; i <= 8; i++)
+		write_all(wfd, line_of((uint64_t)i, "f"), strlen(line_of((uint64_t)i, "f")));
+	ingest_step(ing, 1000);
+	assert_true(st->paused);
+	assert_int_equal(fake.n, 0);
+	assert_int_equal(st->queued, 5);
+	assert_int_equal(st->queue_dropped, 3);
+	assert_int_equal(st->events, 5);
+	assert_int_equal(st->lines, 8);
+
+	ingest_set_paused(ing, false);
+	ingest_step(ing, 2);     /* resume in slices */
+	assert_int_equal(fake.n, 2);
+	assert_int_equal(st->queued, 3);
+	/* what arrives now waits behind the queue */
+	write_all(wfd, line_of(9, "late"), strlen(line_of(9, "late")));
+	ingest_step(ing, 1000);
+	assert_int_equal(fake.n, 6);
+	assert_int_equal(st->queued, 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(fake.ev[i].seq, (uint64_t)i + 1);
+	assert_int_equal(fake.ev[5].seq, 9);
+	assert_string_equal(fake.ev[5].fn, "late");
+	close(wfd);
+	ingest_free(ing);
+}
+
+static void test_record_replay(void **state)
+{
+	(void)state;
+	int wfd;
+	struct fake_event first[16];
+	char err[256];
+
+	fake_reset();
+	struct ingest_config cfg = { .fifo_path = tpath("rec.fifo"), .record_path = tpath("rec.jsonl") };
+	struct ingest *ing = ingest_create(&cfg, M, err, sizeof err);
+	assert_non_null(ing);
+	wfd = open(cfg.fifo_path, O_WRONLY | O_NONBLOCK);
+	const char *input =
+		"{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"prog\":\"p\"}\n"
+		"garbage\n"
+		"{\"ev\":\"enter\",\"ts\":2,\"pid\":100,\"tid\":101,\"seq\":1,\"depth\":0,\"fn\":\"a\\nb\"}\n"
+		"{\"ev\":\"someday\",\"ts\":3,\"pid\":100}\n"
+		"{\"ev\":\"exit\",\"ts\":4,\"pid\":100,\"tid\":101,\"seq\":2,\"depth\":0,\"fn\":\"a\\nb\",\"dur\":2}\n"
+		"{\"ev\":\"bye\",\"ts\":5,\"pid\":100}\n";
+	write_all(wfd, input, strlen(input));
+	ingest_step(ing, 100);
+	close(wfd);
+	assert_int_equal(fake.n, 4);
+	memcpy(first, fake.ev, sizeof first);
+	const struct ingest_status *st = ingest_get_status(ing);
+	assert_int_equal(st->bad_lines, 1);
+	assert_int_equal(st->unknown_kinds, 1);
+	ingest_free(ing);
+
+	fake_reset();
+	struct ingest_config rcfg = { .replay_path = tpath("rec.jsonl") };
+	ing = ingest_create(&rcfg, M, err, sizeof err);
+	assert_non_null(ing);
+	st = ingest_get_status(ing);
+	for (int i = 0; i < 10 && !st->input_ended; i++)
+		ingest_step(ing, 100);
+	assert_true(st->input_ended);
+	assert_int_equal(st->lines, 4);
+	assert_int_equal(st->bad_lines, 0);
+	assert_int_equal(fake.n, 4);
+	assert_int_equal(fake.ended, 1);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(fake.ev[i].kind, first[i].kind);
+		assert_int_equal(fake.ev[i].ts, first[i].ts);
+		assert_int_equal(fake.ev[i].seq, first[i].seq);
+		assert_string_equal(fake.ev[i].fn, first[i].fn);
+	}
+	assert_string_equal(fake.ev[1].fn, "a\nb");
+	struct pollfd fds[2];
+	assert_int_equal(ingest_pollfds(ing, fds, 2), 0);
+	ingest_free(ing);
+}
+
+/* --- FIFO safety ------------------------------------------------------------ */
+
+static void test_fifo_safety(void **state)
+{
+	(void)state;
+	struct fifo f;
+	char err[512];
+	struct stat sb;
+
+	/* a symlink to a FIFO is refused, and not followed */
+	assert_int_equal(mkfifo(tpath("real.fifo"), 0600), 0);
+	assert_int_equal(symlink(tpath("real.fifo"), tpath("link.fifo")), 0);
+	assert_int_equal(fifo_open(&f, tpath("link.fifo"), err, sizeof err), -1);
+	assert_non_null(strstr(err, "symbolic link"));
+	/* a regular file is refused and left alone */
+	int fd = open(tpath("file"), O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	assert_int_equal(fifo_open(&f, tpath("file"), err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a FIFO"));
+	assert_int_equal(lstat(tpath("file"), &sb), 0);
+	/* an existing FIFO of ours is used, made private, and not removed */
+	assert_int_equal(chmod(tpath("real.fifo"), 0622), 0);
+	assert_int_equal(fifo_open(&f, tpath("real.fifo"), err, sizeof err), 0);
+	assert_false(f.created);
+	assert_int_equal(lstat(tpath("real.fifo"), &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	fifo_close(&f);
+	assert_int_equal(lstat(tpath("real.fifo"), &sb), 0);
+	/* a new one is created 0600 and removed by its creator */
+	assert_int_equal(fifo_open(&f, tpath("new.fifo"), err, sizeof err), 0);
+	assert_true(f.created);
+	assert_int_equal(lstat(tpath("new.fifo"), &sb), 0);
+	assert_true(S_ISFIFO(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	fifo_close(&f);
+	assert_int_equal(lstat(tpath("new.fifo"), &sb), -1);
+	/* the signal-safe cleanup removes one still open */
+	assert_int_equal(fifo_open(&f, tpath("sig.fifo"), err, sizeof err), 0);
+	fifo_cleanup_signal_safe();
+	assert_int_equal(lstat(tpath("sig.fifo"), &sb), -1);
+	fifo_close(&f);
+}
+
+static void test_default_path(void **state)
+{
+	(void)state;
+	char buf[4096], err[256];
+
+	setenv("PIPETRACE_FIFO", "/some/where.fifo", 1);
+	assert_int_equal(fifo_default_path(buf, sizeof buf, err, sizeof err), 0);
+	assert_string_equal(buf, "/some/where.fifo");
+	unsetenv("PIPETRACE_FIFO");
+	setenv("XDG_RUNTIME_DIR", "/run/user/77", 1);
+	assert_int_equal(fifo_default_path(buf, sizeof buf, err, sizeof err), 0);
+	assert_string_equal(buf, "/run/user/77/pipetrace.fifo");
+	unsetenv("XDG_RUNTIME_DIR");
+	assert_int_equal(fifo_default_path(buf, sizeof buf, err, sizeof err), 0);
+	char want[128];
+	snprintf(want, sizeof want, "/tmp/pipetrace-%lu/pipetrace.fifo", (unsigned long)getuid());
+	assert_string_equal(buf, want);
+	struct stat sb;
+	*strrchr(want, '/') = '\0';
+	assert_int_equal(lstat(want, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 077, 0);
+}
+
+/* --- tracing a command -------------------------------------------------------- */
+
+static void run_until_ended(struct ingest *ing)
+{
+	const struct ingest_status *st = ingest_get_status(ing);
+
+	/* bounded: 20 s at most, for a command that takes milliseconds */
+	for (int i = 0; i < 2000 && !st->input_ended; i++) {
+		struct pollfd fds[2];
+		int n = ingest_pollfds(ing, fds, 2);
+		poll(fds, (nfds_t)n, 10);
+		ingest_step(ing, 1000);
+	}
+}
+
+static void test_child(void **state)
+{
+	(void)state;
+	char err[512];
+	char *cmd[] = { "sh", "-c",
+		"printf '%s\\n' '{\"ev\":\"hello\",\"ts\":1,\"pid\":7,\"v\":1}' > \"$PIPETRACE_FIFO\";"
+		"printf '%s\\n' '{\"ev\":\"bye\",\"ts\":2,\"pid\":7,\"status\":3}' > \"$PIPETRACE_FIFO\";"
+		"printf '{\"ev\":\"enter\",\"ts\":3,\"pi' > \"$PIPETRACE_FIFO\";"
+		"echo 'to the log'; exit 3", NULL };
+	struct ingest_config cfg = { .cmd = cmd };
+
+	fake_reset();
+	struct ingest *ing = ingest_create(&cfg, M, err, sizeof err);
+	if (!ing)
+		fail_msg("%s", err);
+	const struct ingest_status *st = ingest_get_status(ing);
+	assert_true(st->has_child);
+	assert_true(st->child_pid > 0);
+	run_until_ended(ing);
+	assert_true(st->input_ended);
+	assert_false(st->child_running);
+	assert_true(WIFEXITED(st->child_wait_status));
+	assert_int_equal(WEXITSTATUS(st->child_wait_status), 3);
+	assert_int_equal(fake.n, 2);
+	assert_int_equal(fake.ended, 1);
+	/* the line cut by the dying writer is counted */
+	assert_int_equal(st->bad_lines, 1);
+	assert_non_null(strstr(st->last_bad, "line 3:"));
+	/* its output went to the log */
+	char buf[64] = "";
+	FILE *f = fopen(st->child_log, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "to the log\n");
+	char log[4096];
+	snprintf(log, sizeof log, "%s", st->child_log);
+	ingest_free(ing);
+	/* the private FIFO is gone; the non-empty log stays for the user */
+	*strrchr(log, '/') = '\0';
+	char fifo[4200];
+	snprintf(fifo, sizeof fifo, "%s/pipetrace.fifo", log);
+	struct stat sb;
+	assert_int_equal(lstat(fifo, &sb), -1);
+	snprintf(fifo, sizeof fifo, "rm -rf '%s'", log);
+	assert_int_equal(system(fifo), 0);
+
+	char *bad[] = { "/nonexistent/program", NULL };
+	struct ingest_config bcfg = { .cmd = bad };
+	assert_null(ingest_create(&bcfg, M, err, sizeof err));
+	assert_non_null(strstr(err, "cannot run /nonexistent/program"));
+}
+
+/* --- the bad-input corpus ------------------------------------------------------ */
+
+/* tests/data/bad/NAME.in is fed as a recording; NAME.expect lists
+ * key=value lines: lines, events, bad, oversized, unknown (counts) and
+ * reason (a substring of the last bad line's reason). */
+static void check_case(const char *dir, const char *name)
+{
+	char path[1024], err[512], line[512];
+	struct ingest_config cfg = { .replay_path = path };
+
+	snprintf(path, sizeof path, "%s/%s.in", dir, name);
+	fake_reset();
+	struct ingest *ing = ingest_create(&cfg, M, err, sizeof err);
+	if (!ing)
+		fail_msg("%s: %s", name, err);
+	run_until_ended(ing);
+	const struct ingest_status *st = ingest_get_status(ing);
+	assert_true(st->input_ended);
+	/* nothing unsafe in the reason shown to people */
+	for (const char *c = st->last_bad; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			fail_msg("%s: control character in reason: %s", name, st->last_bad);
+
+	snprintf(path, sizeof path, "%s/%s.expect", dir, name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("%s: no %s", name, path);
+	int checks = 0;
+	while (fgets(line, sizeof line, f)) {
+		char *eq = strchr(line, '=');
+		if (line[0] == '#' || !eq)
+			continue;
+		*eq = '\0';
+		char *val = eq + 1;
+		val[strcspn(val, "\n")] = '\0';
+		uint64_t want = strtoull(val, NULL, 10), got;
+		checks++;
+		if (!strcmp(line, "reason")) {
+			if (!strstr(st->last_bad, val))
+				fail_msg("%s: reason '%s' not in '%s'", name, val, st->last_bad);
+			continue;
+		}
+		if (!strcmp(line, "lines")) got = st->lines;
+		else if (!strcmp(line, "events")) got = st->events;
+		else if (!strcmp(line, "bad")) got = st->bad_lines;
+		else if (!strcmp(line, "oversized")) got = st->oversized;
+		else if (!strcmp(line, "unknown")) got = st->unknown_kinds;
+		else fail_msg("%s: unknown expectation %s", name, line);
+		if (got != want)
+			fail_msg("%s: %s = %llu, expected %llu (last bad: %s)", name, line,
+				 (unsigned long long)got, (unsigned long long)want, st->last_bad);
+	}
+	fclose(f);
+	if (!checks)
+		fail_msg("%s: expects nothing", name);
+	assert_int_equal(fake.n, st->events);
+	ingest_free(ing);
+}
+
+static void test_bad_corpus(void **state)
+{
+	(void)state;
+	const char *dir = TEST_DATA_DIR "/bad";
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int cases = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 3 && !strcmp(e->d_name + n - 3, ".in")) {
+			char name[256];
+			snprintf(name, sizeof name, "%.*s", (int)(n - 3), e->d_name);
+			check_case(dir, name);
+			cases++;
+		}
+	}
+	closedir(d);
+	assert_true(cases >= 8);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_linebuf),
+		cmocka_unit_test(test_partial_reads),
+		cmocka_unit_test(test_oversized_and_budget),
+		cmocka_unit_test(test_pause_queue),
+		cmocka_unit_test(test_record_replay),
+		cmocka_unit_test(test_fifo_safety),
+		cmocka_unit_test(test_default_path),
+		cmocka_unit_test(test_child),
+		cmocka_unit_test(test_bad_corpus),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,188 @@
+/* fifo.c - the FIFO's default path, its safe creation and opening, and
+ * its removal (also from a signal handler). */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fifo.h"
+
+/* What a signal handler must remove: copied here before it exists, the flag
+ * raised only once the copy is complete. */
+static char cleanup_fifo[4096];
+static volatile sig_atomic_t cleanup_fifo_set;
+static char cleanup_dir[4096];
+static volatile sig_atomic_t cleanup_dir_set;
+
+static int errf(char *err, size_t errsize, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int errf(char *err, size_t errsize, int e, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (e)
+		snprintf(err, errsize, "%s: %s", msg, strerror(e));
+	else
+		snprintf(err, errsize, "%s", msg);
+	return -1;
+}
+
+static int private_dir(const char *dir, char *err, size_t errsize)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return errf(err, errsize, errno, "cannot create %s", dir);
+	if (lstat(dir, &st) < 0)
+		return errf(err, errsize, errno, "cannot check %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return errf(err, errsize, 0, "%s is not a directory (a symlink?): refusing it", dir);
+	if (st.st_uid != getuid())
+		return errf(err, errsize, 0, "%s belongs to another user: refusing it", dir);
+	if (st.st_mode & 077)
+		return errf(err, errsize, 0, "%s is open to other users (mode not 0700): refusing it", dir);
+	return 0;
+}
+
+int fifo_default_path(char *buf, size_t size, char *err, size_t errsize)
+{
+	const char *env = getenv("PIPETRACE_FIFO");
+	int n;
+
+	if (env && *env) {
+		n = snprintf(buf, size, "%s", env);
+	} else if ((env = getenv("XDG_RUNTIME_DIR")) && *env == '/') {
+		n = snprintf(buf, size, "%s/pipetrace.fifo", env);
+	} else {
+		char dir[64];
+
+		snprintf(dir, sizeof dir, "/tmp/pipetrace-%lu", (unsigned long)getuid());
+		if (private_dir(dir, err, errsize) < 0)
+			return -1;
+		n = snprintf(buf, size, "%s/pipetrace.fifo", dir);
+	}
+	if (n < 0 || (size_t)n >= size)
+		return errf(err, errsize, 0, "FIFO path too long: %s", buf);
+	return 0;
+}
+
+/* The path must name a FIFO of ours; lstat so that a symlink is seen as one. */
+static int check_node(const struct stat *st, const char *path, char *err, size_t errsize)
+{
+	if (S_ISLNK(st->st_mode))
+		return errf(err, errsize, 0, "%s is a symbolic link: refusing it", path);
+	if (!S_ISFIFO(st->st_mode))
+		return errf(err, errsize, 0, "%s exists and is not a FIFO: refusing it", path);
+	if (st->st_uid != getuid())
+		return errf(err, errsize, 0, "%s belongs to another user: refusing it", path);
+	return 0;
+}
+
+int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
+{
+	struct stat st;
+
+	f->rfd = f->wfd = -1;
+	f->created = false;
+	if (errsize)
+		err[0] = '\0';
+	if (snprintf(f->path, sizeof f->path, "%s", path) >= (int)sizeof f->path)
+		return errf(err, errsize, 0, "FIFO path too long: %s", path);
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return errf(err, errsize, errno, "cannot check %s", path);
+		if (mkfifo(path, 0600) < 0) {
+			if (errno != EEXIST)
+				return errf(err, errsize, errno, "cannot create FIFO %s", path);
+		} else {
+			f->created = true;
+			/* Registered at once: a signal may come before we finish. */
+			memcpy(cleanup_fifo, f->path, sizeof cleanup_fifo);
+			cleanup_fifo_set = 1;
+		}
+		if (lstat(path, &st) < 0) {
+			errf(err, errsize, errno, "cannot check %s", path);
+			goto fail;
+		}
+	}
+	if (check_node(&st, path, err, errsize) < 0)
+		goto fail;
+	/* O_NOFOLLOW, then fstat: the node may have been swapped since lstat. */
+	f->rfd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (f->rfd < 0) {
+		errf(err, errsize, errno, "cannot open %s", path);
+		goto fail;
+	}
+	if (fstat(f->rfd, &st) < 0 || check_node(&st, path, err, errsize) < 0) {
+		if (!err[0])
+			errf(err, errsize, errno, "cannot check %s", path);
+		goto fail;
+	}
+	if ((st.st_mode & 077) && fchmod(f->rfd, 0600) < 0) {
+		errf(err, errsize, errno, "cannot make %s private (chmod 0600)", path);
+		goto fail;
+	}
+	/* Our own writer: with it, the read end never sees EOF between the
+	 * traced programs, and poll never reports a hang-up. */
+	f->wfd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (f->wfd < 0) {
+		errf(err, errsize, errno, "cannot open %s for writing", path);
+		goto fail;
+	}
+	return 0;
+fail:
+	fifo_close(f);
+	return -1;
+}
+
+void fifo_close(struct fifo *f)
+{
+	if (f->rfd >= 0)
+		close(f->rfd);
+	if (f->wfd >= 0)
+		close(f->wfd);
+	f->rfd = f->wfd = -1;
+	if (f->created) {
+		/* Only if it is still the FIFO we made (not replaced meanwhile). */
+		struct stat st;
+
+		if (lstat(f->path, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_uid == getuid())
+			unlink(f->path);
+		f->created = false;
+		if (cleanup_fifo_set && !strcmp(cleanup_fifo, f->path))
+			cleanup_fifo_set = 0;
+	}
+}
+
+void fifo_register_dir(const char *dir)
+{
+	cleanup_dir_set = 0;
+	if (dir && strlen(dir) < sizeof cleanup_dir) {
+		memcpy(cleanup_dir, dir, strlen(dir) + 1);
+		cleanup_dir_set = 1;
+	}
+}
+
+void fifo_cleanup_signal_safe(void)
+{
+	if (cleanup_fifo_set) {
+		unlink(cleanup_fifo);
+		cleanup_fifo_set = 0;
+	}
+	if (cleanup_dir_set) {
+		rmdir(cleanup_dir);      /* fails, harmlessly, while a log is kept there */
+		cleanup_dir_set = 0;
+	}
+}

@@ -1,0 +1,366 @@
+/* ingest.c - from a source to the model: split, parse, count, record,
+ * apply, or queue while paused; and the status the interface shows.
+ *
+ * Everything runs in budgeted slices (ingest_step) so that the caller's
+ * key handling and drawing stay responsive at full input rate. */
+#include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ingest.h"
+#include "source.h"
+
+#define QUEUE_DEFAULT_MAX 1000000u
+/* The queue also stops at this many bytes (~2 KiB a line at worst would
+ * otherwise let 1 M queued lines take 2 GiB). */
+#define QUEUE_BYTES_MAX ((size_t)256 << 20)
+#define VANISH_SUSPECTS 64
+
+struct ingest {
+	struct model *model;     /* borrowed */
+	struct event_parser *parser; /* owned */
+	struct source src;
+	struct linebuf *lb;      /* owned */
+	FILE *rec;               /* owned: --record, or NULL */
+	bool rec_dirty;
+	struct ingest_status st;
+	ingest_event_cb cb;
+	void *cb_ctx;            /* borrowed */
+
+	/* pause queue: whole valid lines, each ended by '\n' */
+	char *q;                 /* owned */
+	size_t qhead, qlen, qcap;
+
+	bool src_ended;          /* the source has nothing more to give */
+	bool end_applied;        /* model_end_of_input() done */
+
+	double rate_t0;
+	uint64_t rate_ev0;
+
+	double vanish_t;
+	int32_t suspects[VANISH_SUSPECTS]; /* pids seen gone once, confirmed next round */
+	size_t nsuspects;
+
+	struct event ev;         /* the event being handled (large: stack names) */
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
+			     char *err, size_t errsize)
+{
+	struct ingest *ing = calloc(1, sizeof *ing);
+	int r;
+
+	if (!ing) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	ing->model = m;
+	ing->parser = event_parser_create();
+	ing->lb = malloc(sizeof *ing->lb);
+	if (!ing->parser || !ing->lb) {
+		snprintf(err, errsize, "out of memory");
+		goto fail_early;
+	}
+	linebuf_init(ing->lb);
+	if (cfg->replay_path)
+		r = source_open_replay(&ing->src, cfg->replay_path, err, errsize);
+	else if (cfg->cmd)
+		r = source_open_child(&ing->src, cfg->cmd, err, errsize);
+	else
+		r = source_open_fifo(&ing->src, cfg->fifo_path, err, errsize);
+	if (r < 0)
+		goto fail_early;
+	if (cfg->record_path) {
+		ing->rec = fopen(cfg->record_path, "we");
+		if (!ing->rec) {
+			snprintf(err, errsize, "cannot write %s: %s", cfg->record_path, strerror(errno));
+			source_close(&ing->src);
+			goto fail_early;
+		}
+	}
+	ing->st.source = ing->src.desc;
+	ing->st.queue_max = cfg->pause_queue_max ? cfg->pause_queue_max : QUEUE_DEFAULT_MAX;
+	ing->st.has_child = ing->src.kind == SRC_CHILD;
+	ing->st.child_running = ing->src.child_running;
+	ing->st.child_pid = ing->src.kind == SRC_CHILD ? ing->src.child : 0;
+	ing->st.child_log = ing->src.kind == SRC_CHILD ? ing->src.log_path : NULL;
+	ing->rate_t0 = ing->vanish_t = now_s();
+	return ing;
+fail_early:
+	event_parser_free(ing->parser);
+	free(ing->lb);
+	free(ing);
+	return NULL;
+}
+
+void ingest_free(struct ingest *ing)
+{
+	if (!ing)
+		return;
+	source_close(&ing->src);
+	if (ing->rec)
+		fclose(ing->rec);
+	event_parser_free(ing->parser);
+	free(ing->lb);
+	free(ing->q);
+	free(ing);
+}
+
+void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx)
+{
+	ing->cb = cb;
+	ing->cb_ctx = ctx;
+}
+
+int ingest_pollfds(struct ingest *ing, struct pollfd *fds, int max)
+{
+	if (max < 1 || ing->src_ended || ing->src.fd < 0)
+		return 0;
+	fds[0].fd = ing->src.fd;
+	fds[0].events = POLLIN;
+	fds[0].revents = 0;
+	return 1;
+}
+
+void ingest_set_paused(struct ingest *ing, bool paused)
+{
+	ing->st.paused = paused;
+}
+
+const struct ingest_status *ingest_get_status(const struct ingest *ing)
+{
+	return &ing->st;
+}
+
+void ingest_cleanup_signal_safe(void)
+{
+	source_kill_child_signal_safe();
+	fifo_cleanup_signal_safe();
+}
+
+static void apply(struct ingest *ing)
+{
+	model_apply(ing->model, &ing->ev);
+	if (ing->cb)
+		ing->cb(ing->cb_ctx, &ing->ev, ing->model);
+}
+
+static bool queue_push(struct ingest *ing, const char *line, size_t len)
+{
+	if (ing->st.queued >= ing->st.queue_max ||
+	    ing->qlen - ing->qhead + len + 1 > QUEUE_BYTES_MAX)
+		return false;
+	if (ing->qlen + len + 1 > ing->qcap) {
+		if (ing->qhead > 0) {
+			/* Slide the live part down before growing. */
+			memmove(ing->q, ing->q + ing->qhead, ing->qlen - ing->qhead);
+			ing->qlen -= ing->qhead;
+			ing->qhead = 0;
+		}
+		if (ing->qlen + len + 1 > ing->qcap) {
+			size_t cap = ing->qcap ? ing->qcap * 2 : 65536;
+			while (cap < ing->qlen + len + 1)
+				cap *= 2;
+			char *nq = realloc(ing->q, cap);
+			if (!nq)
+				return false;
+			ing->q = nq;
+			ing->qcap = cap;
+		}
+	}
+	memcpy(ing->q + ing->qlen, line, len);
+	ing->q[ing->qlen + len] = '\n';
+	ing->qlen += len + 1;
+	ing->st.queued++;
+	return true;
+}
+
+/* Applies the oldest queued line; false when the queue is empty. */
+static bool queue_pop_apply(struct ingest *ing)
+{
+	if (!ing->st.queued)
+		return false;
+	const char *line = ing->q + ing->qhead;
+	const char *nl = memchr(line, '\n', ing->qlen - ing->qhead);
+	size_t len = (size_t)(nl - line);
+
+	ing->qhead += len + 1;
+	ing->st.queued--;
+	if (!ing->st.queued)
+		ing->qhead = ing->qlen = 0;
+	/* It parsed when it arrived; it parses the same now. */
+	if (event_parse(ing->parser, line, len, &ing->ev, NULL) == EVENT_OK)
+		apply(ing);
+	return true;
+}
+
+static bool blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+/* One line from the source; true when it was a valid event. */
+static bool take_line(struct ingest *ing, enum line_kind kind, const char *line, size_t len)
+{
+	struct ingest_status *st = &ing->st;
+	struct event_error err;
+
+	if (kind == LINE_OVERSIZED) {
+		st->lines++;
+		st->bad_lines++;
+		st->oversized++;
+		snprintf(st->last_bad, sizeof st->last_bad,
+			 "line %llu: %zu bytes, longer than the limit of %d: discarded",
+			 (unsigned long long)st->lines, len, EVENT_LINE_MAX);
+		return false;
+	}
+	if (blank(line, len))
+		return false;
+	st->lines++;
+	enum event_result r = event_parse(ing->parser, line, len, &ing->ev, &err);
+	if (r == EVENT_UNKNOWN_KIND) {
+		st->unknown_kinds++;
+		return false;
+	}
+	if (r != EVENT_OK) {
+		st->bad_lines++;
+		if (err.column > 0)
+			snprintf(st->last_bad, sizeof st->last_bad, "line %llu: %s (col %d)",
+				 (unsigned long long)st->lines, err.text, err.column);
+		else
+			snprintf(st->last_bad, sizeof st->last_bad, "line %llu: %s",
+				 (unsigned long long)st->lines, err.text);
+		return false;
+	}
+	if (ing->rec) {
+		fwrite(line, 1, len, ing->rec);
+		putc('\n', ing->rec);
+		ing->rec_dirty = true;
+	}
+	if (st->paused || st->queued) {
+		/* Behind what is already queued, to keep the order. */
+		if (!queue_push(ing, line, len)) {
+			st->queue_dropped++;
+			return false;
+		}
+	} else {
+		apply(ing);
+	}
+	st->events++;
+	return true;
+}
+
+/* Processes which vanished without bye: gone on two checks in a row with
+ * the FIFO drained in between, so their last events were read first. */
+static void check_vanished(struct ingest *ing)
+{
+	int32_t gone[VANISH_SUSPECTS];
+	size_t ngone = 0;
+
+	for (const struct mnode *n = model_first_child(ing->model, VIEW_PATHS, NULL); n;
+	     n = model_next_sibling(ing->model, VIEW_PATHS, n)) {
+		const struct mprocess *p = (const struct mprocess *)n;
+
+		if (n->kind != MN_PROCESS || p->state != PROC_LIVE || p->pid <= 0)
+			continue;
+		if (kill(p->pid, 0) == 0 || errno != ESRCH)
+			continue;
+		bool suspect = false;
+		for (size_t i = 0; i < ing->nsuspects; i++)
+			suspect |= ing->suspects[i] == p->pid;
+		if (suspect)
+			model_process_vanished(ing->model, p->pid);
+		else if (ngone < VANISH_SUSPECTS)
+			gone[ngone++] = p->pid;
+	}
+	memcpy(ing->suspects, gone, ngone * sizeof gone[0]);
+	ing->nsuspects = ngone;
+}
+
+size_t ingest_step(struct ingest *ing, size_t budget)
+{
+	struct ingest_status *st = &ing->st;
+	size_t lines = 0, taken = 0;
+	bool drained = false;
+
+	if (source_reap_child(&ing->src)) {
+		st->child_running = false;
+		st->child_wait_status = ing->src.child_status;
+	}
+	bool child_gone = st->has_child && !st->child_running;
+
+	if (!st->paused)
+		while (lines < budget && queue_pop_apply(ing)) {
+			lines++;
+			taken++;
+		}
+	while (lines < budget && !ing->src_ended) {
+		const char *line;
+		size_t len, avail;
+		enum line_kind k = linebuf_next(ing->lb, &line, &len);
+
+		if (k != LINE_NONE) {
+			taken += take_line(ing, k, line, len);
+			lines++;
+			continue;
+		}
+		char *space = linebuf_space(ing->lb, &avail);
+		ssize_t r = source_read(&ing->src, space, avail);
+		if (r > 0) {
+			linebuf_added(ing->lb, (size_t)r);
+			continue;
+		}
+		if (r == 0) {
+			drained = true;
+			if (!child_gone)
+				break;
+		}
+		/* End of input: a replay's end, or the traced command exited
+		 * before this read found the FIFO empty.  A last line without
+		 * its newline (a writer that died mid-line) is judged as is. */
+		k = linebuf_finish(ing->lb, &line, &len);
+		if (k != LINE_NONE) {
+			taken += take_line(ing, k, line, len);
+			lines++;
+		}
+		ing->src_ended = true;
+		st->input_ended = true;
+	}
+
+	double now = now_s();
+	if (st->has_child && drained && now - ing->vanish_t >= 1.0) {
+		ing->vanish_t = now;
+		check_vanished(ing);
+	}
+	if (st->input_ended && !st->queued && !ing->end_applied && !st->paused) {
+		model_end_of_input(ing->model);
+		ing->end_applied = true;
+	}
+	if (now - ing->rate_t0 >= 0.5) {
+		st->events_per_s = (double)(st->events - ing->rate_ev0) / (now - ing->rate_t0);
+		ing->rate_t0 = now;
+		ing->rate_ev0 = st->events;
+	}
+	if (ing->rec_dirty) {
+		fflush(ing->rec);
+		ing->rec_dirty = false;
+	}
+	return taken;
+}

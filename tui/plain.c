@@ -1,0 +1,274 @@
+/* plain.c - the plain-text mode: prints each event as it is applied, notes
+ * about new processes and threads, drops, bad lines; then, on request, a
+ * per-function summary.  Every string from the trace goes through
+ * event_safe_text() first: nothing from the input reaches the terminal raw. */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "plain.h"
+
+#define MAX_INDENT 60
+
+struct plain {
+	FILE *out;               /* borrowed */
+	const struct plain_opts *o;
+	uint64_t *seen;          /* owned: open-addressing set of pid<<32|tid (+1) */
+	size_t seen_cap, seen_n;
+	bool warned_version;
+	uint64_t bad, unknown;   /* already reported */
+	char buf[3][4 * EVENT_LINE_MAX + 8];
+};
+
+/* Adds key to the set; true when it was new. */
+static bool seen_add(struct plain *p, uint64_t key)
+{
+	key++;                   /* 0 marks an empty slot */
+	if (2 * (p->seen_n + 1) > p->seen_cap) {
+		size_t cap = p->seen_cap ? p->seen_cap * 2 : 256;
+		uint64_t *ns = calloc(cap, sizeof *ns);
+		if (!ns)
+			return false;
+		for (size_t i = 0; i < p->seen_cap; i++) {
+			uint64_t k = p->seen[i];
+			if (!k)
+				continue;
+			size_t j = (size_t)(k * 0x9e3779b97f4a7c15ull) & (cap - 1);
+			while (ns[j])
+				j = (j + 1) & (cap - 1);
+			ns[j] = k;
+		}
+		free(p->seen);
+		p->seen = ns;
+		p->seen_cap = cap;
+	}
+	size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull) & (p->seen_cap - 1);
+	while (p->seen[j]) {
+		if (p->seen[j] == key)
+			return false;
+		j = (j + 1) & (p->seen_cap - 1);
+	}
+	p->seen[j] = key;
+	p->seen_n++;
+	return true;
+}
+
+static const char *safe(struct plain *p, int slot, const struct event_str *s)
+{
+	if (!s->s)
+		return "";
+	event_safe_text(p->buf[slot], sizeof p->buf[slot], s->s, s->len, p->o->utf8);
+	return p->buf[slot];
+}
+
+static void indent(FILE *out, int32_t depth)
+{
+	int n = depth < 0 ? 0 : depth > MAX_INDENT ? MAX_INDENT : depth;
+
+	fprintf(out, "%*s", 2 * n, "");
+}
+
+static void print_event(void *ctx, const struct event *ev, const struct model *m)
+{
+	struct plain *p = ctx;
+	FILE *out = p->out;
+	bool u = p->o->utf8;
+	char dur[32];
+
+	(void)m;
+	if (seen_add(p, (uint64_t)(uint32_t)ev->pid << 32) && ev->kind != EV_HELLO)
+		fprintf(out, "[%" PRId32 "] new process (attached after its start)\n", ev->pid);
+	if (ev->tid && seen_add(p, (uint64_t)(uint32_t)ev->pid << 32 | (uint32_t)ev->tid) &&
+	    ev->kind != EV_THREAD)
+		fprintf(out, "[%" PRId32 ":%" PRId32 "] new thread\n", ev->pid, ev->tid);
+
+	switch (ev->kind) {
+	case EV_HELLO:
+		fprintf(out, "[%" PRId32 "] process %s (parent %" PRId32 ", %s)\n", ev->pid,
+			safe(p, 0, &ev->prog), ev->ppid, ev->lib.s ? safe(p, 1, &ev->lib) : "?");
+		if (ev->version > 1 && !p->warned_version) {
+			p->warned_version = true;
+			fprintf(out, "! protocol v%" PRId32 " is newer than this reader's v1: "
+				"reading what it can\n", ev->version);
+		}
+		break;
+	case EV_THREAD:
+		fprintf(out, "[%" PRId32 ":%" PRId32 "] thread named %s\n", ev->pid, ev->tid,
+			safe(p, 0, &ev->name));
+		break;
+	case EV_ENTER:
+		fprintf(out, "[%" PRId32 ":%" PRId32 "] ", ev->pid, ev->tid);
+		indent(out, ev->depth);
+		fprintf(out, "%s %s\n", u ? "\u2192" : "->", safe(p, 0, &ev->fn));
+		break;
+	case EV_EXIT:
+		fprintf(out, "[%" PRId32 ":%" PRId32 "] ", ev->pid, ev->tid);
+		indent(out, ev->depth);
+		hist_format_ns((uint64_t)ev->dur, dur, sizeof dur);
+		fprintf(out, "%s %s %s\n", u ? "\u2190" : "<-", safe(p, 0, &ev->fn), dur);
+		break;
+	case EV_EXCEPTION:
+		fprintf(out, "[%" PRId32 ":%" PRId32 "] ", ev->pid, ev->tid);
+		indent(out, ev->depth);
+		fprintf(out, "%s %s %s: %s", u ? "\u2717" : "x", safe(p, 0, &ev->fn),
+			safe(p, 1, &ev->type), safe(p, 2, &ev->msg));
+		if (ev->signal.s)
+			fprintf(out, " (signal %s)", safe(p, 0, &ev->signal));
+		fputc('\n', out);
+		if (ev->nstack) {
+			fprintf(out, "[%" PRId32 ":%" PRId32 "] ", ev->pid, ev->tid);
+			indent(out, ev->depth);
+			fputs("  stack:", out);
+			for (size_t i = 0; i < ev->nstack; i++)
+				fprintf(out, "%s%s", i ? (u ? " \u203a " : " > ") : " ",
+					safe(p, 0, &ev->stack[i]));
+			fputc('\n', out);
+		}
+		break;
+	case EV_DROP:
+		fprintf(out, "[%" PRId32 ":%" PRId32 "] ! %" PRIu64 " events dropped by the writer\n",
+			ev->pid, ev->tid, ev->count);
+		break;
+	case EV_BYE:
+		if (ev->has_status)
+			fprintf(out, "[%" PRId32 "] process exited (status %" PRId32 ")\n",
+				ev->pid, ev->status);
+		else
+			fprintf(out, "[%" PRId32 "] process exited\n", ev->pid);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Notes for what the counters say happened since the last look. */
+static void notes(struct plain *p, const struct ingest_status *st)
+{
+	if (st->bad_lines != p->bad) {
+		uint64_t n = st->bad_lines - p->bad;
+		fprintf(p->out, "! %" PRIu64 " bad line%s (%" PRIu64 " in all), last: %s\n", n,
+			n == 1 ? "" : "s", st->bad_lines, st->last_bad);
+		p->bad = st->bad_lines;
+	}
+	if (st->unknown_kinds != p->unknown) {
+		uint64_t n = st->unknown_kinds - p->unknown;
+		fprintf(p->out, "! %" PRIu64 " line%s of an unknown kind skipped\n", n,
+			n == 1 ? "" : "s");
+		p->unknown = st->unknown_kinds;
+	}
+}
+
+static int cmp_total(const void *a, const void *b)
+{
+	const struct mfunc *x = *(const struct mfunc *const *)a;
+	const struct mfunc *y = *(const struct mfunc *const *)b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns < y->total_ns ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+void plain_summary(const struct model *m, const struct ingest_status *st, bool utf8, FILE *out)
+{
+	struct model_stats ms;
+	size_t n = model_func_count(m);
+	const struct mfunc **fs = calloc(n ? n : 1, sizeof *fs);
+
+	model_get_stats(m, &ms);
+	fprintf(out, "\nsummary: %" PRIu64 " events, %" PRIu64 " calls, %" PRIu32
+		" processes, %" PRIu32 " threads, %" PRIu64 " exceptions, %" PRIu64
+		" dropped, %" PRIu64 " bad lines\n", ms.events, ms.calls, ms.processes,
+		ms.threads, ms.exceptions, ms.drops, st ? st->bad_lines : 0);
+	if (!fs)
+		return;
+	for (size_t i = 0; i < n; i++)
+		fs[i] = model_func_at(m, i);
+	qsort(fs, n, sizeof *fs, cmp_total);
+	fprintf(out, "%-40s %10s %10s %10s %10s %10s %6s\n", "function", "calls", "total",
+		"avg", "p99", "max", "exc");
+	for (size_t i = 0; i < n; i++) {
+		const struct mfunc *f = fs[i];
+		char name[41 * 4], tot[32], avg[32], p99[32], max[32];
+
+		event_safe_text(name, 41, f->name, strlen(f->name), utf8);
+		hist_format_ns(f->total_ns, tot, sizeof tot);
+		hist_format_ns(f->calls ? f->total_ns / f->calls : 0, avg, sizeof avg);
+		hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
+		hist_format_ns(f->hist.max_ns, max, sizeof max);
+		fprintf(out, "%-40s %10" PRIu64 " %10s %10s %10s %10s %6" PRIu64 "\n", name,
+			f->calls, tot, avg, p99, max, f->exceptions);
+	}
+	free(fs);
+}
+
+static int exit_status_of(const struct ingest_status *st)
+{
+	if (!st->has_child)
+		return 0;
+	if (st->child_running)
+		return 130;
+	if (WIFEXITED(st->child_wait_status))
+		return WEXITSTATUS(st->child_wait_status);
+	if (WIFSIGNALED(st->child_wait_status))
+		return 128 + WTERMSIG(st->child_wait_status);
+	return 1;
+}
+
+int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, FILE *out)
+{
+	struct plain *p = calloc(1, sizeof *p);
+	const struct ingest_status *st = ingest_get_status(ing);
+
+	if (!p) {
+		fputs("pipetrace-tui: out of memory\n", stderr);
+		return 1;
+	}
+	p->out = out;
+	p->o = o;
+	if (!o->quiet)
+		ingest_set_event_cb(ing, print_event, p);
+	while (!(o->stop && *o->stop)) {
+		struct pollfd fds[4];
+		uint64_t lines = st->lines;
+
+		if (st->input_ended && !st->queued)
+			break;
+		ingest_step(ing, 65536);
+		notes(p, st);
+		fflush(out);
+		if (st->lines != lines || (st->input_ended && !st->queued))
+			continue;
+		/* Nothing new: wait for input, waking now and then to reap a
+		 * traced command that exited. */
+		int n = ingest_pollfds(ing, fds, 4);
+		if (poll(fds, (nfds_t)n, 100) < 0 && errno != EINTR)
+			break;
+	}
+	ingest_set_event_cb(ing, NULL, NULL);
+	notes(p, st);
+	if (st->has_child) {
+		struct stat sb;
+
+		if (st->child_running)
+			fprintf(out, "! stopped while the command was still running (%s)\n",
+				st->source);
+		else
+			fprintf(out, "command exited with status %d (%s)\n", exit_status_of(st),
+				st->source);
+		if (st->child_log && stat(st->child_log, &sb) == 0 && sb.st_size > 0)
+			fprintf(stderr, "pipetrace-tui: the output of the traced command is in %s\n",
+				st->child_log);
+	}
+	if (o->summary)
+		plain_summary(m, st, o->utf8, out);
+	fflush(out);
+	free(p->seen);
+	free(p);
+	return exit_status_of(st);
+}

@@ -1,0 +1,354 @@
+/* source.c - reading event lines: the line splitter, and the three
+ * sources (listening FIFO, traced child process, replayed recording). */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "source.h"
+
+/* --- line splitting -------------------------------------------------------- */
+
+void linebuf_init(struct linebuf *lb)
+{
+	lb->pos = lb->len = 0;
+	lb->carry_len = 0;
+	lb->over_len = 0;
+	lb->carry_used = false;
+}
+
+char *linebuf_space(struct linebuf *lb, size_t *avail)
+{
+	if (lb->pos == lb->len)
+		lb->pos = lb->len = 0;
+	*avail = sizeof lb->buf - lb->len;
+	return lb->buf + lb->len;
+}
+
+void linebuf_added(struct linebuf *lb, size_t n)
+{
+	lb->len += n;
+}
+
+/* Adds a piece of a line that has not ended yet. */
+static void carry_add(struct linebuf *lb, const char *p, size_t n)
+{
+	if (lb->over_len) {
+		lb->over_len += n;
+	} else if (lb->carry_len + n > EVENT_LINE_MAX - 1) {
+		lb->over_len = lb->carry_len + n;
+		lb->carry_len = 0;
+	} else {
+		memcpy(lb->carry + lb->carry_len, p, n);
+		lb->carry_len += n;
+	}
+}
+
+enum line_kind linebuf_next(struct linebuf *lb, const char **line, size_t *len)
+{
+	if (lb->carry_used) {
+		lb->carry_len = 0;
+		lb->carry_used = false;
+	}
+	if (lb->pos >= lb->len)
+		return LINE_NONE;
+	const char *p = lb->buf + lb->pos;
+	size_t avail = lb->len - lb->pos;
+	const char *nl = memchr(p, '\n', avail);
+	if (!nl) {
+		carry_add(lb, p, avail);
+		lb->pos = lb->len;
+		return LINE_NONE;
+	}
+	size_t n = (size_t)(nl - p);
+	lb->pos += n + 1;
+	if (!lb->carry_len && !lb->over_len) {
+		/* The common case: the whole line is in the read buffer. */
+		*line = p;
+		*len = n;
+		if (n > EVENT_LINE_MAX - 1) {
+			*line = NULL;
+			return LINE_OVERSIZED;
+		}
+		return LINE_OK;
+	}
+	carry_add(lb, p, n);
+	if (lb->over_len) {
+		*line = NULL;
+		*len = lb->over_len;
+		lb->over_len = 0;
+		return LINE_OVERSIZED;
+	}
+	*line = lb->carry;
+	*len = lb->carry_len;
+	lb->carry_used = true;
+	return LINE_OK;
+}
+
+enum line_kind linebuf_finish(struct linebuf *lb, const char **line, size_t *len)
+{
+	enum line_kind k;
+
+	if (lb->carry_used) {
+		lb->carry_len = 0;
+		lb->carry_used = false;
+	}
+	if (lb->pos < lb->len) {
+		carry_add(lb, lb->buf + lb->pos, lb->len - lb->pos);
+		lb->pos = lb->len;
+	}
+	if (lb->over_len) {
+		*line = NULL;
+		*len = lb->over_len;
+		k = LINE_OVERSIZED;
+	} else if (lb->carry_len) {
+		*line = lb->carry;
+		*len = lb->carry_len;
+		k = LINE_OK;
+	} else {
+		return LINE_NONE;
+	}
+	lb->over_len = 0;
+	lb->carry_used = true;
+	return k;
+}
+
+/* --- sources ---------------------------------------------------------------- */
+
+static volatile sig_atomic_t running_child;
+
+static void init(struct source *s, enum source_kind kind)
+{
+	memset(s, 0, sizeof *s);
+	s->kind = kind;
+	s->fd = -1;
+	s->fifo.rfd = s->fifo.wfd = -1;
+	s->child = -1;
+}
+
+int source_open_fifo(struct source *s, const char *path, char *err, size_t errsize)
+{
+	char def[4096];
+
+	init(s, SRC_FIFO);
+	if (!path) {
+		if (fifo_default_path(def, sizeof def, err, errsize) < 0)
+			return -1;
+		path = def;
+	}
+	if (fifo_open(&s->fifo, path, err, errsize) < 0)
+		return -1;
+	s->fd = s->fifo.rfd;
+	snprintf(s->desc, sizeof s->desc, "%.4100s", path);
+	return 0;
+}
+
+int source_open_replay(struct source *s, const char *path, char *err, size_t errsize)
+{
+	struct stat st;
+
+	init(s, SRC_REPLAY);
+	s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (s->fd < 0) {
+		snprintf(err, errsize, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(s->fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		snprintf(err, errsize, "cannot replay %s: not a file", path);
+		close(s->fd);
+		s->fd = -1;
+		return -1;
+	}
+	snprintf(s->desc, sizeof s->desc, "%.4100s", path);
+	return 0;
+}
+
+static void describe_cmd(struct source *s, char *const *cmd)
+{
+	size_t o = 0;
+
+	s->desc[0] = '\0';
+	for (size_t i = 0; cmd[i] && o + 1 < sizeof s->desc; i++) {
+		int n = snprintf(s->desc + o, sizeof s->desc - o, "%s%s", i ? " " : "", cmd[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
+/* In the forked child: wire up, exec, and on failure send errno back. */
+static void __attribute__((noreturn))
+exec_child(struct source *s, char *const *cmd, int logfd, int errpipe)
+{
+	int nullfd = open("/dev/null", O_RDONLY);
+	sigset_t none;
+
+	if (nullfd >= 0)
+		dup2(nullfd, 0);
+	dup2(logfd, 1);
+	dup2(logfd, 2);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (setenv("PIPETRACE_FIFO", s->fifo.path, 1) == 0)
+		execvp(cmd[0], cmd);
+	int e = errno;
+	if (write(errpipe, &e, sizeof e) < 0) {
+		/* nothing more can be done */
+	}
+	_exit(127);
+}
+
+int source_open_child(struct source *s, char *const *cmd, char *err, size_t errsize)
+{
+	char fifo_path[4200];
+	const char *tmp = getenv("TMPDIR");
+	int logfd = -1, pfd[2] = { -1, -1 };
+
+	init(s, SRC_CHILD);
+	if (!cmd || !cmd[0]) {
+		snprintf(err, errsize, "no command to run");
+		return -1;
+	}
+	describe_cmd(s, cmd);
+	if (!tmp || *tmp != '/' || strlen(tmp) > 3000)
+		tmp = "/tmp";
+	snprintf(s->dir, sizeof s->dir, "%s/pipetrace-run-XXXXXX", tmp);
+	if (!mkdtemp(s->dir)) {
+		snprintf(err, errsize, "cannot create a directory in %s: %s", tmp, strerror(errno));
+		s->dir[0] = '\0';
+		return -1;
+	}
+	fifo_register_dir(s->dir);
+	snprintf(fifo_path, sizeof fifo_path, "%s/pipetrace.fifo", s->dir);
+	snprintf(s->log_path, sizeof s->log_path, "%s/output.log", s->dir);
+	if (fifo_open(&s->fifo, fifo_path, err, errsize) < 0)
+		goto fail;
+	s->fd = s->fifo.rfd;
+	logfd = open(s->log_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (logfd < 0) {
+		snprintf(err, errsize, "cannot create %s: %s", s->log_path, strerror(errno));
+		goto fail;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(err, errsize, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errsize, "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0)
+		exec_child(s, cmd, logfd, pfd[1]);
+	close(pfd[1]);
+	pfd[1] = -1;
+	close(logfd);
+	logfd = -1;
+	int e;
+	ssize_t r;
+	do
+		r = read(pfd[0], &e, sizeof e);
+	while (r < 0 && errno == EINTR);
+	close(pfd[0]);
+	pfd[0] = -1;
+	if (r == (ssize_t)sizeof e) {
+		/* exec failed: the child is exiting with 127 */
+		waitpid(pid, NULL, 0);
+		snprintf(err, errsize, "cannot run %s: %s", cmd[0], strerror(e));
+		goto fail;
+	}
+	s->child = pid;
+	s->child_running = true;
+	running_child = pid;
+	return 0;
+fail:
+	if (logfd >= 0)
+		close(logfd);
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	unlink(s->log_path);
+	fifo_close(&s->fifo);
+	s->fd = -1;
+	rmdir(s->dir);
+	fifo_register_dir(NULL);
+	return -1;
+}
+
+ssize_t source_read(struct source *s, char *buf, size_t n)
+{
+	if (s->fd < 0 || s->eof)
+		return -1;
+	for (;;) {
+		ssize_t r = read(s->fd, buf, n);
+		if (r > 0)
+			return r;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		/* 0 is the end of a replay file; from a FIFO (never, since
+		 * we hold a write end) it would mean the same. */
+		s->eof = true;
+		return -1;
+	}
+}
+
+bool source_reap_child(struct source *s)
+{
+	int st;
+
+	if (s->kind != SRC_CHILD || !s->child_running)
+		return false;
+	pid_t r = waitpid(s->child, &st, WNOHANG);
+	if (r != s->child)
+		return false;
+	s->child_running = false;
+	s->child_status = st;
+	running_child = 0;
+	return true;
+}
+
+void source_kill_child_signal_safe(void)
+{
+	if (running_child > 0)
+		kill((pid_t)running_child, SIGTERM);
+}
+
+void source_close(struct source *s)
+{
+	if (s->kind == SRC_CHILD && s->child_running) {
+		kill(s->child, SIGTERM);
+		waitpid(s->child, &s->child_status, 0);
+		s->child_running = false;
+		running_child = 0;
+	}
+	if (s->kind == SRC_REPLAY) {
+		if (s->fd >= 0)
+			close(s->fd);
+	} else {
+		fifo_close(&s->fifo);
+	}
+	s->fd = -1;
+	if (s->kind == SRC_CHILD && s->dir[0]) {
+		struct stat st;
+
+		/* An empty log says nothing: remove it with the directory. */
+		if (lstat(s->log_path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+			unlink(s->log_path);
+		rmdir(s->dir);
+		fifo_register_dir(NULL);
+	}
+}

@@ -1,0 +1,77 @@
+/* source.h - where event lines come from, and cutting bytes into lines.
+ *
+ * A source is the listening FIFO, a child process traced through a private
+ * FIFO, or a recording replayed from a file.  Reads never block.  The line
+ * splitter keeps a partial line across reads and discards (and reports)
+ * lines longer than the protocol's limit up to their newline. */
+#ifndef PT_SOURCE_H
+#define PT_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "event.h"
+#include "fifo.h"
+
+#define LINEBUF_READ 65536
+
+struct linebuf {
+	size_t pos, len;         /* unsplit bytes are buf[pos..len) */
+	size_t carry_len;        /* partial line kept in carry */
+	size_t over_len;         /* > 0: discarding an oversized line this long so far */
+	bool carry_used;         /* carry was handed out as a line: reset it next */
+	char carry[EVENT_LINE_MAX];
+	char buf[LINEBUF_READ];
+};
+
+enum line_kind { LINE_NONE, LINE_OK, LINE_OVERSIZED };
+
+void linebuf_init(struct linebuf *lb);
+/* Where to read into, and how much fits (always > 0 once next() said NONE). */
+char *linebuf_space(struct linebuf *lb, size_t *avail);
+void linebuf_added(struct linebuf *lb, size_t n);
+/* The next complete line (without its newline; borrowed until the next
+ * call): LINE_OK with the line and its length, LINE_OVERSIZED with only
+ * its length (line NULL), or LINE_NONE when more bytes are needed. */
+enum line_kind linebuf_next(struct linebuf *lb, const char **line, size_t *len);
+/* At the end of input: the unterminated tail, if any (a writer that died
+ * mid-line), as a line; LINE_NONE when there is none. */
+enum line_kind linebuf_finish(struct linebuf *lb, const char **line, size_t *len);
+
+enum source_kind { SRC_FIFO, SRC_CHILD, SRC_REPLAY };
+
+struct source {
+	enum source_kind kind;
+	struct fifo fifo;        /* SRC_FIFO, SRC_CHILD */
+	int fd;                  /* owned: the replay file (SRC_REPLAY), else fifo.rfd */
+	bool eof;                /* replay: the file is read to its end */
+	char desc[4200];         /* FIFO path, "CMD ARGS", or the replayed file */
+	/* SRC_CHILD */
+	char dir[4096];          /* private directory made with mkdtemp */
+	char log_path[4200];     /* the child's stdout and stderr */
+	pid_t child;
+	bool child_running;
+	int child_status;        /* from waitpid, once !child_running */
+};
+
+/* Each returns 0, or -1 with a message in err and nothing left behind. */
+int source_open_fifo(struct source *s, const char *path, char *err, size_t errsize);
+int source_open_child(struct source *s, char *const *cmd, char *err, size_t errsize);
+int source_open_replay(struct source *s, const char *path, char *err, size_t errsize);
+
+/* Reads at most n bytes: > 0 bytes read, 0 when nothing is available now,
+ * -1 at the end of a replay file (or on a read error, then also ended). */
+ssize_t source_read(struct source *s, char *buf, size_t n);
+
+/* Reaps the child if it exited (non-blocking); true when it changed. */
+bool source_reap_child(struct source *s);
+
+/* Stops a running child (SIGTERM, then reaps it), closes, removes what
+ * it created except a non-empty child log. */
+void source_close(struct source *s);
+
+/* For a signal handler: SIGTERM to the running child, if any. */
+void source_kill_child_signal_safe(void);
+
+#endif
