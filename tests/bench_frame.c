@@ -1,0 +1,232 @@
+/* bench_frame.c - the cost of one frame of pipetrace-tui on a big model.
+ *
+ * Builds a calls-view model of about 1,000,000 nodes (4 threads x 2,500
+ * root calls x 99 children; every other root call expanded), then times
+ * whole frames - placing the rows, walking them, drawing every pane into a
+ * headless curses screen and sending it to /dev/null - while paging down
+ * through the tree and jumping around it.  A second model holds one
+ * thread with 1,000,000 collapsed root calls: the worst case for moving up
+ * (sibling lists have no back links).  Prints medians; the last line is
+ * tui_frame_ms=<median>. */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+#include "model.h"
+#include "ui_int.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static double p90(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n * 9 / 10];
+}
+
+static void ev_call(struct model *m, int tid, int depth, const char *fn, int64_t *ts, uint64_t *seq,
+		    bool leave, int64_t dur)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.pid = 1000;
+	e.tid = tid;
+	e.fn.s = fn;
+	e.fn.len = strlen(fn);
+	e.depth = depth;
+	e.kind = leave ? EV_EXIT : EV_ENTER;
+	e.ts = (*ts += 10);
+	e.seq = ++*seq;
+	e.dur = dur;
+	model_apply(m, &e);
+}
+
+static void hello(struct model *m)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_HELLO;
+	e.pid = 1000;
+	e.ts = 1;
+	e.version = 1;
+	e.prog.s = "bench";
+	e.prog.len = 5;
+	e.depth = -1;
+	model_apply(m, &e);
+}
+
+/* threads x roots x (1 + children) calls. */
+static struct model *build(int threads, int roots, int children)
+{
+	static const char *const names[] = { "parse", "lookup", "render", "db_query", "log_line",
+					     "compress", "encode", "send" };
+	struct model_config cfg = { .max_calls = 4000000 };
+	struct model *m = model_create(&cfg);
+	int64_t ts = 100;
+
+	hello(m);
+	for (int t = 0; t < threads; t++) {
+		uint64_t seq = 0;
+
+		for (int r = 0; r < roots; r++) {
+			ev_call(m, 1001 + t, 0, "handle_request", &ts, &seq, false, 0);
+			for (int c = 0; c < children; c++) {
+				const char *fn = names[(r + c) % 8];
+
+				ev_call(m, 1001 + t, 1, fn, &ts, &seq, false, 0);
+				ev_call(m, 1001 + t, 1, fn, &ts, &seq, true, 1000 + (c * 7919) % 100000);
+			}
+			ev_call(m, 1001 + t, 0, "handle_request", &ts, &seq, true, 200000 + r);
+		}
+	}
+	return m;
+}
+
+static double frame(struct ui *u)
+{
+	double t0 = now_ms();
+
+	u->dirty |= DIRTY_ALL & ~DIRTY_LAYOUT;
+	ui_draw(u);
+	return now_ms() - t0;
+}
+
+int main(void)
+{
+	enum { FRAMES = 300 };
+	static double t[FRAMES];
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	SCREEN *scr;
+	struct model_stats ms;
+	struct model *m;
+	struct ui u;
+	double t0, build_ms;
+
+	setlocale(LC_ALL, "C.UTF-8");
+	scr = out && in ? newterm("xterm-256color", out, in) : NULL;
+	if (!scr) {
+		fprintf(stderr, "bench_frame: no headless screen (terminfo for xterm-256color?)\n");
+		return 1;
+	}
+	resizeterm(50, 200);
+	draw_force(true, true);
+
+	t0 = now_ms();
+	m = build(4, 2500, 99);
+	build_ms = now_ms() - t0;
+	model_get_stats(m, &ms);
+	printf("model: %llu calls kept, %llu paths, %.0f MiB, built in %.0f ms\n",
+	       (unsigned long long)ms.calls_kept, (unsigned long long)ms.paths, ms.bytes / 1048576.0, build_ms);
+
+	ui_state_init(&u, NULL, m);
+	ui_layout(&u);
+	ui_key(&u, 'v');   /* calls view: one node per call */
+	frame(&u);
+	/* expand every other root call of every thread */
+	for (const struct mnode *p = model_first_child(m, VIEW_CALLS, NULL); p; p = model_next_sibling(m, VIEW_CALLS, p))
+		for (const struct mnode *th = model_first_child(m, VIEW_CALLS, p); th;
+		     th = model_next_sibling(m, VIEW_CALLS, th)) {
+			int i = 0;
+
+			for (const struct mnode *c = model_first_child(m, VIEW_CALLS, th); c;
+			     c = model_next_sibling(m, VIEW_CALLS, c), i++)
+				if (i % 2 == 0)
+					idset_put(&u.tv.toggled, c->id);
+		}
+
+	/* paging down: each frame is a fresh place + walk + draw of all panes */
+	for (int i = 0; i < FRAMES; i++) {
+		ui_key(&u, KEY_NPAGE);
+		t[i] = frame(&u);
+	}
+	double page_med = median(t, FRAMES), page_p90 = p90(t, FRAMES);
+
+	/* a frame with nothing moved (the cost of a data-driven redraw) */
+	for (int i = 0; i < FRAMES; i++)
+		t[i] = frame(&u);
+	double still_med = median(t, FRAMES);
+
+	/* deep in the tree: search jumps to the last match, then frames there */
+	ui_key(&u, '/');
+	ui_key(&u, 's');
+	ui_key(&u, 'e');
+	ui_key(&u, 'n');
+	ui_key(&u, 'd');
+	ui_key(&u, '\r');
+	ui_key(&u, 'N');
+	frame(&u);
+	for (int i = 0; i < FRAMES; i++) {
+		ui_key(&u, i % 2 ? KEY_PPAGE : KEY_UP);
+		t[i] = frame(&u);
+	}
+	double up_med = median(t, FRAMES);
+
+	/* follow mode: the cursor goes to the last row every frame */
+	ui_key(&u, 27);   /* Esc */
+	ui_key(&u, 'G');
+	for (int i = 0; i < FRAMES; i++) {
+		ui_poll_model(&u);
+		u.tv.follow = true;
+		tree_view_follow(&u.tv);
+		t[i] = frame(&u);
+	}
+	double follow_med = median(t, FRAMES);
+	ui_state_free(&u);
+	model_free(m);
+
+	/* one thread with a million collapsed root calls: moving up */
+	m = build(1, 1000000, 0);
+	ui_state_init(&u, NULL, m);
+	ui_layout(&u);
+	ui_key(&u, 'v');
+	ui_key(&u, 'G');
+	frame(&u);
+	for (int i = 0; i < 50; i++) {
+		double s = now_ms();
+
+		ui_key(&u, KEY_PPAGE);
+		frame(&u);
+		t[i] = now_ms() - s;
+	}
+	double flat_up = median(t, 50);
+
+	ui_state_free(&u);
+	model_free(m);
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+
+	printf("frame, paging down (1M nodes, half expanded): median %.3f ms, p90 %.3f ms\n", page_med, page_p90);
+	printf("frame, redraw in place:                       median %.3f ms\n", still_med);
+	printf("frame, up/PgUp deep in the tree:              median %.3f ms\n", up_med);
+	printf("frame, follow mode (cursor to last row):      median %.3f ms\n", follow_med);
+	printf("PgUp + frame, 1M collapsed siblings:          median %.3f ms\n", flat_up);
+	printf("tui_frame_ms=%.3f\n", page_med);
+	return 0;
+}
