@@ -149,13 +149,21 @@ static uint64_t ptp_thread_ns(struct ptp_thread *t, uint64_t raw)
 	return ns;
 }
 
-static int ptp_emit_thread(struct ptp_thread *t, uint64_t deadline)
+/* ts of a line that is not a recorded event (thread, drop): that of the
+ * thread's next event if there is one, else now; never before the thread's
+ * previous line. */
+static uint64_t ptp_meta_ns(struct ptp_thread *t, const struct ptp_rec *next)
+{
+	return ptp_thread_ns(t, next ? next->ts : ptp_clock_raw_slow());
+}
+
+static int ptp_emit_thread(struct ptp_thread *t, uint64_t ns, uint64_t deadline)
 {
 	char *p = ptp_room(t, PTP_PREFIX_MAX + 16 + 6 * PTP_TNAME_MAX, deadline);
 
 	if (!p)
 		return -1;
-	p = ptp_head(p, "thread", 6, ptp_mono_ns(), t);
+	p = ptp_head(p, "thread", 6, ns, t);
 	p = PTP_PUTS(p, ",\"name\":");
 	p += ptp_json_str(p, 6 * PTP_TNAME_MAX + 2, t->name, strlen(t->name));
 	p = PTP_PUTS(p, "}\n");
@@ -164,13 +172,13 @@ static int ptp_emit_thread(struct ptp_thread *t, uint64_t deadline)
 	return 0;
 }
 
-static int ptp_emit_drop(struct ptp_thread *t, uint64_t deadline)
+static int ptp_emit_drop(struct ptp_thread *t, uint64_t ns, uint64_t deadline)
 {
 	char *p = ptp_room(t, PTP_PREFIX_MAX + 32, deadline);
 
 	if (!p)
 		return -1;
-	p = ptp_head(p, "drop", 4, ptp_mono_ns(), t);
+	p = ptp_head(p, "drop", 4, ns, t);
 	p = PTP_PUTS(p, ",\"count\":");
 	p = ptp_fmt_u64(p, t->lost);
 	p = PTP_PUTS(p, "}\n");
@@ -256,7 +264,7 @@ static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
 		/* Consumed even when the line cannot go out now: the thread is
 		 * announced again at its next drain. */
 		ptp_rec_release(t, r);
-		ptp_emit_thread(t, deadline);
+		ptp_emit_thread(t, ptp_thread_ns(t, r->ts), deadline);
 		return 0;
 	}
 	switch (kind) {
@@ -321,12 +329,14 @@ static int ptp_drain(struct ptp_thread *t, uint64_t deadline)
 	uint64_t start = tail;
 	int r = 0;
 
+	const struct ptp_rec *first = tail != head ? &t->ring[tail & (PTP_RING_SIZE - 1)] : NULL;
+
 	t->lost += dropped - t->drops_seen;
 	t->drops_seen = dropped;
 	if (ptp_connected && t->announced != ptp_fifo_gen() &&
-	    ptp_emit_thread(t, deadline) < 0 && ptp_connected)
+	    ptp_emit_thread(t, ptp_meta_ns(t, first), deadline) < 0 && ptp_connected)
 		return -1;
-	if (ptp_connected && t->lost && ptp_emit_drop(t, deadline) < 0 &&
+	if (ptp_connected && t->lost && ptp_emit_drop(t, ptp_meta_ns(t, first), deadline) < 0 &&
 	    ptp_connected)
 		return -1;
 	for (; tail != head; tail++) {
@@ -548,6 +558,9 @@ void ptp_flusher_stop_and_bye(void)
 	}
 	pthread_mutex_lock(&ptp_g.lock);
 	ptp_pass(dl, NULL);
+	/* A batch dropped at the deadline may carry drop counts: one more
+	 * try, without waiting. */
+	ptp_pass(PTP_DL_NOW, NULL);
 	p = ptp_room(NULL, PTP_PREFIX_MAX, dl);
 	if (p) {
 		p = ptp_head(p, "bye", 3, ptp_mono_ns(), NULL);

@@ -31,3 +31,11 @@ TESTS += tests/test_lib_wire
 tests_test_lib_wire_SOURCES = tests/test_lib_wire.c tests/lib_harness.c tests/lib_harness.h
 tests_test_lib_wire_CPPFLAGS = $(lib_test_cppflags)
 tests_test_lib_wire_LDADD = $(lib_test_ldadd)
+
+# Built with -finstrument-functions: every function traced, none named in
+# the source; the static ones must still be named.
+check_PROGRAMS += tests/lib_instr
+tests_lib_instr_SOURCES = tests/lib_instr.c
+tests_lib_instr_CFLAGS = $(AM_CFLAGS) -finstrument-functions
+tests_lib_instr_LDADD = lib/libpipetrace.la
+tests_lib_instr_LDFLAGS = -no-install

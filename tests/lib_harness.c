@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,4 +346,100 @@ void ev_check_schema(json_t *o)
 	} else {
 		fail_msg("unknown event kind \"%s\"", ev);
 	}
+}
+
+/* ---- replay ---------------------------------------------------------- */
+
+static struct tstate *tstate_of(struct replay *r, json_int_t pid, json_int_t tid)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->t[i].pid == pid && r->t[i].tid == tid)
+			return &r->t[i];
+	assert_true(r->n < REPLAY_MAXT);
+	memset(&r->t[r->n], 0, sizeof r->t[0]);
+	r->t[r->n].pid = pid;
+	r->t[r->n].tid = tid;
+	return &r->t[r->n++];
+}
+
+void replay(struct cap *c, struct replay *r, int contiguous)
+{
+	size_t i;
+	json_t *o;
+
+	memset(r, 0, sizeof *r);
+	assert_int_equal(c->bad, 0);
+	json_array_foreach(c->lines, i, o) {
+		const char *ev = ev_kind(o);
+		struct tstate *t;
+
+		ev_check_schema(o);
+		if (strcmp(ev, "hello") == 0) {
+			r->hellos++;
+			continue;
+		}
+		if (strcmp(ev, "bye") == 0) {
+			r->byes++;
+			continue;
+		}
+		t = tstate_of(r, ev_int(o, "pid"), ev_int(o, "tid"));
+		if (strcmp(ev, "drop") == 0) {
+			t->dropped += ev_int(o, "count");
+			continue;
+		}
+		if (strcmp(ev, "thread") == 0)
+			continue;
+		json_int_t seq = ev_int(o, "seq");
+		json_int_t depth = ev_int(o, "depth");
+		const char *fn = ev_str(o, "fn");
+
+		if (contiguous)
+			assert_int_equal(seq, t->last_seq + 1);
+		else
+			assert_true(seq > t->last_seq);
+		t->last_seq = seq;
+		t->events++;
+		if (strcmp(ev, "enter") == 0) {
+			/* Gaps (drops) make depth checks meaningless. */
+			if (contiguous) {
+				assert_int_equal(depth, t->depth);
+				assert_true(t->depth < 256);
+				snprintf(t->stack[t->depth], 64, "%s", fn);
+			}
+			t->depth++;
+		} else if (strcmp(ev, "exit") == 0) {
+			if (contiguous) {
+				assert_true(t->depth > 0);
+				assert_int_equal(depth, t->depth - 1);
+				assert_string_equal(fn, t->stack[t->depth - 1]);
+			}
+			if (t->depth > 0)
+				t->depth--;
+		} else if (contiguous) {        /* exception: innermost call */
+			assert_int_equal(depth, t->depth ? t->depth - 1 : 0);
+			if (t->depth)
+				assert_string_equal(fn, t->stack[t->depth - 1]);
+		}
+	}
+	if (!contiguous)
+		for (int k = 0; k < r->n; k++)
+			assert_true(r->t[k].events + r->t[k].dropped >= r->t[k].last_seq);
+}
+
+json_t *find_ev(struct cap *c, const char *ev, const char *fn)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(c->lines, i, o)
+		if (strcmp(ev_kind(o), ev) == 0 &&
+		    (!fn || (json_object_get(o, "fn") && strcmp(ev_str(o, "fn"), fn) == 0)))
+			return o;
+	return NULL;
+}
+
+void assert_exit_0(struct cap *c)
+{
+	if (!WIFEXITED(c->status) || WEXITSTATUS(c->status) != 0)
+		fail_msg("helper ended with wait status 0x%x", c->status);
 }

@@ -60,4 +60,31 @@ const char *ev_str(json_t *o, const char *key);
 /* Checks the keys and types the protocol requires of this event. */
 void ev_check_schema(json_t *o);
 
+/* Per-thread replay of a trace: seq order, depths, matching enter/exit. */
+#define REPLAY_MAXT 64
+struct tstate {
+	json_int_t pid, tid;
+	json_int_t last_seq;
+	json_int_t events;      /* enter/exit/exception lines */
+	json_int_t dropped;     /* sum of drop counts */
+	int depth;
+	char stack[256][64];
+};
+
+struct replay {
+	struct tstate t[REPLAY_MAXT];
+	int n;
+	int hellos, byes;
+};
+
+/* Checks every line against the schema and every thread's sequence.  With
+ * `contiguous`, seq must have no gap at all and depths must match the
+ * open calls; otherwise each thread's events plus its reported drops must
+ * cover its last seq (drops at the very end may leave no later seq). */
+void replay(struct cap *c, struct replay *r, int contiguous);
+/* The first event of kind ev (and function fn, if not NULL), or NULL. */
+json_t *find_ev(struct cap *c, const char *ev, const char *fn);
+/* Fails unless the helper exited with status 0. */
+void assert_exit_0(struct cap *c);
+
 #endif

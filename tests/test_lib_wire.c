@@ -20,121 +20,6 @@
 
 #include "lib_harness.h"
 
-#define MAXT 64
-
-/* Per-thread replay of a trace: seq order, depths, matching enter/exit. */
-struct tstate {
-	json_int_t pid, tid;
-	json_int_t last_seq;
-	json_int_t events;      /* enter/exit/exception lines */
-	json_int_t dropped;     /* sum of drop counts */
-	int depth;
-	char stack[256][64];
-};
-
-struct replay {
-	struct tstate t[MAXT];
-	int n;
-	int hellos, byes;
-};
-
-static struct tstate *tstate_of(struct replay *r, json_int_t pid, json_int_t tid)
-{
-	for (int i = 0; i < r->n; i++)
-		if (r->t[i].pid == pid && r->t[i].tid == tid)
-			return &r->t[i];
-	assert_true(r->n < MAXT);
-	memset(&r->t[r->n], 0, sizeof r->t[0]);
-	r->t[r->n].pid = pid;
-	r->t[r->n].tid = tid;
-	return &r->t[r->n++];
-}
-
-/* Checks every line against the schema and every thread's sequence.  With
- * `contiguous`, seq must have no gap at all; otherwise each gap must be
- * covered by drops reported for that thread. */
-static void replay(struct cap *c, struct replay *r, int contiguous)
-{
-	size_t i;
-	json_t *o;
-
-	memset(r, 0, sizeof *r);
-	assert_int_equal(c->bad, 0);
-	json_array_foreach(c->lines, i, o) {
-		const char *ev = ev_kind(o);
-		struct tstate *t;
-
-		ev_check_schema(o);
-		if (strcmp(ev, "hello") == 0) {
-			r->hellos++;
-			continue;
-		}
-		if (strcmp(ev, "bye") == 0) {
-			r->byes++;
-			continue;
-		}
-		t = tstate_of(r, ev_int(o, "pid"), ev_int(o, "tid"));
-		if (strcmp(ev, "drop") == 0) {
-			t->dropped += ev_int(o, "count");
-			continue;
-		}
-		if (strcmp(ev, "thread") == 0)
-			continue;
-		json_int_t seq = ev_int(o, "seq");
-		json_int_t depth = ev_int(o, "depth");
-		const char *fn = ev_str(o, "fn");
-
-		if (contiguous)
-			assert_int_equal(seq, t->last_seq + 1);
-		else
-			assert_true(seq > t->last_seq);
-		t->last_seq = seq;
-		t->events++;
-		if (strcmp(ev, "enter") == 0) {
-			/* Gaps (drops) make depth checks meaningless. */
-			if (contiguous) {
-				assert_int_equal(depth, t->depth);
-				assert_true(t->depth < 256);
-				snprintf(t->stack[t->depth], 64, "%s", fn);
-			}
-			t->depth++;
-		} else if (strcmp(ev, "exit") == 0) {
-			if (contiguous) {
-				assert_true(t->depth > 0);
-				assert_int_equal(depth, t->depth - 1);
-				assert_string_equal(fn, t->stack[t->depth - 1]);
-			}
-			if (t->depth > 0)
-				t->depth--;
-		} else if (contiguous) {        /* exception: innermost call */
-			assert_int_equal(depth, t->depth ? t->depth - 1 : 0);
-			if (t->depth)
-				assert_string_equal(fn, t->stack[t->depth - 1]);
-		}
-	}
-	if (!contiguous)
-		for (int k = 0; k < r->n; k++)
-			assert_int_equal(r->t[k].events + r->t[k].dropped, r->t[k].last_seq);
-}
-
-static json_t *find_ev(struct cap *c, const char *ev, const char *fn)
-{
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(c->lines, i, o)
-		if (strcmp(ev_kind(o), ev) == 0 &&
-		    (!fn || (json_object_get(o, "fn") && strcmp(ev_str(o, "fn"), fn) == 0)))
-			return o;
-	return NULL;
-}
-
-static void assert_exit_0(struct cap *c)
-{
-	if (!WIFEXITED(c->status) || WEXITSTATUS(c->status) != 0)
-		fail_msg("helper ended with wait status 0x%x", c->status);
-}
-
 /* ---- cases ------------------------------------------------------------- */
 
 /* 1000 calls of mid -> leaf.  lossless: every event must arrive; otherwise
@@ -161,7 +46,7 @@ static void run_calls(const char *mode, int lossless)
 	assert_string_equal(ev_kind(last), "bye");
 	assert_int_equal(r.n, 1);
 	/* main's enter and exit, and 1000 x (mid, leaf) enter and exit. */
-	assert_int_equal(r.t[0].last_seq, 4002);
+	assert_int_equal(r.t[0].events + r.t[0].dropped, 4002);
 	if (lossless) {
 		assert_int_equal(r.t[0].events, 4002);
 		assert_int_equal(r.t[0].depth, 0);
@@ -215,6 +100,225 @@ static void test_disabled(void **state)
 	cap_free(&c);
 }
 
+/* Escaping: quotes, backslash, control bytes, invalid UTF-8; and a 10 KB
+ * message cut to a valid line of at most 4096 bytes. */
+static void test_strings(void **state)
+{
+	const char *args[] = { "strings", NULL };
+	struct cap c;
+	struct replay r;
+	json_t *o, *big = NULL;
+	size_t i, start = 0;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, NULL);
+	cap_finish(&c);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	replay(&c, &r, 1);
+	/* No raw control byte anywhere on the wire (newline ends lines). */
+	for (i = 0; i < c.len; i++)
+		if (c.buf[i] != '\n')
+			assert_false((unsigned char)c.buf[i] < 0x20 || c.buf[i] == 0x7f);
+	json_array_foreach(c.lines, i, o)
+		if (strcmp(ev_kind(o), "enter") == 0 && ev_int(o, "depth") == 1)
+			break;
+	assert_non_null(o);
+	assert_string_equal(ev_str(o, "fn"), "we\"ird\\name\x01\xef\xbf\xbd");
+	o = find_ev(&c, "exception", NULL);
+	assert_non_null(o);
+	assert_string_equal(ev_str(o, "type"), "Quote\"Back\\slash");
+	assert_string_equal(ev_str(o, "msg"),
+		"ctl:\x01\x1f\x7f tab:\t nl:\n bad:\xef\xbf\xbd( \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd end");
+	assert_string_equal(ev_str(o, "fn"), "we\"ird\\name\x01\xef\xbf\xbd");
+	json_array_foreach(c.lines, i, o)
+		if (strcmp(ev_kind(o), "exception") == 0 && strcmp(ev_str(o, "type"), "Big") == 0)
+			big = o;
+	assert_non_null(big);
+	const char *msg = ev_str(big, "msg");
+	size_t n = strlen(msg);
+	assert_true(n > 3000);
+	assert_true(n < 4096);
+	assert_string_equal(msg + n - 3, "\xe2\x80\xa6");
+	for (i = 0; i + 3 < n; i += 3)
+		assert_memory_equal(msg + i, "\xe2\x82\xac", 3);
+	/* Every line, the cut one included, fits in 4096 bytes. */
+	for (i = 0; i < c.len; i++)
+		if (c.buf[i] == '\n') {
+			assert_true(i + 1 - start <= 4096);
+			start = i + 1;
+		}
+	cap_free(&c);
+}
+
+/* 8 threads x 10,000 calls: whole lines, contiguous seq, right depths. */
+static void test_threads(void **state)
+{
+	const char *args[] = { "threads", "8", "10000", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+	struct replay r;
+	int workers = 0;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, env);
+	cap_finish(&c);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	replay(&c, &r, 1);
+	assert_int_equal(r.hellos, 1);
+	assert_int_equal(r.byes, 1);
+	for (int k = 0; k < r.n; k++) {
+		assert_int_equal(r.t[k].depth, 0);
+		assert_int_equal(r.t[k].dropped, 0);
+		if (r.t[k].tid == r.t[k].pid)
+			continue;
+		/* worker enter/exit + 10,000 x (mid, leaf) enter/exit */
+		assert_int_equal(r.t[k].events, 2 + 4 * 10000);
+		workers++;
+	}
+	assert_int_equal(workers, 8);
+	/* Each worker named itself. */
+	for (int k = 0; k < 8; k++) {
+		char name[8];
+		size_t i;
+		json_t *o;
+		int found = 0;
+
+		snprintf(name, sizeof name, "w%d", k);
+		json_array_foreach(c.lines, i, o)
+			if (strcmp(ev_kind(o), "thread") == 0 &&
+			    strcmp(ev_str(o, "name"), name) == 0)
+				found = 1;
+		assert_true(found);
+	}
+	cap_free(&c);
+}
+
+/* fork: the child says hello with its own pid and traces on. */
+static void test_fork(void **state)
+{
+	const char *args[] = { "fork", NULL };
+	struct cap c;
+	struct replay r;
+	json_t *o, *parent_hello = NULL, *child_hello = NULL;
+	size_t i;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, NULL);
+	cap_finish(&c);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	replay(&c, &r, 0);
+	/* Either may connect first. */
+	json_array_foreach(c.lines, i, o)
+		if (strcmp(ev_kind(o), "hello") == 0) {
+			if (!parent_hello)
+				parent_hello = o;
+			else
+				child_hello = o;
+		}
+	assert_non_null(parent_hello);
+	assert_non_null(child_hello);
+	if (ev_int(parent_hello, "ppid") == ev_int(child_hello, "pid")) {
+		o = parent_hello;
+		parent_hello = child_hello;
+		child_hello = o;
+	}
+	json_int_t ppid = ev_int(parent_hello, "pid"), cpid = ev_int(child_hello, "pid");
+	assert_true(cpid != ppid);
+	assert_int_equal(ev_int(child_hello, "ppid"), ppid);
+	o = find_ev(&c, "enter", "in_child");
+	assert_non_null(o);
+	assert_int_equal(ev_int(o, "pid"), cpid);
+	assert_int_equal(ev_int(o, "tid"), cpid);
+	/* main -> before_fork -> in_child */
+	assert_int_equal(ev_int(o, "depth"), 2);
+	o = find_ev(&c, "enter", "after_fork");
+	assert_non_null(o);
+	assert_int_equal(ev_int(o, "pid"), ppid);
+	/* Both say bye. */
+	assert_int_equal(r.byes, 2);
+	cap_free(&c);
+}
+
+/* A crash: exception with SIGSEGV and the open calls, then death by SIGSEGV. */
+static void run_crash(const char *mode)
+{
+	const char *args[] = { "crash", NULL };
+	const char *env[] = { "PIPETRACE_SIGNALS=1", mode, NULL };
+	struct cap c;
+	struct replay r;
+	json_t *o, *stack;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, env);
+	cap_finish(&c);
+	assert_true(WIFSIGNALED(c.status));
+	assert_int_equal(WTERMSIG(c.status), SIGSEGV);
+	cap_parse(&c);
+	replay(&c, &r, 1);
+	assert_int_equal(r.byes, 0);
+	o = find_ev(&c, "exception", NULL);
+	assert_non_null(o);
+	assert_string_equal(ev_str(o, "type"), "SIGSEGV");
+	assert_int_equal(ev_int(o, "signal"), SIGSEGV);
+	assert_string_equal(ev_str(o, "fn"), "inner");
+	assert_int_equal(ev_int(o, "depth"), 2);
+	stack = json_object_get(o, "stack");
+	assert_true(json_is_array(stack));
+	assert_int_equal(json_array_size(stack), 3);
+	assert_string_equal(json_string_value(json_array_get(stack, 0)), "main");
+	assert_string_equal(json_string_value(json_array_get(stack, 1)), "outer");
+	assert_string_equal(json_string_value(json_array_get(stack, 2)), "inner");
+	cap_free(&c);
+}
+
+static void test_crash_async(void **state)
+{
+	run_crash("PIPETRACE_MODE=async");
+}
+
+static void test_crash_sync(void **state)
+{
+	run_crash("PIPETRACE_MODE=sync");
+}
+
+/* -finstrument-functions: static functions by name, depths right. */
+static void test_instrumented(void **state)
+{
+	const char *args[] = { "5", NULL };
+	struct cap c;
+	struct replay r;
+	json_t *o;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_instr", args, NULL);
+	cap_finish(&c);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	replay(&c, &r, 1);
+	o = find_ev(&c, "enter", "main");
+	assert_non_null(o);
+	assert_int_equal(ev_int(o, "depth"), 0);
+	o = find_ev(&c, "enter", "static_outer");
+	assert_non_null(o);
+	assert_int_equal(ev_int(o, "depth"), 1);
+	o = find_ev(&c, "enter", "static_inner");
+	assert_non_null(o);
+	assert_int_equal(ev_int(o, "depth"), 2);
+	o = find_ev(&c, "exit", "static_inner");
+	assert_non_null(o);
+	/* 5 x (outer, inner), and main. */
+	assert_int_equal(r.t[0].events, 2 + 4 * 5);
+	cap_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +327,12 @@ int main(void)
 		cmocka_unit_test(test_sync_lines),
 		cmocka_unit_test(test_sync_lossless),
 		cmocka_unit_test(test_disabled),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_crash_async),
+		cmocka_unit_test(test_crash_sync),
+		cmocka_unit_test(test_instrumented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
