@@ -19,3 +19,9 @@ tests_test_ingest_LDADD = $(ptcore_test_ldadd)
 TESTS += tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh
 EXTRA_DIST += tests/plain-common.sh tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh \
 	tests/data/bad
+
+EXTRA_PROGRAMS += tests/bench_ingest
+benchmarks += tests/bench_ingest
+tests_bench_ingest_SOURCES = tests/bench_ingest.c
+tests_bench_ingest_CPPFLAGS = $(ptcore_test_cppflags)
+tests_bench_ingest_LDADD = $(ptcore_test_ldadd)

@@ -1,0 +1,279 @@
+/* bench_ingest.c - how fast pipetrace-tui takes in library-format lines.
+ *
+ * Generates a realistic trace (two processes, several threads, nested
+ * enter/exit pairs with file and line, some exceptions and drops) in the
+ * library's exact output format, then measures, medians of several runs:
+ *   - jansson only (event_parse_slow), the parser of record;
+ *   - event_parse (the fast path, jansson for what it does not take);
+ *   - event_parse + model_apply into a fresh model;
+ *   - the whole ingest from a recording (reading, splitting, parsing,
+ *     applying), through ingest_step;
+ * and the memory the model holds per individual call kept.
+ * The last two lines are the figures `make bench` reports. */
+#include <config.h>
+
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "ingest.h"
+#include "model.h"
+
+#define RUNS 5
+
+static char *buf;                /* all lines, '\n'-terminated */
+static size_t buflen, bufcap;
+static size_t *starts;           /* offset of each line */
+static size_t nlines, linecap;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void add_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void add_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (bufcap - buflen < 1024) {
+		bufcap = bufcap ? bufcap * 2 : 1 << 20;
+		buf = realloc(buf, bufcap);
+	}
+	if (nlines == linecap) {
+		linecap = linecap ? linecap * 2 : 1 << 16;
+		starts = realloc(starts, linecap * sizeof *starts);
+	}
+	if (!buf || !starts) {
+		fputs("bench_ingest: out of memory\n", stderr);
+		exit(1);
+	}
+	starts[nlines++] = buflen;
+	va_start(ap, fmt);
+	buflen += (size_t)vsnprintf(buf + buflen, bufcap - buflen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+/* A bounded call graph, like a real program's: functions of level k call
+ * only functions of level k + 1, so call paths stay in the thousands
+ * while calls go into the millions. */
+static const char *const levels[4][6] = {
+	{ "handle_request", "worker_loop" },
+	{ "parse_header", "auth_check", "db_query", "render_page" },
+	{ "cache_lookup", "hash_key", "json_encode", "compress_chunk", "validate_input",
+	  "read_config" },
+	{ "log_line", "send_reply", "std::vector<int>::push_back", "fib" },
+};
+static const int level_n[4] = { 2, 4, 6, 4 };
+
+struct gthread {
+	int pid, tid;
+	uint64_t seq;
+	int depth;
+	const char *stack[4];
+	int64_t start[4];
+};
+
+/* About n events in the library's key order and formatting. */
+static void generate(size_t n)
+{
+	struct gthread th[8];
+	int64_t ts = 5000000000LL;
+
+	for (int p = 0; p < 2; p++)
+		add_line("{\"ev\":\"hello\",\"ts\":%lld,\"pid\":%d,\"v\":1,\"ppid\":4000,"
+			 "\"prog\":\"bench-%d\",\"wall\":1764100000123456789,\"lib\":\"pipetrace 0.1\"}\n",
+			 (long long)ts, 4242 + p * 100, p);
+	for (int t = 0; t < 8; t++) {
+		th[t].pid = 4242 + (t / 4) * 100;
+		th[t].tid = th[t].pid + 1 + t % 4;
+		th[t].seq = 0;
+		th[t].depth = 0;
+		add_line("{\"ev\":\"thread\",\"ts\":%lld,\"pid\":%d,\"tid\":%d,\"name\":\"worker-%d\"}\n",
+			 (long long)ts, th[t].pid, th[t].tid, t);
+	}
+	while (nlines < n) {
+		struct gthread *g = &th[rnd(8)];
+		ts += 1 + rnd(500);
+		bool enter = g->depth == 0 || (g->depth < 4 && rnd(100) < 55);
+		if (enter) {
+			int lv = g->depth;
+			int f = (int)rnd((uint32_t)level_n[lv]);
+			const char *fn = levels[lv][f];
+			g->stack[g->depth] = fn;
+			g->start[g->depth] = ts;
+			add_line("{\"ev\":\"enter\",\"ts\":%lld,\"pid\":%d,\"tid\":%d,\"seq\":%llu,"
+				 "\"depth\":%d,\"fn\":\"%s\",\"file\":\"src/server/%s.c\",\"line\":%d}\n",
+				 (long long)ts, g->pid, g->tid, (unsigned long long)++g->seq, g->depth,
+				 fn, lv % 2 ? "net" : "core", 10 + f * 37 + lv * 300);
+			g->depth++;
+		} else {
+			g->depth--;
+			const char *fn = g->stack[g->depth];
+			if (rnd(200) == 0)
+				add_line("{\"ev\":\"exception\",\"ts\":%lld,\"pid\":%d,\"tid\":%d,\"seq\":%llu,"
+					 "\"depth\":%d,\"fn\":\"%s\",\"type\":\"TimeoutError\","
+					 "\"msg\":\"no answer in %d ms \\\"db\\\"\"}\n",
+					 (long long)ts, g->pid, g->tid, (unsigned long long)++g->seq,
+					 g->depth, fn, 200 + (int)rnd(100));
+			add_line("{\"ev\":\"exit\",\"ts\":%lld,\"pid\":%d,\"tid\":%d,\"seq\":%llu,"
+				 "\"depth\":%d,\"fn\":\"%s\",\"dur\":%lld}\n",
+				 (long long)ts, g->pid, g->tid, (unsigned long long)++g->seq, g->depth,
+				 fn, (long long)(ts - g->start[g->depth]));
+		}
+		if (rnd(100000) == 0)
+			add_line("{\"ev\":\"drop\",\"ts\":%lld,\"pid\":%d,\"tid\":%d,\"count\":%u}\n",
+				 (long long)ts, g->pid, g->tid, 1 + rnd(1000));
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return v[n / 2];
+}
+
+static size_t line_len(size_t i)
+{
+	size_t end = i + 1 < nlines ? starts[i + 1] : buflen;
+	return end - starts[i] - 1;
+}
+
+static struct event ev;
+
+/* Lines per second parsing the first `n` lines; `slow` for jansson only. */
+static double bench_parse(size_t n, bool slow, size_t *bad)
+{
+	struct event_parser *p = event_parser_create();
+	double t0 = now_s();
+
+	*bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *l = buf + starts[i];
+		enum event_result r = slow ? event_parse_slow(p, l, line_len(i), &ev, NULL)
+					   : event_parse(p, l, line_len(i), &ev, NULL);
+		*bad += r != EVENT_OK;
+	}
+	double dt = now_s() - t0;
+	event_parser_free(p);
+	return (double)n / dt;
+}
+
+static double bench_apply(struct model_stats *ms, size_t *heap)
+{
+	struct event_parser *p = event_parser_create();
+	struct mallinfo2 before = mallinfo2();
+	struct model *m = model_create(NULL);
+	double t0 = now_s();
+
+	for (size_t i = 0; i < nlines; i++)
+		if (event_parse(p, buf + starts[i], line_len(i), &ev, NULL) == EVENT_OK)
+			model_apply(m, &ev);
+	double dt = now_s() - t0;
+	struct mallinfo2 after = mallinfo2();
+	model_get_stats(m, ms);
+	*heap = after.uordblks + after.hblkhd - before.uordblks - before.hblkhd;
+	model_free(m);
+	event_parser_free(p);
+	return (double)nlines / dt;
+}
+
+static double bench_ingest(const char *path)
+{
+	struct ingest_config cfg = { .replay_path = path };
+	struct model *m = model_create(NULL);
+	char err[256];
+	struct ingest *ing = ingest_create(&cfg, m, err, sizeof err);
+
+	if (!ing) {
+		fprintf(stderr, "bench_ingest: %s\n", err);
+		exit(1);
+	}
+	const struct ingest_status *st = ingest_get_status(ing);
+	double t0 = now_s();
+	while (!st->input_ended)
+		ingest_step(ing, 4096);
+	double dt = now_s() - t0;
+	uint64_t events = st->events;
+	ingest_free(ing);
+	model_free(m);
+	return (double)events / dt;
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
+	double v[RUNS];
+	size_t bad;
+
+	generate(n);
+	printf("trace: %zu lines, %.1f MB, %.0f bytes/line\n", nlines, (double)buflen / 1e6,
+	       (double)buflen / (double)nlines);
+
+	/* jansson first: the figure that decided the fast path */
+	size_t njs = nlines < 200000 ? nlines : 200000;
+	for (int r = 0; r < RUNS; r++)
+		v[r] = bench_parse(njs, true, &bad);
+	double js = median(v, RUNS);
+	printf("jansson only (event_parse_slow, %zu lines): %.3f M lines/s (%.0f ns/line), bad %zu\n",
+	       njs, js / 1e6, 1e9 / js, bad);
+
+	for (int r = 0; r < RUNS; r++)
+		v[r] = bench_parse(nlines, false, &bad);
+	double fast = median(v, RUNS);
+	printf("event_parse (fast path + fallback): %.3f M lines/s (%.0f ns/line), bad %zu, %.1fx jansson\n",
+	       fast / 1e6, 1e9 / fast, bad, fast / js);
+
+	struct model_stats ms;
+	size_t heap = 0;
+	for (int r = 0; r < RUNS; r++)
+		v[r] = bench_apply(&ms, &heap);
+	double apply = median(v, RUNS);
+	printf("event_parse + model_apply: %.3f M events/s (%.0f ns/event)\n", apply / 1e6, 1e9 / apply);
+
+	char path[] = "/tmp/pt-bench-ingest-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, buf, buflen) != (ssize_t)buflen) {
+		perror("bench_ingest: temporary recording");
+		return 1;
+	}
+	close(fd);
+	for (int r = 0; r < RUNS; r++)
+		v[r] = bench_ingest(path);
+	unlink(path);
+	printf("whole ingest from a recording (read, split, parse, apply): %.3f M events/s\n",
+	       median(v, RUNS) / 1e6);
+
+	double per_call = ms.calls_kept ? (double)heap / (double)ms.calls_kept : 0;
+	printf("model: %llu calls kept, %llu paths, model_stats.bytes %zu (%.1f B/call), "
+	       "heap growth %zu (%.1f B/call)\n",
+	       (unsigned long long)ms.calls_kept, (unsigned long long)ms.paths, ms.bytes,
+	       ms.calls_kept ? (double)ms.bytes / (double)ms.calls_kept : 0.0, heap, per_call);
+	printf("tui_ingest_events_per_s=%.0f\n", apply);
+	printf("tui_bytes_per_call=%.0f\n", per_call);
+	return 0;
+}
