@@ -336,6 +336,79 @@ static void test_deep_recursion(void **state)
 	model_free(m);
 }
 
+/* A random call tree with consistent times, as event records. */
+struct gen_ev {
+	bool enter;
+	int depth;
+	int fn;
+	int64_t ts, dur;
+};
+
+static int64_t gen_tree(struct gen_ev *out, size_t *n, size_t cap, int depth, int64_t ts)
+{
+	static const int fanout[] = { 0, 1, 2, 3 };
+	size_t me = (*n)++;
+	int64_t start = ts;
+	ts += 1 + (int64_t)(rnd() % 10);
+	int kids = depth >= 8 || *n + 64 > cap ? 0 : fanout[rnd() % 4];
+	for (int k = 0; k < kids; k++)
+		ts = gen_tree(out, n, cap, depth + 1, ts) + (int64_t)(rnd() % 5);
+	ts += 1 + (int64_t)(rnd() % 10);
+	int fn = (int)(rnd() % 5);
+	out[me] = (struct gen_ev){ .enter = true, .depth = depth, .fn = fn, .ts = start };
+	out[(*n)++] = (struct gen_ev){ .enter = false, .depth = depth, .fn = fn, .ts = ts,
+				       .dur = ts - start };
+	return ts;
+}
+
+/* Attaching in the middle of a run: whatever prefix of events is missing,
+ * every call's time is counted once, so the self times of all functions
+ * add up to the outermost call's duration. */
+static void test_mid_run_self_times(void **state)
+{
+	static const char *fns[] = { "a", "b", "c", "d", "e" };
+	enum { CAP = 4096 };
+	struct gen_ev *evs = malloc(CAP * sizeof(*evs));
+	assert_non_null(evs);
+	for (int round = 0; round < 200; round++) {
+		size_t n = 0;
+		int64_t end;
+		do {
+			n = 0;
+			end = gen_tree(evs, &n, CAP, 0, 0);
+		} while (n < 8);
+		/* gen_tree wrote each exit after its children: reorder into
+		 * time order (stable, ties keep generation order). */
+		for (size_t i = 1; i < n; i++)
+			for (size_t j = i; j > 0 && evs[j - 1].ts > evs[j].ts; j--) {
+				struct gen_ev tmp = evs[j];
+				evs[j] = evs[j - 1];
+				evs[j - 1] = tmp;
+			}
+		size_t cut = (size_t)(rnd() % (n - 1));
+		struct model *m = model_create(NULL);
+		for (size_t i = cut; i < n; i++) {
+			if (evs[i].enter)
+				tu_enter(m, evs[i].ts, 1, 1, 0, evs[i].depth, fns[evs[i].fn]);
+			else
+				tu_exit(m, evs[i].ts, 1, 1, 0, evs[i].depth, fns[evs[i].fn], evs[i].dur);
+		}
+		uint64_t self = 0;
+		for (size_t i = 0; i < model_func_count(m); i++)
+			self += model_func_at(m, i)->self_ns;
+		assert_int_equal(self, (uint64_t)end);
+		struct model_stats st;
+		model_get_stats(m, &st);
+		if (cut == 0) {
+			assert_int_equal(st.calls_partial, 0);
+			assert_int_equal(st.depth_mismatches, 0);
+		}
+		tu_check_invariants(m);
+		model_free(m);
+	}
+	free(evs);
+}
+
 /* Random, mostly nonsensical sequences: nothing crashes, invariants hold. */
 static void test_random_soup(void **state)
 {
@@ -424,6 +497,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_retire_keeps_figures);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_find_retired);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_deep_recursion);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_mid_run_self_times);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_random_soup);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_call);
 	for (size_t i = 0; i < n; i++) {

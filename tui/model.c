@@ -346,6 +346,7 @@ static struct thread_ent *thread_new(struct model *m, struct proc_ent *p, int32_
 	t->pub.node.id = MODEL_ID(m->threads.n, MN_THREAD);
 	t->pub.node.kind = MN_THREAD;
 	t->pub.tid = tid;
+	t->orph_hi = -1;
 	t->pub.proc = &p->pub;
 	if (p->threads_tail)
 		p->threads_tail->next = &t->pub;
@@ -450,9 +451,38 @@ static struct mcall *call_add(struct model *m, struct thread_ent *t, struct fram
 	return c;
 }
 
-/* A finished call's figures go to its path, its function and the run. */
-static void account(struct model *m, struct thread_ent *t, struct mpath *p, uint64_t dur,
-		    uint64_t child_ns)
+/* Orphan time at `depth` and deeper, cleared: the children of a call at
+ * depth - 1 whose own parents' enters were lost.  Entries left at
+ * different depths never overlap in time (an exit at depth d takes
+ * everything deeper), so they add up. */
+static uint64_t orphans_take(struct thread_ent *t, int32_t depth)
+{
+	uint64_t ns = 0;
+	if (depth < 0)
+		depth = 0;
+	for (int32_t j = depth; j <= t->orph_hi; j++) {
+		ns += t->orph_ns[j];
+		t->orph_ns[j] = 0;
+	}
+	if (t->orph_hi >= depth)
+		t->orph_hi = depth - 1;
+	return ns;
+}
+
+static void orphans_add(struct thread_ent *t, int32_t depth, uint64_t ns)
+{
+	if (depth <= 0 || depth >= ORPHAN_DEPTHS || !ns)
+		return;
+	t->orph_ns[depth] += ns;
+	if (depth > t->orph_hi)
+		t->orph_hi = depth;
+}
+
+/* A finished call's figures go to its path, its function and the run;
+ * its time to its parent's child time, or to the orphans of its depth
+ * when its parent's enter was lost. */
+static void account(struct model *m, struct thread_ent *t, struct mpath *p, int32_t depth,
+		    uint64_t dur, uint64_t child_ns)
 {
 	uint64_t self = dur > child_ns ? dur - child_ns : 0;
 	p->count++;
@@ -472,13 +502,22 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, uint
 	hist_add(&f->hist, dur);
 	hist_add(&m->all, dur);
 	struct frame *parent = top_frame(t);
-	if (parent)
+	if (parent && parent->depth == depth - 1) {
 		parent->child_ns += dur;
+	} else {
+		orphans_add(t, depth, dur);
+	}
+}
+
+/* Depths from the wire, kept far enough from INT32_MAX to add one. */
+static int32_t ev_depth(const struct event *ev)
+{
+	return ev->depth < 0 ? 0 : ev->depth > (1 << 30) ? (1 << 30) : ev->depth;
 }
 
 static void on_call(struct model *m, struct thread_ent *t, const struct event *ev)
 {
-	int32_t d = ev->depth < 0 ? 0 : ev->depth;
+	int32_t d = ev_depth(ev);
 	struct frame *top = top_frame(t);
 	if (top && top->depth >= d) {
 		unwind_from(m, t, d);
@@ -494,6 +533,11 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 	const char *fn = evstr(&ev->fn, &len);
 	struct mpath *path = path_child(m, t, top ? top->path : NULL, fn, len,
 					top ? &top->last_path : &t->last_root_path);
+	/* Orphans deeper than this call belonged to an earlier call at its
+	 * depth whose exit was lost: count them at this depth, for the
+	 * parent. */
+	if (t->orph_hi > d)
+		orphans_add(t, d, orphans_take(t, d + 1));
 	struct mcall *c = call_add(m, t, top, path);
 	c->start_ts = ev->ts;
 	c->dur_ns = -1;
@@ -515,7 +559,7 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 
 static void on_return(struct model *m, struct thread_ent *t, const struct event *ev)
 {
-	int32_t d = ev->depth < 0 ? 0 : ev->depth;
+	int32_t d = ev_depth(ev);
 	uint64_t dur = ev->dur < 0 ? 0 : (uint64_t)ev->dur;
 	size_t len;
 	const char *fn = evstr(&ev->fn, &len);
@@ -531,7 +575,10 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			f.call->state = CALL_DONE;
 			f.call->dur_ns = (int64_t)dur;
 			f.path->running--;
-			account(m, t, f.path, dur, f.child_ns);
+			uint64_t child = f.child_ns;
+			if (t->orph_hi > d)
+				child += orphans_take(t, d + 1);
+			account(m, t, f.path, d, dur, child);
 			return;
 		}
 		/* Another call is open at this depth: its exit and this
@@ -548,7 +595,7 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	c->dur_ns = (int64_t)dur;
 	c->state = CALL_PARTIAL;
 	m->st.calls_partial++;
-	account(m, t, path, dur, 0);
+	account(m, t, path, d, dur, orphans_take(t, d + 1));
 	if (m->st.calls_kept > m->cfg.max_calls)
 		calls_retire_excess(m);
 }

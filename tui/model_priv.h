@@ -28,6 +28,8 @@ struct call_chunk {
 	struct mcall calls[CALL_CHUNK_SIZE];
 };
 
+#define ORPHAN_DEPTHS 64
+
 struct func_ent {
 	struct mfunc pub;
 	uint32_t len;            /* strlen(pub.name) */
@@ -56,6 +58,11 @@ struct thread_ent {
 	struct mcall *root_tail; /* borrowed: last kept root call */
 	struct mpath *paths_tail; /* borrowed: last root path */
 	struct mpath *last_root_path; /* borrowed: cache for loops at depth 0 */
+	/* Time of finished calls whose parent is not among the open calls
+	 * (its enter was lost), by depth: the parent's exit, when it comes,
+	 * takes it as child time so that its self time stays right. */
+	int32_t orph_hi;         /* highest depth with orphan time, -1 if none */
+	uint64_t orph_ns[ORPHAN_DEPTHS];
 };
 
 struct proc_ent {
