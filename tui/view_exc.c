@@ -62,11 +62,11 @@ void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool f
 	size_t n = model_exception_count(m), cur = cursor_index(ev, m);
 	int H = getmaxy(w), W = getmaxx(w);
 	size_t per_page = H > 2 ? (size_t)(H - 2) / 2 : 0;
-	char title[64], line[160];
+	char title[64], line[160], num[24];
 	struct model_stats ms;
 
 	model_get_stats(m, &ms);
-	snprintf(title, sizeof(title), "Exceptions (%llu)", (unsigned long long)ms.exceptions);
+	snprintf(title, sizeof(title), "Exceptions (%s)", draw_count(ms.exceptions, num, sizeof(num)));
 	werase(w);
 	draw_frame(w, title, focused);
 	if (!per_page)

@@ -66,7 +66,11 @@ void status_draw(WINDOW *w, const struct status_info *si)
 	seg(&l, " pipetrace", a | A_BOLD);
 	if (st) {
 		sep(&l);
-		seg(&l, st->source ? st->source : "?", a);
+		/* a long command line must not push the counts off the line */
+		int srcw = l.width / 4 > 24 ? l.width / 4 : 24;
+
+		l.x += draw_text(w, 0, l.x, l.width - l.x < srcw ? l.width - l.x : srcw,
+				 st->source ? st->source : "?", a);
 		if (st->has_child) {
 			child_state(st, n1, sizeof(n1));
 			snprintf(buf, sizeof(buf), " [%s]", n1);

@@ -214,8 +214,8 @@ static void choose_cols(const struct tree_view *tv, struct cols *c)
 
 	memset(c, 0, sizeof(*c));
 	if (tv->view == VIEW_PATHS) {
-		c->count = 8;
-		c->exc = 6;
+		c->count = 9;
+		c->exc = 8;
 		if (w >= 56)
 			c->avg = 10;
 		if (w >= 68)
@@ -234,7 +234,7 @@ static void choose_cols(const struct tree_view *tv, struct cols *c)
 
 static void put_right(WINDOW *w, int y, int x_end, int width, const char *s, attr_t a)
 {
-	int n = (int)strlen(s);
+	int n = draw_width(s);
 
 	if (width <= 0)
 		return;
@@ -278,9 +278,11 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 		uint64_t avg = p->count ? p->total_ns / p->count : 0;
 
 		if (p->exceptions) {
-			snprintf(buf, sizeof(buf), "%s%llu", draw_glyphs()->exc,
-				 (unsigned long long)p->exceptions);
-			put_right(w, y, x, c->exc + 2, buf, exc_a);
+			char num[24];
+
+			snprintf(buf, sizeof(buf), "%s%s", draw_glyphs()->exc,
+				 draw_count(p->exceptions, num, sizeof(num)));
+			put_right(w, y, x, c->exc, buf, exc_a);
 		}
 		x -= c->exc;
 		if (c->max) {
@@ -298,19 +300,15 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			put_right(w, y, x, c->total, p->count ? buf : "", base);
 			x -= c->total;
 		}
-		if (p->running && !p->count)
-			snprintf(buf, sizeof(buf), "running");
-		else if (p->unfinished && !p->count)
-			snprintf(buf, sizeof(buf), "unfinished");
-		else if (p->running)
-			snprintf(buf, sizeof(buf), "+%llu %s", (unsigned long long)p->running,
-				 draw_utf8() ? "\u25b6" : ">");
-		else
-			draw_count(p->count, buf, sizeof(buf));
-		if (p->running && c->count + 2 < (int)strlen(buf))
-			draw_count(p->count, buf, sizeof(buf));
+		/* a path with calls open now gets a running mark after its count */
 		bool odd = p->running || (p->unfinished && !p->count);
 
+		if (p->count || !odd)
+			draw_count(p->count, buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "%s", p->running ? "running" : "unfinished");
+		if (p->running && p->count)
+			strcat(buf, draw_utf8() ? "\u25b6" : ">");
 		put_right(w, y, x, c->count + (odd ? 3 : 0), buf,
 			  !odd || base == draw_attr(COL_CURSOR) ? base :
 			  draw_attr(p->running ? COL_RUNNING : COL_EXC));
