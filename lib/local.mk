@@ -39,3 +39,12 @@ tests_lib_instr_SOURCES = tests/lib_instr.c
 tests_lib_instr_CFLAGS = $(AM_CFLAGS) -finstrument-functions
 tests_lib_instr_LDADD = lib/libpipetrace.la
 tests_lib_instr_LDFLAGS = -no-install
+
+check_PROGRAMS += tests/test_lib_robust
+TESTS += tests/test_lib_robust
+tests_test_lib_robust_SOURCES = tests/test_lib_robust.c tests/lib_harness.c tests/lib_harness.h
+tests_test_lib_robust_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_robust_LDADD = $(lib_test_ldadd)
+
+TESTS += tests/check-exports.sh
+EXTRA_DIST += tests/check-exports.sh

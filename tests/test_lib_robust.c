@@ -1,0 +1,187 @@
+/* test_lib_robust.c - libpipetrace never harms the traced program: no
+ * reader, a reader that leaves, a full pipe, and paths that are not our
+ * FIFO.  The helper (lib_traced) reports its phases on stdout, so these
+ * tests wait on the program's progress, never on the clock.
+ */
+#include <config.h>
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lib_harness.h"
+
+#define N 100000
+/* main's enter and exit, and N x (mid, leaf) enter and exit. */
+#define EVENTS (4 * N + 2)
+
+/* No FIFO at all: the loop finishes and every event is counted as dropped;
+ * the count arrives once a reader shows up. */
+static void test_no_reader(void **state)
+{
+	const char *args[] = { "pause", "100000", NULL };
+	struct cap c;
+	struct replay r;
+
+	cap_init(&c, 0);
+	cap_spawn(&c, "lib_traced", args, NULL);
+	cap_expect(&c, "done");
+	assert_int_equal(mkfifo(c.fifo, 0600), 0);
+	cap_open(&c);
+	cap_say(&c, "go");
+	cap_finish(&c);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(r.hellos, 1);
+	assert_int_equal(r.n, 1);
+	/* What was drained before the reader came was lost, and said so;
+	 * at most a ring's worth (8192) was still buffered, plus main's exit. */
+	assert_true(r.t[0].dropped >= EVENTS - 8192 - 1);
+	assert_int_equal(r.t[0].events + r.t[0].dropped, EVENTS);
+	cap_free(&c);
+}
+
+/* A reader that reads nothing: the program does not block, and the lost
+ * events are reported. */
+static void test_full_pipe(void **state)
+{
+	const char *args[] = { "pause", "100000", NULL };
+	struct cap c;
+	struct replay r;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, NULL);
+	cap_expect(&c, "done");         /* came back although nobody read */
+	cap_say(&c, "go");
+	cap_finish(&c);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(r.n, 1);
+	assert_true(r.t[0].dropped > 0);
+	/* Less than 64 KiB could be held: most was dropped, and every event
+	 * is either written or counted. */
+	assert_true(r.t[0].events < EVENTS / 2);
+	assert_int_equal(r.t[0].events + r.t[0].dropped, EVENTS);
+	cap_free(&c);
+}
+
+/* The reader goes away in the middle: no SIGPIPE death, exit status 0,
+ * and the program keeps running to its end. */
+static void run_reader_leaves(const char *mode)
+{
+	const char *args[] = { "twophase", "20000", NULL };
+	const char *env[] = { mode, NULL };
+	struct cap c;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, env);
+	cap_expect(&c, "phase1");
+	cap_read(&c, 100);
+	assert_true(c.len > 0);
+	cap_close(&c);
+	cap_say(&c, "go");
+	cap_expect(&c, "phase2");
+	cap_finish(&c);
+	assert_exit_0(&c);
+	cap_free(&c);
+}
+
+static void test_reader_leaves_async(void **state)
+{
+	run_reader_leaves("PIPETRACE_MODE=async");
+}
+
+static void test_reader_leaves_sync(void **state)
+{
+	run_reader_leaves("PIPETRACE_MODE=sync");
+}
+
+/* Something at the path that is not our FIFO: refused with one message,
+ * left untouched, and the program runs normally. */
+static void run_refused(int symlink_to_fifo)
+{
+	const char *args[] = { "calls", "1000", NULL };
+	char other[160], *err;
+	const char *msg = "pipetrace: not writing to";
+	struct cap c;
+	struct stat before, after;
+
+	cap_init(&c, 0);
+	snprintf(other, sizeof other, "%s/other", c.dir);
+	if (symlink_to_fifo) {
+		/* A FIFO we own and read, behind a symlink: must not be used. */
+		assert_int_equal(mkfifo(other, 0600), 0);
+		assert_int_equal(symlink(other, c.fifo), 0);
+		c.rfd = open(other, O_RDONLY | O_NONBLOCK);
+		c.wfd = open(other, O_WRONLY | O_NONBLOCK);
+		assert_true(c.rfd >= 0 && c.wfd >= 0);
+	} else {
+		int fd = open(c.fifo, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "keep", 4), 4);
+		close(fd);
+	}
+	assert_int_equal(lstat(c.fifo, &before), 0);
+	cap_spawn(&c, "lib_traced", args, NULL);
+	cap_finish(&c);
+	assert_exit_0(&c);
+	assert_int_equal(c.len, 0);
+	assert_int_equal(lstat(c.fifo, &after), 0);
+	assert_int_equal(before.st_mode, after.st_mode);
+	assert_int_equal(before.st_size, after.st_size);
+	assert_int_equal(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+	assert_int_equal(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+	err = cap_stderr(&c);
+	/* Said once, although the program retried. */
+	assert_non_null(strstr(err, msg));
+	assert_null(strstr(strstr(err, msg) + 1, msg));
+	free(err);
+	if (!symlink_to_fifo) {
+		char buf[8] = "";
+		int fd = open(c.fifo, O_RDONLY);
+
+		assert_int_equal(read(fd, buf, sizeof buf), 4);
+		assert_memory_equal(buf, "keep", 4);
+		close(fd);
+	}
+	unlink(c.fifo);
+	cap_free(&c);
+}
+
+static void test_symlink_refused(void **state)
+{
+	run_refused(1);
+}
+
+static void test_regular_file_refused(void **state)
+{
+	run_refused(0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_reader),
+		cmocka_unit_test(test_full_pipe),
+		cmocka_unit_test(test_reader_leaves_async),
+		cmocka_unit_test(test_reader_leaves_sync),
+		cmocka_unit_test(test_symlink_refused),
+		cmocka_unit_test(test_regular_file_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
