@@ -15,10 +15,21 @@ tests_test_event_LDADD = $(ptcore_test_ldadd)
 tests_test_ingest_SOURCES = tests/test_ingest.c tests/fake_model.c
 tests_test_ingest_CPPFLAGS = $(ptcore_test_cppflags) -DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
 tests_test_ingest_LDADD = $(ptcore_test_ldadd)
+# A process that dies without bye, found gone while the command runs (real model).
+check_PROGRAMS += tests/test_vanish
+TESTS += tests/test_vanish
+tests_test_vanish_SOURCES = tests/test_vanish.c
+tests_test_vanish_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_vanish_LDADD = $(ptcore_test_ldadd)
 
-TESTS += tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh
+TESTS += tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh tests/plain-lib.sh
 EXTRA_DIST += tests/plain-common.sh tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh \
-	tests/data/bad
+	tests/plain-lib.sh tests/data/bad
+# A real program traced with libpipetrace, for tests/plain-lib.sh.
+check_PROGRAMS += tests/plain_traced
+tests_plain_traced_SOURCES = tests/plain_traced.c
+tests_plain_traced_LDADD = lib/libpipetrace.la
+tests_plain_traced_LDFLAGS = -no-install
 
 EXTRA_PROGRAMS += tests/bench_ingest
 benchmarks += tests/bench_ingest

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ingest.h"
@@ -191,6 +192,12 @@ int main(int argc, char **argv)
 	} else {
 		status = ui_run(ing, m);
 	}
+	/* The command's output is kept when there was some (see source.c). */
+	const struct ingest_status *st = ingest_get_status(ing);
+	struct stat sb;
+	if (st->child_log && stat(st->child_log, &sb) == 0 && sb.st_size > 0)
+		fprintf(stderr, "pipetrace-tui: the output of the traced command is in %s\n",
+			st->child_log);
 	ingest_free(ing);
 	model_free(m);
 	return status;

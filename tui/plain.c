@@ -9,7 +9,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "plain.h"
@@ -253,17 +252,12 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 	ingest_set_event_cb(ing, NULL, NULL);
 	notes(p, st);
 	if (st->has_child) {
-		struct stat sb;
-
 		if (st->child_running)
 			fprintf(out, "! stopped while the command was still running (%s)\n",
 				st->source);
 		else
 			fprintf(out, "command exited with status %d (%s)\n", exit_status_of(st),
 				st->source);
-		if (st->child_log && stat(st->child_log, &sb) == 0 && sb.st_size > 0)
-			fprintf(stderr, "pipetrace-tui: the output of the traced command is in %s\n",
-				st->child_log);
 	}
 	if (o->summary)
 		plain_summary(m, st, o->utf8, out);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "source.h"
@@ -330,8 +331,19 @@ void source_kill_child_signal_safe(void)
 void source_close(struct source *s)
 {
 	if (s->kind == SRC_CHILD && s->child_running) {
+		/* Politely, then for sure: a command ignoring SIGTERM must not
+		 * keep us from exiting.  At most about 2 s. */
 		kill(s->child, SIGTERM);
-		waitpid(s->child, &s->child_status, 0);
+		for (int i = 0; i < 200 && waitpid(s->child, &s->child_status, WNOHANG) == 0; i++) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			if (i == 99)
+				kill(s->child, SIGKILL);
+		}
+		if (waitpid(s->child, &s->child_status, WNOHANG) == 0) {
+			kill(s->child, SIGKILL);
+			waitpid(s->child, &s->child_status, 0);
+		}
 		s->child_running = false;
 		running_child = 0;
 	}

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Plain mode end to end with a real traced program: tests/plain_traced,
+# built with libpipetrace, run by pipetrace-tui -- CMD through its private
+# FIFO.  Checks the calls, nesting, thread name, exception, exit status and
+# summary.
+. "${top_srcdir:-.}/tests/plain-common.sh"
+
+prog="${top_builddir:-.}/tests/plain_traced"
+if [ ! -x "$prog" ]; then
+	echo "1..0 # SKIP $prog not built"
+	exit 77
+fi
+LC_ALL=C.UTF-8 "$bin" --plain --summary -- "$prog" >"$dir/out" 2>"$dir/err"
+rc=$?
+check "exit status is the program's (5)" test "$rc" = 5
+check "hello from the program" grep -q "process .*plain_traced" "$dir/out"
+check "outer entered at depth 0" grep -Eq '^\[[0-9]+:[0-9]+\] → outer$' "$dir/out"
+check "leaf nested under outer" grep -Eq '^\[[0-9]+:[0-9]+\]   → leaf$' "$dir/out"
+check "outer returned with a duration" grep -Eq '^\[[0-9]+:[0-9]+\] ← outer [0-9.]+ (ns|us|ms)$' "$dir/out"
+check "exception with type and message" grep -q "✗ parse_token ParseError: bad token 'x\\\\x1b\[31m'" "$dir/out"
+check "no raw escape character" sh -c "! grep -q \"$(printf '\033')\" '$dir/out'"
+check "thread name" grep -q "thread named plain-worker" "$dir/out"
+check "process said bye" grep -q "process exited" "$dir/out"
+check "summary: leaf called 5 times" grep -Eq '^leaf +5 ' "$dir/out"
+check "summary: parse_token with 1 exception" grep -Eq '^parse_token +2 .* 1$' "$dir/out"
+check "no bad lines" sh -c "! grep -q '^! .*bad line' '$dir/out'"
+log=$(sed -n 's/^pipetrace-tui: the output of the traced command is in //p' "$dir/err")
+check "program output went to the log" has done "$log"
+[ -n "$log" ] && rm -rf "$(dirname "$log")"
+finish
