@@ -125,11 +125,6 @@ static const void *path_owner(const struct mpath *p)
 	return p->parent ? (const void *)p->parent : (const void *)p->thread;
 }
 
-static size_t path_hash_of(const void *p)
-{
-	const struct mpath *mp = p;
-	return path_hash(path_owner(mp), mp->fn);
-}
 
 static size_t pid_hash(int32_t pid)
 {
@@ -178,6 +173,26 @@ static void tab_insert(void **tab, size_t cap, size_t h, void *e)
 	while (tab[j])
 		j = (j + 1) & (cap - 1);
 	tab[j] = e;
+}
+
+static void path_tab_insert(struct path_slot *tab, size_t cap, size_t h, struct mpath *p)
+{
+	size_t j = h & (cap - 1);
+	while (tab[j].p)
+		j = (j + 1) & (cap - 1);
+	tab[j] = (struct path_slot){ .hash = h, .p = p };
+}
+
+static void path_tab_grow(struct model *m)
+{
+	size_t ncap = m->pcap ? m->pcap * 2 : 64;
+	struct path_slot *nt = model_calloc(m, ncap * sizeof(*nt));
+	for (size_t i = 0; i < m->pcap; i++)
+		if (m->ptab[i].p)
+			path_tab_insert(nt, ncap, m->ptab[i].hash, m->ptab[i].p);
+	model_release(m, m->ptab);
+	m->ptab = nt;
+	m->pcap = ncap;
 }
 
 /* ---- functions ------------------------------------------------------- */
@@ -230,15 +245,15 @@ static struct mpath *path_get(struct model *m, struct thread_ent *t, struct mpat
 	if (m->pcap) {
 		size_t mask = m->pcap - 1;
 		for (size_t i = h & mask;; i = (i + 1) & mask) {
-			struct mpath *p = m->ptab[i];
-			if (!p)
+			struct path_slot *sl = &m->ptab[i];
+			if (!sl->p)
 				break;
-			if (p->fn == &f->pub && path_owner(p) == owner)
-				return p;
+			if (sl->hash == h && sl->p->fn == &f->pub && path_owner(sl->p) == owner)
+				return sl->p;
 		}
 	}
 	if ((m->paths.n + 1) * 2 > m->pcap)
-		tab_grow(m, (void ***)&m->ptab, &m->pcap, path_hash_of);
+		path_tab_grow(m);
 	struct path_ent *pe = model_calloc(m, sizeof(*pe));
 	struct mpath *p = &pe->pub;
 	ptrvec_push(m, &m->paths, pe);
@@ -261,7 +276,7 @@ static struct mpath *path_get(struct model *m, struct thread_ent *t, struct mpat
 			t->pub.paths = p;
 		t->paths_tail = p;
 	}
-	tab_insert((void **)m->ptab, m->pcap, h, p);
+	path_tab_insert(m->ptab, m->pcap, h, p);
 	m->st.paths++;
 	return p;
 }
@@ -564,6 +579,10 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	size_t len;
 	const char *fn = evstr(&ev->fn, &len);
 	struct frame *top = top_frame(t);
+	if (t->nstack >= MODEL_MAX_DEPTH && top->depth < d) {
+		m->st.too_deep++;             /* the exit of an enter ignored as too deep */
+		return;
+	}
 	if (top && top->depth > d) {
 		unwind_from(m, t, d + 1);
 		top = top_frame(t);

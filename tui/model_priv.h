@@ -72,6 +72,13 @@ struct proc_ent {
 	bool had_hello;
 };
 
+/* The hash beside the pointer: a probe compares it before touching the
+ * path (which, with many paths, is a cache miss). */
+struct path_slot {
+	size_t hash;
+	struct mpath *p;         /* borrowed; NULL when the slot is empty */
+};
+
 struct ptrvec {
 	void **v;                /* owned array of borrowed pointers */
 	size_t n, cap;
@@ -88,7 +95,7 @@ struct model {
 	size_t fcap;
 
 	/* paths: hash by (parent or thread, function); by serial for find */
-	struct mpath **ptab;     /* owned array of borrowed pointers */
+	struct path_slot *ptab;  /* owned array of borrowed pointers with their hash */
 	size_t pcap;
 	struct ptrvec paths;     /* index serial-1; entries owned */
 
