@@ -4,7 +4,7 @@
 # send-keys and read with capture-pane.  Prints TAP; 77 when tmux is absent.
 . "${top_srcdir:-.}/tests/e2e-lib.sh"
 
-echo "1..13"
+echo "1..15"
 
 # -- a live run ---------------------------------------------------------------
 start 160 45 "$TUI" -- "$TRACED" 40
@@ -73,11 +73,27 @@ t resize-window -t e2e -x 160 -y 45
 wait_for '┐┌ db_query' 5 && wait_for 'Exceptions \(' 3
 ok $? "resized back to 160x45: side column again"
 
+t resize-window -t e2e -x 30 -y 8
+wait_for 'too small' 5
+r=$?
+t resize-window -t e2e -x 160 -y 45
+[ $r -eq 0 ] && wait_for '┐┌ db_query' 5
+ok $? "below the minimum size: a short message, then the panes again"
+
 keys q
 wait_for '^PT_EXIT=0' 5
 r=$?
 [ $r -eq 0 ] && [ "$(t display-message -p -t e2e '#{alternate_on}')" = 0 ] && ! screen | grep -q 'Calls: paths'
 ok $? "q exits 0 and the terminal is restored"
+
+# SIGTERM restores the terminal too
+start 100 30 "$TUI" -- "$TRACED" 30
+wait_for 'worker-2' 10
+tui_pid=$(ps -o pid= --ppid "$(t display-message -p -t e2e '#{pane_pid}')" | head -n 1 | tr -d ' ')
+[ -n "$tui_pid" ] && kill -TERM "$tui_pid"
+wait_for '^PT_EXIT=' 5 && [ "$(t display-message -p -t e2e '#{alternate_on}')" = 0 ] &&
+	! screen | grep -q 'Calls: paths'
+ok $? "SIGTERM: the terminal is restored"
 
 # -- after the traced program exits, its data stays browsable --------------
 start 160 45 "$TUI" -- "$TRACED" 1

@@ -559,7 +559,8 @@ static void test_layouts_and_too_small(void **state)
 	u.dirty |= DIRTY_LAYOUT;
 	ui_draw(&u);
 	assert_int_equal(u.layout, LAYOUT_TOO_SMALL);
-	assert_true(find_row(stdscr, "terminal too small") >= 0);
+	assert_true(find_row(stdscr, "too small") >= 0);
+	assert_true(find_row(stdscr, "need 40x10") >= 0);
 	/* help overlay lists the keys */
 	resizeterm(45, 160);
 	u.dirty |= DIRTY_LAYOUT;

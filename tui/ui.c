@@ -323,6 +323,10 @@ void ui_key(struct ui *u, int key)
 		prompt_key(u, key);
 		return;
 	}
+	if (key == KEY_RESIZE) {
+		u->dirty |= DIRTY_LAYOUT;
+		return;
+	}
 	if (u->layout == LAYOUT_TOO_SMALL) {
 		if (key == 'q')
 			u->quit = true;
@@ -365,9 +369,6 @@ void ui_key(struct ui *u, int key)
 		return;
 	case KEY_BTAB:
 		cycle_focus(u, -1);
-		return;
-	case KEY_RESIZE:
-		u->dirty |= DIRTY_LAYOUT;
 		return;
 	case CTRL('l'):
 		clearok(curscr, TRUE);

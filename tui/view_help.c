@@ -198,6 +198,8 @@ void too_small_draw(WINDOW *w)
 
 	werase(w);
 	snprintf(msg, sizeof(msg), "terminal too small (%dx%d, need %dx%d)", W, H, UI_MIN_COLS, UI_MIN_LINES);
+	if ((int)strlen(msg) > W)
+		snprintf(msg, sizeof(msg), "too small: need %dx%d", UI_MIN_COLS, UI_MIN_LINES);
 	draw_text(w, H / 2, 0, W, msg, draw_attr(COL_NORMAL));
 	if (H / 2 + 1 < H)
 		draw_text(w, H / 2 + 1, 0, W, "q quits", draw_attr(COL_DIM));
