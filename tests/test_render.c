@@ -382,6 +382,84 @@ static void test_search(void **state)
 	model_free(m);
 }
 
+
+/* '*' opens a whole subtree; End/G follows new rows as they arrive. */
+static void test_expand_subtree_and_follow(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(30, 100, 0, 0);
+
+	(void)state;
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 27, 98);
+	tree_view_key(&tv, 'v');
+	tree_view_key(&tv, 'C');
+	cursor_to(&tv, w, "101 worker-1");
+	assert_int_equal(find_row(w, "db_query"), -1);
+	tree_view_key(&tv, '*');
+	tree_view_draw(&tv, w, true);
+	/* every call of worker-1 is open: three db_query rows under three requests */
+	int n = 0;
+
+	for (int y = 0; y < 30; y++)
+		if (strstr(row(w, y), "db_query"))
+			n++;
+	assert_int_equal(n, 3);
+	assert_int_equal(find_row(w, "serve_forever"), -1);  /* worker-2 stays closed */
+	tree_view_key(&tv, 'G');
+	assert_true(tv.follow);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "201 (thread)"));
+	/* a new last row (threads are closed after C): the cursor goes with it */
+	feed(m, "{\"ev\":\"hello\",\"ts\":%ld,\"pid\":300,\"v\":1,\"ppid\":100,\"prog\":\"late-proc\",\"wall\":0,\"lib\":\"x\"}", ts++);
+	call(m, 300, 301, 0, "late_call", 50);
+	tree_view_follow(&tv);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "301 (thread)"));
+	/* a move turns following off */
+	tree_view_key(&tv, KEY_UP);
+	assert_false(tv.follow);
+	delwin(w);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
+/* The matched part of a name is drawn with the match attributes. */
+static void test_search_highlight(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 100, 0, 0);
+	cchar_t cc;
+	attr_t a;
+	short pair;
+	wchar_t wc[4];
+
+	(void)state;
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 17, 98);
+	tree_view_draw(&tv, w, true);
+	tree_view_set_query(&tv, "query");
+	tree_view_key(&tv, KEY_UP);          /* cursor off the row, plain attributes */
+	tree_view_draw(&tv, w, true);
+	int y = find_row(w, "db_query");
+	int x = col_of(row(w, y), "query");
+
+	assert_true(y > 0 && x > 0);
+	mvwin_wch(w, y, x, &cc);
+	getcchar(&cc, wc, &a, &pair, NULL);
+	assert_int_equal(wc[0], L'q');
+	assert_true((a & draw_attr(COL_MATCH) & ~A_COLOR) == (draw_attr(COL_MATCH) & ~A_COLOR));
+	mvwin_wch(w, y, x - 1, &cc);         /* the '_' before it is not highlighted */
+	getcchar(&cc, wc, &a, &pair, NULL);
+	assert_int_equal(wc[0], L'_');
+	assert_int_equal(a & A_UNDERLINE, 0);
+	delwin(w);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
 /* ---- histogram --------------------------------------------------------------- */
 
 static void test_histogram(void **state)
@@ -634,6 +712,8 @@ int main(void)
 		cmocka_unit_test_setup(test_tree_live_update_keeps_state, per_test),
 		cmocka_unit_test_setup(test_calls_view, per_test),
 		cmocka_unit_test_setup(test_search, per_test),
+		cmocka_unit_test_setup(test_expand_subtree_and_follow, per_test),
+		cmocka_unit_test_setup(test_search_highlight, per_test),
 		cmocka_unit_test_setup(test_histogram, per_test),
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
