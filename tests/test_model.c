@@ -409,6 +409,25 @@ static void test_mid_run_self_times(void **state)
 	free(evs);
 }
 
+/* Enters past MODEL_MAX_DEPTH open calls are counted and ignored, and so
+ * are their exits: no partial calls appear for them. */
+static void test_too_deep(void **state)
+{
+	struct model *m = model_create(NULL);
+	int n = MODEL_MAX_DEPTH + 10;
+	for (int d = 0; d < n; d++)
+		tu_enter(m, d, 1, 1, 0, d, "r");
+	for (int d = n - 1; d >= 0; d--)
+		tu_exit(m, 2 * n - d, 1, 1, 0, d, "r", 2 * (n - d) - 1);
+	struct model_stats st;
+	model_get_stats(m, &st);
+	assert_int_equal(st.too_deep, 20);
+	assert_int_equal(st.calls_partial, 0);
+	assert_int_equal(st.depth_mismatches, 0);
+	assert_int_equal(model_func_find(m, "r")->calls, MODEL_MAX_DEPTH);
+	model_free(m);
+}
+
 /* Random, mostly nonsensical sequences: nothing crashes, invariants hold. */
 static void test_random_soup(void **state)
 {
@@ -498,6 +517,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_find_retired);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_deep_recursion);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_mid_run_self_times);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_too_deep);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_random_soup);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_call);
 	for (size_t i = 0; i < n; i++) {

@@ -466,6 +466,14 @@ static struct mcall *call_add(struct model *m, struct thread_ent *t, struct fram
 	return c;
 }
 
+/* Totals stick at the maximum rather than wrap (durations come from the
+ * wire and may be absurd). */
+static inline void sat_add(uint64_t *acc, uint64_t v)
+{
+	if (__builtin_add_overflow(*acc, v, acc))
+		*acc = UINT64_MAX;
+}
+
 /* Orphan time at `depth` and deeper, cleared: the children of a call at
  * depth - 1 whose own parents' enters were lost.  Entries left at
  * different depths never overlap in time (an exit at depth d takes
@@ -476,7 +484,7 @@ static uint64_t orphans_take(struct thread_ent *t, int32_t depth)
 	if (depth < 0)
 		depth = 0;
 	for (int32_t j = depth; j <= t->orph_hi; j++) {
-		ns += t->orph_ns[j];
+		sat_add(&ns, t->orph_ns[j]);
 		t->orph_ns[j] = 0;
 	}
 	if (t->orph_hi >= depth)
@@ -488,7 +496,7 @@ static void orphans_add(struct thread_ent *t, int32_t depth, uint64_t ns)
 {
 	if (depth <= 0 || depth >= ORPHAN_DEPTHS || !ns)
 		return;
-	t->orph_ns[depth] += ns;
+	sat_add(&t->orph_ns[depth], ns);
 	if (depth > t->orph_hi)
 		t->orph_hi = depth;
 }
@@ -501,8 +509,8 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 {
 	uint64_t self = dur > child_ns ? dur - child_ns : 0;
 	p->count++;
-	p->total_ns += dur;
-	p->self_ns += self;
+	sat_add(&p->total_ns, dur);
+	sat_add(&p->self_ns, self);
 	if (dur > p->max_ns)
 		p->max_ns = dur;
 	if (!p->hist) {
@@ -512,13 +520,13 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 	hist_add(p->hist, dur);
 	struct mfunc *f = p->fn;
 	f->calls++;
-	f->total_ns += dur;
-	f->self_ns += self;
+	sat_add(&f->total_ns, dur);
+	sat_add(&f->self_ns, self);
 	hist_add(&f->hist, dur);
 	hist_add(&m->all, dur);
 	struct frame *parent = top_frame(t);
 	if (parent && parent->depth == depth - 1) {
-		parent->child_ns += dur;
+		sat_add(&parent->child_ns, dur);
 	} else {
 		orphans_add(t, depth, dur);
 	}
@@ -527,7 +535,7 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 /* Depths from the wire, kept far enough from INT32_MAX to add one. */
 static int32_t ev_depth(const struct event *ev)
 {
-	return ev->depth < 0 ? 0 : ev->depth > (1 << 30) ? (1 << 30) : ev->depth;
+	return ev->depth < 0 ? 0 : ev->depth > INT32_MAX - 1 ? INT32_MAX - 1 : ev->depth;
 }
 
 static void on_call(struct model *m, struct thread_ent *t, const struct event *ev)
@@ -538,12 +546,12 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 		unwind_from(m, t, d);
 		top = top_frame(t);
 	}
-	if (d != (top ? top->depth + 1 : 0))
-		count_mismatch(m, t);         /* enters were lost above this one */
 	if (t->nstack >= MODEL_MAX_DEPTH) {
 		m->st.too_deep++;
 		return;
 	}
+	if (d != (top ? top->depth + 1 : 0))
+		count_mismatch(m, t);         /* enters were lost above this one */
 	size_t len;
 	const char *fn = evstr(&ev->fn, &len);
 	struct mpath *path = path_child(m, t, top ? top->path : NULL, fn, len,
@@ -596,7 +604,7 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			f.path->running--;
 			uint64_t child = f.child_ns;
 			if (t->orph_hi > d)
-				child += orphans_take(t, d + 1);
+				sat_add(&child, orphans_take(t, d + 1));
 			account(m, t, f.path, d, dur, child);
 			return;
 		}
@@ -610,7 +618,8 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	struct mpath *path = path_child(m, t, top ? top->path : NULL, fn, len,
 					top ? &top->last_path : &t->last_root_path);
 	struct mcall *c = call_add(m, t, top, path);
-	c->start_ts = ev->ts - (int64_t)dur;
+	if (__builtin_sub_overflow(ev->ts, (int64_t)dur, &c->start_ts))
+		c->start_ts = INT64_MIN;
 	c->dur_ns = (int64_t)dur;
 	c->state = CALL_PARTIAL;
 	m->st.calls_partial++;
@@ -637,6 +646,17 @@ static char *dup_evstr(struct model *m, const struct event_str *s)
 	size_t len;
 	const char *p = evstr(s, &len);
 	return model_strdup(m, p, len);
+}
+
+/* The wall-clock time of `ts` from the hello's pair of clocks; 0 when
+ * there was no hello or the values from the wire overflow. */
+static int64_t exc_wall(const struct mprocess *proc, int64_t ts)
+{
+	int64_t delta, wall;
+	if (!proc->wall_ns || __builtin_sub_overflow(ts, proc->hello_ts, &delta) ||
+	    __builtin_add_overflow(proc->wall_ns, delta, &wall))
+		return 0;
+	return wall;
 }
 
 static void on_exception(struct model *m, struct thread_ent *t, const struct event *ev)
@@ -683,7 +703,7 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 	*e = (struct mexception){
 		.id = m->st.exceptions,
 		.ts = ev->ts,
-		.wall_ns = proc->wall_ns ? proc->wall_ns + (ev->ts - proc->hello_ts) : 0,
+		.wall_ns = exc_wall(proc, ev->ts),
 		.pid = proc->pid,
 		.tid = t->pub.tid,
 		.fn = dup_evstr(m, &ev->fn),
