@@ -155,6 +155,23 @@ static void test_exception(void **state)
 	assert_true(str_is(ev.stack[2], "c"));
 	assert_true(str_is(ev.msg, ""));
 
+	/* the signal as a number, the way libpipetrace writes it */
+	assert_int_equal(parse("{\"ev\":\"exception\",\"ts\":9,\"pid\":1,\"tid\":1,\"seq\":3,"
+			       "\"depth\":0,\"fn\":\"c\",\"type\":\"SIGSEGV\",\"msg\":\"m\",\"signal\":11,"
+			       "\"stack\":[\"c\"]}"), EVENT_OK);
+	assert_true(str_is(ev.signal, "SIGSEGV"));
+	assert_int_equal(parse("{\"ev\":\"exception\",\"ts\":9,\"pid\":1,\"tid\":1,\"seq\":3,"
+			       "\"depth\":0,\"fn\":\"c\",\"type\":\"X\",\"msg\":\"m\",\"signal\":99}"),
+			 EVENT_OK);
+	assert_true(str_is(ev.signal, "signal 99"));
+	assert_int_equal(parse("{\"ev\":\"exception\",\"ts\":9,\"pid\":1,\"tid\":1,\"seq\":3,"
+			       "\"depth\":0,\"fn\":\"c\",\"type\":\"X\",\"msg\":\"m\",\"signal\":0}"),
+			 EVENT_BAD);
+	assert_string_equal(err.text, "key \"signal\": 0 is out of range");
+	assert_int_equal(parse("{\"ev\":\"exception\",\"ts\":9,\"pid\":1,\"tid\":1,\"seq\":3,"
+			       "\"depth\":0,\"fn\":\"c\",\"type\":\"X\",\"msg\":\"m\",\"signal\":[]}"),
+			 EVENT_BAD);
+
 	assert_int_equal(parse("{\"ev\":\"exception\",\"ts\":9,\"pid\":1,\"tid\":1,\"seq\":3,"
 			       "\"depth\":2,\"fn\":\"c\",\"type\":\"T\",\"msg\":\"m\",\"stack\":[\"a\",1]}"),
 			 EVENT_BAD);
@@ -438,7 +455,7 @@ static void gen_line(struct gen *g, bool shuffle)
 {
 	static const char *const kinds[] = { "hello", "thread", "enter", "exit", "exception",
 					     "drop", "bye" };
-	struct { const char *key; int type; } keys[16];   /* 0 int, 1 string, 2 pos int */
+	struct { const char *key; int type; } keys[16];   /* 0 int, 1 string, 2 pos int, 3 signal number */
 	int nk = 0;
 	int kind = (int)rnd(7);
 
@@ -471,7 +488,7 @@ static void gen_line(struct gen *g, bool shuffle)
 	case 4:
 		K("seq", 2); K("depth", 0); K("fn", 1); K("type", 1); K("msg", 1);
 		if (rnd(3) == 0)
-			K("signal", 1);
+			K("signal", rnd(2) ? 1 : 3);
 		break;
 	case 5: K("count", 0); break;
 	case 6:
@@ -501,7 +518,9 @@ static void gen_line(struct gen *g, bool shuffle)
 		    !strcmp(keys[i].key, "ppid") || !strcmp(keys[i].key, "status"))
 			v = rnd(100000);
 		putf(g, ",%s\"%s\"%s:%s", sp, keys[i].key, sp, sp);
-		if (keys[i].type == 1)
+		if (keys[i].type == 3)
+			putf(g, "%u", 1 + rnd(64));
+		else if (keys[i].type == 1)
 			put_rand_string(g);
 		else
 			putf(g, "%lld", (long long)v);

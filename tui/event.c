@@ -6,6 +6,7 @@
  * verdict on a bad line and its reason always come from here. */
 #include <config.h>
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,8 +211,29 @@ static int kind_of(const char *s, size_t len)
 	return -1;
 }
 
-enum event_result event_validate(const struct ev_fields *f, struct event *out,
-				 struct event_error *err)
+/* "signal" is a name ("SIGSEGV") or, as libpipetrace writes it, the
+ * signal's number: either way the event carries a name. */
+static void signal_name(struct event_parser *p, long long n)
+{
+	static const struct { int sig; const char *name; } names[] = {
+		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+		{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+		{ SIGSYS, "SIGSYS" }, { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].sig == n) {
+			snprintf(p->signame, sizeof p->signame, "%s", names[i].name);
+			return;
+		}
+	snprintf(p->signame, sizeof p->signame, "signal %lld", n);
+}
+
+enum event_result event_validate(struct event_parser *p, const struct ev_fields *f,
+				 struct event *out, struct event_error *err)
 {
 	if (!check_key(f, K_EV, true, err))
 		return EVENT_BAD;
@@ -228,9 +250,18 @@ enum event_result event_validate(const struct ev_fields *f, struct event *out,
 	}
 	if (!check_key(f, K_TS, true, err) || !check_key(f, K_PID, true, err))
 		return EVENT_BAD;
-	for (const struct rule *r = rules[kind]; r < rules[kind] + 8 && r->key >= 0; r++)
+	bool signum = kind == EV_EXCEPTION && (f->present & (1u << K_SIGNAL)) &&
+		f->v[K_SIGNAL].type == VAL_INT;
+	for (const struct rule *r = rules[kind]; r < rules[kind] + 8 && r->key >= 0; r++) {
+		if (r->key == K_SIGNAL && signum) {
+			if (f->v[K_SIGNAL].i < 1 || f->v[K_SIGNAL].i > 128)
+				return fail(err, "key \"signal\": %lld is out of range",
+					    f->v[K_SIGNAL].i);
+			continue;
+		}
 		if (!check_key(f, r->key, r->req, err))
 			return EVENT_BAD;
+	}
 
 	/* Only the keys of this kind are taken: the rest keep their "absent"
 	 * values even when the line carried them. */
@@ -249,6 +280,11 @@ enum event_result event_validate(const struct ev_fields *f, struct event *out,
 		out->type = str_of(f, K_TYPE);
 		out->msg = str_of(f, K_MSG);
 		out->signal = str_of(f, K_SIGNAL);
+		if (signum) {
+			signal_name(p, f->v[K_SIGNAL].i);
+			out->signal.s = p->signame;
+			out->signal.len = strlen(p->signame);
+		}
 		out->nstack = (f->present & (1u << K_STACK)) ? f->nstack : 0;
 	} else {
 		out->type = out->msg = out->signal = (struct event_str){ NULL, 0 };
@@ -458,7 +494,7 @@ enum event_result event_parse_slow(struct event_parser *p, const char *line, siz
 		if (k >= 0)
 			take_value(&f, k, val, out);
 	}
-	return event_validate(&f, out, err);
+	return event_validate(p, &f, out, err);
 }
 
 enum event_result event_parse(struct event_parser *p, const char *line, size_t len,

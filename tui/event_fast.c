@@ -225,7 +225,7 @@ enum event_result event_parse_fast(struct event_parser *p, const char *line, siz
 	}
 	if (skip_ws(s + 1, e) != e)
 		return FALLBACK;
-	if (event_validate(&f, out, NULL) != EVENT_OK)
+	if (event_validate(p, &f, out, NULL) != EVENT_OK)
 		return FALLBACK;
 	return EVENT_OK;
 }

@@ -46,14 +46,15 @@ struct event_parser {
 	size_t cap;
 	char *fix;               /* owned: the line with invalid UTF-8 replaced */
 	size_t fixcap;
+	char signame[16];        /* a "signal" given as a number, by name */
 };
 
 /* The key's index, or -1 for a key this reader does not know. */
 int event_key_lookup(const char *k, size_t len);
 
 /* Checks the fields against the rules of their kind and fills *out. */
-enum event_result event_validate(const struct ev_fields *f, struct event *out,
-				 struct event_error *err);
+enum event_result event_validate(struct event_parser *p, const struct ev_fields *f,
+				 struct event *out, struct event_error *err);
 
 /* The fast path: EVENT_OK with *out filled when it fully understood the
  * line and it is a valid event; otherwise EVENT_BAD, meaning only "ask

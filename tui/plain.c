@@ -117,7 +117,8 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 		indent(out, ev->depth);
 		fprintf(out, "%s %s %s: %s", u ? "\u2717" : "x", safe(p, 0, &ev->fn),
 			safe(p, 1, &ev->type), safe(p, 2, &ev->msg));
-		if (ev->signal.s)
+		if (ev->signal.s && !(ev->signal.len == ev->type.len &&
+				      !memcmp(ev->signal.s, ev->type.s, ev->type.len)))
 			fprintf(out, " (signal %s)", safe(p, 0, &ev->signal));
 		fputc('\n', out);
 		if (ev->nstack) {
