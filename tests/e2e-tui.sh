@@ -4,7 +4,7 @@
 # send-keys and read with capture-pane.  Prints TAP; 77 when tmux is absent.
 . "${top_srcdir:-.}/tests/e2e-lib.sh"
 
-echo "1..15"
+echo "1..17"
 
 # -- a live run ---------------------------------------------------------------
 start 160 45 "$TUI" -- "$TRACED" 40
@@ -108,5 +108,24 @@ keys q
 wait_for '^PT_EXIT=0' 5
 [ $r -eq 0 ] && [ $? -eq 0 ]
 ok $? "o shows the program's captured output"
+
+# -- listening on a FIFO: panes drawn before any event; hostile names ----------
+FIFO=$E2E_TMP/trace.fifo
+start 120 30 "$TUI" --fifo "$FIFO"
+wait_for 'waiting for events' 5 && wait_for '^┌ Calls' 1
+ok $? "listening on a FIFO: panes drawn before the first event"
+[ -p "$FIFO" ] &&
+printf '%s\n' \
+	'{"ev":"hello","ts":1,"pid":77,"v":1,"ppid":1,"prog":"evil\u001b[2Jprog","wall":0,"lib":"x"}' \
+	'{"ev":"thread","ts":2,"pid":77,"tid":78,"name":"t\u0007\u009bname"}' \
+	'{"ev":"enter","ts":3,"pid":77,"tid":78,"seq":1,"depth":0,"fn":"f\u001b]0;pwned\u0007n"}' \
+	'{"ev":"exit","ts":9,"pid":77,"tid":78,"seq":2,"depth":0,"fn":"f\u001b]0;pwned\u0007n","dur":6}' \
+	'not json at all' > "$FIFO"
+wait_for 'evil\?\[2Jprog' 5 && wait_for 't\?\?name' 2 && wait_for 'f\?\]0;pwned\?n' 2 &&
+	wait_for 'bad 1' 2 && [ "$(t display-message -p -t e2e '#{pane_title}')" != pwned ] &&
+	! screen | tr -d '\n' | grep -q "$(printf '\033')"
+ok $? "control characters from the trace are shown as ?, never sent to the terminal"
+keys q
+wait_for '^PT_EXIT=0' 5
 
 exit $E2E_FAILED

@@ -127,6 +127,11 @@ void ui_draw(struct ui *u)
 	if (d & DIRTY_LAYOUT) {
 		ui_layout(u);
 		d = DIRTY_ALL;
+		/* Keys are read through stdscr, and reading from a window that
+		 * has changes refreshes it: send it out blank now, under the
+		 * panes, rather than over them at the next key. */
+		werase(stdscr);
+		wnoutrefresh(stdscr);
 	}
 	u->dirty = 0;
 	if (u->layout == LAYOUT_TOO_SMALL) {
@@ -179,10 +184,19 @@ void ui_poll_model(struct ui *u)
 	uint64_t gen = model_generation(u->m);
 
 	if (gen != u->last_gen) {
+		size_t nexc = model_exception_count(u->m);
+
 		u->last_gen = gen;
 		if (u->tv.follow)
 			tree_view_follow(&u->tv);
-		u->dirty |= DIRTY_TREE | DIRTY_HIST | DIRTY_EXC | DIRTY_STATUS;
+		u->dirty |= DIRTY_TREE | DIRTY_HIST | DIRTY_STATUS;
+		/* the exceptions pane only changes when one arrives (or is retired) */
+		if (nexc != u->last_exc_count ||
+		    (nexc && model_exception_at(u->m, 0)->id != u->last_exc_id)) {
+			u->last_exc_count = nexc;
+			u->last_exc_id = nexc ? model_exception_at(u->m, 0)->id : 0;
+			u->dirty |= DIRTY_EXC;
+		}
 	}
 }
 

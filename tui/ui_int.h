@@ -28,6 +28,8 @@ struct ui {
 	size_t qlen;
 	unsigned dirty;
 	uint64_t last_gen;
+	size_t last_exc_count;   /* exceptions kept at the last look, and the newest id */
+	uint64_t last_exc_id;
 	bool quit;
 };
 

@@ -230,7 +230,7 @@ int ui_run(struct ingest *ing, struct model *m)
 	draw_init_colours();
 
 	ui_state_init(&u, ing, m);
-	ui_layout(&u);
+	u.dirty = DIRTY_ALL;   /* with DIRTY_LAYOUT: windows are made by the first draw */
 	ui_draw(&u);
 	rc = event_loop(&u);
 	ui_state_free(&u);
