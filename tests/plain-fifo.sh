@@ -10,6 +10,9 @@ pid=$!
 pids=$pid
 check "FIFO created" wait_for 10 test -p "$fifo"
 check "FIFO is private (0600)" test "$(stat -c %a "$fifo")" = 600
+"$bin" --plain --fifo "$fifo" >/dev/null 2>"$dir/err1"
+check "a second reader on the same FIFO is refused" has "another reader is already listening" "$dir/err1"
+check "the refused reader left the FIFO in place" test -p "$fifo"
 
 printf '%s\n' \
  '{"ev":"hello","ts":1000,"pid":4242,"v":1,"ppid":1,"prog":"demo\u001b[2J","wall":1,"lib":"pipetrace 0.1"}' \

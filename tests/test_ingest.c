@@ -344,6 +344,12 @@ static void test_fifo_safety(void **state)
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	fifo_close(&f);
 	assert_int_equal(lstat(tpath("real.fifo"), &sb), 0);
+	/* refused while another reader listens on it */
+	int other = open(tpath("real.fifo"), O_RDONLY | O_NONBLOCK);
+	assert_true(other >= 0);
+	assert_int_equal(fifo_open(&f, tpath("real.fifo"), err, sizeof err), -1);
+	assert_non_null(strstr(err, "another reader"));
+	close(other);
 	/* a new one is created 0600 and removed by its creator */
 	assert_int_equal(fifo_open(&f, tpath("new.fifo"), err, sizeof err), 0);
 	assert_true(f.created);

@@ -119,6 +119,17 @@ int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
 	}
 	if (check_node(&st, path, err, errsize) < 0)
 		goto fail;
+	if (!f->created) {
+		/* A writer's open succeeds only when a reader exists: then
+		 * another monitor is listening, and two readers would each
+		 * get a random half of the lines. */
+		int probe = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		if (probe >= 0) {
+			close(probe);
+			errf(err, errsize, 0, "another reader is already listening on %s", path);
+			goto fail;
+		}
+	}
 	/* O_NOFOLLOW, then fstat: the node may have been swapped since lstat. */
 	f->rfd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (f->rfd < 0) {
