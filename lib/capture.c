@@ -82,13 +82,23 @@ PTP_COLD static int ptp_ring_wait(struct ptp_thread *t, uint64_t h)
 	return 0;
 }
 
+/* The ring looked full.  While the consumer is behind, drop in bursts of
+ * PTP_DROP_BURST without looking at its tail each time: that cache line is
+ * the consumer's, and fetching it per event would double the cost of an
+ * event exactly when the program is busiest. */
+#define PTP_DROP_BURST 64
 PTP_COLD static int ptp_ring_full(struct ptp_thread *t, uint64_t h)
 {
-	t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
-	if (h - t->tail_cache < PTP_RING_SIZE)
-		return 1;
-	if (ptp_g.lossless && !(t->flags & PTP_F_SYNC) && ptp_ring_wait(t, h))
-		return 1;
+	if (t->skip) {
+		t->skip--;
+	} else {
+		t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+		if (h - t->tail_cache < PTP_RING_SIZE)
+			return 1;
+		if (ptp_g.lossless && !(t->flags & PTP_F_SYNC) && ptp_ring_wait(t, h))
+			return 1;
+		t->skip = PTP_DROP_BURST - 1;
+	}
 	t->dropped_local++;
 	atomic_store_explicit(&t->dropped, t->dropped_local, memory_order_relaxed);
 	return 0;
@@ -234,6 +244,8 @@ PTP_COLD static struct ptp_thread *ptp_thread_register(void)
 	if (ptp_busy)
 		return NULL;
 	ptp_ensure_init();
+	if (atomic_load(&ptp_g.state) == PTP_OFF)
+		ptp_self = &ptp_off_thread;     /* for good: skip all this */
 	if (atomic_load(&ptp_g.state) != PTP_ON)
 		return NULL;    /* off, or another thread is initialising */
 	ptp_busy++;
@@ -326,7 +338,11 @@ PTP_HOT void pt_enter_(pt_frame_t *frame, const pt_site_t *site)
 		ptp_do_enter(t, (uintptr_t)site, 0, PTP_FAST_CLOCK());
 		return;
 	}
-	frame->site = ptp_enter_slow((uintptr_t)site, 0) ? site : NULL;
+	frame->site = NULL;
+	if (t == &ptp_off_thread)
+		return;         /* tracing off: a load and two compares */
+	if (ptp_enter_slow((uintptr_t)site, 0))
+		frame->site = site;
 }
 
 PTP_HOT void pt_leave_(pt_frame_t *frame)
@@ -353,7 +369,8 @@ void __cyg_profile_func_enter(void *fn, void *call_site)
 		ptp_do_enter(t, (uintptr_t)fn, 1, PTP_FAST_CLOCK());
 		return;
 	}
-	ptp_enter_slow((uintptr_t)fn, 1);
+	if (t != &ptp_off_thread)
+		ptp_enter_slow((uintptr_t)fn, 1);
 }
 
 void __cyg_profile_func_exit(void *fn, void *call_site)
@@ -364,7 +381,8 @@ void __cyg_profile_func_exit(void *fn, void *call_site)
 		ptp_do_exit(t, (uintptr_t)fn, 1, PTP_FAST_CLOCK());
 		return;
 	}
-	ptp_exit_slow((uintptr_t)fn, 1);
+	if (t != &ptp_off_thread)
+		ptp_exit_slow((uintptr_t)fn, 1);
 }
 
 void pt_exception(const char *type, const char *fmt, ...)

@@ -124,19 +124,29 @@ static void ptp_commit(char *end)
 #define PTP_PREFIX_MAX 160
 
 static char *ptp_head(char *p, const char *ev, size_t evlen, uint64_t ns,
-		      const struct ptp_thread *t)
+		      struct ptp_thread *t)
 {
 	p = PTP_PUTS(p, "{\"ev\":\"");
 	p = ptp_put(p, ev, evlen);
 	p = PTP_PUTS(p, "\",\"ts\":");
 	p = ptp_fmt_u64(p, ns);
-	p = PTP_PUTS(p, ",\"pid\":");
-	p = ptp_fmt_i64(p, ptp_g.pid);
-	if (t) {
-		p = PTP_PUTS(p, ",\"tid\":");
-		p = ptp_fmt_i64(p, t->tid);
+	if (!t) {
+		p = PTP_PUTS(p, ",\"pid\":");
+		return ptp_fmt_i64(p, ptp_g.pid);
 	}
-	return p;
+	/* `,"pid":P,"tid":T` is the same on each of the thread's lines. */
+	if (t->id_pid != ptp_g.pid || t->id_tid != t->tid) {
+		char *q = t->id;
+
+		q = PTP_PUTS(q, ",\"pid\":");
+		q = ptp_fmt_i64(q, ptp_g.pid);
+		q = PTP_PUTS(q, ",\"tid\":");
+		q = ptp_fmt_i64(q, t->tid);
+		t->id_len = (size_t)(q - t->id);
+		t->id_pid = ptp_g.pid;
+		t->id_tid = t->tid;
+	}
+	return ptp_put(p, t->id, t->id_len);
 }
 
 static uint64_t ptp_thread_ns(struct ptp_thread *t, uint64_t raw)

@@ -74,6 +74,7 @@ struct ptp_thread {
 	uint64_t head_local;
 	uint64_t tail_cache;
 	uint64_t dropped_local;
+	unsigned skip;                  /* events still to drop unchecked */
 	struct ptp_rec *ring;           /* owned, PTP_RING_SIZE records */
 	struct ptp_open *stack;         /* owned, PTP_STACK_MAX entries */
 	_Atomic uint64_t head;          /* published head_local */
@@ -90,6 +91,9 @@ struct ptp_thread {
 	unsigned announced;             /* connection generation of the last
 					   "thread" event; 0 = never */
 	char name[PTP_TNAME_MAX + 1];
+	char id[48];                    /* `,"pid":P,"tid":T` */
+	size_t id_len;
+	pid_t id_pid, id_tid;           /* what id was made for */
 
 	/* Shared. */
 	_Atomic int dead;               /* the thread has exited */

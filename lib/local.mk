@@ -48,3 +48,15 @@ tests_test_lib_robust_LDADD = $(lib_test_ldadd)
 
 TESTS += tests/check-exports.sh
 EXTRA_DIST += tests/check-exports.sh
+
+# ---- benchmark (make bench) -------------------------------------------------
+EXTRA_PROGRAMS += tests/bench_lib tests/bench_lib_pg
+benchmarks += tests/bench_lib
+tests_bench_lib_SOURCES = tests/bench_lib.c
+tests_bench_lib_CPPFLAGS = $(AM_CPPFLAGS) -DUFTRACE_PATH='"$(UFTRACE)"'
+tests_bench_lib_LDADD = lib/libpipetrace.la
+tests_bench_lib_LDFLAGS = -no-install
+EXTRA_tests_bench_lib_DEPENDENCIES = tests/bench_lib_pg$(EXEEXT)
+# The same workload for uftrace, which needs -pg (mcount) instrumentation.
+tests_bench_lib_pg_SOURCES = tests/bench_lib_pg.c
+tests_bench_lib_pg_CFLAGS = $(AM_CFLAGS) -pg
