@@ -60,4 +60,19 @@ check "regular file untouched" has data "$dir/file"
 ln -s "$dir/file" "$dir/link"
 "$bin" --plain --fifo "$dir/link" >/dev/null 2>"$dir/err3"
 check "symlink refused" has "symbolic link" "$dir/err3"
+# the default path: $PIPETRACE_FIFO, else $XDG_RUNTIME_DIR/pipetrace.fifo
+mkdir "$dir/xdg"
+env -u PIPETRACE_FIFO XDG_RUNTIME_DIR="$dir/xdg" "$bin" --plain >"$dir/out4" 2>"$dir/err4" &
+pid=$!
+pids=$pid
+check "default FIFO under XDG_RUNTIME_DIR" wait_for 10 test -p "$dir/xdg/pipetrace.fifo"
+check "listening path announced" has "listening on $dir/xdg/pipetrace.fifo" "$dir/err4"
+kill -INT "$pid"; wait "$pid"; pids=
+check "default FIFO removed" test ! -e "$dir/xdg/pipetrace.fifo"
+PIPETRACE_FIFO="$dir/env.fifo" XDG_RUNTIME_DIR="$dir/xdg" "$bin" --plain >/dev/null 2>&1 &
+pid=$!
+pids=$pid
+check "PIPETRACE_FIFO wins" wait_for 10 test -p "$dir/env.fifo"
+kill -TERM "$pid"; wait "$pid"; pids=
+check "PIPETRACE_FIFO's FIFO removed" test ! -e "$dir/env.fifo"
 finish

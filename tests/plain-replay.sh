@@ -20,6 +20,7 @@ check "recording written" wait_for 10 sh -c "test \$(wc -l < '$dir/rec.jsonl') -
 kill -TERM "$pid"
 wait "$pid"
 pids=
+check "FIFO removed after SIGTERM" test ! -e "$fifo"
 check "only valid lines recorded" sh -c "! grep -q noise '$dir/rec.jsonl'"
 
 "$bin" --replay "$dir/rec.jsonl" --summary --quiet >"$dir/sum" 2>&1
