@@ -8,9 +8,11 @@
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0; export ASAN_OPTIONS
 trace "$top_builddir/demo/crash"
 
-check "pipetrace-tui reports the failure (status $status)" [ "$status" != 0 ]
+# pipetrace-tui --plain exits as a shell would report the command: 128 + signal.
+check "the program died by SIGSEGV (status $status)" [ "$status" = 139 ]
 crash=$(events exception | grep -E '"type": ?"SIGSEGV"')
 check "an exception of type SIGSEGV" [ -n "$crash" ]
+check "the signal number is 11" [ "$(echo "$crash" | field signal)" = 11 ]
 check "raised in read_limit" [ "$(echo "$crash" | field fn)" = read_limit ]
 check "with the stack of open calls, outermost first" \
 	sh -c 'echo "$1" | grep -qE "\"stack\": ?\[\"load_config\", ?\"apply_config\", ?\"read_limit\"\]"' - "$crash"
