@@ -1,11 +1,11 @@
-/* model_priv.h - what the model's own files (model.c, model_calls.c,
- * model_dump.c) share: the private wrappers around the public node structs
+/* model_priv.h - what the model's own files (model*.c) share: the private wrappers around the public node structs
  * and the model itself.  Nothing outside tui/model*.c includes this. */
 #ifndef PT_MODEL_PRIV_H
 #define PT_MODEL_PRIV_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "model.h"
 
@@ -135,6 +135,27 @@ void *model_calloc(struct model *m, size_t size);
 void model_release(struct model *m, void *p);
 char *model_strdup(struct model *m, const char *s, size_t len);
 void ptrvec_push(struct model *m, struct ptrvec *v, void *p);
+
+/* malloc's own bookkeeping is about a word per block. */
+#define MALLOC_OVERHEAD 8
+
+/* model_index.c */
+struct func_ent *model_func_intern(struct model *m, const char *s, size_t len);
+struct func_ent *model_func_lookup(const struct model *m, const char *s, size_t len);
+struct mpath *model_path_get(struct model *m, struct thread_ent *t, struct mpath *parent,
+			     struct func_ent *f);
+struct proc_ent *model_proc_lookup(const struct model *m, int32_t pid);
+/* A new entry for `pid`, which becomes the pid's current one. */
+struct proc_ent *model_proc_new(struct model *m, int32_t pid, int64_t ts);
+struct proc_ent *model_proc_get(struct model *m, int32_t pid, int64_t ts);
+/* Fills the one-entry cache (c_pid, c_tid, c_thr) as well. */
+struct thread_ent *model_thread_get(struct model *m, int32_t pid, int32_t tid, int64_t ts);
+
+static inline bool model_func_is(const struct mfunc *fn, const char *s, size_t len)
+{
+	const struct func_ent *f = MODEL_CONTAINER(fn, struct func_ent, pub);
+	return f->len == len && memcmp(fn->name, s, len) == 0;
+}
 
 /* model_calls.c */
 struct mcall *calls_new(struct model *m);

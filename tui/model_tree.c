@@ -1,0 +1,128 @@
+/* model_tree.c - read-only queries of the model for the interface: the
+ * tree walk of both views, find by id, functions, exceptions, stats. */
+#include <config.h>
+
+#include <string.h>
+
+#include "model_priv.h"
+
+uint64_t model_generation(const struct model *m)
+{
+	return m->gen;
+}
+
+void model_get_stats(const struct model *m, struct model_stats *out)
+{
+	*out = m->st;
+}
+
+const struct mnode *model_first_child(const struct model *m, enum model_view view,
+				      const struct mnode *parent)
+{
+	if (!parent)
+		return (const struct mnode *)m->proc_head;
+	switch (parent->kind) {
+	case MN_PROCESS:
+		return (const struct mnode *)((const struct mprocess *)parent)->threads;
+	case MN_THREAD: {
+		const struct mthread *t = (const struct mthread *)parent;
+		return view == VIEW_PATHS ? (const struct mnode *)t->paths
+					  : (const struct mnode *)t->calls;
+	}
+	case MN_PATH:
+		return (const struct mnode *)((const struct mpath *)parent)->children;
+	case MN_CALL:
+		return (const struct mnode *)((const struct mcall *)parent)->children;
+	}
+	return NULL;
+}
+
+const struct mnode *model_next_sibling(const struct model *m, enum model_view view,
+				       const struct mnode *node)
+{
+	if (!node)
+		return NULL;
+	switch (node->kind) {
+	case MN_PROCESS:
+		return (const struct mnode *)((const struct mprocess *)node)->next;
+	case MN_THREAD:
+		return (const struct mnode *)((const struct mthread *)node)->next;
+	case MN_PATH:
+		return (const struct mnode *)((const struct mpath *)node)->next;
+	case MN_CALL:
+		return (const struct mnode *)((const struct mcall *)node)->next;
+	}
+	return NULL;
+}
+
+const struct mnode *model_parent(const struct model *m, enum model_view view,
+				 const struct mnode *node)
+{
+	if (!node)
+		return NULL;
+	switch (node->kind) {
+	case MN_PROCESS:
+		return NULL;
+	case MN_THREAD:
+		return (const struct mnode *)((const struct mthread *)node)->proc;
+	case MN_PATH: {
+		const struct mpath *p = (const struct mpath *)node;
+		return p->parent ? &p->parent->node : &p->thread->node;
+	}
+	case MN_CALL: {
+		const struct mcall *c = (const struct mcall *)node;
+		return c->parent ? &c->parent->node : &c->path->thread->node;
+	}
+	}
+	return NULL;
+}
+
+const struct mnode *model_find(const struct model *m, node_id id)
+{
+	uint64_t s = MODEL_ID_SERIAL(id);
+	if (s == 0)
+		return NULL;
+	switch (MODEL_ID_KIND(id)) {
+	case MN_PROCESS:
+		return s <= m->procs.n ? &((struct proc_ent *)m->procs.v[s - 1])->pub.node : NULL;
+	case MN_THREAD:
+		return s <= m->threads.n ? &((struct thread_ent *)m->threads.v[s - 1])->pub.node : NULL;
+	case MN_PATH:
+		return s <= m->paths.n ? &((struct path_ent *)m->paths.v[s - 1])->pub.node : NULL;
+	default:
+		return calls_find(m, s);
+	}
+}
+
+size_t model_func_count(const struct model *m)
+{
+	return m->funcs.n;
+}
+
+const struct mfunc *model_func_at(const struct model *m, size_t i)
+{
+	return i < m->funcs.n ? &((struct func_ent *)m->funcs.v[i])->pub : NULL;
+}
+
+const struct mfunc *model_func_find(const struct model *m, const char *name)
+{
+	struct func_ent *f = model_func_lookup(m, name, strlen(name));
+	return f ? &f->pub : NULL;
+}
+
+const struct hist *model_all_hist(const struct model *m)
+{
+	return &m->all;
+}
+
+size_t model_exception_count(const struct model *m)
+{
+	return m->exc_n;
+}
+
+const struct mexception *model_exception_at(const struct model *m, size_t i)
+{
+	if (i >= m->exc_n)
+		return NULL;
+	return &m->exc[(m->exc_head + m->exc_cap - 1 - i) % m->exc_cap];
+}
