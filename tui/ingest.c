@@ -231,6 +231,7 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 			 (unsigned long long)st->lines, len, EVENT_LINE_MAX);
 		return false;
 	}
+	/* Empty lines carry nothing and harm nothing: not even counted. */
 	if (blank(line, len))
 		return false;
 	st->lines++;

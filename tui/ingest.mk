@@ -22,9 +22,10 @@ tests_test_vanish_SOURCES = tests/test_vanish.c
 tests_test_vanish_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_vanish_LDADD = $(ptcore_test_ldadd)
 
-TESTS += tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh tests/plain-lib.sh
+TESTS += tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh tests/plain-lib.sh \
+	tests/plain-bad.sh
 EXTRA_DIST += tests/plain-common.sh tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh \
-	tests/plain-lib.sh tests/data/bad
+	tests/plain-lib.sh tests/plain-bad.sh tests/data/bad
 # A real program traced with libpipetrace, for tests/plain-lib.sh.
 check_PROGRAMS += tests/plain_traced
 tests_plain_traced_SOURCES = tests/plain_traced.c

@@ -239,7 +239,9 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 
 		if (st->input_ended && !st->queued)
 			break;
-		ingest_step(ing, 65536);
+		/* Small slices keep the notes about bad lines near the
+		 * events they came between. */
+		ingest_step(ing, 512);
 		notes(p, st);
 		fflush(out);
 		if (st->lines != lines || (st->input_ended && !st->queued))
