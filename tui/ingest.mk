@@ -12,7 +12,7 @@ tests_test_event_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_event_LDADD = $(ptcore_test_ldadd)
 # The ingest tests use a recording stand-in for the model (tests/fake_model.c)
 # so that they check exactly which events reach it, in which order.
-tests_test_ingest_SOURCES = tests/test_ingest.c tests/fake_model.c
+tests_test_ingest_SOURCES = tests/test_ingest.c tests/fake_model.c tests/fake_model.h
 tests_test_ingest_CPPFLAGS = $(ptcore_test_cppflags) -DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
 tests_test_ingest_LDADD = $(ptcore_test_ldadd)
 # A process that dies without bye, found gone while the command runs (real model).
