@@ -3,11 +3,11 @@
  * static functions come out by name. */
 #include <stdlib.h>
 
-static volatile int sink;
+static volatile unsigned sink;
 
 static __attribute__((noinline)) void static_inner(int i)
 {
-	sink += i;
+	sink += (unsigned)i;
 }
 
 static __attribute__((noinline)) void static_outer(int i)

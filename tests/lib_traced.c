@@ -24,12 +24,12 @@
 
 #include "pipetrace.h"
 
-static volatile int sink;
+static volatile unsigned sink;
 
 static void __attribute__((noinline)) leaf(int i)
 {
 	PT_TRACE();
-	sink += i;
+	sink += (unsigned)i;
 }
 
 static void __attribute__((noinline)) mid(int i)
@@ -89,7 +89,8 @@ static void before_fork(void)
 static void __attribute__((noinline)) inner(void)
 {
 	PT_TRACE();
-	*(volatile int *)(uintptr_t)sink = 1;
+	/* Not NULL: UBSan would stop the program before the fault. */
+	*(volatile int *)(uintptr_t)(sink + 64) = 1;
 }
 
 static void __attribute__((noinline)) outer(void)
