@@ -24,7 +24,7 @@ static volatile sig_atomic_t stop_requested;
 
 static void usage(FILE *f)
 {
-	fputs("Usage: pipetrace-tui [OPTION]...                 listen on the default FIFO\n"
+	fprintf(f, "Usage: pipetrace-tui [OPTION]...                 listen on the default FIFO\n"
 	      "       pipetrace-tui [OPTION]... --fifo PATH     listen on PATH\n"
 	      "       pipetrace-tui [OPTION]... -- CMD [ARG]... run CMD and trace it\n"
 	      "       pipetrace-tui [OPTION]... --replay FILE   show a recording\n"
@@ -39,7 +39,7 @@ static void usage(FILE *f)
 	      "  -r, --record FILE    also write every valid event line to FILE\n"
 	      "  -R, --replay FILE    read the event lines of FILE instead of listening\n"
 	      "  -n, --max-calls N    keep at most N individual calls in memory (older\n"
-	      "                       ones stay counted in the merged view); default 2000000\n"
+	      "                       ones stay counted in the merged view); default %u\n"
 	      "  -p, --plain          print one text line per event instead of the full\n"
 	      "                       screen (the default when stdout is not a terminal)\n"
 	      "  -s, --summary        print a per-function table (calls, total, avg, p99,\n"
@@ -52,7 +52,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "With -- CMD, the command's output goes to a log file (not the terminal),\n"
 	      "and in plain mode pipetrace-tui ends when CMD has exited and its events\n"
-	      "are read, with CMD's exit status.\n", f);
+	      "are read, with CMD's exit status.\n"
+	      "In the full screen, press ? for the keys, q to quit.\n", MODEL_DEFAULT_MAX_CALLS);
 }
 
 static void on_stop(int sig)
