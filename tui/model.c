@@ -368,9 +368,15 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 static void on_hello(struct model *m, const struct event *ev)
 {
 	struct proc_ent *p = model_proc_lookup(m, ev->pid);
-	if (p && p->pub.state == PROC_LIVE && (p->had_hello || p->pub.nthreads)) {
-		/* Same pid, new program (exec, or a reused pid whose old
-		 * process never said bye): the old one is gone. */
+	size_t plen;
+	const char *prog = evstr(&ev->prog, &plen);
+	if (p && p->pub.state == PROC_LIVE && p->had_hello &&
+	    (p->pub.ppid != ev->ppid || strlen(p->pub.prog) != plen ||
+	     memcmp(p->pub.prog, prog, plen))) {
+		/* Same pid, another program (exec, or a reused pid whose old
+		 * process never said bye): the old one is gone.  The same
+		 * program and parent is the library reconnecting (it says
+		 * hello on every new connection): same process. */
 		p->pub.state = PROC_VANISHED;
 		proc_close_all(m, &p->pub);
 		p = NULL;

@@ -166,7 +166,14 @@ struct model *model_create(const struct model_config *cfg); /* cfg may be NULL *
 void model_free(struct model *m);
 
 /* Applies one event.  Never fails on odd sequences: exits without enters,
- * depth jumps, seq gaps, pid reuse are all absorbed and counted. */
+ * depth jumps, seq gaps, pid reuse are all absorbed and counted.
+ * A hello for a pid whose entry ended (bye, vanished), or naming another
+ * program or parent, starts a new process entry (the old one, if still
+ * live, becomes PROC_VANISHED); the same program and parent again is the
+ * library reconnecting and keeps the entry.  An exit without its enter
+ * becomes a CALL_PARTIAL under the innermost open call shallower than
+ * it; open calls whose exits were lost (seen through depth) end
+ * CALL_UNFINISHED and count in depth_mismatches. */
 void model_apply(struct model *m, const struct event *ev);
 
 /* Marks a process gone without bye (its open calls become unfinished). */
