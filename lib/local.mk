@@ -13,7 +13,8 @@ lib_libpipetrace_la_LIBADD = $(LIBDW_LIBS)
 lib_libpipetrace_la_LDFLAGS = -version-info $(PT_LT_VERSION) \
 	-export-symbols-regex '^(pt_|__cyg_profile_func_(enter|exit)$$)'
 pkgconfig_DATA = lib/pipetrace.pc
-EXTRA_DIST += lib/pipetrace.pc.in
+dist_man_MANS += lib/pipetrace.3
+EXTRA_DIST += lib/pipetrace.pc.in lib/PROTOCOL.md
 
 # ---- tests -----------------------------------------------------------------
 # Traced helper programs the tests run as children; -no-install links them
