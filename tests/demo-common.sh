@@ -9,6 +9,9 @@
 tui=$top_builddir/tui/pipetrace-tui
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pt-demo.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
+# pipetrace-tui -- CMD keeps the command's output in a directory under
+# $TMPDIR for the user to read: here, under ours, removed with it.
+TMPDIR=$tmp; export TMPDIR
 # Tests want every event: the traced program waits for the reader instead
 # of dropping when the pipe is full.
 PIPETRACE_LOSSLESS=1; export PIPETRACE_LOSSLESS

@@ -10,6 +10,7 @@
 top_srcdir=$(cd "$top_srcdir" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pt-install.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
+TMPDIR=$tmp; export TMPDIR   # pipetrace-tui -- CMD leaves its log there
 dest=$tmp/dest
 
 n=0
