@@ -215,6 +215,16 @@ int main(void)
 	}
 	double flat_up = median(t, 50);
 
+	for (int i = 0; i < 50; i++) {
+		double s = now_ms();
+
+		u.tv.follow = true;
+		tree_view_follow(&u.tv);
+		frame(&u);
+		t[i] = now_ms() - s;
+	}
+	double flat_follow = median(t, 50);
+
 	ui_state_free(&u);
 	model_free(m);
 	endwin();
@@ -227,6 +237,7 @@ int main(void)
 	printf("frame, up/PgUp deep in the tree:              median %.3f ms\n", up_med);
 	printf("frame, follow mode (cursor to last row):      median %.3f ms\n", follow_med);
 	printf("PgUp + frame, 1M collapsed siblings:          median %.3f ms\n", flat_up);
+	printf("follow + frame, 1M collapsed siblings:        median %.3f ms\n", flat_follow);
 	printf("tui_frame_ms=%.3f\n", page_med);
 	return 0;
 }

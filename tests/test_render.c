@@ -460,6 +460,71 @@ static void test_search_highlight(void **state)
 	model_free(m);
 }
 
+
+/* Moving up through long sibling lists uses marks (view_sib.c): compare
+ * with the plain list of visible rows, also after calls were retired and
+ * new ones appended. */
+static void check_up_against_rows(struct tree_view *tv)
+{
+	static const struct mnode *rows[20000];
+	size_t n = 0;
+
+	for (const struct mnode *r = model_first_child(tv->m, tv->view, NULL); r && n < 20000;
+	     r = tree_next_visible(tv, r))
+		rows[n++] = r;
+	assert_true(n > 2000);
+	static const int ks[] = { 1, 2, 7, 49, 255, 256, 300, 1000 };
+
+	for (size_t i = 0; i < n; i += 97) {
+		for (size_t j = 0; j < sizeof(ks) / sizeof(ks[0]); j++) {
+			int moved;
+			const struct mnode *got = tree_up(tv, rows[i], ks[j], &moved);
+			size_t want = i >= (size_t)ks[j] ? i - (size_t)ks[j] : 0;
+
+			if (got != rows[want])
+				fail_msg("up %d from row %zu: got id %llu, want row %zu id %llu", ks[j], i,
+					 (unsigned long long)got->id, want, (unsigned long long)rows[want]->id);
+			assert_int_equal(moved, (int)(i - want));
+		}
+	}
+	tree_view_follow(tv);
+	assert_int_equal(tv->cursor[tv->view], rows[n - 1]->id);
+}
+
+static void test_long_sibling_lists(void **state)
+{
+	struct model_config cfg = { .max_calls = 6000 };
+	struct model *m = model_create(&cfg);
+	struct tree_view tv;
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":1,\"v\":1,\"ppid\":0,\"prog\":\"l\",\"wall\":0,\"lib\":\"x\"}");
+	for (int i = 0; i < 5000; i++) {
+		enter(m, 1, 2, 0, "root");
+		if (i % 500 == 0)
+			call(m, 1, 2, 1, "inner", 5);
+		leave(m, 1, 2, 0, "root", 10);
+	}
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 40, 100);
+	tree_view_key(&tv, 'v');
+	/* some root calls expanded, so that moving up also descends */
+	int i = 0;
+	const struct mnode *th = model_first_child(m, VIEW_CALLS, model_first_child(m, VIEW_CALLS, NULL));
+
+	for (const struct mnode *c = model_first_child(m, VIEW_CALLS, th); c;
+	     c = model_next_sibling(m, VIEW_CALLS, c), i++)
+		if (i % 500 == 0)
+			idset_put(&tv.toggled, c->id);
+	check_up_against_rows(&tv);
+	/* the oldest calls are retired and new ones appended: marks go stale */
+	for (int j = 0; j < 3000; j++)
+		call(m, 1, 2, 0, "later", 10);
+	check_up_against_rows(&tv);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
 /* ---- histogram --------------------------------------------------------------- */
 
 static void test_histogram(void **state)
@@ -714,6 +779,7 @@ int main(void)
 		cmocka_unit_test_setup(test_search, per_test),
 		cmocka_unit_test_setup(test_expand_subtree_and_follow, per_test),
 		cmocka_unit_test_setup(test_search_highlight, per_test),
+		cmocka_unit_test_setup(test_long_sibling_lists, per_test),
 		cmocka_unit_test_setup(test_histogram, per_test),
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),

@@ -70,6 +70,7 @@ struct tree_view {
 	uint64_t matches_gen;    /* model generation they were collected at */
 	double matches_time;     /* when (monotonic s) */
 	char message[120];       /* "match 3 of 27", "no match" */
+	struct sibcaches *sib;   /* owned: marks into long sibling lists (view_sib.c) */
 };
 
 void tree_view_init(struct tree_view *tv, const struct model *m);
@@ -94,6 +95,16 @@ unsigned tree_view_set_query(struct tree_view *tv, const char *query);
 unsigned tree_view_next_match(struct tree_view *tv, bool backwards);
 /* Re-counts matches when the model moved on (throttled by the caller). */
 void tree_view_refresh_matches(struct tree_view *tv, bool force);
+
+/* Long sibling lists (view_sib.c): the last child of p, and the siblings
+ * before n (the last `cap` of them in ring, in order; returns how many were
+ * passed, *found false when n is not a child of p).  The walk may start
+ * from a sibling other than the first: callers see only ring's content. */
+struct sibcaches;
+const struct mnode *sib_last_child(const struct tree_view *tv, const struct mnode *p);
+size_t sib_before(const struct tree_view *tv, const struct mnode *p, const struct mnode *n,
+		  const struct mnode **ring, size_t cap, bool *found);
+void sib_free(struct sibcaches *s);
 
 /* Tree walking helpers shared by view_tree.c and view_search.c. */
 const struct mnode *tree_next_visible(const struct tree_view *tv, const struct mnode *n);

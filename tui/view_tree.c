@@ -45,6 +45,7 @@ void tree_view_free(struct tree_view *tv)
 	free(tv->rows);
 	free(tv->matches);
 	search_free(tv->search);
+	sib_free(tv->sib);
 	memset(tv, 0, sizeof(*tv));
 }
 
@@ -99,11 +100,7 @@ const struct mnode *tree_next_any(const struct model *m, enum model_view v, cons
 
 static const struct mnode *last_child(const struct tree_view *tv, const struct mnode *n)
 {
-	const struct mnode *c = first_child(tv, n), *s;
-
-	while (c && (s = next_sib(tv, c)))
-		c = s;
-	return c;
+	return sib_last_child(tv, n);
 }
 
 static const struct mnode *last_visible_desc(const struct tree_view *tv, const struct mnode *n)
@@ -138,9 +135,12 @@ const struct mnode *tree_up(const struct tree_view *tv, const struct mnode *n, i
 			done++;
 			continue;
 		}
-		for (; s && s != n; s = next_sib(tv, s))
-			ring[cnt++ % cap] = s;
-		if (!s)
+		bool found;
+
+		/* the walk may start past the first child: then the ring ends
+		 * early and the next round goes on from its first entry */
+		cnt = sib_before(tv, p, n, ring, cap, &found);
+		if (!found || !cnt)
 			break;  /* n is not among its parent's children: stop here */
 		size_t have = cnt < cap ? cnt : cap;
 		for (size_t i = 0; i < have && done < k; i++) {

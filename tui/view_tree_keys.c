@@ -104,17 +104,11 @@ static unsigned move_page(struct tree_view *tv, bool down)
 
 static const struct mnode *last_row(const struct tree_view *tv)
 {
-	const struct mnode *n = model_first_child(tv->m, tv->view, NULL), *s;
+	const struct mnode *n = sib_last_child(tv, NULL), *s;
 
-	if (!n)
-		return NULL;
-	for (;;) {
-		while ((s = model_next_sibling(tv->m, tv->view, n)))
-			n = s;
-		if (!tree_view_expanded(tv, n) || !(s = model_first_child(tv->m, tv->view, n)))
-			return n;
+	while (n && tree_view_expanded(tv, n) && (s = sib_last_child(tv, n)))
 		n = s;
-	}
+	return n;
 }
 
 void tree_view_follow(struct tree_view *tv)
