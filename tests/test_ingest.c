@@ -442,14 +442,24 @@ static void test_child(void **state)
 	char log[4096];
 	snprintf(log, sizeof log, "%s", st->child_log);
 	ingest_free(ing);
-	/* the private FIFO is gone; the non-empty log stays for the user */
-	*strrchr(log, '/') = '\0';
-	char fifo[4200];
-	snprintf(fifo, sizeof fifo, "%s/pipetrace.fifo", log);
+	/* the private FIFO, log and directory are gone */
 	struct stat sb;
-	assert_int_equal(lstat(fifo, &sb), -1);
-	snprintf(fifo, sizeof fifo, "rm -rf '%s'", log);
-	assert_int_equal(system(fifo), 0);
+	assert_int_equal(lstat(log, &sb), -1);
+	*strrchr(log, '/') = '\0';
+	assert_int_equal(lstat(log, &sb), -1);
+
+	/* with a log file of the user's, it is kept */
+	fake_reset();
+	cfg.child_log_path = tpath("child.log");
+	ing = ingest_create(&cfg, M, err, sizeof err);
+	assert_non_null(ing);
+	run_until_ended(ing);
+	ingest_free(ing);
+	f = fopen(tpath("child.log"), "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "to the log\n");
 
 	char *bad[] = { "/nonexistent/program", NULL };
 	struct ingest_config bcfg = { .cmd = bad };

@@ -79,7 +79,7 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 	if (cfg->replay_path)
 		r = source_open_replay(&ing->src, cfg->replay_path, err, errsize);
 	else if (cfg->cmd)
-		r = source_open_child(&ing->src, cfg->cmd, err, errsize);
+		r = source_open_child(&ing->src, cfg->cmd, cfg->child_log_path, err, errsize);
 	else
 		r = source_open_fifo(&ing->src, cfg->fifo_path, err, errsize);
 	if (r < 0)
@@ -148,7 +148,7 @@ const struct ingest_status *ingest_get_status(const struct ingest *ing)
 
 void ingest_cleanup_signal_safe(void)
 {
-	source_kill_child_signal_safe();
+	source_cleanup_signal_safe();
 	fifo_cleanup_signal_safe();
 }
 

@@ -21,6 +21,8 @@ struct ingest_config {
 	const char *record_path; /* write every valid line here, or NULL */
 	const char *replay_path; /* read a recording instead of listening, or NULL */
 	size_t pause_queue_max;  /* events queued while paused; 0 = default; past it dropped and counted */
+	const char *child_log_path; /* cmd's stdout and stderr go here (kept), or NULL
+				     * for a private temporary log removed at the end */
 };
 
 struct ingest_status {
@@ -53,7 +55,8 @@ struct ingest;
  * failure with a message in err. */
 struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 			     char *err, size_t errsize);
-/* Stops the child if still running (SIGTERM), removes a FIFO it created. */
+/* Stops the child if still running (SIGTERM, then SIGKILL), removes a FIFO
+ * it created and the private log. */
 void ingest_free(struct ingest *ing);
 
 /* Called for each applied event (optional). */
@@ -69,7 +72,8 @@ size_t ingest_step(struct ingest *ing, size_t budget);
 void ingest_set_paused(struct ingest *ing, bool paused);
 const struct ingest_status *ingest_get_status(const struct ingest *ing);
 
-/* Removes a FIFO it created; async-signal-safe, for SIGINT/SIGTERM handlers. */
+/* Removes a FIFO it created and the private log, sends SIGTERM to a running
+ * command; async-signal-safe, for SIGINT/SIGTERM handlers. */
 void ingest_cleanup_signal_safe(void);
 
 #endif

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ingest.h"
@@ -38,6 +37,9 @@ static void usage(FILE *f)
 	      "                       /tmp/pipetrace-$UID/pipetrace.fifo\n"
 	      "  -r, --record FILE    also write every valid event line to FILE\n"
 	      "  -R, --replay FILE    read the event lines of FILE instead of listening\n"
+	      "  -l, --log FILE       with -- CMD: write CMD's output to FILE and keep it\n"
+	      "                       (default: a private file, shown in the full screen\n"
+	      "                       with o, printed at the end in plain mode, removed)\n"
 	      "  -n, --max-calls N    keep at most N individual calls in memory (older\n"
 	      "                       ones stay counted in the merged view); default %u\n"
 	      "  -p, --plain          print one text line per event instead of the full\n"
@@ -86,6 +88,25 @@ static void install(void (*handler)(int))
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+static void dump_log(const char *path)
+{
+	FILE *f = path ? fopen(path, "re") : NULL;
+	char buf[65536];
+	size_t n;
+	bool first = true;
+
+	if (!f)
+		return;
+	fflush(stdout);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (first)
+			fputs("pipetrace-tui: the traced command's output follows\n", stderr);
+		first = false;
+		fwrite(buf, 1, n, stderr);
+	}
+	fclose(f);
+}
+
 static bool parse_count(const char *s, uint64_t *out)
 {
 	char *end;
@@ -106,6 +127,7 @@ int main(int argc, char **argv)
 		{ "fifo", required_argument, NULL, 'f' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "replay", required_argument, NULL, 'R' },
+		{ "log", required_argument, NULL, 'l' },
 		{ "max-calls", required_argument, NULL, 'n' },
 		{ "plain", no_argument, NULL, 'p' },
 		{ "summary", no_argument, NULL, 's' },
@@ -121,11 +143,12 @@ int main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	/* "+": stop at the first non-option, which starts the command. */
-	while ((c = getopt_long(argc, argv, "+f:r:R:n:psqVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:r:R:l:n:psqVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': icfg.fifo_path = optarg; break;
 		case 'r': icfg.record_path = optarg; break;
 		case 'R': icfg.replay_path = optarg; break;
+		case 'l': icfg.child_log_path = optarg; break;
 		case 'n':
 			if (!parse_count(optarg, &mcfg.max_calls)) {
 				fprintf(stderr, "pipetrace-tui: --max-calls wants a positive number, not '%s'\n",
@@ -152,6 +175,10 @@ int main(int argc, char **argv)
 	int sources = !!icfg.fifo_path + !!icfg.replay_path + !!icfg.cmd;
 	if (sources > 1) {
 		fputs("pipetrace-tui: choose one of --fifo, --replay and -- CMD\n", stderr);
+		return 2;
+	}
+	if (icfg.child_log_path && !icfg.cmd) {
+		fputs("pipetrace-tui: --log is for the output of -- CMD\n", stderr);
 		return 2;
 	}
 	if (icfg.replay_path && icfg.record_path) {
@@ -193,12 +220,10 @@ int main(int argc, char **argv)
 	} else {
 		status = ui_run(ing, m);
 	}
-	/* The command's output is kept when there was some (see source.c). */
-	const struct ingest_status *st = ingest_get_status(ing);
-	struct stat sb;
-	if (st->child_log && stat(st->child_log, &sb) == 0 && sb.st_size > 0)
-		fprintf(stderr, "pipetrace-tui: the output of the traced command is in %s\n",
-			st->child_log);
+	/* In plain mode the command's output, held back so as not to mix
+	 * with the trace, comes after it (the private log is then removed). */
+	if (plain && icfg.cmd && !icfg.child_log_path)
+		dump_log(ingest_get_status(ing)->child_log);
 	ingest_free(ing);
 	model_free(m);
 	return status;

@@ -124,6 +124,9 @@ enum line_kind linebuf_finish(struct linebuf *lb, const char **line, size_t *len
 /* --- sources ---------------------------------------------------------------- */
 
 static volatile sig_atomic_t running_child;
+/* The private log, for a signal handler (flag raised once the copy is done). */
+static char cleanup_log[4200];
+static volatile sig_atomic_t cleanup_log_set;
 
 static void init(struct source *s, enum source_kind kind)
 {
@@ -210,7 +213,8 @@ exec_child(struct source *s, char *const *cmd, int logfd, int errpipe)
 	_exit(127);
 }
 
-int source_open_child(struct source *s, char *const *cmd, char *err, size_t errsize)
+int source_open_child(struct source *s, char *const *cmd, const char *log,
+		      char *err, size_t errsize)
 {
 	char fifo_path[4200];
 	const char *tmp = getenv("TMPDIR");
@@ -232,11 +236,22 @@ int source_open_child(struct source *s, char *const *cmd, char *err, size_t errs
 	}
 	fifo_register_dir(s->dir);
 	snprintf(fifo_path, sizeof fifo_path, "%s/pipetrace.fifo", s->dir);
-	snprintf(s->log_path, sizeof s->log_path, "%s/output.log", s->dir);
 	if (fifo_open(&s->fifo, fifo_path, err, errsize) < 0)
 		goto fail;
 	s->fd = s->fifo.rfd;
-	logfd = open(s->log_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (log) {
+		/* The user's file: created or truncated, kept. */
+		snprintf(s->log_path, sizeof s->log_path, "%.4100s", log);
+		logfd = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	} else {
+		snprintf(s->log_path, sizeof s->log_path, "%s/output.log", s->dir);
+		logfd = open(s->log_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (logfd >= 0) {
+			s->log_private = true;
+			memcpy(cleanup_log, s->log_path, sizeof cleanup_log);
+			cleanup_log_set = 1;
+		}
+	}
 	if (logfd < 0) {
 		snprintf(err, errsize, "cannot create %s: %s", s->log_path, strerror(errno));
 		goto fail;
@@ -280,7 +295,10 @@ fail:
 		close(pfd[0]);
 	if (pfd[1] >= 0)
 		close(pfd[1]);
-	unlink(s->log_path);
+	if (s->log_private)
+		unlink(s->log_path);
+	s->log_private = false;
+	cleanup_log_set = 0;
 	fifo_close(&s->fifo);
 	s->fd = -1;
 	rmdir(s->dir);
@@ -322,10 +340,14 @@ bool source_reap_child(struct source *s)
 	return true;
 }
 
-void source_kill_child_signal_safe(void)
+void source_cleanup_signal_safe(void)
 {
 	if (running_child > 0)
 		kill((pid_t)running_child, SIGTERM);
+	if (cleanup_log_set) {
+		unlink(cleanup_log);
+		cleanup_log_set = 0;
+	}
 }
 
 void source_close(struct source *s)
@@ -355,11 +377,11 @@ void source_close(struct source *s)
 	}
 	s->fd = -1;
 	if (s->kind == SRC_CHILD && s->dir[0]) {
-		struct stat st;
-
-		/* An empty log says nothing: remove it with the directory. */
-		if (lstat(s->log_path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		if (s->log_private) {
 			unlink(s->log_path);
+			s->log_private = false;
+			cleanup_log_set = 0;
+		}
 		rmdir(s->dir);
 		fifo_register_dir(NULL);
 	}

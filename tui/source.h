@@ -50,6 +50,7 @@ struct source {
 	/* SRC_CHILD */
 	char dir[4096];          /* private directory made with mkdtemp */
 	char log_path[4200];     /* the child's stdout and stderr */
+	bool log_private;        /* ours, in dir: removed at the end */
 	pid_t child;
 	bool child_running;
 	int child_status;        /* from waitpid, once !child_running */
@@ -57,7 +58,10 @@ struct source {
 
 /* Each returns 0, or -1 with a message in err and nothing left behind. */
 int source_open_fifo(struct source *s, const char *path, char *err, size_t errsize);
-int source_open_child(struct source *s, char *const *cmd, char *err, size_t errsize);
+/* log: where the command's output goes (kept), or NULL for a private log in
+ * the private directory, removed by source_close(). */
+int source_open_child(struct source *s, char *const *cmd, const char *log,
+		      char *err, size_t errsize);
 int source_open_replay(struct source *s, const char *path, char *err, size_t errsize);
 
 /* Reads at most n bytes: > 0 bytes read, 0 when nothing is available now,
@@ -67,11 +71,12 @@ ssize_t source_read(struct source *s, char *buf, size_t n);
 /* Reaps the child if it exited (non-blocking); true when it changed. */
 bool source_reap_child(struct source *s);
 
-/* Stops a running child (SIGTERM, then reaps it), closes, removes what
- * it created except a non-empty child log. */
+/* Stops a running child (SIGTERM, then SIGKILL, and reaps it), closes,
+ * removes what it created (FIFO, private log, private directory). */
 void source_close(struct source *s);
 
-/* For a signal handler: SIGTERM to the running child, if any. */
-void source_kill_child_signal_safe(void);
+/* For a signal handler: SIGTERM to the running child, if any, and removal
+ * of the private log. */
+void source_cleanup_signal_safe(void);
 
 #endif
