@@ -224,7 +224,7 @@ static void gen_expr(struct rng *r, struct out *o, int depth)
 		const char *op = ops[rng_next(r) % 4];
 		out_add(o, op);
 		/* Now and then a divisor that computes to zero, as in "x / (7 - 7)". */
-		if (op[1] == '/' && rng_uniform(r) < 0.01) {
+		if (op[1] == '/' && rng_uniform(r) < 0.003) {
 			char zero[32];
 			int n = 1 + (int)(rng_uniform(r) * 9);
 			snprintf(zero, sizeof zero, "(%d - %d)", n, n);
