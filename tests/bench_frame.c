@@ -172,12 +172,15 @@ int main(void)
 	double still_med = median(t, FRAMES);
 
 	/* deep in the tree: search jumps to the last match, then frames there */
+	double search_ms = now_ms();
+
 	ui_key(&u, '/');
 	ui_key(&u, 's');
 	ui_key(&u, 'e');
 	ui_key(&u, 'n');
 	ui_key(&u, 'd');
 	ui_key(&u, '\r');
+	search_ms = (now_ms() - search_ms) / 4;   /* one full search per typed letter */
 	ui_key(&u, 'N');
 	frame(&u);
 	for (int i = 0; i < FRAMES; i++) {
@@ -236,6 +239,7 @@ int main(void)
 	printf("frame, redraw in place:                       median %.3f ms\n", still_med);
 	printf("frame, up/PgUp deep in the tree:              median %.3f ms\n", up_med);
 	printf("frame, follow mode (cursor to last row):      median %.3f ms\n", follow_med);
+	printf("search keystroke (all matches of 1M nodes):   mean %.1f ms\n", search_ms);
 	printf("PgUp + frame, 1M collapsed siblings:          median %.3f ms\n", flat_up);
 	printf("follow + frame, 1M collapsed siblings:        median %.3f ms\n", flat_follow);
 	printf("tui_frame_ms=%.3f\n", page_med);

@@ -21,7 +21,6 @@ tests_e2e_traced_SOURCES = tests/e2e_traced.c
 tests_e2e_traced_LDADD = lib/libpipetrace.la
 TESTS += tests/e2e-tui.sh
 EXTRA_DIST += tests/e2e-tui.sh tests/e2e-lib.sh
-check_SCRIPTS += tui/pipetrace-tui
 
 EXTRA_PROGRAMS += tests/bench_frame
 benchmarks += tests/bench_frame
