@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "search.h"
 
 struct rec {                     /* a compact pre-generated event */
 	uint8_t kind;
@@ -143,6 +144,16 @@ int main(int argc, char **argv)
 		stat_bytes = (double)st.bytes / (double)st.calls_kept;
 		real_bytes = (double)((after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd)) /
 			     (double)st.calls_kept;
+		if (k == 0 && burst) {
+			/* search_collect over the whole calls view, as n/N do */
+			struct search *q = search_create("function_1");
+			double t0 = now();
+			size_t hits = search_collect(q, m, VIEW_CALLS, NULL, 0);
+			double t1 = now();
+			printf("search_collect over %llu kept calls: %zu matches in %.1f ms\n",
+			       (unsigned long long)st.calls_kept, hits, (t1 - t0) * 1e3);
+			search_free(q);
+		}
 		model_free(m);
 	}
 	qsort(ns_per_ev, RUNS, sizeof(double), cmp_d);

@@ -23,11 +23,21 @@ struct exc_cache {
 	struct idset ids;        /* calls and paths with a matching exception */
 };
 
+/* Function names never change and are only ever added, so whether each
+ * matches is worked out once: a walk over millions of calls then costs a
+ * set lookup per node instead of a substring search. */
+struct fn_cache {
+	const struct model *m;   /* borrowed */
+	size_t checked;          /* model_func_at(0 .. checked-1) are decided */
+	struct idset match;      /* addresses of the matching struct mfunc */
+};
+
 struct search {
 	char *q;                 /* owned */
 	size_t qlen;
 	bool fold;               /* no upper-case letter in the query */
 	struct exc_cache *cache; /* owned; mutable behind the const API */
+	struct fn_cache *fns;    /* owned; likewise */
 };
 
 static size_t id_hash(node_id id)
@@ -86,7 +96,8 @@ struct search *search_create(const char *query)
 		return NULL;
 	s->q = strdup(query);
 	s->cache = calloc(1, sizeof(*s->cache));
-	if (!s->q || !s->cache) {
+	s->fns = calloc(1, sizeof(*s->fns));
+	if (!s->q || !s->cache || !s->fns) {
 		search_free(s);
 		return NULL;
 	}
@@ -105,6 +116,9 @@ void search_free(struct search *s)
 	if (s->cache)
 		free(s->cache->ids.v);
 	free(s->cache);
+	if (s->fns)
+		free(s->fns->match.v);
+	free(s->fns);
 	free(s->q);
 	free(s);
 }
@@ -157,6 +171,24 @@ static const struct idset *exc_ids(const struct search *s, const struct model *m
 	return &c->ids;
 }
 
+static bool fn_matches(const struct search *s, const struct model *m, const struct mfunc *fn)
+{
+	struct fn_cache *c = s->fns;
+	if (c->m != m) {
+		free(c->match.v);
+		*c = (struct fn_cache){ .m = m };
+	}
+	size_t n = model_func_count(m);
+	for (; c->checked < n; c->checked++) {
+		const struct mfunc *f = model_func_at(m, c->checked);
+		if (search_find_in(s, f->name) >= 0 && !idset_add(&c->match, (uintptr_t)f)) {
+			c->m = NULL;            /* out of memory: start again next time */
+			return search_find_in(s, fn->name) >= 0;
+		}
+	}
+	return idset_has(&c->match, (uintptr_t)fn);
+}
+
 bool search_node_matches(const struct search *s, const struct model *m,
 			 const struct mnode *node)
 {
@@ -171,13 +203,13 @@ bool search_node_matches(const struct search *s, const struct model *m,
 	}
 	case MN_PATH: {
 		const struct mpath *p = (const struct mpath *)node;
-		if (search_find_in(s, p->fn->name) >= 0)
+		if (fn_matches(s, m, p->fn))
 			return true;
 		return p->exceptions && idset_has(exc_ids(s, m), node->id);
 	}
 	case MN_CALL: {
 		const struct mcall *c = (const struct mcall *)node;
-		if (search_find_in(s, c->path->fn->name) >= 0)
+		if (fn_matches(s, m, c->path->fn))
 			return true;
 		return c->has_exception && idset_has(exc_ids(s, m), node->id);
 	}
