@@ -113,6 +113,28 @@ static void test_exceptions_match(void **state)
 	model_free(m);
 }
 
+/* One search object kept across a growing model and moved to another
+ * model sees new functions and forgets the old model's. */
+static void test_search_follows_model(void **state)
+{
+	struct model *m = build();
+	struct search *s = search_create("fresh");
+	node_id ids[4];
+	assert_int_equal(search_collect(s, m, VIEW_PATHS, ids, 4), 0);
+	tu_enter(m, 30, 20, 21, 3, 2, "fresh_fn");
+	assert_int_equal(search_collect(s, m, VIEW_PATHS, ids, 4), 1);
+	assert_int_equal(search_collect(s, m, VIEW_CALLS, ids, 4), 1);
+	struct model *other = model_create(NULL);
+	tu_enter(other, 1, 1, 1, 1, 0, "unrelated");
+	tu_enter(other, 2, 1, 1, 2, 1, "fresh_too");
+	tu_enter(other, 3, 1, 1, 3, 2, "fresh_fn");
+	assert_int_equal(search_collect(s, other, VIEW_PATHS, ids, 4), 2);
+	model_free(m);
+	assert_int_equal(search_collect(s, other, VIEW_CALLS, ids, 4), 2);
+	search_free(s);
+	model_free(other);
+}
+
 static void test_find_in(void **state)
 {
 	struct search *s = search_create("abc");
@@ -155,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_function_names_smart_case),
 		cmocka_unit_test(test_tree_order),
 		cmocka_unit_test(test_exceptions_match),
+		cmocka_unit_test(test_search_follows_model),
 		cmocka_unit_test(test_find_in),
 		cmocka_unit_test(test_retired_calls_not_found),
 	};
