@@ -28,6 +28,7 @@ struct exc_cache {
  * set lookup per node instead of a substring search. */
 struct fn_cache {
 	const struct model *m;   /* borrowed */
+	uint64_t gen;            /* model generation when last used */
 	size_t checked;          /* model_func_at(0 .. checked-1) are decided */
 	struct idset match;      /* addresses of the matching struct mfunc */
 };
@@ -174,10 +175,13 @@ static const struct idset *exc_ids(const struct search *s, const struct model *m
 static bool fn_matches(const struct search *s, const struct model *m, const struct mfunc *fn)
 {
 	struct fn_cache *c = s->fns;
-	if (c->m != m) {
+	uint64_t gen = model_generation(m);
+	/* A generation going back means a new model at the same address. */
+	if (c->m != m || gen < c->gen) {
 		free(c->match.v);
 		*c = (struct fn_cache){ .m = m };
 	}
+	c->gen = gen;
 	size_t n = model_func_count(m);
 	for (; c->checked < n; c->checked++) {
 		const struct mfunc *f = model_func_at(m, c->checked);
