@@ -212,17 +212,25 @@ static void test_oversized_and_budget(void **state)
 	write_all(wfd, big, sizeof big - 1);
 	for (int i = 1; i <= 10; i++)
 		write_all(wfd, line_of((uint64_t)i, "f"), strlen(line_of((uint64_t)i, "f")));
-	/* the budget bounds the lines handled in one step */
-	ingest_step(ing, 4);
+	/* the budget bounds the events taken in one step */
+	assert_int_equal(ingest_step(ing, 4), 4);
 	const struct ingest_status *st = ingest_get_status(ing);
-	assert_int_equal(st->lines, 4);
-	assert_int_equal(fake.n, 3);
-	ingest_step(ing, 100);
+	assert_int_equal(st->lines, 5);
+	assert_int_equal(fake.n, 4);
+	assert_int_equal(ingest_step(ing, 100), 6);
 	assert_int_equal(st->lines, 11);
 	assert_int_equal(st->bad_lines, 1);
 	assert_int_equal(st->oversized, 1);
 	assert_int_equal(st->events, 10);
 	assert_non_null(strstr(st->last_bad, "line 1: 10239 bytes"));
+	/* a flood of garbage: one step reads a bounded number of lines */
+	for (int i = 0; i < 1000; i++)
+		write_all(wfd, "junk\n", 5);
+	assert_int_equal(ingest_step(ing, 10), 0);
+	assert_int_equal(st->lines, 11 + 4 * 10 + 64);
+	for (int i = 0; i < 100 && st->lines < 1011; i++)
+		assert_int_equal(ingest_step(ing, 10), 0);
+	assert_int_equal(st->bad_lines, 1001);
 	close(wfd);
 	ingest_free(ing);
 }
@@ -247,7 +255,7 @@ static void test_pause_queue(void **state)
 	assert_int_equal(st->lines, 8);
 
 	ingest_set_paused(ing, false);
-	ingest_step(ing, 2);     /* resume in slices */
+	assert_int_equal(ingest_step(ing, 2), 2);     /* resume in slices */
 	assert_int_equal(fake.n, 2);
 	assert_int_equal(st->queued, 3);
 	/* what arrives now waits behind the queue */

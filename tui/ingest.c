@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,6 +300,10 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 {
 	struct ingest_status *st = &ing->st;
 	size_t lines = 0, taken = 0;
+	/* Lines that are not events (bad, unknown, dropped) count against a
+	 * looser cap, so that a step returning less than its budget means the
+	 * input is drained, while a flood of garbage still cannot hold it long. */
+	size_t max_lines = budget > SIZE_MAX / 8 ? SIZE_MAX : budget * 4 + 64;
 	bool drained = false;
 
 	if (source_reap_child(&ing->src)) {
@@ -308,11 +313,9 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 	bool child_gone = st->has_child && !st->child_running;
 
 	if (!st->paused)
-		while (lines < budget && queue_pop_apply(ing)) {
-			lines++;
+		while (taken < budget && queue_pop_apply(ing))
 			taken++;
-		}
-	while (lines < budget && !ing->src_ended) {
+	while (taken < budget && lines < max_lines && !ing->src_ended) {
 		const char *line;
 		size_t len, avail;
 		enum line_kind k = linebuf_next(ing->lb, &line, &len);

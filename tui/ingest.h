@@ -65,8 +65,10 @@ void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx);
 /* File descriptors to poll(2) for input; returns how many were stored. */
 int ingest_pollfds(struct ingest *ing, struct pollfd *fds, int max);
 
-/* Reads what is available and applies (or queues) at most `budget` events.
- * Never blocks.  Returns the number of events taken in. */
+/* Reads what is available and applies (or queues) at most `budget` events,
+ * reading at most about 4 * budget lines in all.  Never blocks.  Returns the
+ * number of events taken in: less than `budget` when the input is drained
+ * (or a run of bad lines hit the line cap). */
 size_t ingest_step(struct ingest *ing, size_t budget);
 
 void ingest_set_paused(struct ingest *ing, bool paused);
