@@ -168,8 +168,12 @@ void ui_draw(struct ui *u)
 		/* on top of whatever was refreshed beneath it */
 		if (u->overlay == OV_HELP)
 			help_draw(u->overlay_win, u->help_scroll, si.st);
-		else
+		else {
+			/* the program may still be writing: follow its log */
+			if ((d & DIRTY_STATUS) && si.st && si.st->child_log)
+				pager_refresh(&u->pager, si.st->child_log);
 			pager_draw(&u->pager, u->overlay_win);
+		}
 		touchwin(u->overlay_win);
 		wnoutrefresh(u->overlay_win);
 	}

@@ -147,9 +147,13 @@ struct pager {
 	size_t *lines;           /* owned, offsets of line starts */
 	size_t nlines;
 	long scroll;
+	int page;                /* rows shown at the last draw */
+	long long file_size;     /* of the file when loaded */
 	char title[160];
 };
 bool pager_load(struct pager *p, const char *path, const char *title);
+/* Reloads when the file has grown, keeping the scroll (or the end). */
+bool pager_refresh(struct pager *p, const char *path);
 void pager_free(struct pager *p);
 void pager_draw(struct pager *p, WINDOW *w);
 unsigned pager_key(struct pager *p, int key, int page);

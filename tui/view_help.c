@@ -15,41 +15,46 @@
 
 static const char *const help_text[] = {
 	"Moving",
-	"  Up Down j k        move the cursor",
-	"  PgUp PgDn ^B ^F    a page up / down",
-	"  Home g             first row",
-	"  End G              last row, and follow new activity",
-	"  f                  follow the newest activity on/off",
+	"  Up Down j k      move the cursor",
+	"  PgUp PgDn        a page up / down (also Ctrl-B Ctrl-F)",
+	"  Home g           first row",
+	"  End G            last row, and follow new activity",
+	"  f                follow the newest activity on/off",
 	"Tree",
-	"  Right l +          expand (on an expanded node: go to its first child)",
-	"  Left h -           collapse (on a leaf or collapsed node: go to its parent)",
-	"  Enter Space        toggle the node",
-	"  *                  expand the whole subtree",
-	"  C                  collapse all",
-	"  v                  paths view (calls merged by path) / calls view (each call)",
+	"  Right l +        expand; on an open node: its first child",
+	"  Left h -         collapse; on a leaf or closed node: its parent",
+	"  Enter Space      toggle the node",
+	"  *                expand the whole subtree",
+	"  C                collapse all (down to the threads)",
+	"  v                paths view (calls merged by call path) or",
+	"                   calls view (every call, its own duration)",
 	"Search",
-	"  /                  search function names, exception types and messages,",
-	"                     thread and program names (smart case: case-insensitive",
-	"                     unless the query has a capital); Enter keeps it",
-	"  n N                next / previous match in tree order",
-	"  Esc                clear the search",
+	"  /                search function names, exception types and",
+	"                   messages, thread and program names; smart",
+	"                   case (exact case once the query has a",
+	"                   capital); Enter keeps it",
+	"  n N              next / previous match in tree order",
+	"  Esc              clear the search",
 	"Live data",
-	"  p Z                pause / resume the view: input is still read and queued,",
-	"                     applied on resume (past the queue bound: dropped, counted)",
-	"  e E                next / previous call that raised an exception",
+	"  p Z              pause / resume the view: input is still read",
+	"                   and queued, then applied on resume (past the",
+	"                   queue bound events are dropped and counted)",
+	"  e E              next / previous call with an exception",
 	"Panes",
-	"  Tab Shift-Tab      focus calls, histogram, exceptions",
-	"  Enter              (exceptions pane) jump to the call that raised it",
-	"  o                  show the traced program's output (with -- CMD)",
-	"  ? F1               this help",
-	"  q Ctrl-C           quit",
+	"  Tab Shift-Tab    focus calls, histogram, exceptions",
+	"  Enter            (exceptions) jump to the call that raised it",
+	"  o                output of the traced program (-- CMD)",
+	"  ? F1             this help (j k scroll)",
+	"  Ctrl-L           redraw the screen",
+	"  q Ctrl-C         quit",
 	"",
-	"Status line: source, LIVE/PAUSED (queued events), processes and threads,",
-	"event rate, events, drops (reported + sequence gaps), bad lines, memory.",
-	"Histogram: log2 duration buckets of the path under the cursor (all calls",
-	"on a process or thread row); footer: n, p50, p90, p99, max.",
+	"Status line: source, LIVE/PAUSED (events queued, queue bound),",
+	"processes and threads, event rate, events, drops (reported and",
+	"sequence gaps), bad lines, memory held.",
+	"Histogram: log2 duration buckets of the path under the cursor",
+	"(all calls on a process or thread row); n, p50, p90, p99, max.",
 	"",
-	"Press any key to close.",
+	"Press any other key to close.",
 };
 
 int help_lines(void)
@@ -62,7 +67,7 @@ void help_draw(WINDOW *w, int scroll, const struct ingest_status *st)
 	int H = getmaxy(w), W = getmaxx(w), n = help_lines(), y = 1;
 
 	werase(w);
-	draw_frame(w, "Help: pipetrace-tui keys", true);
+	draw_frame(w, "Help: pipetrace-tui keys (j/k scroll)", true);
 	if (scroll > n - 1)
 		scroll = n - 1;
 	for (int i = scroll < 0 ? 0 : scroll; i < n && y < H - 1; i++, y++) {
@@ -81,6 +86,22 @@ void help_draw(WINDOW *w, int scroll, const struct ingest_status *st)
 
 #define PAGER_MAX_BYTES (4u << 20)   /* the last 4 MiB of the log */
 
+bool pager_refresh(struct pager *p, const char *path)
+{
+	struct stat sb;
+	long scroll = p->scroll;
+	bool at_end = scroll < 0 || (size_t)scroll + (size_t)p->page >= p->nlines;
+	char title[sizeof(p->title)];
+
+	if (!path || stat(path, &sb) != 0 || sb.st_size == p->file_size)
+		return false;
+	memcpy(title, p->title, sizeof(title));
+	if (!pager_load(p, path, title))
+		return false;
+	p->scroll = at_end ? -1 : scroll;
+	return true;
+}
+
 bool pager_load(struct pager *p, const char *path, const char *title)
 {
 	struct stat sb;
@@ -97,6 +118,7 @@ bool pager_load(struct pager *p, const char *path, const char *title)
 			close(fd);
 		p->text = strdup("(no output captured)");
 	} else {
+		p->file_size = sb.st_size;
 		if (sb.st_size > (off_t)PAGER_MAX_BYTES)
 			from = sb.st_size - (off_t)PAGER_MAX_BYTES;
 		p->text = malloc(PAGER_MAX_BYTES + 1);
@@ -151,6 +173,7 @@ void pager_draw(struct pager *p, WINDOW *w)
 		maxscroll = 0;
 	if (p->scroll < 0 || p->scroll > maxscroll)
 		p->scroll = maxscroll;
+	p->page = rows;
 	werase(w);
 	draw_frame(w, p->title, true);
 	for (int y = 0; y < rows && (size_t)(p->scroll + y) < p->nlines; y++) {
