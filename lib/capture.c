@@ -289,6 +289,8 @@ static void ptp_thread_key_gone(void *arg)
 	ptp_self = &ptp_off_thread;
 	ptp_signals_thread_exit(t);
 	atomic_store_explicit(&t->dead, 1, memory_order_release);
+	if (t->flags & PTP_F_SYNC)
+		ptp_sync_thread_gone(t);        /* no flusher to free it */
 }
 
 /* ---- slow path --------------------------------------------------------- */
@@ -470,16 +472,18 @@ static void ptp_atexit(void)
 	atomic_store(&ptp_g.state, PTP_OFF);
 }
 
+/* Lock order: ptp_g.lock, then reg_lock (the consumer reaps threads while
+ * holding the former). */
 static void ptp_fork_prepare(void)
 {
-	pthread_mutex_lock(&ptp_g.reg_lock);
 	pthread_mutex_lock(&ptp_g.lock);
+	pthread_mutex_lock(&ptp_g.reg_lock);
 }
 
 static void ptp_fork_parent(void)
 {
-	pthread_mutex_unlock(&ptp_g.lock);
 	pthread_mutex_unlock(&ptp_g.reg_lock);
+	pthread_mutex_unlock(&ptp_g.lock);
 }
 
 /* In the child only the forking thread exists: forget the others, give
@@ -489,8 +493,10 @@ static void ptp_fork_child(void)
 {
 	struct ptp_thread *t, *next, *me = NULL;
 
-	pthread_mutex_init(&ptp_g.lock, NULL);
-	pthread_mutex_init(&ptp_g.reg_lock, NULL);
+	/* This thread took both locks in ptp_fork_prepare; condition variables
+	 * may have had waiters that do not exist here. */
+	pthread_mutex_unlock(&ptp_g.reg_lock);
+	pthread_mutex_unlock(&ptp_g.lock);
 	pthread_cond_init(&ptp_g.wake, NULL);
 	pthread_cond_init(&ptp_g.done, NULL);
 	if (atomic_load(&ptp_g.state) != PTP_ON)

@@ -448,6 +448,17 @@ void ptp_sync_emit(struct ptp_thread *t)
 	pthread_mutex_unlock(&ptp_g.lock);
 }
 
+/* A thread ends in sync mode: write what it left, forget it. */
+void ptp_sync_thread_gone(struct ptp_thread *t)
+{
+	pthread_mutex_lock(&ptp_g.lock);
+	ptp_pass(ptp_g.lossless ? PTP_DL_NEVER : PTP_DL_NOW, t);
+	if (ptp_out_owner == t)
+		ptp_out_write(PTP_DL_NOW);
+	ptp_reap(t);
+	pthread_mutex_unlock(&ptp_g.lock);
+}
+
 /* ---- the flusher thread ------------------------------------------------ */
 
 static uint64_t ptp_flush_deadline(void)

@@ -177,6 +177,7 @@ int ptp_fifo_wait_writable(int timeout_ms);
 int ptp_flusher_start(void);
 void ptp_flusher_stop_and_bye(void);
 void ptp_sync_emit(struct ptp_thread *t);
+void ptp_sync_thread_gone(struct ptp_thread *t);
 void ptp_flush_after_fork(void);
 void ptp_consume_discard(struct ptp_thread *t);
 size_t ptp_format_hello(char *buf);     /* async-signal-safe */

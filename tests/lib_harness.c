@@ -103,6 +103,7 @@ void cap_spawn(struct cap *c, const char *helper, const char *const *args,
 	c->to_child = in[1];
 	c->from_child = out[0];
 	c->pid = pid;
+	c->spawned = pid;
 }
 
 static void cap_grow(struct cap *c, size_t more)

@@ -18,6 +18,7 @@ struct cap {
 	int wfd;                /* our own idle write end: no EOF while the
 				   child reconnects */
 	pid_t pid;              /* the child, 0 once reaped */
+	pid_t spawned;          /* the child's pid, kept */
 	int status;             /* its wait status */
 	int to_child;           /* its stdin */
 	int from_child;         /* its stdout */

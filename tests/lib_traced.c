@@ -8,12 +8,14 @@
  *                      N more calls, pt_flush, "phase2"
  *   threads T N        T threads, each N x (mid -> leaf)
  *   fork               main -> before_fork -> fork; child: in_child; parent: after_fork
+ *   forkbusy N         N forks while two threads trace; each child: in_child
  *   crash              main -> outer -> inner -> *NULL = 1
  *   strings            exceptions and names that need escaping or cutting
  */
 #include <config.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,6 +88,37 @@ static void before_fork(void)
 	after_fork();
 }
 
+static atomic_int busy_stop;
+
+static void *busy(void *arg)
+{
+	while (!atomic_load(&busy_stop))
+		calls(100);
+	return arg;
+}
+
+/* fork() again and again while other threads trace and the flusher runs:
+ * no deadlock, and every child says hello. */
+static void fork_busy(long n)
+{
+	pthread_t th[2];
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, busy, NULL);
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			in_child();
+			exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	atomic_store(&busy_stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+}
+
 static void __attribute__((noinline)) inner(void)
 {
 	PT_TRACE();
@@ -148,6 +181,8 @@ int main(int argc, char **argv)
 			pthread_join(th[i], NULL);
 	} else if (strcmp(mode, "fork") == 0) {
 		before_fork();
+	} else if (strcmp(mode, "forkbusy") == 0) {
+		fork_busy(n);
 	} else if (strcmp(mode, "crash") == 0) {
 		outer();
 	} else if (strcmp(mode, "strings") == 0) {

@@ -152,11 +152,12 @@ static void test_strings(void **state)
 	cap_free(&c);
 }
 
-/* 8 threads x 10,000 calls: whole lines, contiguous seq, right depths. */
-static void test_threads(void **state)
+/* 8 threads x `calls` calls: whole lines, contiguous seq, right depths. */
+static void run_threads(const char *mode, const char *calls)
 {
-	const char *args[] = { "threads", "8", "10000", NULL };
-	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	const char *args[] = { "threads", "8", calls, NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", mode, NULL };
+	long per = atol(calls);
 	struct cap c;
 	struct replay r;
 	int workers = 0;
@@ -175,8 +176,8 @@ static void test_threads(void **state)
 		assert_int_equal(r.t[k].dropped, 0);
 		if (r.t[k].tid == r.t[k].pid)
 			continue;
-		/* worker enter/exit + 10,000 x (mid, leaf) enter/exit */
-		assert_int_equal(r.t[k].events, 2 + 4 * 10000);
+		/* worker enter/exit + per x (mid, leaf) enter/exit */
+		assert_int_equal(r.t[k].events, 2 + 4 * per);
 		workers++;
 	}
 	assert_int_equal(workers, 8);
@@ -195,6 +196,16 @@ static void test_threads(void **state)
 		assert_true(found);
 	}
 	cap_free(&c);
+}
+
+static void test_threads(void **state)
+{
+	run_threads("PIPETRACE_MODE=async", "10000");
+}
+
+static void test_threads_sync(void **state)
+{
+	run_threads("PIPETRACE_MODE=sync", "1000");
 }
 
 /* fork: the child says hello with its own pid and traces on. */
@@ -242,6 +253,46 @@ static void test_fork(void **state)
 	assert_int_equal(ev_int(o, "pid"), ppid);
 	/* Both say bye. */
 	assert_int_equal(r.byes, 2);
+	cap_free(&c);
+}
+
+/* fork() while other threads trace: no deadlock, each child says hello
+ * and traces under its own pid. */
+static void test_fork_busy(void **state)
+{
+	const char *args[] = { "forkbusy", "20", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+	struct replay r;
+	json_t *o, *hello;
+	size_t i;
+	int children = 0, child_calls = 0;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, env);
+	cap_finish(&c);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	replay(&c, &r, 0);
+	/* The helper's own hello (its children may connect first). */
+	hello = NULL;
+	json_array_foreach(c.lines, i, o)
+		if (strcmp(ev_kind(o), "hello") == 0 && ev_int(o, "pid") == c.spawned)
+			hello = o;
+	assert_non_null(hello);
+	json_array_foreach(c.lines, i, o) {
+		if (strcmp(ev_kind(o), "hello") == 0 && o != hello) {
+			assert_int_equal(ev_int(o, "ppid"), ev_int(hello, "pid"));
+			children++;
+		}
+		if (strcmp(ev_kind(o), "enter") == 0 && strcmp(ev_str(o, "fn"), "in_child") == 0) {
+			assert_true(ev_int(o, "pid") != ev_int(hello, "pid"));
+			child_calls++;
+		}
+	}
+	assert_int_equal(children, 20);
+	assert_int_equal(child_calls, 20);
 	cap_free(&c);
 }
 
@@ -333,7 +384,9 @@ int main(void)
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_threads_sync),
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_fork_busy),
 		cmocka_unit_test(test_crash_async),
 		cmocka_unit_test(test_crash_sync),
 		cmocka_unit_test(test_instrumented),
