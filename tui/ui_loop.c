@@ -135,7 +135,8 @@ static bool ingest_slice(struct ingest *ing)
 	int64_t t0 = now_ns();
 
 	do {
-		if (ingest_step(ing, STEP_BUDGET) == 0)
+		/* a short step means the input is drained for now */
+		if (ingest_step(ing, STEP_BUDGET) < STEP_BUDGET)
 			return false;
 	} while (now_ns() - t0 < SLICE_NS);
 	return true;

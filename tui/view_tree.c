@@ -430,8 +430,8 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 
 	choose_cols(tv, &c);
 	draw_blank(w, 1, 1, tv->width, a);
-	draw_text(w, 1, 1, tv->width, tv->view == VIEW_PATHS ? "function (merged by path)" :
-		  "function (each call)", a);
+	draw_text(w, 1, 1, c.all ? tv->width - c.all - 1 : tv->width,
+		  tv->view == VIEW_PATHS ? "function (merged by path)" : "function (each call)", a);
 	if (!c.all)
 		return;
 	if (tv->view == VIEW_PATHS) {
