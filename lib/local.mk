@@ -61,3 +61,12 @@ EXTRA_tests_bench_lib_DEPENDENCIES = tests/bench_lib_pg$(EXEEXT)
 # The same workload for uftrace, which needs -pg (mcount) instrumentation.
 tests_bench_lib_pg_SOURCES = tests/bench_lib_pg.c
 tests_bench_lib_pg_CFLAGS = $(AM_CFLAGS) -pg
+
+# The encoders alone: linked statically, since the shared library exports
+# only the API.
+check_PROGRAMS += tests/test_lib_encode
+TESTS += tests/test_lib_encode
+tests_test_lib_encode_SOURCES = tests/test_lib_encode.c
+tests_test_lib_encode_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_encode_LDADD = lib/libpipetrace.la $(lib_test_ldadd)
+tests_test_lib_encode_LDFLAGS = -static
