@@ -85,7 +85,7 @@ static struct frame *top_frame(struct thread_ent *t)
 static struct mcall *call_add(struct model *m, struct thread_ent *t, struct frame *top,
 			      struct mpath *path)
 {
-	struct mcall *c = calls_new(m);
+	struct mcall *c = model_calls_new(m);
 	c->path = path;
 	if (top) {
 		c->parent = top->call;
@@ -216,7 +216,7 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 	}
 	t->stack[t->nstack++] = (struct frame){ .call = c, .path = path, .depth = d };
 	if (m->st.calls_kept > m->cfg.max_calls)
-		calls_retire_excess(m);
+		model_calls_retire_excess(m);
 }
 
 static void on_return(struct model *m, struct thread_ent *t, const struct event *ev)
@@ -264,7 +264,7 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	m->st.calls_partial++;
 	account(m, t, path, d, dur, orphans_take(t, d + 1));
 	if (m->st.calls_kept > m->cfg.max_calls)
-		calls_retire_excess(m);
+		model_calls_retire_excess(m);
 }
 
 /* ---- exceptions ------------------------------------------------------ */
@@ -528,7 +528,7 @@ void model_free(struct model *m)
 		model_release(m, (void *)p->pub.prog);
 		model_release(m, p);
 	}
-	calls_free_all(m);
+	model_calls_free_all(m);
 	struct ptrvec *vecs[] = { &m->funcs, &m->paths, &m->threads, &m->procs, &m->late, &m->work };
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
 		model_release(m, vecs[i]->v);

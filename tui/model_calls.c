@@ -49,7 +49,7 @@ static void chunk_free(struct model *m, uint64_t ci)
 	chunks_compact(m);
 }
 
-struct mcall *calls_new(struct model *m)
+struct mcall *model_calls_new(struct model *m)
 {
 	uint64_t s = m->next_call++;
 	uint64_t ci = s >> CALL_CHUNK_SHIFT;
@@ -83,7 +83,7 @@ struct mcall *calls_new(struct model *m)
 	return c;
 }
 
-const struct mnode *calls_find(const struct model *m, uint64_t serial)
+const struct mnode *model_calls_find(const struct model *m, uint64_t serial)
 {
 	if (serial == 0 || serial >= m->next_call)
 		return NULL;
@@ -145,17 +145,17 @@ static void call_retire_tree(struct model *m, struct mcall *root)
 {
 	call_unlink(m, root);
 	m->work.n = 0;
-	ptrvec_push(m, &m->work, root);
+	model_ptrvec_push(m, &m->work, root);
 	while (m->work.n) {
 		struct mcall *c = m->work.v[--m->work.n];
 		/* Read the children before the slot (maybe its chunk) goes. */
 		for (struct mcall *ch = c->children; ch; ch = ch->next)
-			ptrvec_push(m, &m->work, ch);
+			model_ptrvec_push(m, &m->work, ch);
 		call_free_slot(m, c);
 	}
 }
 
-void calls_retire_excess(struct model *m)
+void model_calls_retire_excess(struct model *m)
 {
 	uint64_t max = m->cfg.max_calls;
 	if (m->st.calls_kept <= max)
@@ -167,7 +167,7 @@ void calls_retire_excess(struct model *m)
 	size_t w = 0;
 	for (size_t i = 0; i < m->late.n; i++) {
 		node_id id = (node_id)(uintptr_t)m->late.v[i];
-		const struct mnode *n = calls_find(m, MODEL_ID_SERIAL(id));
+		const struct mnode *n = model_calls_find(m, MODEL_ID_SERIAL(id));
 		if (!n || n->id != id)
 			continue;
 		struct mcall *c = (struct mcall *)(uintptr_t)n;
@@ -194,14 +194,14 @@ void calls_retire_excess(struct model *m)
 		if (c->node.id == 0)
 			continue;
 		if (c->state == CALL_RUNNING) {
-			ptrvec_push(m, &m->late, (void *)(uintptr_t)c->node.id);
+			model_ptrvec_push(m, &m->late, (void *)(uintptr_t)c->node.id);
 			continue;
 		}
 		call_retire_tree(m, c);
 	}
 }
 
-void calls_free_all(struct model *m)
+void model_calls_free_all(struct model *m)
 {
 	for (size_t i = 0; i < m->nchunks; i++)
 		model_release(m, m->chunks[i]);

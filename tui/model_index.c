@@ -53,7 +53,7 @@ char *model_strdup(struct model *m, const char *s, size_t len)
 	return d;
 }
 
-void ptrvec_push(struct model *m, struct ptrvec *v, void *p)
+void model_ptrvec_push(struct model *m, struct ptrvec *v, void *p)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 16;
@@ -214,7 +214,7 @@ struct func_ent *model_func_intern(struct model *m, const char *s, size_t len)
 	f->hash = h;
 	hist_init(&f->pub.hist);
 	tab_insert((void **)m->ftab, m->fcap, h, f);
-	ptrvec_push(m, &m->funcs, f);
+	model_ptrvec_push(m, &m->funcs, f);
 	return f;
 }
 
@@ -239,7 +239,7 @@ struct mpath *model_path_get(struct model *m, struct thread_ent *t, struct mpath
 		path_tab_grow(m);
 	struct path_ent *pe = model_calloc(m, sizeof(*pe));
 	struct mpath *p = &pe->pub;
-	ptrvec_push(m, &m->paths, pe);
+	model_ptrvec_push(m, &m->paths, pe);
 	p->node.id = MODEL_ID(m->paths.n, MN_PATH);
 	p->node.kind = MN_PATH;
 	p->fn = &f->pub;
@@ -284,7 +284,7 @@ struct proc_ent *model_proc_lookup(const struct model *m, int32_t pid)
 struct proc_ent *model_proc_new(struct model *m, int32_t pid, int64_t ts)
 {
 	struct proc_ent *p = model_calloc(m, sizeof(*p));
-	ptrvec_push(m, &m->procs, p);
+	model_ptrvec_push(m, &m->procs, p);
 	p->serial = (uint32_t)m->procs.n;
 	p->pub.node.id = MODEL_ID(m->procs.n, MN_PROCESS);
 	p->pub.node.kind = MN_PROCESS;
@@ -327,7 +327,7 @@ struct proc_ent *model_proc_get(struct model *m, int32_t pid, int64_t ts)
 static struct thread_ent *thread_new(struct model *m, struct proc_ent *p, int32_t tid)
 {
 	struct thread_ent *t = model_calloc(m, sizeof(*t));
-	ptrvec_push(m, &m->threads, t);
+	model_ptrvec_push(m, &m->threads, t);
 	t->pub.node.id = MODEL_ID(m->threads.n, MN_THREAD);
 	t->pub.node.kind = MN_THREAD;
 	t->pub.tid = tid;

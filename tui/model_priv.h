@@ -134,7 +134,7 @@ void *model_alloc(struct model *m, size_t size);
 void *model_calloc(struct model *m, size_t size);
 void model_release(struct model *m, void *p);
 char *model_strdup(struct model *m, const char *s, size_t len);
-void ptrvec_push(struct model *m, struct ptrvec *v, void *p);
+void model_ptrvec_push(struct model *m, struct ptrvec *v, void *p);
 
 /* malloc's own bookkeeping is about a word per block. */
 #define MALLOC_OVERHEAD 8
@@ -158,9 +158,9 @@ static inline bool model_func_is(const struct mfunc *fn, const char *s, size_t l
 }
 
 /* model_calls.c */
-struct mcall *calls_new(struct model *m);
-void calls_retire_excess(struct model *m);
-void calls_free_all(struct model *m);
-const struct mnode *calls_find(const struct model *m, uint64_t serial);
+struct mcall *model_calls_new(struct model *m);
+void model_calls_retire_excess(struct model *m);
+void model_calls_free_all(struct model *m);
+const struct mnode *model_calls_find(const struct model *m, uint64_t serial);
 
 #endif

@@ -90,7 +90,7 @@ const struct mnode *model_find(const struct model *m, node_id id)
 	case MN_PATH:
 		return s <= m->paths.n ? &((struct path_ent *)m->paths.v[s - 1])->pub.node : NULL;
 	default:
-		return calls_find(m, s);
+		return model_calls_find(m, s);
 	}
 }
 
