@@ -205,10 +205,19 @@ static long long int_of(const struct ev_fields *f, int k, long long dflt)
 
 static int kind_of(const char *s, size_t len)
 {
-	for (int k = 0; k < EV_KIND_COUNT; k++)
-		if (strlen(kind_names[k]) == len && !memcmp(kind_names[k], s, len))
-			return k;
-	return -1;
+	int k;
+
+	/* The first byte picks the one candidate (the length among
+	 * enter, exit and exception); then one comparison. */
+	switch (len ? s[0] : 0) {
+	case 'h': k = EV_HELLO; break;
+	case 't': k = EV_THREAD; break;
+	case 'e': k = len == 5 ? EV_ENTER : len == 4 ? EV_EXIT : EV_EXCEPTION; break;
+	case 'd': k = EV_DROP; break;
+	case 'b': k = EV_BYE; break;
+	default: return -1;
+	}
+	return strlen(kind_names[k]) == len && !memcmp(kind_names[k], s, len) ? k : -1;
 }
 
 /* "signal" is a name ("SIGSEGV") or, as libpipetrace writes it, the
