@@ -428,6 +428,30 @@ static void test_too_deep(void **state)
 	model_free(m);
 }
 
+/* Calls that stay open (each thread's main loop, started at different
+ * times) must not keep much retired memory alive around them. */
+static void test_open_calls_pin_little(void **state)
+{
+	struct model_config cfg = { .max_calls = 1000 };
+	struct model *m = model_create(&cfg);
+	int64_t ts = 0;
+	for (int32_t t = 1; t <= 500; t++) {
+		tu_enter(m, ts++, 1, t, 1, 0, "worker_loop");
+		for (int i = 0; i < 1000; i++) {
+			tu_enter(m, ts++, 1, t, 0, 1, "handle");
+			tu_exit(m, ts++, 1, t, 0, 1, "handle", 1);
+		}
+	}
+	struct model_stats st;
+	model_get_stats(m, &st);
+	assert_int_equal(st.calls, 500 * 1001);
+	assert_true(st.calls_kept <= 1000 + 500);
+	print_message("500 open loops, 500k calls, max_calls 1000: %zu bytes\n", st.bytes);
+	assert_true(st.bytes < 20u << 20);
+	tu_check_invariants(m);
+	model_free(m);
+}
+
 /* Random, mostly nonsensical sequences: nothing crashes, invariants hold. */
 static void test_random_soup(void **state)
 {
@@ -518,6 +542,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_deep_recursion);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_mid_run_self_times);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_too_deep);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_open_calls_pin_little);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_random_soup);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_call);
 	for (size_t i = 0; i < n; i++) {

@@ -19,8 +19,9 @@
 
 /* Individual calls live in chunks of 2^CALL_CHUNK_SHIFT, indexed by serial,
  * so that model_find() is an array lookup and a chunk is freed as soon as
- * all of its calls are retired. */
-#define CALL_CHUNK_SHIFT 12
+ * all of its calls are retired.  Chunks are small (18 KB) because a call
+ * that stays open (a thread's main loop) keeps its whole chunk alive. */
+#define CALL_CHUNK_SHIFT 8
 #define CALL_CHUNK_SIZE (1u << CALL_CHUNK_SHIFT)
 
 struct call_chunk {
