@@ -44,7 +44,8 @@ demo_crash_LDADD = lib/libpipetrace.la
 # Each program runs briefly under `pipetrace-tui --plain`; the install test
 # builds demo/hello.c against an installed copy through pkg-config.
 demo_tests = tests/demo-hello.sh tests/demo-auto.sh tests/demo-threads.sh \
-	tests/demo-crash.sh tests/demo-service.sh tests/install.sh
+	tests/demo-crash.sh tests/demo-service.sh tests/demo-monitor.sh \
+	tests/install.sh
 TESTS += $(demo_tests)
 EXTRA_DIST += $(demo_tests) tests/demo-common.sh
 

@@ -27,4 +27,9 @@ fi
 check "both processes said bye" [ "$(events bye | field pid | sort -u | wc -l)" = 2 ]
 check "plain output shows a worker" plain_has worker-3
 check "plain output shows the parser" plain_has parse_factor
+
+demo=$top_builddir/demo/pipetrace-demo
+check "--help describes --rate and --duration" sh -c '"$1" --help | grep -q -- --duration && "$1" --help | grep -q -- --rate' - "$demo"
+check "a bad --rate is refused with status 2" sh -c '"$1" --rate fast 2>/dev/null; [ $? = 2 ]' - "$demo"
+check "a bad --duration is refused with status 2" sh -c '"$1" --duration -1 2>/dev/null; [ $? = 2 ]' - "$demo"
 finish
