@@ -34,7 +34,9 @@ static void chunks_compact(struct model *m)
 	size_t k = 0;
 	while (k < m->nchunks && !m->chunks[k])
 		k++;
-	if (k == 0)
+	/* Now and then, not at every freed chunk: the move is the size of
+	 * the table. */
+	if (k < 64 && k * 4 < m->nchunks)
 		return;
 	memmove(m->chunks, m->chunks + k, (m->nchunks - k) * sizeof(*m->chunks));
 	m->nchunks -= k;
