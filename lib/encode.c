@@ -11,58 +11,11 @@
 
 static const char ptp_hex[] = "0123456789abcdef";
 
-char *ptp_put(char *p, const char *s, size_t n)
-{
-	memcpy(p, s, n);
-	return p + n;
-}
-
-/* Two digits at a time from a table, written straight into place: the
- * flusher formats several integers per line, and this was its hottest spot
- * with a digit-by-digit loop. */
-static const char ptp_pairs[201] =
+/* Two digits at a time (see ptp_fmt_u64 in internal.h). */
+const char ptp_pairs[201] =
 	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
-
-static unsigned ptp_digits(uint64_t v)
-{
-	unsigned n = 1;
-
-	for (;;) {
-		if (v < 10)
-			return n;
-		if (v < 100)
-			return n + 1;
-		if (v < 1000)
-			return n + 2;
-		if (v < 10000)
-			return n + 3;
-		v /= 10000;
-		n += 4;
-	}
-}
-
-char *ptp_fmt_u64(char *p, uint64_t v)
-{
-	unsigned n = ptp_digits(v);
-	char *end = p + n, *q = end;
-
-	while (v >= 100) {
-		unsigned i = (unsigned)(v % 100) * 2;
-
-		v /= 100;
-		*--q = ptp_pairs[i + 1];
-		*--q = ptp_pairs[i];
-	}
-	if (v >= 10) {
-		*--q = ptp_pairs[v * 2 + 1];
-		*--q = ptp_pairs[v * 2];
-	} else {
-		*--q = (char)('0' + v);
-	}
-	return end;
-}
 
 char *ptp_fmt_i64(char *p, int64_t v)
 {

@@ -31,6 +31,7 @@ static uint64_t ptp_out_dropcount;      /* counts carried by drop lines */
 static int ptp_connected;
 static unsigned ptp_hello_gen;          /* connection that got its hello */
 static int ptp_blocked;                 /* last write found the pipe full */
+static _Atomic int ptp_flush_waiting;   /* pt_flush() callers before the lock */
 
 /* ---- writing batches --------------------------------------------------- */
 
@@ -123,13 +124,41 @@ static void ptp_commit(char *end)
 /* Upper bound of `{"ev":"exception","ts":…,"seq":…,"depth":…,` */
 #define PTP_PREFIX_MAX 160
 
+/* A timestamp.  Its digits above the last eight change only every 100 ms,
+ * so they are formatted once and copied; the low eight are formatted as a
+ * fixed-width pair of four-digit groups. */
+static uint64_t ptp_ts_hi = UINT64_MAX;
+static char ptp_ts_hi_str[24];
+static size_t ptp_ts_hi_len;
+
+static char *ptp_fmt_ts(char *p, uint64_t ns)
+{
+	uint64_t hi = ns / 100000000u;
+	uint32_t lo = (uint32_t)(ns % 100000000u), a, b;
+
+	if (hi == 0)
+		return ptp_fmt_u64(p, ns);
+	if (hi != ptp_ts_hi) {
+		ptp_ts_hi = hi;
+		ptp_ts_hi_len = (size_t)(ptp_fmt_u64(ptp_ts_hi_str, hi) - ptp_ts_hi_str);
+	}
+	p = ptp_put(p, ptp_ts_hi_str, ptp_ts_hi_len);
+	a = lo / 10000;
+	b = lo % 10000;
+	__builtin_memcpy(p, ptp_pairs + 2 * (a / 100), 2);
+	__builtin_memcpy(p + 2, ptp_pairs + 2 * (a % 100), 2);
+	__builtin_memcpy(p + 4, ptp_pairs + 2 * (b / 100), 2);
+	__builtin_memcpy(p + 6, ptp_pairs + 2 * (b % 100), 2);
+	return p + 8;
+}
+
 static char *ptp_head(char *p, const char *ev, size_t evlen, uint64_t ns,
 		      struct ptp_thread *t)
 {
 	p = PTP_PUTS(p, "{\"ev\":\"");
 	p = ptp_put(p, ev, evlen);
 	p = PTP_PUTS(p, "\",\"ts\":");
-	p = ptp_fmt_u64(p, ns);
+	p = ptp_fmt_ts(p, ns);
 	if (!t) {
 		p = PTP_PUTS(p, ",\"pid\":");
 		return ptp_fmt_i64(p, ptp_g.pid);
@@ -488,10 +517,12 @@ static void *ptp_flusher_main(void *arg)
 			pthread_cond_broadcast(&ptp_g.done);
 		}
 		if (r == PTP_WORKED) {
-			/* Let pt_flush() callers in between passes. */
-			pthread_mutex_unlock(&ptp_g.lock);
-			sched_yield();
-			pthread_mutex_lock(&ptp_g.lock);
+			/* Let waiting pt_flush() callers in between passes. */
+			if (atomic_load_explicit(&ptp_flush_waiting, memory_order_relaxed)) {
+				pthread_mutex_unlock(&ptp_g.lock);
+				sched_yield();
+				pthread_mutex_lock(&ptp_g.lock);
+			}
 		} else if (r == PTP_BLOCKED) {
 			pthread_mutex_unlock(&ptp_g.lock);
 			ptp_fifo_wait_writable(10);
@@ -554,7 +585,9 @@ void pt_flush(void)
 
 	if (atomic_load(&ptp_g.state) != PTP_ON || ptp_g.sync)
 		return;         /* sync mode has nothing buffered */
+	atomic_fetch_add(&ptp_flush_waiting, 1);
 	pthread_mutex_lock(&ptp_g.lock);
+	atomic_fetch_sub(&ptp_flush_waiting, 1);
 	req = ++ptp_g.flush_req;
 	pthread_cond_signal(&ptp_g.wake);
 	while (ptp_g.flush_done < req && ptp_g.flusher_running)

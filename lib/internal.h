@@ -146,14 +146,67 @@ uint64_t ptp_wall_ns(void);
 
 /* encode.c: JSON pieces.  All async-signal-safe. */
 size_t ptp_json_str(char *dst, size_t cap, const char *src, size_t len);
-char *ptp_fmt_u64(char *p, uint64_t v);
 char *ptp_fmt_i64(char *p, int64_t v);
-char *ptp_put(char *p, const char *s, size_t n);
+extern const char ptp_pairs[201];
+
+/* Inline: the flusher puts several pieces and integers on every line. */
+static inline char *ptp_put(char *p, const char *s, size_t n)
+{
+	__builtin_memcpy(p, s, n);
+	return p + n;
+}
 #define PTP_PUTS(p, lit) ptp_put((p), (lit), sizeof(lit) - 1)
+
+/* Decimal, written straight into place: digit count from the bit length,
+ * then four digits per 64-bit division and two per table lookup (a
+ * digit-by-digit loop was the flusher's hottest spot). */
+static inline char *ptp_fmt_u64(char *p, uint64_t v)
+{
+	static const uint64_t p10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	unsigned n;
+	uint32_t w;
+	char *end, *q;
+
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	n = ((64u - (unsigned)__builtin_clzll(v)) * 1233u) >> 12;
+	n += v >= p10[n];
+	end = q = p + n;
+	while (v >= 10000) {
+		uint32_t r = (uint32_t)(v % 10000);
+
+		v /= 10000;
+		q -= 4;
+		__builtin_memcpy(q, ptp_pairs + 2 * (r / 100), 2);
+		__builtin_memcpy(q + 2, ptp_pairs + 2 * (r % 100), 2);
+	}
+	w = (uint32_t)v;
+	while (w >= 100) {
+		q -= 2;
+		__builtin_memcpy(q, ptp_pairs + 2 * (w % 100), 2);
+		w /= 100;
+	}
+	if (w >= 10) {
+		q -= 2;
+		__builtin_memcpy(q, ptp_pairs + 2 * w, 2);
+	} else {
+		*--q = (char)('0' + w);
+	}
+	return end;
+}
 
 /* symbols.c: the cached `"fn":"…","file":"…","line":N` fragment of a site
  * or function address; *fn_len is the length of the `"fn":"…"` prefix.
- * Consumer only (holder of ptp_g.lock), except ptp_sym_lookup_raw. */
+ * Consumer only (holder of ptp_g.lock). */
 const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len);
 const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len);
 /* Async-signal-safe: the escaped `"name"` of an already resolved address. */
