@@ -31,6 +31,19 @@ check "replay summary row" grep -Eq '^work +3 +6.00 us +2.00 us' "$dir/sum"
 "$bin" --replay "$dir/rec.jsonl" | cat >"$dir/plain"
 check "plain chosen when stdout is not a terminal" grep -q -- "work" "$dir/plain"
 
+# a recording that cannot be written: said once, the trace goes on
+if [ -w /dev/full ]; then
+	printf '%s\n' '{"ev":"bye","ts":1,"pid":3}' >"$dir/one.jsonl"
+	mkfifo "$dir/full.fifo"
+	"$bin" --plain --fifo "$dir/full.fifo" --record /dev/full >"$dir/fullout" 2>&1 &
+	pid=$!
+	pids=$pid
+	wait_for 10 test -p "$dir/full.fifo"
+	cat "$dir/one.jsonl" > "$dir/full.fifo"
+	check "write error on --record reported" wait_for 10 has "! recording stopped: No space left on device" "$dir/fullout"
+	check "events still shown after the record error" has "[3] process exited" "$dir/fullout"
+	kill -INT "$pid"; wait "$pid"; pids=
+fi
 "$bin" --replay "$dir/missing.jsonl" >/dev/null 2>"$dir/err"
 check "missing recording: status 1" test $? = 1
 check "missing recording explained" has "cannot open" "$dir/err"

@@ -30,6 +30,7 @@ struct ingest {
 	struct linebuf *lb;      /* owned */
 	FILE *rec;               /* owned: --record, or NULL */
 	bool rec_dirty;
+	char rec_error[300];
 	struct ingest_status st;
 	ingest_event_cb cb;
 	void *cb_ctx;            /* borrowed */
@@ -363,8 +364,15 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 		ing->rate_ev0 = st->events;
 	}
 	if (ing->rec_dirty) {
-		fflush(ing->rec);
 		ing->rec_dirty = false;
+		if (fflush(ing->rec) != 0 || ferror(ing->rec)) {
+			/* Say so once and stop recording; the view goes on. */
+			snprintf(ing->rec_error, sizeof ing->rec_error,
+				 "recording stopped: %s", strerror(errno));
+			st->record_error = ing->rec_error;
+			fclose(ing->rec);
+			ing->rec = NULL;
+		}
 	}
 	return taken;
 }

@@ -44,6 +44,7 @@ struct ingest_status {
 	int child_pid;
 	int child_wait_status;   /* from waitpid, valid once !child_running */
 	const char *child_log;   /* file holding the child's stdout and stderr */
+	const char *record_error; /* why --record stopped writing (e.g. disk full), or NULL */
 };
 
 /* An event as the plain printer sees it, after it was applied. */

@@ -22,6 +22,7 @@ struct plain {
 	size_t seen_cap, seen_n;
 	bool warned_version;
 	uint64_t bad, unknown;   /* already reported */
+	bool rec_reported;
 	char buf[3][4 * EVENT_LINE_MAX + 8];
 };
 
@@ -150,6 +151,10 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 /* Notes for what the counters say happened since the last look. */
 static void notes(struct plain *p, const struct ingest_status *st)
 {
+	if (st->record_error && !p->rec_reported) {
+		fprintf(p->out, "! %s\n", st->record_error);
+		p->rec_reported = true;
+	}
 	if (st->bad_lines != p->bad) {
 		uint64_t n = st->bad_lines - p->bad;
 		fprintf(p->out, "! %" PRIu64 " bad line%s (%" PRIu64 " in all), last: %s\n", n,
