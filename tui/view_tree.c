@@ -264,12 +264,15 @@ static const char *proc_state(const struct mprocess *p, char *buf, size_t size)
 	}
 }
 
+/* The figures at the right of a row; on the cursor row everything keeps
+ * the row's attributes so that the bar stays one colour. */
 static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struct mnode *n,
-		       const struct cols *c, attr_t base)
+		       const struct cols *c, attr_t base, bool is_cursor)
 {
 	int x = 1 + tv->width;   /* one past the last content column */
-	char buf[48];
-	attr_t exc_a = (base == draw_attr(COL_CURSOR)) ? base | A_BOLD : draw_attr(COL_EXC);
+	char buf[48], num[24];
+	attr_t exc_a = is_cursor ? base | A_BOLD : draw_attr(COL_EXC);
+	attr_t dim_a = is_cursor ? base : draw_attr(COL_DIM);
 
 	if (!c->all)
 		return;
@@ -278,8 +281,6 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 		uint64_t avg = p->count ? p->total_ns / p->count : 0;
 
 		if (p->exceptions) {
-			char num[24];
-
 			snprintf(buf, sizeof(buf), "%s%s", draw_glyphs()->exc,
 				 draw_count(p->exceptions, num, sizeof(num)));
 			put_right(w, y, x, c->exc, buf, exc_a);
@@ -310,7 +311,7 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 		if (p->running && p->count)
 			strcat(buf, draw_utf8() ? "\u25b6" : ">");
 		put_right(w, y, x, c->count + (odd ? 3 : 0), buf,
-			  !odd || base == draw_attr(COL_CURSOR) ? base :
+			  !odd || is_cursor ? base :
 			  draw_attr(p->running ? COL_RUNNING : COL_EXC));
 	} else if (n->kind == MN_CALL) {
 		const struct mcall *call = (const struct mcall *)n;
@@ -322,12 +323,12 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 		switch (call->state) {
 		case CALL_RUNNING:
 			snprintf(buf, sizeof(buf), "running");
-			if (base != draw_attr(COL_CURSOR))
+			if (!is_cursor)
 				a = draw_attr(COL_RUNNING);
 			break;
 		case CALL_UNFINISHED:
 			snprintf(buf, sizeof(buf), "unfinished");
-			if (base != draw_attr(COL_CURSOR))
+			if (!is_cursor)
 				a = draw_attr(COL_EXC);
 			break;
 		case CALL_PARTIAL:
@@ -341,13 +342,13 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 	} else if (n->kind == MN_THREAD) {
 		const struct mthread *t = (const struct mthread *)n;
 
-		snprintf(buf, sizeof(buf), "%s ev", draw_count(t->events, buf + 24, 24));
-		put_right(w, y, x, c->all, buf, base == draw_attr(COL_CURSOR) ? base : draw_attr(COL_DIM));
+		snprintf(buf, sizeof(buf), "%s ev", draw_count(t->events, num, sizeof(num)));
+		put_right(w, y, x, c->all, buf, dim_a);
 	} else {
 		const struct mprocess *p = (const struct mprocess *)n;
 
 		snprintf(buf, sizeof(buf), "%u thread%s", p->nthreads, p->nthreads == 1 ? "" : "s");
-		put_right(w, y, x, c->all, buf, base == draw_attr(COL_CURSOR) ? base : draw_attr(COL_DIM));
+		put_right(w, y, x, c->all, buf, dim_a);
 	}
 }
 
@@ -360,7 +361,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	attr_t base = is_cursor ? (focused ? draw_attr(COL_CURSOR) : A_REVERSE) : draw_attr(COL_NORMAL);
 	attr_t name_a = base;
 	struct cols c;
-	char label[96];
+	char label[48], state[48];
 	const char *name = NULL, *st = "";
 	long hl = -1;
 
@@ -387,7 +388,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 
 		snprintf(label, sizeof(label), "%d ", (int)p->pid);
 		name = p->prog && *p->prog ? p->prog : "(process)";
-		st = proc_state(p, label + 48, 48);
+		st = proc_state(p, state, sizeof(state));
 		if (!is_cursor)
 			name_a = draw_attr(COL_PROCESS);
 		break;
@@ -419,7 +420,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	if (*st && x + 2 < name_end)
 		draw_text(w, y, x + 1, name_end - x - 1, st,
 			  is_cursor ? base : draw_attr(COL_EXC));
-	draw_stats(tv, w, y, n, &c, base);
+	draw_stats(tv, w, y, n, &c, base, is_cursor);
 }
 
 static void draw_header(struct tree_view *tv, WINDOW *w)
