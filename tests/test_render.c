@@ -668,6 +668,9 @@ static void test_status_line(void **state)
 	st.source = "e2e_traced 5";
 	status_draw(w, &si);
 	assert_non_null(strstr(row(w, 0), "e2e_traced 5 [exited 3]"));
+	st.record_error = "No space left on device";
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "not recording: No space left on device"));
 	delwin(w);
 	model_free(m);
 }

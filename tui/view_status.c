@@ -114,6 +114,11 @@ void status_draw(WINDOW *w, const struct status_info *si)
 		snprintf(buf, sizeof(buf), "bad %s", draw_count(st->bad_lines, n1, sizeof(n1)));
 		seg(&l, buf, st->bad_lines ? draw_attr(COL_WARN) : a);
 	}
+	if (st && st->record_error) {
+		sep(&l);
+		snprintf(buf, sizeof(buf), "not recording: %s", st->record_error);
+		seg(&l, buf, draw_attr(COL_WARN));
+	}
 	if (si->ms.calls_retired) {
 		sep(&l);
 		snprintf(buf, sizeof(buf), "%s old calls retired", draw_count(si->ms.calls_retired, n1, sizeof(n1)));
