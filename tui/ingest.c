@@ -350,7 +350,9 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 	}
 
 	double now = now_s();
-	if (st->has_child && drained && now - ing->vanish_t >= 1.0) {
+	/* Only with nothing queued: a process's queued events must reach the
+	 * model before it can be declared gone. */
+	if (st->has_child && drained && !st->queued && now - ing->vanish_t >= 1.0) {
 		ing->vanish_t = now;
 		check_vanished(ing);
 	}
