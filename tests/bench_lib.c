@@ -67,15 +67,26 @@ static double cpu_ns(int who)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
 }
 
-/* In the child: run the loop, print "wall_ns_per_call cpu_ns_per_call". */
+static double thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* In the child: run the loop, print "wall cpu thread_cpu", each in ns per
+ * call: wall time and CPU time of the loop in the calling thread, and CPU
+ * time of the whole process until everything is flushed. */
 static int child(const char *what, long n)
 {
 	int traced = strcmp(what, "plain") != 0;
-	double t0, c0, t1, c1;
+	double t0, c0, t1, c1, th0, th1;
 
 	if (traced)
 		traced_tiny(-1);        /* start-up (thread record, flusher) */
 	c0 = cpu_ns(RUSAGE_SELF);
+	th0 = thread_cpu_ns();
 	t0 = now_ns();
 	if (traced)
 		for (long i = 0; i < n; i++)
@@ -84,9 +95,10 @@ static int child(const char *what, long n)
 		for (long i = 0; i < n; i++)
 			plain_tiny(i);
 	t1 = now_ns();
+	th1 = thread_cpu_ns();
 	pt_flush();
 	c1 = cpu_ns(RUSAGE_SELF);
-	printf("%.3f %.3f\n", (t1 - t0) / n, (c1 - c0) / n);
+	printf("%.3f %.3f %.3f\n", (t1 - t0) / n, (c1 - c0) / n, (th1 - th0) / n);
 	return 0;
 }
 
@@ -128,7 +140,7 @@ static void *reader(void *arg)
 /* Runs argv with extra environment, returns its stdout's two figures and
  * the CPU its process tree used. */
 static int run(char *const argv[], const char *mode, double *wall, double *cpu,
-	       double *tree_cpu)
+	       double *thr, double *tree_cpu)
 {
 	int out[2];
 	pid_t pid;
@@ -164,7 +176,7 @@ static int run(char *const argv[], const char *mode, double *wall, double *cpu,
 	f = fdopen(out[0], "r");
 	/* uftrace prints nothing else on stdout while recording. */
 	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "%lf %lf", wall, cpu) == 2)
+		if (sscanf(line, "%lf %lf %lf", wall, cpu, thr) >= 2)
 			break;
 	while (f && fgetc(f) != EOF)
 		;
@@ -193,7 +205,7 @@ int main(int argc, char **argv)
 	char dir[] = "/tmp/pt-bench-XXXXXX", self[512], nbuf[32], cmd[1024];
 	double plain[REPS], async[REPS], async_cpu[REPS], sync[REPS], sync_cpu[REPS];
 	double uft[REPS], uft_cpu[REPS], over[REPS], dummy, tree;
-	double ll[REPS], ll_cpu[REPS];
+	double ll[REPS], ll_cpu[REPS], plain_thr[REPS], async_thr[REPS], uft_thr[REPS];
 	const char *uftrace = getenv("UFTRACE") ? getenv("UFTRACE") : UFTRACE_PATH;
 	long lines_async = 0;
 	int have_uftrace, r;
@@ -216,24 +228,26 @@ int main(int argc, char **argv)
 	have_uftrace = uftrace[0] && access(uftrace, X_OK) == 0 && access(pg, X_OK) == 0;
 
 	for (r = 0; r < REPS; r++) {
+		double thr;
+
 		char *a_plain[] = { self, "--child", "plain", nbuf, NULL };
 		char *a_traced[] = { self, "--child", "traced", nbuf, NULL };
 
 		snprintf(nbuf, sizeof nbuf, "%ld", N_ASYNC);
-		if (run(a_plain, "async", &plain[r], &dummy, &tree) != 0)
+		if (run(a_plain, "async", &plain[r], &dummy, &plain_thr[r], &tree) != 0)
 			return 1;
 		long before = atomic_load(&lines_read);
-		if (run(a_traced, "async", &async[r], &async_cpu[r], &tree) != 0)
+		if (run(a_traced, "async", &async[r], &async_cpu[r], &async_thr[r], &tree) != 0)
 			return 1;
 		/* Let the reader finish the run's lines before counting. */
 		usleep(100000);
 		lines_async += atomic_load(&lines_read) - before;
-		over[r] = async[r] - plain[r];
+		over[r] = async_thr[r] - plain_thr[r];
 		snprintf(nbuf, sizeof nbuf, "%ld", N_SYNC);
-		if (run(a_traced, "sync", &sync[r], &sync_cpu[r], &tree) != 0)
+		if (run(a_traced, "sync", &sync[r], &sync_cpu[r], &thr, &tree) != 0)
 			return 1;
 		snprintf(nbuf, sizeof nbuf, "%ld", N_LOSSLESS);
-		if (run(a_traced, "async-lossless", &ll[r], &ll_cpu[r], &tree) != 0)
+		if (run(a_traced, "async-lossless", &ll[r], &ll_cpu[r], &thr, &tree) != 0)
 			return 1;
 		if (have_uftrace) {
 			char data[160], *a_uft[] = { (char *)uftrace, "record", "-d", data,
@@ -241,7 +255,7 @@ int main(int argc, char **argv)
 
 			snprintf(data, sizeof data, "%s/uftrace.data", dir);
 			snprintf(nbuf, sizeof nbuf, "%ld", N_UFTRACE);
-			if (run(a_uft, "async", &uft[r], &dummy, &tree) != 0) {
+			if (run(a_uft, "async", &uft[r], &dummy, &uft_thr[r], &tree) != 0) {
 				have_uftrace = 0;
 				continue;
 			}
@@ -257,9 +271,12 @@ int main(int argc, char **argv)
 	rmdir(dir);
 
 	printf("bench_lib: tiny function, median of %d runs, ns per call (enter+exit)\n", REPS);
-	printf("  uninstrumented           %8.2f ns/call      (%ld calls)\n", median(plain, REPS), N_ASYNC);
-	printf("  pipetrace async          %8.2f ns/call      traced thread, reader attached\n", median(async, REPS));
-	printf("  pipetrace async overhead %8.2f ns/call      async minus uninstrumented\n", median(over, REPS));
+	printf("  uninstrumented           %8.2f ns/call wall  %8.2f thread CPU   (%ld calls)\n",
+	       median(plain, REPS), median(plain_thr, REPS), N_ASYNC);
+	printf("  pipetrace async          %8.2f ns/call wall  %8.2f thread CPU   traced thread, reader attached\n",
+	       median(async, REPS), median(async_thr, REPS));
+	printf("  pipetrace async overhead %8.2f ns/call      thread CPU, async minus uninstrumented (wall on a busy machine counts other programs' time)\n",
+	       median(over, REPS));
 	printf("  pipetrace async CPU      %8.2f ns/call      whole process incl. flusher; %.1f%% of events reached the reader\n",
 	       median(async_cpu, REPS), 100.0 * lines_async / (REPS * (2.0 * N_ASYNC + 2)));
 	printf("  pipetrace async lossless %8.2f ns/call      (%ld calls) every event formatted and read; process CPU %.2f ns/call\n",
@@ -267,8 +284,8 @@ int main(int argc, char **argv)
 	printf("  pipetrace sync           %8.2f ns/call      (%ld calls), CPU %.2f ns/call\n",
 	       median(sync, REPS), N_SYNC, median(sync_cpu, REPS));
 	if (have_uftrace) {
-		printf("  uftrace record -pg       %8.2f ns/call      traced thread (%ld calls)\n",
-		       median(uft, REPS), N_UFTRACE);
+		printf("  uftrace record -pg       %8.2f ns/call wall  %8.2f thread CPU   traced thread (%ld calls)\n",
+		       median(uft, REPS), median(uft_thr, REPS), N_UFTRACE);
 		printf("  uftrace record CPU       %8.2f ns/call      whole process tree incl. start-up\n",
 		       median(uft_cpu, REPS));
 	} else {
