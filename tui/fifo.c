@@ -145,6 +145,15 @@ int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
 		errf(err, errsize, errno, "cannot make %s private (chmod 0600)", path);
 		goto fail;
 	}
+#ifdef F_SETPIPE_SZ
+	/* A deeper pipe rides out the moments the reader is busy (drawing,
+	 * a burst) without writers dropping events; the kernel caps it at
+	 * /proc/sys/fs/pipe-max-size for unprivileged users, so try less
+	 * when more is refused. */
+	for (int sz = 1 << 20; sz >= 1 << 16; sz >>= 1)
+		if (fcntl(f->rfd, F_SETPIPE_SZ, sz) >= 0)
+			break;
+#endif
 	/* Our own writer: with it, the read end never sees EOF between the
 	 * traced programs, and poll never reports a hang-up. */
 	f->wfd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
