@@ -38,4 +38,18 @@ check "missing command explained" has "cannot run /nonexistent/cmd" "$dir/err"
 "$bin" --plain --quiet -- sh -c 'kill -TERM $$' >/dev/null 2>&1
 rc=$?
 check "command killed by SIGTERM: status 143" test "$rc" = 143
+# Ctrl-C (SIGINT to pipetrace-tui alone) while the command still runs:
+# stops, ends the command, exits 130
+"$bin" --plain -- sh -c 'echo $$ > "$0"; exec sleep 60' "$dir/child.pid" >"$dir/out" 2>&1 &
+pid=$!
+pids=$pid
+check "long command started" wait_for 10 test -s "$dir/child.pid"
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+pids=
+check "stopped by SIGINT: status 130" test "$rc" = 130
+check "said the command was still running" has "stopped while the command was still running" "$dir/out"
+child=$(cat "$dir/child.pid")
+check "the command was ended too" sh -c "! kill -0 $child 2>/dev/null"
 finish
