@@ -12,11 +12,6 @@
 
 #include <pipetrace.h>
 
-struct job {
-	const char *who;   /* "parent" or "child" (borrowed, static) */
-	int index;
-};
-
 static void step(int n)
 {
 	PT_TRACE();
@@ -25,12 +20,8 @@ static void step(int n)
 	nanosleep(&ts, NULL);
 }
 
-static void *worker(void *arg)
+static void *worker(void *name)
 {
-	const struct job *job = arg;
-	char name[32];
-
-	snprintf(name, sizeof name, "%s-worker-%d", job->who, job->index);
 	pt_thread_name(name);
 	for (int i = 0; i < 5; i++)
 		step(i);
@@ -40,13 +31,13 @@ static void *worker(void *arg)
 static void run_threads(const char *who, int count)
 {
 	PT_TRACE();
-	pthread_t threads[4];
-	struct job jobs[4];
+	pthread_t threads[3];
+	char names[3][32];
 	int started = 0;
 
-	for (int i = 0; i < count && i < 4; i++) {
-		jobs[i] = (struct job){ who, i + 1 };
-		if (pthread_create(&threads[i], NULL, worker, &jobs[i]) == 0)
+	for (int i = 0; i < count && i < 3; i++) {
+		snprintf(names[i], sizeof names[i], "%s-worker-%d", who, i + 1);
+		if (pthread_create(&threads[started], NULL, worker, names[i]) == 0)
 			started++;
 	}
 	for (int i = 0; i < started; i++)
