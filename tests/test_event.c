@@ -113,6 +113,11 @@ static void test_enter(void **state)
 			 EVENT_OK);
 	assert_true(str_is(ev.file, NULL));
 	assert_int_equal(ev.line, 0);
+	/* CRLF line ends and blanks between tokens: still the fast path */
+	const char *crlf = " { \"ev\" : \"enter\" ,\t\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":4,"
+		"\"depth\":5,\"fn\":\"f\" }\r";
+	assert_int_equal(event_parse_fast(P, crlf, strlen(crlf), &ev), EVENT_OK);
+	assert_int_equal(ev.depth, 5);
 	/* keys of other kinds are ignored, not taken */
 	assert_int_equal(parse("{\"ev\":\"enter\",\"ts\":1,\"pid\":2,\"tid\":3,\"seq\":4,\"depth\":5,"
 			       "\"fn\":\"f\",\"dur\":\"not checked\",\"name\":7}"), EVENT_OK);
