@@ -363,7 +363,8 @@ static int64_t gen_tree(struct gen_ev *out, size_t *n, size_t cap, int depth, in
 
 /* Attaching in the middle of a run: whatever prefix of events is missing,
  * every call's time is counted once, so the self times of all functions
- * add up to the outermost call's duration. */
+ * add up to the outermost call's duration; and exits without enters adopt
+ * the calls that ran inside them, so the calls view has one root. */
 static void test_mid_run_self_times(void **state)
 {
 	static const char *fns[] = { "a", "b", "c", "d", "e" };
@@ -386,12 +387,23 @@ static void test_mid_run_self_times(void **state)
 				evs[j - 1] = tmp;
 			}
 		size_t cut = (size_t)(rnd() % (n - 1));
-		struct model *m = model_create(NULL);
+		/* half the rounds also retire calls, adopted ones included */
+		struct model_config cfg = { .max_calls = round % 2 ? 5 : 0 };
+		struct model *m = model_create(&cfg);
 		for (size_t i = cut; i < n; i++) {
 			if (evs[i].enter)
 				tu_enter(m, evs[i].ts, 1, 1, 0, evs[i].depth, fns[evs[i].fn]);
 			else
 				tu_exit(m, evs[i].ts, 1, 1, 0, evs[i].depth, fns[evs[i].fn], evs[i].dur);
+		}
+		/* with everything kept, the calls view nests like the tree did:
+		 * the outermost call holds every other one */
+		if (!cfg.max_calls) {
+			const struct mthread *th = ((const struct mprocess *)
+				model_first_child(m, VIEW_CALLS, NULL))->threads;
+			assert_non_null(th->calls);
+			assert_null(th->calls->next);
+			assert_int_equal(th->calls->dur_ns, end);
 		}
 		uint64_t self = 0;
 		for (size_t i = 0; i < model_func_count(m); i++)

@@ -81,28 +81,60 @@ static struct frame *top_frame(struct thread_ent *t)
 	return t->nstack ? &t->stack[t->nstack - 1] : NULL;
 }
 
-/* A new kept call, appended to the children of the innermost open call. */
+/* A new kept call at `depth`, appended to the children of the innermost
+ * open call (or to the thread's root calls). */
 static struct mcall *call_add(struct model *m, struct thread_ent *t, struct frame *top,
-			      struct mpath *path)
+			      struct mpath *path, int32_t depth)
 {
 	struct mcall *c = model_calls_new(m);
 	c->path = path;
-	if (top) {
+	c->depth = depth;
+	struct kids *k = top ? &top->kids : &t->root;
+	struct mcall **head = top ? &top->call->children : &t->pub.calls;
+	if (top)
 		c->parent = top->call;
-		if (top->tail)
-			top->tail->next = c;
-		else
-			top->call->children = c;
-		top->tail = c;
+	if (depth > (top ? top->depth + 1 : 0)) {
+		if (!k->run) {
+			k->run = c;
+			k->run_prev = k->tail;
+		}
 	} else {
-		if (t->root_tail)
-			t->root_tail->next = c;
-		else
-			t->pub.calls = c;
-		t->root_tail = c;
+		k->run = k->run_prev = NULL;
 	}
+	if (k->tail)
+		k->tail->next = c;
+	else
+		*head = c;
+	k->tail = c;
 	m->st.calls++;
 	return c;
+}
+
+/* Before an exit without its enter at `depth` is added: the trailing
+ * orphans deeper than it ran inside it.  Detaches them from the level and
+ * returns the first (they stay linked by `next`), or NULL. */
+static struct mcall *orphans_detach(struct thread_ent *t, struct frame *top, int32_t depth)
+{
+	struct kids *k = top ? &top->kids : &t->root;
+	struct mcall *x = NULL, *xprev = NULL, *prev = k->run_prev;
+	for (struct mcall *c = k->run; c; prev = c, c = c->next) {
+		if (c->depth <= depth) {
+			x = NULL;
+		} else if (!x) {
+			x = c;
+			xprev = prev;
+		}
+	}
+	if (!x)
+		return NULL;
+	if (xprev)
+		xprev->next = NULL;
+	else
+		*(top ? &top->call->children : &t->pub.calls) = NULL;
+	k->tail = xprev;
+	if (x == k->run)
+		k->run = k->run_prev = NULL;
+	return x;
 }
 
 /* Totals stick at the maximum rather than wrap (durations come from the
@@ -202,7 +234,7 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 	 * parent. */
 	if (t->orph_hi > d)
 		orphans_add(t, d, orphans_take(t, d + 1));
-	struct mcall *c = call_add(m, t, top, path);
+	struct mcall *c = call_add(m, t, top, path, d);
 	c->start_ts = ev->ts;
 	c->dur_ns = -1;
 	c->state = CALL_RUNNING;
@@ -258,7 +290,11 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	 * shallower than itself. */
 	struct mpath *path = path_child(m, t, top ? top->path : NULL, fn, len,
 					top ? &top->last_path : &t->last_root_path);
-	struct mcall *c = call_add(m, t, top, path);
+	struct mcall *adopted = orphans_detach(t, top, d);
+	struct mcall *c = call_add(m, t, top, path, d);
+	c->children = adopted;
+	for (struct mcall *a = adopted; a; a = a->next)
+		a->parent = c;
 	if (__builtin_sub_overflow(ev->ts, (int64_t)dur, &c->start_ts))
 		c->start_ts = INT64_MIN;
 	c->dur_ns = (int64_t)dur;

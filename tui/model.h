@@ -117,6 +117,7 @@ struct mcall {                   /* one individual call (VIEW_CALLS) */
 	int64_t dur_ns;          /* -1 while running or unfinished */
 	uint8_t state;           /* enum mcall_state */
 	uint8_t has_exception;
+	int32_t depth;           /* as the events gave it (0 = outermost traced frame) */
 };
 
 struct mexception {

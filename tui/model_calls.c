@@ -100,20 +100,21 @@ const struct mnode *model_calls_find(const struct model *m, uint64_t serial)
 static void call_unlink(struct model *m, struct mcall *c)
 {
 	struct thread_ent *t = MODEL_CONTAINER(c->path->thread, struct thread_ent, pub);
-	struct mcall **head, **tailp = NULL;
+	struct mcall **head;
+	struct kids *k = NULL;
 	if (c->parent) {
 		head = &c->parent->children;
 		if (c->parent->state == CALL_RUNNING) {
 			for (uint32_t i = t->nstack; i-- > 0;) {
 				if (t->stack[i].call == c->parent) {
-					tailp = &t->stack[i].tail;
+					k = &t->stack[i].kids;
 					break;
 				}
 			}
 		}
 	} else {
 		head = &t->pub.calls;
-		tailp = &t->root_tail;
+		k = &t->root;
 	}
 	/* Retirement goes oldest first, so `c` is nearly always the head. */
 	struct mcall *prev = NULL, *p = *head;
@@ -127,8 +128,14 @@ static void call_unlink(struct model *m, struct mcall *c)
 		prev->next = c->next;
 	else
 		*head = c->next;
-	if (tailp && *tailp == c)
-		*tailp = prev;
+	if (k) {
+		if (k->tail == c)
+			k->tail = prev;
+		if (k->run == c)
+			k->run = c->next;
+		if (k->run_prev == c)
+			k->run_prev = prev;
+	}
 }
 
 static void call_free_slot(struct model *m, struct mcall *c)

@@ -42,11 +42,22 @@ struct path_ent {
 	struct mpath *tail;      /* borrowed: last child, to append in order */
 };
 
+/* Where the calls of one level (an open call's children, or a thread's
+ * root calls) are appended. */
+struct kids {
+	struct mcall *tail;      /* borrowed: last kept child, NULL if none */
+	/* The trailing children deeper than this level (their parents'
+	 * enters were lost): an exit without its enter adopts those deeper
+	 * than itself. */
+	struct mcall *run;       /* borrowed: first of them, NULL if none */
+	struct mcall *run_prev;  /* borrowed: the child before `run`, NULL if none */
+};
+
 /* One open call of a thread. */
 struct frame {
 	struct mcall *call;      /* borrowed: running calls are never retired */
 	struct mpath *path;      /* borrowed */
-	struct mcall *tail;      /* borrowed: last kept child call, NULL if none */
+	struct kids kids;
 	struct mpath *last_path; /* borrowed: child path used last (cache for loops) */
 	uint64_t child_ns;       /* time spent in finished children, for self time */
 	int32_t depth;           /* the depth the events gave */
@@ -56,7 +67,7 @@ struct thread_ent {
 	struct mthread pub;
 	struct frame *stack;     /* owned: open calls, outermost first */
 	uint32_t nstack, capstack;
-	struct mcall *root_tail; /* borrowed: last kept root call */
+	struct kids root;        /* the root calls */
 	struct mpath *paths_tail; /* borrowed: last root path */
 	struct mpath *last_root_path; /* borrowed: cache for loops at depth 0 */
 	/* Time of finished calls whose parent is not among the open calls
