@@ -190,6 +190,9 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		" processes, %" PRIu32 " threads, %" PRIu64 " exceptions, %" PRIu64
 		" dropped, %" PRIu64 " bad lines\n", ms.events, ms.calls, ms.processes,
 		ms.threads, ms.exceptions, ms.drops, st ? st->bad_lines : 0);
+	if (ms.calls_retired)
+		fprintf(out, "(%" PRIu64 " individual calls kept, %" PRIu64 " older ones retired "
+			"into the totals: --max-calls)\n", ms.calls_kept, ms.calls_retired);
 	if (!fs)
 		return;
 	for (size_t i = 0; i < n; i++)
