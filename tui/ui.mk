@@ -27,3 +27,6 @@ benchmarks += tests/bench_frame
 tests_bench_frame_SOURCES = tests/bench_frame.c
 tests_bench_frame_CPPFLAGS = $(ptui_test_cppflags)
 tests_bench_frame_LDADD = $(ptui_test_ldadd)
+# Key latency under heavy ingest, through tmux (skipped without it).
+bench_scripts += tests/bench_keys.sh
+EXTRA_DIST += tests/bench_keys.sh
