@@ -173,8 +173,9 @@ void model_free(struct model *m);
  * live, becomes PROC_VANISHED); the same program and parent again is the
  * library reconnecting and keeps the entry.  An exit without its enter
  * becomes a CALL_PARTIAL under the innermost open call shallower than
- * it; open calls whose exits were lost (seen through depth) end
- * CALL_UNFINISHED and count in depth_mismatches. */
+ * it, and takes as its children (calls view) the calls deeper than it
+ * that were added just before it; open calls whose exits were lost (seen
+ * through depth) end CALL_UNFINISHED and count in depth_mismatches. */
 void model_apply(struct model *m, const struct event *ev);
 
 /* Marks a process gone without bye (its open calls become unfinished). */
