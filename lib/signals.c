@@ -150,7 +150,9 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 
 		if ((size_t)(end - p) < n + 1 + 8) {
 			/* Out of room: mark the cut. */
-			p = PTP_PUTS(p, k ? ",\"\xe2\x80\xa6\"" : "\"\xe2\x80\xa6\"");
+			if (k)
+				*p++ = ',';
+			p = PTP_PUTS(p, "\"\xe2\x80\xa6\"");
 			break;
 		}
 		if (k)

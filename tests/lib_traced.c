@@ -9,7 +9,8 @@
  *   threads T N        T threads, each N x (mid -> leaf)
  *   fork               main -> before_fork -> fork; child: in_child; parent: after_fork
  *   forkbusy N         N forks while two threads trace; each child: in_child
- *   crash              main -> outer -> inner -> *NULL = 1
+ *   crash              main -> outer -> inner -> *(int *)64 = 1
+ *   overflow           main -> recurse -> recurse -> ... until the stack ends
  *   strings            exceptions and names that need escaping or cutting
  */
 #include <config.h>
@@ -132,6 +133,18 @@ static void __attribute__((noinline)) outer(void)
 	inner();
 }
 
+/* Unbounded recursion: the stack overflows, and the crash handler must
+ * still run (on its alternate stack) and cut the huge stack to one line. */
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+static int __attribute__((noinline)) recurse(int n)
+{
+	PT_TRACE();
+	volatile char buf[128];
+
+	buf[n & 127] = (char)n;
+	return recurse(n + 1) + buf[(n + 1) & 127];
+}
+
 static void strings(void)
 {
 	PT_TRACE_NAMED("we\"ird\\name\x01\xff");
@@ -185,6 +198,8 @@ int main(int argc, char **argv)
 		fork_busy(n);
 	} else if (strcmp(mode, "crash") == 0) {
 		outer();
+	} else if (strcmp(mode, "overflow") == 0) {
+		sink = (unsigned)recurse(0);
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else {

@@ -343,6 +343,41 @@ static void test_crash_sync(void **state)
 	run_crash("PIPETRACE_MODE=sync");
 }
 
+/* Stack overflow: reported from the alternate stack, the stack of open
+ * calls cut to fit one line, and death by SIGSEGV. */
+static void test_stack_overflow(void **state)
+{
+	const char *args[] = { "overflow", NULL };
+	const char *env[] = { "PIPETRACE_SIGNALS=1",
+			      "ASAN_OPTIONS=handle_segv=0:detect_stack_use_after_return=0",
+			      NULL };
+	struct cap c;
+	json_t *o, *stack;
+	size_t n;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, env);
+	cap_finish(&c);
+	assert_true(WIFSIGNALED(c.status));
+	assert_int_equal(WTERMSIG(c.status), SIGSEGV);
+	cap_parse(&c);
+	assert_int_equal(c.bad, 0);
+	o = find_ev(&c, "exception", NULL);
+	assert_non_null(o);
+	ev_check_schema(o);
+	assert_string_equal(ev_str(o, "type"), "SIGSEGV");
+	assert_true(ev_int(o, "depth") > 1000);
+	stack = json_object_get(o, "stack");
+	n = json_array_size(stack);
+	assert_true(n > 10);
+	assert_string_equal(json_string_value(json_array_get(stack, 0)), "main");
+	assert_string_equal(json_string_value(json_array_get(stack, 1)), "recurse");
+	/* Far more open calls than fit: the list ends with the cut mark. */
+	assert_string_equal(json_string_value(json_array_get(stack, n - 1)), "\xe2\x80\xa6");
+	cap_free(&c);
+}
+
 /* -finstrument-functions: static functions by name, depths right. */
 static void test_instrumented(void **state)
 {
@@ -389,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_fork_busy),
 		cmocka_unit_test(test_crash_async),
 		cmocka_unit_test(test_crash_sync),
+		cmocka_unit_test(test_stack_overflow),
 		cmocka_unit_test(test_instrumented),
 	};
 
