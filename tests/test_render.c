@@ -209,6 +209,7 @@ static void test_tree_rows(void **state)
 	assert_int_equal(find_row(w, "db_query"), -1);
 	assert_true(find_row(w, "102 worker-2") > y);
 	assert_true(find_row(w, "200 demo-child") > find_row(w, "102 worker-2"));
+	assert_non_null(strstr(row(w, find_row(w, "200 demo-child")), "200 demo-child (child of 100)"));
 	/* the running call counts as running on its path */
 	assert_non_null(strstr(row(w, find_row(w, "serve_forever")), "running"));
 	delwin(w);

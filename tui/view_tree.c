@@ -389,6 +389,16 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 		snprintf(label, sizeof(label), "%d ", (int)p->pid);
 		name = p->prog && *p->prog ? p->prog : "(process)";
 		st = proc_state(p, state, sizeof(state));
+		/* a fork of another traced process says whose (few processes: walk) */
+		if (!*st) {
+			for (const struct mnode *o = first_child(tv, NULL); o; o = next_sib(tv, o)) {
+				if (o != n && ((const struct mprocess *)o)->pid == p->ppid) {
+					snprintf(state, sizeof(state), "(child of %d)", (int)p->ppid);
+					st = state;
+					break;
+				}
+			}
+		}
 		if (!is_cursor)
 			name_a = draw_attr(COL_PROCESS);
 		break;
@@ -419,7 +429,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 				  draw_attr(COL_MATCH));
 	if (*st && x + 2 < name_end)
 		draw_text(w, y, x + 1, name_end - x - 1, st,
-			  is_cursor ? base : draw_attr(COL_EXC));
+			  is_cursor ? base : draw_attr(*st == '(' ? COL_DIM : COL_EXC));
 	draw_stats(tv, w, y, n, &c, base, is_cursor);
 }
 
