@@ -168,6 +168,28 @@ void cap_expect(struct cap *c, const char *line)
 	assert_string_equal(got, line);
 }
 
+static int cap_count(struct cap *c, const char *needle)
+{
+	size_t nl = strlen(needle);
+	int n = 0;
+
+	for (size_t i = 0; i + nl <= c->len; i++)
+		if (memcmp(c->buf + i, needle, nl) == 0)
+			n++;
+	return n;
+}
+
+void cap_wait_for(struct cap *c, const char *needle, int n)
+{
+	long long end = now_ms() + 30000;
+
+	while (cap_count(c, needle) < n) {
+		if (now_ms() > end)
+			fail_msg("\"%s\" did not come %d times within 30 s", needle, n);
+		cap_read(c, 50);
+	}
+}
+
 void cap_say(struct cap *c, const char *line)
 {
 	size_t n = strlen(line);

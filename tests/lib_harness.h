@@ -43,6 +43,9 @@ void cap_spawn(struct cap *c, const char *helper, const char *const *args,
 void cap_read(struct cap *c, int timeout_ms);
 /* Reads a line of the child's stdout into buf; fails the test after 30 s. */
 void cap_expect(struct cap *c, const char *line);
+/* Reads the FIFO until `needle` occurs n times in all that was read;
+ * fails the test after 30 s. */
+void cap_wait_for(struct cap *c, const char *needle, int n);
 /* Tells the child to go on. */
 void cap_say(struct cap *c, const char *line);
 /* Reads the FIFO until the child has exited and everything is read; kills

@@ -11,10 +11,12 @@
  *   forkbusy N         N forks while two threads trace; each child: in_child
  *   crash              main -> outer -> inner -> *(int *)64 = 1
  *   overflow           main -> recurse -> recurse -> ... until the stack ends
+ *   until-stop         traces until "stop"; on "closed": pt_flush, "flushed"
  *   strings            exceptions and names that need escaping or cutting
  */
 #include <config.h>
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -145,6 +147,27 @@ static int __attribute__((noinline)) recurse(int n)
 	return recurse(n + 1) + buf[(n + 1) & 127];
 }
 
+/* Traces until told to stop; on "closed" (the test closed its reader),
+ * flushes so that the library meets the closed pipe, and says so. */
+static void until_stop(void)
+{
+	char line[64];
+
+	for (;;) {
+		struct pollfd p = { .fd = 0, .events = POLLIN };
+
+		calls(10);
+		if (poll(&p, 1, 1) <= 0)
+			continue;
+		if (!fgets(line, sizeof line, stdin) || strncmp(line, "stop", 4) == 0)
+			return;
+		if (strncmp(line, "closed", 6) == 0) {
+			pt_flush();
+			say("flushed");
+		}
+	}
+}
+
 static void strings(void)
 {
 	PT_TRACE_NAMED("we\"ird\\name\x01\xff");
@@ -200,6 +223,8 @@ int main(int argc, char **argv)
 		outer();
 	} else if (strcmp(mode, "overflow") == 0) {
 		sink = (unsigned)recurse(0);
+	} else if (strcmp(mode, "until-stop") == 0) {
+		until_stop();
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else {

@@ -109,6 +109,55 @@ static void test_reader_leaves_sync(void **state)
 	run_reader_leaves("PIPETRACE_MODE=sync");
 }
 
+/* A reader that appears while the program runs is found without any help
+ * (retries at a bounded rate); one that leaves and comes back is found
+ * again, with a new hello. */
+static void test_reconnect(void **state)
+{
+	const char *args[] = { "until-stop", NULL };
+	struct cap c;
+	json_t *o;
+	size_t i;
+
+	cap_init(&c, 0);
+	cap_spawn(&c, "lib_traced", args, NULL);
+	assert_int_equal(mkfifo(c.fifo, 0600), 0);
+	cap_open(&c);
+	cap_wait_for(&c, "\"ev\":\"hello\"", 1);
+	cap_wait_for(&c, "\"ev\":\"enter\"", 1);
+	cap_close(&c);
+	cap_say(&c, "closed");
+	cap_expect(&c, "flushed");
+	/* Whatever this run had written is gone with the old pipe. */
+	c.len = 0;
+	cap_open(&c);
+	cap_wait_for(&c, "\"ev\":\"hello\"", 1);
+	cap_wait_for(&c, "\"ev\":\"enter\"", 1);
+	cap_say(&c, "stop");
+	cap_finish(&c);
+	assert_exit_0(&c);
+	/* Lines are whole from the hello on; drop what preceded it (the tail
+	 * of a batch may have been cut by our closing). */
+	char *h = memmem(c.buf, c.len, "{\"ev\":\"hello\"", 13);
+	assert_non_null(h);
+	c.len -= (size_t)(h - c.buf);
+	memmove(c.buf, h, c.len);
+	cap_parse(&c);
+	assert_int_equal(c.bad, 0);
+	json_array_foreach(c.lines, i, o)
+		ev_check_schema(o);
+	assert_string_equal(ev_kind(json_array_get(c.lines, json_array_size(c.lines) - 1)), "bye");
+	/* The thread goes on numbering its events, and says what it lost
+	 * while nobody listened. */
+	o = find_ev(&c, "drop", NULL);
+	assert_non_null(o);
+	assert_true(ev_int(o, "count") > 0);
+	o = find_ev(&c, "enter", NULL);
+	assert_non_null(o);
+	assert_true(ev_int(o, "seq") > 1);
+	cap_free(&c);
+}
+
 /* Something at the path that is not our FIFO: refused with one message,
  * left untouched, and the program runs normally. */
 static void run_refused(int symlink_to_fifo)
@@ -179,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_full_pipe),
 		cmocka_unit_test(test_reader_leaves_async),
 		cmocka_unit_test(test_reader_leaves_sync),
+		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_symlink_refused),
 		cmocka_unit_test(test_regular_file_refused),
 	};
