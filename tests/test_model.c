@@ -464,6 +464,34 @@ static void test_open_calls_pin_little(void **state)
 	model_free(m);
 }
 
+/* An exit without its enter adopts only the newest orphans (the walk is
+ * bounded), the older ones stay where they were. */
+static void test_adoption_bounded(void **state)
+{
+	struct model *m = model_create(NULL);
+	for (int i = 0; i < 100; i++)
+		tu_exit(m, 10 + i, 1, 1, 0, 2, "leaf", 1);
+	tu_exit(m, 200, 1, 1, 0, 1, "mid", 150);
+	const struct mthread *t = ((const struct mprocess *)model_first_child(m, VIEW_CALLS, NULL))->threads;
+	size_t roots = 0, kids = 0;
+	const struct mcall *last = NULL;
+	for (const struct mcall *c = t->calls; c; c = c->next) {
+		roots++;
+		last = c;
+	}
+	for (const struct mcall *c = last->children; c; c = c->next) {
+		kids++;
+		assert_ptr_equal(c->parent, last);
+	}
+	assert_string_equal(last->path->fn->name, "mid");
+	assert_int_equal(kids, 64);
+	assert_int_equal(roots, 100 - 64 + 1);
+	/* its self time still takes all 100 orphans into account */
+	assert_int_equal(model_func_find(m, "mid")->self_ns, 50);
+	tu_check_invariants(m);
+	model_free(m);
+}
+
 /* Random, mostly nonsensical sequences: nothing crashes, invariants hold. */
 static void test_random_soup(void **state)
 {
@@ -547,7 +575,8 @@ int main(void)
 		closedir(d);
 	}
 	qsort(names, n, sizeof(names[0]), cmp_str);
-	struct CMUnitTest *tests = calloc(n + 8, sizeof(*tests));
+	enum { C_TESTS = 16 };   /* room for the tests stated in C below */
+	struct CMUnitTest *tests = calloc(n + C_TESTS, sizeof(*tests));
 	size_t k = 0;
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_retire_keeps_figures);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_find_retired);
@@ -555,8 +584,11 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_mid_run_self_times);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_too_deep);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_open_calls_pin_little);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_adoption_bounded);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_random_soup);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_call);
+	if (k > C_TESTS)
+		abort();
 	for (size_t i = 0; i < n; i++) {
 		const char *slash = strrchr(names[i], '/');
 		tests[k++] = (struct CMUnitTest){ .name = slash + 1, .test_func = test_case,

@@ -97,9 +97,16 @@ static struct mcall *call_add(struct model *m, struct thread_ent *t, struct fram
 		if (!k->run) {
 			k->run = c;
 			k->run_prev = k->tail;
+			k->run_len = 1;
+		} else if (k->run_len == KIDS_RUN_MAX) {
+			k->run_prev = k->run;
+			k->run = k->run->next;
+		} else {
+			k->run_len++;
 		}
 	} else {
 		k->run = k->run_prev = NULL;
+		k->run_len = 0;
 	}
 	if (k->tail)
 		k->tail->next = c;
@@ -117,13 +124,16 @@ static struct mcall *orphans_detach(struct thread_ent *t, struct frame *top, int
 {
 	struct kids *k = top ? &top->kids : &t->root;
 	struct mcall *x = NULL, *xprev = NULL, *prev = k->run_prev;
+	uint32_t nx = 0;
 	for (struct mcall *c = k->run; c; prev = c, c = c->next) {
 		if (c->depth <= depth) {
 			x = NULL;
 		} else if (!x) {
 			x = c;
 			xprev = prev;
+			nx = 0;
 		}
+		nx++;
 	}
 	if (!x)
 		return NULL;
@@ -132,8 +142,12 @@ static struct mcall *orphans_detach(struct thread_ent *t, struct frame *top, int
 	else
 		*(top ? &top->call->children : &t->pub.calls) = NULL;
 	k->tail = xprev;
-	if (x == k->run)
+	if (x == k->run) {
 		k->run = k->run_prev = NULL;
+		k->run_len = 0;
+	} else {
+		k->run_len -= nx;
+	}
 	return x;
 }
 

@@ -131,8 +131,10 @@ static void call_unlink(struct model *m, struct mcall *c)
 	if (k) {
 		if (k->tail == c)
 			k->tail = prev;
-		if (k->run == c)
+		if (k->run == c) {
 			k->run = c->next;
+			k->run_len = k->run ? k->run_len - 1 : 0;
+		}
 		if (k->run_prev == c)
 			k->run_prev = prev;
 	}

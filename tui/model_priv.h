@@ -51,7 +51,11 @@ struct kids {
 	 * than itself. */
 	struct mcall *run;       /* borrowed: first of them, NULL if none */
 	struct mcall *run_prev;  /* borrowed: the child before `run`, NULL if none */
+	uint32_t run_len;        /* at most KIDS_RUN_MAX: only the newest can be adopted */
 };
+
+/* Bounds the walk an exit without its enter makes over its orphans. */
+#define KIDS_RUN_MAX 64
 
 /* One open call of a thread. */
 struct frame {
