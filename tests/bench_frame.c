@@ -190,7 +190,7 @@ int main(void)
 	double up_med = median(t, FRAMES);
 
 	/* follow mode: the cursor goes to the last row every frame */
-	ui_key(&u, 27);   /* Esc */
+	ui_key(&u, VIEW_KEY_ESC);
 	ui_key(&u, 'G');
 	for (int i = 0; i < FRAMES; i++) {
 		ui_poll_model(&u);

@@ -44,7 +44,7 @@ enum draw_colour {
 	COL_COUNT
 };
 
-struct draw_glyphs {
+struct draw_glyphs {            /* every string static */
 	const char *open;        /* expanded node */
 	const char *closed;      /* collapsed node with children */
 	const char *leaf;

@@ -13,9 +13,6 @@
 
 #include "ui_int.h"
 
-#define CTRL(c) ((c) & 0x1f)
-#define KEY_ESC 27
-
 void ui_state_init(struct ui *u, struct ingest *ing, struct model *m)
 {
 	memset(u, 0, sizeof(*u));
@@ -238,7 +235,7 @@ static void open_output(struct ui *u)
 static void prompt_key(struct ui *u, int key)
 {
 	switch (key) {
-	case KEY_ESC:
+	case VIEW_KEY_ESC:
 		u->prompt = false;
 		u->qlen = 0;
 		u->query[0] = 0;
@@ -248,7 +245,7 @@ static void prompt_key(struct ui *u, int key)
 		u->prompt = false;
 		u->dirty |= DIRTY_HINT;
 		return;
-	case KEY_BACKSPACE: case 127: case CTRL('h'):
+	case KEY_BACKSPACE: case 127: case VIEW_CTRL('h'):
 		if (!u->qlen) {
 			u->prompt = false;
 			u->dirty |= DIRTY_HINT;
@@ -316,7 +313,7 @@ void ui_key(struct ui *u, int key)
 	int page = u->tv.height > 1 ? u->tv.height - 1 : 1;
 
 	if (u->overlay != OV_NONE) {
-		if (u->overlay == OV_PAGER && key != 'q' && key != KEY_ESC && key != 'o') {
+		if (u->overlay == OV_PAGER && key != 'q' && key != VIEW_KEY_ESC && key != 'o') {
 			u->dirty |= pager_key(&u->pager, key, page);
 			return;
 		}
@@ -351,7 +348,7 @@ void ui_key(struct ui *u, int key)
 		return;
 	}
 	switch (key) {
-	case 'q': case CTRL('c'):
+	case 'q': case VIEW_CTRL('c'):
 		u->quit = true;
 		return;
 	case '?': case KEY_F(1):
@@ -369,7 +366,7 @@ void ui_key(struct ui *u, int key)
 	case 'n': case 'N':
 		u->dirty |= tree_view_next_match(&u->tv, key == 'N');
 		return;
-	case KEY_ESC:
+	case VIEW_KEY_ESC:
 		u->dirty |= tree_view_set_query(&u->tv, NULL);
 		u->tv.message[0] = 0;
 		u->dirty |= DIRTY_HINT;
@@ -388,7 +385,7 @@ void ui_key(struct ui *u, int key)
 	case KEY_BTAB:
 		cycle_focus(u, -1);
 		return;
-	case CTRL('l'):
+	case VIEW_CTRL('l'):
 		clearok(curscr, TRUE);
 		u->dirty |= DIRTY_ALL;
 		return;

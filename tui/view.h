@@ -29,6 +29,9 @@ enum dirty {
 
 enum pane { PANE_TREE, PANE_HIST, PANE_EXC, PANE_COUNT };
 
+#define VIEW_CTRL(c) ((c) & 0x1f)   /* the key code of Ctrl-c */
+#define VIEW_KEY_ESC 27
+
 /* A set of node ids (open addressing; 0 is the empty slot). */
 struct idset {
 	uint64_t *slots;         /* owned */
@@ -132,7 +135,7 @@ struct status_info {
 	bool follow;
 	enum model_view view;
 	const char *search_msg;  /* borrowed, may be NULL */
-	const char *prompt;      /* the search being typed, or NULL */
+	const char *prompt;      /* borrowed: the search being typed, or NULL */
 };
 void status_draw(WINDOW *w, const struct status_info *si);
 void hint_draw(WINDOW *w, const struct status_info *si);

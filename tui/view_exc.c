@@ -8,8 +8,6 @@
 
 #include "view.h"
 
-#define CTRL(c) ((c) & 0x1f)
-
 /* Index of the exception under the cursor (0 = newest). */
 static size_t cursor_index(struct exc_view *ev, const struct model *m)
 {
@@ -117,10 +115,10 @@ unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int p
 	case KEY_UP: case 'k':
 		to = cur ? cur - 1 : 0;
 		break;
-	case KEY_NPAGE: case CTRL('f'):
+	case KEY_NPAGE: case VIEW_CTRL('f'):
 		to = cur + (size_t)page < n ? cur + (size_t)page : n - 1;
 		break;
-	case KEY_PPAGE: case CTRL('b'):
+	case KEY_PPAGE: case VIEW_CTRL('b'):
 		to = cur > (size_t)page ? cur - (size_t)page : 0;
 		break;
 	case KEY_HOME: case 'g':

@@ -11,8 +11,6 @@
 
 #include "view.h"
 
-#define CTRL(c) ((c) & 0x1f)
-
 static const char *const help_text[] = {
 	"Moving",
 	"  Up Down j k      move the cursor",
@@ -196,10 +194,10 @@ unsigned pager_key(struct pager *p, int key, int page)
 		if (p->scroll > 0)
 			p->scroll--;
 		break;
-	case KEY_NPAGE: case ' ': case CTRL('f'):
+	case KEY_NPAGE: case ' ': case VIEW_CTRL('f'):
 		p->scroll += page;
 		break;
-	case KEY_PPAGE: case CTRL('b'):
+	case KEY_PPAGE: case VIEW_CTRL('b'):
 		p->scroll = p->scroll > page ? p->scroll - page : 0;
 		break;
 	case KEY_HOME: case 'g':

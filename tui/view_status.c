@@ -9,8 +9,8 @@
 
 #include "view.h"
 
-struct line {
-	WINDOW *w;
+struct line {                    /* a one-line window filled left to right */
+	WINDOW *w;               /* borrowed */
 	int x, width;
 };
 

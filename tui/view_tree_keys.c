@@ -9,8 +9,6 @@
 
 #include "view.h"
 
-#define CTRL(c) ((c) & 0x1f)
-
 static const struct mnode *find(const struct tree_view *tv, node_id id)
 {
 	return id ? model_find(tv->m, id) : NULL;
@@ -234,10 +232,10 @@ static unsigned key(struct tree_view *tv, int key)
 	case KEY_UP: case 'k':
 		tv->follow = false;
 		return move_by_one(tv, false);
-	case KEY_NPAGE: case CTRL('f'): case CTRL('d'):
+	case KEY_NPAGE: case VIEW_CTRL('f'): case VIEW_CTRL('d'):
 		tv->follow = false;
 		return move_page(tv, true);
-	case KEY_PPAGE: case CTRL('b'): case CTRL('u'):
+	case KEY_PPAGE: case VIEW_CTRL('b'): case VIEW_CTRL('u'):
 		tv->follow = false;
 		return move_page(tv, false);
 	case KEY_HOME: case 'g':
