@@ -38,6 +38,10 @@ check "missing command explained" has "cannot run /nonexistent/cmd" "$dir/err"
 "$bin" --plain --quiet -- sh -c 'kill -TERM $$' >/dev/null 2>&1
 rc=$?
 check "command killed by SIGTERM: status 143" test "$rc" = 143
+# in plain mode the command reads our stdin
+echo "from stdin" | "$bin" --plain --quiet --log "$dir/in.log" -- sh -c 'read line; echo "got: $line"' >/dev/null 2>&1
+check "plain mode: the command reads our stdin" has "got: from stdin" "$dir/in.log"
+
 # Ctrl-C (SIGINT to pipetrace-tui alone) while the command still runs:
 # stops, ends the command, exits 130
 "$bin" --plain -- sh -c 'echo $$ > "$0"; exec sleep 60' "$dir/child.pid" >"$dir/out" 2>&1 &

@@ -81,7 +81,8 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 	if (cfg->replay_path)
 		r = source_open_replay(&ing->src, cfg->replay_path, err, errsize);
 	else if (cfg->cmd)
-		r = source_open_child(&ing->src, cfg->cmd, cfg->child_log_path, err, errsize);
+		r = source_open_child(&ing->src, cfg->cmd, cfg->child_log_path, cfg->cmd_stdin,
+				      err, errsize);
 	else
 		r = source_open_fifo(&ing->src, cfg->fifo_path, err, errsize);
 	if (r < 0)

@@ -23,6 +23,7 @@ struct ingest_config {
 	size_t pause_queue_max;  /* events queued while paused; 0 = default; past it dropped and counted */
 	const char *child_log_path; /* cmd's stdout and stderr go here (kept), or NULL
 				     * for a private temporary log removed at the end */
+	bool cmd_stdin;          /* cmd reads our stdin (plain mode); else /dev/null */
 };
 
 struct ingest_status {

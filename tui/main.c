@@ -54,7 +54,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "With -- CMD, the command's output goes to a log file (not the terminal),\n"
 	      "and in plain mode pipetrace-tui ends when CMD has exited and its events\n"
-	      "are read, with CMD's exit status.\n"
+	      "are read, with CMD's exit status; there CMD may read our stdin (in the\n"
+	      "full screen it reads /dev/null).\n"
 	      "In the full screen, press ? for the keys, q to quit.\n", MODEL_DEFAULT_MAX_CALLS);
 }
 
@@ -187,6 +188,9 @@ int main(int argc, char **argv)
 	}
 	if (!isatty(STDOUT_FILENO) || summary || quiet)
 		plain = true;
+
+	/* Plain mode leaves the terminal alone: the command may read it. */
+	icfg.cmd_stdin = plain;
 
 	struct model *m = model_create(&mcfg);
 	if (!m) {

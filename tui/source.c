@@ -189,13 +189,16 @@ static void describe_cmd(struct source *s, char *const *cmd)
 
 /* In the forked child: wire up, exec, and on failure send errno back. */
 static void __attribute__((noreturn))
-exec_child(struct source *s, char *const *cmd, int logfd, int errpipe)
+exec_child(struct source *s, char *const *cmd, int logfd, int errpipe, bool keep_stdin)
 {
-	int nullfd = open("/dev/null", O_RDONLY);
 	sigset_t none;
 
-	if (nullfd >= 0)
-		dup2(nullfd, 0);
+	if (!keep_stdin) {
+		/* The terminal belongs to the interface. */
+		int nullfd = open("/dev/null", O_RDONLY);
+		if (nullfd >= 0)
+			dup2(nullfd, 0);
+	}
 	dup2(logfd, 1);
 	dup2(logfd, 2);
 	signal(SIGINT, SIG_DFL);
@@ -214,7 +217,7 @@ exec_child(struct source *s, char *const *cmd, int logfd, int errpipe)
 }
 
 int source_open_child(struct source *s, char *const *cmd, const char *log,
-		      char *err, size_t errsize)
+		      bool keep_stdin, char *err, size_t errsize)
 {
 	char fifo_path[4200];
 	const char *tmp = getenv("TMPDIR");
@@ -266,7 +269,7 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 		goto fail;
 	}
 	if (pid == 0)
-		exec_child(s, cmd, logfd, pfd[1]);
+		exec_child(s, cmd, logfd, pfd[1], keep_stdin);
 	close(pfd[1]);
 	pfd[1] = -1;
 	close(logfd);

@@ -59,9 +59,10 @@ struct source {
 /* Each returns 0, or -1 with a message in err and nothing left behind. */
 int source_open_fifo(struct source *s, const char *path, char *err, size_t errsize);
 /* log: where the command's output goes (kept), or NULL for a private log in
- * the private directory, removed by source_close(). */
+ * the private directory, removed by source_close().  keep_stdin: the
+ * command inherits our stdin, else it reads /dev/null. */
 int source_open_child(struct source *s, char *const *cmd, const char *log,
-		      char *err, size_t errsize);
+		      bool keep_stdin, char *err, size_t errsize);
 int source_open_replay(struct source *s, const char *path, char *err, size_t errsize);
 
 /* Reads at most n bytes: > 0 bytes read, 0 when nothing is available now,
