@@ -221,7 +221,8 @@ PTP_COLD static void ptp_init(void)
 		pt_catch_signals();
 }
 
-/* Returns nonzero when tracing is on (initialising it on first use). */
+/* Reads the environment and starts tracing, once per process; the first
+ * caller does it, concurrent callers go on untraced meanwhile. */
 void ptp_ensure_init(void)
 {
 	int expect = PTP_UNINIT;

@@ -14,7 +14,8 @@
  * Environment (read once, at the first event):
  *   PIPETRACE_FIFO      path of the FIFO (default: $XDG_RUNTIME_DIR/pipetrace.fifo,
  *                       else /tmp/pipetrace-$UID/pipetrace.fifo)
- *   PIPETRACE=0         tracing off; each traced call costs a load and a branch
+ *   PIPETRACE=0         tracing off; each traced call costs a few loads and
+ *                       branches (no thread, no FIFO)
  *   PIPETRACE_MODE      "async" (default: per-thread buffers, background flusher)
  *                       or "sync" (each event written before the call goes on)
  *   PIPETRACE_LOSSLESS=1  wait for the reader when the pipe is full instead of
@@ -47,8 +48,8 @@ typedef struct pt_site {
 /* Handle of an open traced call; closed by pt_leave_ when it goes out of
  * scope.  Opaque. */
 typedef struct pt_frame {
-	const pt_site_t *site;
-	unsigned long long token;
+	const pt_site_t *site;          /* NULL when the call is not traced */
+	unsigned long long token;       /* reserved */
 } pt_frame_t;
 
 void pt_enter_(pt_frame_t *frame, const pt_site_t *site);
