@@ -773,6 +773,26 @@ static void test_ascii_fallback(void **state)
 	model_free(m);
 }
 
+/* NO_COLOR picks the monochrome row of the colour table. */
+static void test_no_color(void **state)
+{
+	(void)state;
+	unsetenv("NO_COLOR");
+	draw_init_locale();
+	draw_init_colours();
+	assert_int_not_equal(PAIR_NUMBER(draw_attr(COL_CURSOR)), 0);   /* xterm-256color has colours */
+	setenv("NO_COLOR", "1", 1);
+	draw_init_locale();
+	draw_init_colours();
+	assert_int_equal(PAIR_NUMBER(draw_attr(COL_CURSOR)), 0);
+	assert_int_equal(draw_attr(COL_CURSOR), A_REVERSE);
+	unsetenv("NO_COLOR");
+	/* draw_init_locale took the environment's locale: back to the tests' one */
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
+	draw_force(true, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -790,6 +810,7 @@ int main(void)
 		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),
+		cmocka_unit_test_setup(test_no_color, per_test),
 	};
 
 	return cmocka_run_group_tests(tests, setup_screen, teardown_screen);
