@@ -496,8 +496,8 @@ void model_apply(struct model *m, const struct event *ev)
 	if (ev->seq) {
 		if (t->pub.last_seq && ev->seq > t->pub.last_seq + 1) {
 			uint64_t gap = ev->seq - t->pub.last_seq - 1;
-			t->pub.seq_gaps += gap;
-			m->st.seq_gaps += gap;
+			sat_add(&t->pub.seq_gaps, gap);
+			sat_add(&m->st.seq_gaps, gap);
 		}
 		t->pub.last_seq = ev->seq;
 	}
@@ -521,8 +521,8 @@ void model_apply(struct model *m, const struct event *ev)
 		break;
 	}
 	case EV_DROP:
-		t->pub.drops += ev->count;
-		m->st.drops += ev->count;
+		sat_add(&t->pub.drops, ev->count);
+		sat_add(&m->st.drops, ev->count);
 		break;
 	default:
 		break;
