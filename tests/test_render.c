@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include <cmocka.h>
@@ -793,6 +794,32 @@ static void test_no_color(void **state)
 	draw_force(true, false);
 }
 
+/* Messages written to stderr while the screen is up come out afterwards. */
+static void test_stderr_kept_off_screen(void **state)
+{
+	char path[] = "/tmp/pt-render-err.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char buf[256];
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	unlink(path);
+	dup2(fd, 2);                       /* "the terminal" is this file */
+	ui_stderr_capture();
+	fprintf(stderr, "warning while curses runs\n");
+	fflush(stderr);
+	assert_int_equal(lseek(fd, 0, SEEK_END), 0);   /* nothing reached it yet */
+	ui_stderr_release();
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_string_equal(buf, "warning while curses runs\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -811,6 +838,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),
 		cmocka_unit_test_setup(test_no_color, per_test),
+		cmocka_unit_test_setup(test_stderr_kept_off_screen, per_test),
 	};
 
 	return cmocka_run_group_tests(tests, setup_screen, teardown_screen);

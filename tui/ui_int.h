@@ -43,5 +43,9 @@ void ui_draw(struct ui *u);
 void ui_key(struct ui *u, int key);
 /* Notes model and source changes since the last call (sets u->dirty). */
 void ui_poll_model(struct ui *u);
+/* While curses runs, whatever is written to fd 2 goes to a temporary file;
+ * release puts fd 2 back and copies out what was written meanwhile. */
+void ui_stderr_capture(void);
+void ui_stderr_release(void);
 
 #endif

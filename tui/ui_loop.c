@@ -58,7 +58,7 @@ static void on_fatal(int sig)
 	raise(sig);
 }
 
-static void stderr_capture(void)
+void ui_stderr_capture(void)
 {
 	err_capture = tmpfile();
 	if (!err_capture)
@@ -74,7 +74,7 @@ static void stderr_capture(void)
 	}
 }
 
-static void stderr_release(void)
+void ui_stderr_release(void)
 {
 	char buf[4096];
 	size_t n;
@@ -98,7 +98,7 @@ static void teardown(void)
 		endwin();
 		curses_on = false;
 	}
-	stderr_release();
+	ui_stderr_release();
 }
 
 static void set_signals(struct sigaction *old_int, struct sigaction *old_term, struct sigaction *old_hup)
@@ -210,10 +210,10 @@ int ui_run(struct ingest *ing, struct model *m)
 	int rc;
 
 	draw_init_locale();
-	stderr_capture();
+	ui_stderr_capture();
 	scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
-		stderr_release();
+		ui_stderr_release();
 		fprintf(stderr, "pipetrace-tui: cannot start the full-screen interface (TERM=%s); try --plain\n",
 			getenv("TERM") ? getenv("TERM") : "unset");
 		return 1;
