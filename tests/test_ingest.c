@@ -284,7 +284,7 @@ static void test_record_replay(void **state)
 	assert_non_null(ing);
 	wfd = open(cfg.fifo_path, O_WRONLY | O_NONBLOCK);
 	const char *input =
-		"{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"prog\":\"p\"}\n"
+		"{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":2,\"prog\":\"p\",\"new_key\":[1]}\n"
 		"garbage\n"
 		"{\"ev\":\"enter\",\"ts\":2,\"pid\":100,\"tid\":101,\"seq\":1,\"depth\":0,\"fn\":\"a\\nb\"}\n"
 		"{\"ev\":\"someday\",\"ts\":3,\"pid\":100}\n"
@@ -298,6 +298,7 @@ static void test_record_replay(void **state)
 	const struct ingest_status *st = ingest_get_status(ing);
 	assert_int_equal(st->bad_lines, 1);
 	assert_int_equal(st->unknown_kinds, 1);
+	assert_int_equal(st->newer_version, 2);
 	ingest_free(ing);
 
 	fake_reset();

@@ -253,6 +253,9 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 				 (unsigned long long)st->lines, err.text);
 		return false;
 	}
+	/* Read as far as it can be; the interface says so (protocol.md). */
+	if (ing->ev.kind == EV_HELLO && ing->ev.version > 1 && ing->ev.version > st->newer_version)
+		st->newer_version = ing->ev.version;
 	if (ing->rec) {
 		fwrite(line, 1, len, ing->rec);
 		putc('\n', ing->rec);

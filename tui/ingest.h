@@ -46,6 +46,7 @@ struct ingest_status {
 	int child_wait_status;   /* from waitpid, valid once !child_running */
 	const char *child_log;   /* file holding the child's stdout and stderr */
 	const char *record_error; /* why --record stopped writing (e.g. disk full), or NULL */
+	int32_t newer_version;   /* > 0: a hello spoke this protocol version, newer than 1 */
 };
 
 /* An event as the plain printer sees it, after it was applied. */
