@@ -40,7 +40,7 @@ static int run_child(void)
 		_exit(0);        /* no bye */
 	}
 	waitpid(pid, NULL, 0);
-	sleep(4);
+	sleep(10);       /* ended early by ingest_free once the test saw enough */
 	return 0;
 }
 
