@@ -68,7 +68,7 @@ static void test_vanished(void **state)
 		fail_msg("%s", err);
 	const struct ingest_status *st = ingest_get_status(ing);
 	const struct mprocess *p = NULL;
-	/* bounded: the command lives 4 s; the check needs two rounds 1 s apart */
+	/* bounded: the command lives up to 10 s; the check needs two rounds 1 s apart */
 	for (int i = 0; i < 1500 && !st->input_ended; i++) {
 		struct pollfd fds[2];
 		int n = ingest_pollfds(ing, fds, 2);
