@@ -66,7 +66,7 @@ struct mprocess {
 	int64_t wall_ns;         /* hello's CLOCK_REALTIME at hello_ts, 0 without one */
 	uint32_t nthreads;
 	struct mthread *threads; /* in order of appearance (borrowed list heads, owned by the model) */
-	struct mprocess *next;   /* next process, in order of appearance */
+	struct mprocess *next;   /* borrowed: next process, in order of appearance */
 };
 
 struct mpath;
@@ -76,24 +76,24 @@ struct mthread {
 	struct mnode node;
 	int32_t tid;
 	const char *name;        /* owned; NULL when the thread was never named */
-	struct mprocess *proc;
-	struct mthread *next;
+	struct mprocess *proc;   /* borrowed */
+	struct mthread *next;    /* borrowed: next thread of the process */
 	uint64_t events;
 	uint64_t last_seq;
 	uint64_t seq_gaps;       /* events missing according to seq */
 	uint64_t drops;          /* sum of drop events' counts */
 	uint64_t depth_mismatches; /* enters/exits whose depth did not fit the open calls */
 	int64_t last_ts;
-	struct mpath *paths;     /* first root path (VIEW_PATHS children) */
-	struct mcall *calls;     /* oldest kept root call (VIEW_CALLS children) */
+	struct mpath *paths;     /* borrowed: first root path (VIEW_PATHS children) */
+	struct mcall *calls;     /* borrowed: oldest kept root call (VIEW_CALLS children) */
 	/* the model keeps more private state (open-call stack...) elsewhere */
 };
 
 struct mpath {                   /* calls merged by call path */
 	struct mnode node;
 	struct mfunc *fn;        /* borrowed from the model */
-	struct mthread *thread;
-	struct mpath *parent, *children, *next;
+	struct mthread *thread;  /* borrowed */
+	struct mpath *parent, *children, *next; /* borrowed; parent NULL at the root */
 	uint64_t count;          /* finished calls */
 	uint64_t running;        /* calls open on this path now */
 	uint64_t unfinished;     /* calls that never returned (process ended) */
@@ -106,12 +106,14 @@ enum mcall_state {
 	CALL_RUNNING,            /* entered, not yet returned */
 	CALL_DONE,               /* returned: dur_ns is exact */
 	CALL_PARTIAL,            /* an exit without its enter: dur_ns known, start derived */
-	CALL_UNFINISHED,         /* its process said bye or vanished first */
+	CALL_UNFINISHED,         /* its process said bye or vanished first, or its exit was lost */
 };
 
 struct mcall {                   /* one individual call (VIEW_CALLS) */
 	struct mnode node;
 	struct mpath *path;      /* borrowed: function, thread, merged stats */
+	/* borrowed; parent NULL at the root.  Calls can be retired by any
+	 * model_apply(): hold node ids across calls, not these pointers. */
 	struct mcall *parent, *children, *next;
 	int64_t start_ts;
 	int64_t dur_ns;          /* -1 while running or unfinished */
