@@ -186,6 +186,30 @@ int main(int argc, char **argv)
 	model_free(m);
 	free(r);
 	}
+	/* Memory per merged path: many distinct paths, few calls kept. */
+	struct model_config few = { .max_calls = 100 };
+	struct model *pm = model_create(&few);
+	struct model_stats st0, st1;
+	model_get_stats(pm, &st0);
+	char name[32];
+	for (int i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "f%d", i % 1000);
+		ev->tid = 1 + i / 1000;
+		ev->kind = EV_ENTER;
+		ev->depth = 0;
+		ev->fn.s = name;
+		ev->fn.len = strlen(name);
+		ev->ts = i;
+		model_apply(pm, ev);
+		ev->kind = EV_EXIT;
+		ev->dur = 1;
+		model_apply(pm, ev);
+	}
+	model_get_stats(pm, &st1);
+	printf("paths: %llu finished paths (each with its histogram), %.0f bytes per path\n",
+	       (unsigned long long)st1.paths,
+	       (double)(st1.bytes - st0.bytes - st1.calls_kept * 72) / (double)st1.paths);
+	model_free(pm);
 	free(ev);
 	return 0;
 }
