@@ -10,7 +10,7 @@ if [ ! -x "$prog" ]; then
 	echo "1..0 # SKIP $prog not built"
 	exit 77
 fi
-LC_ALL=C.UTF-8 "$bin" --plain --summary -- "$prog" >"$dir/out" 2>"$dir/err"
+LC_ALL=C.UTF-8 "$bin" --plain --summary --record "$dir/rec.jsonl" -- "$prog" >"$dir/out" 2>"$dir/err"
 rc=$?
 check "exit status is the program's (5)" test "$rc" = 5
 check "hello from the program" grep -q "process .*plain_traced" "$dir/out"
@@ -25,4 +25,10 @@ check "summary: leaf called 5 times" grep -Eq '^leaf +5 ' "$dir/out"
 check "summary: parse_token with 1 exception" grep -Eq '^parse_token +2 .* 1$' "$dir/out"
 check "no bad lines" sh -c "! grep -q '^! .*bad line' '$dir/out'"
 check "program output after the trace" grep -qx done "$dir/err"
+# record -> replay with the library's real lines: the same summary
+LC_ALL=C.UTF-8 "$bin" --replay "$dir/rec.jsonl" --summary --quiet >"$dir/replayed" 2>&1
+sed -n '/^summary:/,$p' "$dir/out" >"$dir/live.sum"
+sed -n '/^summary:/,$p' "$dir/replayed" >"$dir/replay.sum"
+check "recording replays to the same summary" cmp -s "$dir/live.sum" "$dir/replay.sum"
+check "the summary is not empty" grep -q '^outer ' "$dir/replay.sum"
 finish
