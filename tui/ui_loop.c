@@ -129,7 +129,15 @@ static void read_keys(struct ui *u)
 	}
 }
 
-/* Ingests for about SLICE_NS; returns true when more input is waiting. */
+static bool key_waiting(void)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+/* Ingests for about SLICE_NS, or until a key arrives; returns true when
+ * more input is waiting. */
 static bool ingest_slice(struct ingest *ing)
 {
 	int64_t t0 = now_ns();
@@ -138,7 +146,7 @@ static bool ingest_slice(struct ingest *ing)
 		/* a short step means the input is drained for now */
 		if (ingest_step(ing, STEP_BUDGET) < STEP_BUDGET)
 			return false;
-	} while (now_ns() - t0 < SLICE_NS);
+	} while (now_ns() - t0 < SLICE_NS && !key_waiting());
 	return true;
 }
 
