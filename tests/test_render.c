@@ -375,6 +375,20 @@ static void test_search(void **state)
 	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "serve_forever"));
 	tree_view_next_match(&tv, false);   /* wraps */
 	assert_int_equal(tree_view_cursor(&tv)->id, first);
+	/* moved off the matches by hand: n goes to the next one below the
+	 * cursor, N to the previous one above it */
+	tree_view_set_query(&tv, "worker");
+	assert_string_equal(tv.message, "match 1 of 2");
+	tree_view_key(&tv, KEY_DOWN);        /* worker-1's handle_request */
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "handle_request"));
+	tree_view_next_match(&tv, false);
+	assert_string_equal(tv.message, "match 2 of 2");
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "102 worker-2"));
+	tree_view_key(&tv, KEY_UP);
+	tree_view_next_match(&tv, true);
+	assert_string_equal(tv.message, "match 1 of 2");
 	/* a match hidden in a collapsed subtree gets its ancestors expanded */
 	tree_view_set_query(&tv, "db_q");
 	tree_view_draw(&tv, w, true);

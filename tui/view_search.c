@@ -82,6 +82,40 @@ unsigned tree_view_set_query(struct tree_view *tv, const char *query)
 	return d;
 }
 
+/* With the cursor off the matches (moved by hand): the first match after
+ * it in tree order, or the last one before it; wrapping around. */
+static size_t nearest(struct tree_view *tv, bool backwards)
+{
+	const struct mnode *cur = tree_view_cursor(tv), *n;
+	struct idset set;
+	size_t pick = backwards ? tv->nmatches - 1 : 0;
+	node_id found = 0;
+
+	if (!cur)
+		return pick;
+	idset_init(&set);
+	for (size_t i = 0; i < tv->nmatches; i++)
+		idset_put(&set, tv->matches[i]);
+	if (!backwards) {
+		for (n = tree_next_any(tv->m, tv->view, cur); n && !found; n = tree_next_any(tv->m, tv->view, n))
+			if (idset_has(&set, n->id))
+				found = n->id;
+	} else {
+		for (n = model_first_child(tv->m, tv->view, NULL); n && n != cur;
+		     n = tree_next_any(tv->m, tv->view, n))
+			if (idset_has(&set, n->id))
+				found = n->id;
+	}
+	idset_free(&set);
+	if (found) {
+		long at = index_of(tv, found);
+
+		if (at >= 0)
+			pick = (size_t)at;
+	}
+	return pick;
+}
+
 unsigned tree_view_next_match(struct tree_view *tv, bool backwards)
 {
 	long at;
@@ -99,7 +133,7 @@ unsigned tree_view_next_match(struct tree_view *tv, bool backwards)
 	}
 	at = index_of(tv, tv->cursor[tv->view]);
 	if (at < 0)
-		tv->match_idx = backwards ? tv->nmatches - 1 : 0;
+		tv->match_idx = nearest(tv, backwards);
 	else if (backwards)
 		tv->match_idx = at == 0 ? tv->nmatches - 1 : (size_t)at - 1;
 	else
