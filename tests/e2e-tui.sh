@@ -91,9 +91,9 @@ start 100 30 "$TUI" -- "$TRACED" 30
 wait_for 'worker-2' 10
 tui_pid=$(ps -o pid= --ppid "$(t display-message -p -t e2e '#{pane_pid}')" | head -n 1 | tr -d ' ')
 [ -n "$tui_pid" ] && kill -TERM "$tui_pid"
-wait_for '^PT_EXIT=' 5 && [ "$(t display-message -p -t e2e '#{alternate_on}')" = 0 ] &&
+wait_for '^PT_EXIT=143' 5 && [ "$(t display-message -p -t e2e '#{alternate_on}')" = 0 ] &&
 	! screen | grep -q 'Calls: paths'
-ok $? "SIGTERM: the terminal is restored"
+ok $? "SIGTERM: the terminal is restored, exit status 143"
 
 # -- after the traced program exits, its data stays browsable --------------
 start 160 45 "$TUI" -- "$TRACED" 1

@@ -6,7 +6,8 @@
 #include "model.h"
 
 /* Runs the interface until the user quits.  Returns the process exit status
- * for main (0, or 1 on a fatal error already reported on stderr). */
+ * for main: 0 (q, Ctrl-C), 128 + the signal after SIGTERM or SIGHUP, or 1 on
+ * a fatal error already reported on stderr. */
 int ui_run(struct ingest *ing, struct model *m);
 
 #endif

@@ -40,8 +40,7 @@ static int64_t now_ns(void)
 
 static void on_quit(int sig)
 {
-	(void)sig;
-	got_quit = 1;
+	got_quit = sig;
 }
 
 /* A crash must not leave the terminal in raw mode: endwin() is not
@@ -251,5 +250,8 @@ int ui_run(struct ingest *ing, struct model *m)
 	sigaction(SIGHUP, &old_hup, NULL);
 	if (rc)
 		fprintf(stderr, "pipetrace-tui: lost the terminal\n");
+	/* Ctrl-C is the quit key; being told to stop says so in the status */
+	if (!rc && (got_quit == SIGTERM || got_quit == SIGHUP))
+		rc = 128 + got_quit;
 	return rc;
 }
