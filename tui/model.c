@@ -417,6 +417,16 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 
 /* ---- processes coming and going -------------------------------------- */
 
+/* Threads flush separately and the hello is written when the library
+ * connects, so times arrive out of order: keep the span. */
+static void proc_saw(struct mprocess *p, int64_t ts)
+{
+	if (ts < p->first_ts)
+		p->first_ts = ts;
+	if (ts > p->last_ts)
+		p->last_ts = ts;
+}
+
 static void on_hello(struct model *m, const struct event *ev)
 {
 	struct proc_ent *p = model_proc_lookup(m, ev->pid);
@@ -441,7 +451,7 @@ static void on_hello(struct model *m, const struct event *ev)
 	p->pub.prog = dup_evstr(m, &ev->prog);
 	p->pub.hello_ts = ev->ts;
 	p->pub.wall_ns = ev->wall;
-	p->pub.last_ts = ev->ts;
+	proc_saw(&p->pub, ev->ts);
 }
 
 static void on_bye(struct model *m, const struct event *ev)
@@ -451,7 +461,7 @@ static void on_bye(struct model *m, const struct event *ev)
 		p->pub.state = PROC_EXITED;
 	p->pub.has_status = ev->has_status;
 	p->pub.status = ev->status;
-	p->pub.last_ts = ev->ts;
+	proc_saw(&p->pub, ev->ts);
 	proc_close_all(m, &p->pub);
 }
 
@@ -491,8 +501,9 @@ void model_apply(struct model *m, const struct event *ev)
 	struct thread_ent *t = m->c_thr && m->c_pid == ev->pid && m->c_tid == ev->tid
 				      ? m->c_thr : model_thread_get(m, ev->pid, ev->tid, ev->ts);
 	t->pub.events++;
-	t->pub.last_ts = ev->ts;
-	t->pub.proc->last_ts = ev->ts;
+	proc_saw(t->pub.proc, ev->ts);
+	if (ev->ts > t->pub.last_ts)
+		t->pub.last_ts = ev->ts;
 	if (ev->seq) {
 		if (t->pub.last_seq && ev->seq > t->pub.last_seq + 1) {
 			uint64_t gap = ev->seq - t->pub.last_seq - 1;

@@ -67,7 +67,8 @@ static void dump_node(FILE *out, const struct mnode *n, int level)
 		fprintf(out, " ppid=%d %s", p->ppid, proc_state(p->state));
 		if (p->has_status)
 			fprintf(out, " status=%d", p->status);
-		fprintf(out, " threads=%u\n", p->nthreads);
+		fprintf(out, " threads=%u ts=%lld..%lld\n", p->nthreads, (long long)p->first_ts,
+			(long long)p->last_ts);
 		break;
 	}
 	case MN_THREAD: {
