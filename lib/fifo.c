@@ -180,6 +180,14 @@ enum ptp_wr ptp_fifo_write(const char *buf, size_t len)
 	return PTP_WR_GONE;
 }
 
+/* Whether the reader closed its end (the write end then polls POLLERR). */
+int ptp_fifo_reader_gone(void)
+{
+	struct pollfd p = { .fd = ptp_fd, .events = POLLOUT };
+
+	return ptp_fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
 int ptp_fifo_wait_writable(int timeout_ms)
 {
 	struct pollfd p = { .fd = ptp_fd, .events = POLLOUT };

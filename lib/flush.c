@@ -426,22 +426,30 @@ static void ptp_reap(struct ptp_thread *t)
 	free(t);
 }
 
-static void ptp_check_connection(int force)
+/* force: try to open now, whatever the retry rate.  probe: also ask
+ * whether our reader is still there - a reader that leaves and comes back
+ * while we write nothing would otherwise get our lines without a hello. */
+static void ptp_check_connection(int force, int probe)
 {
+	if (ptp_connected && probe && ptp_fifo_reader_gone())
+		ptp_disconnected();
 	if (!ptp_connected && ptp_fifo_connect(force) >= 0)
 		ptp_connected = 1;
 	if (ptp_connected && ptp_hello_gen != ptp_fifo_gen())
 		ptp_emit_hello();
 }
 
-/* Drains every ring once.  `only`: just that thread (sync mode). */
+/* Drains every ring once.  `only`: just that thread (sync mode).  Probes
+ * the reader after an idle pass, and on pt_flush() and exit. */
 static enum ptp_pass_result ptp_pass(uint64_t deadline, struct ptp_thread *only)
 {
+	static int was_idle;
 	struct ptp_thread *t, *next;
-	int worked = 0;
+	int worked = 0, forced = deadline != PTP_DL_KEEP && deadline != PTP_DL_NOW;
 
 	ptp_clock_update();
-	ptp_check_connection(deadline != PTP_DL_KEEP && deadline != PTP_DL_NOW);
+	ptp_check_connection(forced, forced || (was_idle && !only));
+	was_idle = 0;
 	if (ptp_out_len > 0 && ptp_out_write(deadline) < 0)
 		return PTP_BLOCKED;
 	for (t = only ? only : atomic_load_explicit(&ptp_g.threads, memory_order_acquire);
@@ -465,6 +473,7 @@ static enum ptp_pass_result ptp_pass(uint64_t deadline, struct ptp_thread *only)
 	}
 	if (ptp_out_len > 0 && ptp_out_write(deadline) < 0)
 		return PTP_BLOCKED;
+	was_idle = !worked;
 	return worked ? PTP_WORKED : PTP_IDLE;
 }
 

@@ -225,6 +225,7 @@ void ptp_fifo_new_process(void);         /* after fork: hello again */
 void ptp_fifo_mark_flusher(void);        /* this thread blocks SIGPIPE */
 int ptp_fifo_open_raw(void);            /* async-signal-safe open + checks */
 int ptp_fifo_wait_writable(int timeout_ms);
+int ptp_fifo_reader_gone(void);
 
 /* flush.c */
 int ptp_flusher_start(void);

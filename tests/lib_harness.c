@@ -185,7 +185,8 @@ void cap_wait_for(struct cap *c, const char *needle, int n)
 
 	while (cap_count(c, needle) < n) {
 		if (now_ms() > end)
-			fail_msg("\"%s\" did not come %d times within 30 s", needle, n);
+			fail_msg("\"%s\" did not come %d times within 30 s (%zu bytes read: %.300s)",
+				 needle, n, c->len, c->len ? c->buf : "");
 		cap_read(c, 50);
 	}
 }
