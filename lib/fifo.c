@@ -26,6 +26,8 @@
 
 static char ptp_path[PATH_MAX];
 static int ptp_fd = -1;
+static dev_t ptp_dev;                   /* identity of what ptp_fd opened */
+static ino_t ptp_ino;
 static unsigned ptp_gen;                /* bumped on each new connection */
 static uint64_t ptp_last_try;
 static int ptp_warned;
@@ -108,6 +110,11 @@ int ptp_fifo_connect(int force)
 	ptp_last_try = now;
 	fd = ptp_fifo_open_raw();
 	if (fd >= 0) {
+		struct stat st;
+
+		fstat(fd, &st);         /* cannot fail: open_raw just did it */
+		ptp_dev = st.st_dev;
+		ptp_ino = st.st_ino;
 		ptp_fd = fd;
 		ptp_gen++;
 		return fd;
@@ -163,12 +170,27 @@ static ssize_t ptp_write_nosigpipe(int fd, const char *buf, size_t len)
 	return n;
 }
 
+/* Whether fd still is the FIFO we opened.  A program that closes every
+ * descriptor (daemons do) may get our number back for a file of its own,
+ * and we must never write into that.  Async-signal-safe. */
+int ptp_fifo_still_ours(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fd == ptp_fd && fstat(fd, &st) == 0 &&
+	       st.st_dev == ptp_dev && st.st_ino == ptp_ino && S_ISFIFO(st.st_mode);
+}
+
 enum ptp_wr ptp_fifo_write(const char *buf, size_t len)
 {
 	ssize_t n;
 
 	if (ptp_fd < 0)
 		return PTP_WR_GONE;
+	if (!ptp_fifo_still_ours(ptp_fd)) {
+		ptp_fd = -1;            /* not ours to close any more */
+		return PTP_WR_GONE;
+	}
 	do
 		n = ptp_sigpipe_blocked ? write(ptp_fd, buf, len)
 					: ptp_write_nosigpipe(ptp_fd, buf, len);

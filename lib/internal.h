@@ -226,6 +226,7 @@ void ptp_fifo_mark_flusher(void);        /* this thread blocks SIGPIPE */
 int ptp_fifo_open_raw(void);            /* async-signal-safe open + checks */
 int ptp_fifo_wait_writable(int timeout_ms);
 int ptp_fifo_reader_gone(void);
+int ptp_fifo_still_ours(int fd);        /* async-signal-safe */
 
 /* flush.c */
 int ptp_flusher_start(void);

@@ -185,6 +185,8 @@ static void ptp_on_fatal(int sig, siginfo_t *si, void *uc)
 				nanosleep(&d, NULL);
 			fd = ptp_fifo_fd();
 		}
+		if (!ptp_fifo_still_ours(fd))
+			fd = -1;
 		if (fd < 0) {
 			fd = ptp_fifo_open_raw();
 			own = fd >= 0;

@@ -11,11 +11,14 @@
  *   forkbusy N         N forks while two threads trace; each child: in_child
  *   crash              main -> outer -> inner -> *(int *)64 = 1
  *   overflow           main -> recurse -> recurse -> ... until the stack ends
+ *   closefds FILE      closes every descriptor, opens FILE on the low
+ *                      numbers, goes on tracing: FILE must stay empty
  *   until-stop         traces until "stop"; on "closed": pt_flush, "flushed"
  *   strings            exceptions and names that need escaping or cutting
  */
 #include <config.h>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -223,6 +226,23 @@ int main(int argc, char **argv)
 		outer();
 	} else if (strcmp(mode, "overflow") == 0) {
 		sink = (unsigned)recurse(0);
+	} else if (strcmp(mode, "closefds") == 0 && argc > 2) {
+		/* Like a daemon: close every descriptor, then open a file
+		 * of our own on all the low numbers, the library's included. */
+		int fd;
+
+		calls(10);
+		pt_flush();
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+		fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return 4;
+		for (int k = fd + 1; k < 32; k++)
+			dup2(fd, k);
+		calls(10);
+		pt_flush();
+		calls(10);
 	} else if (strcmp(mode, "until-stop") == 0) {
 		until_stop();
 	} else if (strcmp(mode, "strings") == 0) {

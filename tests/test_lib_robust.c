@@ -158,6 +158,32 @@ static void test_reconnect(void **state)
 	cap_free(&c);
 }
 
+/* The program closes the library's descriptor and reuses its number for a
+ * file: nothing may be written into that file, and tracing goes on through
+ * a new connection. */
+static void test_fd_reused(void **state)
+{
+	char file[160];
+	const char *args[] = { "closefds", file, NULL };
+	struct cap c;
+	struct replay r;
+	struct stat st;
+
+	cap_init(&c, 1);
+	snprintf(file, sizeof file, "%s/other", c.dir);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, NULL);
+	cap_finish(&c);
+	assert_exit_0(&c);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	cap_parse(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(r.hellos, 2);
+	assert_int_equal(r.byes, 1);
+	cap_free(&c);
+}
+
 /* Something at the path that is not our FIFO: refused with one message,
  * left untouched, and the program runs normally. */
 static void run_refused(int symlink_to_fifo)
@@ -229,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_reader_leaves_async),
 		cmocka_unit_test(test_reader_leaves_sync),
 		cmocka_unit_test(test_reconnect),
+		cmocka_unit_test(test_fd_reused),
 		cmocka_unit_test(test_symlink_refused),
 		cmocka_unit_test(test_regular_file_refused),
 	};
