@@ -30,7 +30,6 @@ static uint64_t ptp_out_events;         /* trace events in the batch */
 static uint64_t ptp_out_dropcount;      /* counts carried by drop lines */
 static int ptp_connected;
 static unsigned ptp_hello_gen;          /* connection that got its hello */
-static int ptp_blocked;                 /* last write found the pipe full */
 static _Atomic int ptp_flush_waiting;   /* pt_flush() callers before the lock */
 
 /* ---- writing batches --------------------------------------------------- */
@@ -68,7 +67,6 @@ static int ptp_out_write(uint64_t deadline)
 		switch (ptp_fifo_write(ptp_out, ptp_out_len)) {
 		case PTP_WR_OK:
 			ptp_out_sent();
-			ptp_blocked = 0;
 			return 0;
 		case PTP_WR_GONE:
 			ptp_disconnected();
@@ -77,7 +75,6 @@ static int ptp_out_write(uint64_t deadline)
 			break;
 		}
 		if (deadline == PTP_DL_KEEP) {
-			ptp_blocked = 1;
 			return -1;
 		}
 		if (deadline == PTP_DL_NOW) {
@@ -366,9 +363,8 @@ static int ptp_drain(struct ptp_thread *t, uint64_t deadline)
 	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
 	uint64_t dropped = atomic_load_explicit(&t->dropped, memory_order_relaxed);
 	uint64_t start = tail;
-	int r = 0;
-
 	const struct ptp_rec *first = tail != head ? &t->ring[tail & (PTP_RING_SIZE - 1)] : NULL;
+	int r = 0;
 
 	t->lost += dropped - t->drops_seen;
 	t->drops_seen = dropped;
