@@ -314,8 +314,13 @@ PTP_COLD static int ptp_enter_slow(uintptr_t ref, unsigned is_addr)
 	if (!t)
 		return 0;
 	ptp_do_enter(t, ref, is_addr, ptp_clock_raw_slow());
-	if (t->flags & PTP_F_SYNC)
+	if (t->flags & PTP_F_SYNC) {
+		/* Instrumented code called while we hold the lock (a malloc
+		 * of the program's own) must not come back here. */
+		ptp_busy++;
 		ptp_sync_emit(t);
+		ptp_busy--;
+	}
 	return 1;
 }
 
@@ -326,8 +331,11 @@ PTP_COLD static void ptp_exit_slow(uintptr_t ref, unsigned is_addr)
 	if (!t)
 		return;
 	ptp_do_exit(t, ref, is_addr, ptp_clock_raw_slow());
-	if (t->flags & PTP_F_SYNC)
+	if (t->flags & PTP_F_SYNC) {
+		ptp_busy++;
 		ptp_sync_emit(t);
+		ptp_busy--;
+	}
 }
 
 /* ---- public entry points ----------------------------------------------- */
