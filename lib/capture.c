@@ -91,17 +91,33 @@ PTP_COLD static int ptp_ring_full(struct ptp_thread *t, uint64_t h)
 {
 	if (t->skip) {
 		t->skip--;
-	} else {
-		t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
-		if (h - t->tail_cache < PTP_RING_SIZE)
-			return 1;
-		if (ptp_g.lossless && !(t->flags & PTP_F_SYNC) && ptp_ring_wait(t, h))
-			return 1;
-		t->skip = PTP_DROP_BURST - 1;
+		t->dropped_local++;
+		return 0;
 	}
-	t->dropped_local++;
+	/* The count is published once a burst, not per event: that line is
+	 * read by the consumer. */
 	atomic_store_explicit(&t->dropped, t->dropped_local, memory_order_relaxed);
+	t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+	if (h - t->tail_cache < PTP_RING_SIZE)
+		return 1;
+	if (ptp_g.lossless && !(t->flags & PTP_F_SYNC) && ptp_ring_wait(t, h))
+		return 1;
+	t->skip = PTP_DROP_BURST - 1;
+	t->dropped_local++;
 	return 0;
+}
+
+/* Makes the thread's drop count exact for the consumer (exit, thread end,
+ * pt_flush). */
+static void ptp_publish_drops(struct ptp_thread *t)
+{
+	atomic_store_explicit(&t->dropped, t->dropped_local, memory_order_relaxed);
+}
+
+void ptp_publish_own_drops(void)
+{
+	if (ptp_self && ptp_self != &ptp_off_thread)
+		ptp_publish_drops(ptp_self);
 }
 
 /* Appends one record; returns 0 when it was dropped (ring full). */
@@ -288,6 +304,7 @@ static void ptp_thread_key_gone(void *arg)
 	struct ptp_thread *t = arg;
 
 	ptp_self = &ptp_off_thread;
+	ptp_publish_drops(t);
 	ptp_signals_thread_exit(t);
 	atomic_store_explicit(&t->dead, 1, memory_order_release);
 	if (t->flags & PTP_F_SYNC)
@@ -475,8 +492,10 @@ static void ptp_atexit(void)
 {
 	if (atomic_load(&ptp_g.state) != PTP_ON)
 		return;
-	if (ptp_self && ptp_self != &ptp_off_thread)
+	if (ptp_self && ptp_self != &ptp_off_thread) {
 		ptp_self->flags |= PTP_F_OFF;
+		ptp_publish_drops(ptp_self);
+	}
 	ptp_flusher_stop_and_bye();
 	atomic_store(&ptp_g.state, PTP_OFF);
 }

@@ -590,6 +590,7 @@ void pt_flush(void)
 
 	if (atomic_load(&ptp_g.state) != PTP_ON || ptp_g.sync)
 		return;         /* sync mode has nothing buffered */
+	ptp_publish_own_drops();
 	atomic_fetch_add(&ptp_flush_waiting, 1);
 	pthread_mutex_lock(&ptp_g.lock);
 	atomic_fetch_sub(&ptp_flush_waiting, 1);

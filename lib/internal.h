@@ -77,10 +77,13 @@ struct ptp_thread {
 	unsigned skip;                  /* events still to drop unchecked */
 	struct ptp_rec *ring;           /* owned, PTP_RING_SIZE records */
 	struct ptp_open *stack;         /* owned, PTP_STACK_MAX entries */
-	_Atomic uint64_t head;          /* published head_local */
-	_Atomic uint64_t dropped;       /* events lost to a full ring */
 	pid_t tid;
 	void *altstack;                 /* owned: sigaltstack memory, or NULL */
+
+	/* Published by the owning thread for the consumer, on a line of their
+	 * own: the consumer's reads must not evict what each event reads. */
+	_Atomic uint64_t head __attribute__((aligned(64)));  /* = head_local */
+	_Atomic uint64_t dropped;       /* events lost to a full ring */
 
 	/* Written by the consumer (holder of ptp_g.lock). */
 	_Atomic uint64_t tail __attribute__((aligned(64)));
@@ -133,6 +136,7 @@ extern struct ptp_global ptp_g;
 /* capture.c */
 struct ptp_thread *ptp_thread_self(void);
 void ptp_thread_set_off(void);
+void ptp_publish_own_drops(void);
 void ptp_ensure_init(void);
 
 /* clock.c: raw timestamps are TSC ticks when the TSC is usable, else ns. */
