@@ -120,26 +120,43 @@ void ptp_publish_own_drops(void)
 		ptp_publish_drops(ptp_self);
 }
 
+/* Stores a record at the head of the ring, which has room. */
+PTP_HOT static inline void ptp_store(struct ptp_thread *t, uint64_t ts,
+				     uintptr_t ptr, uint64_t aux, uint32_t depth_kind)
+{
+	uint64_t h = t->head_local;
+	struct ptp_rec *r = &t->ring[h & (PTP_RING_SIZE - 1)];
+
+	r->ts = ts;
+	r->ptr = ptr;
+	r->aux = aux;
+	r->seq = t->seq;
+	r->depth_kind = depth_kind;
+	t->head_local = h + 1;
+	atomic_store_explicit(&t->head, h + 1, memory_order_release);
+}
+
+/* The ring looked full: store after all if the consumer made room, else
+ * count a drop.  Out of line, and called last, so that the hot path needs
+ * no stack frame. */
+PTP_COLD static int ptp_push_full(struct ptp_thread *t, uint64_t ts,
+				  uintptr_t ptr, uint64_t aux, uint32_t depth_kind)
+{
+	if (!ptp_ring_full(t, t->head_local))
+		return 0;
+	ptp_store(t, ts, ptr, aux, depth_kind);
+	return 1;
+}
+
 /* Appends one record; returns 0 when it was dropped (ring full). */
 PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
 				   uintptr_t ptr, uint64_t aux, unsigned kind,
 				   uint32_t depth)
 {
-	uint64_t h = t->head_local;
-	uint32_t seq = ++t->seq;
-	struct ptp_rec *r;
-
-	if (PTP_UNLIKELY(h - t->tail_cache >= PTP_RING_SIZE) &&
-	    !ptp_ring_full(t, h))
-		return 0;
-	r = &t->ring[h & (PTP_RING_SIZE - 1)];
-	r->ts = ts;
-	r->ptr = ptr;
-	r->aux = aux;
-	r->seq = seq;
-	r->depth_kind = depth << 4 | kind;
-	t->head_local = h + 1;
-	atomic_store_explicit(&t->head, h + 1, memory_order_release);
+	++t->seq;
+	if (PTP_UNLIKELY(t->head_local - t->tail_cache >= PTP_RING_SIZE))
+		return ptp_push_full(t, ts, ptr, aux, depth << 4 | kind);
+	ptp_store(t, ts, ptr, aux, depth << 4 | kind);
 	return 1;
 }
 
@@ -324,6 +341,17 @@ PTP_COLD static struct ptp_thread *ptp_slow_self(void)
 	return t;
 }
 
+PTP_COLD static int ptp_enter_slow(uintptr_t ref, unsigned is_addr);
+
+PTP_COLD static void ptp_enter_site_slow(pt_frame_t *frame, const pt_site_t *site)
+{
+	frame->site = NULL;
+	if (ptp_self == &ptp_off_thread)
+		return;
+	if (ptp_enter_slow((uintptr_t)site, 0))
+		frame->site = site;
+}
+
 PTP_COLD static int ptp_enter_slow(uintptr_t ref, unsigned is_addr)
 {
 	struct ptp_thread *t = ptp_slow_self();
@@ -366,11 +394,7 @@ PTP_HOT void pt_enter_(pt_frame_t *frame, const pt_site_t *site)
 		ptp_do_enter(t, (uintptr_t)site, 0, PTP_FAST_CLOCK());
 		return;
 	}
-	frame->site = NULL;
-	if (t == &ptp_off_thread)
-		return;         /* tracing off: a load and two compares */
-	if (ptp_enter_slow((uintptr_t)site, 0))
-		frame->site = site;
+	ptp_enter_site_slow(frame, site);
 }
 
 PTP_HOT void pt_leave_(pt_frame_t *frame)
