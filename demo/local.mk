@@ -45,6 +45,7 @@ demo_crash_LDADD = lib/libpipetrace.la
 # builds demo/hello.c against an installed copy through pkg-config.
 demo_tests = tests/demo-hello.sh tests/demo-auto.sh tests/demo-threads.sh \
 	tests/demo-crash.sh tests/demo-service.sh tests/demo-monitor.sh \
+	tests/demo-make.sh \
 	tests/install.sh
 TESTS += $(demo_tests)
 EXTRA_DIST += $(demo_tests) tests/demo-common.sh
