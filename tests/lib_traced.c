@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
@@ -84,6 +85,11 @@ static void after_fork(void) { PT_TRACE(); sink++; }
 static void before_fork(void)
 {
 	PT_TRACE();
+	/* Let the flusher thread finish starting first: GCC 12's
+	 * AddressSanitizer allocator is not fork-safe, and a child forked
+	 * while another thread is inside it deadlocks on its next malloc.
+	 * (glibc's malloc is fork-safe; this only matters under ASan.) */
+	pt_flush();
 	pid_t pid = fork();
 
 	if (pid == 0) {
@@ -94,10 +100,12 @@ static void before_fork(void)
 	after_fork();
 }
 
-static atomic_int busy_stop;
+static atomic_int busy_stop, busy_started;
 
 static void *busy(void *arg)
 {
+	calls(100);
+	atomic_fetch_add(&busy_started, 1);
 	while (!atomic_load(&busy_stop))
 		calls(100);
 	return arg;
@@ -111,6 +119,10 @@ static void fork_busy(long n)
 
 	for (int i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, busy, NULL);
+	/* Fork only once no thread is still starting (see before_fork). */
+	while (atomic_load(&busy_started) < 2)
+		sched_yield();
+	pt_flush();
 	for (long i = 0; i < n; i++) {
 		pid_t pid = fork();
 
