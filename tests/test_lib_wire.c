@@ -405,6 +405,9 @@ static void test_instrumented(void **state)
 	o = find_ev(&c, "enter", "static_inner");
 	assert_non_null(o);
 	assert_int_equal(ev_int(o, "depth"), 2);
+	/* libdw also gives the source position from the debug information. */
+	assert_non_null(strstr(ev_str(o, "file"), "lib_instr.c"));
+	assert_true(ev_int(o, "line") > 0);
 	o = find_ev(&c, "exit", "static_inner");
 	assert_non_null(o);
 	/* 5 x (outer, inner), and main. */
