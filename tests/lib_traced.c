@@ -13,6 +13,7 @@
  *   overflow           main -> recurse -> recurse -> ... until the stack ends
  *   closefds FILE      closes every descriptor, opens FILE on the low
  *                      numbers, goes on tracing: FILE must stay empty
+ *   longjmp            main -> catcher -> skipped -> jumper -longjmp-> catcher
  *   until-stop         traces until "stop"; on "closed": pt_flush, "flushed"
  *   strings            exceptions and names that need escaping or cutting
  */
@@ -22,6 +23,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
@@ -183,6 +185,29 @@ static void until_stop(void)
 	}
 }
 
+/* longjmp out of two traced calls: their exits never come, and the exit of
+ * the call that catches must still close at the right depth. */
+static jmp_buf jump;
+
+static void __attribute__((noinline)) jumper(void)
+{
+	PT_TRACE();
+	longjmp(jump, 1);
+}
+
+static void __attribute__((noinline)) skipped(void)
+{
+	PT_TRACE();
+	jumper();
+}
+
+static void __attribute__((noinline)) catcher(void)
+{
+	PT_TRACE();
+	if (setjmp(jump) == 0)
+		skipped();
+}
+
 static void strings(void)
 {
 	PT_TRACE_NAMED("we\"ird\\name\x01\xff");
@@ -255,6 +280,9 @@ int main(int argc, char **argv)
 		calls(10);
 		pt_flush();
 		calls(10);
+	} else if (strcmp(mode, "longjmp") == 0) {
+		catcher();
+		leaf(1);
 	} else if (strcmp(mode, "until-stop") == 0) {
 		until_stop();
 	} else if (strcmp(mode, "strings") == 0) {

@@ -378,6 +378,35 @@ static void test_stack_overflow(void **state)
 	cap_free(&c);
 }
 
+/* Calls left by longjmp get no exit; the calls around them close right. */
+static void test_longjmp(void **state)
+{
+	const char *args[] = { "longjmp", NULL };
+	struct cap c;
+	struct replay r;
+	json_t *o;
+
+	cap_init(&c, 1);
+	cap_open(&c);
+	cap_spawn(&c, "lib_traced", args, NULL);
+	cap_finish(&c);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	replay(&c, &r, 0);
+	assert_null(find_ev(&c, "exit", "jumper"));
+	assert_null(find_ev(&c, "exit", "skipped"));
+	o = find_ev(&c, "exit", "catcher");
+	assert_non_null(o);
+	assert_int_equal(ev_int(o, "depth"), 1);
+	o = find_ev(&c, "enter", "leaf");
+	assert_non_null(o);
+	assert_int_equal(ev_int(o, "depth"), 1);
+	o = find_ev(&c, "exit", "main");
+	assert_non_null(o);
+	assert_int_equal(ev_int(o, "depth"), 0);
+	cap_free(&c);
+}
+
 /* -finstrument-functions: static functions by name, depths right. */
 static void test_instrumented(void **state)
 {
@@ -431,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_crash_async),
 		cmocka_unit_test(test_crash_sync),
 		cmocka_unit_test(test_stack_overflow),
+		cmocka_unit_test(test_longjmp),
 		cmocka_unit_test(test_instrumented),
 	};
 
