@@ -89,6 +89,10 @@ static int ptp_out_write(uint64_t deadline)
 				return 0;
 			}
 			ptp_fifo_wait_writable((int)((deadline - now) / 1000000u) + 1);
+		} else if (atomic_load(&ptp_g.stop)) {
+			/* Exiting: the final pass waits, but not for ever. */
+			ptp_out_discard();
+			return 0;
 		} else {
 			ptp_fifo_wait_writable(100);
 		}
@@ -604,19 +608,25 @@ void pt_flush(void)
 /* Normal exit: write everything and say bye. */
 void ptp_flusher_stop_and_bye(void)
 {
-	/* Lossless waits for the reader at exit too, but not for ever. */
-	uint64_t dl = ptp_g.lossless ? ptp_mono_ns() + 2000000000u : ptp_flush_deadline();
+	uint64_t dl;
 	char *p;
 
+	/* Set before taking the lock: a lossless wait may be holding it. */
+	atomic_store(&ptp_g.stop, 1);
 	if (!ptp_g.sync && ptp_g.flusher_running) {
 		pthread_mutex_lock(&ptp_g.lock);
-		ptp_g.stop = 1;
 		pthread_cond_signal(&ptp_g.wake);
 		pthread_mutex_unlock(&ptp_g.lock);
 		pthread_join(ptp_g.flusher, NULL);
-		ptp_g.flusher_running = 0;
 	}
 	pthread_mutex_lock(&ptp_g.lock);
+	if (ptp_g.flusher_running) {
+		/* pt_flush() callers in other threads stop waiting. */
+		ptp_g.flusher_running = 0;
+		pthread_cond_broadcast(&ptp_g.done);
+	}
+	/* Lossless waits for the reader at exit too, but not for ever. */
+	dl = ptp_g.lossless ? ptp_mono_ns() + 2000000000u : ptp_flush_deadline();
 	ptp_pass(dl, NULL);
 	/* A batch dropped at the deadline may carry drop counts: one more
 	 * try, without waiting. */

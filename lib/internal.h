@@ -119,7 +119,8 @@ struct ptp_global {
 	pthread_cond_t done;            /* pt_flush: a requested pass ended */
 	uint64_t flush_req;             /* pt_flush requests (under lock) */
 	uint64_t flush_done;
-	int stop;                       /* flusher asked to finish */
+	_Atomic int stop;               /* exiting: flusher asked to finish,
+					   endless waits end */
 	int flusher_running;
 	pthread_t flusher;
 };
