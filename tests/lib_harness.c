@@ -62,6 +62,32 @@ void cap_close(struct cap *c)
 	c->rfd = c->wfd = -1;
 }
 
+/* Children still running when the test program ends (a failed assertion
+ * skips cap_free) are killed then. */
+static pid_t cap_children[64];
+
+static void cap_kill_children(void)
+{
+	for (size_t i = 0; i < sizeof cap_children / sizeof cap_children[0]; i++)
+		if (cap_children[i] > 0 && waitpid(cap_children[i], NULL, WNOHANG) == 0) {
+			kill(cap_children[i], SIGKILL);
+			waitpid(cap_children[i], NULL, 0);
+		}
+}
+
+static void cap_track(pid_t pid)
+{
+	static int registered;
+
+	if (!registered)
+		registered = atexit(cap_kill_children) == 0;
+	for (size_t i = 0; i < sizeof cap_children / sizeof cap_children[0]; i++)
+		if (cap_children[i] <= 0 || waitpid(cap_children[i], NULL, WNOHANG) != 0) {
+			cap_children[i] = pid;
+			return;
+		}
+}
+
 void cap_spawn(struct cap *c, const char *helper, const char *const *args,
 	       const char *const *env)
 {
@@ -71,8 +97,10 @@ void cap_spawn(struct cap *c, const char *helper, const char *const *args,
 	pid_t pid;
 
 	snprintf(path, sizeof path, "%s/tests/%s", top ? top : ".", helper);
-	assert_int_equal(pipe(in), 0);
-	assert_int_equal(pipe(out), 0);
+	/* Close-on-exec: a later child must not keep this one's stdin open,
+	 * or it would never see end-of-file if its test fails. */
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -100,6 +128,7 @@ void cap_spawn(struct cap *c, const char *helper, const char *const *args,
 	}
 	close(in[0]);
 	close(out[1]);
+	cap_track(pid);
 	c->to_child = in[1];
 	c->from_child = out[0];
 	c->pid = pid;
