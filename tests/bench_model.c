@@ -120,6 +120,43 @@ static double run(struct model *m, const struct rec *r, size_t n, struct event *
 	return now() - t0;
 }
 
+/* Memory per merged path: 100000 distinct paths (1000 functions at the
+ * root of 100 threads), few calls kept.  Each path gets `per` finished
+ * calls whose durations step by a factor `step` from 100 ns, so that its
+ * histogram spans that many log2 buckets (step 1: one bucket). */
+static double path_bytes(struct event *ev, int per, uint64_t step, uint64_t *npaths)
+{
+	struct model_config few = { .max_calls = 100 };
+	struct model *pm = model_create(&few);
+	struct model_stats st0, st1;
+	model_get_stats(pm, &st0);
+	char name[32];
+	int64_t ts = 0;
+	for (int i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "f%d", i % 1000);
+		ev->tid = 1 + i / 1000;
+		ev->fn.s = name;
+		ev->fn.len = strlen(name);
+		ev->depth = 0;
+		uint64_t dur = step == 1 ? 1 : 100;
+		for (int k = 0; k < per; k++, dur *= step) {
+			ev->kind = EV_ENTER;
+			ev->ts = ts;
+			model_apply(pm, ev);
+			ev->kind = EV_EXIT;
+			ev->dur = (int64_t)dur;
+			ts += (int64_t)dur;
+			ev->ts = ts++;
+			model_apply(pm, ev);
+		}
+	}
+	model_get_stats(pm, &st1);
+	*npaths = st1.paths;
+	double b = (double)(st1.bytes - st0.bytes - st1.calls_kept * 72) / (double)st1.paths;
+	model_free(pm);
+	return b;
+}
+
 int main(int argc, char **argv)
 {
 	size_t calls = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
@@ -186,30 +223,19 @@ int main(int argc, char **argv)
 	model_free(m);
 	free(r);
 	}
-	/* Memory per merged path: many distinct paths, few calls kept. */
-	struct model_config few = { .max_calls = 100 };
-	struct model *pm = model_create(&few);
-	struct model_stats st0, st1;
-	model_get_stats(pm, &st0);
-	char name[32];
-	for (int i = 0; i < 100000; i++) {
-		snprintf(name, sizeof(name), "f%d", i % 1000);
-		ev->tid = 1 + i / 1000;
-		ev->kind = EV_ENTER;
-		ev->depth = 0;
-		ev->fn.s = name;
-		ev->fn.len = strlen(name);
-		ev->ts = i;
-		model_apply(pm, ev);
-		ev->kind = EV_EXIT;
-		ev->dur = 1;
-		model_apply(pm, ev);
-	}
-	model_get_stats(pm, &st1);
+	/* Memory per merged path: many distinct paths, few calls kept.  A
+	 * path's histogram grows with the span of its durations; 5 buckets
+	 * still fit in the path, wider ones take a block. */
+	uint64_t np;
+	double b1 = path_bytes(ev, 1, 1, &np);
 	printf("paths: %llu finished paths (each with its histogram), %.0f bytes per path\n",
-	       (unsigned long long)st1.paths,
-	       (double)(st1.bytes - st0.bytes - st1.calls_kept * 72) / (double)st1.paths);
-	model_free(pm);
+	       (unsigned long long)np, b1);
+	double b5 = path_bytes(ev, 5, 2, &np);
+	double b8 = path_bytes(ev, 8, 2, &np);
+	double b24 = path_bytes(ev, 24, 2, &np);
+	printf("paths: histograms over 5, 8, 24 buckets: %.0f, %.0f, %.0f bytes per path\n", b5, b8,
+	       b24);
+	printf("model_bytes_per_path=%.0f\n", b1);
 	free(ev);
 	return 0;
 }

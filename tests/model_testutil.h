@@ -125,11 +125,28 @@ static inline size_t tu_check_invariants(const struct model *m)
 				path_count += p->count;
 				assert_true(p->self_ns <= p->total_ns);
 				assert_true(p->max_ns <= p->total_ns);
+				/* The compact histogram holds the same calls
+				 * as the figures beside it. */
+				struct hist h;
+				model_path_hist(p, &h);
+				assert_int_equal(h.n, p->count);
+				assert_int_equal(h.sum_ns, p->total_ns);
+				assert_int_equal(h.max_ns, p->max_ns);
+				uint64_t in_buckets = 0;
+				int first = -1, last = -1;
+				for (int b = 0; b < HIST_BUCKETS; b++) {
+					in_buckets += h.bucket[b];
+					if (h.bucket[b]) {
+						if (first < 0)
+							first = b;
+						last = b;
+					}
+				}
+				assert_int_equal(in_buckets, p->count);
 				if (p->count) {
-					assert_non_null(p->hist);
-					assert_int_equal(p->hist->n, p->count);
-					assert_int_equal(p->hist->sum_ns, p->total_ns);
-					assert_int_equal(p->hist->max_ns, p->max_ns);
+					assert_int_equal(first, hist_bucket_of(h.min_ns));
+					assert_int_equal(last, hist_bucket_of(h.max_ns));
+					assert_true(h.min_ns <= h.max_ns);
 				}
 			}
 			const struct mnode *c = model_first_child(m, (enum model_view)v, n);

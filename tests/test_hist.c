@@ -1,5 +1,6 @@
 /* test_hist.c - log2 histograms: bucket bounds, quantiles against exact
- * order statistics, merging, saturation and the duration format. */
+ * order statistics, merging, saturation, the compact form against the full
+ * one, and the duration format. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -171,6 +172,172 @@ static void test_format(void **state)
 	assert_int_equal(tiny[3], '\0');
 }
 
+/* ---- compact form ---------------------------------------------------- */
+
+/* Hooks that count the blocks, so that leaks and needless blocks show. */
+struct counting {
+	long live;               /* blocks not yet released */
+	long allocs;
+};
+
+static void *count_alloc(void *ctx, size_t size)
+{
+	struct counting *k = ctx;
+	void *p = malloc(size);
+	assert_non_null(p);
+	memset(p, 0xA5, size);   /* garbage: the compact form must clear it */
+	k->live++;
+	k->allocs++;
+	return p;
+}
+
+static void count_release(void *ctx, void *p)
+{
+	struct counting *k = ctx;
+	assert_non_null(p);
+	k->live--;
+	free(p);
+}
+
+/* The full histogram fed the same durations and the compact one expanded
+ * must be the same struct, so every quantile comes out the same; the span
+ * is exactly the buckets of min..max; a block exactly when it is wide. */
+static void check_same(const struct hist_compact *c, const struct hist *full,
+		       const struct counting *k)
+{
+	struct hist e;
+	hist_compact_expand(c, full->n, full->sum_ns, full->max_ns, &e);
+	assert_memory_equal(&e, full, sizeof(e));
+	static const double qs[] = { 0, 0.01, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1 };
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+		assert_int_equal(hist_quantile(&e, qs[i]), hist_quantile(full, qs[i]));
+	if (full->n) {
+		assert_int_equal(c->u.in.lo, hist_bucket_of(full->min_ns));
+		assert_int_equal(c->u.in.lo + c->u.in.len - 1, hist_bucket_of(full->max_ns));
+	} else {
+		assert_int_equal(c->u.in.len, 0);
+	}
+	assert_int_equal(k->live, c->u.in.len > HIST_COMPACT_INLINE);
+}
+
+static uint64_t lcg(uint64_t *seed)
+{
+	*seed = *seed * 6364136223846793005u + 1442695040888963407u;
+	return *seed >> 11;
+}
+
+/* A duration in bucket b, anywhere in it. */
+static uint64_t in_bucket(int b, uint64_t r)
+{
+	uint64_t lo = hist_bucket_lo(b), hi = hist_bucket_hi(b);
+	if (b == HIST_BUCKETS - 1)
+		return r % 3 == 0 ? UINT64_MAX : lo + r % lo;
+	return lo + r % (hi - lo);
+}
+
+/* Random spans anywhere in the range, the first duration in the middle
+ * so that the span grows downward and upward, checked after every add. */
+static void test_compact_vs_full(void **state)
+{
+	uint64_t seed = 777;
+	for (int round = 0; round < 400; round++) {
+		struct counting k = { 0 };
+		struct hist_alloc a = { count_alloc, count_release, &k };
+		struct hist_compact c;
+		struct hist full;
+		memset(&c, 0, sizeof(c));
+		hist_init(&full);
+		check_same(&c, &full, &k);
+		int width = 1 + (int)(lcg(&seed) % (round % 4 == 0 ? HIST_BUCKETS : 8));
+		int lo = (int)(lcg(&seed) % (uint64_t)(HIST_BUCKETS - width + 1));
+		int n = 1 + (int)(lcg(&seed) % 300);
+		for (int i = 0; i < n; i++) {
+			int b = i == 0 ? lo + width / 2 : lo + (int)(lcg(&seed) % (uint64_t)width);
+			uint64_t d = in_bucket(b, lcg(&seed));
+			hist_add(&full, d);
+			hist_compact_add(&c, d, &a);
+			check_same(&c, &full, &k);
+		}
+		hist_compact_free(&c, &a);
+		assert_int_equal(k.live, 0);
+		assert_int_equal(c.u.in.len, 0);
+	}
+}
+
+static void test_compact_growth(void **state)
+{
+	struct counting k = { 0 };
+	struct hist_alloc a = { count_alloc, count_release, &k };
+	struct hist_compact c;
+	struct hist full;
+	memset(&c, 0, sizeof(c));
+	hist_init(&full);
+	/* Inline, widened downward then upward: no block. */
+	uint64_t inl[] = { 200, 150, 40, 41, 100, 255 };   /* buckets 7, 7, 5, 5, 6, 7 */
+	for (size_t i = 0; i < sizeof(inl) / sizeof(inl[0]); i++) {
+		hist_add(&full, inl[i]);
+		hist_compact_add(&c, inl[i], &a);
+	}
+	assert_int_equal(c.u.in.lo, 5);
+	assert_int_equal(c.u.in.len, 3);
+	assert_int_equal(c.u.in.bucket[0], 2);
+	assert_int_equal(c.u.in.bucket[1], 1);
+	assert_int_equal(c.u.in.bucket[2], 3);
+	assert_int_equal(k.allocs, 0);
+	check_same(&c, &full, &k);
+	/* Out to a block downward (0 ns: bucket 0), then up to the last. */
+	hist_add(&full, 0);
+	hist_compact_add(&c, 0, &a);
+	assert_int_equal(k.allocs, 1);
+	assert_int_equal(c.u.out.len, 8);
+	assert_int_equal(c.u.out.bucket[0], 1);
+	assert_int_equal(c.u.out.bucket[5], 2);
+	assert_int_equal(c.u.out.bucket[7], 3);
+	check_same(&c, &full, &k);
+	hist_add(&full, UINT64_MAX);
+	hist_compact_add(&c, UINT64_MAX, &a);
+	assert_int_equal(k.allocs, 2);
+	assert_int_equal(c.u.out.len, HIST_BUCKETS);
+	check_same(&c, &full, &k);
+	assert_int_equal(hist_quantile(&full, 0), 0);
+	assert_int_equal(hist_quantile(&full, 1), UINT64_MAX);
+	/* Inside the span: no new block. */
+	hist_add(&full, 1 << 20);
+	hist_compact_add(&c, 1 << 20, &a);
+	assert_int_equal(k.allocs, 2);
+	check_same(&c, &full, &k);
+	hist_compact_free(&c, &a);
+	assert_int_equal(k.live, 0);
+	/* Emptied, it starts over inline. */
+	hist_compact_add(&c, 5, &a);
+	assert_int_equal(c.u.in.lo, 2);
+	assert_int_equal(c.u.in.len, 1);
+	assert_int_equal(c.min_ns, 5);
+	hist_compact_free(&c, &a);
+}
+
+/* Buckets saturate as the full form's do. */
+static void test_compact_saturation(void **state)
+{
+	struct counting k = { 0 };
+	struct hist_alloc a = { count_alloc, count_release, &k };
+	struct hist_compact c;
+	memset(&c, 0, sizeof(c));
+	hist_compact_add(&c, 1000, &a);
+	c.u.in.bucket[0] = UINT32_MAX - 1;
+	hist_compact_add(&c, 1000, &a);
+	hist_compact_add(&c, 1001, &a);
+	assert_int_equal(c.u.in.bucket[0], UINT32_MAX);
+	hist_compact_add(&c, 1, &a);     /* widening keeps the saturated count */
+	struct hist e;
+	hist_compact_expand(&c, 4, 3002, 1001, &e);
+	assert_int_equal(e.bucket[hist_bucket_of(1000)], UINT32_MAX);
+	assert_int_equal(e.bucket[0], 1);
+	assert_int_equal(e.min_ns, 1);
+	hist_compact_free(&c, &a);
+	assert_int_equal(k.live, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +349,9 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_saturation),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_compact_vs_full),
+		cmocka_unit_test(test_compact_growth),
+		cmocka_unit_test(test_compact_saturation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

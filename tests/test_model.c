@@ -555,6 +555,98 @@ static void test_bytes_per_call(void **state)
 	model_free(m);
 }
 
+/* A path's compact histogram expands to exactly the histogram of its
+ * calls' durations (the same as its function's when the function is called
+ * from nowhere else), whichever way its span grew, also past what fits
+ * inside the path.  Its span is just the buckets used. */
+static void test_path_hist(void **state)
+{
+	struct model *m = model_create(NULL);
+	enum { NF = 12 };
+	struct hist want[NF];
+	char fns[NF][8];
+	uint64_t seed = 99;
+	int64_t ts = 0;
+	for (int f = 0; f < NF; f++) {
+		snprintf(fns[f], sizeof(fns[f]), "f%d", f);
+		hist_init(&want[f]);
+	}
+	tu_enter(m, ts++, 1, 1, 0, 0, "main");
+	for (int i = 0; i < 20000; i++) {
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		int f = (int)((seed >> 40) % NF);
+		/* f's durations span f + 1 buckets around 2^(10 + f) ns */
+		int b = 10 + f - (int)((seed >> 20) % (uint64_t)(f + 1)) + f / 2;
+		uint64_t dur = (UINT64_C(1) << b) + (seed >> 8) % (UINT64_C(1) << b);
+		tu_enter(m, ts, 1, 1, 0, 1, fns[f]);
+		ts += (int64_t)dur;
+		tu_exit(m, ts++, 1, 1, 0, 1, fns[f], (int64_t)dur);
+		hist_add(&want[f], dur);
+	}
+	int n = 0;
+	node_id id0 = 0;
+	const struct mnode *mainp = model_first_child(m, VIEW_PATHS, model_first_child(m, VIEW_PATHS,
+							model_first_child(m, VIEW_PATHS, NULL)));
+	assert_non_null(mainp);
+	for (const struct mnode *c = model_first_child(m, VIEW_PATHS, mainp); c;
+	     c = model_next_sibling(m, VIEW_PATHS, c), n++) {
+		const struct mpath *p = (const struct mpath *)c;
+		int f = atoi(p->fn->name + 1);
+		if (f == 0)
+			id0 = c->id;
+		struct hist got;
+		assert_int_equal(p->hist.u.in.len, f + 1);
+		model_path_hist(p, &got);
+		assert_memory_equal(&got, &want[f], sizeof(got));
+		assert_memory_equal(&got, &model_func_find(m, p->fn->name)->hist, sizeof(got));
+	}
+	assert_int_equal(n, NF);
+	/* f0's one bucket, widened downward past what fits in the path. */
+	tu_enter(m, ts, 1, 1, 0, 1, "f0");
+	tu_exit(m, ts += 2, 1, 1, 0, 1, "f0", 1);
+	hist_add(&want[0], 1);
+	const struct mpath *p0 = (const struct mpath *)model_find(m, id0);
+	assert_non_null(p0);
+	assert_string_equal(p0->fn->name, "f0");
+	assert_int_equal(p0->hist.u.in.lo, 0);
+	assert_true(p0->hist.u.in.len > HIST_COMPACT_INLINE);
+	struct hist got;
+	model_path_hist(p0, &got);
+	assert_memory_equal(&got, &want[0], sizeof(got));
+	tu_check_invariants(m);
+	model_free(m);
+}
+
+/* What a finished merged path costs, all told (the path, its histogram,
+ * its share of the lookup tables): a full histogram per path made it 442
+ * bytes; this bounds the compact one.  The functions are interned and the
+ * kept calls capped beforehand, so that only the paths are measured. */
+static void test_bytes_per_path(void **state)
+{
+	struct model_config cfg = { .max_calls = 100 };
+	struct model *m = model_create(&cfg);
+	struct model_stats before, after;
+	char fn[16];
+	int64_t ts = 0;
+	for (int t = 1; t <= 11; t++) {
+		if (t == 2)
+			model_get_stats(m, &before);
+		for (int i = 0; i < 2000; i++) {
+			snprintf(fn, sizeof(fn), "g%d", i);
+			tu_enter(m, ts++, 1, t, 0, 0, fn);
+			tu_exit(m, ts++, 1, t, 0, 0, fn, 3 + i % 5);
+		}
+	}
+	model_get_stats(m, &after);
+	uint64_t paths = after.paths - before.paths;
+	assert_int_equal(paths, 20000);
+	assert_true(after.calls_kept <= 100);
+	double per = (double)(after.bytes - before.bytes) / (double)paths;
+	print_message("bytes per finished path: %.1f\n", per);
+	assert_true(per <= 256);
+	model_free(m);
+}
+
 int main(void)
 {
 	const char *top = getenv("top_srcdir");
@@ -587,6 +679,8 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_adoption_bounded);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_random_soup);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_call);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_path_hist);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_path);
 	if (k > C_TESTS)
 		abort();
 	for (size_t i = 0; i < n; i++) {

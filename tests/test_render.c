@@ -582,7 +582,10 @@ static void test_histogram(void **state)
 	free((void *)r1);
 	free((void *)r8);
 	/* footer: n, percentiles and max, read back from the same histogram */
-	const struct hist *h = ((const struct mpath *)sel)->hist;
+	struct hist hh;
+	const struct hist *h = &hh;
+
+	model_path_hist((const struct mpath *)sel, &hh);
 	int yf = find_row(w, "p50");
 	char want[32];
 

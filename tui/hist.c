@@ -1,5 +1,6 @@
-/* hist.c - log2 duration histograms: bucketing, merging, percentiles and
- * the duration format people read.  Pure: no allocation, no I/O. */
+/* hist.c - log2 duration histograms: bucketing, merging, percentiles, the
+ * compact form kept per call path, and the duration format people read.
+ * Pure: no I/O; the compact form allocates only through the caller's hooks. */
 #include <config.h>
 
 #include <stdio.h>
@@ -113,6 +114,85 @@ uint64_t hist_quantile(const struct hist *h, double q)
 		cum += c;
 	}
 	return h->max_ns;
+}
+
+/* ---- compact form ---------------------------------------------------- */
+
+static uint32_t *compact_buckets(struct hist_compact *c)
+{
+	return c->u.in.len <= HIST_COMPACT_INLINE ? c->u.in.bucket : c->u.out.bucket;
+}
+
+static const uint32_t *compact_buckets_c(const struct hist_compact *c)
+{
+	return c->u.in.len <= HIST_COMPACT_INLINE ? c->u.in.bucket : c->u.out.bucket;
+}
+
+/* Widens the span to take bucket b, keeping the counts where they were. */
+static void compact_widen(struct hist_compact *c, int b, const struct hist_alloc *a)
+{
+	int lo = c->u.in.lo, len = c->u.in.len;
+	int nlo = b < lo ? b : lo;
+	int nhi = b > lo + len - 1 ? b : lo + len - 1;
+	int nlen = nhi - nlo + 1;
+	uint32_t old[HIST_COMPACT_INLINE];
+	uint32_t *from = compact_buckets(c);
+
+	if (nlen <= HIST_COMPACT_INLINE) {
+		/* Still inline (and so was the old span): shift in place. */
+		memcpy(old, from, (size_t)len * sizeof(old[0]));
+		memset(c->u.in.bucket, 0, sizeof(c->u.in.bucket));
+		memcpy(c->u.in.bucket + (lo - nlo), old, (size_t)len * sizeof(old[0]));
+	} else {
+		uint32_t *to = a->alloc(a->ctx, (size_t)nlen * sizeof(*to));
+		memset(to, 0, (size_t)nlen * sizeof(*to));
+		memcpy(to + (lo - nlo), from, (size_t)len * sizeof(*to));
+		if (len > HIST_COMPACT_INLINE)
+			a->release(a->ctx, from);
+		c->u.out.bucket = to;
+	}
+	c->u.in.lo = (uint8_t)nlo;
+	c->u.in.len = (uint8_t)nlen;
+}
+
+void hist_compact_add(struct hist_compact *c, uint64_t dur_ns, const struct hist_alloc *a)
+{
+	int b = hist_bucket_of(dur_ns);
+
+	if (c->u.in.len == 0) {
+		c->min_ns = dur_ns;
+		c->u.in.lo = (uint8_t)b;
+		c->u.in.len = 1;
+		c->u.in.bucket[0] = 1;
+		return;
+	}
+	if (dur_ns < c->min_ns)
+		c->min_ns = dur_ns;
+	if (b < c->u.in.lo || b >= c->u.in.lo + c->u.in.len)
+		compact_widen(c, b, a);
+	uint32_t *n = &compact_buckets(c)[b - c->u.in.lo];
+	if (*n != UINT32_MAX)
+		(*n)++;
+}
+
+void hist_compact_free(struct hist_compact *c, const struct hist_alloc *a)
+{
+	if (c->u.in.len > HIST_COMPACT_INLINE)
+		a->release(a->ctx, c->u.out.bucket);
+	memset(c, 0, sizeof(*c));
+}
+
+void hist_compact_expand(const struct hist_compact *c, uint64_t n, uint64_t sum_ns,
+			 uint64_t max_ns, struct hist *out)
+{
+	hist_init(out);
+	if (c->u.in.len == 0)
+		return;
+	out->n = n;
+	out->sum_ns = sum_ns;
+	out->min_ns = c->min_ns;
+	out->max_ns = max_ns;
+	memcpy(out->bucket + c->u.in.lo, compact_buckets_c(c), c->u.in.len * sizeof(out->bucket[0]));
 }
 
 /* Three significant digits in `unit`, or NULL when the value rounds up to

@@ -1,8 +1,9 @@
 /* hist.h - log2 duration histograms and the percentiles read from them.
  *
- * Pure: no allocation, no I/O.  Bucket 0 holds durations 0..1 ns; bucket i
- * (i >= 1) holds [2^i, 2^(i+1)) ns; the last bucket also takes everything
- * longer.  Exact count, sum, min and max are kept beside the buckets. */
+ * Pure: no I/O, and no allocation except through the caller's hooks (the
+ * compact form).  Bucket 0 holds durations 0..1 ns; bucket i (i >= 1) holds
+ * [2^i, 2^(i+1)) ns; the last bucket also takes everything longer.  Exact
+ * count, sum, min and max are kept beside the buckets. */
 #ifndef PT_HIST_H
 #define PT_HIST_H
 
@@ -33,5 +34,46 @@ uint64_t hist_quantile(const struct hist *h, double q);
 /* Formats a duration for people: "850 ns", "12.3 us", "1.20 ms", "3.04 s",
  * "12 min".  Writes at most `size` bytes, returns `buf`. */
 char *hist_format_ns(uint64_t ns, char *buf, size_t size);
+
+/* The compact form, for the many merged call paths: the exact minimum and
+ * only the span of buckets used so far, widened when a duration falls
+ * outside it.  Count, sum and maximum are not kept here because the owner
+ * (a path) already keeps them; hist_compact_expand() takes them back.  A
+ * span of up to HIST_COMPACT_INLINE buckets lives in the struct itself, a
+ * wider one in a block from the caller's hooks.  All zeros is empty.  32
+ * bytes: in a path, that still fits the malloc chunk the path took with a
+ * pointer to a full histogram (see model_priv.h). */
+#define HIST_COMPACT_INLINE 5
+
+struct hist_compact {
+	uint64_t min_ns;         /* valid when len > 0 */
+	union {                  /* lo and len are the common initial members */
+		struct {         /* len <= HIST_COMPACT_INLINE */
+			uint8_t lo;      /* first bucket of the span */
+			uint8_t len;     /* buckets in the span, 0 when empty */
+			uint32_t bucket[HIST_COMPACT_INLINE];
+		} in;
+		struct {         /* len > HIST_COMPACT_INLINE */
+			uint8_t lo, len;
+			uint32_t *bucket; /* owned: len counts, from hist_alloc */
+		} out;
+	} u;
+};
+
+/* Where a compact histogram's wider spans come from.  alloc must not return
+ * NULL (abort instead). */
+struct hist_alloc {
+	void *(*alloc)(void *ctx, size_t size);
+	void (*release)(void *ctx, void *p);
+	void *ctx;                /* borrowed: passed back to both */
+};
+
+void hist_compact_add(struct hist_compact *c, uint64_t dur_ns, const struct hist_alloc *a);
+/* Gives back the block of a wide span; c is empty afterwards. */
+void hist_compact_free(struct hist_compact *c, const struct hist_alloc *a);
+/* The full histogram: the same buckets and min as a struct hist fed the
+ * same durations, with n, sum and max from the owner.  Empty when c is. */
+void hist_compact_expand(const struct hist_compact *c, uint64_t n, uint64_t sum_ns,
+			 uint64_t max_ns, struct hist *out);
 
 #endif

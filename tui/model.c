@@ -198,11 +198,7 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 	sat_add(&p->self_ns, self);
 	if (dur > p->max_ns)
 		p->max_ns = dur;
-	if (!p->hist) {
-		p->hist = model_alloc(m, sizeof(*p->hist));
-		hist_init(p->hist);
-	}
-	hist_add(p->hist, dur);
+	hist_compact_add(&p->hist, dur, &m->halloc);
 	struct mfunc *f = p->fn;
 	f->calls++;
 	sat_add(&f->total_ns, dur);
@@ -542,6 +538,17 @@ void model_apply(struct model *m, const struct event *ev)
 
 /* ---- life cycle ------------------------------------------------------ */
 
+/* Paths' histogram blocks go through the model's byte accounting. */
+static void *hist_alloc_hook(void *ctx, size_t size)
+{
+	return model_alloc(ctx, size);
+}
+
+static void hist_release_hook(void *ctx, void *p)
+{
+	model_release(ctx, p);
+}
+
 struct model *model_create(const struct model_config *cfg)
 {
 	struct model *m = calloc(1, sizeof(*m));
@@ -558,6 +565,8 @@ struct model *model_create(const struct model_config *cfg)
 		m->cfg.max_exceptions = MODEL_DEFAULT_MAX_EXCEPTIONS;
 	m->next_call = 1;
 	hist_init(&m->all);
+	m->halloc = (struct hist_alloc){ .alloc = hist_alloc_hook, .release = hist_release_hook,
+					 .ctx = m };
 	return m;
 }
 
@@ -577,7 +586,7 @@ void model_free(struct model *m)
 	}
 	for (size_t i = 0; i < m->paths.n; i++) {
 		struct path_ent *p = m->paths.v[i];
-		model_release(m, p->pub.hist);
+		hist_compact_free(&p->pub.hist, &m->halloc);
 		model_release(m, p);
 	}
 	for (size_t i = 0; i < m->threads.n; i++) {

@@ -17,6 +17,8 @@
  * mexception.wall_ns is the exception's own wall-clock time (derived from the
  * hello); mprocess gained hello_ts/wall_ns, mthread depth_mismatches,
  * model_stats a few counters; model_dump*() and model_node_label() added.
+ * mpath.hist became a struct hist_compact (a full struct hist per path cost
+ * 240 bytes): read a path's histogram with model_path_hist().
  * Node ids carry their kind in the low 2 bits (id & 3 == enum mnode_kind). */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
@@ -99,7 +101,10 @@ struct mpath {                   /* calls merged by call path */
 	uint64_t unfinished;     /* calls that never returned (process ended) */
 	uint64_t exceptions;
 	uint64_t total_ns, self_ns, max_ns;
-	struct hist *hist;       /* owned, allocated at the first finished call */
+	/* Durations of the finished calls, without n, sum and max (count,
+	 * total_ns and max_ns above are those): model_path_hist() gives the
+	 * full histogram.  Owned (its block, when it has one). */
+	struct hist_compact hist;
 };
 
 enum mcall_state {
@@ -205,6 +210,8 @@ const struct mfunc *model_func_at(const struct model *m, size_t i);
 const struct mfunc *model_func_find(const struct model *m, const char *name);
 /* Every finished call of the whole run. */
 const struct hist *model_all_hist(const struct model *m);
+/* The histogram of a path's finished calls, expanded into `out`. */
+void model_path_hist(const struct mpath *p, struct hist *out);
 
 /* Exceptions, newest first (i = 0 is the newest kept). */
 size_t model_exception_count(const struct model *m);

@@ -91,7 +91,9 @@ static void dump_node(FILE *out, const struct mnode *n, int level)
 			(unsigned long long)p->unfinished, (unsigned long long)p->exceptions,
 			(unsigned long long)p->total_ns, (unsigned long long)p->self_ns,
 			(unsigned long long)p->max_ns);
-		put_quantiles(out, p->hist);
+		struct hist h;
+		model_path_hist(p, &h);
+		put_quantiles(out, &h);
 		fputc('\n', out);
 		break;
 	}

@@ -41,6 +41,10 @@ struct path_ent {
 	struct mpath pub;
 	struct mpath *tail;      /* borrowed: last child, to append in order */
 };
+/* glibc's chunks grow by 16 bytes: up to 152 bytes a path takes 160.  The
+ * compact histogram's inline buckets are sized to use all of it. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct path_ent) <= 152,
+	       "a merged path outgrew its 160-byte malloc chunk");
 
 /* Where the calls of one level (an open call's children, or a thread's
  * root calls) are appended. */
@@ -142,6 +146,7 @@ struct model {
 	size_t exc_cap, exc_n, exc_head;
 
 	struct hist all;
+	struct hist_alloc halloc; /* the paths' histogram blocks: model_alloc/model_release on this model */
 };
 
 /* Allocation with the model's byte accounting; abort on exhaustion (the

@@ -110,6 +110,11 @@ const struct mfunc *model_func_find(const struct model *m, const char *name)
 	return f ? &f->pub : NULL;
 }
 
+void model_path_hist(const struct mpath *p, struct hist *out)
+{
+	hist_compact_expand(&p->hist, p->count, p->total_ns, p->max_ns, out);
+}
+
 const struct hist *model_all_hist(const struct model *m)
 {
 	return &m->all;

@@ -51,6 +51,7 @@ static void draw_bar(WINDOW *w, int y, int x, int width, uint64_t v, uint64_t ma
 void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused)
 {
 	const struct hist *h = NULL;
+	struct hist ph;      /* the selected path's, expanded */
 	const char *name = NULL;
 	int mark = -1;
 	char title[160], cnt[32];
@@ -66,7 +67,8 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 		sel = &c->path->node;
 	}
 	if (sel && sel->kind == MN_PATH) {
-		h = ((const struct mpath *)sel)->hist;
+		model_path_hist((const struct mpath *)sel, &ph);
+		h = &ph;
 		name = ((const struct mpath *)sel)->fn->name;
 	} else {
 		h = model_all_hist(m);
