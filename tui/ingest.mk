@@ -37,3 +37,11 @@ benchmarks += tests/bench_ingest
 tests_bench_ingest_SOURCES = tests/bench_ingest.c
 tests_bench_ingest_CPPFLAGS = $(ptcore_test_cppflags)
 tests_bench_ingest_LDADD = $(ptcore_test_ldadd)
+
+# Hostile input soak (seeded, short under make check; SOAK_SEEDS and
+# SOAK_LINES make it longer): tests/hostile_gen writes the streams and
+# checks the output.
+check_PROGRAMS += tests/hostile_gen
+tests_hostile_gen_SOURCES = tests/hostile_gen.c
+TESTS += tests/soak-hostile.sh
+EXTRA_DIST += tests/soak-hostile.sh

@@ -26,6 +26,21 @@ struct plain {
 	char buf[3][4 * EVENT_LINE_MAX + 8];
 };
 
+/* Slot of key in a table of cap (a power of two) slots.  Keys differ in
+ * their high half (the pid) as often as in the low one, so the bits must
+ * be mixed both ways: a plain multiply keeps the low bits of the product
+ * tied to the low bits of the key, and every process key (tid 0) then
+ * landed in one slot, a quadratic crawl with thousands of processes. */
+static size_t seen_slot(uint64_t key, size_t cap)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdull;
+	key ^= key >> 33;
+	key *= 0xc4ceb9fe1a85ec53ull;
+	key ^= key >> 33;
+	return (size_t)key & (cap - 1);
+}
+
 /* Adds key to the set; true when it was new. */
 static bool seen_add(struct plain *p, uint64_t key)
 {
@@ -39,7 +54,7 @@ static bool seen_add(struct plain *p, uint64_t key)
 			uint64_t k = p->seen[i];
 			if (!k)
 				continue;
-			size_t j = (size_t)(k * 0x9e3779b97f4a7c15ull) & (cap - 1);
+			size_t j = seen_slot(k, cap);
 			while (ns[j])
 				j = (j + 1) & (cap - 1);
 			ns[j] = k;
@@ -48,7 +63,7 @@ static bool seen_add(struct plain *p, uint64_t key)
 		p->seen = ns;
 		p->seen_cap = cap;
 	}
-	size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull) & (p->seen_cap - 1);
+	size_t j = seen_slot(key, p->seen_cap);
 	while (p->seen[j]) {
 		if (p->seen[j] == key)
 			return false;
@@ -193,6 +208,9 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	if (ms.calls_retired)
 		fprintf(out, "(%" PRIu64 " individual calls kept, %" PRIu64 " older ones retired "
 			"into the totals: --max-calls)\n", ms.calls_kept, ms.calls_retired);
+	if (ms.too_deep)
+		fprintf(out, "(%" PRIu64 " enter and exit events ignored: more than %d calls open "
+			"in a thread)\n", ms.too_deep, MODEL_MAX_DEPTH);
 	if (!fs)
 		return;
 	for (size_t i = 0; i < n; i++)
