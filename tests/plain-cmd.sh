@@ -27,6 +27,20 @@ check "--log: not repeated on stderr" sh -c "! grep -q logged '$dir/err'"
 check "--log: file is private" test "$(stat -c %a "$dir/cmd.log")" = 600
 "$bin" --plain --log "$dir/x.log" --replay /dev/null >/dev/null 2>&1
 check "--log without a command: status 2" test $? = 2
+# --log and --record never write through a symlink (one planted in a
+# shared directory would aim them at another file)
+echo precious >"$dir/victim"
+ln -s "$dir/victim" "$dir/log.link"
+"$bin" --plain --quiet --log "$dir/log.link" -- sh -c 'echo ran >"$0.ran"' "$dir/cmd" >/dev/null 2>"$dir/err"
+check "--log through a symlink: status 1" test $? = 1
+check "--log through a symlink: refused, said why" has "symbolic link" "$dir/err"
+check "--log through a symlink: the command did not run" test ! -e "$dir/cmd.ran"
+"$bin" --plain --quiet --record "$dir/log.link" -- true >/dev/null 2>"$dir/err"
+check "--record through a symlink: status 1" test $? = 1
+check "--record through a symlink: refused, said why" has "symbolic link" "$dir/err"
+check "the symlink's target untouched" has precious "$dir/victim"
+"$bin" --plain --quiet --record "$dir/new.rec" -- true >/dev/null 2>&1
+check "--record: a new recording is private" test "$(stat -c %a "$dir/new.rec")" = 600
 
 # a command that cannot run
 "$bin" --plain -- /nonexistent/cmd >/dev/null 2>"$dir/err"

@@ -374,6 +374,128 @@ static void test_fifo_safety(void **state)
 	fifo_close(&f);
 }
 
+/* The FIFO we made is removed only while the path still names that very
+ * node: one put in its place (same user, same type) stays. */
+static void test_fifo_replaced(void **state)
+{
+	(void)state;
+	struct fifo f;
+	char err[512];
+	struct stat sb, made;
+
+	assert_int_equal(fifo_open(&f, tpath("swap.fifo"), err, sizeof err), 0);
+	assert_true(f.created);
+	assert_int_equal(lstat(tpath("swap.fifo"), &made), 0);
+	assert_int_equal(rename(tpath("swap.fifo"), tpath("moved.fifo")), 0);
+	assert_int_equal(mkfifo(tpath("swap.fifo"), 0600), 0);
+	fifo_close(&f);
+	assert_int_equal(lstat(tpath("swap.fifo"), &sb), 0);
+	assert_true(S_ISFIFO(sb.st_mode));
+	assert_true(sb.st_ino != made.st_ino);
+	unlink(tpath("swap.fifo"));
+	unlink(tpath("moved.fifo"));
+
+	/* the same from the signal handler's cleanup */
+	assert_int_equal(fifo_open(&f, tpath("swap.fifo"), err, sizeof err), 0);
+	assert_int_equal(rename(tpath("swap.fifo"), tpath("moved.fifo")), 0);
+	assert_int_equal(mkfifo(tpath("swap.fifo"), 0600), 0);
+	fifo_cleanup_signal_safe();
+	assert_int_equal(lstat(tpath("swap.fifo"), &sb), 0);
+	fifo_close(&f);
+	assert_int_equal(lstat(tpath("swap.fifo"), &sb), 0);
+	unlink(tpath("swap.fifo"));
+	unlink(tpath("moved.fifo"));
+}
+
+static void test_private_dir(void **state)
+{
+	(void)state;
+	char err[512];
+	struct stat sb;
+
+	/* created 0700 even under a lax umask, and accepted again */
+	mode_t old = umask(0);
+	assert_int_equal(fifo_private_dir(tpath("pd"), err, sizeof err), 0);
+	umask(old);
+	assert_int_equal(lstat(tpath("pd"), &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	assert_int_equal(fifo_private_dir(tpath("pd"), err, sizeof err), 0);
+	/* open to others: refused, and left as it is */
+	assert_int_equal(chmod(tpath("pd"), 0755), 0);
+	assert_int_equal(fifo_private_dir(tpath("pd"), err, sizeof err), -1);
+	assert_non_null(strstr(err, "open to other users"));
+	assert_int_equal(lstat(tpath("pd"), &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0755);
+	assert_int_equal(chmod(tpath("pd"), 0700), 0);
+	/* a symlink to a private directory of ours: refused */
+	assert_int_equal(symlink(tpath("pd"), tpath("pdlink")), 0);
+	assert_int_equal(fifo_private_dir(tpath("pdlink"), err, sizeof err), -1);
+	assert_non_null(strstr(err, "symlink"));
+	/* a file */
+	int fd = open(tpath("pdfile"), O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	assert_int_equal(fifo_private_dir(tpath("pdfile"), err, sizeof err), -1);
+	/* another user's (only root can make one to test with) */
+	if (geteuid() == 0) {
+		assert_int_equal(mkdir(tpath("pdother"), 0700), 0);
+		assert_int_equal(chown(tpath("pdother"), 12345, 12345), 0);
+		assert_int_equal(fifo_private_dir(tpath("pdother"), err, sizeof err), -1);
+		assert_non_null(strstr(err, "another user"));
+	}
+}
+
+/* --log and --record files: never through a symlink, only a regular file. */
+static void test_output_file(void **state)
+{
+	(void)state;
+	char err[512], buf[64];
+	struct stat sb;
+
+	int fd = open(tpath("victim"), O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "precious\n", 9), 9);
+	close(fd);
+	assert_int_equal(symlink(tpath("victim"), tpath("out.link")), 0);
+	assert_int_equal(source_open_output(tpath("out.link"), err, sizeof err), -1);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(lstat(tpath("victim"), &sb), 0);
+	assert_int_equal(sb.st_size, 9);
+	/* a FIFO there: refused at once (no wait for a reader), untouched */
+	assert_int_equal(mkfifo(tpath("out.fifo"), 0600), 0);
+	assert_int_equal(source_open_output(tpath("out.fifo"), err, sizeof err), -1);
+	int rd = open(tpath("out.fifo"), O_RDONLY | O_NONBLOCK);
+	assert_true(rd >= 0);
+	assert_int_equal(source_open_output(tpath("out.fifo"), err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	close(rd);
+	assert_int_equal(source_open_output(tmpdir, err, sizeof err), -1);
+	/* a character device is fine (nothing to truncate) */
+	fd = source_open_output("/dev/null", err, sizeof err);
+	assert_true(fd >= 0);
+	close(fd);
+	/* a new file is private; an existing file of ours is truncated */
+	fd = source_open_output(tpath("out.new"), err, sizeof err);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	close(fd);
+	fd = source_open_output(tpath("victim"), err, sizeof err);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "new", 3), 3);
+	close(fd);
+	fd = open(tpath("victim"), O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof buf), 3);
+	close(fd);
+	/* --record through a symlink: ingest_create refuses it */
+	struct ingest_config cfg = { .fifo_path = tpath("recl.fifo"), .record_path = tpath("out.link") };
+	struct ingest *ing = ingest_create(&cfg, M, err, sizeof err);
+	assert_null(ing);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(lstat(tpath("recl.fifo"), &sb), -1);
+}
+
 static void test_default_path(void **state)
 {
 	(void)state;
@@ -566,6 +688,9 @@ int main(void)
 		cmocka_unit_test(test_pause_queue),
 		cmocka_unit_test(test_record_replay),
 		cmocka_unit_test(test_fifo_safety),
+		cmocka_unit_test(test_fifo_replaced),
+		cmocka_unit_test(test_private_dir),
+		cmocka_unit_test(test_output_file),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_child),
 		cmocka_unit_test(test_bad_corpus),

@@ -18,6 +18,10 @@
  * raised only once the copy is complete. */
 static char cleanup_fifo[4096];
 static volatile sig_atomic_t cleanup_fifo_set;
+/* Its inode once known (cleanup_fifo_ino_set): a signal removes only that. */
+static dev_t cleanup_fifo_dev;
+static ino_t cleanup_fifo_ino;
+static volatile sig_atomic_t cleanup_fifo_ino_set;
 static char cleanup_dir[4096];
 static volatile sig_atomic_t cleanup_dir_set;
 
@@ -39,7 +43,7 @@ static int errf(char *err, size_t errsize, int e, const char *fmt, ...)
 	return -1;
 }
 
-static int private_dir(const char *dir, char *err, size_t errsize)
+int fifo_private_dir(const char *dir, char *err, size_t errsize)
 {
 	struct stat st;
 
@@ -69,7 +73,7 @@ int fifo_default_path(char *buf, size_t size, char *err, size_t errsize)
 		char dir[64];
 
 		snprintf(dir, sizeof dir, "/tmp/pipetrace-%lu", (unsigned long)getuid());
-		if (private_dir(dir, err, errsize) < 0)
+		if (fifo_private_dir(dir, err, errsize) < 0)
 			return -1;
 		n = snprintf(buf, size, "%s/pipetrace.fifo", dir);
 	}
@@ -96,6 +100,8 @@ int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
 
 	f->rfd = f->wfd = -1;
 	f->created = false;
+	f->dev = 0;
+	f->ino = 0;
 	if (errsize)
 		err[0] = '\0';
 	if (snprintf(f->path, sizeof f->path, "%s", path) >= (int)sizeof f->path)
@@ -109,6 +115,7 @@ int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
 		} else {
 			f->created = true;
 			/* Registered at once: a signal may come before we finish. */
+			cleanup_fifo_ino_set = 0;
 			memcpy(cleanup_fifo, f->path, sizeof cleanup_fifo);
 			cleanup_fifo_set = 1;
 		}
@@ -123,7 +130,7 @@ int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
 		/* A writer's open succeeds only when a reader exists: then
 		 * another monitor is listening, and two readers would each
 		 * get a random half of the lines. */
-		int probe = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		int probe = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 		if (probe >= 0) {
 			close(probe);
 			errf(err, errsize, 0, "another reader is already listening on %s", path);
@@ -131,7 +138,7 @@ int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
 		}
 	}
 	/* O_NOFOLLOW, then fstat: the node may have been swapped since lstat. */
-	f->rfd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	f->rfd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (f->rfd < 0) {
 		errf(err, errsize, errno, "cannot open %s", path);
 		goto fail;
@@ -140,6 +147,13 @@ int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
 		if (!err[0])
 			errf(err, errsize, errno, "cannot check %s", path);
 		goto fail;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	if (f->created) {
+		cleanup_fifo_dev = st.st_dev;
+		cleanup_fifo_ino = st.st_ino;
+		cleanup_fifo_ino_set = 1;
 	}
 	if ((st.st_mode & 077) && fchmod(f->rfd, 0600) < 0) {
 		errf(err, errsize, errno, "cannot make %s private (chmod 0600)", path);
@@ -156,9 +170,14 @@ int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
 #endif
 	/* Our own writer: with it, the read end never sees EOF between the
 	 * traced programs, and poll never reports a hang-up. */
-	f->wfd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	f->wfd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (f->wfd < 0) {
 		errf(err, errsize, errno, "cannot open %s for writing", path);
+		goto fail;
+	}
+	/* Opened by name a second time: it must be the very FIFO we read. */
+	if (fstat(f->wfd, &st) < 0 || st.st_dev != f->dev || st.st_ino != f->ino) {
+		errf(err, errsize, 0, "%s was replaced while it was being opened: refusing it", path);
 		goto fail;
 	}
 	return 0;
@@ -175,14 +194,19 @@ void fifo_close(struct fifo *f)
 		close(f->wfd);
 	f->rfd = f->wfd = -1;
 	if (f->created) {
-		/* Only if it is still the FIFO we made (not replaced meanwhile). */
+		/* Only if it is still the FIFO we made (not replaced meanwhile:
+		 * same inode).  When opening failed before the inode was
+		 * known, the node at the path is the one mkfifo just made. */
 		struct stat st;
 
-		if (lstat(f->path, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_uid == getuid())
+		if (lstat(f->path, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_uid == getuid() &&
+		    (!f->ino || (st.st_dev == f->dev && st.st_ino == f->ino)))
 			unlink(f->path);
 		f->created = false;
-		if (cleanup_fifo_set && !strcmp(cleanup_fifo, f->path))
+		if (cleanup_fifo_set && !strcmp(cleanup_fifo, f->path)) {
 			cleanup_fifo_set = 0;
+			cleanup_fifo_ino_set = 0;
+		}
 	}
 }
 
@@ -198,7 +222,12 @@ void fifo_register_dir(const char *dir)
 void fifo_cleanup_signal_safe(void)
 {
 	if (cleanup_fifo_set) {
-		unlink(cleanup_fifo);
+		struct stat st;  /* lstat is async-signal-safe */
+
+		if (!cleanup_fifo_ino_set ||
+		    (lstat(cleanup_fifo, &st) == 0 && S_ISFIFO(st.st_mode) &&
+		     st.st_dev == cleanup_fifo_dev && st.st_ino == cleanup_fifo_ino))
+			unlink(cleanup_fifo);
 		cleanup_fifo_set = 0;
 	}
 	if (cleanup_dir_set) {

@@ -8,13 +8,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct fifo {
 	int rfd;                 /* owned: O_RDONLY|O_NONBLOCK */
 	int wfd;                 /* owned: our own write end, never written */
 	bool created;            /* we made it, so we remove it */
+	dev_t dev;               /* the node we opened: removed only while the */
+	ino_t ino;               /* path still names it */
 	char path[4096];
 };
+
+/* Makes sure dir is a private directory of ours: creates it 0700 if
+ * missing; refuses a symlink, a directory of another user or one open to
+ * group or others.  Returns 0, or -1 with a message in err. */
+int fifo_private_dir(const char *dir, char *err, size_t errsize);
 
 /* The protocol's default path: $PIPETRACE_FIFO, else
  * $XDG_RUNTIME_DIR/pipetrace.fifo, else /tmp/pipetrace-$UID/pipetrace.fifo

@@ -88,9 +88,14 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 	if (r < 0)
 		goto fail_early;
 	if (cfg->record_path) {
-		ing->rec = fopen(cfg->record_path, "we");
+		int fd = source_open_output(cfg->record_path, err, errsize);
+		ing->rec = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (!ing->rec) {
-			snprintf(err, errsize, "cannot write %s: %s", cfg->record_path, strerror(errno));
+			if (fd >= 0) {
+				snprintf(err, errsize, "cannot write %s: %s", cfg->record_path,
+					 strerror(errno));
+				close(fd);
+			}
 			source_close(&ing->src);
 			goto fail_early;
 		}

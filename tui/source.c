@@ -159,7 +159,7 @@ int source_open_replay(struct source *s, const char *path, char *err, size_t err
 	struct stat st;
 
 	init(s, SRC_REPLAY);
-	s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (s->fd < 0) {
 		snprintf(err, errsize, "cannot open %s: %s", path, strerror(errno));
 		return -1;
@@ -172,6 +172,40 @@ int source_open_replay(struct source *s, const char *path, char *err, size_t err
 	}
 	snprintf(s->desc, sizeof s->desc, "%.4100s", path);
 	return 0;
+}
+
+int source_open_output(const char *path, char *err, size_t errsize)
+{
+	struct stat st;
+	/* O_NONBLOCK: a FIFO planted there must not hang the open. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+		      0600);
+
+	if (fd < 0) {
+		snprintf(err, errsize, "cannot write %s: %s%s", path, strerror(errno),
+			 errno == ELOOP ? " (a symbolic link: refusing it)" : "");
+		return -1;
+	}
+	/* A character device (/dev/null, a terminal) is taken as it is:
+	 * nobody can plant one, and it has nothing to truncate. */
+	const char *why = NULL;
+	if (fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		why = "not a regular file: refusing it";
+	else if (S_ISREG(st.st_mode) && st.st_uid != geteuid())
+		why = "it belongs to another user: refusing it";
+	if (why) {
+		snprintf(err, errsize, "cannot write %s: %s", path, why);
+		close(fd);
+		return -1;
+	}
+	if ((S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) || fcntl(fd, F_SETFL, 0) < 0) {
+		snprintf(err, errsize, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static void describe_cmd(struct source *s, char *const *cmd)
@@ -245,10 +279,13 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 	if (log) {
 		/* The user's file: created or truncated, kept. */
 		snprintf(s->log_path, sizeof s->log_path, "%.4100s", log);
-		logfd = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		logfd = source_open_output(s->log_path, err, errsize);
+		if (logfd < 0)
+			goto fail;
 	} else {
 		snprintf(s->log_path, sizeof s->log_path, "%s/output.log", s->dir);
-		logfd = open(s->log_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		logfd = open(s->log_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			     0600);
 		if (logfd >= 0) {
 			s->log_private = true;
 			memcpy(cleanup_log, s->log_path, sizeof cleanup_log);

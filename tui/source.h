@@ -65,6 +65,13 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 		      bool keep_stdin, char *err, size_t errsize);
 int source_open_replay(struct source *s, const char *path, char *err, size_t errsize);
 
+/* Creates (0600) or truncates a file the user named for our output
+ * (--log, --record): never through a symlink, and only a regular file of
+ * ours or a character device (/dev/null, a terminal), so that a planted
+ * link cannot redirect the output or destroy another file.  Returns a
+ * blocking O_CLOEXEC descriptor, or -1 with a message in err. */
+int source_open_output(const char *path, char *err, size_t errsize);
+
 /* Reads at most n bytes: > 0 bytes read, 0 when nothing is available now,
  * -1 at the end of a replay file (or on a read error, then also ended). */
 ssize_t source_read(struct source *s, char *buf, size_t n);
