@@ -62,4 +62,45 @@ check "unknown option: status 2" test $? = 2
 check "two sources refused: status 2" test $? = 2
 "$bin" --max-calls lots --replay "$dir/rec.jsonl" >/dev/null 2>"$dir/err"
 check "bad --max-calls: status 2" test $? = 2
+
+# The summary pads names by display width, not bytes: with accents,
+# combining marks, wide (CJK, emoji) characters and long names cut, every
+# row of the table is as wide on the screen as the header (GNU wc -L
+# measures display width in the locale).
+printf '%s\n' \
+ '{"ev":"exit","ts":10,"pid":1,"tid":1,"seq":1,"depth":0,"fn":"plain_ascii","dur":5}' \
+ '{"ev":"exit","ts":11,"pid":1,"tid":1,"seq":2,"depth":0,"fn":"naïve_café","dur":6}' \
+ '{"ev":"exit","ts":12,"pid":1,"tid":1,"seq":3,"depth":0,"fn":"関数_処理","dur":7}' \
+ '{"ev":"exit","ts":13,"pid":1,"tid":1,"seq":4,"depth":0,"fn":"e\u0301t\u0301e\u0301","dur":8}' \
+ '{"ev":"exit","ts":14,"pid":1,"tid":1,"seq":5,"depth":0,"fn":"長い名前長い名前長い名前長い名前長い名前長い名前長い名前","dur":9}' \
+ '{"ev":"exit","ts":15,"pid":1,"tid":1,"seq":6,"depth":0,"fn":"x長い名前長い名前長い名前長い名前長い名前長い名前長い名前","dur":12}' \
+ '{"ev":"exit","ts":16,"pid":1,"tid":1,"seq":7,"depth":0,"fn":"esc\u001b[31mred😀","dur":10}' \
+ '{"ev":"exit","ts":17,"pid":1,"tid":1,"seq":8,"depth":0,"fn":"a123456789b123456789c123456789d123456789e123","dur":11}' \
+ >"$dir/wide.jsonl"
+same_width() { # same_width FILE: every table row as wide as the header
+	hw=
+	sed -n '/^function /,$p' "$1" >"$dir/table"
+	test "$(wc -l <"$dir/table")" -gt 8 || return 1
+	while IFS= read -r l; do
+		w=$(printf '%s\n' "$l" | LC_ALL=C.UTF-8 wc -L)
+		[ -n "$hw" ] || hw=$w
+		[ "$w" = "$hw" ] || { echo "width $w, not $hw: $l" >&2; return 1; }
+	done <"$dir/table"
+}
+if [ "$(printf '\346\227\245\n' | LC_ALL=C.UTF-8 wc -L 2>/dev/null)" = 2 ]; then
+	LC_ALL=C.UTF-8 "$bin" --quiet --summary --replay "$dir/wide.jsonl" >"$dir/wide.out"
+	check "summary (UTF-8): rows aligned by display width" same_width "$dir/wide.out"
+	check "summary (UTF-8): a wide name cut short ends in an ellipsis" \
+		grep -q '^長い名前長い名前長い名前長い名前長い名… ' "$dir/wide.out"
+	check "summary (UTF-8): cut before a wide character that does not fit" \
+		grep -q '^x長い名前長い名前長い名前長い名前長い名…  ' "$dir/wide.out"
+	check "summary (UTF-8): a name of 40+ columns cut to 40" \
+		grep -q '^a123456789b123456789c123456789d12345678… ' "$dir/wide.out"
+	check "summary (UTF-8): a name that fits is whole" grep -q '^naïve_café  ' "$dir/wide.out"
+	LC_ALL=C "$bin" --quiet --summary --replay "$dir/wide.jsonl" >"$dir/wide.out"
+	check "summary (C locale): rows aligned" same_width "$dir/wide.out"
+	check "summary (C locale): cut mark" grep -q '^a123456789b123456789c123456789d12345678~ ' "$dir/wide.out"
+else
+	echo "# wc -L does not measure display width here: alignment not checked"
+fi
 finish

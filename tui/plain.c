@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <wchar.h>
 
 #include "plain.h"
 
@@ -184,6 +185,101 @@ static void notes(struct plain *p, const struct ingest_status *st)
 	}
 }
 
+/* Columns of code point cp when wcwidth() cannot tell (a locale that is
+ * not UTF-8 while the output is): combining marks take none, the common
+ * East Asian wide and emoji blocks two, the rest one. */
+static int width_fallback(uint32_t cp)
+{
+	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || cp == 0xfeff ||
+	    (cp >= 0xfe00 && cp <= 0xfe0f))
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+	    (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+/* Decodes the character at s (valid UTF-8, as event_safe_text makes it):
+ * its length in bytes, its code point in *cp. */
+static size_t utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = u[0] < 0x80 ? 1 : u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 : 4;
+
+	if (len > n)
+		len = n;
+	uint32_t v = len == 1 ? u[0] : u[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++)
+		v = (v << 6) | (u[i] & 0x3f);
+	*cp = v;
+	return len;
+}
+
+/* Writes text (safe: no control characters, valid UTF-8 when utf8, ASCII
+ * otherwise) into dst, cut and padded to exactly cols display columns:
+ * table columns line up whatever the script of the names.  A cut name
+ * ends in "…" ("~" in ASCII). */
+static void fit_columns(char *dst, size_t size, const char *text, int cols, bool utf8)
+{
+	size_t n = strlen(text), o = 0, keep = 0;
+	int used = 0, used_keep = 0;
+	mbstate_t ps;
+
+	memset(&ps, 0, sizeof ps);
+	/* First pass: how much fits, leaving a column for the cut mark. */
+	for (size_t i = 0; i < n;) {
+		wchar_t wc;
+		uint32_t cp;
+		size_t len = utf8 ? mbrtowc(&wc, text + i, n - i, &ps) : 1;
+		int w;
+
+		if (!utf8) {
+			w = 1;
+		} else if (len == 0 || len > n - i) {
+			/* not decodable in this locale: decode it ourselves */
+			memset(&ps, 0, sizeof ps);
+			len = utf8_decode(text + i, n - i, &cp);
+			w = width_fallback(cp);
+		} else {
+			w = wcwidth(wc);
+			if (w < 0) {
+				utf8_decode(text + i, n - i, &cp);
+				w = width_fallback(cp);
+			}
+		}
+		if (used + w > cols) {
+			/* does not fit: cut at the last place with room for the mark */
+			o = keep;
+			used = used_keep;
+			break;
+		}
+		used += w;
+		i += len;
+		o = i;
+		if (used <= cols - 1) {
+			keep = i;
+			used_keep = used;
+		}
+	}
+	const char *mark = o < n ? (utf8 ? "\u2026" : "~") : "";
+	size_t marklen = strlen(mark);
+	if (o + marklen + (size_t)cols + 1 > size)
+		o = 0; /* cannot happen with the caller's buffer; stay safe */
+	memcpy(dst, text, o);
+	memcpy(dst + o, mark, marklen);
+	o += marklen;
+	if (*mark)
+		used++;
+	while (used < cols && o + 1 < size) {
+		dst[o++] = ' ';
+		used++;
+	}
+	dst[o] = '\0';
+}
+
 static int cmp_total(const void *a, const void *b)
 {
 	const struct mfunc *x = *(const struct mfunc *const *)a;
@@ -213,6 +309,8 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 			"in a thread)\n", ms.too_deep, MODEL_MAX_DEPTH);
 	if (!fs)
 		return;
+	/* Escapes make a name up to four times longer (\xNN). */
+	char safe_name[4 * 160 + 8], name[sizeof safe_name + 48];
 	for (size_t i = 0; i < n; i++)
 		fs[i] = model_func_at(m, i);
 	qsort(fs, n, sizeof *fs, cmp_total);
@@ -220,14 +318,18 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		"avg", "p99", "max", "exc");
 	for (size_t i = 0; i < n; i++) {
 		const struct mfunc *f = fs[i];
-		char name[41 * 4], tot[32], avg[32], p99[32], max[32];
+		char tot[32], avg[32], p99[32], max[32];
 
-		event_safe_text(name, 41, f->name, strlen(f->name), utf8);
+		/* The table takes 40 columns of the name; the safe text of
+		 * the first 160 bytes covers them whatever the characters. */
+		size_t nlen = strlen(f->name);
+		event_safe_text(safe_name, sizeof safe_name, f->name, nlen > 160 ? 160 : nlen, utf8);
+		fit_columns(name, sizeof name, safe_name, 40, utf8);
 		hist_format_ns(f->total_ns, tot, sizeof tot);
 		hist_format_ns(f->calls ? f->total_ns / f->calls : 0, avg, sizeof avg);
 		hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
 		hist_format_ns(f->hist.max_ns, max, sizeof max);
-		fprintf(out, "%-40s %10" PRIu64 " %10s %10s %10s %10s %6" PRIu64 "\n", name,
+		fprintf(out, "%s %10" PRIu64 " %10s %10s %10s %10s %6" PRIu64 "\n", name,
 			f->calls, tot, avg, p99, max, f->exceptions);
 	}
 	free(fs);
