@@ -234,6 +234,15 @@ int ui_run(struct ingest *ing, struct model *m)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
+	/* ncurses 6.4 flushes its output after every cursor move until the
+	 * screen has been through endwin() once (it cannot tell a terminfo
+	 * program's mvcur() from its own while SP->_endwin is ewInitial).  A
+	 * frame went out as one write of ~15 bytes per changed cell run, about
+	 * 1800 writes a second at full ingest, and tmux, woken for each, fell
+	 * behind by 100+ ms at times: key presses shown late.  One
+	 * endwin()/doupdate() round now makes a frame one write. */
+	endwin();
+	doupdate();
 	curs_set(0);
 	draw_init_colours();
 
