@@ -13,9 +13,10 @@
 # with the demo keeping both cores busy one look took 13 ms typically and
 # up to 160 ms, which went into the figures.  (Measured inside
 # pipetrace-tui meanwhile: key read to frame written, median 1 ms, max
-# 15 ms.)  Single slow presses that remain on a busy machine are the tmux
-# server not getting the CPU: its replies stall while the interface keeps
-# drawing.
+# 15 ms.)  The rest of the 100+ ms presses were tmux falling behind: it
+# was woken for each of ~1800 tiny writes a second, until ui_loop.c made a
+# frame one write.  On a machine busy with other work single presses can
+# still be late.
 if [ -z "$BASH_VERSION" ]; then
 	if command -v bash >/dev/null 2>&1; then
 		exec bash "$0" "$@"
