@@ -36,8 +36,16 @@ fi
 SOCK=pt-bench-keys-$$
 ROWS=45
 TM_PID=
-# the control client first: the server waits for it
-trap '[ -n "$TM_PID" ] && kill "$TM_PID" 2>/dev/null; tmux -L "$SOCK" kill-server >/dev/null 2>&1' EXIT
+SERVER_PID=
+# The control client first: the server waits for it.  kill-server has been
+# seen to fail on a loaded machine ("server exited unexpectedly") and leave
+# the demo running at full rate, so the server is also killed by its pid.
+cleanup() {
+	[ -n "$TM_PID" ] && kill "$TM_PID" 2>/dev/null
+	tmux -L "$SOCK" kill-server >/dev/null 2>&1
+	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+}
+trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 tmux -L "$SOCK" -f /dev/null new-session -d -s b -x 160 -y $ROWS \
@@ -89,6 +97,8 @@ cursor_row() {
 }
 
 tm "refresh-client -f no-output"
+tm "list-sessions -F '#{pid}'"
+SERVER_PID=${REPLY_LINES[0]}
 tm "list-windows -t b -F '#{window_width}x#{window_height}'"
 if [ "${REPLY_LINES[0]}" != "160x$ROWS" ]; then
 	echo "bench_keys: the window is ${REPLY_LINES[*]}, not 160x$ROWS; skipped"
