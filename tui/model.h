@@ -201,6 +201,11 @@ const struct mnode *model_next_sibling(const struct model *m, enum model_view vi
 				       const struct mnode *node);
 const struct mnode *model_parent(const struct model *m, enum model_view view,
 				 const struct mnode *node);
+/* The node after `node` in pre-order (NULL: the first node), or NULL at the
+ * end.  Without recursion: call paths can be very deep.  `level` (may be
+ * NULL) follows the depth: one more into a child, less back up. */
+const struct mnode *model_next_preorder(const struct model *m, enum model_view view,
+					const struct mnode *node, int *level);
 /* The node with this id, or NULL when it never existed or was retired. O(1). */
 const struct mnode *model_find(const struct model *m, node_id id);
 

@@ -111,26 +111,11 @@ static void dump_node(FILE *out, const struct mnode *n, int level)
 
 void model_dump(const struct model *m, enum model_view view, FILE *out)
 {
-	const struct mnode *n = model_first_child(m, view, NULL);
 	int level = 0;
-	while (n) {
+
+	for (const struct mnode *n = model_next_preorder(m, view, NULL, &level); n;
+	     n = model_next_preorder(m, view, n, &level))
 		dump_node(out, n, level);
-		const struct mnode *c = model_first_child(m, view, n);
-		if (c) {
-			n = c;
-			level++;
-			continue;
-		}
-		while (n) {
-			const struct mnode *s = model_next_sibling(m, view, n);
-			if (s) {
-				n = s;
-				break;
-			}
-			n = model_parent(m, view, n);
-			level--;
-		}
-	}
 }
 
 /* Appends to buf[*at..size) without overflowing; keeps it terminated. */

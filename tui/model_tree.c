@@ -77,6 +77,27 @@ const struct mnode *model_parent(const struct model *m, enum model_view view,
 	return NULL;
 }
 
+const struct mnode *model_next_preorder(const struct model *m, enum model_view view,
+					const struct mnode *node, int *level)
+{
+	const struct mnode *c = model_first_child(m, view, node);
+	int up = 0;
+
+	if (c || !node) {
+		if (c && node && level)
+			++*level;
+		return c;
+	}
+	for (; node; node = model_parent(m, view, node), up++) {
+		if ((c = model_next_sibling(m, view, node))) {
+			if (level)
+				*level -= up;
+			return c;
+		}
+	}
+	return NULL;
+}
+
 const struct mnode *model_find(const struct model *m, node_id id)
 {
 	uint64_t s = MODEL_ID_SERIAL(id);

@@ -227,26 +227,12 @@ size_t search_collect(const struct search *s, const struct model *m,
 	if (!s)
 		return 0;
 	size_t found = 0;
-	/* Pre-order without recursion: call paths can be very deep. */
-	const struct mnode *n = model_first_child(m, view, NULL);
-	while (n) {
+	for (const struct mnode *n = model_next_preorder(m, view, NULL, NULL); n;
+	     n = model_next_preorder(m, view, n, NULL)) {
 		if (search_node_matches(s, m, n)) {
 			if (found < max)
 				out[found] = n->id;
 			found++;
-		}
-		const struct mnode *c = model_first_child(m, view, n);
-		if (c) {
-			n = c;
-			continue;
-		}
-		while (n) {
-			const struct mnode *sib = model_next_sibling(m, view, n);
-			if (sib) {
-				n = sib;
-				break;
-			}
-			n = model_parent(m, view, n);
 		}
 	}
 	return found;
