@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,12 +187,14 @@ static void put_char(WINDOW *w, unsigned ch, attr_t attr)
 	wadd_wch(w, &cc);
 }
 
-static int text_width(const char *s, size_t len)
+/* Columns the text takes, measured only until it passes `limit`: a frame
+ * draws a few dozen columns of each name, however long the name is. */
+static int text_width(const char *s, size_t len, int limit)
 {
 	int total = 0, w;
 	unsigned ch;
 
-	for (size_t i = 0; i < len;) {
+	for (size_t i = 0; i < len && total <= limit;) {
 		i += next_visible(s, len, i, &ch, &w);
 		if (ch)
 			total += w;
@@ -201,7 +204,7 @@ static int text_width(const char *s, size_t len)
 
 int draw_width(const char *s)
 {
-	return s ? text_width(s, strlen(s)) : 0;
+	return s ? text_width(s, strlen(s), INT_MAX) : 0;
 }
 
 int draw_text_hl(WINDOW *w, int y, int x, int maxw, const char *s, size_t len,
@@ -213,7 +216,7 @@ int draw_text_hl(WINDOW *w, int y, int x, int maxw, const char *s, size_t len,
 
 	if (!s || maxw <= 0)
 		return 0;
-	cut = text_width(s, len) > maxw;
+	cut = text_width(s, len, maxw) > maxw;
 	if (cut)
 		limit = maxw - 1;
 	wmove(w, y, x);
