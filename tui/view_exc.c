@@ -92,9 +92,8 @@ void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool f
 		snprintf(line, sizeof(line), "%s %d/%d ", when, (int)e->pid, (int)e->tid);
 		x += draw_text(w, (int)y, x, W - 2, line, sel ? base : draw_attr(COL_DIM));
 		draw_text(w, (int)y, x, W - 1 - x, e->fn ? e->fn : "?", base);
-		draw_text(w, (int)y + 1, 3, W - 4, e->signal ? e->signal : (e->type ? e->type : "?"),
-			  sel ? base : draw_attr(COL_EXC));
-		x = 3 + draw_width(e->signal ? e->signal : (e->type ? e->type : "?"));
+		x = 3 + draw_text(w, (int)y + 1, 3, W - 4, e->signal ? e->signal : (e->type ? e->type : "?"),
+				  sel ? base : draw_attr(COL_EXC));
 		if (e->msg && *e->msg && x + 2 < W - 1) {
 			draw_text(w, (int)y + 1, x, 2, ": ", base);
 			draw_text(w, (int)y + 1, x + 2, W - 1 - x - 2, e->msg, base);
