@@ -341,6 +341,18 @@ PTP_COLD static struct ptp_thread *ptp_slow_self(void)
 	return t;
 }
 
+/* Sync mode: writes the event just stored at once.  Instrumented code
+ * called while we hold the lock (a malloc of the program's own) must not
+ * come back here. */
+static void ptp_emit_if_sync(struct ptp_thread *t)
+{
+	if (t->flags & PTP_F_SYNC) {
+		ptp_busy++;
+		ptp_sync_emit(t);
+		ptp_busy--;
+	}
+}
+
 PTP_COLD static int ptp_enter_slow(uintptr_t ref, unsigned is_addr);
 
 PTP_COLD static void ptp_enter_site_slow(pt_frame_t *frame, const pt_site_t *site)
@@ -359,13 +371,7 @@ PTP_COLD static int ptp_enter_slow(uintptr_t ref, unsigned is_addr)
 	if (!t)
 		return 0;
 	ptp_do_enter(t, ref, is_addr, ptp_clock_raw_slow());
-	if (t->flags & PTP_F_SYNC) {
-		/* Instrumented code called while we hold the lock (a malloc
-		 * of the program's own) must not come back here. */
-		ptp_busy++;
-		ptp_sync_emit(t);
-		ptp_busy--;
-	}
+	ptp_emit_if_sync(t);
 	return 1;
 }
 
@@ -376,11 +382,7 @@ PTP_COLD static void ptp_exit_slow(uintptr_t ref, unsigned is_addr)
 	if (!t)
 		return;
 	ptp_do_exit(t, ref, is_addr, ptp_clock_raw_slow());
-	if (t->flags & PTP_F_SYNC) {
-		ptp_busy++;
-		ptp_sync_emit(t);
-		ptp_busy--;
-	}
+	ptp_emit_if_sync(t);
 }
 
 /* ---- public entry points ----------------------------------------------- */
@@ -473,8 +475,8 @@ void pt_exception(const char *type, const char *fmt, ...)
 		if (!ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)e, 0,
 			      PTP_EXCEPTION, d ? d - 1 : 0))
 			free(e);
-		else if (t->flags & PTP_F_SYNC)
-			ptp_sync_emit(t);
+		else
+			ptp_emit_if_sync(t);
 	}
 	ptp_busy--;
 }
@@ -498,8 +500,7 @@ void pt_thread_name(const char *name)
 		if (!ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)copy, 0, PTP_NAME, 0))
 			free(copy);
 		t->seq = seq;
-		if (t->flags & PTP_F_SYNC)
-			ptp_sync_emit(t);
+		ptp_emit_if_sync(t);
 	}
 	ptp_busy--;
 }
