@@ -64,6 +64,13 @@ void ptp_thread_set_off(void)
 	ptp_self = &ptp_off_thread;
 }
 
+void ptp_thread_free(struct ptp_thread *t)
+{
+	free(t->ring);
+	free(t->stack);
+	free(t);
+}
+
 /* ---- the ring ---------------------------------------------------------- */
 
 /* Lossless mode, ring full: wait for the consumer rather than drop.  Gives
@@ -290,11 +297,8 @@ PTP_COLD static struct ptp_thread *ptp_thread_register(void)
 		t->stack = malloc(PTP_STACK_MAX * sizeof *t->stack);
 	}
 	if (!t || !t->ring || !t->stack) {
-		if (t) {
-			free(t->ring);
-			free(t->stack);
-			free(t);
-		}
+		if (t)
+			ptp_thread_free(t);
 		ptp_self = &ptp_off_thread;
 		ptp_busy--;
 		return NULL;
@@ -563,9 +567,7 @@ static void ptp_fork_child(void)
 			continue;
 		}
 		ptp_consume_discard(t);
-		free(t->ring);
-		free(t->stack);
-		free(t);
+		ptp_thread_free(t);
 	}
 	if (me) {
 		/* The parent's flusher writes what is still in the ring. */

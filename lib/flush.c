@@ -34,22 +34,20 @@ static _Atomic int ptp_flush_waiting;   /* pt_flush() callers before the lock */
 
 /* ---- writing batches --------------------------------------------------- */
 
-static void ptp_out_discard(void)
-{
-	if (ptp_out_owner)
-		ptp_out_owner->lost += ptp_out_events + ptp_out_dropcount;
-	ptp_out_len = 0;
-	ptp_out_events = 0;
-	ptp_out_dropcount = 0;
-	ptp_out_owner = NULL;
-}
-
 static void ptp_out_sent(void)
 {
 	ptp_out_len = 0;
 	ptp_out_events = 0;
 	ptp_out_dropcount = 0;
 	ptp_out_owner = NULL;
+}
+
+/* The batch is given up: its events count as lost to their thread. */
+static void ptp_out_discard(void)
+{
+	if (ptp_out_owner)
+		ptp_out_owner->lost += ptp_out_events + ptp_out_dropcount;
+	ptp_out_sent();
 }
 
 static void ptp_disconnected(void)
@@ -421,9 +419,7 @@ static void ptp_reap(struct ptp_thread *t)
 	else if (cur)
 		atomic_store(&ptp_g.threads, t->next);
 	pthread_mutex_unlock(&ptp_g.reg_lock);
-	free(t->ring);
-	free(t->stack);
-	free(t);
+	ptp_thread_free(t);
 }
 
 /* force: try to open now, whatever the retry rate.  probe: also ask

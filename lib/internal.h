@@ -137,6 +137,8 @@ extern struct ptp_global ptp_g;
 /* capture.c */
 struct ptp_thread *ptp_thread_self(void);
 void ptp_thread_set_off(void);
+/* Frees a thread record and what it owns (not the altstack: see signals.c). */
+void ptp_thread_free(struct ptp_thread *t);
 void ptp_publish_own_drops(void);
 void ptp_ensure_init(void);
 
