@@ -74,6 +74,10 @@ struct tree_view {
 	double matches_time;     /* when (monotonic s) */
 	char message[120];       /* "match 3 of 27", "no match" */
 	struct sibcaches *sib;   /* owned: marks into long sibling lists (view_sib.c) */
+	/* pids of the processes up to pids_upto (the list only grows), so a
+	 * process row finds its traced parent without walking every process */
+	struct idset pids;
+	const struct mnode *pids_upto; /* borrowed, NULL before the first */
 };
 
 void tree_view_init(struct tree_view *tv, const struct model *m);

@@ -36,12 +36,14 @@ void tree_view_init(struct tree_view *tv, const struct model *m)
 	tv->m = m;
 	tv->view = VIEW_PATHS;
 	idset_init(&tv->toggled);
+	idset_init(&tv->pids);
 	tv->cursor_row = tv->old_cursor_row = -1;
 }
 
 void tree_view_free(struct tree_view *tv)
 {
 	idset_free(&tv->toggled);
+	idset_free(&tv->pids);
 	free(tv->rows);
 	free(tv->matches);
 	search_free(tv->search);
@@ -264,6 +266,33 @@ static const char *proc_state(const struct mprocess *p, char *buf, size_t size)
 	}
 }
 
+static uint64_t pid_key(int32_t pid)
+{
+	return (uint64_t)(uint32_t)pid | 1ull << 32;   /* never 0, an idset's empty slot */
+}
+
+/* Whether a traced process other than `self` has the pid `pid`. */
+static bool pid_traced(struct tree_view *tv, const struct mprocess *self, int32_t pid)
+{
+	const struct mnode *o = tv->pids_upto ? next_sib(tv, tv->pids_upto) : first_child(tv, NULL);
+
+	for (; o; o = next_sib(tv, o)) {
+		uint64_t k = pid_key(((const struct mprocess *)o)->pid);
+
+		idset_put(&tv->pids, k);
+		if (!idset_has(&tv->pids, k))
+			break;   /* out of memory: walk below */
+		tv->pids_upto = o;
+	}
+	if (!o && pid != self->pid)
+		return idset_has(&tv->pids, pid_key(pid));
+	/* a process naming itself as its parent (hostile input), or no memory */
+	for (o = first_child(tv, NULL); o; o = next_sib(tv, o))
+		if (o != &self->node && ((const struct mprocess *)o)->pid == pid)
+			return true;
+	return false;
+}
+
 /* The figures at the right of a row; on the cursor row everything keeps
  * the row's attributes so that the bar stays one colour. */
 static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struct mnode *n,
@@ -389,15 +418,10 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 		snprintf(label, sizeof(label), "%d ", (int)p->pid);
 		name = p->prog && *p->prog ? p->prog : "(process)";
 		st = proc_state(p, state, sizeof(state));
-		/* a fork of another traced process says whose (few processes: walk) */
-		if (!*st) {
-			for (const struct mnode *o = first_child(tv, NULL); o; o = next_sib(tv, o)) {
-				if (o != n && ((const struct mprocess *)o)->pid == p->ppid) {
-					snprintf(state, sizeof(state), "(child of %d)", (int)p->ppid);
-					st = state;
-					break;
-				}
-			}
+		/* a fork of another traced process says whose */
+		if (!*st && pid_traced(tv, p, p->ppid)) {
+			snprintf(state, sizeof(state), "(child of %d)", (int)p->ppid);
+			st = state;
 		}
 		if (!is_cursor)
 			name_a = draw_attr(COL_PROCESS);
