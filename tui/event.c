@@ -1,9 +1,10 @@
 /* event.c - the parser of record (jansson), the rules every event obeys,
  * and printing untrusted strings safely.
  *
- * event_parse() tries the fast path (event_fast.c) first and falls back to
- * jansson for every line the fast path does not fully understand; the
- * verdict on a bad line and its reason always come from here. */
+ * event_parse() tries the fast path's tokenizer (event_fast.c) first and
+ * falls back to jansson for every line it does not fully understand; the
+ * verdict on a bad line and its reason always come from here (syntax from
+ * jansson, meaning from event_validate()). */
 #include <config.h>
 
 #include <signal.h>
@@ -509,8 +510,10 @@ enum event_result event_parse_slow(struct event_parser *p, const char *line, siz
 enum event_result event_parse(struct event_parser *p, const char *line, size_t len,
 			      struct event *out, struct event_error *err)
 {
-	if (event_parse_fast(p, line, len, out) == EVENT_OK)
-		return EVENT_OK;
+	struct ev_fields f;
+
+	if (event_scan_fast(p, line, len, &f))
+		return event_validate(p, &f, out, err);
 	return event_parse_slow(p, line, len, out, err);
 }
 

@@ -5,8 +5,10 @@
  * known keys whose values are strings or non-negative 64-bit integers, with no duplicate keys, valid UTF-8, and escapes that decode
  * to something other than NUL.  On anything else - other values, unknown
  * keys, a lone surrogate, a doubt of any kind - it answers "ask jansson",
- * which then gives the verdict.  The meaning (required keys, ranges) is
- * checked by event_validate(), shared with the jansson path. */
+ * which then gives the verdict on the syntax.  What it does take yields
+ * the very fields jansson would, so their meaning (required keys, ranges)
+ * is judged once, by event_validate(), shared with the jansson path: a
+ * well-formed but invalid line is not parsed a second time. */
 #include <config.h>
 
 #include <stdbool.h>
@@ -15,8 +17,6 @@
 #include <string.h>
 
 #include "event_int.h"
-
-#define FALLBACK EVENT_BAD
 
 /* 1 for bytes that may be copied as they are inside a string. */
 static const unsigned char plain_byte[256] = {
@@ -170,10 +170,8 @@ static const char *scan_string(const char *s, const char *e, char **wp)
 	}
 }
 
-enum event_result event_parse_fast(struct event_parser *p, const char *line, size_t len,
-				   struct event *out)
+bool event_scan_fast(struct event_parser *p, const char *line, size_t len, struct ev_fields *f)
 {
-	struct ev_fields f;
 	/* Decoded strings never outgrow their encoding, plus one NUL per key. */
 	size_t need = len + K_NKEYS + 1;
 
@@ -181,43 +179,43 @@ enum event_result event_parse_fast(struct event_parser *p, const char *line, siz
 		size_t cap = need < 8192 ? 8192 : need;
 		char *nb = realloc(p->buf, cap);
 		if (!nb)
-			return FALLBACK;
+			return false;
 		p->buf = nb;
 		p->cap = cap;
 	}
 	char *w = p->buf;
 	const char *s = line, *e = line + len;
 
-	f.present = 0;
-	f.nstack = 0;
+	f->present = 0;
+	f->nstack = 0;
 	s = skip_ws(s, e);
 	if (s >= e || *s != '{')
-		return FALLBACK;
+		return false;
 	s = skip_ws(s + 1, e);
 	for (;;) {
 		if (s >= e || *s != '"')
-			return FALLBACK;
+			return false;
 		const char *k0 = ++s;
 		while (s < e && plain_byte[(unsigned char)*s])
 			s++;
 		if (s >= e || *s != '"')
-			return FALLBACK;
+			return false;
 		int k = event_key_lookup(k0, (size_t)(s - k0));
-		if (k < 0 || (f.present & (1u << k)))
-			return FALLBACK;
+		if (k < 0 || (f->present & (1u << k)))
+			return false;
 		s = skip_ws(s + 1, e);
 		if (s >= e || *s != ':')
-			return FALLBACK;
+			return false;
 		s = skip_ws(s + 1, e);
 		if (s >= e)
-			return FALLBACK;
-		struct ev_val *v = &f.v[k];
+			return false;
+		struct ev_val *v = &f->v[k];
 		if (*s == '"') {
 			v->type = VAL_STR;
 			v->s = w;
 			s = scan_string(s + 1, e, &w);
 			if (!s)
-				return FALLBACK;
+				return false;
 			v->len = (size_t)(w - v->s) - 1;
 		} else if (*s >= '0' && *s <= '9') {
 			const char *d0 = s;
@@ -230,27 +228,33 @@ enum event_result event_parse_fast(struct event_parser *p, const char *line, siz
 			/* Leading zeros, 20+ digits, beyond int64, fractions,
 			 * exponents: all jansson's to judge. */
 			if (n > INT64_MAX || (*d0 == '0' && s - d0 > 1))
-				return FALLBACK;
+				return false;
 			if (s < e && ((*s >= '0' && *s <= '9') || *s == '.' || *s == 'e' || *s == 'E'))
-				return FALLBACK;
+				return false;
 			v->type = VAL_INT;
 			v->i = (long long)n;
 		} else {
-			return FALLBACK;
+			return false;
 		}
-		f.present |= 1u << k;
+		f->present |= 1u << k;
 		s = skip_ws(s, e);
 		if (s >= e)
-			return FALLBACK;
+			return false;
 		if (*s == '}')
 			break;
 		if (*s != ',')
-			return FALLBACK;
+			return false;
 		s = skip_ws(s + 1, e);
 	}
-	if (skip_ws(s + 1, e) != e)
-		return FALLBACK;
-	if (event_validate(p, &f, out, NULL) != EVENT_OK)
-		return FALLBACK;
+	return skip_ws(s + 1, e) == e;
+}
+
+enum event_result event_parse_fast(struct event_parser *p, const char *line, size_t len,
+				   struct event *out)
+{
+	struct ev_fields f;
+
+	if (!event_scan_fast(p, line, len, &f) || event_validate(p, &f, out, NULL) != EVENT_OK)
+		return EVENT_BAD;
 	return EVENT_OK;
 }

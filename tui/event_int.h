@@ -56,9 +56,14 @@ int event_key_lookup(const char *k, size_t len);
 enum event_result event_validate(struct event_parser *p, const struct ev_fields *f,
 				 struct event *out, struct event_error *err);
 
-/* The fast path: EVENT_OK with *out filled when it fully understood the
- * line and it is a valid event; otherwise EVENT_BAD, meaning only "ask
- * jansson" (never a verdict on the line). */
+/* The fast path's tokenizer: true with *f filled (exactly as jansson's
+ * would be) when it fully understood the line's syntax; false means only
+ * "ask jansson" (never a verdict on the line). */
+bool event_scan_fast(struct event_parser *p, const char *line, size_t len, struct ev_fields *f);
+
+/* event_scan_fast() + event_validate(), for the differential tests:
+ * EVENT_OK with *out filled for a valid event it understood; otherwise
+ * EVENT_BAD, meaning only "jansson would have been asked". */
 enum event_result event_parse_fast(struct event_parser *p, const char *line, size_t len,
 				   struct event *out);
 
