@@ -348,6 +348,13 @@ static void need(json_t *o, const char *key, int (*is)(const json_t *))
 			 ev_kind(o) ? ev_kind(o) : "?", key);
 }
 
+/* A key the protocol allows but does not require: right type if present. */
+static void need_opt(json_t *o, const char *key, int (*is)(const json_t *))
+{
+	if (json_object_get(o, key))
+		need(o, key, is);
+}
+
 static int is_int(const json_t *v) { return json_is_integer(v) && json_integer_value(v) >= 0; }
 static int is_str(const json_t *v) { return json_is_string(v); }
 static int is_arr(const json_t *v) { return json_is_array(v); }
@@ -382,19 +389,15 @@ void ev_check_schema(json_t *o)
 		assert_true(ev_int(o, "seq") >= 1);
 		need(o, "depth", is_int);
 		need(o, "fn", is_str);
-		if (json_object_get(o, "file"))
-			need(o, "file", is_str);
-		if (json_object_get(o, "line"))
-			need(o, "line", is_int);
+		need_opt(o, "file", is_str);
+		need_opt(o, "line", is_int);
 		if (ev[1] == 'x' && ev[2] == 'i')
 			need(o, "dur", is_int);
 		if (ev[1] == 'x' && ev[2] == 'c') {
 			need(o, "type", is_str);
 			need(o, "msg", is_str);
-			if (json_object_get(o, "stack"))
-				need(o, "stack", is_arr);
-			if (json_object_get(o, "signal"))
-				need(o, "signal", is_int);
+			need_opt(o, "stack", is_arr);
+			need_opt(o, "signal", is_int);
 		}
 	} else {
 		fail_msg("unknown event kind \"%s\"", ev);
@@ -491,8 +494,32 @@ json_t *find_ev(struct cap *c, const char *ev, const char *fn)
 	return NULL;
 }
 
+json_t *need_ev(struct cap *c, const char *ev, const char *fn)
+{
+	json_t *o = find_ev(c, ev, fn);
+
+	if (!o)
+		fail_msg("no \"%s\" event%s%s", ev, fn ? " of " : "", fn ? fn : "");
+	return o;
+}
+
 void assert_exit_0(struct cap *c)
 {
 	if (!WIFEXITED(c->status) || WEXITSTATUS(c->status) != 0)
 		fail_msg("helper ended with wait status 0x%x", c->status);
+}
+
+void cap_start(struct cap *c, const char *helper, const char *const *args,
+	       const char *const *env)
+{
+	cap_init(c, 1);
+	cap_open(c);
+	cap_spawn(c, helper, args, env);
+}
+
+void cap_done(struct cap *c)
+{
+	cap_finish(c);
+	assert_exit_0(c);
+	cap_parse(c);
 }

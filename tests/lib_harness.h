@@ -53,6 +53,11 @@ void cap_say(struct cap *c, const char *line);
 void cap_finish(struct cap *c);
 /* Splits what was read into lines and parses them (into c->lines). */
 void cap_parse(struct cap *c);
+/* The usual run: cap_init() with a FIFO, cap_open(), cap_spawn(). */
+void cap_start(struct cap *c, const char *helper, const char *const *args,
+	       const char *const *env);
+/* The usual end: cap_finish(), assert_exit_0(), cap_parse(). */
+void cap_done(struct cap *c);
 /* The child's stderr, as a string (owned by the caller). */
 char *cap_stderr(struct cap *c);
 void cap_free(struct cap *c);
@@ -88,6 +93,8 @@ struct replay {
 void replay(struct cap *c, struct replay *r, int contiguous);
 /* The first event of kind ev (and function fn, if not NULL), or NULL. */
 json_t *find_ev(struct cap *c, const char *ev, const char *fn);
+/* The same, failing the test when there is none. */
+json_t *need_ev(struct cap *c, const char *ev, const char *fn);
 /* Fails unless the helper exited with status 0. */
 void assert_exit_0(struct cap *c);
 

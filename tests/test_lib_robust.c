@@ -38,9 +38,7 @@ static void test_no_reader(void **state)
 	assert_int_equal(mkfifo(c.fifo, 0600), 0);
 	cap_open(&c);
 	cap_say(&c, "go");
-	cap_finish(&c);
-	assert_exit_0(&c);
-	cap_parse(&c);
+	cap_done(&c);
 	replay(&c, &r, 0);
 	assert_int_equal(r.hellos, 1);
 	assert_int_equal(r.n, 1);
@@ -59,14 +57,10 @@ static void test_full_pipe(void **state)
 	struct cap c;
 	struct replay r;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, NULL);
+	cap_start(&c, "lib_traced", args, NULL);
 	cap_expect(&c, "done");         /* came back although nobody read */
 	cap_say(&c, "go");
-	cap_finish(&c);
-	assert_exit_0(&c);
-	cap_parse(&c);
+	cap_done(&c);
 	replay(&c, &r, 0);
 	assert_int_equal(r.n, 1);
 	assert_true(r.t[0].dropped > 0);
@@ -85,9 +79,7 @@ static void run_reader_leaves(const char *mode)
 	const char *env[] = { mode, NULL };
 	struct cap c;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, env);
+	cap_start(&c, "lib_traced", args, env);
 	cap_expect(&c, "phase1");
 	cap_read(&c, 100);
 	assert_true(c.len > 0);
@@ -149,11 +141,9 @@ static void test_reconnect(void **state)
 	assert_string_equal(ev_kind(json_array_get(c.lines, json_array_size(c.lines) - 1)), "bye");
 	/* The thread goes on numbering its events, and says what it lost
 	 * while nobody listened. */
-	o = find_ev(&c, "drop", NULL);
-	assert_non_null(o);
+	o = need_ev(&c, "drop", NULL);
 	assert_true(ev_int(o, "count") > 0);
-	o = find_ev(&c, "enter", NULL);
-	assert_non_null(o);
+	o = need_ev(&c, "enter", NULL);
 	assert_true(ev_int(o, "seq") > 1);
 	cap_free(&c);
 }

@@ -32,12 +32,8 @@ static void run_calls(const char *mode, int lossless)
 	struct replay r;
 	json_t *first, *last;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, env);
-	cap_finish(&c);
-	assert_exit_0(&c);
-	cap_parse(&c);
+	cap_start(&c, "lib_traced", args, env);
+	cap_done(&c);
 	replay(&c, &r, lossless);
 	first = json_array_get(c.lines, 0);
 	last = json_array_get(c.lines, json_array_size(c.lines) - 1);
@@ -91,9 +87,7 @@ static void test_disabled(void **state)
 	const char *env[] = { "PIPETRACE=0", NULL };
 	struct cap c;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, env);
+	cap_start(&c, "lib_traced", args, env);
 	cap_finish(&c);
 	assert_exit_0(&c);
 	assert_int_equal(c.len, 0);
@@ -110,12 +104,8 @@ static void test_strings(void **state)
 	json_t *o, *big = NULL;
 	size_t i, start = 0;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, NULL);
-	cap_finish(&c);
-	assert_exit_0(&c);
-	cap_parse(&c);
+	cap_start(&c, "lib_traced", args, NULL);
+	cap_done(&c);
 	replay(&c, &r, 1);
 	/* No raw control byte anywhere on the wire (newline ends lines). */
 	for (i = 0; i < c.len; i++)
@@ -126,8 +116,7 @@ static void test_strings(void **state)
 			break;
 	assert_non_null(o);
 	assert_string_equal(ev_str(o, "fn"), "we\"ird\\name\x01\xef\xbf\xbd");
-	o = find_ev(&c, "exception", NULL);
-	assert_non_null(o);
+	o = need_ev(&c, "exception", NULL);
 	assert_string_equal(ev_str(o, "type"), "Quote\"Back\\slash");
 	assert_string_equal(ev_str(o, "msg"),
 		"ctl:\x01\x1f\x7f tab:\t nl:\n bad:\xef\xbf\xbd( \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd end");
@@ -162,12 +151,8 @@ static void run_threads(const char *mode, const char *calls)
 	struct replay r;
 	int workers = 0;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, env);
-	cap_finish(&c);
-	assert_exit_0(&c);
-	cap_parse(&c);
+	cap_start(&c, "lib_traced", args, env);
+	cap_done(&c);
 	replay(&c, &r, 1);
 	assert_int_equal(r.hellos, 1);
 	assert_int_equal(r.byes, 1);
@@ -217,12 +202,8 @@ static void test_fork(void **state)
 	json_t *o, *parent_hello = NULL, *child_hello = NULL;
 	size_t i;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, NULL);
-	cap_finish(&c);
-	assert_exit_0(&c);
-	cap_parse(&c);
+	cap_start(&c, "lib_traced", args, NULL);
+	cap_done(&c);
 	replay(&c, &r, 0);
 	/* Either may connect first. */
 	json_array_foreach(c.lines, i, o)
@@ -242,14 +223,12 @@ static void test_fork(void **state)
 	json_int_t ppid = ev_int(parent_hello, "pid"), cpid = ev_int(child_hello, "pid");
 	assert_true(cpid != ppid);
 	assert_int_equal(ev_int(child_hello, "ppid"), ppid);
-	o = find_ev(&c, "enter", "in_child");
-	assert_non_null(o);
+	o = need_ev(&c, "enter", "in_child");
 	assert_int_equal(ev_int(o, "pid"), cpid);
 	assert_int_equal(ev_int(o, "tid"), cpid);
 	/* main -> before_fork -> in_child */
 	assert_int_equal(ev_int(o, "depth"), 2);
-	o = find_ev(&c, "enter", "after_fork");
-	assert_non_null(o);
+	o = need_ev(&c, "enter", "after_fork");
 	assert_int_equal(ev_int(o, "pid"), ppid);
 	/* Both say bye. */
 	assert_int_equal(r.byes, 2);
@@ -268,12 +247,8 @@ static void test_fork_busy(void **state)
 	size_t i;
 	int children = 0, child_calls = 0;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, env);
-	cap_finish(&c);
-	assert_exit_0(&c);
-	cap_parse(&c);
+	cap_start(&c, "lib_traced", args, env);
+	cap_done(&c);
 	replay(&c, &r, 0);
 	/* The helper's own hello (its children may connect first). */
 	hello = NULL;
@@ -309,17 +284,14 @@ static void run_crash(const char *mode)
 	struct replay r;
 	json_t *o, *stack;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, env);
+	cap_start(&c, "lib_traced", args, env);
 	cap_finish(&c);
 	assert_true(WIFSIGNALED(c.status));
 	assert_int_equal(WTERMSIG(c.status), SIGSEGV);
 	cap_parse(&c);
 	replay(&c, &r, 1);
 	assert_int_equal(r.byes, 0);
-	o = find_ev(&c, "exception", NULL);
-	assert_non_null(o);
+	o = need_ev(&c, "exception", NULL);
 	assert_string_equal(ev_str(o, "type"), "SIGSEGV");
 	assert_int_equal(ev_int(o, "signal"), SIGSEGV);
 	assert_string_equal(ev_str(o, "fn"), "inner");
@@ -355,16 +327,13 @@ static void test_stack_overflow(void **state)
 	json_t *o, *stack;
 	size_t n;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, env);
+	cap_start(&c, "lib_traced", args, env);
 	cap_finish(&c);
 	assert_true(WIFSIGNALED(c.status));
 	assert_int_equal(WTERMSIG(c.status), SIGSEGV);
 	cap_parse(&c);
 	assert_int_equal(c.bad, 0);
-	o = find_ev(&c, "exception", NULL);
-	assert_non_null(o);
+	o = need_ev(&c, "exception", NULL);
 	ev_check_schema(o);
 	assert_string_equal(ev_str(o, "type"), "SIGSEGV");
 	assert_true(ev_int(o, "depth") > 1000);
@@ -386,23 +355,16 @@ static void test_longjmp(void **state)
 	struct replay r;
 	json_t *o;
 
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_traced", args, NULL);
-	cap_finish(&c);
-	assert_exit_0(&c);
-	cap_parse(&c);
+	cap_start(&c, "lib_traced", args, NULL);
+	cap_done(&c);
 	replay(&c, &r, 0);
 	assert_null(find_ev(&c, "exit", "jumper"));
 	assert_null(find_ev(&c, "exit", "skipped"));
-	o = find_ev(&c, "exit", "catcher");
-	assert_non_null(o);
+	o = need_ev(&c, "exit", "catcher");
 	assert_int_equal(ev_int(o, "depth"), 1);
-	o = find_ev(&c, "enter", "leaf");
-	assert_non_null(o);
+	o = need_ev(&c, "enter", "leaf");
 	assert_int_equal(ev_int(o, "depth"), 1);
-	o = find_ev(&c, "exit", "main");
-	assert_non_null(o);
+	o = need_ev(&c, "exit", "main");
 	assert_int_equal(ev_int(o, "depth"), 0);
 	cap_free(&c);
 }
@@ -418,27 +380,19 @@ static void test_instrumented(void **state)
 #ifndef HAVE_LIBDW
 	skip();         /* dladdr alone cannot name static functions */
 #endif
-	cap_init(&c, 1);
-	cap_open(&c);
-	cap_spawn(&c, "lib_instr", args, NULL);
-	cap_finish(&c);
-	assert_exit_0(&c);
-	cap_parse(&c);
+	cap_start(&c, "lib_instr", args, NULL);
+	cap_done(&c);
 	replay(&c, &r, 1);
-	o = find_ev(&c, "enter", "main");
-	assert_non_null(o);
+	o = need_ev(&c, "enter", "main");
 	assert_int_equal(ev_int(o, "depth"), 0);
-	o = find_ev(&c, "enter", "static_outer");
-	assert_non_null(o);
+	o = need_ev(&c, "enter", "static_outer");
 	assert_int_equal(ev_int(o, "depth"), 1);
-	o = find_ev(&c, "enter", "static_inner");
-	assert_non_null(o);
+	o = need_ev(&c, "enter", "static_inner");
 	assert_int_equal(ev_int(o, "depth"), 2);
 	/* libdw also gives the source position from the debug information. */
 	assert_non_null(strstr(ev_str(o, "file"), "lib_instr.c"));
 	assert_true(ev_int(o, "line") > 0);
-	o = find_ev(&c, "exit", "static_inner");
-	assert_non_null(o);
+	o = need_ev(&c, "exit", "static_inner");
 	/* 5 x (outer, inner), and main. */
 	assert_int_equal(r.t[0].events, 2 + 4 * 5);
 	cap_free(&c);
