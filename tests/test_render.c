@@ -97,6 +97,20 @@ static struct model *sample_model(void)
 	return m;
 }
 
+/* A calls pane filling w (inside the frame, below the header). */
+static void tree_fit(struct tree_view *tv, struct model *m, WINDOW *w)
+{
+	tree_view_init(tv, m);
+	tree_view_resize(tv, getmaxy(w) - 3, getmaxx(w) - 2);
+}
+
+static void tree_done(struct tree_view *tv, WINDOW *w, struct model *m)
+{
+	delwin(w);
+	tree_view_free(tv);
+	model_free(m);
+}
+
 /* Row y of a window as UTF-8 (trailing blanks kept). */
 static const char *row(WINDOW *w, int y)
 {
@@ -187,8 +201,7 @@ static void test_tree_rows(void **state)
 	int y, yp, yt;
 
 	(void)state;
-	tree_view_init(&tv, m);
-	tree_view_resize(&tv, 17, 98);
+	tree_fit(&tv, m, w);
 	tree_view_draw(&tv, w, true);
 	assert_non_null(strstr(row(w, 0), "Calls: paths view"));
 	assert_non_null(strstr(row(w, 1), "count"));
@@ -213,9 +226,7 @@ static void test_tree_rows(void **state)
 	assert_non_null(strstr(row(w, find_row(w, "200 demo-child")), "200 demo-child (child of 100)"));
 	/* the running call counts as running on its path */
 	assert_non_null(strstr(row(w, find_row(w, "serve_forever")), "running"));
-	delwin(w);
-	tree_view_free(&tv);
-	model_free(m);
+	tree_done(&tv, w, m);
 }
 
 static const struct mnode *cursor_to(struct tree_view *tv, WINDOW *w, const char *label)
@@ -240,8 +251,7 @@ static void test_tree_expand_collapse(void **state)
 	int y;
 
 	(void)state;
-	tree_view_init(&tv, m);
-	tree_view_resize(&tv, 17, 98);
+	tree_fit(&tv, m, w);
 	cursor_to(&tv, w, "handle_request");
 	assert_int_equal(tree_view_key(&tv, KEY_RIGHT) & DIRTY_TREE, DIRTY_TREE);
 	tree_view_draw(&tv, w, true);
@@ -269,9 +279,7 @@ static void test_tree_expand_collapse(void **state)
 	tree_view_draw(&tv, w, true);
 	assert_int_equal(find_row(w, "handle_request"), -1);
 	assert_non_null(strstr(row(w, find_row(w, "101 worker-1")), "\u25b8 101"));
-	delwin(w);
-	tree_view_free(&tv);
-	model_free(m);
+	tree_done(&tv, w, m);
 }
 
 /* Live updates keep what the user opened and the cursor on its node. */
@@ -283,8 +291,7 @@ static void test_tree_live_update_keeps_state(void **state)
 	const struct mnode *c;
 
 	(void)state;
-	tree_view_init(&tv, m);
-	tree_view_resize(&tv, 17, 98);
+	tree_fit(&tv, m, w);
 	cursor_to(&tv, w, "handle_request");
 	tree_view_key(&tv, KEY_RIGHT);
 	tree_view_key(&tv, KEY_DOWN);
@@ -305,9 +312,7 @@ static void test_tree_live_update_keeps_state(void **state)
 	assert_true(find_row(w, "new_child") > 0);
 	assert_true(find_row(w, "worker-3") > 0);
 	assert_true(strstr(row(w, 2 + tv.cursor_row), "db_query") != NULL);
-	delwin(w);
-	tree_view_free(&tv);
-	model_free(m);
+	tree_done(&tv, w, m);
 }
 
 static void test_calls_view(void **state)
@@ -319,8 +324,7 @@ static void test_calls_view(void **state)
 	int y;
 
 	(void)state;
-	tree_view_init(&tv, m);
-	tree_view_resize(&tv, 27, 98);
+	tree_fit(&tv, m, w);
 	tree_view_draw(&tv, w, true);
 	tree_view_key(&tv, 'v');
 	tree_view_draw(&tv, w, true);
@@ -344,9 +348,7 @@ static void test_calls_view(void **state)
 	assert_true(y > 0);
 	assert_non_null(strstr(row(w, y), "\u2717"));
 	assert_non_null(strstr(row(w, y), hist_format_ns(1000000, dur, sizeof(dur))));
-	delwin(w);
-	tree_view_free(&tv);
-	model_free(m);
+	tree_done(&tv, w, m);
 }
 
 static void test_search(void **state)
@@ -357,8 +359,7 @@ static void test_search(void **state)
 	node_id first;
 
 	(void)state;
-	tree_view_init(&tv, m);
-	tree_view_resize(&tv, 17, 98);
+	tree_fit(&tv, m, w);
 	tree_view_draw(&tv, w, true);
 	tree_view_set_query(&tv, "SERVE");   /* capital: case-sensitive, none */
 	assert_string_equal(tv.message, "no match");
@@ -393,9 +394,7 @@ static void test_search(void **state)
 	tree_view_set_query(&tv, "db_q");
 	tree_view_draw(&tv, w, true);
 	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "db_query"));
-	delwin(w);
-	tree_view_free(&tv);
-	model_free(m);
+	tree_done(&tv, w, m);
 }
 
 
@@ -407,8 +406,7 @@ static void test_expand_subtree_and_follow(void **state)
 	WINDOW *w = newwin(30, 100, 0, 0);
 
 	(void)state;
-	tree_view_init(&tv, m);
-	tree_view_resize(&tv, 27, 98);
+	tree_fit(&tv, m, w);
 	tree_view_key(&tv, 'v');
 	tree_view_key(&tv, 'C');
 	cursor_to(&tv, w, "101 worker-1");
@@ -436,9 +434,7 @@ static void test_expand_subtree_and_follow(void **state)
 	/* a move turns following off */
 	tree_view_key(&tv, KEY_UP);
 	assert_false(tv.follow);
-	delwin(w);
-	tree_view_free(&tv);
-	model_free(m);
+	tree_done(&tv, w, m);
 }
 
 /* The matched part of a name is drawn with the match attributes. */
@@ -453,8 +449,7 @@ static void test_search_highlight(void **state)
 	wchar_t wc[4];
 
 	(void)state;
-	tree_view_init(&tv, m);
-	tree_view_resize(&tv, 17, 98);
+	tree_fit(&tv, m, w);
 	tree_view_draw(&tv, w, true);
 	tree_view_set_query(&tv, "query");
 	tree_view_key(&tv, KEY_UP);          /* cursor off the row, plain attributes */
@@ -471,9 +466,7 @@ static void test_search_highlight(void **state)
 	getcchar(&cc, wc, &a, &pair, NULL);
 	assert_int_equal(wc[0], L'_');
 	assert_int_equal(a & A_UNDERLINE, 0);
-	delwin(w);
-	tree_view_free(&tv);
-	model_free(m);
+	tree_done(&tv, w, m);
 }
 
 
@@ -556,8 +549,7 @@ static void test_histogram(void **state)
 	for (int i = 0; i < 8; i++)
 		call(m, 1, 1, 0, "work", 1000000);   /* 8 x 1 ms */
 	call(m, 1, 1, 0, "work", 8000000);           /* 1 x 8 ms */
-	tree_view_init(&tv, m);
-	tree_view_resize(&tv, 17, 58);
+	tree_fit(&tv, m, w);
 	tree_view_draw(&tv, w, true);
 	const struct mnode *sel = cursor_to(&tv, w, "work");
 
@@ -599,9 +591,7 @@ static void test_histogram(void **state)
 	/* a process row shows the whole run */
 	hist_view_draw(w, m, model_first_child(m, VIEW_PATHS, NULL), false);
 	assert_non_null(strstr(row(w, 0), "All calls: 9"));
-	delwin(w);
-	tree_view_free(&tv);
-	model_free(m);
+	tree_done(&tv, w, m);
 }
 
 /* ---- exceptions, status, layout ------------------------------------------- */
@@ -777,8 +767,7 @@ static void test_ascii_fallback(void **state)
 
 	(void)state;
 	draw_force(false, false);
-	tree_view_init(&tv, m);
-	tree_view_resize(&tv, 17, 98);
+	tree_fit(&tv, m, w);
 	tree_view_draw(&tv, w, true);
 	assert_non_null(strstr(row(w, find_row(w, "100 demo")), "- 100 demo"));
 	assert_non_null(strstr(row(w, find_row(w, "handle_request")), "+ handle_request"));
@@ -786,9 +775,7 @@ static void test_ascii_fallback(void **state)
 		for (const unsigned char *p = (const unsigned char *)row(w, y); *p; p++)
 			if (*p >= 0x80 && y >= 2)
 				fail_msg("non-ASCII byte in row %d: %s", y, row(w, y));
-	delwin(w);
-	tree_view_free(&tv);
-	model_free(m);
+	tree_done(&tv, w, m);
 }
 
 /* NO_COLOR picks the monochrome row of the colour table. */
