@@ -98,10 +98,13 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 	char dur[32];
 
 	(void)m;
-	if (seen_add(p, (uint64_t)(uint32_t)ev->pid << 32) && ev->kind != EV_HELLO)
+	/* A thread seen before means its process was too: one lookup per
+	 * event in the common case, not two. */
+	uint64_t pkey = (uint64_t)(uint32_t)ev->pid << 32;
+	bool new_thread = ev->tid && seen_add(p, pkey | (uint32_t)ev->tid);
+	if ((!ev->tid || new_thread) && seen_add(p, pkey) && ev->kind != EV_HELLO)
 		fprintf(out, "[%" PRId32 "] new process (attached after its start)\n", ev->pid);
-	if (ev->tid && seen_add(p, (uint64_t)(uint32_t)ev->pid << 32 | (uint32_t)ev->tid) &&
-	    ev->kind != EV_THREAD)
+	if (new_thread && ev->kind != EV_THREAD)
 		fprintf(out, "[%" PRId32 ":%" PRId32 "] new thread\n", ev->pid, ev->tid);
 
 	switch (ev->kind) {
