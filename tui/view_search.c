@@ -36,31 +36,28 @@ static void set_message(struct tree_view *tv)
 			 tv->matches_total == 1 ? "" : "es");
 }
 
-void tree_view_refresh_matches(struct tree_view *tv, bool force)
-{
-	if (!tv->search)
-		return;
-	if (force || tv->matches_gen != model_generation(tv->m)) {
-		node_id at = tv->match_idx < tv->nmatches ? tv->matches[tv->match_idx] : 0;
-
-		collect(tv);
-		/* keep the current match where it is in the new list */
-		for (size_t i = 0; at && i < tv->nmatches; i++) {
-			if (tv->matches[i] == at) {
-				tv->match_idx = i;
-				break;
-			}
-		}
-	}
-	set_message(tv);
-}
-
 static long index_of(const struct tree_view *tv, node_id id)
 {
 	for (size_t i = 0; i < tv->nmatches; i++)
 		if (tv->matches[i] == id)
 			return (long)i;
 	return -1;
+}
+
+void tree_view_refresh_matches(struct tree_view *tv, bool force)
+{
+	if (!tv->search)
+		return;
+	if (force || tv->matches_gen != model_generation(tv->m)) {
+		node_id at = tv->match_idx < tv->nmatches ? tv->matches[tv->match_idx] : 0;
+		long i;
+
+		collect(tv);
+		/* keep the current match where it is in the new list */
+		if (at && (i = index_of(tv, at)) >= 0)
+			tv->match_idx = (size_t)i;
+	}
+	set_message(tv);
 }
 
 unsigned tree_view_set_query(struct tree_view *tv, const char *query)
