@@ -116,6 +116,8 @@ void sib_free(struct sibcaches *s);
 /* Tree walking helpers shared by view_tree.c and view_search.c. */
 const struct mnode *tree_next_visible(const struct tree_view *tv, const struct mnode *n);
 const struct mnode *tree_up(const struct tree_view *tv, const struct mnode *n, int k, int *moved);
+/* The last visible row of n's subtree (n itself when collapsed; NULL for NULL). */
+const struct mnode *tree_last_visible(const struct tree_view *tv, const struct mnode *n);
 /* Pre-order successor ignoring expand state (every node). */
 const struct mnode *tree_next_any(const struct model *m, enum model_view v, const struct mnode *n);
 

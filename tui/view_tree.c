@@ -100,16 +100,11 @@ const struct mnode *tree_next_any(const struct model *m, enum model_view v, cons
 	return NULL;
 }
 
-static const struct mnode *last_child(const struct tree_view *tv, const struct mnode *n)
-{
-	return sib_last_child(tv, n);
-}
-
-static const struct mnode *last_visible_desc(const struct tree_view *tv, const struct mnode *n)
+const struct mnode *tree_last_visible(const struct tree_view *tv, const struct mnode *n)
 {
 	const struct mnode *c;
 
-	while (tree_view_expanded(tv, n) && (c = last_child(tv, n)))
+	while (n && tree_view_expanded(tv, n) && (c = sib_last_child(tv, n)))
 		n = c;
 	return n;
 }
@@ -150,7 +145,7 @@ const struct mnode *tree_up(const struct tree_view *tv, const struct mnode *n, i
 
 			done++;
 			if (tree_view_expanded(tv, prev) && first_child(tv, prev)) {
-				n = last_visible_desc(tv, prev);
+				n = tree_last_visible(tv, prev);
 				break;
 			}
 			n = prev;

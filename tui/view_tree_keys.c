@@ -100,18 +100,9 @@ static unsigned move_page(struct tree_view *tv, bool down)
 	return set_cursor(tv, n);
 }
 
-static const struct mnode *last_row(const struct tree_view *tv)
-{
-	const struct mnode *n = sib_last_child(tv, NULL), *s;
-
-	while (n && tree_view_expanded(tv, n) && (s = sib_last_child(tv, n)))
-		n = s;
-	return n;
-}
-
 void tree_view_follow(struct tree_view *tv)
 {
-	const struct mnode *n = last_row(tv);
+	const struct mnode *n = tree_last_visible(tv, sib_last_child(tv, NULL));
 
 	if (!n)
 		return;
