@@ -136,7 +136,9 @@ PTP_HOT static inline void ptp_store(struct ptp_thread *t, uint64_t ts,
 
 	r->ts = ts;
 	r->ptr = ptr;
-	r->aux = aux;
+	/* Only exits have one: an enter (half of all events) saves a store. */
+	if ((depth_kind & 15) == PTP_EXIT_SITE || (depth_kind & 15) == PTP_EXIT_ADDR)
+		r->aux = aux;
 	r->seq = t->seq;
 	r->depth_kind = depth_kind;
 	t->head_local = h + 1;
@@ -194,6 +196,25 @@ PTP_COLD static uint32_t ptp_find_open(struct ptp_thread *t, uintptr_t ref,
 	return UINT32_MAX;
 }
 
+/* The exit of the open call at depth d: closes it and those inside it. */
+PTP_HOT static inline void ptp_close(struct ptp_thread *t, uintptr_t ref,
+				     unsigned is_addr, uint64_t now, uint32_t d,
+				     uint64_t start)
+{
+	t->depth = d;
+	ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, d);
+}
+
+/* Out of line and called last, like ptp_push_full(): the hot exit needs no
+ * stack frame for the rare search. */
+PTP_COLD static void ptp_exit_unwound(struct ptp_thread *t, uintptr_t ref,
+				      unsigned is_addr, uint64_t now, uint32_t d)
+{
+	d = ptp_find_open(t, ref, d + 1);
+	if (d != UINT32_MAX)
+		ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
+}
+
 PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 				       unsigned is_addr, uint64_t now)
 {
@@ -205,14 +226,12 @@ PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 	d--;
 	if (PTP_LIKELY(d < PTP_STACK_MAX)) {
 		if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
-			d = ptp_find_open(t, ref, d + 1);
-			if (d == UINT32_MAX)
-				return;
+			ptp_exit_unwound(t, ref, is_addr, now, d);
+			return;
 		}
 		start = t->stack[d].ts_kind >> 1;
 	}
-	t->depth = d;
-	ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, d);
+	ptp_close(t, ref, is_addr, now, d, start);
 }
 
 /* ---- start-up ---------------------------------------------------------- */

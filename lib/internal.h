@@ -41,7 +41,8 @@ enum ptp_kind {
 struct ptp_rec {
 	uint64_t ts;            /* raw clock (see clock.c) */
 	uintptr_t ptr;          /* meaning depends on the kind */
-	uint64_t aux;           /* exit: raw clock of the enter, 0 if unknown */
+	uint64_t aux;           /* exit: raw clock of the enter, 0 if unknown;
+				   not written for other kinds */
 	uint32_t seq;           /* low 32 bits of the thread's event counter */
 	uint32_t depth_kind;    /* depth << 4 | enum ptp_kind */
 };
