@@ -51,11 +51,6 @@ void ptp_fifo_init(void)
 		ptp_path[0] = 0;        /* too long: never connects */
 }
 
-const char *ptp_fifo_path(void)
-{
-	return ptp_path;
-}
-
 int ptp_fifo_fd(void)
 {
 	return ptp_fd;

@@ -222,7 +222,6 @@ const char *ptp_sym_cached_name(uintptr_t addr, size_t *len);
 
 /* fifo.c */
 void ptp_fifo_init(void);
-const char *ptp_fifo_path(void);
 int ptp_fifo_connect(int force);        /* >= 0: fd now connected */
 int ptp_fifo_fd(void);
 unsigned ptp_fifo_gen(void);            /* connection generation, > 0 */
