@@ -26,6 +26,22 @@ char *ptp_fmt_i64(char *p, int64_t v)
 	return ptp_fmt_u64(p, (uint64_t)v);
 }
 
+/* An address as 0x and lowercase hex digits, no leading zeros. */
+char *ptp_hex_addr(char *p, uintptr_t a)
+{
+	char hex[2 * sizeof a];
+	int n = 0;
+
+	p = PTP_PUTS(p, "0x");
+	do {
+		hex[n++] = ptp_hex[a & 15];
+		a >>= 4;
+	} while (a);
+	while (n)
+		*p++ = hex[--n];
+	return p;
+}
+
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when the
  * byte at s does not start one (overlong forms, surrogates and code points
  * past U+10FFFF are invalid too). */

@@ -155,6 +155,7 @@ uint64_t ptp_wall_ns(void);
 /* encode.c: JSON pieces.  All async-signal-safe. */
 size_t ptp_json_str(char *dst, size_t cap, const char *src, size_t len);
 char *ptp_fmt_i64(char *p, int64_t v);
+char *ptp_hex_addr(char *p, uintptr_t a);
 extern const char ptp_pairs[201];
 
 /* Inline: the flusher puts several pieces and integers on every line. */

@@ -69,21 +69,6 @@ void ptp_signals_thread_exit(struct ptp_thread *t)
 	t->altstack = NULL;
 }
 
-static char *ptp_hex_addr(char *p, uintptr_t a)
-{
-	char hex[2 * sizeof a];
-	int n = 0;
-
-	p = PTP_PUTS(p, "0x");
-	do {
-		hex[n++] = "0123456789abcdef"[a & 15];
-		a >>= 4;
-	} while (a);
-	while (n)
-		*p++ = hex[--n];
-	return p;
-}
-
 /* The quoted name of an open call, into at most cap bytes (cap >= 24). */
 static size_t ptp_open_name(char *p, size_t cap, uintptr_t ref, int is_addr)
 {

@@ -150,12 +150,12 @@ static struct ptp_frag *ptp_resolve_dw(uintptr_t addr)
 
 static struct ptp_frag *ptp_resolve(uintptr_t addr)
 {
-	struct ptp_frag *f = NULL;
 	char buf[PTP_NAME_MAX], *p;
 	Dl_info info;
 
 #ifdef HAVE_LIBDW
-	f = ptp_resolve_dw(addr);
+	struct ptp_frag *f = ptp_resolve_dw(addr);
+
 	if (f)
 		return f;
 #endif
@@ -174,20 +174,8 @@ static struct ptp_frag *ptp_resolve(uintptr_t addr)
 		addr -= (uintptr_t)info.dli_fbase;
 		*p++ = '+';
 	}
-	p = PTP_PUTS(p, "0x");
-	{
-		char hex[2 * sizeof addr];
-		int n = 0;
-
-		do {
-			hex[n++] = "0123456789abcdef"[addr & 15];
-			addr >>= 4;
-		} while (addr);
-		while (n)
-			*p++ = hex[--n];
-	}
-	f = ptp_frag_make(buf, (size_t)(p - buf), NULL, 0);
-	return f;
+	p = ptp_hex_addr(p, addr);
+	return ptp_frag_make(buf, (size_t)(p - buf), NULL, 0);
 }
 
 static size_t ptp_hash(uintptr_t a)
