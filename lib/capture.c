@@ -162,7 +162,8 @@ PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
 				   uintptr_t ptr, uint64_t aux, unsigned kind,
 				   uint32_t depth)
 {
-	++t->seq;
+	if (kind != PTP_NAME)   /* not an event of the protocol's seq series */
+		++t->seq;
 	if (PTP_UNLIKELY(t->head_local - t->tail_cache >= PTP_RING_SIZE))
 		return ptp_push_full(t, ts, ptr, aux, depth << 4 | kind);
 	ptp_store(t, ts, ptr, aux, depth << 4 | kind);
@@ -517,12 +518,8 @@ void pt_thread_name(const char *name)
 	ptp_busy++;
 	copy = strndup(name, PTP_TNAME_MAX);
 	if (copy) {
-		/* Not an event of the protocol's seq series: undo the count. */
-		uint32_t seq = t->seq;
-
 		if (!ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)copy, 0, PTP_NAME, 0))
 			free(copy);
-		t->seq = seq;
 		ptp_emit_if_sync(t);
 	}
 	ptp_busy--;
