@@ -510,11 +510,11 @@ enum event_result event_parse_slow(struct event_parser *p, const char *line, siz
 enum event_result event_parse(struct event_parser *p, const char *line, size_t len,
 			      struct event *out, struct event_error *err)
 {
-	struct ev_fields f;
+	int r = event_try_fast(p, line, len, out, err);
 
-	if (event_scan_fast(p, line, len, &f))
-		return event_validate(p, &f, out, err);
-	return event_parse_slow(p, line, len, out, err);
+	if (r == EVENT_OK)
+		return EVENT_OK;
+	return r > 0 ? (enum event_result)r : event_parse_slow(p, line, len, out, err);
 }
 
 /* --- safe text ------------------------------------------------------------ */

@@ -18,6 +18,9 @@
 
 #include "event_int.h"
 
+/* Not a verdict: "ask jansson". */
+#define FALLBACK (-1)
+
 /* 1 for bytes that may be copied as they are inside a string. */
 static const unsigned char plain_byte[256] = {
 #define R4(x) x, x, x, x
@@ -170,8 +173,10 @@ static const char *scan_string(const char *s, const char *e, char **wp)
 	}
 }
 
-bool event_scan_fast(struct event_parser *p, const char *line, size_t len, struct ev_fields *f)
+int event_try_fast(struct event_parser *p, const char *line, size_t len, struct event *out,
+		   struct event_error *err)
 {
+	struct ev_fields f;
 	/* Decoded strings never outgrow their encoding, plus one NUL per key. */
 	size_t need = len + K_NKEYS + 1;
 
@@ -179,43 +184,43 @@ bool event_scan_fast(struct event_parser *p, const char *line, size_t len, struc
 		size_t cap = need < 8192 ? 8192 : need;
 		char *nb = realloc(p->buf, cap);
 		if (!nb)
-			return false;
+			return FALLBACK;
 		p->buf = nb;
 		p->cap = cap;
 	}
 	char *w = p->buf;
 	const char *s = line, *e = line + len;
 
-	f->present = 0;
-	f->nstack = 0;
+	f.present = 0;
+	f.nstack = 0;
 	s = skip_ws(s, e);
 	if (s >= e || *s != '{')
-		return false;
+		return FALLBACK;
 	s = skip_ws(s + 1, e);
 	for (;;) {
 		if (s >= e || *s != '"')
-			return false;
+			return FALLBACK;
 		const char *k0 = ++s;
 		while (s < e && plain_byte[(unsigned char)*s])
 			s++;
 		if (s >= e || *s != '"')
-			return false;
+			return FALLBACK;
 		int k = event_key_lookup(k0, (size_t)(s - k0));
-		if (k < 0 || (f->present & (1u << k)))
-			return false;
+		if (k < 0 || (f.present & (1u << k)))
+			return FALLBACK;
 		s = skip_ws(s + 1, e);
 		if (s >= e || *s != ':')
-			return false;
+			return FALLBACK;
 		s = skip_ws(s + 1, e);
 		if (s >= e)
-			return false;
-		struct ev_val *v = &f->v[k];
+			return FALLBACK;
+		struct ev_val *v = &f.v[k];
 		if (*s == '"') {
 			v->type = VAL_STR;
 			v->s = w;
 			s = scan_string(s + 1, e, &w);
 			if (!s)
-				return false;
+				return FALLBACK;
 			v->len = (size_t)(w - v->s) - 1;
 		} else if (*s >= '0' && *s <= '9') {
 			const char *d0 = s;
@@ -228,33 +233,34 @@ bool event_scan_fast(struct event_parser *p, const char *line, size_t len, struc
 			/* Leading zeros, 20+ digits, beyond int64, fractions,
 			 * exponents: all jansson's to judge. */
 			if (n > INT64_MAX || (*d0 == '0' && s - d0 > 1))
-				return false;
+				return FALLBACK;
 			if (s < e && ((*s >= '0' && *s <= '9') || *s == '.' || *s == 'e' || *s == 'E'))
-				return false;
+				return FALLBACK;
 			v->type = VAL_INT;
 			v->i = (long long)n;
 		} else {
-			return false;
+			return FALLBACK;
 		}
-		f->present |= 1u << k;
+		f.present |= 1u << k;
 		s = skip_ws(s, e);
 		if (s >= e)
-			return false;
+			return FALLBACK;
 		if (*s == '}')
 			break;
 		if (*s != ',')
-			return false;
+			return FALLBACK;
 		s = skip_ws(s + 1, e);
 	}
-	return skip_ws(s + 1, e) == e;
+	if (skip_ws(s + 1, e) != e)
+		return FALLBACK;
+	if (event_validate(p, &f, out, NULL) == EVENT_OK)
+		return EVENT_OK;
+	/* Bad lines only: the same check again, now writing the reason. */
+	return event_validate(p, &f, out, err);
 }
 
 enum event_result event_parse_fast(struct event_parser *p, const char *line, size_t len,
 				   struct event *out)
 {
-	struct ev_fields f;
-
-	if (!event_scan_fast(p, line, len, &f) || event_validate(p, &f, out, NULL) != EVENT_OK)
-		return EVENT_BAD;
-	return EVENT_OK;
+	return event_try_fast(p, line, len, out, NULL) == EVENT_OK ? EVENT_OK : EVENT_BAD;
 }

@@ -56,14 +56,16 @@ int event_key_lookup(const char *k, size_t len);
 enum event_result event_validate(struct event_parser *p, const struct ev_fields *f,
 				 struct event *out, struct event_error *err);
 
-/* The fast path's tokenizer: true with *f filled (exactly as jansson's
- * would be) when it fully understood the line's syntax; false means only
- * "ask jansson" (never a verdict on the line). */
-bool event_scan_fast(struct event_parser *p, const char *line, size_t len, struct ev_fields *f);
+/* The fast path: -1 (only "ask jansson", never a verdict on the line)
+ * unless it fully understood the line's syntax; then the fields are
+ * exactly those jansson would find, and the result is event_validate()'s
+ * (*out filled on EVENT_OK, err set otherwise). */
+int event_try_fast(struct event_parser *p, const char *line, size_t len, struct event *out,
+		   struct event_error *err);
 
-/* event_scan_fast() + event_validate(), for the differential tests:
- * EVENT_OK with *out filled for a valid event it understood; otherwise
- * EVENT_BAD, meaning only "jansson would have been asked". */
+/* event_try_fast() for the differential tests: EVENT_OK with *out filled
+ * for a valid event it understood; otherwise EVENT_BAD, meaning only
+ * "not taken by the fast path". */
 enum event_result event_parse_fast(struct event_parser *p, const char *line, size_t len,
 				   struct event *out);
 
