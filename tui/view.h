@@ -118,8 +118,6 @@ const struct mnode *tree_next_visible(const struct tree_view *tv, const struct m
 const struct mnode *tree_up(const struct tree_view *tv, const struct mnode *n, int k, int *moved);
 /* The last visible row of n's subtree (n itself when collapsed; NULL for NULL). */
 const struct mnode *tree_last_visible(const struct tree_view *tv, const struct mnode *n);
-/* Pre-order successor ignoring expand state (every node). */
-const struct mnode *tree_next_any(const struct model *m, enum model_view v, const struct mnode *n);
 
 /* Histogram pane: for the node under the tree cursor, or the whole run. */
 void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused);

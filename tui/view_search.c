@@ -94,12 +94,12 @@ static size_t nearest(struct tree_view *tv, bool backwards)
 	for (size_t i = 0; i < tv->nmatches; i++)
 		idset_put(&set, tv->matches[i]);
 	if (!backwards) {
-		for (n = tree_next_any(tv->m, tv->view, cur); n && !found; n = tree_next_any(tv->m, tv->view, n))
+		for (n = model_next_preorder(tv->m, tv->view, cur, NULL); n && !found; n = model_next_preorder(tv->m, tv->view, n, NULL))
 			if (idset_has(&set, n->id))
 				found = n->id;
 	} else {
 		for (n = model_first_child(tv->m, tv->view, NULL); n && n != cur;
-		     n = tree_next_any(tv->m, tv->view, n))
+		     n = model_next_preorder(tv->m, tv->view, n, NULL))
 			if (idset_has(&set, n->id))
 				found = n->id;
 	}

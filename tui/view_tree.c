@@ -87,19 +87,6 @@ const struct mnode *tree_next_visible(const struct tree_view *tv, const struct m
 	return NULL;
 }
 
-const struct mnode *tree_next_any(const struct model *m, enum model_view v, const struct mnode *n)
-{
-	const struct mnode *c;
-
-	if ((c = model_first_child(m, v, n)))
-		return c;
-	for (; n; n = model_parent(m, v, n)) {
-		if ((c = model_next_sibling(m, v, n)))
-			return c;
-	}
-	return NULL;
-}
-
 const struct mnode *tree_last_visible(const struct tree_view *tv, const struct mnode *n)
 {
 	const struct mnode *c;

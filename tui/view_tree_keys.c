@@ -149,10 +149,10 @@ static unsigned step_exception(struct tree_view *tv, bool backwards)
 	if (!cur)
 		return 0;
 	if (!backwards) {
-		for (n = tree_next_any(tv->m, tv->view, cur); n && !found; n = tree_next_any(tv->m, tv->view, n))
+		for (n = model_next_preorder(tv->m, tv->view, cur, NULL); n && !found; n = model_next_preorder(tv->m, tv->view, n, NULL))
 			if (has_exception(n))
 				found = n;
-		for (n = first; n && n != cur && !found; n = tree_next_any(tv->m, tv->view, n))
+		for (n = first; n && n != cur && !found; n = model_next_preorder(tv->m, tv->view, n, NULL))
 			if (has_exception(n))
 				found = n;
 	} else {
@@ -160,7 +160,7 @@ static unsigned step_exception(struct tree_view *tv, bool backwards)
 		const struct mnode *before = NULL, *last = NULL;
 		bool passed = false;
 
-		for (n = first; n; n = tree_next_any(tv->m, tv->view, n)) {
+		for (n = first; n; n = model_next_preorder(tv->m, tv->view, n, NULL)) {
 			if (n == cur)
 				passed = true;
 			else if (has_exception(n)) {
