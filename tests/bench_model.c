@@ -152,7 +152,7 @@ static double path_bytes(struct event *ev, int per, uint64_t step, uint64_t *npa
 	}
 	model_get_stats(pm, &st1);
 	*npaths = st1.paths;
-	double b = (double)(st1.bytes - st0.bytes - st1.calls_kept * 72) / (double)st1.paths;
+	double b = (double)(st1.bytes - st0.bytes - st1.calls_kept * sizeof(struct mcall)) / (double)st1.paths;
 	model_free(pm);
 	return b;
 }
@@ -224,12 +224,14 @@ int main(int argc, char **argv)
 	free(r);
 	}
 	/* Memory per merged path: many distinct paths, few calls kept.  A
-	 * path's histogram grows with the span of its durations; 5 buckets
-	 * still fit in the path, wider ones take a block. */
+	 * path keeps a histogram from its third call on; 5 buckets fit in
+	 * that histogram, wider spans take a block. */
 	uint64_t np;
 	double b1 = path_bytes(ev, 1, 1, &np);
-	printf("paths: %llu finished paths (each with its histogram), %.0f bytes per path\n",
+	printf("paths: %llu finished paths of one call, %.0f bytes per path\n",
 	       (unsigned long long)np, b1);
+	double b3 = path_bytes(ev, 3, 1, &np);
+	printf("paths: of three calls (with a histogram), %.0f bytes per path\n", b3);
 	double b5 = path_bytes(ev, 5, 2, &np);
 	double b8 = path_bytes(ev, 8, 2, &np);
 	double b24 = path_bytes(ev, 24, 2, &np);

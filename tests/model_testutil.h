@@ -104,8 +104,9 @@ static inline size_t tu_check_invariants(const struct model *m)
 		const struct mnode *n = model_first_child(m, (enum model_view)v, NULL);
 		while (n) {
 			assert_ptr_equal(model_find(m, n->id), n);
-			assert_int_equal((int)(n->id & 3), n->kind);
-			if (n->kind == MN_CALL) {
+			/* Each view holds its own kind of call node. */
+			assert_int_not_equal(mnode_kind(n), v == VIEW_PATHS ? MN_CALL : MN_PATH);
+			if (mnode_kind(n) == MN_CALL) {
 				const struct mcall *c = (const struct mcall *)n;
 				ncalls++;
 				if (c->state == CALL_RUNNING || c->state == CALL_UNFINISHED)
@@ -119,16 +120,21 @@ static inline size_t tu_check_invariants(const struct model *m)
 						assert_int_equal(c->parent->state, CALL_RUNNING);
 				}
 			}
-			if (n->kind == MN_PATH) {
+			if (mnode_kind(n) == MN_PATH) {
 				const struct mpath *p = (const struct mpath *)n;
 				npaths++;
+				/* Up the parents, the path's own thread. */
+				const struct mnode *up = n;
+				while (mnode_kind(up) == MN_PATH)
+					up = model_parent(m, VIEW_PATHS, up);
+				assert_ptr_equal(up, &model_path_thread(m, p)->node);
 				path_count += p->count;
 				assert_true(p->self_ns <= p->total_ns);
 				assert_true(p->max_ns <= p->total_ns);
 				/* The compact histogram holds the same calls
 				 * as the figures beside it. */
 				struct hist h;
-				model_path_hist(p, &h);
+				model_path_hist(m, p, &h);
 				assert_int_equal(h.n, p->count);
 				assert_int_equal(h.sum_ns, p->total_ns);
 				assert_int_equal(h.max_ns, p->max_ns);

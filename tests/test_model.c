@@ -551,14 +551,48 @@ static void test_bytes_per_call(void **state)
 	assert_int_equal(after.calls_kept, n + 1);
 	double per = (double)(after.bytes - before.bytes) / n;
 	print_message("bytes per kept call: %.1f\n", per);
-	assert_true(per <= 96);
+	assert_true(per <= 72);
 	model_free(m);
+}
+
+/* A path's histogram is exact at every count: with one and two calls it is
+ * read from count, total and max (no histogram kept yet), from the third
+ * on from the compact histogram seeded with those two. */
+static void test_path_hist_first_calls(void **state)
+{
+	static const int64_t durs[][4] = {
+		{ 5, 5, 5, 5 },             /* equal */
+		{ 3000, 7, 900000, 1 },     /* longest first, then a new minimum */
+		{ 7, 3000, 2, 1 << 30 },    /* longest second, then a new maximum */
+		{ 0, 0, 1, 0 },             /* zero durations */
+	};
+	for (size_t k = 0; k < sizeof(durs) / sizeof(durs[0]); k++) {
+		struct model *m = model_create(NULL);
+		struct hist want, got;
+		hist_init(&want);
+		int64_t ts = 0;
+		node_id id = 0;
+		for (int i = 0; i < 4; i++) {
+			tu_enter(m, ts, 1, 1, 0, 0, "f");
+			ts += durs[k][i];
+			tu_exit(m, ts++, 1, 1, 0, 0, "f", durs[k][i]);
+			hist_add(&want, (uint64_t)durs[k][i]);
+			if (!id)
+				id = model_first_child(m, VIEW_PATHS, model_first_child(m, VIEW_PATHS,
+						model_first_child(m, VIEW_PATHS, NULL)))->id;
+			const struct mpath *p = (const struct mpath *)model_find(m, id);
+			assert_int_equal(p->count, i + 1);
+			model_path_hist(m, p, &got);
+			assert_memory_equal(&got, &want, sizeof(got));
+		}
+		model_free(m);
+	}
 }
 
 /* A path's compact histogram expands to exactly the histogram of its
  * calls' durations (the same as its function's when the function is called
- * from nowhere else), whichever way its span grew, also past what fits
- * inside the path.  Its span is just the buckets used. */
+ * from nowhere else), whichever way its span grew, also past its inline
+ * buckets.  Its span is just the buckets used. */
 static void test_path_hist(void **state)
 {
 	struct model *m = model_create(NULL);
@@ -595,8 +629,7 @@ static void test_path_hist(void **state)
 		if (f == 0)
 			id0 = c->id;
 		struct hist got;
-		assert_int_equal(p->hist.u.in.len, f + 1);
-		model_path_hist(p, &got);
+		model_path_hist(m, p, &got);
 		assert_memory_equal(&got, &want[f], sizeof(got));
 		assert_memory_equal(&got, &model_func_find(m, p->fn->name)->hist, sizeof(got));
 	}
@@ -608,19 +641,18 @@ static void test_path_hist(void **state)
 	const struct mpath *p0 = (const struct mpath *)model_find(m, id0);
 	assert_non_null(p0);
 	assert_string_equal(p0->fn->name, "f0");
-	assert_int_equal(p0->hist.u.in.lo, 0);
-	assert_true(p0->hist.u.in.len > HIST_COMPACT_INLINE);
 	struct hist got;
-	model_path_hist(p0, &got);
+	model_path_hist(m, p0, &got);
 	assert_memory_equal(&got, &want[0], sizeof(got));
 	tu_check_invariants(m);
 	model_free(m);
 }
 
-/* What a finished merged path costs, all told (the path, its histogram,
- * its share of the lookup tables): a full histogram per path made it 442
- * bytes; this bounds the compact one.  The functions are interned and the
- * kept calls capped beforehand, so that only the paths are measured. */
+/* What a finished merged path costs, all told (the path, its share of the
+ * lookup tables): a full histogram in every path made it 442 bytes, a
+ * compact one inside it 218; an 80-byte path with its histogram kept apart
+ * (paths of one call have none) about 87.  The functions are interned and
+ * the kept calls capped beforehand, so that only the paths are measured. */
 static void test_bytes_per_path(void **state)
 {
 	struct model_config cfg = { .max_calls = 100 };
@@ -643,7 +675,7 @@ static void test_bytes_per_path(void **state)
 	assert_true(after.calls_kept <= 100);
 	double per = (double)(after.bytes - before.bytes) / (double)paths;
 	print_message("bytes per finished path: %.1f\n", per);
-	assert_true(per <= 256);
+	assert_true(per <= 96);
 	model_free(m);
 }
 
@@ -681,6 +713,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_call);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_path_hist);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_path);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_path_hist_first_calls);
 	if (k > C_TESTS)
 		abort();
 	for (size_t i = 0; i < n; i++) {

@@ -577,7 +577,7 @@ static void test_histogram(void **state)
 	struct hist hh;
 	const struct hist *h = &hh;
 
-	model_path_hist((const struct mpath *)sel, &hh);
+	model_path_hist(m, (const struct mpath *)sel, &hh);
 	int yf = find_row(w, "p50");
 	char want[32];
 
@@ -624,7 +624,7 @@ static void test_exceptions_and_jump(void **state)
 	ui_draw(&u);
 	const struct mnode *c = tree_view_cursor(&u.tv);
 
-	assert_int_equal(c->kind, MN_PATH);
+	assert_int_equal(mnode_kind(c), MN_PATH);
 	assert_string_equal(((const struct mpath *)c)->fn->name, "db_query");
 	assert_non_null(strstr(row(u.win[PANE_TREE], 2 + u.tv.cursor_row), "db_query"));
 	/* the histogram followed the cursor */
@@ -635,7 +635,7 @@ static void test_exceptions_and_jump(void **state)
 	ui_key(&u, 'e');
 	ui_draw(&u);
 	c = tree_view_cursor(&u.tv);
-	assert_int_equal(c->kind, MN_CALL);
+	assert_int_equal(mnode_kind(c), MN_CALL);
 	assert_true(((const struct mcall *)c)->has_exception);
 	ui_state_free(&u);
 	model_free(m);

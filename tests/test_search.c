@@ -108,7 +108,7 @@ static void test_exceptions_match(void **state)
 	assert_int_equal(search_collect(s, m, VIEW_CALLS, ids, 4), 0);
 	tu_exception(m, 23, 20, 21, 3, 1, "connect", "OverflowError", "x");
 	assert_int_equal(search_collect(s, m, VIEW_CALLS, ids, 4), 1);
-	assert_int_equal(model_find(m, ids[0])->kind, MN_CALL);
+	assert_int_equal(mnode_kind(model_find(m, ids[0])), MN_CALL);
 	search_free(s);
 	model_free(m);
 }

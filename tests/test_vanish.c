@@ -87,7 +87,7 @@ static void test_vanished(void **state)
 	assert_non_null(t);
 	const struct mcall *c = (const struct mcall *)model_first_child(m, VIEW_CALLS, t);
 	assert_non_null(c);
-	assert_int_equal(c->node.kind, MN_CALL);
+	assert_int_equal(mnode_kind(&c->node), MN_CALL);
 	assert_int_equal(c->state, CALL_UNFINISHED);
 	ingest_free(ing);
 	model_free(m);

@@ -41,8 +41,7 @@ char *hist_format_ns(uint64_t ns, char *buf, size_t size);
  * (a path) already keeps them; hist_compact_expand() takes them back.  A
  * span of up to HIST_COMPACT_INLINE buckets lives in the struct itself, a
  * wider one in a block from the caller's hooks.  All zeros is empty.  32
- * bytes: in a path, that still fits the malloc chunk the path took with a
- * pointer to a full histogram (see model_priv.h). */
+ * bytes, against 224 for a struct hist. */
 #define HIST_COMPACT_INLINE 5
 
 struct hist_compact {

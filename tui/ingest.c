@@ -290,7 +290,7 @@ static void check_vanished(struct ingest *ing)
 	     n = model_next_sibling(ing->model, VIEW_PATHS, n)) {
 		const struct mprocess *p = (const struct mprocess *)n;
 
-		if (n->kind != MN_PROCESS || p->state != PROC_LIVE || p->pid <= 0)
+		if (mnode_kind(n) != MN_PROCESS || p->state != PROC_LIVE || p->pid <= 0)
 			continue;
 		if (kill(p->pid, 0) == 0 || errno != ESRCH)
 			continue;

@@ -45,7 +45,8 @@ static void frame_unfinish(struct model *m, struct frame *f)
 {
 	f->call->state = CALL_UNFINISHED;
 	f->path->running--;
-	f->path->unfinished++;
+	if (f->path->unfinished != UINT32_MAX)
+		f->path->unfinished++;
 	m->st.calls_unfinished++;
 }
 
@@ -186,6 +187,23 @@ static void orphans_add(struct thread_ent *t, int32_t depth, uint64_t ns)
 		t->orph_hi = depth;
 }
 
+/* A path's histogram exists from its third finished call on: up to two,
+ * count, total_ns and max_ns tell the durations (model_path_hist()), and
+ * most paths of a big trace have only one or two.  Called before the
+ * path's figures take `dur`. */
+static void path_hist_add(struct model *m, struct mpath *p, uint64_t dur)
+{
+	if (p->count < 2)
+		return;
+	if (!p->link.hist) {
+		p->link.hist = model_chunkvec_add(m, &m->hists, sizeof(struct hist_compact));
+		struct hist_compact *h = model_hist_at(m, p->link.hist);
+		hist_compact_add(h, p->max_ns, &m->halloc);
+		hist_compact_add(h, model_path_second(p), &m->halloc);
+	}
+	hist_compact_add(model_hist_at(m, p->link.hist), dur, &m->halloc);
+}
+
 /* A finished call's figures go to its path, its function and the run;
  * its time to its parent's child time, or to the orphans of its depth
  * when its parent's enter was lost. */
@@ -193,12 +211,12 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 		    uint64_t dur, uint64_t child_ns)
 {
 	uint64_t self = dur > child_ns ? dur - child_ns : 0;
+	path_hist_add(m, p, dur);
 	p->count++;
 	sat_add(&p->total_ns, dur);
 	sat_add(&p->self_ns, self);
 	if (dur > p->max_ns)
 		p->max_ns = dur;
-	hist_compact_add(&p->hist, dur, &m->halloc);
 	struct mfunc *f = p->fn;
 	f->calls++;
 	sat_add(&f->total_ns, dur);
@@ -367,7 +385,8 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 	}
 	if (f) {
 		f->call->has_exception = 1;
-		f->path->exceptions++;
+		if (f->path->exceptions != UINT32_MAX)
+			f->path->exceptions++;
 	}
 	if (len)
 		model_func_intern(m, fn, len)->pub.exceptions++;
@@ -584,11 +603,10 @@ void model_free(struct model *m)
 		model_release(m, (void *)f->pub.name);
 		model_release(m, f);
 	}
-	for (size_t i = 0; i < m->paths.n; i++) {
-		struct path_ent *p = m->paths.v[i];
-		hist_compact_free(&p->pub.hist, &m->halloc);
-		model_release(m, p);
-	}
+	for (uint32_t i = 1; i <= m->hists.n; i++)
+		hist_compact_free(model_hist_at(m, i), &m->halloc);
+	model_chunkvec_free(m, &m->hists);
+	model_chunkvec_free(m, &m->paths);
 	for (size_t i = 0; i < m->threads.n; i++) {
 		struct thread_ent *t = m->threads.v[i];
 		model_release(m, (void *)t->pub.name);
@@ -601,7 +619,7 @@ void model_free(struct model *m)
 		model_release(m, p);
 	}
 	model_calls_free_all(m);
-	struct ptrvec *vecs[] = { &m->funcs, &m->paths, &m->threads, &m->procs, &m->late, &m->work };
+	struct ptrvec *vecs[] = { &m->funcs, &m->threads, &m->procs, &m->late, &m->work };
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
 		model_release(m, vecs[i]->v);
 	model_release(m, m->ftab);

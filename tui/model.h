@@ -18,8 +18,10 @@
  * hello); mprocess gained hello_ts/wall_ns, mthread depth_mismatches,
  * model_stats a few counters; model_dump*() and model_node_label() added.
  * mpath.hist became a struct hist_compact (a full struct hist per path cost
- * 240 bytes): read a path's histogram with model_path_hist().
- * Node ids carry their kind in the low 2 bits (id & 3 == enum mnode_kind). */
+ * 240 bytes), then left the path: read a path's histogram with
+ * model_path_hist(m, p, out).  mpath's pointers to its thread and its
+ * relatives became serials (model_path_thread(), the tree walk), and
+ * mnode lost its kind byte: mnode_kind(n), from the id's low 2 bits. */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
 
@@ -36,11 +38,17 @@ typedef uint64_t node_id;        /* 0 means "no node" */
 enum mnode_kind { MN_PROCESS, MN_THREAD, MN_PATH, MN_CALL };
 enum model_view { VIEW_PATHS, VIEW_CALLS };
 
-/* First member of every tree node. */
+/* First member of every tree node.  Its kind is in the id's low 2 bits
+ * (mnode_kind()): a separate byte would have cost every node 8 bytes of
+ * padding. */
 struct mnode {
 	node_id id;
-	uint8_t kind;            /* enum mnode_kind */
 };
+
+static inline enum mnode_kind mnode_kind(const struct mnode *n)
+{
+	return (enum mnode_kind)(n->id & 3);
+}
 
 struct mfunc {                   /* one per distinct function name */
 	const char *name;        /* owned by the model */
@@ -91,20 +99,23 @@ struct mthread {
 	/* the model keeps more private state (open-call stack...) elsewhere */
 };
 
-struct mpath {                   /* calls merged by call path */
+/* Calls merged by call path.  A long run has very many of these, so a
+ * path is 80 bytes: the model links paths by 32-bit serial rather than by
+ * pointer, and keeps a path's histogram apart (only once it has 3 finished
+ * calls: up to 2, count, total_ns and max_ns determine it).  Walk paths
+ * with model_first_child() and the like; model_path_thread() and
+ * model_path_hist() give the rest. */
+struct mpath {
 	struct mnode node;
 	struct mfunc *fn;        /* borrowed from the model */
-	struct mthread *thread;  /* borrowed */
-	struct mpath *parent, *children, *next; /* borrowed; parent NULL at the root */
 	uint64_t count;          /* finished calls */
-	uint64_t running;        /* calls open on this path now */
-	uint64_t unfinished;     /* calls that never returned (process ended) */
-	uint64_t exceptions;
 	uint64_t total_ns, self_ns, max_ns;
-	/* Durations of the finished calls, without n, sum and max (count,
-	 * total_ns and max_ns above are those): model_path_hist() gives the
-	 * full histogram.  Owned (its block, when it has one). */
-	struct hist_compact hist;
+	uint32_t running;        /* calls open on this path now */
+	uint32_t unfinished;     /* calls that never returned (process ended); saturates */
+	uint32_t exceptions;     /* saturates (per function: mfunc.exceptions) */
+	struct {                 /* the model's own: serials, 0 for none */
+		uint32_t thread, parent, last_child, next, hist;
+	} link;
 };
 
 enum mcall_state {
@@ -216,7 +227,9 @@ const struct mfunc *model_func_find(const struct model *m, const char *name);
 /* Every finished call of the whole run. */
 const struct hist *model_all_hist(const struct model *m);
 /* The histogram of a path's finished calls, expanded into `out`. */
-void model_path_hist(const struct mpath *p, struct hist *out);
+void model_path_hist(const struct model *m, const struct mpath *p, struct hist *out);
+/* The thread whose calls the path merges. */
+const struct mthread *model_path_thread(const struct model *m, const struct mpath *p);
 
 /* Exceptions, newest first (i = 0 is the newest kept). */
 size_t model_exception_count(const struct model *m);

@@ -80,7 +80,6 @@ struct mcall *model_calls_new(struct model *m)
 	ch->live++;
 	struct mcall *c = &ch->calls[s & (CALL_CHUNK_SIZE - 1)];
 	c->node.id = MODEL_ID(s, MN_CALL);
-	c->node.kind = MN_CALL;
 	m->st.calls_kept++;
 	return c;
 }
@@ -99,7 +98,7 @@ const struct mnode *model_calls_find(const struct model *m, uint64_t serial)
 /* Takes `c` out of its parent's (or its thread's) list of children. */
 static void call_unlink(struct model *m, struct mcall *c)
 {
-	struct thread_ent *t = MODEL_CONTAINER(c->path->thread, struct thread_ent, pub);
+	struct thread_ent *t = model_thread_at(m, c->path->link.thread);
 	struct mcall **head;
 	struct kids *k = NULL;
 	if (c->parent) {

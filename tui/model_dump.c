@@ -56,10 +56,10 @@ static const char *call_state(int s)
 	return "?";
 }
 
-static void dump_node(FILE *out, const struct mnode *n, int level)
+static void dump_node(FILE *out, const struct model *m, const struct mnode *n, int level)
 {
 	fprintf(out, "%*s", level * 2, "");
-	switch (n->kind) {
+	switch (mnode_kind(n)) {
 	case MN_PROCESS: {
 		const struct mprocess *p = (const struct mprocess *)n;
 		fprintf(out, "process %d ", p->pid);
@@ -92,7 +92,7 @@ static void dump_node(FILE *out, const struct mnode *n, int level)
 			(unsigned long long)p->total_ns, (unsigned long long)p->self_ns,
 			(unsigned long long)p->max_ns);
 		struct hist h;
-		model_path_hist(p, &h);
+		model_path_hist(m, p, &h);
 		put_quantiles(out, &h);
 		fputc('\n', out);
 		break;
@@ -115,7 +115,7 @@ void model_dump(const struct model *m, enum model_view view, FILE *out)
 
 	for (const struct mnode *n = model_next_preorder(m, view, NULL, &level); n;
 	     n = model_next_preorder(m, view, n, &level))
-		dump_node(out, n, level);
+		dump_node(out, m, n, level);
 }
 
 /* Appends to buf[*at..size) without overflowing; keeps it terminated. */
@@ -139,21 +139,21 @@ char *model_node_label(const struct model *m, const struct mnode *node, char *bu
 	const char *names[64];
 	size_t nn = 0, skipped = 0;
 	const struct mnode *n = node;
-	while (n && (n->kind == MN_PATH || n->kind == MN_CALL)) {
-		const struct mpath *p = n->kind == MN_PATH ? (const struct mpath *)n
+	while (n && (mnode_kind(n) == MN_PATH || mnode_kind(n) == MN_CALL)) {
+		const struct mpath *p = mnode_kind(n) == MN_PATH ? (const struct mpath *)n
 							   : ((const struct mcall *)n)->path;
 		if (nn < sizeof(names) / sizeof(names[0]))
 			names[nn++] = p->fn->name;
 		else
 			skipped++;
-		n = model_parent(m, n->kind == MN_PATH ? VIEW_PATHS : VIEW_CALLS, n);
+		n = model_parent(m, mnode_kind(n) == MN_PATH ? VIEW_PATHS : VIEW_CALLS, n);
 	}
 	char num[48];
 	size_t at = 0;
-	if (n && n->kind == MN_THREAD) {
+	if (n && mnode_kind(n) == MN_THREAD) {
 		const struct mthread *t = (const struct mthread *)n;
 		snprintf(num, sizeof(num), "%d/%d", t->proc->pid, t->tid);
-	} else if (n && n->kind == MN_PROCESS) {
+	} else if (n && mnode_kind(n) == MN_PROCESS) {
 		snprintf(num, sizeof(num), "%d", ((const struct mprocess *)n)->pid);
 	} else {
 		num[0] = '\0';
@@ -163,7 +163,7 @@ char *model_node_label(const struct model *m, const struct mnode *node, char *bu
 		label_put(buf, size, &at, "/...");
 	while (nn)
 		label_put(buf, size, &at, "/"), label_put(buf, size, &at, names[--nn]);
-	if (node->kind == MN_CALL) {
+	if (mnode_kind(node) == MN_CALL) {
 		snprintf(num, sizeof(num), "@%lld", (long long)((const struct mcall *)node)->start_ts);
 		label_put(buf, size, &at, num);
 	}

@@ -1,7 +1,8 @@
 /* model_index.c - the model's lookups: allocation with byte accounting,
  * interned function names, merged paths keyed by (parent, function), the
  * current process of each pid and the threads of each process.  Open
- * addressing, tables at most half full. */
+ * addressing, tables at most half full (the paths' at most 3/4: there
+ * are many more of those). */
 #include <config.h>
 
 #include <malloc.h>
@@ -67,6 +68,38 @@ void model_ptrvec_push(struct model *m, struct ptrvec *v, void *p)
 	v->v[v->n++] = p;
 }
 
+uint32_t model_chunkvec_add(struct model *m, struct chunkvec *v, size_t elem_size)
+{
+	if (v->n == UINT32_MAX - 1) {
+		/* Some 340 GB of paths: memory runs out long before. */
+		fputs("pipetrace-tui: too many call paths for the trace model\n", stderr);
+		abort();
+	}
+	uint32_t s = ++v->n;
+	size_t ci = s >> PATH_CHUNK_SHIFT;
+	if (ci == v->nchunk) {
+		if (v->nchunk == v->capchunk) {
+			size_t cap = v->capchunk ? v->capchunk * 2 : 16;
+			void **nc = model_alloc(m, cap * sizeof(*nc));
+			if (v->nchunk)
+				memcpy(nc, v->chunk, v->nchunk * sizeof(*nc));
+			model_release(m, v->chunk);
+			v->chunk = nc;
+			v->capchunk = cap;
+		}
+		v->chunk[v->nchunk++] = model_calloc(m, elem_size << PATH_CHUNK_SHIFT);
+	}
+	return s;
+}
+
+void model_chunkvec_free(struct model *m, struct chunkvec *v)
+{
+	for (size_t i = 0; i < v->nchunk; i++)
+		model_release(m, v->chunk[i]);
+	model_release(m, v->chunk);
+	memset(v, 0, sizeof(*v));
+}
+
 /* ---- hashing --------------------------------------------------------- */
 
 static uint32_t str_hash(const char *s, size_t len)
@@ -99,16 +132,16 @@ static size_t func_hash_of(const void *p)
 	return ((const struct func_ent *)p)->hash;
 }
 
-static size_t path_hash(const void *owner, const struct mfunc *fn)
+/* A path's key: its parent, or its thread for a root path. */
+static size_t path_hash(uint32_t parent, uint32_t thread, const struct mfunc *fn)
 {
-	return mix2((uintptr_t)owner, (uintptr_t)fn);
+	return mix2(parent ? parent : (uint64_t)thread << 32, (uintptr_t)fn);
 }
 
-static const void *path_owner(const struct mpath *p)
+static size_t path_hash_of(const struct mpath *p)
 {
-	return p->parent ? (const void *)p->parent : (const void *)p->thread;
+	return path_hash(p->link.parent, p->link.thread, p->fn);
 }
-
 
 static size_t pid_hash(int32_t pid)
 {
@@ -159,21 +192,23 @@ static void tab_insert(void **tab, size_t cap, size_t h, void *e)
 	tab[j] = e;
 }
 
-static void path_tab_insert(struct path_slot *tab, size_t cap, size_t h, struct mpath *p)
+static void path_tab_insert(uint32_t *tab, size_t cap, size_t h, uint32_t serial)
 {
 	size_t j = h & (cap - 1);
-	while (tab[j].p)
+	while (tab[j])
 		j = (j + 1) & (cap - 1);
-	tab[j] = (struct path_slot){ .hash = h, .p = p };
+	tab[j] = serial;
 }
 
 static void path_tab_grow(struct model *m)
 {
 	size_t ncap = m->pcap ? m->pcap * 2 : 64;
-	struct path_slot *nt = model_calloc(m, ncap * sizeof(*nt));
-	for (size_t i = 0; i < m->pcap; i++)
-		if (m->ptab[i].p)
-			path_tab_insert(nt, ncap, m->ptab[i].hash, m->ptab[i].p);
+	uint32_t *nt = model_calloc(m, ncap * sizeof(*nt));
+	for (size_t i = 0; i < m->pcap; i++) {
+		uint32_t s = m->ptab[i];
+		if (s)
+			path_tab_insert(nt, ncap, path_hash_of(model_path_at(m, s)), s);
+	}
 	model_release(m, m->ptab);
 	m->ptab = nt;
 	m->pcap = ncap;
@@ -223,43 +258,39 @@ struct func_ent *model_func_intern(struct model *m, const char *s, size_t len)
 struct mpath *model_path_get(struct model *m, struct thread_ent *t, struct mpath *parent,
 			      struct func_ent *f)
 {
-	const void *owner = parent ? (const void *)parent : (const void *)&t->pub;
-	size_t h = path_hash(owner, &f->pub);
+	uint32_t ps = parent ? model_path_serial(parent) : 0;
+	uint32_t ts = (uint32_t)MODEL_ID_SERIAL(t->pub.node.id);
+	size_t h = path_hash(ps, ts, &f->pub);
 	if (m->pcap) {
 		size_t mask = m->pcap - 1;
-		for (size_t i = h & mask;; i = (i + 1) & mask) {
-			struct path_slot *sl = &m->ptab[i];
-			if (!sl->p)
-				break;
-			if (sl->hash == h && sl->p->fn == &f->pub && path_owner(sl->p) == owner)
-				return sl->p;
+		for (size_t i = h & mask; m->ptab[i]; i = (i + 1) & mask) {
+			struct mpath *p = model_path_at(m, m->ptab[i]);
+			if (p->fn == &f->pub && p->link.parent == ps && p->link.thread == ts)
+				return p;
 		}
 	}
-	if ((m->paths.n + 1) * 2 > m->pcap)
+	if ((m->paths.n + 1) * 4 > m->pcap * 3)
 		path_tab_grow(m);
-	struct path_ent *pe = model_calloc(m, sizeof(*pe));
-	struct mpath *p = &pe->pub;
-	model_ptrvec_push(m, &m->paths, pe);
-	p->node.id = MODEL_ID(m->paths.n, MN_PATH);
-	p->node.kind = MN_PATH;
+	uint32_t s = model_chunkvec_add(m, &m->paths, sizeof(struct mpath));
+	struct mpath *p = model_path_at(m, s);
+	p->node.id = MODEL_ID(s, MN_PATH);
 	p->fn = &f->pub;
-	p->thread = &t->pub;
-	p->parent = parent;
-	if (parent) {
-		struct path_ent *pp = MODEL_CONTAINER(parent, struct path_ent, pub);
-		if (pp->tail)
-			pp->tail->next = p;
-		else
-			parent->children = p;
-		pp->tail = p;
+	p->link.thread = ts;
+	p->link.parent = ps;
+	/* Siblings form a ring through link.next, the parent knowing the
+	 * last: appending is O(1) without a tail link in every path. */
+	uint32_t *last = parent ? &parent->link.last_child : &t->paths_last;
+	if (*last) {
+		struct mpath *l = model_path_at(m, *last);
+		p->link.next = l->link.next;
+		l->link.next = s;
 	} else {
-		if (t->paths_tail)
-			t->paths_tail->next = p;
-		else
+		p->link.next = s;
+		if (!parent)
 			t->pub.paths = p;
-		t->paths_tail = p;
 	}
-	path_tab_insert(m->ptab, m->pcap, h, p);
+	*last = s;
+	path_tab_insert(m->ptab, m->pcap, h, s);
 	m->st.paths++;
 	return p;
 }
@@ -287,7 +318,6 @@ struct proc_ent *model_proc_new(struct model *m, int32_t pid, int64_t ts)
 	model_ptrvec_push(m, &m->procs, p);
 	p->serial = (uint32_t)m->procs.n;
 	p->pub.node.id = MODEL_ID(m->procs.n, MN_PROCESS);
-	p->pub.node.kind = MN_PROCESS;
 	p->pub.pid = pid;
 	p->pub.prog = model_strdup(m, "", 0);
 	p->pub.state = PROC_LIVE;
@@ -329,7 +359,6 @@ static struct thread_ent *thread_new(struct model *m, struct proc_ent *p, int32_
 	struct thread_ent *t = model_calloc(m, sizeof(*t));
 	model_ptrvec_push(m, &m->threads, t);
 	t->pub.node.id = MODEL_ID(m->threads.n, MN_THREAD);
-	t->pub.node.kind = MN_THREAD;
 	t->pub.tid = tid;
 	t->orph_hi = -1;
 	t->pub.proc = &p->pub;

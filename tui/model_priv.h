@@ -19,7 +19,7 @@
 
 /* Individual calls live in chunks of 2^CALL_CHUNK_SHIFT, indexed by serial,
  * so that model_find() is an array lookup and a chunk is freed as soon as
- * all of its calls are retired.  Chunks are small (18 KB) because a call
+ * all of its calls are retired.  Chunks are small (16 KB) because a call
  * that stays open (a thread's main loop) keeps its whole chunk alive. */
 #define CALL_CHUNK_SHIFT 8
 #define CALL_CHUNK_SIZE (1u << CALL_CHUNK_SHIFT)
@@ -37,14 +37,22 @@ struct func_ent {
 	uint32_t hash;
 };
 
-struct path_ent {
-	struct mpath pub;
-	struct mpath *tail;      /* borrowed: last child, to append in order */
+/* Paths live in chunks of 2^PATH_CHUNK_SHIFT, indexed by serial (from 1;
+ * slot 0 of chunk 0 stays unused): they never move, so the interface may
+ * hold pointers to them, and model_find() is an array lookup.  Their
+ * compact histograms, for the paths with 3 calls or more, are kept the
+ * same way apart from them. */
+#define PATH_CHUNK_SHIFT 8
+#define PATH_CHUNK_SIZE (1u << PATH_CHUNK_SHIFT)
+
+struct chunkvec {
+	void **chunk;            /* owned array of owned chunks */
+	size_t nchunk, capchunk;
+	uint32_t n;              /* elements in use, serials 1..n */
 };
-/* glibc's chunks grow by 16 bytes: up to 152 bytes a path takes 160.  The
- * compact histogram's inline buckets are sized to use all of it. */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct path_ent) <= 152,
-	       "a merged path outgrew its 160-byte malloc chunk");
+
+_Static_assert(sizeof(void *) != 8 || sizeof(struct mpath) == 80,
+	       "a merged path is meant to stay 80 bytes (see model.h)");
 
 /* Where the calls of one level (an open call's children, or a thread's
  * root calls) are appended. */
@@ -76,7 +84,7 @@ struct thread_ent {
 	struct frame *stack;     /* owned: open calls, outermost first */
 	uint32_t nstack, capstack;
 	struct kids root;        /* the root calls */
-	struct mpath *paths_tail; /* borrowed: last root path */
+	uint32_t paths_last;     /* serial of the last root path, 0 if none */
 	struct mpath *last_root_path; /* borrowed: cache for loops at depth 0 */
 	/* Time of finished calls whose parent is not among the open calls
 	 * (its enter was lost), by depth: the parent's exit, when it comes,
@@ -90,13 +98,6 @@ struct proc_ent {
 	struct mthread *threads_tail; /* borrowed */
 	uint32_t serial;
 	bool had_hello;
-};
-
-/* The hash beside the pointer: a probe compares it before touching the
- * path (which, with many paths, is a cache miss). */
-struct path_slot {
-	size_t hash;
-	struct mpath *p;         /* borrowed; NULL when the slot is empty */
 };
 
 struct ptrvec {
@@ -114,10 +115,12 @@ struct model {
 	struct func_ent **ftab;  /* owned array; entries owned through funcs */
 	size_t fcap;
 
-	/* paths: hash by (parent or thread, function); by serial for find */
-	struct path_slot *ptab;  /* owned array of borrowed pointers with their hash */
+	/* paths: by serial; a hash of serials by (parent or thread, function),
+	 * at most 3/4 full (4 bytes a slot: 5 to 11 bytes a path) */
+	struct chunkvec paths;   /* of struct mpath */
+	uint32_t *ptab;          /* owned; 0 is an empty slot */
 	size_t pcap;
-	struct ptrvec paths;     /* index serial-1; entries owned */
+	struct chunkvec hists;   /* of struct hist_compact, for mpath.link.hist */
 
 	/* processes: current entry per pid; all of them by serial */
 	struct mprocess *proc_head, *proc_tail; /* borrowed */
@@ -160,7 +163,40 @@ void model_ptrvec_push(struct model *m, struct ptrvec *v, void *p);
 /* malloc's own bookkeeping is about a word per block. */
 #define MALLOC_OVERHEAD 8
 
+static inline struct mpath *model_path_at(const struct model *m, uint32_t serial)
+{
+	return &((struct mpath *)m->paths.chunk[serial >> PATH_CHUNK_SHIFT])
+		[serial & (PATH_CHUNK_SIZE - 1)];
+}
+
+static inline uint32_t model_path_serial(const struct mpath *p)
+{
+	return (uint32_t)MODEL_ID_SERIAL(p->node.id);
+}
+
+static inline struct thread_ent *model_thread_at(const struct model *m, uint32_t serial)
+{
+	return m->threads.v[serial - 1];
+}
+
+static inline struct hist_compact *model_hist_at(const struct model *m, uint32_t serial)
+{
+	return &((struct hist_compact *)m->hists.chunk[serial >> PATH_CHUNK_SHIFT])
+		[serial & (PATH_CHUNK_SIZE - 1)];
+}
+
+/* A path's second call while it has exactly two: what the total leaves
+ * beside the longest (bounded by it, should the total have saturated). */
+static inline uint64_t model_path_second(const struct mpath *p)
+{
+	uint64_t rest = p->total_ns - p->max_ns;
+	return rest < p->max_ns ? rest : p->max_ns;
+}
+
 /* model_index.c */
+/* A new zeroed element at the end of v: its serial. */
+uint32_t model_chunkvec_add(struct model *m, struct chunkvec *v, size_t elem_size);
+void model_chunkvec_free(struct model *m, struct chunkvec *v);
 struct func_ent *model_func_intern(struct model *m, const char *s, size_t len);
 struct func_ent *model_func_lookup(const struct model *m, const char *s, size_t len);
 struct mpath *model_path_get(struct model *m, struct thread_ent *t, struct mpath *parent,

@@ -21,7 +21,7 @@ const struct mnode *model_first_child(const struct model *m, enum model_view vie
 {
 	if (!parent)
 		return (const struct mnode *)m->proc_head;
-	switch (parent->kind) {
+	switch (mnode_kind(parent)) {
 	case MN_PROCESS:
 		return (const struct mnode *)((const struct mprocess *)parent)->threads;
 	case MN_THREAD: {
@@ -29,8 +29,10 @@ const struct mnode *model_first_child(const struct model *m, enum model_view vie
 		return view == VIEW_PATHS ? (const struct mnode *)t->paths
 					  : (const struct mnode *)t->calls;
 	}
-	case MN_PATH:
-		return (const struct mnode *)((const struct mpath *)parent)->children;
+	case MN_PATH: {
+		uint32_t last = ((const struct mpath *)parent)->link.last_child;
+		return last ? &model_path_at(m, model_path_at(m, last)->link.next)->node : NULL;
+	}
 	case MN_CALL:
 		return (const struct mnode *)((const struct mcall *)parent)->children;
 	}
@@ -42,13 +44,17 @@ const struct mnode *model_next_sibling(const struct model *m, enum model_view vi
 {
 	if (!node)
 		return NULL;
-	switch (node->kind) {
+	switch (mnode_kind(node)) {
 	case MN_PROCESS:
 		return (const struct mnode *)((const struct mprocess *)node)->next;
 	case MN_THREAD:
 		return (const struct mnode *)((const struct mthread *)node)->next;
-	case MN_PATH:
-		return (const struct mnode *)((const struct mpath *)node)->next;
+	case MN_PATH: {
+		const struct mpath *p = (const struct mpath *)node;
+		uint32_t last = p->link.parent ? model_path_at(m, p->link.parent)->link.last_child
+					       : model_thread_at(m, p->link.thread)->paths_last;
+		return model_path_serial(p) == last ? NULL : &model_path_at(m, p->link.next)->node;
+	}
 	case MN_CALL:
 		return (const struct mnode *)((const struct mcall *)node)->next;
 	}
@@ -60,18 +66,19 @@ const struct mnode *model_parent(const struct model *m, enum model_view view,
 {
 	if (!node)
 		return NULL;
-	switch (node->kind) {
+	switch (mnode_kind(node)) {
 	case MN_PROCESS:
 		return NULL;
 	case MN_THREAD:
 		return (const struct mnode *)((const struct mthread *)node)->proc;
 	case MN_PATH: {
 		const struct mpath *p = (const struct mpath *)node;
-		return p->parent ? &p->parent->node : &p->thread->node;
+		return p->link.parent ? &model_path_at(m, p->link.parent)->node
+				      : &model_path_thread(m, p)->node;
 	}
 	case MN_CALL: {
 		const struct mcall *c = (const struct mcall *)node;
-		return c->parent ? &c->parent->node : &c->path->thread->node;
+		return c->parent ? &c->parent->node : &model_path_thread(m, c->path)->node;
 	}
 	}
 	return NULL;
@@ -109,7 +116,7 @@ const struct mnode *model_find(const struct model *m, node_id id)
 	case MN_THREAD:
 		return s <= m->threads.n ? &((struct thread_ent *)m->threads.v[s - 1])->pub.node : NULL;
 	case MN_PATH:
-		return s <= m->paths.n ? &((struct path_ent *)m->paths.v[s - 1])->pub.node : NULL;
+		return s <= m->paths.n ? &model_path_at(m, (uint32_t)s)->node : NULL;
 	default:
 		return model_calls_find(m, s);
 	}
@@ -131,9 +138,25 @@ const struct mfunc *model_func_find(const struct model *m, const char *name)
 	return f ? &f->pub : NULL;
 }
 
-void model_path_hist(const struct mpath *p, struct hist *out)
+void model_path_hist(const struct model *m, const struct mpath *p, struct hist *out)
 {
-	hist_compact_expand(&p->hist, p->count, p->total_ns, p->max_ns, out);
+	if (p->link.hist) {
+		hist_compact_expand(model_hist_at(m, p->link.hist), p->count, p->total_ns, p->max_ns,
+				    out);
+		return;
+	}
+	/* Up to two calls: the longest is max_ns, the other the rest of the
+	 * total (see model.c's path_hist_add). */
+	hist_init(out);
+	if (p->count >= 1)
+		hist_add(out, p->max_ns);
+	if (p->count >= 2)
+		hist_add(out, model_path_second(p));
+}
+
+const struct mthread *model_path_thread(const struct model *m, const struct mpath *p)
+{
+	return &model_thread_at(m, p->link.thread)->pub;
 }
 
 const struct hist *model_all_hist(const struct model *m)

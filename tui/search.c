@@ -198,7 +198,7 @@ bool search_node_matches(const struct search *s, const struct model *m,
 {
 	if (!s || !node)
 		return false;
-	switch (node->kind) {
+	switch (mnode_kind(node)) {
 	case MN_PROCESS:
 		return search_find_in(s, ((const struct mprocess *)node)->prog) >= 0;
 	case MN_THREAD: {

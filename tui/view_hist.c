@@ -59,15 +59,15 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 	int rows = H - 3;    /* frame and footer */
 	int lo = -1, hi = -1;
 
-	if (sel && sel->kind == MN_CALL) {
+	if (sel && mnode_kind(sel) == MN_CALL) {
 		const struct mcall *c = (const struct mcall *)sel;
 
 		if (c->state == CALL_DONE || c->state == CALL_PARTIAL)
 			mark = hist_bucket_of(c->dur_ns > 0 ? (uint64_t)c->dur_ns : 0);
 		sel = &c->path->node;
 	}
-	if (sel && sel->kind == MN_PATH) {
-		model_path_hist((const struct mpath *)sel, &ph);
+	if (sel && mnode_kind(sel) == MN_PATH) {
+		model_path_hist(m, (const struct mpath *)sel, &ph);
 		h = &ph;
 		name = ((const struct mpath *)sel)->fn->name;
 	} else {

@@ -69,7 +69,7 @@ void tree_view_resize(struct tree_view *tv, int height, int width)
 
 bool tree_view_expanded(const struct tree_view *tv, const struct mnode *n)
 {
-	bool def = n->kind == MN_PROCESS || (n->kind == MN_THREAD && !tv->threads_closed);
+	bool def = mnode_kind(n) == MN_PROCESS || (mnode_kind(n) == MN_THREAD && !tv->threads_closed);
 
 	return def != idset_has(&tv->toggled, n->id);
 }
@@ -287,7 +287,7 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 
 	if (!c->all)
 		return;
-	if (n->kind == MN_PATH) {
+	if (mnode_kind(n) == MN_PATH) {
 		const struct mpath *p = (const struct mpath *)n;
 		uint64_t avg = p->count ? p->total_ns / p->count : 0;
 
@@ -324,7 +324,7 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 		put_right(w, y, x, c->count + (odd ? 3 : 0), buf,
 			  !odd || is_cursor ? base :
 			  draw_attr(p->running ? COL_RUNNING : COL_EXC));
-	} else if (n->kind == MN_CALL) {
+	} else if (mnode_kind(n) == MN_CALL) {
 		const struct mcall *call = (const struct mcall *)n;
 		attr_t a = base;
 
@@ -350,7 +350,7 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf, sizeof(buf));
 		}
 		put_right(w, y, x, c->total, buf, a);
-	} else if (n->kind == MN_THREAD) {
+	} else if (mnode_kind(n) == MN_THREAD) {
 		const struct mthread *t = (const struct mthread *)n;
 
 		snprintf(buf, sizeof(buf), "%s ev", draw_count(t->events, num, sizeof(num)));
@@ -393,7 +393,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 		x += 2;
 	}
 	label[0] = 0;
-	switch (n->kind) {
+	switch (mnode_kind(n)) {
 	case MN_PROCESS: {
 		const struct mprocess *p = (const struct mprocess *)n;
 

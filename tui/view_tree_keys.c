@@ -116,9 +116,9 @@ unsigned tree_view_jump(struct tree_view *tv, node_id id)
 
 	if (!n)
 		return 0;
-	if (n->kind == MN_CALL)
+	if (mnode_kind(n) == MN_CALL)
 		tv->view = VIEW_CALLS;
-	else if (n->kind == MN_PATH)
+	else if (mnode_kind(n) == MN_PATH)
 		tv->view = VIEW_PATHS;
 	for (const struct mnode *p = parent_of(tv, n); p; p = parent_of(tv, p))
 		set_expanded(tv, p, true);
@@ -132,9 +132,9 @@ unsigned tree_view_jump(struct tree_view *tv, node_id id)
 
 static bool has_exception(const struct mnode *n)
 {
-	if (n->kind == MN_PATH)
+	if (mnode_kind(n) == MN_PATH)
 		return ((const struct mpath *)n)->exceptions > 0;
-	if (n->kind == MN_CALL)
+	if (mnode_kind(n) == MN_CALL)
 		return ((const struct mcall *)n)->has_exception;
 	return false;
 }
@@ -287,10 +287,10 @@ static unsigned key(struct tree_view *tv, int key)
 		enum model_view other = tv->view == VIEW_PATHS ? VIEW_CALLS : VIEW_PATHS;
 
 		/* carry the cursor over: a call becomes its path, a path its thread */
-		if (cur && cur->kind == MN_CALL)
+		if (cur && mnode_kind(cur) == MN_CALL)
 			tv->cursor[other] = ((const struct mcall *)cur)->path->node.id;
-		else if (cur && cur->kind == MN_PATH)
-			tv->cursor[other] = ((const struct mpath *)cur)->thread->node.id;
+		else if (cur && mnode_kind(cur) == MN_PATH)
+			tv->cursor[other] = model_path_thread(tv->m, (const struct mpath *)cur)->node.id;
 		else if (cur)
 			tv->cursor[other] = cur->id;
 		tv->view = other;
