@@ -245,7 +245,11 @@ static int ptp_env_is(const char *name, const char *value)
 }
 
 static void ptp_thread_key_gone(void *arg);
+#ifdef HAVE_ON_EXIT
+static void ptp_on_exit(int status, void *arg);
+#else
 static void ptp_atexit(void);
+#endif
 static void ptp_fork_prepare(void);
 static void ptp_fork_parent(void);
 static void ptp_fork_child(void);
@@ -275,7 +279,11 @@ PTP_COLD static void ptp_init(void)
 		return;
 	}
 	pthread_atfork(ptp_fork_prepare, ptp_fork_parent, ptp_fork_child);
+#ifdef HAVE_ON_EXIT
+	on_exit(ptp_on_exit, NULL);
+#else
 	atexit(ptp_atexit);
+#endif
 	atomic_store(&ptp_g.state, PTP_ON);
 	if (ptp_env_is("PIPETRACE_SIGNALS", "1"))
 		pt_catch_signals();
@@ -533,7 +541,8 @@ int pt_enabled(void)
 
 /* ---- exit and fork ------------------------------------------------------ */
 
-static void ptp_atexit(void)
+/* status: what the parent will see (0..255), or -1 when unknown. */
+static void ptp_exit_hook(int status)
 {
 	if (atomic_load(&ptp_g.state) != PTP_ON)
 		return;
@@ -541,9 +550,23 @@ static void ptp_atexit(void)
 		ptp_self->flags |= PTP_F_OFF;
 		ptp_publish_drops(ptp_self);
 	}
-	ptp_flusher_stop_and_bye();
+	ptp_flusher_stop_and_bye(status);
 	atomic_store(&ptp_g.state, PTP_OFF);
 }
+
+#ifdef HAVE_ON_EXIT
+static void ptp_on_exit(int status, void *arg)
+{
+	(void)arg;
+	/* exit(256) reads as 0 to the parent: say what it will see. */
+	ptp_exit_hook(status & 0377);
+}
+#else
+static void ptp_atexit(void)
+{
+	ptp_exit_hook(-1);
+}
+#endif
 
 /* Lock order: ptp_g.lock, then reg_lock (the consumer reaps threads while
  * holding the former). */

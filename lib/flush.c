@@ -602,7 +602,7 @@ void pt_flush(void)
 }
 
 /* Normal exit: write everything and say bye. */
-void ptp_flusher_stop_and_bye(void)
+void ptp_flusher_stop_and_bye(int status)
 {
 	uint64_t dl;
 	char *p;
@@ -627,9 +627,13 @@ void ptp_flusher_stop_and_bye(void)
 	/* A batch dropped at the deadline may carry drop counts: one more
 	 * try, without waiting. */
 	ptp_pass(PTP_DL_NOW, NULL);
-	p = ptp_room(NULL, PTP_PREFIX_MAX, dl);
+	p = ptp_room(NULL, PTP_PREFIX_MAX + 16, dl);
 	if (p) {
 		p = ptp_head(p, "bye", 3, ptp_mono_ns(), NULL);
+		if (status >= 0) {
+			p = PTP_PUTS(p, ",\"status\":");
+			p = ptp_fmt_u64(p, (uint64_t)status);
+		}
 		p = PTP_PUTS(p, "}\n");
 		ptp_commit(p);
 		ptp_out_write(dl);

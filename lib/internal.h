@@ -238,7 +238,8 @@ int ptp_fifo_still_ours(int fd);        /* async-signal-safe */
 
 /* flush.c */
 int ptp_flusher_start(void);
-void ptp_flusher_stop_and_bye(void);
+/* status: the exit status the parent will see, or -1 when unknown. */
+void ptp_flusher_stop_and_bye(int status);
 void ptp_sync_emit(struct ptp_thread *t);
 void ptp_sync_thread_gone(struct ptp_thread *t);
 void ptp_flush_after_fork(void);

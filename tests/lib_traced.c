@@ -287,6 +287,10 @@ int main(int argc, char **argv)
 		until_stop();
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
+	} else if (strcmp(mode, "exit") == 0) {
+		/* exit() from inside a traced call, main's still open */
+		calls(3);
+		exit((int)n);
 	} else {
 		return 2;
 	}

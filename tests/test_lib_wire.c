@@ -96,6 +96,37 @@ static void test_disabled(void **state)
 
 /* Escaping: quotes, backslash, control bytes, invalid UTF-8; and a 10 KB
  * message cut to a valid line of at most 4096 bytes. */
+/* bye says the exit status the parent sees (glibc's on_exit), also for an
+ * exit() deep inside traced calls and past 255. */
+static void exit_status_case(const char *mode, const char *code, int want)
+{
+	const char *args[] = { "exit", code, NULL };
+	const char *env[] = { mode, NULL };
+	struct cap c;
+
+	cap_start(&c, "lib_traced", args, env);
+	cap_finish(&c);
+	assert_true(WIFEXITED(c.status));
+	assert_int_equal(WEXITSTATUS(c.status), want);
+	cap_parse(&c);
+	json_t *last = json_array_get(c.lines, json_array_size(c.lines) - 1);
+	assert_string_equal(ev_kind(last), "bye");
+#ifdef HAVE_ON_EXIT
+	assert_int_equal(ev_int(last, "status"), want);
+#else
+	assert_null(json_object_get(last, "status"));
+#endif
+	cap_free(&c);
+}
+
+static void test_exit_status(void **state)
+{
+	(void)state;
+	exit_status_case("PIPETRACE_MODE=async", "3", 3);
+	exit_status_case("PIPETRACE_MODE=sync", "0", 0);
+	exit_status_case("PIPETRACE_MODE=async", "258", 2);
+}
+
 static void test_strings(void **state)
 {
 	const char *args[] = { "strings", NULL };
@@ -407,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_sync_lossless),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_threads_sync),
 		cmocka_unit_test(test_fork),
