@@ -268,13 +268,9 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 	c->state = CALL_RUNNING;
 	path->running++;
 	if (t->nstack == t->capstack) {
-		uint32_t cap = t->capstack ? t->capstack * 2 : 16;
-		struct frame *ns = model_alloc(m, cap * sizeof(*ns));
-		if (t->nstack)
-			memcpy(ns, t->stack, t->nstack * sizeof(*ns));
-		model_release(m, t->stack);
-		t->stack = ns;
-		t->capstack = cap;
+		size_t cap = t->capstack;
+		t->stack = model_grow(m, t->stack, t->nstack, &cap, sizeof(*t->stack));
+		t->capstack = (uint32_t)cap;
 	}
 	t->stack[t->nstack++] = (struct frame){ .call = c, .path = path, .depth = d };
 	if (m->st.calls_kept > m->cfg.max_calls)

@@ -58,15 +58,9 @@ struct mcall *model_calls_new(struct model *m)
 	if (m->nchunks == 0 || ci - m->chunk_base >= m->nchunks) {
 		if (m->nchunks == 0)
 			m->chunk_base = ci;
-		if (m->nchunks == m->capchunks) {
-			size_t cap = m->capchunks ? m->capchunks * 2 : 16;
-			struct call_chunk **nc = model_alloc(m, cap * sizeof(*nc));
-			if (m->nchunks)
-				memcpy(nc, m->chunks, m->nchunks * sizeof(*nc));
-			model_release(m, m->chunks);
-			m->chunks = nc;
-			m->capchunks = cap;
-		}
+		if (m->nchunks == m->capchunks)
+			m->chunks = model_grow(m, m->chunks, m->nchunks, &m->capchunks,
+					       sizeof(*m->chunks));
 		m->chunks[m->nchunks++] = model_calloc(m, sizeof(struct call_chunk));
 		/* The chunk we just left may already be empty: nothing else
 		 * would free it. */

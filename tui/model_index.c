@@ -54,17 +54,21 @@ char *model_strdup(struct model *m, const char *s, size_t len)
 	return d;
 }
 
+void *model_grow(struct model *m, void *arr, size_t n, size_t *cap, size_t elem_size)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *na = model_alloc(m, ncap * elem_size);
+	if (n)
+		memcpy(na, arr, n * elem_size);
+	model_release(m, arr);
+	*cap = ncap;
+	return na;
+}
+
 void model_ptrvec_push(struct model *m, struct ptrvec *v, void *p)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		void **nv = model_alloc(m, cap * sizeof(*nv));
-		if (v->n)
-			memcpy(nv, v->v, v->n * sizeof(*nv));
-		model_release(m, v->v);
-		v->v = nv;
-		v->cap = cap;
-	}
+	if (v->n == v->cap)
+		v->v = model_grow(m, v->v, v->n, &v->cap, sizeof(*v->v));
 	v->v[v->n++] = p;
 }
 
@@ -78,15 +82,8 @@ uint32_t model_chunkvec_add(struct model *m, struct chunkvec *v, size_t elem_siz
 	uint32_t s = ++v->n;
 	size_t ci = s >> PATH_CHUNK_SHIFT;
 	if (ci == v->nchunk) {
-		if (v->nchunk == v->capchunk) {
-			size_t cap = v->capchunk ? v->capchunk * 2 : 16;
-			void **nc = model_alloc(m, cap * sizeof(*nc));
-			if (v->nchunk)
-				memcpy(nc, v->chunk, v->nchunk * sizeof(*nc));
-			model_release(m, v->chunk);
-			v->chunk = nc;
-			v->capchunk = cap;
-		}
+		if (v->nchunk == v->capchunk)
+			v->chunk = model_grow(m, v->chunk, v->nchunk, &v->capchunk, sizeof(*v->chunk));
 		v->chunk[v->nchunk++] = model_calloc(m, elem_size << PATH_CHUNK_SHIFT);
 	}
 	return s;

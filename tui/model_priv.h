@@ -158,6 +158,9 @@ void *model_alloc(struct model *m, size_t size);
 void *model_calloc(struct model *m, size_t size);
 void model_release(struct model *m, void *p);
 char *model_strdup(struct model *m, const char *s, size_t len);
+/* arr (n elements in use) moved to an array of twice *cap (16 at first),
+ * which *cap becomes. */
+void *model_grow(struct model *m, void *arr, size_t n, size_t *cap, size_t elem_size);
 void model_ptrvec_push(struct model *m, struct ptrvec *v, void *p);
 
 /* malloc's own bookkeeping is about a word per block. */
