@@ -61,7 +61,7 @@ ln -s "$dir/file" "$dir/link"
 "$bin" --plain --fifo "$dir/link" >/dev/null 2>"$dir/err3"
 check "symlink refused" has "symbolic link" "$dir/err3"
 # the default path: $PIPETRACE_FIFO, else $XDG_RUNTIME_DIR/pipetrace.fifo
-mkdir "$dir/xdg"
+mkdir -m 700 "$dir/xdg"
 env -u PIPETRACE_FIFO XDG_RUNTIME_DIR="$dir/xdg" "$bin" --plain >"$dir/out4" 2>"$dir/err4" &
 pid=$!
 pids=$pid
@@ -75,4 +75,17 @@ pids=$pid
 check "PIPETRACE_FIFO wins" wait_for 10 test -p "$dir/env.fifo"
 kill -TERM "$pid"; wait "$pid"; pids=
 check "PIPETRACE_FIFO's FIFO removed" test ! -e "$dir/env.fifo"
+# an XDG_RUNTIME_DIR that others may write to is not used: the private
+# /tmp/pipetrace-$UID instead, with a warning (the monitor may be refused
+# there if one is already listening: the warning is in the error then)
+mkdir "$dir/xdg-open"
+chmod 777 "$dir/xdg-open"
+env -u PIPETRACE_FIFO XDG_RUNTIME_DIR="$dir/xdg-open" "$bin" --plain >/dev/null 2>"$dir/err5" &
+pid=$!
+pids=$pid
+wait_for 10 grep -q -e "listening on" -e "another reader" "$dir/err5"
+check "an XDG_RUNTIME_DIR writable by others is not used" test ! -e "$dir/xdg-open/pipetrace.fifo"
+kill -INT "$pid" 2>/dev/null; wait "$pid"; pids=
+check "the warning says why" has "\$XDG_RUNTIME_DIR ($dir/xdg-open) is writable by group or others (mode 0777): not using it" "$dir/err5"
+check "the warning says where instead" has "the FIFO is /tmp/pipetrace-$(id -u)/pipetrace.fifo instead" "$dir/err5"
 finish

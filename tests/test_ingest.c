@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -499,25 +500,188 @@ static void test_output_file(void **state)
 static void test_default_path(void **state)
 {
 	(void)state;
-	char buf[4096], err[256];
+	char buf[4096], err[256], warn[600];
 
 	setenv("PIPETRACE_FIFO", "/some/where.fifo", 1);
-	assert_int_equal(fifo_default_path(buf, sizeof buf, err, sizeof err), 0);
+	assert_int_equal(fifo_default_path(buf, sizeof buf, warn, sizeof warn, err, sizeof err), 0);
 	assert_string_equal(buf, "/some/where.fifo");
+	assert_string_equal(warn, "");
 	unsetenv("PIPETRACE_FIFO");
-	setenv("XDG_RUNTIME_DIR", "/run/user/77", 1);
-	assert_int_equal(fifo_default_path(buf, sizeof buf, err, sizeof err), 0);
-	assert_string_equal(buf, "/run/user/77/pipetrace.fifo");
 	unsetenv("XDG_RUNTIME_DIR");
-	assert_int_equal(fifo_default_path(buf, sizeof buf, err, sizeof err), 0);
+	assert_int_equal(fifo_default_path(buf, sizeof buf, warn, sizeof warn, err, sizeof err), 0);
 	char want[128];
 	snprintf(want, sizeof want, "/tmp/pipetrace-%lu/pipetrace.fifo", (unsigned long)getuid());
 	assert_string_equal(buf, want);
+	assert_string_equal(warn, "");
 	struct stat sb;
-	*strrchr(want, '/') = '\0';
-	assert_int_equal(lstat(want, &sb), 0);
+	char wantdir[128];
+	snprintf(wantdir, sizeof wantdir, "%s", want);
+	*strrchr(wantdir, '/') = '\0';
+	assert_int_equal(lstat(wantdir, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
 	assert_int_equal(sb.st_mode & 077, 0);
+}
+
+/* $XDG_RUNTIME_DIR is used only when it is a real directory of the user's
+ * that others cannot write to; otherwise the private /tmp directory, with
+ * a warning that says why and where. */
+static void test_default_path_xdg(void **state)
+{
+	(void)state;
+	char buf[4096], err[256], warn[600], want[128], xdg_fifo[600];
+	struct {
+		const char *dir;        /* XDG_RUNTIME_DIR */
+		const char *why;        /* NULL: accepted */
+	} cases[] = {
+		{ tpath("xdg"), NULL },
+		{ tpath("xdg-link"), "is a symbolic link" },
+		{ tpath("xdg-file"), "is not a directory" },
+		{ tpath("xdg-none"), "cannot be checked" },
+		{ "relative/dir", "is not an absolute path" },
+	};
+
+	unsetenv("PIPETRACE_FIFO");
+	snprintf(want, sizeof want, "/tmp/pipetrace-%lu/pipetrace.fifo", (unsigned long)getuid());
+	assert_int_equal(mkdir(cases[0].dir, 0700), 0);
+	assert_int_equal(symlink(cases[0].dir, cases[1].dir), 0);
+	int fd = open(cases[2].dir, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		setenv("XDG_RUNTIME_DIR", cases[i].dir, 1);
+		assert_int_equal(fifo_default_path(buf, sizeof buf, warn, sizeof warn, err, sizeof err), 0);
+		if (!cases[i].why) {
+			snprintf(xdg_fifo, sizeof xdg_fifo, "%s/pipetrace.fifo", cases[i].dir);
+			assert_string_equal(buf, xdg_fifo);
+			assert_string_equal(warn, "");
+			continue;
+		}
+		assert_string_equal(buf, want);
+		if (!strstr(warn, cases[i].why) || !strstr(warn, want) || !strstr(warn, cases[i].dir))
+			fail_msg("%s: warning '%s'", cases[i].dir, warn);
+	}
+
+	/* the mode: read and search for others are fine, write is not */
+	const char *dir = cases[0].dir;
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+	static const struct { mode_t mode; bool ok; } modes[] = {
+		{ 0700, true }, { 0755, true }, { 0750, true }, { 0711, true },
+		{ 0720, false }, { 0702, false }, { 0777, false }, { 01777, false },
+	};
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		assert_int_equal(chmod(dir, modes[i].mode), 0);
+		assert_int_equal(fifo_default_path(buf, sizeof buf, warn, sizeof warn, err, sizeof err), 0);
+		if (modes[i].ok) {
+			assert_non_null(strstr(buf, dir));
+			assert_string_equal(warn, "");
+		} else {
+			assert_string_equal(buf, want);
+			char mode[64];
+			snprintf(mode, sizeof mode, "is writable by group or others (mode %04o)",
+				 (unsigned)modes[i].mode);
+			if (!strstr(warn, mode))
+				fail_msg("mode %04o: warning '%s'", (unsigned)modes[i].mode, warn);
+		}
+	}
+	assert_int_equal(chmod(dir, 0700), 0);
+	/* another user's directory (e.g. after su): only root can make one */
+	if (getuid() == 0 && chown(dir, 65534, 65534) == 0) {
+		assert_int_equal(fifo_default_path(buf, sizeof buf, warn, sizeof warn, err, sizeof err), 0);
+		assert_string_equal(buf, want);
+		assert_non_null(strstr(warn, "belongs to uid 65534, not to you"));
+		assert_int_equal(chown(dir, 0, 0), 0);
+	}
+	unsetenv("XDG_RUNTIME_DIR");
+}
+
+/* A FIFO removed or replaced under the reader: fifo_reopen makes a new one
+ * (registered for the signal cleanup instead of the old one), takes over a
+ * FIFO of ours nobody reads (not removed at the end), refuses anything
+ * else without touching it, and hands back the old read end, which still
+ * delivers what writers connected to the old FIFO write, then EOF. */
+static void test_fifo_reopen(void **state)
+{
+	(void)state;
+	struct fifo f;
+	char err[512], buf[64];
+	struct stat sb;
+	const char *path = tpath("re.fifo");
+	int old_rfd = -1;
+
+	assert_int_equal(fifo_open(&f, path, err, sizeof err), 0);
+	assert_true(fifo_still_there(&f));
+	int writer = open(path, O_WRONLY | O_NONBLOCK);
+	assert_true(writer >= 0);
+	int rfd = f.rfd;
+	ino_t first = f.ino;
+
+	/* removed: made again */
+	assert_int_equal(unlink(path), 0);
+	assert_false(fifo_still_there(&f));
+	assert_int_equal(fifo_reopen(&f, &old_rfd, err, sizeof err), 0);
+	assert_int_equal(old_rfd, rfd);
+	assert_true(f.created);
+	assert_true(f.ino != first);
+	assert_true(fifo_still_there(&f));
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISFIFO(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* the old FIFO: still read, EOF once its writer goes (our own write
+	 * end of it was closed) */
+	assert_int_equal(write(writer, "x\n", 2), 2);
+	assert_int_equal(read(old_rfd, buf, sizeof buf), 2);
+	close(writer);
+	assert_int_equal(read(old_rfd, buf, sizeof buf), 0);
+	close(old_rfd);
+	/* the new one gets the new writers */
+	writer = open(path, O_WRONLY | O_NONBLOCK);
+	assert_true(writer >= 0);
+	assert_int_equal(write(writer, "y\n", 2), 2);
+	assert_int_equal(read(f.rfd, buf, sizeof buf), 2);
+	close(writer);
+	/* the signal cleanup now removes the new node */
+	fifo_cleanup_signal_safe();
+	assert_int_equal(lstat(path, &sb), -1);
+
+	/* something else at the path: refused, untouched, f unchanged */
+	rfd = f.rfd;
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "data", 4), 4);
+	close(fd);
+	old_rfd = -1;
+	assert_int_equal(fifo_reopen(&f, &old_rfd, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a FIFO"));
+	assert_int_equal(old_rfd, -1);
+	assert_int_equal(f.rfd, rfd);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_size, 4);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	unlink(path);
+	assert_int_equal(symlink(tpath("nowhere"), path), 0);
+	assert_int_equal(fifo_reopen(&f, &old_rfd, err, sizeof err), -1);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(lstat(tpath("nowhere"), &sb), -1);
+	unlink(path);
+
+	/* a FIFO of ours with a reader: another monitor took over */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	int other = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(other >= 0);
+	assert_int_equal(fifo_reopen(&f, &old_rfd, err, sizeof err), -1);
+	assert_non_null(strstr(err, "another reader"));
+	close(other);
+
+	/* the same FIFO without a reader: taken over, not ours to remove */
+	assert_int_equal(fifo_reopen(&f, &old_rfd, err, sizeof err), 0);
+	close(old_rfd);
+	assert_false(f.created);
+	fifo_cleanup_signal_safe();
+	assert_int_equal(lstat(path, &sb), 0);
+	fifo_close(&f);
+	assert_int_equal(lstat(path, &sb), 0);
+	unlink(path);
 }
 
 /* --- tracing a command -------------------------------------------------------- */
@@ -596,6 +760,82 @@ static void test_child(void **state)
 	struct ingest_config bcfg = { .cmd = bad };
 	assert_null(ingest_create(&bcfg, M, err, sizeof err));
 	assert_non_null(strstr(err, "cannot run /nonexistent/program"));
+}
+
+/* What the command leaves behind: a process it started in the background,
+ * connecting only after it exited, is read (the full screen's setting,
+ * cmd_quiet_end_ms 0: input ends only when no writer and no such process
+ * is left), and a silent process holding the FIFO keeps the input open
+ * there, while plain mode's quiet bound ends it. */
+static void test_child_leaves_processes(void **state)
+{
+	(void)state;
+	char err[512], cmdline[1024];
+	char *late[] = { "sh", "-c",
+		"(sleep 0.5; printf '%s\\n' '{\"ev\":\"hello\",\"ts\":1,\"pid\":8,\"v\":1}'"
+		" > \"$PIPETRACE_FIFO\") & exit 4", NULL };
+	struct ingest_config cfg = { .cmd = late };
+
+	fake_reset();
+	struct ingest *ing = ingest_create(&cfg, M, err, sizeof err);
+	if (!ing)
+		fail_msg("%s", err);
+	const struct ingest_status *st = ingest_get_status(ing);
+	run_until_ended(ing);
+	assert_true(st->input_ended);
+	assert_false(st->child_running);
+	assert_int_equal(WEXITSTATUS(st->child_wait_status), 4);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.ev[0].pid, 8);
+	assert_int_equal(fake.ended, 1);
+	ingest_free(ing);
+
+	/* a silent holder of the FIFO (its pid in a file, to end it) */
+	snprintf(cmdline, sizeof cmdline,
+		 "exec 3>\"$PIPETRACE_FIFO\"; sleep 60 & echo $! > '%s'; exit 0", tpath("holder"));
+	char *hold[] = { "sh", "-c", cmdline, NULL };
+	cfg.cmd = hold;
+	fake_reset();
+	ing = ingest_create(&cfg, M, err, sizeof err);
+	assert_non_null(ing);
+	st = ingest_get_status(ing);
+	/* it has exited and the holder has been handed to us (reaped as
+	 * ours once it ends) well before 150 rounds of >= 10 ms */
+	for (int i = 0; i < 150; i++) {
+		struct pollfd fds[2];
+		int n = ingest_pollfds(ing, fds, 2);
+		poll(fds, (nfds_t)n, 10);
+		ingest_step(ing, 1000);
+	}
+	assert_false(st->child_running);
+	assert_false(st->input_ended);
+	FILE *f = fopen(tpath("holder"), "r");
+	assert_non_null(f);
+	int holder = 0;
+	assert_int_equal(fscanf(f, "%d", &holder), 1);
+	fclose(f);
+	assert_true(holder > 0);
+	kill(holder, SIGTERM);
+	run_until_ended(ing);
+	assert_true(st->input_ended);
+	assert_int_equal(fake.ended, 1);
+	ingest_free(ing);
+
+	/* plain mode's bound: the same holder, input ends after 200 ms quiet */
+	cfg.cmd_quiet_end_ms = 200;
+	fake_reset();
+	ing = ingest_create(&cfg, M, err, sizeof err);
+	assert_non_null(ing);
+	st = ingest_get_status(ing);
+	run_until_ended(ing);
+	assert_true(st->input_ended);
+	f = fopen(tpath("holder"), "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &holder), 1);
+	fclose(f);
+	kill(holder, SIGTERM);
+	waitpid(holder, NULL, 0);  /* handed to us when the command exited */
+	ingest_free(ing);
 }
 
 /* --- the bad-input corpus ------------------------------------------------------ */
@@ -692,7 +932,10 @@ int main(void)
 		cmocka_unit_test(test_private_dir),
 		cmocka_unit_test(test_output_file),
 		cmocka_unit_test(test_default_path),
+		cmocka_unit_test(test_default_path_xdg),
+		cmocka_unit_test(test_fifo_reopen),
 		cmocka_unit_test(test_child),
+		cmocka_unit_test(test_child_leaves_processes),
 		cmocka_unit_test(test_bad_corpus),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

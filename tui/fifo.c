@@ -60,14 +60,56 @@ int fifo_private_dir(const char *dir, char *err, size_t errsize)
 	return 0;
 }
 
-int fifo_default_path(char *buf, size_t size, char *err, size_t errsize)
+bool fifo_xdg_dir_ok(const char *dir, char *why, size_t whysize)
+{
+	struct stat st;
+
+	if (*dir != '/') {
+		snprintf(why, whysize, "is not an absolute path");
+		return false;
+	}
+	if (lstat(dir, &st) < 0) {
+		snprintf(why, whysize, "cannot be checked (%s)", strerror(errno));
+		return false;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		/* whoever controls the link chooses where the FIFO goes */
+		snprintf(why, whysize, "is a symbolic link");
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whysize, "is not a directory");
+		return false;
+	}
+	if (st.st_uid != getuid()) {
+		/* its owner can rename or replace anything in it (e.g. the
+		 * directory of the user one ran su from) */
+		snprintf(why, whysize, "belongs to uid %lu, not to you", (unsigned long)st.st_uid);
+		return false;
+	}
+	if (st.st_mode & 022) {
+		/* others could remove or rename our FIFO (even with the
+		 * sticky bit set, they can fill the name before we do) */
+		snprintf(why, whysize, "is writable by group or others (mode %04o)",
+			 (unsigned)(st.st_mode & 07777));
+		return false;
+	}
+	return true;
+}
+
+int fifo_default_path(char *buf, size_t size, char *warn, size_t warnsize,
+		      char *err, size_t errsize)
 {
 	const char *env = getenv("PIPETRACE_FIFO");
+	char why[128];
 	int n;
 
+	if (warnsize)
+		warn[0] = '\0';
 	if (env && *env) {
 		n = snprintf(buf, size, "%s", env);
-	} else if ((env = getenv("XDG_RUNTIME_DIR")) && *env == '/') {
+	} else if ((env = getenv("XDG_RUNTIME_DIR")) && *env &&
+		   fifo_xdg_dir_ok(env, why, sizeof why)) {
 		n = snprintf(buf, size, "%s/pipetrace.fifo", env);
 	} else {
 		char dir[64];
@@ -76,6 +118,12 @@ int fifo_default_path(char *buf, size_t size, char *err, size_t errsize)
 		if (fifo_private_dir(dir, err, errsize) < 0)
 			return -1;
 		n = snprintf(buf, size, "%s/pipetrace.fifo", dir);
+		/* Said once, so that the user knows where programs must
+		 * write (and can fix the directory): a silent switch would
+		 * look like traced programs that never connect. */
+		if (env && *env)
+			snprintf(warn, warnsize, "$XDG_RUNTIME_DIR (%.200s) %s: not using it; "
+				 "the FIFO is %s instead", env, why, buf);
 	}
 	if (n < 0 || (size_t)n >= size)
 		return errf(err, errsize, 0, "FIFO path too long: %s", buf);
@@ -184,6 +232,36 @@ int fifo_open(struct fifo *f, const char *path, char *err, size_t errsize)
 fail:
 	fifo_close(f);
 	return -1;
+}
+
+bool fifo_still_there(const struct fifo *f)
+{
+	struct stat st;
+
+	return lstat(f->path, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	       st.st_dev == f->dev && st.st_ino == f->ino;
+}
+
+int fifo_reopen(struct fifo *f, int *old_rfd, char *err, size_t errsize)
+{
+	struct fifo nf;
+
+	/* fifo_open makes no change to f or to what the path holds when it
+	 * refuses; if it fails after making a FIFO, it removes that one,
+	 * which is then the only FIFO of ours at the path. */
+	if (fifo_open(&nf, f->path, err, errsize) < 0)
+		return -1;
+	if (!nf.created && cleanup_fifo_set && !strcmp(cleanup_fifo, f->path)) {
+		/* The registration named the old node, now gone; the FIFO
+		 * taken over is not ours to remove. */
+		cleanup_fifo_set = 0;
+		cleanup_fifo_ino_set = 0;
+	}
+	if (f->wfd >= 0)
+		close(f->wfd);
+	*old_rfd = f->rfd;
+	*f = nf;
+	return 0;
 }
 
 void fifo_close(struct fifo *f)

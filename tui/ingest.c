@@ -22,6 +22,14 @@
  * otherwise let 1 M queued lines take 2 GiB). */
 #define QUEUE_BYTES_MAX ((size_t)256 << 20)
 #define VANISH_SUSPECTS 64
+/* FIFOs removed or replaced under us whose writers are still being read. */
+#define OLD_FIFO_MAX 4
+
+/* A FIFO no longer at its path, read until its last writer is gone. */
+struct old_fifo {
+	int fd;                  /* owned: its read end */
+	struct linebuf *lb;      /* owned: its own partial line */
+};
 
 struct ingest {
 	struct model *model;     /* borrowed */
@@ -48,6 +56,19 @@ struct ingest {
 	double vanish_t;
 	int32_t suspects[VANISH_SUSPECTS]; /* pids seen gone once, confirmed next round */
 	size_t nsuspects;
+
+	/* the listening FIFO: its path looked at about once a second */
+	double watch_t;
+	struct old_fifo old[OLD_FIFO_MAX];
+	int nold;
+	char fifo_problem[700];
+	char fifo_note[700];
+
+	/* -- CMD, once the command has exited */
+	double quiet_end;        /* seconds; 0: wait for every writer and process */
+	double last_data_t;      /* when bytes last came, or the command exited */
+	bool no_writer;          /* the last read found no writer: not polled then,
+				  * since poll would report a hang-up at once */
 
 	struct event ev;         /* the event being handled (large: stack names) */
 };
@@ -106,7 +127,9 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 	ing->st.child_running = ing->src.child_running;
 	ing->st.child_pid = ing->src.kind == SRC_CHILD ? ing->src.child : 0;
 	ing->st.child_log = ing->src.kind == SRC_CHILD ? ing->src.log_path : NULL;
-	ing->rate_t0 = ing->vanish_t = now_s();
+	ing->st.fifo_warning = ing->src.warn[0] ? ing->src.warn : NULL;
+	ing->quiet_end = cfg->cmd_quiet_end_ms / 1000.0;
+	ing->rate_t0 = ing->vanish_t = ing->watch_t = ing->last_data_t = now_s();
 	return ing;
 fail_early:
 	event_parser_free(ing->parser);
@@ -120,6 +143,10 @@ void ingest_free(struct ingest *ing)
 	if (!ing)
 		return;
 	source_close(&ing->src);
+	for (int i = 0; i < ing->nold; i++) {
+		close(ing->old[i].fd);
+		free(ing->old[i].lb);
+	}
 	if (ing->rec)
 		fclose(ing->rec);
 	event_parser_free(ing->parser);
@@ -136,12 +163,22 @@ void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx)
 
 int ingest_pollfds(struct ingest *ing, struct pollfd *fds, int max)
 {
-	if (max < 1 || ing->src_ended || ing->src.fd < 0)
+	int n = 0;
+
+	if (ing->src_ended || ing->src.fd < 0)
 		return 0;
-	fds[0].fd = ing->src.fd;
-	fds[0].events = POLLIN;
-	fds[0].revents = 0;
-	return 1;
+	/* Without a writer the caller's timeout paces the reads instead. */
+	if (n < max && !ing->no_writer) {
+		fds[n].fd = ing->src.fd;
+		fds[n].events = POLLIN;
+		fds[n++].revents = 0;
+	}
+	for (int i = 0; i < ing->nold && n < max; i++) {
+		fds[n].fd = ing->old[i].fd;
+		fds[n].events = POLLIN;
+		fds[n++].revents = 0;
+	}
+	return n;
 }
 
 void ingest_set_paused(struct ingest *ing, bool paused)
@@ -306,6 +343,114 @@ static void check_vanished(struct ingest *ing)
 	ing->nsuspects = ngone;
 }
 
+/* A new sentence about the listening FIFO, for the notes and the status. */
+static void fifo_note(struct ingest *ing, const char *msg)
+{
+	snprintf(ing->fifo_note, sizeof ing->fifo_note, "%s", msg);
+	ing->st.fifo_note = ing->fifo_note;
+	ing->st.fifo_notes++;
+}
+
+/* Whether the listening FIFO is still at its path; if it was removed or
+ * replaced, listens on a new one there (the old one is read until its last
+ * writer is gone) or says what blocks the path. */
+static void watch_fifo(struct ingest *ing)
+{
+	struct ingest_status *st = &ing->st;
+	char msg[sizeof ing->fifo_note];
+	int old_rfd = -1, r;
+	struct linebuf *fresh = NULL;
+
+	if (fifo_still_there(&ing->src.fifo)) {
+		/* back in place (moved away and back): nothing to say */
+		st->fifo_problem = NULL;
+		return;
+	}
+	if (ing->nold == OLD_FIFO_MAX) {
+		snprintf(msg, sizeof msg, "FIFO %.500s gone again while %d earlier ones still have "
+			 "writers: not made again until one of them ends", ing->src.fifo.path,
+			 OLD_FIFO_MAX);
+		r = -1;
+	} else if (!(fresh = malloc(sizeof *fresh))) {
+		return;          /* tried again in a second */
+	} else {
+		r = source_watch_fifo(&ing->src, &old_rfd, msg, sizeof msg);
+	}
+	if (r < 0) {
+		free(fresh);
+		/* said once while it lasts, not every second */
+		if (!st->fifo_problem || strcmp(ing->fifo_problem, msg)) {
+			snprintf(ing->fifo_problem, sizeof ing->fifo_problem, "%s", msg);
+			st->fifo_problem = ing->fifo_problem;
+			fifo_note(ing, msg);
+		}
+		return;
+	}
+	if (r == 0) {
+		free(fresh);
+		return;
+	}
+	/* The partial line in our buffer came from the old FIFO: it stays
+	 * with it, and the new one starts clean. */
+	linebuf_init(fresh);
+	ing->old[ing->nold].fd = old_rfd;
+	ing->old[ing->nold].lb = ing->lb;
+	ing->nold++;
+	ing->lb = fresh;
+	st->fifo_recreated++;
+	st->fifo_problem = NULL;
+	fifo_note(ing, msg);
+}
+
+/* Reads the FIFOs no longer at their path, dropping each at its EOF. */
+static void read_old_fifos(struct ingest *ing, size_t budget, size_t max_lines,
+			   size_t *taken, size_t *lines)
+{
+	for (int i = 0; i < ing->nold && *taken < budget && *lines < max_lines;) {
+		struct old_fifo *o = &ing->old[i];
+		const char *line;
+		size_t len, avail;
+		enum line_kind k = linebuf_next(o->lb, &line, &len);
+
+		if (k != LINE_NONE) {
+			*taken += take_line(ing, k, line, len);
+			(*lines)++;
+			continue;
+		}
+		char *space = linebuf_space(o->lb, &avail);
+		ssize_t r = read(o->fd, space, avail);
+		if (r > 0) {
+			linebuf_added(o->lb, (size_t)r);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			i++;
+			continue;
+		}
+		/* EOF: its last writer is gone (a line it left unfinished is
+		 * judged as is), or a read error */
+		k = linebuf_finish(o->lb, &line, &len);
+		if (k != LINE_NONE) {
+			*taken += take_line(ing, k, line, len);
+			(*lines)++;
+		}
+		close(o->fd);
+		free(o->lb);
+		*o = ing->old[--ing->nold];
+	}
+}
+
+/* With -- CMD, once the command has exited and the FIFO is drained:
+ * whether its input has ended (see cmd_quiet_end_ms). */
+static bool cmd_input_done(const struct ingest *ing, double now, bool got_data)
+{
+	if (ing->no_writer && !ing->src.descendants)
+		return true;
+	return ing->quiet_end > 0 && !got_data && now - ing->last_data_t >= ing->quiet_end;
+}
+
 size_t ingest_step(struct ingest *ing, size_t budget)
 {
 	struct ingest_status *st = &ing->st;
@@ -314,14 +459,20 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 	 * looser cap, so that a step returning less than its budget means the
 	 * input is drained, while a flood of garbage still cannot hold it long. */
 	size_t max_lines = budget > SIZE_MAX / 8 ? SIZE_MAX : budget * 4 + 64;
-	bool drained = false;
+	bool drained = false, got_data = false;
+	double now = now_s();
 
 	if (source_reap_child(&ing->src)) {
 		st->child_running = false;
 		st->child_wait_status = ing->src.child_status;
+		ing->last_data_t = now;
 	}
 	bool child_gone = st->has_child && !st->child_running;
 
+	if (ing->src.kind == SRC_FIFO && now - ing->watch_t >= 1.0) {
+		ing->watch_t = now;
+		watch_fifo(ing);
+	}
 	if (!st->paused)
 		while (taken < budget && queue_pop_apply(ing))
 			taken++;
@@ -339,16 +490,20 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 		ssize_t r = source_read(&ing->src, space, avail);
 		if (r > 0) {
 			linebuf_added(ing->lb, (size_t)r);
+			got_data = true;
+			ing->no_writer = false;
 			continue;
 		}
-		if (r == 0) {
+		if (r == 0 || r == SOURCE_NO_WRITER) {
 			drained = true;
-			if (!child_gone)
+			ing->no_writer = r == SOURCE_NO_WRITER;
+			if (!child_gone || !cmd_input_done(ing, now, got_data))
 				break;
 		}
 		/* End of input: a replay's end, or the traced command exited
-		 * before this read found the FIFO empty.  A last line without
-		 * its newline (a writer that died mid-line) is judged as is. */
+		 * and nothing more can come from what it started.  A last
+		 * line without its newline (a writer that died mid-line) is
+		 * judged as is. */
 		k = linebuf_finish(ing->lb, &line, &len);
 		if (k != LINE_NONE) {
 			taken += take_line(ing, k, line, len);
@@ -357,8 +512,11 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 		ing->src_ended = true;
 		st->input_ended = true;
 	}
+	read_old_fifos(ing, budget, max_lines, &taken, &lines);
+	if (got_data)
+		ing->last_data_t = now;
 
-	double now = now_s();
+	now = now_s();
 	/* Only with nothing queued: a process's queued events must reach the
 	 * model before it can be declared gone. */
 	if (st->has_child && drained && !st->queued && now - ing->vanish_t >= 1.0) {

@@ -24,6 +24,12 @@ struct ingest_config {
 	const char *child_log_path; /* cmd's stdout and stderr go here (kept), or NULL
 				     * for a private temporary log removed at the end */
 	bool cmd_stdin;          /* cmd reads our stdin (plain mode); else /dev/null */
+	unsigned cmd_quiet_end_ms; /* with cmd, once it has exited: input ends when no
+				    * writer has the FIFO open and no process it started
+				    * runs; with this > 0 (plain mode) also when nothing
+				    * arrived for this long, so that an idle background
+				    * process does not hold the end for ever; 0 (full
+				    * screen): only then */
 };
 
 struct ingest_status {
@@ -47,6 +53,15 @@ struct ingest_status {
 	const char *child_log;   /* file holding the child's stdout and stderr */
 	const char *record_error; /* why --record stopped writing (e.g. disk full), or NULL */
 	int32_t newer_version;   /* > 0: a hello spoke this protocol version, newer than 1 */
+	/* The listening FIFO (not -- CMD, not --replay) */
+	const char *fifo_warning; /* why $XDG_RUNTIME_DIR was not used for the default
+				   * FIFO, and which path is used instead; or NULL */
+	uint64_t fifo_recreated; /* times its path was found removed or replaced, and a
+				  * FIFO there listened on again */
+	const char *fifo_problem; /* while its path holds something that is not a FIFO
+				   * we may use (left alone): what; else NULL */
+	const char *fifo_note;   /* the last of those events, said in a sentence, or NULL */
+	uint64_t fifo_notes;     /* bumped with each new fifo_note */
 };
 
 /* An event as the plain printer sees it, after it was applied. */

@@ -23,10 +23,12 @@ tests_test_vanish_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_vanish_LDADD = $(ptcore_test_ldadd)
 
 TESTS += tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh tests/plain-lib.sh \
-	tests/plain-bad.sh
+	tests/plain-bad.sh tests/plain-fifo-gone.sh tests/plain-grandchild.sh
 EXTRA_DIST += tests/plain-common.sh tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh \
-	tests/plain-lib.sh tests/plain-bad.sh tests/data/bad
-# A real program traced with libpipetrace, for tests/plain-lib.sh.
+	tests/plain-lib.sh tests/plain-bad.sh tests/plain-fifo-gone.sh tests/plain-grandchild.sh \
+	tests/data/bad
+# A real program traced with libpipetrace, for tests/plain-lib.sh and
+# tests/plain-grandchild.sh.
 check_PROGRAMS += tests/plain_traced
 tests_plain_traced_SOURCES = tests/plain_traced.c
 tests_plain_traced_LDADD = lib/libpipetrace.la

@@ -191,6 +191,10 @@ int main(int argc, char **argv)
 
 	/* Plain mode leaves the terminal alone: the command may read it. */
 	icfg.cmd_stdin = plain;
+	/* Plain mode has to end by itself: a background process the command
+	 * left behind holds the end only while events keep coming (or for
+	 * 2 s).  The full screen reads as long as anything may still write. */
+	icfg.cmd_quiet_end_ms = plain ? 2000 : 0;
 
 	struct model *m = model_create(&mcfg);
 	if (!m) {
@@ -208,6 +212,9 @@ int main(int argc, char **argv)
 		model_free(m);
 		return 1;
 	}
+	const char *warning = ingest_get_status(ing)->fifo_warning;
+	if (warning)
+		fprintf(stderr, "pipetrace-tui: warning: %s\n", warning);
 	int status;
 	if (plain) {
 		const char *cs = nl_langinfo(CODESET);

@@ -23,6 +23,7 @@ struct plain {
 	size_t seen_cap, seen_n;
 	bool warned_version;
 	uint64_t bad, unknown;   /* already reported */
+	uint64_t fifo_notes;
 	bool rec_reported;
 	char buf[3][4 * EVENT_LINE_MAX + 8];
 };
@@ -179,6 +180,11 @@ static void notes(struct plain *p, const struct ingest_status *st)
 		fprintf(p->out, "! %" PRIu64 " bad line%s (%" PRIu64 " in all), last: %s\n", n,
 			n == 1 ? "" : "s", st->bad_lines, st->last_bad);
 		p->bad = st->bad_lines;
+	}
+	if (st->fifo_notes != p->fifo_notes) {
+		/* the listening FIFO was removed or replaced under us */
+		fprintf(p->out, "! %s\n", st->fifo_note);
+		p->fifo_notes = st->fifo_notes;
 	}
 	if (st->unknown_kinds != p->unknown) {
 		uint64_t n = st->unknown_kinds - p->unknown;
@@ -365,7 +371,7 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 	if (!o->quiet)
 		ingest_set_event_cb(ing, print_event, p);
 	while (!(o->stop && *o->stop)) {
-		struct pollfd fds[4];
+		struct pollfd fds[8];
 		uint64_t lines = st->lines;
 
 		if (st->input_ended && !st->queued)
@@ -379,7 +385,7 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 			continue;
 		/* Nothing new: wait for input, waking now and then to reap a
 		 * traced command that exited. */
-		int n = ingest_pollfds(ing, fds, 4);
+		int n = ingest_pollfds(ing, fds, 8);
 		if (poll(fds, (nfds_t)n, 100) < 0 && errno != EINTR)
 			break;
 	}

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -143,12 +146,18 @@ int source_open_fifo(struct source *s, const char *path, char *err, size_t errsi
 
 	init(s, SRC_FIFO);
 	if (!path) {
-		if (fifo_default_path(def, sizeof def, err, errsize) < 0)
+		if (fifo_default_path(def, sizeof def, s->warn, sizeof s->warn, err, errsize) < 0)
 			return -1;
 		path = def;
 	}
-	if (fifo_open(&s->fifo, path, err, errsize) < 0)
+	if (fifo_open(&s->fifo, path, err, errsize) < 0) {
+		if (s->warn[0]) {
+			/* why this path and not the one the user may expect */
+			size_t n = strlen(err);
+			snprintf(err + n, errsize - n, " (%s)", s->warn);
+		}
 		return -1;
+	}
 	s->fd = s->fifo.rfd;
 	snprintf(s->desc, sizeof s->desc, "%.4100s", path);
 	return 0;
@@ -206,6 +215,15 @@ int source_open_output(const char *path, char *err, size_t errsize)
 		return -1;
 	}
 	return fd;
+}
+
+static void end_subreaper(struct source *s)
+{
+#ifdef PR_SET_CHILD_SUBREAPER
+	if (s->subreaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+#endif
+	s->subreaper = false;
 }
 
 static void describe_cmd(struct source *s, char *const *cmd)
@@ -300,6 +318,14 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 		snprintf(err, errsize, "pipe: %s", strerror(errno));
 		goto fail;
 	}
+#ifdef PR_SET_CHILD_SUBREAPER
+	/* Processes the command leaves behind come to us instead of init
+	 * when their parent exits: while any is left, one of them may still
+	 * connect and write (a traced program started in the background
+	 * opens the FIFO only at its first event).  Not inherited by the
+	 * command itself. */
+	s->subreaper = prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+#endif
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errsize, "fork: %s", strerror(errno));
@@ -339,6 +365,7 @@ fail:
 		unlink(s->log_path);
 	s->log_private = false;
 	cleanup_log_set = 0;
+	end_subreaper(s);
 	fifo_close(&s->fifo);
 	s->fd = -1;
 	rmdir(s->dir);
@@ -358,8 +385,11 @@ ssize_t source_read(struct source *s, char *buf, size_t n)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
-		/* 0 is the end of a replay file; from a FIFO (never, since
-		 * we hold a write end) it would mean the same. */
+		/* From a FIFO, 0 means no writer right now (we dropped our
+		 * own write end); another may still open it. */
+		if (r == 0 && s->kind != SRC_REPLAY)
+			return SOURCE_NO_WRITER;
+		/* the end of a replay file, or a read error */
 		s->eof = true;
 		return -1;
 	}
@@ -367,17 +397,63 @@ ssize_t source_read(struct source *s, char *buf, size_t n)
 
 bool source_reap_child(struct source *s)
 {
+	bool changed = false;
 	int st;
 
-	if (s->kind != SRC_CHILD || !s->child_running)
+	if (s->kind != SRC_CHILD || s->child < 0)
 		return false;
-	pid_t r = waitpid(s->child, &st, WNOHANG);
-	if (r != s->child)
-		return false;
-	s->child_running = false;
-	s->child_status = st;
-	running_child = 0;
-	return true;
+	if (!s->subreaper) {
+		/* Only the command can be waited for; what it leaves behind
+		 * is not ours to know about. */
+		if (!s->child_running || waitpid(s->child, &st, WNOHANG) != s->child)
+			return false;
+		s->child_status = st;
+		changed = true;
+	} else {
+		/* The command and any orphan of its tree handed to us: all
+		 * are reaped here, so that none stays a zombie (which would
+		 * also look alive to the check for vanished processes). */
+		pid_t r;
+
+		while ((r = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (r == s->child && s->child_running) {
+				s->child_status = st;
+				changed = true;
+			}
+		}
+		s->descendants = r == 0;
+	}
+	if (changed) {
+		s->child_running = false;
+		running_child = 0;
+		/* Our own writer kept EOF away while the command ran; from
+		 * now on EOF tells that no writer is left. */
+		if (s->fifo.wfd >= 0) {
+			close(s->fifo.wfd);
+			s->fifo.wfd = -1;
+		}
+	}
+	return changed;
+}
+
+int source_watch_fifo(struct source *s, int *old_rfd, char *msg, size_t msgsize)
+{
+	char err[1024];
+
+	if (s->kind != SRC_FIFO || s->fd < 0 || fifo_still_there(&s->fifo))
+		return 0;
+	if (fifo_reopen(&s->fifo, old_rfd, err, sizeof err) < 0) {
+		snprintf(msg, msgsize, "FIFO lost: %s; only writers connected before are read", err);
+		return -1;
+	}
+	s->fd = s->fifo.rfd;
+	if (s->fifo.created)
+		snprintf(msg, msgsize, "FIFO %s was removed: created it again "
+			 "(writers connected before are still read)", s->fifo.path);
+	else
+		snprintf(msg, msgsize, "FIFO %s was replaced by another FIFO: listening on that one "
+			 "(writers connected before are still read)", s->fifo.path);
+	return 1;
 }
 
 void source_cleanup_signal_safe(void)
@@ -409,6 +485,8 @@ void source_close(struct source *s)
 		s->child_running = false;
 		running_child = 0;
 	}
+	if (s->kind == SRC_CHILD)
+		end_subreaper(s);
 	if (s->kind == SRC_REPLAY) {
 		if (s->fd >= 0)
 			close(s->fd);

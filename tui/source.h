@@ -47,6 +47,7 @@ struct source {
 	int fd;                  /* owned: the replay file (SRC_REPLAY), else fifo.rfd */
 	bool eof;                /* replay: the file is read to its end */
 	char desc[4200];         /* FIFO path, "CMD ARGS", or the replayed file */
+	char warn[600];          /* SRC_FIFO: why $XDG_RUNTIME_DIR was not used, or "" */
 	/* SRC_CHILD */
 	char dir[4096];          /* private directory made with mkdtemp */
 	char log_path[4200];     /* the child's stdout and stderr */
@@ -54,6 +55,9 @@ struct source {
 	pid_t child;
 	bool child_running;
 	int child_status;        /* from waitpid, once !child_running */
+	bool subreaper;          /* orphans of the command's tree become our children */
+	bool descendants;        /* once the command exited: some process it started
+				  * still runs (known only with subreaper) */
 };
 
 /* Each returns 0, or -1 with a message in err and nothing left behind. */
@@ -72,12 +76,28 @@ int source_open_replay(struct source *s, const char *path, char *err, size_t err
  * blocking O_CLOEXEC descriptor, or -1 with a message in err. */
 int source_open_output(const char *path, char *err, size_t errsize);
 
+/* source_read()'s answer when a FIFO is empty and no writer has it open
+ * (only once the command has exited: before, we hold a write end). */
+#define SOURCE_NO_WRITER (-2)
+
 /* Reads at most n bytes: > 0 bytes read, 0 when nothing is available now,
- * -1 at the end of a replay file (or on a read error, then also ended). */
+ * SOURCE_NO_WRITER (a FIFO: may change when a writer comes), -1 at the end
+ * of a replay file (or on a read error, then also ended). */
 ssize_t source_read(struct source *s, char *buf, size_t n);
 
-/* Reaps the child if it exited (non-blocking); true when it changed. */
+/* Reaps the child if it exited (non-blocking), and any orphan of its tree
+ * handed to us; true when the child's state changed.  When the child has
+ * exited, our own write end of its FIFO is closed, so that reading reaches
+ * EOF once every writer left in the command's tree has gone. */
 bool source_reap_child(struct source *s);
+
+/* For a listening FIFO (SRC_FIFO): whether its path still names it; when
+ * it does not (removed or replaced), opens or creates what is right there
+ * with fifo_open's checks.  0: unchanged; 1: reopened, msg says what
+ * happened and *old_rfd is the old FIFO's read end (the caller reads it to
+ * EOF, then closes it); -1: the path holds something else, left alone, and
+ * msg says what. */
+int source_watch_fifo(struct source *s, int *old_rfd, char *msg, size_t msgsize);
 
 /* Stops a running child (SIGTERM, then SIGKILL, and reaps it), closes,
  * removes what it created (FIFO, private log, private directory). */
