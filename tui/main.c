@@ -54,8 +54,9 @@ static void usage(FILE *f)
 	      "\n"
 	      "With -- CMD, the command's output goes to a log file (not the terminal),\n"
 	      "and in plain mode pipetrace-tui ends when CMD has exited and its events\n"
-	      "are read, with CMD's exit status; there CMD may read our stdin (in the\n"
-	      "full screen it reads /dev/null).\n"
+	      "are read, with CMD's exit status; processes CMD left running are read\n"
+	      "while they run and write (up to 2 s without events).  There CMD may read\n"
+	      "our stdin (in the full screen it reads /dev/null).\n"
 	      "In the full screen, press ? for the keys, q to quit.\n", MODEL_DEFAULT_MAX_CALLS);
 }
 
