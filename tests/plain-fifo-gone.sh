@@ -49,14 +49,16 @@ check "the writer connected before is still read" wait_for 10 has "[501] process
 # Something that is not our FIFO put in its place: reported, left alone,
 # and the writers already connected are still read.
 check "a writer connects to the second FIFO" late_writer 503
-rm "$fifo"
-echo data >"$fifo"
+# (put in place by rename: no moment without anything at the path, when the
+# monitor could make its FIFO again first)
+echo data >"$dir/file.new"
+mv -f "$dir/file.new" "$fifo"
 check "a file at the path is reported" wait_for 10 has "$fifo exists and is not a FIFO: refusing it" "$dir/out"
 : >"$dir/go.503"
 check "writer connected before the file came is still read" wait_for 10 has "[503] process w503" "$dir/out"
 check "the file is left alone" test "$(cat "$fifo")" = data
-rm "$fifo"
-ln -s "$dir/elsewhere" "$fifo"
+ln -s "$dir/elsewhere" "$dir/link.new"
+mv -f "$dir/link.new" "$fifo"
 check "a symlink at the path is reported" wait_for 10 has "$fifo is a symbolic link: refusing it" "$dir/out"
 check "the symlink is not followed" test ! -e "$dir/elsewhere"
 check "the symlink is left alone" test -L "$fifo"
@@ -70,8 +72,8 @@ check "read after being made again" wait_for 10 has "[504] process w504" "$dir/o
 
 # Another FIFO of ours that nobody reads: listened on, and not removed at
 # the end (we did not make it)
-rm "$fifo"
-mkfifo -m 600 "$fifo"
+mkfifo -m 600 "$dir/other.fifo"
+mv -f "$dir/other.fifo" "$fifo"
 check "a FIFO put in its place is taken over" wait_for 10 has "! FIFO $fifo was replaced by another FIFO: listening on that one" "$dir/out"
 write 505
 check "read through the FIFO taken over" wait_for 10 has "[505] process w505" "$dir/out"
@@ -95,8 +97,8 @@ LC_ALL=C "$bin" --plain --fifo "$fifo" >"$dir/out2" 2>&1 &
 pid=$!
 pids=$pid
 check "second run: FIFO created" wait_for 10 test -p "$fifo"
-rm "$fifo"
-mkfifo -m 600 "$fifo"
+mkfifo -m 600 "$dir/other.fifo"
+mv -f "$dir/other.fifo" "$fifo"
 check "second run: taken over" wait_for 10 has "replaced by another FIFO" "$dir/out2"
 kill -TERM "$pid"
 wait "$pid"
