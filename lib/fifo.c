@@ -34,6 +34,19 @@ static int ptp_warned;
 /* Set in the flusher, where SIGPIPE is blocked for good. */
 static __thread int ptp_sigpipe_blocked;
 
+/* The same rule as the monitor's (tui/fifo.c, fifo_xdg_dir_ok): an
+ * absolute path to a real directory of ours that nobody else can write to.
+ * An inherited $XDG_RUNTIME_DIR (su, sudo) names another user's directory;
+ * there, and in a world-writable one, someone else could put their own
+ * FIFO under the name.  Both sides then fall back to the same /tmp path. */
+static int ptp_xdg_dir_ok(const char *dir)
+{
+	struct stat st;
+
+	return dir && *dir == '/' && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_uid == getuid() && !(st.st_mode & 022);
+}
+
 void ptp_fifo_init(void)
 {
 	const char *env = getenv("PIPETRACE_FIFO");
@@ -42,7 +55,7 @@ void ptp_fifo_init(void)
 
 	if (env && *env)
 		n = snprintf(ptp_path, sizeof ptp_path, "%s", env);
-	else if (xdg && *xdg)
+	else if (ptp_xdg_dir_ok(xdg))
 		n = snprintf(ptp_path, sizeof ptp_path, "%s/pipetrace.fifo", xdg);
 	else
 		n = snprintf(ptp_path, sizeof ptp_path, "/tmp/pipetrace-%u/pipetrace.fifo",

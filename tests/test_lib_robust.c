@@ -237,6 +237,55 @@ static void test_regular_file_refused(void **state)
 	run_refused(0);
 }
 
+/* Without $PIPETRACE_FIFO, the library takes $XDG_RUNTIME_DIR/pipetrace.fifo
+ * only where the monitor would (tui/fifo.c): an absolute path to a
+ * directory of ours that group and others cannot write to. */
+static size_t xdg_case(mode_t mode, int relative)
+{
+	const char *args[] = { "calls", "5", NULL };
+	struct cap c;
+	char xdg[512], envx[600];
+	size_t got;
+
+	cap_init(&c, 0);
+	snprintf(c.fifo, sizeof c.fifo, "%s/pipetrace.fifo", c.dir);
+	assert_int_equal(mkfifo(c.fifo, 0600), 0);
+	assert_int_equal(chmod(c.dir, mode), 0);
+	cap_open(&c);
+	/* A relative path names the same directory from the child's cwd. */
+	snprintf(xdg, sizeof xdg, "%s", relative ? c.dir + 1 : c.dir);
+	snprintf(envx, sizeof envx, "XDG_RUNTIME_DIR=%s", xdg);
+	const char *env[] = { "PIPETRACE_FIFO=", envx, NULL };
+	if (relative)
+		assert_int_equal(chdir("/"), 0);
+	cap_spawn(&c, "lib_traced", args, env);
+	cap_finish(&c);
+	assert_exit_0(&c);
+	got = c.len;
+	chmod(c.dir, 0700);
+	unlink(c.fifo);
+	cap_free(&c);
+	return got;
+}
+
+static void test_xdg_runtime_dir(void **state)
+{
+	char cwd[4096], top[4096];
+	const char *t = getenv("top_builddir");
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	/* The relative case runs from /: the helper is found by full path. */
+	assert_non_null(realpath(t ? t : ".", top));
+	setenv("top_builddir", top, 1);
+	assert_true(xdg_case(0700, 0) > 0);
+	assert_true(xdg_case(0755, 0) > 0);      /* others may look, not write */
+	assert_int_equal(xdg_case(0777, 0), 0);
+	assert_int_equal(xdg_case(0730, 0), 0);
+	assert_int_equal(xdg_case(0700, 1), 0);  /* relative */
+	assert_int_equal(chdir(cwd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_fd_reused),
 		cmocka_unit_test(test_symlink_refused),
 		cmocka_unit_test(test_regular_file_refused),
+		cmocka_unit_test(test_xdg_runtime_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
