@@ -125,6 +125,14 @@ wait_for 'evil\?\[2Jprog' 5 && wait_for 't\?\?name' 2 && wait_for 'f\?\]0;pwned\
 	wait_for 'bad 1' 2 && [ "$(t display-message -p -t e2e '#{pane_title}')" != pwned ] &&
 	! screen | tr -d '\n' | grep -q "$(printf '\033')"
 ok $? "control characters from the trace are shown as ?, never sent to the terminal"
+# The FIFO removed under the monitor: made again, said in the status line,
+# and events written to the new one are shown.
+rm -f "$FIFO"
+wait_for 'FIFO re-created' 5 && [ -p "$FIFO" ] &&
+printf '%s\n' \
+	'{"ev":"enter","ts":20,"pid":77,"tid":78,"seq":3,"depth":0,"fn":"after_rm"}' > "$FIFO" &&
+	wait_for 'after_rm' 5
+ok $? "a removed FIFO is made again and read; the status line says so"
 keys q
 wait_for '^PT_EXIT=0' 5
 

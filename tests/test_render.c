@@ -680,6 +680,23 @@ static void test_status_line(void **state)
 	st.record_error = "No space left on device";
 	status_draw(w, &si);
 	assert_non_null(strstr(row(w, 0), "not recording: No space left on device"));
+	st.record_error = NULL;
+	assert_null(strstr(row(w, 0), "FIFO"));
+	st.fifo_recreated = 1;
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "FIFO re-created"));
+	assert_null(strstr(row(w, 0), "times"));
+	st.fifo_recreated = 3;
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "FIFO re-created 3 times"));
+	/* a problem now outranks the earlier re-creations */
+	st.fifo_problem = "/tmp/x/pipetrace.fifo exists and is not a FIFO";
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "FIFO lost: /tmp/x/pipetrace.fifo exists and is not a FIFO"));
+	assert_null(strstr(row(w, 0), "re-created"));
+	st.fifo_warning = "$XDG_RUNTIME_DIR (/run/user/1) belongs to uid 1, not to you";
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "$XDG_RUNTIME_DIR not used"));
 	delwin(w);
 	model_free(m);
 }

@@ -94,6 +94,26 @@ void status_draw(WINDOW *w, const struct status_info *si)
 			seg(&l, buf, draw_attr(COL_LIVE));
 		}
 	}
+	if (st && st->fifo_problem) {
+		/* writers that connect now reach nothing of ours: say so
+		 * until the path is free again */
+		sep(&l);
+		snprintf(buf, sizeof(buf), "FIFO lost: %s", st->fifo_problem);
+		seg(&l, buf, draw_attr(COL_WARN));
+	} else if (st && st->fifo_recreated) {
+		sep(&l);
+		if (st->fifo_recreated == 1)
+			snprintf(buf, sizeof(buf), "FIFO re-created");
+		else
+			snprintf(buf, sizeof(buf), "FIFO re-created %s times",
+				 draw_count(st->fifo_recreated, n1, sizeof(n1)));
+		seg(&l, buf, a);
+	}
+	if (st && st->fifo_warning) {
+		/* said on stderr too, but the screen hides it while it runs */
+		sep(&l);
+		seg(&l, "$XDG_RUNTIME_DIR not used", draw_attr(COL_WARN));
+	}
 	sep(&l);
 	snprintf(buf, sizeof(buf), "%u proc%s %u thread%s", si->ms.processes,
 		 si->ms.processes == 1 ? "" : "s", si->ms.threads, si->ms.threads == 1 ? "" : "s");
