@@ -20,7 +20,9 @@ check "outer returned with a duration" grep -Eq '^\[[0-9]+:[0-9]+\] ← outer [0
 check "exception with type and message" grep -q "✗ parse_token ParseError: bad token 'x\\\\x1b\[31m'" "$dir/out"
 check "no raw escape character" sh -c "! grep -q \"$(printf '\033')\" '$dir/out'"
 check "thread name" grep -q "thread named plain-worker" "$dir/out"
-check "process said bye" grep -q "process exited" "$dir/out"
+check "process said bye, with its exit status" grep -q "process exited (status 5)" "$dir/out"
+check "summary header in the singular where it is one" \
+	grep -Eq '^summary: [0-9]+ events, 9 calls, 1 process, 2 threads, 1 exception, 0 dropped, 0 bad lines$' "$dir/out"
 check "summary: leaf called 5 times" grep -Eq '^leaf +5 ' "$dir/out"
 check "summary: parse_token with 1 exception" grep -Eq '^parse_token +2 .* 1$' "$dir/out"
 check "no bad lines" sh -c "! grep -q '^! .*bad line' '$dir/out'"

@@ -299,6 +299,11 @@ static int cmp_total(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 void plain_summary(const struct model *m, const struct ingest_status *st, bool utf8, FILE *out)
 {
 	struct model_stats ms;
@@ -306,10 +311,12 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	const struct mfunc **fs = calloc(n ? n : 1, sizeof *fs);
 
 	model_get_stats(m, &ms);
-	fprintf(out, "\nsummary: %" PRIu64 " events, %" PRIu64 " calls, %" PRIu32
-		" processes, %" PRIu32 " threads, %" PRIu64 " exceptions, %" PRIu64
-		" dropped, %" PRIu64 " bad lines\n", ms.events, ms.calls, ms.processes,
-		ms.threads, ms.exceptions, ms.drops, st ? st->bad_lines : 0);
+	uint64_t bad = st ? st->bad_lines : 0;
+	fprintf(out, "\nsummary: %" PRIu64 " event%s, %" PRIu64 " call%s, %" PRIu32 " process%s, %"
+		PRIu32 " thread%s, %" PRIu64 " exception%s, %" PRIu64 " dropped, %" PRIu64
+		" bad line%s\n", ms.events, plural(ms.events), ms.calls, plural(ms.calls),
+		ms.processes, ms.processes == 1 ? "" : "es", ms.threads, plural(ms.threads),
+		ms.exceptions, plural(ms.exceptions), ms.drops, bad, plural(bad));
 	if (ms.calls_retired)
 		fprintf(out, "(%" PRIu64 " individual calls kept, %" PRIu64 " older ones retired "
 			"into the totals: --max-calls)\n", ms.calls_kept, ms.calls_retired);
