@@ -3,6 +3,7 @@
  * search_collect, and retired calls dropping out. */
 #include <config.h>
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -153,6 +154,44 @@ static void test_find_in(void **state)
 	assert_false(search_node_matches(NULL, NULL, NULL));
 }
 
+/* Smart case beyond ASCII: a lower-case query finds either case in any
+ * script; an upper-case letter anywhere makes it exact.  Offsets are in
+ * bytes. */
+static void test_find_in_unicode(void **state)
+{
+	/* the case tables come from C.UTF-8 (libc-bin has it on Debian) */
+	locale_t have = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (!have)
+		skip();
+	freelocale(have);
+	struct search *s = search_create("\u00fcberlauf");           /* überlauf */
+	assert_int_equal(search_find_in(s, "Stack\u00dcBERLAUF!"), 5);
+	assert_int_equal(search_find_in(s, "x \u00fcberlauf"), 2);
+	assert_int_equal(search_find_in(s, "uberlauf"), -1);
+	search_free(s);
+	s = search_create("\u00dcberlauf");                         /* Überlauf: exact */
+	assert_int_equal(search_find_in(s, "\u00fcberlauf"), -1);
+	assert_int_equal(search_find_in(s, "a \u00dcberlauf"), 2);
+	search_free(s);
+	/* Greek and Cyrillic, mixed with ASCII */
+	s = search_create("\u03c3\u03c6\u03ac\u03bb\u03bc\u03b1 io");  /* σφάλμα io */
+	assert_int_equal(search_find_in(s, "\u03a3\u03a6\u0386\u039b\u039c\u0391 IO"), 0);
+	search_free(s);
+	s = search_create("\u043e\u0448\u0438\u0431\u043a\u0430");     /* ошибка */
+	assert_int_equal(search_find_in(s, "E: \u041e\u0428\u0418\u0411\u041a\u0410"), 3);
+	/* invalid UTF-8 around and inside: no crash, no false match */
+	assert_int_equal(search_find_in(s, "\xd0\xd0\xbe\xff\xd1"), -1);
+	assert_int_equal(search_find_in(s, "\xff\xc0\x80\u041e\u0428\u0418\u0411\u041a\u0410"), 3);
+	assert_int_equal(search_find_in(s, "\u043e\u0448\u0438\u0431\u043a"), -1);  /* cut short */
+	search_free(s);
+	/* a pair whose cases differ in length compares as it is: U+1E9E
+	 * (3 bytes) is not folded to U+00DF (2 bytes) */
+	s = search_create("stra\u00dfe");
+	assert_int_equal(search_find_in(s, "STRA\u1e9eE"), -1);
+	assert_int_equal(search_find_in(s, "Stra\u00dfe"), 0);
+	search_free(s);
+}
+
 static void test_retired_calls_not_found(void **state)
 {
 	struct model_config cfg = { .max_calls = 10 };
@@ -179,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_exceptions_match),
 		cmocka_unit_test(test_search_follows_model),
 		cmocka_unit_test(test_find_in),
+		cmocka_unit_test(test_find_in_unicode),
 		cmocka_unit_test(test_retired_calls_not_found),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,8 +7,10 @@
 #include <config.h>
 
 #include <ctype.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "search.h"
 
@@ -37,6 +39,9 @@ struct search {
 	char *q;                 /* owned */
 	size_t qlen;
 	bool fold;               /* no upper-case letter in the query */
+	bool ascii;              /* the query is all ASCII: the byte loop suffices */
+	uint32_t *qcp;           /* owned: the query's code points, folded (fold only) */
+	size_t nqcp;
 	struct exc_cache *cache; /* owned; mutable behind the const API */
 	struct fn_cache *fns;    /* owned; likewise */
 };
@@ -88,6 +93,89 @@ static bool idset_add(struct idset *s, node_id id)
 	return true;
 }
 
+/* Case folding for smart case.  Not the user's locale: the same query must
+ * find the same names whatever LANG says, so C.UTF-8's tables (glibc has
+ * them built in), or the current locale's if that is missing. */
+static locale_t fold_locale(void)
+{
+	static locale_t loc;
+	static bool tried;
+	if (!tried) {
+		tried = true;
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	return loc;
+}
+
+/* One code point from s (at most `n` bytes, n > 0), its length in *len.
+ * A byte that does not start a valid sequence (bad, overlong, surrogate,
+ * cut short) is its own code point, 0x110000 + byte: matched only by
+ * itself, never folded. */
+static uint32_t utf8_decode(const unsigned char *s, size_t n, size_t *len)
+{
+	unsigned char b = s[0];
+	uint32_t cp, min;
+	size_t k;
+	if (b < 0x80) {
+		*len = 1;
+		return b;
+	}
+	if (b >= 0xC2 && b <= 0xDF) {
+		k = 2, cp = b & 0x1F, min = 0x80;
+	} else if (b >= 0xE0 && b <= 0xEF) {
+		k = 3, cp = b & 0x0F, min = 0x800;
+	} else if (b >= 0xF0 && b <= 0xF4) {
+		k = 4, cp = b & 0x07, min = 0x10000;
+	} else {
+		*len = 1;
+		return 0x110000u + b;
+	}
+	if (k > n)
+		goto bad;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			goto bad;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		goto bad;
+	*len = k;
+	return cp;
+bad:
+	*len = 1;
+	return 0x110000u + b;
+}
+
+static size_t utf8_length_of(uint32_t cp)
+{
+	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+/* The lower case of cp when it encodes in as many bytes as cp: a match
+ * then spans as many bytes as the query, which the highlighting relies
+ * on.  The few pairs that differ in length (U+0130 and i, U+1E9E and
+ * U+00DF, the Kelvin sign and k) compare as they are. */
+static uint32_t fold_cp(uint32_t cp)
+{
+	if (cp < 0x80)
+		return (uint32_t)tolower((int)cp);
+	if (cp > 0x10FFFF)
+		return cp;
+	locale_t loc = fold_locale();
+	uint32_t lo = (uint32_t)(loc ? towlower_l((wint_t)cp, loc) : towlower((wint_t)cp));
+	return utf8_length_of(lo) == utf8_length_of(cp) ? lo : cp;
+}
+
+static bool cp_is_upper(uint32_t cp)
+{
+	if (cp < 0x80)
+		return isupper((int)cp);
+	if (cp > 0x10FFFF)
+		return false;
+	locale_t loc = fold_locale();
+	return loc ? iswupper_l((wint_t)cp, loc) : iswupper((wint_t)cp);
+}
+
 struct search *search_create(const char *query)
 {
 	if (!query || !*query)
@@ -98,15 +186,24 @@ struct search *search_create(const char *query)
 	s->q = strdup(query);
 	s->cache = calloc(1, sizeof(*s->cache));
 	s->fns = calloc(1, sizeof(*s->fns));
-	if (!s->q || !s->cache || !s->fns) {
+	s->qlen = strlen(query);
+	s->qcp = calloc(s->qlen, sizeof(*s->qcp));
+	if (!s->q || !s->cache || !s->fns || !s->qcp) {
 		search_free(s);
 		return NULL;
 	}
-	s->qlen = strlen(query);
 	s->fold = true;
-	for (const char *p = query; *p; p++)
-		if (isupper((unsigned char)*p))
+	s->ascii = true;
+	for (size_t i = 0, len; i < s->qlen; i += len) {
+		uint32_t cp = utf8_decode((const unsigned char *)query + i, s->qlen - i, &len);
+		if (cp >= 0x80)
+			s->ascii = false;
+		if (cp_is_upper(cp))
 			s->fold = false;
+		s->qcp[s->nqcp++] = cp;
+	}
+	for (size_t i = 0; i < s->nqcp; i++)
+		s->qcp[i] = fold_cp(s->qcp[i]);
 	return s;
 }
 
@@ -120,6 +217,7 @@ void search_free(struct search *s)
 	if (s->fns)
 		free(s->fns->match.v);
 	free(s->fns);
+	free(s->qcp);
 	free(s->q);
 	free(s);
 }
@@ -127,6 +225,16 @@ void search_free(struct search *s)
 const char *search_query(const struct search *s)
 {
 	return s ? s->q : NULL;
+}
+
+/* Whether the folded query matches at t (which has n bytes left). */
+static bool folded_match_at(const struct search *s, const unsigned char *t, size_t n)
+{
+	for (size_t i = 0, len; i < s->nqcp; i++, t += len, n -= len) {
+		if (!n || fold_cp(utf8_decode(t, n, &len)) != s->qcp[i])
+			return false;
+	}
+	return true;
 }
 
 long search_find_in(const struct search *s, const char *text)
@@ -137,14 +245,23 @@ long search_find_in(const struct search *s, const char *text)
 		const char *p = strstr(text, s->q);
 		return p ? (long)(p - text) : -1;
 	}
-	/* ASCII folding only: bytes of multi-byte UTF-8 compare as they are. */
-	for (const char *t = text; *t; t++) {
-		size_t i = 0;
-		while (i < s->qlen && t[i] &&
-		       tolower((unsigned char)t[i]) == tolower((unsigned char)s->q[i]))
-			i++;
-		if (i == s->qlen)
-			return (long)(t - text);
+	if (s->ascii) {
+		/* Bytes of multi-byte sequences never equal ASCII after tolower. */
+		for (const char *t = text; *t; t++) {
+			size_t i = 0;
+			while (i < s->qlen && t[i] &&
+			       tolower((unsigned char)t[i]) == tolower((unsigned char)s->q[i]))
+				i++;
+			if (i == s->qlen)
+				return (long)(t - text);
+		}
+		return -1;
+	}
+	size_t n = strlen(text);
+	for (size_t at = 0, len; at < n; at += len) {
+		if (folded_match_at(s, (const unsigned char *)text + at, n - at))
+			return (long)at;
+		utf8_decode((const unsigned char *)text + at, n - at, &len);
 	}
 	return -1;
 }

@@ -3,7 +3,8 @@
  * A query matches a node when it is found in the node's function name, in
  * the type or message of an exception raised there, or in a thread's name
  * (or a process's program name).  Smart case: case-insensitive unless the
- * query holds an upper-case letter. */
+ * query holds an upper-case letter, for any script's letters (UTF-8), except
+ * the few whose two cases differ in encoded length. */
 #ifndef PT_SEARCH_H
 #define PT_SEARCH_H
 
