@@ -266,6 +266,7 @@ PTP_COLD static void ptp_init(void)
 	if (mode && !ptp_g.sync && strcmp(mode, "async") != 0)
 		fprintf(stderr, "pipetrace: unknown PIPETRACE_MODE \"%s\", using async\n", mode);
 	ptp_g.lossless = ptp_env_is("PIPETRACE_LOSSLESS", "1");
+	ptp_g.no_demangle = ptp_env_is("PIPETRACE_DEMANGLE", "0");
 	ptp_g.pid = getpid();
 	ptp_g.ppid = getppid();
 	ptp_thread_flags = 0;

@@ -109,6 +109,7 @@ struct ptp_global {
 	_Atomic int state;              /* enum ptp_state */
 	int sync;                       /* PIPETRACE_MODE=sync */
 	int lossless;                   /* PIPETRACE_LOSSLESS=1 */
+	int no_demangle;                /* PIPETRACE_DEMANGLE=0 */
 	pid_t pid;
 	pid_t ppid;
 

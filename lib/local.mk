@@ -41,6 +41,30 @@ tests_lib_instr_CFLAGS = $(AM_CFLAGS) -finstrument-functions
 tests_lib_instr_LDADD = lib/libpipetrace.la
 tests_lib_instr_LDFLAGS = -no-install
 
+# Stand-ins for a C++ program, with mangled assembler names: one linked
+# with libstdc++ (so __cxa_demangle is there at run time), one without.
+# -export-dynamic lets dladdr name them too in a build without libdw.
+EXTRA_DIST += tests/lib_demangle.c
+check_PROGRAMS += tests/lib_demangle_c
+tests_lib_demangle_c_SOURCES = tests/lib_demangle.c
+tests_lib_demangle_c_CFLAGS = $(AM_CFLAGS) -finstrument-functions
+tests_lib_demangle_c_LDADD = lib/libpipetrace.la
+tests_lib_demangle_c_LDFLAGS = -no-install -export-dynamic
+if HAVE_LIBSTDCXX
+check_PROGRAMS += tests/lib_demangle_cxx
+tests_lib_demangle_cxx_SOURCES = tests/lib_demangle.c
+tests_lib_demangle_cxx_CPPFLAGS = $(AM_CPPFLAGS) -DWITH_STDCXX
+tests_lib_demangle_cxx_CFLAGS = $(AM_CFLAGS) -finstrument-functions
+tests_lib_demangle_cxx_LDADD = lib/libpipetrace.la -lstdc++
+tests_lib_demangle_cxx_LDFLAGS = -no-install -export-dynamic
+endif
+
+check_PROGRAMS += tests/test_lib_demangle
+TESTS += tests/test_lib_demangle
+tests_test_lib_demangle_SOURCES = tests/test_lib_demangle.c tests/lib_harness.c tests/lib_harness.h
+tests_test_lib_demangle_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_demangle_LDADD = $(lib_test_ldadd)
+
 check_PROGRAMS += tests/test_lib_robust
 TESTS += tests/test_lib_robust
 tests_test_lib_robust_SOURCES = tests/test_lib_robust.c tests/lib_harness.c tests/lib_harness.h

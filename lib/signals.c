@@ -69,7 +69,10 @@ void ptp_signals_thread_exit(struct ptp_thread *t)
 	t->altstack = NULL;
 }
 
-/* The quoted name of an open call, into at most cap bytes (cap >= 24). */
+/* The quoted name of an open call, into at most cap bytes (cap >= 24).
+ * An address is named only from the symbol cache, whose names were found
+ * (and C++ ones demangled) by the consumer earlier: resolving or demangling
+ * here would allocate.  Not yet cached: its hex address. */
 static size_t ptp_open_name(char *p, size_t cap, uintptr_t ref, int is_addr)
 {
 	const char *name;
@@ -81,7 +84,7 @@ static size_t ptp_open_name(char *p, size_t cap, uintptr_t ref, int is_addr)
 		name = ((const pt_site_t *)ref)->fn;
 		if (!name)
 			name = "?";
-		return ptp_json_str(p, cap < 258 ? cap : 258, name, strlen(name));
+		return ptp_json_str(p, cap, name, strlen(name));
 	}
 	name = ptp_sym_cached_name(ref, &len);
 	if (name && len <= cap) {
@@ -112,8 +115,11 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 	p = PTP_PUTS(p, ",\"depth\":");
 	p = ptp_fmt_u64(p, depth ? depth - 1 : 0);
 	p = PTP_PUTS(p, ",\"fn\":");
+	/* Names get the room they have on enter lines (PTP_NAME_MAX), so that
+	 * a cached name - a long demangled C++ one too - is shown as it was
+	 * there rather than as an address. */
 	if (shown && depth <= PTP_STACK_MAX)
-		p += ptp_open_name(p, 258, t->stack[depth - 1].ref,
+		p += ptp_open_name(p, PTP_NAME_MAX, t->stack[depth - 1].ref,
 				   (int)(t->stack[depth - 1].ts_kind & 1));
 	else
 		p = PTP_PUTS(p, "\"?\"");
@@ -129,7 +135,7 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 	p = ptp_fmt_i64(p, ptp_fatal[i].sig);
 	p = PTP_PUTS(p, ",\"stack\":[");
 	for (uint32_t k = 0; k < shown; k++) {
-		char name[300];
+		char name[PTP_NAME_MAX];
 		size_t n = ptp_open_name(name, sizeof name, t->stack[k].ref,
 					 (int)(t->stack[k].ts_kind & 1));
 

@@ -6,8 +6,11 @@
  * ELF symbol table, so static functions get their names, and DWARF line
  * information gives file and line; it applies each module's load bias, so
  * PIE executables and shared libraries work), else with dladdr, which only
- * knows exported symbols.  The address cache is a hash table that only the
- * consumer writes and that the crash handler may read without a lock.
+ * knows exported symbols.  C++ symbols are demangled when the process has
+ * a C++ runtime (see ptp_demangle).  The address cache is a hash table that
+ * only the consumer writes and that the crash handler may read without a
+ * lock: it only ever finds finished fragments there, never calls the
+ * resolvers or the demangler (neither is async-signal-safe).
  */
 #include <config.h>
 
@@ -90,6 +93,60 @@ const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len)
 	return f->text;
 }
 
+/* ---- C++ names --------------------------------------------------------- */
+
+/* The C++ ABI's demangler.  It is there exactly when the process runs C++
+ * code (libstdc++ and libc++ both define it), and a C++ program is the only
+ * one with mangled names to show; looking it up at run time keeps the
+ * library free of any C++ build or link dependency.  Looked up once, by
+ * the consumer only (holder of ptp_g.lock), so no atomics. */
+typedef char *ptp_demangle_fn(const char *mangled, char *buf, size_t *len,
+			      int *status);
+static ptp_demangle_fn *ptp_cxa_demangle;
+static int ptp_demangle_looked;
+
+/* The demangled form of a C++ symbol (malloc'd, the caller frees it), or
+ * NULL when name is to be kept as it is: not a C++ name, demangling off
+ * (PIPETRACE_DEMANGLE=0), no demangler in the process, or one that failed. */
+static char *ptp_demangle(const char *name)
+{
+	char *out;
+	int status = -1;
+
+	if (name[0] != '_' || name[1] != 'Z' || ptp_g.no_demangle)
+		return NULL;
+	if (!ptp_demangle_looked) {
+		void *sym = dlsym(RTLD_DEFAULT, "__cxa_demangle");
+
+		/* POSIX guarantees that a function's address survives the trip
+		 * through void *; memcpy says so without a cast ISO C frowns on. */
+		memcpy(&ptp_cxa_demangle, &sym, sizeof ptp_cxa_demangle);
+		ptp_demangle_looked = 1;
+	}
+	if (!ptp_cxa_demangle)
+		return NULL;
+	out = ptp_cxa_demangle(name, NULL, NULL, &status);
+	if (status != 0 || !out) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The fragment of a symbol name, demangled when it is a C++ one; the
+ * demangled string lives only until it is copied into the fragment. */
+static struct ptp_frag *ptp_frag_sym(const char *name, const char *file, int line)
+{
+	char *dm = ptp_demangle(name);
+	struct ptp_frag *f;
+
+	if (dm)
+		name = dm;
+	f = ptp_frag_make(name, strlen(name), file, line);
+	free(dm);
+	return f;
+}
+
 /* ---- address -> name --------------------------------------------------- */
 
 #ifdef HAVE_LIBDW
@@ -144,7 +201,7 @@ static struct ptp_frag *ptp_resolve_dw(uintptr_t addr)
 	Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
 	if (l)
 		file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
-	return ptp_frag_make(name, strlen(name), file, file ? line : 0);
+	return ptp_frag_sym(name, file, file ? line : 0);
 }
 #endif
 
@@ -161,7 +218,7 @@ static struct ptp_frag *ptp_resolve(uintptr_t addr)
 #endif
 	if (dladdr((void *)addr, &info) && info.dli_sname &&
 	    (uintptr_t)info.dli_saddr == addr)
-		return ptp_frag_make(info.dli_sname, strlen(info.dli_sname), NULL, 0);
+		return ptp_frag_sym(info.dli_sname, NULL, 0);
 	/* Unnamed: module+offset is stable from run to run despite ASLR. */
 	p = buf;
 	if (info.dli_fname && info.dli_fbase) {

@@ -121,6 +121,7 @@ void cap_spawn(struct cap *c, const char *helper, const char *const *args,
 		unsetenv("PIPETRACE_MODE");
 		unsetenv("PIPETRACE_LOSSLESS");
 		unsetenv("PIPETRACE_SIGNALS");
+		unsetenv("PIPETRACE_DEMANGLE");
 		for (; env && *env; env++)
 			putenv((char *)*env);
 		execve(path, (char *const *)argv, environ);
