@@ -44,7 +44,6 @@ tests_lib_instr_LDFLAGS = -no-install
 # Stand-ins for a C++ program, with mangled assembler names: one linked
 # with libstdc++ (so __cxa_demangle is there at run time), one without.
 # -export-dynamic lets dladdr name them too in a build without libdw.
-EXTRA_DIST += tests/lib_demangle.c
 check_PROGRAMS += tests/lib_demangle_c
 tests_lib_demangle_c_SOURCES = tests/lib_demangle.c
 tests_lib_demangle_c_CFLAGS = $(AM_CFLAGS) -finstrument-functions
