@@ -555,6 +555,46 @@ static void test_bytes_per_call(void **state)
 	model_free(m);
 }
 
+/* Processes are listed by pid and threads by tid, whatever order their
+ * events arrive in (libpipetrace flushes the newest thread first); a pid
+ * used again comes after its earlier entry. */
+static void test_list_order(void **state)
+{
+	struct model *m = model_create(NULL);
+	tu_enter(m, 1, 30, 33, 1, 0, "w");
+	tu_enter(m, 2, 30, 31, 1, 0, "main");
+	tu_enter(m, 3, 20, 20, 1, 0, "main");
+	tu_enter(m, 4, 30, 32, 1, 0, "w");
+	tu_enter(m, 5, 30, 30, 1, 0, "main");
+	tu_enter(m, 6, 25, 25, 1, 0, "main");
+	tu_bye(m, 7, 20);
+	tu_hello(m, 8, 20, "again");
+	int32_t want_pid[] = { 20, 20, 25, 30 };
+	int32_t want_tid[] = { 30, 31, 32, 33 };
+	size_t i = 0;
+	for (const struct mnode *n = model_first_child(m, VIEW_CALLS, NULL); n;
+	     n = model_next_sibling(m, VIEW_CALLS, n), i++) {
+		const struct mprocess *p = (const struct mprocess *)n;
+		assert_true(i < 4);
+		assert_int_equal(p->pid, want_pid[i]);
+		if (i == 0)
+			assert_int_equal(p->state, PROC_EXITED);
+		if (i == 1)
+			assert_string_equal(p->prog, "again");
+		if (p->pid != 30)
+			continue;
+		size_t k = 0;
+		for (const struct mthread *t = p->threads; t; t = t->next, k++) {
+			assert_true(k < 4);
+			assert_int_equal(t->tid, want_tid[k]);
+		}
+		assert_int_equal(k, 4);
+	}
+	assert_int_equal(i, 4);
+	tu_check_invariants(m);
+	model_free(m);
+}
+
 /* A path's histogram is exact at every count: with one and two calls it is
  * read from count, total and max (no histogram kept yet), from the third
  * on from the compact histogram seeded with those two. */
@@ -714,6 +754,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_path_hist);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_path);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_path_hist_first_calls);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_list_order);
 	if (k > C_TESTS)
 		abort();
 	for (size_t i = 0; i < n; i++) {

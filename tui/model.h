@@ -75,8 +75,8 @@ struct mprocess {
 	int64_t hello_ts;        /* ts of the hello, 0 without one */
 	int64_t wall_ns;         /* hello's CLOCK_REALTIME at hello_ts, 0 without one */
 	uint32_t nthreads;
-	struct mthread *threads; /* in order of appearance (borrowed list heads, owned by the model) */
-	struct mprocess *next;   /* borrowed: next process, in order of appearance */
+	struct mthread *threads; /* by tid (borrowed list heads, owned by the model) */
+	struct mprocess *next;   /* borrowed: next process, by pid (then appearance) */
 };
 
 struct mpath;

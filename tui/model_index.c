@@ -308,6 +308,44 @@ struct proc_ent *model_proc_lookup(const struct model *m, int32_t pid)
 	}
 }
 
+/* Processes by pid and the threads of each by tid: on Linux that is the
+ * order they were made in (a parent before its children, a main thread
+ * before its workers), whereas the order their events arrive in is the
+ * writers' (libpipetrace flushes the newest thread first).  Equal keys (a
+ * pid reused) keep their order.  A new one nearly always goes last, which
+ * the tail says at once; past LIST_SORT_MAX entries (hostile input) new
+ * ones are appended, so that a flood of descending ids costs no more than
+ * ascending ones. */
+#define LIST_SORT_MAX 4096
+
+static void proc_link(struct model *m, struct mprocess *p)
+{
+	struct mprocess **at = &m->proc_head;
+	if (m->proc_tail && (m->proc_tail->pid <= p->pid || m->st.processes >= LIST_SORT_MAX))
+		at = &m->proc_tail->next;
+	else
+		while (*at && (*at)->pid <= p->pid)
+			at = &(*at)->next;
+	p->next = *at;
+	*at = p;
+	if (!p->next)
+		m->proc_tail = p;
+}
+
+static void thread_link(struct proc_ent *p, struct mthread *t)
+{
+	struct mthread **at = &p->pub.threads;
+	if (p->threads_tail && (p->threads_tail->tid <= t->tid || p->pub.nthreads >= LIST_SORT_MAX))
+		at = &p->threads_tail->next;
+	else
+		while (*at && (*at)->tid <= t->tid)
+			at = &(*at)->next;
+	t->next = *at;
+	*at = t;
+	if (!t->next)
+		p->threads_tail = t;
+}
+
 /* A new entry for `pid`, which becomes the pid's current one. */
 struct proc_ent *model_proc_new(struct model *m, int32_t pid, int64_t ts)
 {
@@ -319,11 +357,7 @@ struct proc_ent *model_proc_new(struct model *m, int32_t pid, int64_t ts)
 	p->pub.prog = model_strdup(m, "", 0);
 	p->pub.state = PROC_LIVE;
 	p->pub.first_ts = p->pub.last_ts = ts;
-	if (m->proc_tail)
-		m->proc_tail->next = &p->pub;
-	else
-		m->proc_head = &p->pub;
-	m->proc_tail = &p->pub;
+	proc_link(m, &p->pub);
 	m->st.processes++;
 
 	if (m->pidcap) {
@@ -359,11 +393,7 @@ static struct thread_ent *thread_new(struct model *m, struct proc_ent *p, int32_
 	t->pub.tid = tid;
 	t->orph_hi = -1;
 	t->pub.proc = &p->pub;
-	if (p->threads_tail)
-		p->threads_tail->next = &t->pub;
-	else
-		p->pub.threads = &t->pub;
-	p->threads_tail = &t->pub;
+	thread_link(p, &t->pub);
 	p->pub.nthreads++;
 	m->st.threads++;
 	if ((m->threads.n + 1) * 2 > m->tcap)
