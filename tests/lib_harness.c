@@ -504,6 +504,22 @@ json_t *need_ev(struct cap *c, const char *ev, const char *fn)
 	return o;
 }
 
+json_t *need_segv_exception(struct cap *c)
+{
+	json_t *o;
+
+	cap_finish(c);
+	assert_true(WIFSIGNALED(c->status));
+	assert_int_equal(WTERMSIG(c->status), SIGSEGV);
+	cap_parse(c);
+	assert_int_equal(c->bad, 0);
+	o = need_ev(c, "exception", NULL);
+	ev_check_schema(o);
+	assert_string_equal(ev_str(o, "type"), "SIGSEGV");
+	assert_int_equal(ev_int(o, "signal"), SIGSEGV);
+	return o;
+}
+
 void assert_exit_0(struct cap *c)
 {
 	if (!WIFEXITED(c->status) || WEXITSTATUS(c->status) != 0)

@@ -95,6 +95,10 @@ void replay(struct cap *c, struct replay *r, int contiguous);
 json_t *find_ev(struct cap *c, const char *ev, const char *fn);
 /* The same, failing the test when there is none. */
 json_t *need_ev(struct cap *c, const char *ev, const char *fn);
+/* After cap_start() of a helper that crashes: waits for it, checks it died
+ * of SIGSEGV, parses the lines (none bad) and returns the exception event
+ * the crash handler wrote, schema-checked, with type "SIGSEGV". */
+json_t *need_segv_exception(struct cap *c);
 /* Fails unless the helper exited with status 0. */
 void assert_exit_0(struct cap *c);
 
