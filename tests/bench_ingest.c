@@ -24,6 +24,7 @@
 #include "event.h"
 #include "ingest.h"
 #include "model.h"
+#include "xorshift.h"
 
 #define RUNS 5
 
@@ -69,10 +70,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint32_t rnd(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	return (uint32_t)(xorshift64(&rng) % n);
 }
 
 /* A bounded call graph, like a real program's: functions of level k call

@@ -18,6 +18,7 @@
 
 #include "model.h"
 #include "search.h"
+#include "xorshift.h"
 
 struct rec {                     /* a compact pre-generated event */
 	uint8_t kind;
@@ -34,10 +35,7 @@ static char names[24][24];
 static uint64_t rng = 0x243F6A8885A308D3u;
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* `burst`: events come in runs of one thread (as the library's per-thread

@@ -22,15 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xorshift.h"
+
 static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
+	return xorshift64(&rng_state);
 }
 
 static uint64_t below(uint64_t n)

@@ -15,6 +15,7 @@
 
 #include "event.h"
 #include "event_int.h"
+#include "xorshift.h"
 
 static struct event_parser *P;
 static struct event ev, ev2;
@@ -398,10 +399,7 @@ static uint64_t rng = 88172645463325252ull;
 
 static uint32_t rnd(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	return (uint32_t)(xorshift64(&rng) % n);
 }
 
 struct gen {

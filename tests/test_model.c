@@ -20,6 +20,7 @@
 
 #include "model_testutil.h"
 #include "search.h"
+#include "xorshift.h"
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -178,14 +179,10 @@ static int cmp_str(const void *a, const void *b)
 
 /* ---- tests stated in C ----------------------------------------------- */
 
-/* Deterministic pseudo-random numbers (xorshift), so failures repeat. */
 static uint64_t rnd_state = 88172645463325252u;
 static uint64_t rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return xorshift64(&rnd_state);
 }
 
 /* A well-formed nested workload on a few threads, fed to two models. */

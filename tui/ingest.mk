@@ -7,7 +7,7 @@ tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h \
 
 check_PROGRAMS += tests/test_event tests/test_ingest
 TESTS += tests/test_event tests/test_ingest
-tests_test_event_SOURCES = tests/test_event.c
+tests_test_event_SOURCES = tests/test_event.c tests/xorshift.h
 tests_test_event_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_event_LDADD = $(ptcore_test_ldadd)
 # The ingest tests use a recording stand-in for the model (tests/fake_model.c)
@@ -36,7 +36,7 @@ tests_plain_traced_LDFLAGS = -no-install
 
 EXTRA_PROGRAMS += tests/bench_ingest
 benchmarks += tests/bench_ingest
-tests_bench_ingest_SOURCES = tests/bench_ingest.c
+tests_bench_ingest_SOURCES = tests/bench_ingest.c tests/xorshift.h
 tests_bench_ingest_CPPFLAGS = $(ptcore_test_cppflags)
 tests_bench_ingest_LDADD = $(ptcore_test_ldadd)
 
@@ -44,6 +44,6 @@ tests_bench_ingest_LDADD = $(ptcore_test_ldadd)
 # SOAK_LINES make it longer): tests/hostile_gen writes the streams and
 # checks the output.
 check_PROGRAMS += tests/hostile_gen
-tests_hostile_gen_SOURCES = tests/hostile_gen.c
+tests_hostile_gen_SOURCES = tests/hostile_gen.c tests/xorshift.h
 TESTS += tests/soak-hostile.sh
 EXTRA_DIST += tests/soak-hostile.sh

@@ -9,7 +9,7 @@ TESTS += tests/test_hist tests/test_model tests/test_search
 tests_test_hist_SOURCES = tests/test_hist.c
 tests_test_hist_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_hist_LDADD = $(ptcore_test_ldadd)
-tests_test_model_SOURCES = tests/test_model.c tests/model_testutil.h
+tests_test_model_SOURCES = tests/test_model.c tests/model_testutil.h tests/xorshift.h
 tests_test_model_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_model_LDADD = $(ptcore_test_ldadd)
 tests_test_search_SOURCES = tests/test_search.c tests/model_testutil.h
@@ -21,6 +21,6 @@ EXTRA_DIST += tests/data/model
 # make bench: model_apply alone, bytes per kept call
 EXTRA_PROGRAMS += tests/bench_model
 benchmarks += tests/bench_model
-tests_bench_model_SOURCES = tests/bench_model.c
+tests_bench_model_SOURCES = tests/bench_model.c tests/xorshift.h
 tests_bench_model_CPPFLAGS = $(ptcore_test_cppflags)
 tests_bench_model_LDADD = $(ptcore_test_ldadd)
