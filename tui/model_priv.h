@@ -91,6 +91,15 @@ struct thread_ent {
 	 * takes it as child time so that its self time stays right. */
 	int32_t orph_hi;         /* highest depth with orphan time, -1 if none */
 	uint64_t orph_ns[ORPHAN_DEPTHS];
+	/* Accounting of the thread's current run of seqs (a tally ends it:
+	 * a later event is a new thread that got the same tid). */
+	uint64_t max_seq;        /* highest seq of this run */
+	uint64_t recv_base, drops_base; /* received and drops when the run began */
+	uint64_t unacc_done;     /* unaccounted events of the runs before */
+	/* Seqs before the first one received that no drop explained: the
+	 * reader was not there yet (attached late, or after another
+	 * reader), not a loss. */
+	uint64_t unseen;
 };
 
 struct proc_ent {
@@ -98,6 +107,7 @@ struct proc_ent {
 	struct mthread *threads_tail; /* borrowed */
 	uint32_t serial;
 	bool had_hello;
+	bool end_lost;           /* counted in processes_end_lost */
 };
 
 struct ptrvec {

@@ -248,6 +248,20 @@ static const char *proc_state(const struct mprocess *p, char *buf, size_t size)
 	}
 }
 
+/* Appends "incomplete" (with the events unaccounted for, when known) to a
+ * process's or thread's state text. */
+static const char *incomplete_state(const char *st, uint64_t unaccounted, char *buf, size_t size)
+{
+	char num[24];
+
+	if (unaccounted)
+		snprintf(buf, size, "%s%sincomplete: %s unaccounted", st, *st ? ", " : "",
+			 draw_count(unaccounted, num, sizeof(num)));
+	else
+		snprintf(buf, size, "%s%sincomplete", st, *st ? ", " : "");
+	return buf;
+}
+
 static uint64_t pid_key(int32_t pid)
 {
 	return (uint64_t)(uint32_t)pid | 1ull << 32;   /* never 0, an idset's empty slot */
@@ -343,11 +357,18 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 				a = draw_attr(COL_EXC);
 			break;
 		case CALL_PARTIAL:
+			if (call->dur_ns < 0) {
+				snprintf(buf, sizeof(buf), "~?");   /* the writer did not know */
+				break;
+			}
 			buf[0] = '~';
 			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf + 1, sizeof(buf) - 1);
 			break;
 		default:
-			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf, sizeof(buf));
+			if (call->dur_ns < 0)
+				snprintf(buf, sizeof(buf), "?");
+			else
+				fmt_ns((uint64_t)call->dur_ns, buf, sizeof(buf));
 		}
 		put_right(w, y, x, c->total, buf, a);
 	} else if (mnode_kind(n) == MN_THREAD) {
@@ -372,7 +393,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	attr_t base = is_cursor ? (focused ? draw_attr(COL_CURSOR) : A_REVERSE) : draw_attr(COL_NORMAL);
 	attr_t name_a = base;
 	struct cols c;
-	char label[48], state[48];
+	char label[48], state[48], inc[96];
 	const char *name = NULL, *st = "";
 	long hl = -1;
 
@@ -405,6 +426,10 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 			snprintf(state, sizeof(state), "(child of %d)", (int)p->ppid);
 			st = state;
 		}
+		if (p->incomplete)
+			st = incomplete_state(p->state == PROC_VANISHED ? "vanished without bye" :
+					      *st == '(' ? "" : st,
+					      p->unaccounted, inc, sizeof(inc));
 		if (!is_cursor)
 			name_a = draw_attr(COL_PROCESS);
 		break;
@@ -414,6 +439,8 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 
 		snprintf(label, sizeof(label), "%d ", (int)t->tid);
 		name = t->name ? t->name : "(thread)";
+		if (t->incomplete)
+			st = incomplete_state("", t->unaccounted, inc, sizeof(inc));
 		if (!is_cursor)
 			name_a = draw_attr(COL_THREAD);
 		break;
