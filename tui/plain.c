@@ -391,9 +391,10 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 			"(longjmp); the calls left open were closed as unfinished)\n",
 			ms->depth_mismatches, ms->depth_mismatches == 1 ? "" : "es");
 	if (ms->calls_partial)
-		fprintf(out, "(%" PRIu64 " exit%s without their enter: counted with their "
-			"duration, under the callers that were seen)\n", ms->calls_partial,
-			plural(ms->calls_partial));
+		fprintf(out, "(%" PRIu64 " exit%s without %s enter: counted with %s duration, "
+			"under the callers that were seen)\n", ms->calls_partial,
+			plural(ms->calls_partial), ms->calls_partial == 1 ? "its" : "their",
+			ms->calls_partial == 1 ? "its" : "their");
 	if (ms->calls_nodur)
 		fprintf(out, "(%" PRIu64 " call%s without a duration (the writer did not know it): "
 			"shown as +N in the calls column, not in the times)\n", ms->calls_nodur,
@@ -438,10 +439,18 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		size_t nlen = strlen(f->name);
 		event_safe_text(safe_name, sizeof safe_name, f->name, nlen > 160 ? 160 : nlen, utf8);
 		fit_columns(name, sizeof name, safe_name, 40, utf8);
-		hist_format_ns(f->total_ns, tot, sizeof tot);
-		hist_format_ns(f->calls ? f->total_ns / f->calls : 0, avg, sizeof avg);
-		hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
-		hist_format_ns(f->hist.max_ns, max, sizeof max);
+		if (f->calls) {
+			hist_format_ns(f->total_ns, tot, sizeof tot);
+			hist_format_ns(f->total_ns / f->calls, avg, sizeof avg);
+			hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
+			hist_format_ns(f->hist.max_ns, max, sizeof max);
+		} else {
+			/* no finished call of known duration: no time to show */
+			strcpy(tot, "-");
+			strcpy(avg, "-");
+			strcpy(p99, "-");
+			strcpy(max, "-");
+		}
 		char calls[48];
 		if (f->calls_nodur)
 			snprintf(calls, sizeof calls, "%" PRIu64 "+%" PRIu64, f->calls, f->calls_nodur);

@@ -248,18 +248,21 @@ static const char *proc_state(const struct mprocess *p, char *buf, size_t size)
 	}
 }
 
-/* Appends "incomplete" (with the events unaccounted for, when known) to a
- * process's or thread's state text. */
-static const char *incomplete_state(const char *st, uint64_t unaccounted, char *buf, size_t size)
+/* Left of a thread's or process's figures: "incomplete" when its trace is
+ * known to miss events, with how many where known. */
+static void put_incomplete(WINDOW *w, int y, int x_end, int width, bool incomplete,
+			   uint64_t unaccounted, attr_t a)
 {
-	char num[24];
+	char buf[64], num[24];
 
+	if (!incomplete)
+		return;
 	if (unaccounted)
-		snprintf(buf, size, "%s%sincomplete: %s unaccounted", st, *st ? ", " : "",
+		snprintf(buf, sizeof(buf), "incomplete: %s unaccounted  ",
 			 draw_count(unaccounted, num, sizeof(num)));
 	else
-		snprintf(buf, size, "%s%sincomplete", st, *st ? ", " : "");
-	return buf;
+		snprintf(buf, sizeof(buf), "incomplete  ");
+	put_right(w, y, x_end, width, buf, a);
 }
 
 static uint64_t pid_key(int32_t pid)
@@ -376,11 +379,15 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 
 		snprintf(buf, sizeof(buf), "%s ev", draw_count(t->events, num, sizeof(num)));
 		put_right(w, y, x, c->all, buf, dim_a);
+		put_incomplete(w, y, x - draw_width(buf), c->all - draw_width(buf), t->incomplete,
+			       t->unaccounted, exc_a);
 	} else {
 		const struct mprocess *p = (const struct mprocess *)n;
 
 		snprintf(buf, sizeof(buf), "%u thread%s", p->nthreads, p->nthreads == 1 ? "" : "s");
 		put_right(w, y, x, c->all, buf, dim_a);
+		put_incomplete(w, y, x - draw_width(buf), c->all - draw_width(buf), p->incomplete,
+			       p->unaccounted, exc_a);
 	}
 }
 
@@ -393,7 +400,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	attr_t base = is_cursor ? (focused ? draw_attr(COL_CURSOR) : A_REVERSE) : draw_attr(COL_NORMAL);
 	attr_t name_a = base;
 	struct cols c;
-	char label[48], state[48], inc[96];
+	char label[48], state[48];
 	const char *name = NULL, *st = "";
 	long hl = -1;
 
@@ -426,10 +433,6 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 			snprintf(state, sizeof(state), "(child of %d)", (int)p->ppid);
 			st = state;
 		}
-		if (p->incomplete)
-			st = incomplete_state(p->state == PROC_VANISHED ? "vanished without bye" :
-					      *st == '(' ? "" : st,
-					      p->unaccounted, inc, sizeof(inc));
 		if (!is_cursor)
 			name_a = draw_attr(COL_PROCESS);
 		break;
@@ -439,8 +442,6 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 
 		snprintf(label, sizeof(label), "%d ", (int)t->tid);
 		name = t->name ? t->name : "(thread)";
-		if (t->incomplete)
-			st = incomplete_state("", t->unaccounted, inc, sizeof(inc));
 		if (!is_cursor)
 			name_a = draw_attr(COL_THREAD);
 		break;
