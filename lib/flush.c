@@ -596,6 +596,7 @@ static int ptp_retire(struct ptp_thread *t, uint64_t deadline)
 		free(t->stack);
 		t->ring = NULL;
 		t->stack = NULL;
+		t->stack_cap = 0;
 		t->retired = 1;
 		ptp_retired++;
 	}
