@@ -267,13 +267,19 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 	struct ingest_status *st = &ing->st;
 	struct event_error err;
 
-	if (kind == LINE_OVERSIZED) {
+	if (kind == LINE_OVERSIZED || kind == LINE_TOO_LONG) {
 		st->lines++;
 		st->bad_lines++;
 		st->oversized++;
-		snprintf(st->last_bad, sizeof st->last_bad,
-			 "line %llu: %zu bytes, longer than the limit of %d: discarded",
-			 (unsigned long long)st->lines, len, EVENT_LINE_MAX);
+		if (kind == LINE_OVERSIZED)
+			snprintf(st->last_bad, sizeof st->last_bad,
+				 "line %llu: %zu bytes, longer than the limit of %d: discarded",
+				 (unsigned long long)st->lines, len, EVENT_LINE_MAX);
+		else
+			snprintf(st->last_bad, sizeof st->last_bad,
+				 "line %llu: no newline after %zu bytes, longer than the limit "
+				 "of %d: discarded up to its newline",
+				 (unsigned long long)st->lines, len, EVENT_LINE_MAX);
 		return false;
 	}
 	/* Empty lines carry nothing and harm nothing: not even counted. */
@@ -404,7 +410,7 @@ static void watch_fifo(struct ingest *ing)
 
 /* Reads the FIFOs no longer at their path, dropping each at its EOF. */
 static void read_old_fifos(struct ingest *ing, size_t budget, size_t max_lines,
-			   size_t *taken, size_t *lines)
+			   size_t max_bytes, size_t *taken, size_t *lines, size_t *bytes)
 {
 	for (int i = 0; i < ing->nold && *taken < budget && *lines < max_lines;) {
 		struct old_fifo *o = &ing->old[i];
@@ -417,10 +423,13 @@ static void read_old_fifos(struct ingest *ing, size_t budget, size_t max_lines,
 			(*lines)++;
 			continue;
 		}
+		if (*bytes >= max_bytes)
+			break;
 		char *space = linebuf_space(o->lb, &avail);
 		ssize_t r = read(o->fd, space, avail);
 		if (r > 0) {
 			linebuf_added(o->lb, (size_t)r);
+			*bytes += (size_t)r;
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -459,6 +468,11 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 	 * looser cap, so that a step returning less than its budget means the
 	 * input is drained, while a flood of garbage still cannot hold it long. */
 	size_t max_lines = budget > SIZE_MAX / 8 ? SIZE_MAX : budget * 4 + 64;
+	/* Bytes too: input that never sends a newline (an endless line)
+	 * makes no line at all, and must not hold the step for ever.  A
+	 * step stops reading past this; lines already read are still taken. */
+	size_t max_bytes = max_lines > SIZE_MAX / 1024 ? SIZE_MAX : max_lines * 1024;
+	size_t bytes = 0;
 	bool drained = false, got_data = false;
 	double now = now_s();
 
@@ -486,10 +500,13 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 			lines++;
 			continue;
 		}
+		if (bytes >= max_bytes)
+			break;
 		char *space = linebuf_space(ing->lb, &avail);
 		ssize_t r = source_read(&ing->src, space, avail);
 		if (r > 0) {
 			linebuf_added(ing->lb, (size_t)r);
+			bytes += (size_t)r;
 			got_data = true;
 			ing->no_writer = false;
 			continue;
@@ -512,7 +529,7 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 		ing->src_ended = true;
 		st->input_ended = true;
 	}
-	read_old_fifos(ing, budget, max_lines, &taken, &lines);
+	read_old_fifos(ing, budget, max_lines, max_bytes, &taken, &lines, &bytes);
 	if (got_data)
 		ing->last_data_t = now;
 

@@ -84,9 +84,10 @@ void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx);
 int ingest_pollfds(struct ingest *ing, struct pollfd *fds, int max);
 
 /* Reads what is available and applies (or queues) at most `budget` events,
- * reading at most about 4 * budget lines in all.  Never blocks.  Returns the
- * number of events taken in: less than `budget` when the input is drained
- * (or a run of bad lines hit the line cap). */
+ * reading at most about 4 * budget lines and 4 KiB * budget bytes in all.
+ * Never blocks.  Returns the number of events taken in: less than `budget`
+ * when the input is drained (or a run of bad lines hit the line cap, or
+ * input without lines the byte cap: then poll(2) finds more waiting). */
 size_t ingest_step(struct ingest *ing, size_t budget);
 
 void ingest_set_paused(struct ingest *ing, bool paused);
