@@ -70,6 +70,8 @@ struct ingest {
 	bool no_writer;          /* the last read found no writer: not polled then,
 				  * since poll would report a hang-up at once */
 
+	const char *cmd0;        /* borrowed: the command's name, or NULL */
+
 	struct event ev;         /* the event being handled (large: stack names) */
 };
 
@@ -85,7 +87,7 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 			     char *err, size_t errsize)
 {
 	struct ingest *ing = calloc(1, sizeof *ing);
-	int r;
+	int r, exec_err = 0;
 
 	if (!ing) {
 		snprintf(err, errsize, "out of memory");
@@ -106,8 +108,10 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 				      err, errsize);
 	else
 		r = source_open_fifo(&ing->src, cfg->fifo_path, err, errsize);
-	if (r < 0)
+	if (r < 0) {
+		exec_err = errno;  /* exec's error, or 0 */
 		goto fail_early;
+	}
 	if (cfg->record_path) {
 		int fd = source_open_output(cfg->record_path, err, errsize);
 		ing->rec = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -122,6 +126,7 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 		}
 	}
 	ing->st.source = ing->src.desc;
+	ing->cmd0 = cfg->cmd && !cfg->replay_path ? cfg->cmd[0] : NULL;
 	ing->st.queue_max = cfg->pause_queue_max ? cfg->pause_queue_max : QUEUE_DEFAULT_MAX;
 	ing->st.has_child = ing->src.kind == SRC_CHILD;
 	ing->st.child_running = ing->src.child_running;
@@ -135,6 +140,7 @@ fail_early:
 	event_parser_free(ing->parser);
 	free(ing->lb);
 	free(ing);
+	errno = exec_err;
 	return NULL;
 }
 
@@ -189,6 +195,53 @@ void ingest_set_paused(struct ingest *ing, bool paused)
 const struct ingest_status *ingest_get_status(const struct ingest *ing)
 {
 	return &ing->st;
+}
+
+const char *ingest_no_events_note(const struct ingest *ing, char *buf, size_t size)
+{
+	const struct ingest_status *st = &ing->st;
+	char what[400] = "";
+
+	if (!st->input_ended || st->events || (st->has_child && st->child_running))
+		return NULL;
+	if (st->lines)
+		snprintf(what, sizeof what, "%llu line%s, %llu bad%s%s%s",
+			 (unsigned long long)st->lines, st->lines == 1 ? "" : "s",
+			 (unsigned long long)st->bad_lines, st->bad_lines ? " (last: " : "",
+			 st->bad_lines ? st->last_bad : "", st->bad_lines ? ")" : "");
+	if (st->lines && st->unknown_kinds) {
+		size_t n = strlen(what);
+		snprintf(what + n, sizeof what - n, ", %llu of a kind this reader does not know",
+			 (unsigned long long)st->unknown_kinds);
+	}
+	if (ing->src.kind == SRC_REPLAY) {
+		if (!st->lines)
+			snprintf(buf, size, "%.2000s holds no event line: it is empty", st->source);
+		else
+			snprintf(buf, size, "%.2000s holds no valid event: %s", st->source, what);
+		return buf;
+	}
+	if (!st->has_child)
+		return NULL;
+	/* The command ran and nothing came.  Say what is known for sure
+	 * first, then the usual reasons, each with a way to check it. */
+	const char *off = getenv("PIPETRACE");
+	const char *cmd = ing->cmd0 ? ing->cmd0 : "the command";
+	int o = snprintf(buf, size, "no event arrived from %.1000s%s%s.", st->source,
+			 st->lines ? ": " : "", what);
+	if (o < 0 || (size_t)o >= size)
+		return buf;
+	if (off && !strcmp(off, "0"))
+		snprintf(buf + o, size - (size_t)o, " PIPETRACE=0 is set in the environment: "
+			 "tracing is off; unset it.");
+	else
+		snprintf(buf + o, size - (size_t)o, " Likely causes: %.1000s is not linked with "
+			 "libpipetrace (check: ldd \"$(command -v %.1000s)\" | grep pipetrace; a "
+			 "linker with --as-needed drops -lpipetrace placed before the objects, so put "
+			 "it after them, or use pkg-config --libs pipetrace); it has no PT_TRACE() and "
+			 "was not built with -finstrument-functions; it unsets or changes "
+			 "PIPETRACE_FIFO or sets PIPETRACE=0 for the programs it runs.", cmd, cmd);
+	return buf;
 }
 
 void ingest_cleanup_signal_safe(void)

@@ -289,11 +289,12 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 {
 	char fifo_path[4200];
 	const char *tmp = getenv("TMPDIR");
-	int logfd = -1, pfd[2] = { -1, -1 };
+	int logfd = -1, pfd[2] = { -1, -1 }, exec_err = 0;
 
 	init(s, SRC_CHILD);
 	if (!cmd || !cmd[0]) {
 		snprintf(err, errsize, "no command to run");
+		errno = 0;
 		return -1;
 	}
 	describe_cmd(s, cmd);
@@ -303,6 +304,7 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 	if (!mkdtemp(s->dir)) {
 		snprintf(err, errsize, "cannot create a directory in %s: %s", tmp, strerror(errno));
 		s->dir[0] = '\0';
+		errno = 0;
 		return -1;
 	}
 	fifo_register_dir(s->dir);
@@ -364,6 +366,7 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 		/* exec failed: the child is exiting with 127 */
 		waitpid(pid, NULL, 0);
 		snprintf(err, errsize, "cannot run %s: %s", cmd[0], strerror(e));
+		exec_err = e;
 		goto fail;
 	}
 	s->child = pid;
@@ -386,6 +389,7 @@ fail:
 	s->fd = -1;
 	rmdir(s->dir);
 	fifo_register_dir(NULL);
+	errno = exec_err;
 	return -1;
 }
 

@@ -70,7 +70,8 @@ struct source {
 int source_open_fifo(struct source *s, const char *path, char *err, size_t errsize);
 /* log: where the command's output goes (kept), or NULL for a private log in
  * the private directory, removed by source_close().  keep_stdin: the
- * command inherits our stdin, else it reads /dev/null. */
+ * command inherits our stdin, else it reads /dev/null.  On failure errno is
+ * exec's error if the command could not be run, else 0. */
 int source_open_child(struct source *s, char *const *cmd, const char *log,
 		      bool keep_stdin, char *err, size_t errsize);
 int source_open_replay(struct source *s, const char *path, char *err, size_t errsize);
