@@ -3,6 +3,7 @@
  * let the test act between its phases.
  *
  *   calls N            main -> N x (mid -> leaf)
+ *   paced N US         as calls, call i due at i * US microseconds
  *   pause N            as calls, then "done", waits for "go", pt_flush()
  *   twophase N         N calls, pt_flush, "phase1", waits for "go",
  *                      N more calls, pt_flush, "phase2"
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pipetrace.h"
@@ -53,6 +55,23 @@ static void calls(long n)
 {
 	for (long i = 0; i < n; i++)
 		mid((int)i);
+}
+
+/* A program whose work arrives at a fixed rate: call i of `calls` is due
+ * i * us microseconds after the start; held up, it catches up at once. */
+static void paced(long n, long us)
+{
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < n; i++) {
+		long long due = (long long)i * us * 1000;
+
+		do
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		while ((now.tv_sec - t0.tv_sec) * 1000000000LL + now.tv_nsec - t0.tv_nsec < due);
+		mid((int)i);
+	}
 }
 
 static void say(const char *s)
@@ -231,6 +250,8 @@ int main(int argc, char **argv)
 	PT_TRACE();
 	if (strcmp(mode, "calls") == 0) {
 		calls(n);
+	} else if (strcmp(mode, "paced") == 0 && argc > 3) {
+		paced(n, atol(argv[3]));
 	} else if (strcmp(mode, "pause") == 0) {
 		calls(n);
 		say("done");
