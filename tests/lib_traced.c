@@ -15,6 +15,9 @@
  *   closefds FILE      closes every descriptor, opens FILE on the low
  *                      numbers, goes on tracing: FILE must stay empty
  *   longjmp            main -> catcher -> skipped -> jumper -longjmp-> catcher
+ *   deepjmp N D        N times: main -> descend x19 -> deep_catcher -> deep_site
+ *                      -> dive x D -longjmp-> deep_catcher (depths 0, 1..19,
+ *                      20, 21, 22..)
  *   until-stop         traces until "stop"; on "closed": pt_flush, "flushed"
  *   strings            exceptions and names that need escaping or cutting
  */
@@ -227,6 +230,42 @@ static void __attribute__((noinline)) catcher(void)
 		skipped();
 }
 
+/* longjmp from far deeper than the shadow stack's first size (512). */
+static jmp_buf deep_jump;
+
+static void __attribute__((noinline)) dive(long n)
+{
+	PT_TRACE();
+	if (n <= 1)
+		longjmp(deep_jump, 1);
+	dive(n - 1);
+	sink++;
+}
+
+static void __attribute__((noinline)) deep_site(long n)
+{
+	PT_TRACE();
+	dive(n);
+}
+
+static void __attribute__((noinline)) deep_catcher(long n)
+{
+	PT_TRACE();
+	if (setjmp(deep_jump) == 0)
+		deep_site(n);
+}
+
+static void __attribute__((noinline)) descend(int level, long times, long n)
+{
+	PT_TRACE();
+	if (level < 19) {
+		descend(level + 1, times, n);
+		return;
+	}
+	for (long i = 0; i < times; i++)
+		deep_catcher(n);
+}
+
 static void strings(void)
 {
 	PT_TRACE_NAMED("we\"ird\\name\x01\xff");
@@ -304,6 +343,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "longjmp") == 0) {
 		catcher();
 		leaf(1);
+	} else if (strcmp(mode, "deepjmp") == 0 && argc > 3) {
+		descend(1, n, atol(argv[3]));
 	} else if (strcmp(mode, "until-stop") == 0) {
 		until_stop();
 	} else if (strcmp(mode, "strings") == 0) {
