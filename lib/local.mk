@@ -70,6 +70,12 @@ tests_test_lib_robust_SOURCES = tests/test_lib_robust.c tests/lib_harness.c test
 tests_test_lib_robust_CPPFLAGS = $(lib_test_cppflags)
 tests_test_lib_robust_LDADD = $(lib_test_ldadd)
 
+check_PROGRAMS += tests/test_lib_account
+TESTS += tests/test_lib_account
+tests_test_lib_account_SOURCES = tests/test_lib_account.c tests/lib_harness.c tests/lib_harness.h
+tests_test_lib_account_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_account_LDADD = $(lib_test_ldadd)
+
 TESTS += tests/check-exports.sh
 EXTRA_DIST += tests/check-exports.sh
 
@@ -84,6 +90,12 @@ EXTRA_tests_bench_lib_DEPENDENCIES = tests/bench_lib_pg$(EXEEXT)
 # The same workload for uftrace, which needs -pg (mcount) instrumentation.
 tests_bench_lib_pg_SOURCES = tests/bench_lib_pg.c
 tests_bench_lib_pg_CFLAGS = $(AM_CFLAGS) -pg
+# Start-up and exit of short traced programs (runs tests/lib_traced).
+EXTRA_PROGRAMS += tests/bench_lib_start
+benchmarks += tests/bench_lib_start
+tests_bench_lib_start_SOURCES = tests/bench_lib_start.c
+tests_bench_lib_start_LDADD = -lpthread
+EXTRA_tests_bench_lib_start_DEPENDENCIES = tests/lib_traced$(EXEEXT)
 
 # The encoders alone: linked statically, since the shared library exports
 # only the API.
