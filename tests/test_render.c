@@ -77,6 +77,7 @@ static struct model *sample_model(void)
 {
 	struct model *m = model_create(NULL);
 
+	memset(seq, 0, sizeof(seq));   /* a new model: seqs start again at 1 */
 	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"ppid\":1,\"prog\":\"demo\",\"wall\":1764100000000000000,\"lib\":\"pipetrace 0.1\"}");
 	feed(m, "{\"ev\":\"thread\",\"ts\":2,\"pid\":100,\"tid\":101,\"name\":\"worker-1\"}");
 	feed(m, "{\"ev\":\"thread\",\"ts\":3,\"pid\":100,\"tid\":102,\"name\":\"worker-2\"}");

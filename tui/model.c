@@ -454,14 +454,19 @@ static bool proc_missing(const struct mprocess *p)
 
 static void thread_flag(struct model *m, struct thread_ent *t)
 {
-	bool inc = t->pub.unaccounted || (!t->pub.has_tally && proc_missing(t->pub.proc));
+	bool inc = t->pub.unaccounted || t->overcount ||
+		   (!t->pub.has_tally && proc_missing(t->pub.proc));
 	if (inc == t->pub.incomplete)
 		return;
 	t->pub.incomplete = inc;
-	if (inc)
+	struct proc_ent *pe = MODEL_CONTAINER(t->pub.proc, struct proc_ent, pub);
+	if (inc) {
 		m->st.incomplete_threads++;
-	else
+		pe->threads_incomplete++;
+	} else {
 		m->st.incomplete_threads--;
+		pe->threads_incomplete--;
+	}
 }
 
 static void proc_flag(struct model *m, struct mprocess *p)
@@ -475,7 +480,7 @@ static void proc_flag(struct model *m, struct mprocess *p)
 		else
 			m->st.processes_end_lost--;
 	}
-	bool inc = p->unaccounted || lost;
+	bool inc = pe->threads_incomplete || lost;
 	if (inc == p->incomplete)
 		return;
 	p->incomplete = inc;
@@ -499,12 +504,15 @@ static void proc_refresh(struct model *m, struct mprocess *p)
 static void acc_refresh(struct model *m, struct thread_ent *t)
 {
 	uint64_t expected = t->pub.has_tally ? t->pub.tally_seq : t->max_seq;
-	expected = expected > t->unseen ? expected - t->unseen : 0;
 	uint64_t have = t->pub.received - t->recv_base;
 	sat_add(&have, t->pub.drops - t->drops_base);
 	uint64_t u = t->unacc_done;
 	if (expected > have)
 		sat_add(&u, expected - have);
+	/* More than the writer says it produced: not from libpipetrace, and
+	 * not to be trusted.  (Before the tally it is only a drop count
+	 * that came before the gap it explains.) */
+	t->overcount = t->pub.has_tally && have > expected;
 	struct mprocess *p = t->pub.proc;
 	m->st.unaccounted += u - t->pub.unaccounted;
 	p->unaccounted += u - t->pub.unaccounted;
@@ -523,7 +531,6 @@ static void acc_new_run(struct thread_ent *t)
 	t->recv_base = t->pub.received;
 	t->drops_base = t->pub.drops;
 	t->max_seq = 0;
-	t->unseen = 0;
 }
 
 /* An enter, exit or exception: the common case (the next seq) leaves
@@ -532,10 +539,6 @@ static void acc_seq(struct model *m, struct thread_ent *t, uint64_t seq)
 {
 	if (t->pub.has_tally)
 		acc_new_run(t);
-	if (t->pub.received == t->recv_base && !t->max_seq) {
-		uint64_t told = t->pub.drops - t->drops_base;
-		t->unseen = seq - 1 > told ? seq - 1 - told : 0;
-	}
 	t->pub.received++;
 	if (seq == t->max_seq + 1) {
 		t->max_seq = seq;

@@ -116,7 +116,9 @@ struct mthread {
 	bool has_tally;          /* the writer's tally for the thread arrived */
 	uint64_t tally_seq;      /* its last seq */
 	/* Known to miss events: unaccounted, or its process ended with
-	 * tallies missing (or without bye) and none came for it. */
+	 * tallies missing (or without bye) and none came for it; or its
+	 * accounts are not to be trusted (more received and dropped than
+	 * its tally's seq). */
 	bool incomplete;
 	uint64_t depth_mismatches; /* enters/exits whose depth did not fit the open calls */
 	int64_t last_ts;

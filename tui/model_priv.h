@@ -96,10 +96,7 @@ struct thread_ent {
 	uint64_t max_seq;        /* highest seq of this run */
 	uint64_t recv_base, drops_base; /* received and drops when the run began */
 	uint64_t unacc_done;     /* unaccounted events of the runs before */
-	/* Seqs before the first one received that no drop explained: the
-	 * reader was not there yet (attached late, or after another
-	 * reader), not a loss. */
-	uint64_t unseen;
+	bool overcount;          /* received + drops > the tally's seq */
 };
 
 struct proc_ent {
@@ -108,6 +105,7 @@ struct proc_ent {
 	uint32_t serial;
 	bool had_hello;
 	bool end_lost;           /* counted in processes_end_lost */
+	uint32_t threads_incomplete;
 };
 
 struct ptrvec {
