@@ -588,8 +588,10 @@ static void test_histogram(void **state)
 	assert_non_null(strstr(row(w, yf), want));
 	assert_non_null(strstr(row(w, yf), "max 8.00ms"));
 	assert_non_null(strstr(row(w, yf), "p99"));
-	/* a process row shows the whole run */
+	/* a process row shows that process's calls; nothing selected, the whole run */
 	hist_view_draw(w, m, model_first_child(m, VIEW_PATHS, NULL), false);
+	assert_non_null(strstr(row(w, 0), "process 1 h: 9 calls"));
+	hist_view_draw(w, m, NULL, false);
 	assert_non_null(strstr(row(w, 0), "All calls: 9"));
 	tree_done(&tv, w, m);
 }
