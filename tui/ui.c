@@ -43,6 +43,7 @@ void ui_state_free(struct ui *u)
 {
 	free_windows(u);
 	tree_view_free(&u->tv);
+	exc_view_free(&u->ev);
 	pager_free(&u->pager);
 }
 
