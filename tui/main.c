@@ -236,6 +236,8 @@ int main(int argc, char **argv)
 	 * with the trace, comes after it (the private log is then removed). */
 	if (plain && icfg.cmd && !icfg.child_log_path)
 		dump_log(ingest_get_status(ing)->child_log);
+	else if (!plain && icfg.child_log_path && icfg.cmd)
+		fprintf(stderr, "pipetrace-tui: the command's output is in %s\n", icfg.child_log_path);
 	ingest_free(ing);
 	model_free(m);
 	return status;

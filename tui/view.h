@@ -146,6 +146,7 @@ struct status_info {
 	enum model_view view;
 	const char *search_msg;  /* borrowed, may be NULL */
 	const char *prompt;      /* borrowed: the search being typed, or NULL */
+	const char *note;        /* borrowed: a question in place of the hints, or NULL */
 };
 void status_draw(WINDOW *w, const struct status_info *si);
 void hint_draw(WINDOW *w, const struct status_info *si);
