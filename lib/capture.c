@@ -172,17 +172,83 @@ PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
 
 /* ---- open calls -------------------------------------------------------- */
 
+/* The shadow stack is full: doubles it.  Calls that the allocator makes
+ * meanwhile are not traced (PTP_F_GROW sends them to the slow path, which
+ * ignores them).  The crash handler may interrupt us anywhere here and read
+ * the stack: it sees the old array and size, the new array (a full copy)
+ * with the old size, or both new - never a freed array, never a size
+ * larger than its array. */
+PTP_COLD static int ptp_stack_grow(struct ptp_thread *t)
+{
+	struct ptp_open *old = t->stack, *stack = NULL;
+	uint32_t cap = t->stack_cap;
+	unsigned flags = t->flags;
+
+	if (cap <= UINT32_MAX / 2 / sizeof *stack) {
+		t->flags = flags | PTP_F_GROW;
+		stack = malloc(2 * (size_t)cap * sizeof *stack);
+		t->flags = flags;
+	}
+	if (!stack)
+		return 0;
+	memcpy(stack, old, cap * sizeof *stack);
+	atomic_signal_fence(memory_order_seq_cst);
+	t->stack = stack;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->stack_cap = 2 * cap;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->flags = flags | PTP_F_GROW;
+	free(old);
+	t->flags = flags;
+	return 1;
+}
+
+/* An event the thread produced but cannot record: it takes its seq and
+ * counts as dropped, like one lost to a full ring, so that the reader sees
+ * the loss. */
+PTP_COLD static void ptp_lost_event(struct ptp_thread *t)
+{
+	++t->seq;
+	t->dropped_local++;
+	atomic_store_explicit(&t->dropped, t->dropped_local, memory_order_relaxed);
+}
+
+PTP_HOT static inline void ptp_push_enter(struct ptp_thread *t, uintptr_t ref,
+					  unsigned is_addr, uint64_t now, uint32_t d)
+{
+	t->stack[d].ref = ref;
+	t->stack[d].ts_kind = now << 1 | is_addr;
+	t->depth = d + 1;
+	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
+}
+
+/* A call at the shadow stack's full size: grow it.  When it cannot grow
+ * (out of memory), the calls above are not remembered: their enters and
+ * exits are counted as dropped rather than written with a wrong depth or
+ * an unknown duration, until the depth is back below the size. */
+PTP_COLD static void ptp_enter_deep(struct ptp_thread *t, uintptr_t ref,
+				    unsigned is_addr, uint64_t now)
+{
+	uint32_t d = t->depth;
+
+	if (d == t->stack_cap && ptp_stack_grow(t)) {
+		ptp_push_enter(t, ref, is_addr, now, d);
+		return;
+	}
+	t->depth = d + 1;
+	ptp_lost_event(t);
+}
+
 PTP_HOT static inline void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
 					unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
 
-	if (PTP_LIKELY(d < PTP_STACK_MAX)) {
-		t->stack[d].ref = ref;
-		t->stack[d].ts_kind = now << 1 | is_addr;
+	if (PTP_UNLIKELY(d >= t->stack_cap)) {
+		ptp_enter_deep(t, ref, is_addr, now);
+		return;
 	}
-	t->depth = d + 1;
-	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
+	ptp_push_enter(t, ref, is_addr, now, d);
 }
 
 /* The exit does not match the innermost open call: calls were left without
@@ -216,23 +282,31 @@ PTP_COLD static void ptp_exit_unwound(struct ptp_thread *t, uintptr_t ref,
 		ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
 }
 
+/* The exit of a call the shadow stack could not remember (see
+ * ptp_enter_deep()). */
+PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uint32_t d)
+{
+	t->depth = d;
+	ptp_lost_event(t);
+}
+
 PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 				       unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
-	uint64_t start = 0;
 
 	if (PTP_UNLIKELY(d == 0))
 		return;         /* its enter was never recorded */
 	d--;
-	if (PTP_LIKELY(d < PTP_STACK_MAX)) {
-		if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
-			ptp_exit_unwound(t, ref, is_addr, now, d);
-			return;
-		}
-		start = t->stack[d].ts_kind >> 1;
+	if (PTP_UNLIKELY(d >= t->stack_cap)) {
+		ptp_exit_deep(t, d);
+		return;
 	}
-	ptp_close(t, ref, is_addr, now, d, start);
+	if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
+		ptp_exit_unwound(t, ref, is_addr, now, d);
+		return;
+	}
+	ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
 }
 
 /* ---- start-up ---------------------------------------------------------- */
@@ -323,7 +397,8 @@ PTP_COLD static struct ptp_thread *ptp_thread_register(void)
 	if (t) {
 		memset(t, 0, sizeof *t);
 		t->ring = aligned_alloc(64, PTP_RING_SIZE * sizeof *t->ring);
-		t->stack = malloc(PTP_STACK_MAX * sizeof *t->stack);
+		t->stack = malloc(PTP_STACK_MIN * sizeof *t->stack);
+		t->stack_cap = PTP_STACK_MIN;
 	}
 	if (!t || !t->ring || !t->stack) {
 		if (t)
@@ -369,7 +444,7 @@ PTP_COLD static struct ptp_thread *ptp_slow_self(void)
 
 	if (!t)
 		t = ptp_thread_register();
-	if (!t || (t->flags & PTP_F_OFF) || ptp_busy)
+	if (!t || (t->flags & (PTP_F_OFF | PTP_F_GROW)) || ptp_busy)
 		return NULL;
 	return t;
 }
@@ -497,7 +572,7 @@ void pt_exception(const char *type, const char *fmt, ...)
 
 		e->fn = 0;
 		e->fn_is_addr = 0;
-		if (d > 0 && d <= PTP_STACK_MAX) {
+		if (d > 0 && d <= t->stack_cap) {
 			e->fn = t->stack[d - 1].ref;
 			e->fn_is_addr = (int)(t->stack[d - 1].ts_kind & 1);
 		}

@@ -84,6 +84,12 @@ EXTRA_tests_bench_lib_DEPENDENCIES = tests/bench_lib_pg$(EXEEXT)
 # The same workload for uftrace, which needs -pg (mcount) instrumentation.
 tests_bench_lib_pg_SOURCES = tests/bench_lib_pg.c
 tests_bench_lib_pg_CFLAGS = $(AM_CFLAGS) -pg
+# Start-up and exit of short traced programs (runs tests/lib_traced).
+EXTRA_PROGRAMS += tests/bench_lib_start
+benchmarks += tests/bench_lib_start
+tests_bench_lib_start_SOURCES = tests/bench_lib_start.c
+tests_bench_lib_start_LDADD = -lpthread
+EXTRA_tests_bench_lib_start_DEPENDENCIES = tests/lib_traced$(EXEEXT)
 
 # The encoders alone: linked statically, since the shared library exports
 # only the API.

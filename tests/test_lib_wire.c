@@ -81,6 +81,35 @@ static void test_sync_lossless(void **state)
 	run_calls("PIPETRACE_MODE=sync", 1);
 }
 
+/* Nothing stalls the flusher at start-up: its first pass (the hello) comes
+ * within 20 ms of the program's first event.  The clock calibration once
+ * slept until a 20 ms baseline, in every process, before that pass (and a
+ * short program lost events meanwhile; tests/bench_lib_start measures
+ * that).  A loaded machine may hold the flusher up that long too, rarely:
+ * five tries. */
+static void test_startup_no_stall(void **state)
+{
+	const char *args[] = { "calls", "3", NULL };
+	json_int_t late[5];
+
+	for (int i = 0; i < 5; i++) {
+		struct cap c;
+		json_t *hello, *first;
+
+		cap_start(&c, "lib_traced", args, NULL);
+		cap_done(&c);
+		hello = need_ev(&c, "hello", NULL);
+		first = need_ev(&c, "enter", "main");
+		late[i] = ev_int(hello, "ts") - ev_int(first, "ts");
+		cap_free(&c);
+		if (late[i] < 20000000)
+			return;
+	}
+	fail_msg("hello came 20 ms or more after the first event in every try: "
+		 "%lld, %lld, %lld, %lld, %lld ns", (long long)late[0], (long long)late[1],
+		 (long long)late[2], (long long)late[3], (long long)late[4]);
+}
+
 static void test_disabled(void **state)
 {
 	const char *args[] = { "calls", "1000", NULL };
@@ -387,6 +416,55 @@ static void test_longjmp(void **state)
 	cap_free(&c);
 }
 
+/* longjmp from 2,000 calls deep back to depth 20, five times: the calls
+ * around stay at their depths (the shadow stack remembers every open call,
+ * not the first 512), and every exit has its duration. */
+static void test_longjmp_deep(void **state)
+{
+	const char *args[] = { "deepjmp", "5", "2000", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	int sites = 0, catchers = 0, descends = 0;
+	struct cap c;
+	struct replay r;
+	size_t i;
+	json_t *o;
+
+	cap_start(&c, "lib_traced", args, env);
+	cap_done(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.t[0].dropped, 0);
+	json_array_foreach(c.lines, i, o) {
+		const char *ev = ev_kind(o);
+
+		if (strcmp(ev, "enter") != 0 && strcmp(ev, "exit") != 0)
+			continue;
+		if (strcmp(ev_str(o, "fn"), "deep_site") == 0) {
+			assert_string_equal(ev, "enter");       /* left by longjmp */
+			assert_int_equal(ev_int(o, "depth"), 21);
+			sites++;
+		} else if (strcmp(ev_str(o, "fn"), "deep_catcher") == 0) {
+			assert_int_equal(ev_int(o, "depth"), 20);
+			catchers++;
+		} else if (strcmp(ev_str(o, "fn"), "descend") == 0 && ev[1] == 'x') {
+			assert_true(ev_int(o, "depth") >= 1 && ev_int(o, "depth") <= 19);
+			descends++;
+		} else if (strcmp(ev_str(o, "fn"), "dive") == 0) {
+			assert_string_equal(ev, "enter");
+			assert_true(ev_int(o, "depth") >= 22 && ev_int(o, "depth") < 22 + 2000);
+		}
+		if (ev[1] == 'x')
+			assert_true(ev_int(o, "dur") > 0);
+	}
+	assert_int_equal(sites, 5);
+	assert_int_equal(catchers, 2 * 5);
+	assert_int_equal(descends, 19);
+	o = need_ev(&c, "exit", "main");
+	assert_int_equal(ev_int(o, "depth"), 0);
+	assert_true(ev_int(o, "dur") > 0);
+	cap_free(&c);
+}
+
 /* -finstrument-functions: static functions by name, depths right. */
 static void test_instrumented(void **state)
 {
@@ -423,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_async_lossless),
 		cmocka_unit_test(test_sync_lines),
 		cmocka_unit_test(test_sync_lossless),
+		cmocka_unit_test(test_startup_no_stall),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_exit_status),
@@ -434,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_crash_sync),
 		cmocka_unit_test(test_stack_overflow),
 		cmocka_unit_test(test_longjmp),
+		cmocka_unit_test(test_longjmp_deep),
 		cmocka_unit_test(test_instrumented),
 	};
 
