@@ -185,7 +185,14 @@ void ui_draw(struct ui *u)
 void ui_poll_model(struct ui *u)
 {
 	uint64_t gen = model_generation(u->m);
+	const char *note = u->ing && !u->tv.empty_note ?
+		ingest_no_events_note(u->ing, u->empty_note, sizeof u->empty_note) : NULL;
 
+	if (note) {
+		/* input ended with no event: the empty tree says why */
+		u->tv.empty_note = note;
+		u->dirty |= DIRTY_TREE;
+	}
 	if (gen != u->last_gen) {
 		size_t nexc = model_exception_count(u->m);
 

@@ -78,6 +78,8 @@ struct tree_view {
 	 * process row finds its traced parent without walking every process */
 	struct idset pids;
 	const struct mnode *pids_upto; /* borrowed, NULL before the first */
+	const char *empty_note;  /* borrowed: shown instead of "waiting for events"
+				  * when input ended with none (raw: drawn escaped) */
 };
 
 void tree_view_init(struct tree_view *tv, const struct model *m);

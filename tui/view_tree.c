@@ -573,6 +573,38 @@ static void place(struct tree_view *tv)
 	tv->top[tv->view] = top->id;
 }
 
+/* A note over the empty pane, wrapped at spaces to its width. */
+static void draw_note(struct tree_view *tv, WINDOW *w, const char *s)
+{
+	int y = 2, maxw = tv->width - 2;
+	char line[1024];
+
+	while (*s && y <= tv->height && maxw > 8) {
+		size_t n = 0, fit = 0;
+
+		/* the longest run of whole words that fits; a word too long
+		 * for the pane is cut by draw_text */
+		while (s[n] && n + 1 < sizeof line) {
+			size_t e = n;
+			while (s[e] == ' ')
+				e++;
+			while (s[e] && s[e] != ' ' && e + 1 < sizeof line)
+				e++;
+			memcpy(line, s, e);
+			line[e] = '\0';
+			if (fit && draw_width(line) > maxw)
+				break;
+			fit = n = e;
+		}
+		memcpy(line, s, fit);
+		line[fit] = '\0';
+		draw_text(w, y++, 2, maxw, line, draw_attr(COL_WARN));
+		s += fit;
+		while (*s == ' ')
+			s++;
+	}
+}
+
 void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
 {
 	char title[80];
@@ -586,7 +618,10 @@ void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
 	draw_header(tv, w);
 	place(tv);
 	if (!tv->nrows) {
-		draw_text(w, 2, 2, tv->width - 1, "waiting for events...", draw_attr(COL_DIM));
+		if (tv->empty_note)
+			draw_note(tv, w, tv->empty_note);
+		else
+			draw_text(w, 2, 2, tv->width - 1, "waiting for events...", draw_attr(COL_DIM));
 		return;
 	}
 	for (int i = 0; i < tv->nrows; i++)
