@@ -66,6 +66,7 @@ void ptp_thread_set_off(void)
 
 void ptp_thread_free(struct ptp_thread *t)
 {
+	free(atomic_load(&t->name_late));
 	free(t->ring);
 	free(t->stack);
 	free(t);
@@ -602,8 +603,14 @@ void pt_thread_name(const char *name)
 	ptp_busy++;
 	copy = strndup(name, PTP_TNAME_MAX);
 	if (copy) {
-		if (!ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)copy, 0, PTP_NAME, 0))
-			free(copy);
+		/* A name is not an event: a full ring must neither lose it nor
+		 * count it as a dropped event.  The consumer takes it from the
+		 * side instead. */
+		t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+		if (t->head_local - t->tail_cache < PTP_RING_SIZE)
+			ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)copy, 0, PTP_NAME, 0);
+		else
+			free(atomic_exchange(&t->name_late, copy));
 		ptp_emit_if_sync(t);
 	}
 	ptp_busy--;

@@ -70,6 +70,12 @@ tests_test_lib_robust_SOURCES = tests/test_lib_robust.c tests/lib_harness.c test
 tests_test_lib_robust_CPPFLAGS = $(lib_test_cppflags)
 tests_test_lib_robust_LDADD = $(lib_test_ldadd)
 
+check_PROGRAMS += tests/test_lib_account
+TESTS += tests/test_lib_account
+tests_test_lib_account_SOURCES = tests/test_lib_account.c tests/lib_harness.c tests/lib_harness.h
+tests_test_lib_account_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_account_LDADD = $(lib_test_ldadd)
+
 TESTS += tests/check-exports.sh
 EXTRA_DIST += tests/check-exports.sh
 

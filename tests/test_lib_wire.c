@@ -35,6 +35,8 @@ static void run_calls(const char *mode, int lossless)
 	cap_start(&c, "lib_traced", args, env);
 	cap_done(&c);
 	replay(&c, &r, lossless);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.t[0].tally_seq, 4002);
 	first = json_array_get(c.lines, 0);
 	last = json_array_get(c.lines, json_array_size(c.lines) - 1);
 	assert_string_equal(ev_kind(first), "hello");
@@ -216,6 +218,8 @@ static void run_threads(const char *mode, const char *calls)
 	replay(&c, &r, 1);
 	assert_int_equal(r.hellos, 1);
 	assert_int_equal(r.byes, 1);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.p[0].threads, 9);
 	for (int k = 0; k < r.n; k++) {
 		assert_int_equal(r.t[k].depth, 0);
 		assert_int_equal(r.t[k].dropped, 0);
@@ -290,8 +294,9 @@ static void test_fork(void **state)
 	assert_int_equal(ev_int(o, "depth"), 2);
 	o = need_ev(&c, "enter", "after_fork");
 	assert_int_equal(ev_int(o, "pid"), ppid);
-	/* Both say bye. */
+	/* Both say bye, each with its own accounts. */
 	assert_int_equal(r.byes, 2);
+	assert_int_equal(replay_check_accounting(&r), 2);
 	cap_free(&c);
 }
 
@@ -328,6 +333,7 @@ static void test_fork_busy(void **state)
 	}
 	assert_int_equal(children, 20);
 	assert_int_equal(child_calls, 20);
+	assert_int_equal(replay_check_accounting(&r), 21);
 	cap_free(&c);
 }
 
