@@ -24,6 +24,8 @@
  *                      "started" once each has traced
  *   rename N           N calls, pt_flush, renames itself "renamed", 10
  *                      calls, pt_flush, "flushed", waits for "go", 10 calls
+ *   rename-full N      N calls, renames itself "late" (its buffer full if
+ *                      nobody reads), 10 calls, "done", waits for "go"
  */
 #include <config.h>
 
@@ -395,6 +397,12 @@ int main(int argc, char **argv)
 		say("flushed");
 		await("go");
 		calls(10);
+	} else if (strcmp(mode, "rename-full") == 0) {
+		calls(n);
+		pt_thread_name("late");
+		calls(10);
+		say("done");
+		await("go");
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else if (strcmp(mode, "exit") == 0) {

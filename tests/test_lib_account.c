@@ -237,6 +237,32 @@ static void test_name_resent(void **state)
 	cap_free(&c);
 }
 
+/* A thread renames itself while its buffer is full (nobody reads): the
+ * name is neither lost nor counted as a dropped event. */
+static void test_name_while_full(void **state)
+{
+	const char *args[] = { "rename-full", "20000", NULL };
+	struct cap c;
+	struct replay r;
+	const char *last_name = NULL;
+	json_t *o;
+	size_t i;
+
+	(void)state;
+	cap_start(&c, "lib_traced", args, NULL);
+	cap_expect(&c, "done");         /* nothing read until now */
+	cap_say(&c, "go");
+	cap_done(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	json_array_foreach(c.lines, i, o)
+		if (strcmp(ev_kind(o), "thread") == 0 && ev_int(o, "tid") == c.spawned)
+			last_name = ev_str(o, "name");
+	assert_non_null(last_name);
+	assert_string_equal(last_name, "late");
+	cap_free(&c);
+}
+
 /* Four equally busy threads and a slow reader: each thread's share of what
  * got through is within a small factor of the others'. */
 static void test_fair_share(void **state)
@@ -300,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_reader_restarted),
 		cmocka_unit_test(test_reader_suspended_at_exit),
 		cmocka_unit_test(test_name_resent),
+		cmocka_unit_test(test_name_while_full),
 		cmocka_unit_test(test_fair_share),
 	};
 
