@@ -99,8 +99,16 @@ struct ptp_thread {
 	uint64_t last_ns;               /* keeps ts monotonic per thread */
 	uint64_t drops_seen;            /* part of `dropped` already accounted */
 	uint64_t lost;                  /* events lost, not yet reported */
+	/* The tally: seq = consumed + drops_seen, dropped = lost_total.  Both
+	 * are counted here, off the traced thread's hot path. */
+	uint64_t consumed;              /* seq events taken from the ring */
+	uint64_t lost_total;            /* events lost since the thread began */
+	uint64_t stop_at;               /* exit: ring position of the snapshot */
 	unsigned announced;             /* connection generation of the last
-					   "thread" event; 0 = never */
+					   "thread" event written; 0 = never */
+	unsigned char counted;          /* counted in bye's "threads" */
+	unsigned char retired;          /* dead and drained: ring freed */
+	unsigned char tallied;          /* its tally was written: may be freed */
 	char name[PTP_TNAME_MAX + 1];
 	char id[48];                    /* `,"pid":P,"tid":T` */
 	size_t id_len;
@@ -108,6 +116,8 @@ struct ptp_thread {
 
 	/* Shared. */
 	_Atomic int dead;               /* the thread has exited */
+	char *_Atomic name_late;        /* pt_thread_name() with a full ring:
+					   the consumer takes and frees it */
 	struct ptp_thread *next;        /* registry link (borrowed) */
 };
 

@@ -20,6 +20,10 @@
  *                      20, 21, 22..)
  *   until-stop         traces until "stop"; on "closed": pt_flush, "flushed"
  *   strings            exceptions and names that need escaping or cutting
+ *   busy T             T threads named b0, b1... call until "stop";
+ *                      "started" once each has traced
+ *   rename N           N calls, pt_flush, renames itself "renamed", 10
+ *                      calls, pt_flush, "flushed", waits for "go", 10 calls
  */
 #include <config.h>
 
@@ -101,6 +105,39 @@ static void *worker(void *arg)
 	pt_thread_name(name);
 	calls(n / 1000);
 	return NULL;
+}
+
+static atomic_int spin_stop, spin_started;
+
+static void *spinner(void *arg)
+{
+	char name[16];
+
+	snprintf(name, sizeof name, "b%ld", (long)(intptr_t)arg);
+	pt_thread_name(name);
+	calls(10);
+	atomic_fetch_add(&spin_started, 1);
+	while (!atomic_load(&spin_stop))
+		calls(10);
+	return NULL;
+}
+
+/* Equally busy threads until told to stop. */
+static void busy_threads(long n)
+{
+	pthread_t th[64];
+
+	if (n > 64)
+		n = 64;
+	for (long i = 0; i < n; i++)
+		pthread_create(&th[i], NULL, spinner, (void *)(intptr_t)i);
+	while (atomic_load(&spin_started) < n)
+		sched_yield();
+	say("started");
+	await("stop");
+	atomic_store(&spin_stop, 1);
+	for (long i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
 }
 
 static void in_child(void) { PT_TRACE(); sink++; }
@@ -347,6 +384,17 @@ int main(int argc, char **argv)
 		descend(1, n, atol(argv[3]));
 	} else if (strcmp(mode, "until-stop") == 0) {
 		until_stop();
+	} else if (strcmp(mode, "busy") == 0) {
+		busy_threads(n);
+	} else if (strcmp(mode, "rename") == 0) {
+		calls(n);
+		pt_flush();
+		pt_thread_name("renamed");
+		calls(10);
+		pt_flush();
+		say("flushed");
+		await("go");
+		calls(10);
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else if (strcmp(mode, "exit") == 0) {

@@ -290,6 +290,9 @@ int main(int argc, char **argv)
 	 * with the trace, comes after it (the private log is then removed). */
 	if (plain && icfg.cmd && !icfg.child_log_path)
 		dump_log(ingest_get_status(ing)->child_log);
+	else if (!plain && icfg.cmd && icfg.child_log_path)
+		fprintf(stderr, "pipetrace-tui: the command's output is in %s\n",
+			shown(sbuf, sizeof sbuf, icfg.child_log_path, utf8));
 	/* A recording without a single valid event is not one: say why (the
 	 * screen said it too, in the empty tree) and fail. */
 	char note[2048];
