@@ -681,7 +681,9 @@ static enum ptp_pass_result ptp_pass(uint64_t deadline, struct ptp_thread *only)
 				lap2 = 1;
 				next = atomic_load_explicit(&ptp_g.threads, memory_order_acquire);
 			}
-			if (lap2 && next == first)
+			/* (next == t: the second lap would start with t,
+			 * which serving may free.) */
+			if (lap2 && (next == first || next == t))
 				next = NULL;
 			if (ptp_serve(t, deadline, budget, &worked) < 0) {
 				/* t got its batch; the next pass starts after it. */

@@ -257,6 +257,89 @@ static void test_threads_sync(void **state)
 	run_threads("PIPETRACE_MODE=sync", "1000");
 }
 
+/* Eight threads make their first traced call at once, while the library
+ * initialises (lib_race): every one is traced from its first call, named,
+ * seq from 1 without a gap, nothing dropped (lossless).  with_fork: main
+ * forks meanwhile, and the child traces too.  malloc: the helper's own
+ * malloc is instrumented, so the library's start-up calls traced code and
+ * main and the threads have malloc events of their own (counted loosely).
+ * Ten runs: the race is lost at random. */
+static void run_race(const char *helper, int with_fork, int own_malloc)
+{
+	const char *args[] = { "1000", with_fork ? "fork" : NULL, NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+
+	for (int run = 0; run < 10; run++) {
+		struct cap c;
+		struct replay r;
+		int workers = 0, children = 0, named[8] = { 0 };
+		size_t i;
+		json_t *o;
+
+		cap_start(&c, helper, args, env);
+		cap_done(&c);
+		replay(&c, &r, 1);
+		assert_int_equal(r.hellos, 1 + with_fork);
+		assert_int_equal(r.byes, 1 + with_fork);
+		for (int k = 0; k < r.n; k++) {
+			struct tstate *t = &r.t[k];
+
+			assert_int_equal(t->dropped, 0);
+			assert_int_equal(t->depth, 0);
+			if (t->pid == c.spawned && t->tid == t->pid) {
+				assert_true(own_malloc);        /* main traces nothing */
+				continue;
+			}
+			/* work -> 1000 x leaf, enter and exit */
+			if (own_malloc)
+				assert_true(t->events >= 2 + 2 * 1000);
+			else
+				assert_int_equal(t->events, 2 + 2 * 1000);
+			if (t->pid == c.spawned)
+				workers++;
+			else
+				children++;
+		}
+		json_array_foreach(c.lines, i, o) {
+			const char *name;
+
+			if (strcmp(ev_kind(o), "thread") != 0 || ev_int(o, "pid") != c.spawned)
+				continue;
+			name = ev_str(o, "name");
+			if (strncmp(name, "race", 4) == 0 && name[4] >= '0' && name[4] < '8' &&
+			    !name[5])
+				named[name[4] - '0']++;
+		}
+		if (workers != 8 || children != with_fork)
+			fail_msg("run %d: %d of the 8 threads and %d of the %d children traced",
+				 run, workers, children, with_fork);
+		for (int k = 0; k < 8; k++)
+			if (named[k] != 1)
+				fail_msg("run %d: thread race%d named %d times", run, k, named[k]);
+		cap_free(&c);
+	}
+}
+
+static void test_threads_race(void **state)
+{
+	run_race("lib_race", 0, 0);
+}
+
+static void test_threads_race_instr(void **state)
+{
+	run_race("lib_race_instr", 0, 0);
+}
+
+static void test_threads_race_malloc(void **state)
+{
+	run_race("lib_race_malloc", 0, 1);
+}
+
+static void test_threads_race_fork(void **state)
+{
+	run_race("lib_race", 1, 0);
+}
+
 /* fork: the child says hello with its own pid and traces on. */
 static void test_fork(void **state)
 {
@@ -513,6 +596,10 @@ int main(void)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_threads_sync),
+		cmocka_unit_test(test_threads_race),
+		cmocka_unit_test(test_threads_race_instr),
+		cmocka_unit_test(test_threads_race_malloc),
+		cmocka_unit_test(test_threads_race_fork),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_fork_busy),
 		cmocka_unit_test(test_crash_async),

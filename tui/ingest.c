@@ -132,6 +132,7 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 	ing->st.child_running = ing->src.child_running;
 	ing->st.child_pid = ing->src.kind == SRC_CHILD ? ing->src.child : 0;
 	ing->st.child_log = ing->src.kind == SRC_CHILD ? ing->src.log_path : NULL;
+	ing->st.child_log_kept = ing->st.child_log && cfg->child_log_path;
 	ing->st.fifo_warning = ing->src.warn[0] ? ing->src.warn : NULL;
 	ing->quiet_end = cfg->cmd_quiet_end_ms / 1000.0;
 	ing->rate_t0 = ing->vanish_t = ing->watch_t = ing->last_data_t = now_s();
@@ -167,11 +168,19 @@ void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx)
 	ing->cb_ctx = ctx;
 }
 
+/* Paused with a full queue: reading stops rather than dropping lines; the
+ * writers then wait or count their own drops, as with any slow reader. */
+static bool held_back(const struct ingest *ing)
+{
+	return ing->st.paused && (ing->st.queued >= ing->st.queue_max ||
+				  ing->qlen - ing->qhead + EVENT_LINE_MAX + 1 > QUEUE_BYTES_MAX);
+}
+
 int ingest_pollfds(struct ingest *ing, struct pollfd *fds, int max)
 {
 	int n = 0;
 
-	if (ing->src_ended || ing->src.fd < 0)
+	if (ing->src_ended || ing->src.fd < 0 || held_back(ing))
 		return 0;
 	/* Without a writer the caller's timeout paces the reads instead. */
 	if (n < max && !ing->no_writer) {
@@ -465,7 +474,7 @@ static void watch_fifo(struct ingest *ing)
 static void read_old_fifos(struct ingest *ing, size_t budget, size_t max_lines,
 			   size_t max_bytes, size_t *taken, size_t *lines, size_t *bytes)
 {
-	for (int i = 0; i < ing->nold && *taken < budget && *lines < max_lines;) {
+	for (int i = 0; i < ing->nold && *taken < budget && *lines < max_lines && !held_back(ing);) {
 		struct old_fifo *o = &ing->old[i];
 		const char *line;
 		size_t len, avail;
@@ -543,7 +552,7 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 	if (!st->paused)
 		while (taken < budget && queue_pop_apply(ing))
 			taken++;
-	while (taken < budget && lines < max_lines && !ing->src_ended) {
+	while (taken < budget && lines < max_lines && !ing->src_ended && !held_back(ing)) {
 		const char *line;
 		size_t len, avail;
 		enum line_kind k = linebuf_next(ing->lb, &line, &len);

@@ -51,6 +51,7 @@ struct ingest_status {
 	int child_pid;
 	int child_wait_status;   /* from waitpid, valid once !child_running */
 	const char *child_log;   /* file holding the child's stdout and stderr */
+	bool child_log_kept;     /* it is the user's --log file (else removed at the end) */
 	const char *record_error; /* why --record stopped writing (e.g. disk full), or NULL */
 	int32_t newer_version;   /* > 0: a hello spoke this protocol version, newer than 1 */
 	/* The listening FIFO (not -- CMD, not --replay) */

@@ -277,12 +277,22 @@ int main(int argc, char **argv)
 				shown(sbuf, sizeof sbuf, ingest_get_status(ing)->source, utf8));
 		status = plain_run(ing, m, &po, stdout);
 	} else {
+		/* From the background of a shell (pipetrace-tui &) the shell
+		 * stops us as soon as curses touches the terminal: say why
+		 * first, or the user sees only "Stopped". */
+		pid_t fg = tcgetpgrp(STDIN_FILENO);
+		if (fg > 0 && fg != getpgrp())
+			fputs("pipetrace-tui: started in the background: the full screen needs the "
+			      "terminal (bring it back with fg, or use --plain)\n", stderr);
 		status = ui_run(ing, m);
 	}
 	/* In plain mode the command's output, held back so as not to mix
 	 * with the trace, comes after it (the private log is then removed). */
 	if (plain && icfg.cmd && !icfg.child_log_path)
 		dump_log(ingest_get_status(ing)->child_log);
+	else if (!plain && icfg.cmd && icfg.child_log_path)
+		fprintf(stderr, "pipetrace-tui: the command's output is in %s\n",
+			shown(sbuf, sizeof sbuf, icfg.child_log_path, utf8));
 	/* A recording without a single valid event is not one: say why (the
 	 * screen said it too, in the empty tree) and fail. */
 	char note[2048];
