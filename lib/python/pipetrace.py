@@ -202,6 +202,7 @@ _pid = os.getpid()
 _ppid = os.getppid()
 _flusher = None
 _wake = threading.Event()
+_flusher_quit = threading.Event()
 
 
 def _register():
@@ -626,6 +627,10 @@ def _pass(deadline, force=False, probe=False):
 def _flush_own(t):
     """A thread's buffer reached a batch: write it now if the writer is
     free; in lossless mode at the bound, wait for it."""
+    global _batch
+    if _flusher is None and not _sync and _state == 1 and not _stopping:
+        _batch = _BATCH         # the first event after a fork
+        _start_flusher()
     full = len(t.buf) >= _QUEUE_MAX
     if not _lock.acquire(full and _lossless or _sync):
         return
@@ -662,7 +667,7 @@ def _put(t, line):
         buf.append(line)
     else:
         _lose(t)
-        if _sync and not _connected:
+        if not _connected and (_sync or _flusher is None):
             _flush_own(t)       # no writer thread to reconnect
 
 
@@ -674,10 +679,10 @@ def _flusher_main():
     except Exception:
         pass
     idle = False
-    while not _stopping:
+    while not _stopping and not _flusher_quit.is_set():
         _wake.wait(_TICK)
         _wake.clear()
-        if _stopping:
+        if _stopping or _flusher_quit.is_set():
             break
         with _lock:
             if _stopping:
@@ -744,6 +749,10 @@ def _at_exit():
     try:
         deadline = _mono() + (2_000_000_000 if _lossless else 100_000_000)
         _pass(deadline, force=True, probe=True)
+        # The counts get a wait of their own: the events that could not go
+        # out in time are lost, but a reader that gets these lines can
+        # tell how many.
+        deadline = _mono() + 100_000_000
         for t in list(_threads):
             _finish(t, deadline)
         if _connected and _hello_gen == _gen:
@@ -756,22 +765,49 @@ def _at_exit():
         _lock.release()
 
 
+def _stop_flusher():
+    """Ends the writer thread (before a fork: a process with threads forks
+    with a DeprecationWarning from Python 3.12 on, which a program without
+    threads of its own must not get because of us)."""
+    global _flusher
+    f = _flusher
+    if f is not None and f.is_alive() and f is not threading.current_thread():
+        _flusher_quit.set()
+        _wake.set()
+        f.join(1.0)
+    _flusher = None
+    _flusher_quit.clear()
+
+
 def _fork_before():
+    if _state == 1 and not _sync:
+        _stop_flusher()
     _lock.acquire()
+    if _state == 1:
+        try:
+            _pass(_KEEP)        # nothing waits for the writer meanwhile
+        except Exception:
+            pass
 
 
 def _fork_parent():
+    """Python warns after these hooks: the writer comes back at the next
+    event (see _flush_own), not here."""
+    global _batch
     _lock.release()
+    if _state == 1 and not _sync:
+        _batch = 1
 
 
 def _fork_child():
     """Only the forking thread lives on: it traces on under the child's pid
     and a new tid, its seq from 1, its open calls still open; the parent's
     writer sends what was buffered before the fork."""
-    global _lock, _init_lock, _pid, _ppid, _gen, _nthreads, _wake
+    global _lock, _init_lock, _pid, _ppid, _gen, _nthreads, _wake, _flusher_quit
     _lock = threading.Lock()
     _init_lock = threading.Lock()
     _wake = threading.Event()
+    _flusher_quit = threading.Event()
     if _state != 1:
         return
     _pid, _ppid = os.getpid(), os.getppid()
