@@ -649,26 +649,27 @@ def _flush_own(t):
         _lock.release()
 
 
-def _lose(t):
-    """An event that cannot be buffered."""
+def _room(t):
+    """The buffer is full or nobody listens: True when the event may be
+    buffered all the same (lossless: after waiting), else it is counted as
+    lost, unformatted."""
+    if _connected and _lossless:
+        _flush_own(t)
+        return True
     t.lost += 1
     t.undelivered += 1
+    if not _connected and (_sync or _flusher is None):
+        _flush_own(t)           # no writer thread to reconnect
+    return False
 
 
 def _put(t, line):
     """Buffers a line; the hot paths inline this."""
     buf = t.buf
-    if _connected and len(buf) < _QUEUE_MAX:
+    if _connected and len(buf) < _QUEUE_MAX or _room(t):
         buf.append(line)
         if len(buf) % _batch == 0:
             _flush_own(t)
-    elif _connected and _lossless:
-        _flush_own(t)
-        buf.append(line)
-    else:
-        _lose(t)
-        if not _connected and (_sync or _flusher is None):
-            _flush_own(t)       # no writer thread to reconnect
 
 
 def _flusher_main():
@@ -858,14 +859,12 @@ def _enter(t, site):
     ts = _mono()
     t.starts.append(ts)
     t.seq = seq = t.seq + 1
-    if _connected and len(t.buf) < _QUEUE_MAX:
-        t.buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
-                     % (ts, t.id, seq, d, site.enter))
-        if len(t.buf) % _batch == 0:
+    buf = t.buf
+    if _connected and len(buf) < _QUEUE_MAX or _room(t):
+        buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
+                   % (ts, t.id, seq, d, site.enter))
+        if len(buf) % _batch == 0:
             _flush_own(t)
-    else:
-        _put(t, '{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
-             % (ts, t.id, seq, d, site.enter))
     return d, ts
 
 
@@ -876,8 +875,12 @@ def _exit(t, site, d, start):
     del t.stack[d:]
     del t.starts[d:]
     t.seq = seq = t.seq + 1
-    _put(t, '{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
-         % (ts, t.id, seq, d, site.exit, ts - start if start else 0))
+    buf = t.buf
+    if _connected and len(buf) < _QUEUE_MAX or _room(t):
+        buf.append('{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
+                   % (ts, t.id, seq, d, site.exit, ts - start if start else 0))
+        if len(buf) % _batch == 0:
+            _flush_own(t)
 
 
 def _type_name(tp):
@@ -1069,14 +1072,11 @@ def trace(fn=None, *, name=None):
                 t.starts.append(start)
                 t.seq = seq = t.seq + 1
                 buf = t.buf
-                if _connected and len(buf) < _QUEUE_MAX:
+                if _connected and len(buf) < _QUEUE_MAX or _room(t):
                     buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
                                % (start, t.id, seq, d, enter_frag))
                     if len(buf) % _batch == 0:
                         _flush_own(t)
-                else:
-                    _put(t, '{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
-                         % (start, t.id, seq, d, enter_frag))
                 try:
                     return fn(*args, **kwargs)
                 except BaseException as e:
@@ -1088,14 +1088,11 @@ def trace(fn=None, *, name=None):
                     del t.stack[d:]
                     del t.starts[d:]
                     t.seq = seq = t.seq + 1
-                    if _connected and len(buf) < _QUEUE_MAX:
+                    if _connected and len(buf) < _QUEUE_MAX or _room(t):
                         buf.append('{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
                                    % (ts, t.id, seq, d, exit_frag, ts - start))
                         if len(buf) % _batch == 0:
                             _flush_own(t)
-                    else:
-                        _put(t, '{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
-                             % (ts, t.id, seq, d, exit_frag, ts - start))
         return fn(*args, **kwargs)
     return wrapper
 
