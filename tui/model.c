@@ -41,19 +41,22 @@ static struct mpath *path_child(struct model *m, struct thread_ent *t, struct mp
 
 /* ---- open calls ------------------------------------------------------ */
 
-static void frame_unfinish(struct model *m, struct frame *f)
+/* Takes t's innermost open call off as unfinished. */
+static void frame_unfinish(struct model *m, struct thread_ent *t)
 {
+	struct frame *f = &t->stack[--t->nstack];
 	f->call->state = CALL_UNFINISHED;
 	f->path->running--;
 	if (f->path->unfinished != UINT32_MAX)
 		f->path->unfinished++;
 	m->st.calls_unfinished++;
+	model_excsum_pop(m, t, f);
 }
 
 static void thread_close_all(struct model *m, struct thread_ent *t)
 {
 	while (t->nstack)
-		frame_unfinish(m, &t->stack[--t->nstack]);
+		frame_unfinish(m, t);
 }
 
 static void proc_close_all(struct model *m, struct mprocess *p)
@@ -72,7 +75,7 @@ static void count_mismatch(struct model *m, struct thread_ent *t)
 static void unwind_from(struct model *m, struct thread_ent *t, int32_t depth)
 {
 	while (t->nstack && t->stack[t->nstack - 1].depth >= depth) {
-		frame_unfinish(m, &t->stack[--t->nstack]);
+		frame_unfinish(m, t);
 		count_mismatch(m, t);
 	}
 }
@@ -223,6 +226,7 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 	sat_add(&f->self_ns, self);
 	hist_add(&f->hist, dur);
 	hist_add(&m->all, dur);
+	hist_add(&t->hist, dur);
 	struct frame *parent = top_frame(t);
 	if (parent && parent->depth == depth - 1) {
 		sat_add(&parent->child_ns, dur);
@@ -303,6 +307,7 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			if (t->orph_hi > d)
 				sat_add(&child, orphans_take(t, d + 1));
 			account(m, t, f.path, d, dur, child);
+			model_excsum_pop(m, t, &f);
 			return;
 		}
 		/* Another call is open at this depth: its exit and this
@@ -317,8 +322,11 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	struct mcall *adopted = orphans_detach(t, top, d);
 	struct mcall *c = call_add(m, t, top, path, d);
 	c->children = adopted;
-	for (struct mcall *a = adopted; a; a = a->next)
+	for (struct mcall *a = adopted; a; a = a->next) {
 		a->parent = c;
+		if ((a->has_exception || a->sub_exception) && !c->sub_exception)
+			model_excsum_adopted(t, c);
+	}
 	if (__builtin_sub_overflow(ev->ts, (int64_t)dur, &c->start_ts))
 		c->start_ts = INT64_MIN;
 	c->dur_ns = (int64_t)dur;
@@ -384,6 +392,7 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 		if (f->path->exceptions != UINT32_MAX)
 			f->path->exceptions++;
 	}
+	model_excsum_raise(m, t, f);
 	if (len)
 		model_func_intern(m, fn, len)->pub.exceptions++;
 	else if (f)
@@ -602,6 +611,7 @@ void model_free(struct model *m)
 	for (uint32_t i = 1; i <= m->hists.n; i++)
 		hist_compact_free(model_hist_at(m, i), &m->halloc);
 	model_chunkvec_free(m, &m->hists);
+	model_excsum_free(m);
 	model_chunkvec_free(m, &m->paths);
 	for (size_t i = 0; i < m->threads.n; i++) {
 		struct thread_ent *t = m->threads.v[i];

@@ -135,6 +135,7 @@ struct mcall {                   /* one individual call (VIEW_CALLS) */
 	int64_t dur_ns;          /* -1 while running or unfinished */
 	uint8_t state;           /* enum mcall_state */
 	uint8_t has_exception;
+	uint8_t sub_exception;   /* a call below it raised one (model_subtree_exceptions) */
 	int32_t depth;           /* as the events gave it (0 = outermost traced frame) */
 };
 
@@ -230,6 +231,19 @@ const struct hist *model_all_hist(const struct model *m);
 void model_path_hist(const struct model *m, const struct mpath *p, struct hist *out);
 /* The thread whose calls the path merges. */
 const struct mthread *model_path_thread(const struct model *m, const struct mpath *p);
+
+/* The exceptions of n's whole subtree, n's own included: all of a process's
+ * or thread's, a path's and its descendants'.  For a call, only whether
+ * any: 1 when it or a call below it raised one.  Kept as events arrive:
+ * no walk of the subtree (a running path looks at its thread's open
+ * calls). */
+uint64_t model_subtree_exceptions(const struct model *m, const struct mnode *n);
+/* The innermost call open on a thread now, or NULL. */
+const struct mcall *model_thread_open_call(const struct model *m, const struct mthread *t);
+/* The histogram of a thread's finished calls. */
+const struct hist *model_thread_hist(const struct model *m, const struct mthread *t);
+/* A process's: its threads' merged into `out`. */
+void model_process_hist(const struct model *m, const struct mprocess *p, struct hist *out);
 
 /* Exceptions, newest first (i = 0 is the newest kept). */
 size_t model_exception_count(const struct model *m);

@@ -77,6 +77,10 @@ struct frame {
 	struct mpath *last_path; /* borrowed: child path used last (cache for loops) */
 	uint64_t child_ns;       /* time spent in finished children, for self time */
 	int32_t depth;           /* the depth the events gave */
+	/* exceptions raised in this call and in its finished callees during
+	 * it; handed to the caller's frame and the path when it ends
+	 * (model_excsum.c), so that a raise costs O(1), not a walk up */
+	uint32_t exc_sub;
 };
 
 struct thread_ent {
@@ -91,6 +95,8 @@ struct thread_ent {
 	 * takes it as child time so that its self time stays right. */
 	int32_t orph_hi;         /* highest depth with orphan time, -1 if none */
 	uint64_t orph_ns[ORPHAN_DEPTHS];
+	uint64_t exceptions;     /* every exception event of the thread */
+	struct hist hist;        /* its finished calls (the histogram of a thread row) */
 };
 
 struct proc_ent {
@@ -147,6 +153,11 @@ struct model {
 	/* exceptions: a ring, newest at (head - 1) */
 	struct mexception *exc;  /* owned, with its strings */
 	size_t exc_cap, exc_n, exc_head;
+
+	/* exceptions of paths' finished calls and their callees, by path
+	 * serial; only paths with some (model_excsum.c) */
+	uint32_t *sx_key, *sx_val; /* owned; key 0 is an empty slot */
+	size_t sx_cap, sx_n;
 
 	struct hist all;
 	struct hist_alloc halloc; /* the paths' histogram blocks: model_alloc/model_release on this model */
@@ -216,6 +227,17 @@ static inline bool model_func_is(const struct mfunc *fn, const char *s, size_t l
 	const struct func_ent *f = MODEL_CONTAINER(fn, struct func_ent, pub);
 	return f->len == len && memcmp(fn->name, s, len) == 0;
 }
+
+/* model_excsum.c: exceptions of whole subtrees, kept as they happen */
+/* An exception raised in open frame f (NULL: no open call) of t. */
+void model_excsum_raise(struct model *m, struct thread_ent *t, struct frame *f);
+/* Frame f, just taken off t's stack, ended: its exceptions go to its path
+ * and to its caller's frame. */
+void model_excsum_pop(struct model *m, struct thread_ent *t, struct frame *f);
+/* Call c (an exit without its enter) adopted calls that raised: mark it
+ * and the open calls above it. */
+void model_excsum_adopted(struct thread_ent *t, struct mcall *c);
+void model_excsum_free(struct model *m);
 
 /* model_calls.c */
 struct mcall *model_calls_new(struct model *m);

@@ -84,6 +84,14 @@ static const char *safe(struct plain *p, int slot, const struct event_str *s)
 	return p->buf[slot];
 }
 
+/* The same for a string of ours that holds user input (the command and
+ * its arguments, a path). */
+static const char *safe_str(struct plain *p, int slot, const char *s)
+{
+	event_safe_text(p->buf[slot], sizeof p->buf[slot], s, strlen(s), p->o->utf8);
+	return p->buf[slot];
+}
+
 static void indent(FILE *out, int32_t depth)
 {
 	int n = depth < 0 ? 0 : depth > MAX_INDENT ? MAX_INDENT : depth;
@@ -172,7 +180,7 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 static void notes(struct plain *p, const struct ingest_status *st)
 {
 	if (st->record_error && !p->rec_reported) {
-		fprintf(p->out, "! %s\n", st->record_error);
+		fprintf(p->out, "! %s\n", safe_str(p, 0, st->record_error));
 		p->rec_reported = true;
 	}
 	if (st->bad_lines != p->bad) {
@@ -183,7 +191,7 @@ static void notes(struct plain *p, const struct ingest_status *st)
 	}
 	if (st->fifo_notes != p->fifo_notes) {
 		/* the listening FIFO was removed or replaced under us */
-		fprintf(p->out, "! %s\n", st->fifo_note);
+		fprintf(p->out, "! %s\n", safe_str(p, 0, st->fifo_note));
 		p->fifo_notes = st->fifo_notes;
 	}
 	if (st->unknown_kinds != p->unknown) {
@@ -401,10 +409,13 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 	if (st->has_child) {
 		if (st->child_running)
 			fprintf(out, "! stopped while the command was still running (%s)\n",
-				st->source);
+				safe_str(p, 0, st->source));
 		else
 			fprintf(out, "command exited with status %d (%s)\n", exit_status_of(st),
-				st->source);
+				safe_str(p, 0, st->source));
+		char note[2048];
+		if (ingest_no_events_note(ing, note, sizeof note))
+			fprintf(out, "! %s\n", safe_str(p, 0, note));
 	}
 	if (o->summary)
 		plain_summary(m, st, o->utf8, out);

@@ -124,7 +124,8 @@ void status_draw(WINDOW *w, const struct status_info *si)
 		seg(&l, buf, a);
 	}
 	sep(&l);
-	snprintf(buf, sizeof(buf), "%s events", draw_count(si->ms.events, n1, sizeof(n1)));
+	snprintf(buf, sizeof(buf), "%s event%s", draw_count(si->ms.events, n1, sizeof(n1)),
+		 si->ms.events == 1 ? "" : "s");
 	seg(&l, buf, a);
 	sep(&l);
 	snprintf(buf, sizeof(buf), "drops %s", draw_count(si->ms.drops + si->ms.seq_gaps, n1, sizeof(n1)));
@@ -141,7 +142,8 @@ void status_draw(WINDOW *w, const struct status_info *si)
 	}
 	if (si->ms.calls_retired) {
 		sep(&l);
-		snprintf(buf, sizeof(buf), "%s old calls retired", draw_count(si->ms.calls_retired, n1, sizeof(n1)));
+		snprintf(buf, sizeof(buf), "%s old call%s retired", draw_count(si->ms.calls_retired, n1, sizeof(n1)),
+			 si->ms.calls_retired == 1 ? "" : "s");
 		seg(&l, buf, a);
 	}
 	sep(&l);
@@ -183,6 +185,11 @@ void hint_draw(WINDOW *w, const struct status_info *si)
 
 	draw_blank(w, 0, 0, l.width, draw_attr(COL_NORMAL));
 	wmove(w, 0, 0);
+	if (si->note) {
+		seg(&l, " ", draw_attr(COL_NORMAL));
+		seg(&l, si->note, draw_attr(COL_EXC));
+		return;
+	}
 	if (si->prompt) {
 		seg(&l, "/", draw_attr(COL_HINTKEY));
 		seg(&l, si->prompt, draw_attr(COL_NORMAL));

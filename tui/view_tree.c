@@ -275,6 +275,36 @@ static bool pid_traced(struct tree_view *tv, const struct mprocess *self, int32_
 	return false;
 }
 
+/* The exception mark of a row: its own in the exceptions' colour; on a
+ * collapsed row (and on process and thread rows) those of everything below
+ * it too, dimmed when some are not its own.  Calls keep only a flag. */
+static int draw_exc(const struct tree_view *tv, WINDOW *w, int y, int x, int width,
+		    const struct mnode *n, bool collapsed, attr_t base, bool is_cursor)
+{
+	uint64_t own = 0, all;
+	char buf[48], num[24];
+
+	if (mnode_kind(n) == MN_PATH)
+		own = ((const struct mpath *)n)->exceptions;
+	else if (mnode_kind(n) == MN_CALL)
+		own = ((const struct mcall *)n)->has_exception;
+	all = collapsed || mnode_kind(n) == MN_PROCESS || mnode_kind(n) == MN_THREAD
+		      ? model_subtree_exceptions(tv->m, n) : own;
+	if (all < own)
+		all = own;
+	if (!all)
+		return 0;
+	if (mnode_kind(n) == MN_CALL)
+		snprintf(buf, sizeof(buf), "%s", draw_glyphs()->exc);
+	else
+		snprintf(buf, sizeof(buf), "%s%s", draw_glyphs()->exc, draw_count(all, num, sizeof(num)));
+	put_right(w, y, x, width, buf,
+		  is_cursor ? base | (all == own ? A_BOLD : 0) :
+		  draw_attr(all == own && mnode_kind(n) != MN_PROCESS && mnode_kind(n) != MN_THREAD
+			    ? COL_EXC : COL_EXCSUB));
+	return draw_width(buf) + 1;
+}
+
 /* The figures at the right of a row; on the cursor row everything keeps
  * the row's attributes so that the bar stays one colour. */
 static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struct mnode *n,
@@ -282,8 +312,8 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 {
 	int x = 1 + tv->width;   /* one past the last content column */
 	char buf[48], num[24];
-	attr_t exc_a = is_cursor ? base | A_BOLD : draw_attr(COL_EXC);
 	attr_t dim_a = is_cursor ? base : draw_attr(COL_DIM);
+	bool collapsed = !tree_view_expanded(tv, n) && first_child(tv, n);
 
 	if (!c->all)
 		return;
@@ -291,11 +321,7 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 		const struct mpath *p = (const struct mpath *)n;
 		uint64_t avg = p->count ? p->total_ns / p->count : 0;
 
-		if (p->exceptions) {
-			snprintf(buf, sizeof(buf), "%s%s", draw_glyphs()->exc,
-				 draw_count(p->exceptions, num, sizeof(num)));
-			put_right(w, y, x, c->exc, buf, exc_a);
-		}
+		draw_exc(tv, w, y, x, c->exc, n, collapsed, base, is_cursor);
 		x -= c->exc;
 		if (c->max) {
 			fmt_ns(p->max_ns, buf, sizeof(buf));
@@ -312,24 +338,25 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			put_right(w, y, x, c->total, p->count ? buf : "", base);
 			x -= c->total;
 		}
-		/* a path with calls open now gets a running mark after its count */
+		/* a path with calls open now gets a running mark in the
+		 * count column's last cell, kept free so counts stay aligned */
 		bool odd = p->running || (p->unfinished && !p->count);
 
 		if (p->count || !odd)
 			draw_count(p->count, buf, sizeof(buf));
 		else
 			snprintf(buf, sizeof(buf), "%s", p->running ? "running" : "unfinished");
-		if (p->running && p->count)
-			strcat(buf, draw_utf8() ? "\u25b6" : ">");
-		put_right(w, y, x, c->count + (odd ? 3 : 0), buf,
+		put_right(w, y, x - 1, c->count - 1 + (odd ? 3 : 0), buf,
 			  !odd || is_cursor ? base :
 			  draw_attr(p->running ? COL_RUNNING : COL_EXC));
+		if (p->running && p->count)
+			draw_text(w, y, x - 1, 1, draw_utf8() ? "\u25b6" : ">",
+				  is_cursor ? base : draw_attr(COL_RUNNING));
 	} else if (mnode_kind(n) == MN_CALL) {
 		const struct mcall *call = (const struct mcall *)n;
 		attr_t a = base;
 
-		if (call->has_exception)
-			put_right(w, y, x, c->exc, draw_glyphs()->exc, exc_a);
+		draw_exc(tv, w, y, x, c->exc, n, collapsed, base, is_cursor);
 		x -= c->exc;
 		switch (call->state) {
 		case CALL_RUNNING:
@@ -352,14 +379,16 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 		put_right(w, y, x, c->total, buf, a);
 	} else if (mnode_kind(n) == MN_THREAD) {
 		const struct mthread *t = (const struct mthread *)n;
+		int ew = draw_exc(tv, w, y, x, c->all / 2, n, collapsed, base, is_cursor);
 
 		snprintf(buf, sizeof(buf), "%s ev", draw_count(t->events, num, sizeof(num)));
-		put_right(w, y, x, c->all, buf, dim_a);
+		put_right(w, y, x - ew, c->all - ew, buf, dim_a);
 	} else {
 		const struct mprocess *p = (const struct mprocess *)n;
+		int ew = draw_exc(tv, w, y, x, c->all / 2, n, collapsed, base, is_cursor);
 
 		snprintf(buf, sizeof(buf), "%u thread%s", p->nthreads, p->nthreads == 1 ? "" : "s");
-		put_right(w, y, x, c->all, buf, dim_a);
+		put_right(w, y, x - ew, c->all - ew, buf, dim_a);
 	}
 }
 
@@ -466,7 +495,7 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 			put_right(w, 1, x, c.total, "total", a);
 			x -= c.total;
 		}
-		put_right(w, 1, x, c.count, "count", a);
+		put_right(w, 1, x - 1, c.count - 1, "count", a);
 	} else {
 		put_right(w, 1, x - c.exc, c.total, "duration", a);
 	}
@@ -544,6 +573,38 @@ static void place(struct tree_view *tv)
 	tv->top[tv->view] = top->id;
 }
 
+/* A note over the empty pane, wrapped at spaces to its width. */
+static void draw_note(struct tree_view *tv, WINDOW *w, const char *s)
+{
+	int y = 2, maxw = tv->width - 2;
+	char line[1024];
+
+	while (*s && y <= tv->height && maxw > 8) {
+		size_t n = 0, fit = 0;
+
+		/* the longest run of whole words that fits; a word too long
+		 * for the pane is cut by draw_text */
+		while (s[n] && n + 1 < sizeof line) {
+			size_t e = n;
+			while (s[e] == ' ')
+				e++;
+			while (s[e] && s[e] != ' ' && e + 1 < sizeof line)
+				e++;
+			memcpy(line, s, e);
+			line[e] = '\0';
+			if (fit && draw_width(line) > maxw)
+				break;
+			fit = n = e;
+		}
+		memcpy(line, s, fit);
+		line[fit] = '\0';
+		draw_text(w, y++, 2, maxw, line, draw_attr(COL_WARN));
+		s += fit;
+		while (*s == ' ')
+			s++;
+	}
+}
+
 void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
 {
 	char title[80];
@@ -557,7 +618,10 @@ void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
 	draw_header(tv, w);
 	place(tv);
 	if (!tv->nrows) {
-		draw_text(w, 2, 2, tv->width - 1, "waiting for events...", draw_attr(COL_DIM));
+		if (tv->empty_note)
+			draw_note(tv, w, tv->empty_note);
+		else
+			draw_text(w, 2, 2, tv->width - 1, "waiting for events...", draw_attr(COL_DIM));
 		return;
 	}
 	for (int i = 0; i < tv->nrows; i++)
