@@ -748,12 +748,14 @@ def _at_exit():
     if not _lock.acquire(timeout=1.0):
         return
     try:
-        deadline = _mono() + (2_000_000_000 if _lossless else 100_000_000)
-        _pass(deadline, force=True, probe=True)
-        # The counts get a wait of their own: the events that could not go
-        # out in time are lost, but a reader that gets these lines can
-        # tell how many.
-        deadline = _mono() + 100_000_000
+        # As the C library: at most 100 ms (2 s lossless), 3/5 of it for the
+        # buffered events, the rest for the counts (drop, tally, bye) by
+        # themselves: events that could not go out in time are lost, but a
+        # reader that gets these lines can tell how many.
+        wait = 2_000_000_000 if _lossless else 100_000_000
+        start = _mono()
+        _pass(start + wait * 3 // 5, force=True, probe=True)
+        deadline = max(_mono(), start + wait * 3 // 5) + wait * 2 // 5
         for t in list(_threads):
             _finish(t, deadline)
         if _connected and _hello_gen == _gen:
