@@ -600,13 +600,19 @@ static int ptp_retire(struct ptp_thread *t, uint64_t deadline)
 		t->retired = 1;
 		ptp_retired++;
 	}
+	/* Too many waiting (no reader, or one that does not read): this one
+	 * goes without its tally, whatever the pipe does. */
+	if (!t->tallied && ptp_retired > PTP_RETIRED_MAX && ptp_out_owner != t) {
+		ptp_reap(t);
+		return 0;
+	}
 	if (!t->tallied && ptp_connected && !(ptp_out_owner == t && ptp_out_tally) &&
 	    ptp_emit_tally(t, deadline) < 0 && ptp_connected)
 		return -1;
 	if (ptp_out_owner == t && ptp_out_tally && deadline != PTP_DL_KEEP &&
 	    ptp_out_write(deadline) < 0)
 		return -1;
-	if (t->tallied || (ptp_retired > PTP_RETIRED_MAX && ptp_out_owner != t))
+	if (t->tallied)
 		ptp_reap(t);
 	return 0;
 }
