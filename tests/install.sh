@@ -122,6 +122,28 @@ for order in after before; do
 	check "linked $order the source: its calls are traced" grep -qE '"fn": ?"twice"' "$tmp/rec-$order"
 done
 
+# The Python emitter, in Python's site directory as configure found it,
+# when configure found a Python 3.9+; traced by the installed monitor.
+py=$(mkvar PYTHON)
+pythondir=$(make -s --no-print-directory print-pythondir 2>/dev/null)
+if [ -n "$py" ] && [ "$py" != : ] && [ -n "$pythondir" ]; then
+	check "pipetrace.py installed into \$(pythondir)" [ -f "$dest$pythondir/pipetrace.py" ]
+	cat >"$tmp/py_traced.py" <<'PY'
+import pipetrace
+@pipetrace.trace
+def installed_fn():
+    return 1
+installed_fn()
+PY
+	: >"$tmp/rec"
+	PYTHONPATH=$dest$pythondir timeout 60 "$tui" --plain --record "$tmp/rec" -- \
+		"$py" "$tmp/py_traced.py" >"$tmp/plain" 2>&1
+	check "the installed pipetrace.py traces a Python program" \
+		grep -qE '"fn": ?"installed_fn"' "$tmp/rec"
+else
+	echo "ok $((n = n + 1)) - # SKIP no Python 3.9+ found by configure"
+fi
+
 make uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1 || bail "make uninstall" "$tmp/uninstall.log"
 find "$dest" \( -type f -o -type l \) | sed "s|^$dest||" >"$tmp/left"
 sed 's/^/# left behind: /' "$tmp/left"
