@@ -123,7 +123,21 @@ def escapes():
     raise OSError(5, 'escapes')
 
 
+class Shape:
+    @trace
+    @classmethod
+    def make(cls):
+        return cls()
+
+    @trace
+    @staticmethod
+    def area(r):
+        return 3 * r * r
+
+
 def case_exc():
+    Shape.make()
+    Shape.area(2)
     catcher()
     try:
         with trace_block('block'):
@@ -167,10 +181,22 @@ def plain_b(n):
     return n * 2
 
 
+def plain_raises():
+    raise LookupError('plain')
+
+
+def plain_catches():
+    try:
+        plain_raises()
+    except LookupError:
+        pass
+
+
 def case_all():
     pipetrace.trace_all()
     for i in range(5):
         plain_a(i)
+    plain_catches()
     pipetrace.trace_all(False)
     plain_a(0)                  # not traced any more
 

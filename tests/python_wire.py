@@ -387,6 +387,9 @@ class WireTest(unittest.TestCase):
         self.assertEqual(exc[1]['msg'], 'raised in catcher itself')
         self.assertEqual(exc[2]['msg'], 'by hand')
         self.assertEqual(exc[3]['msg'], '[Errno 5] escapes')
+        # Class and static methods, under their qualified names.
+        self.assertEqual(len(self.find(lines, 'exit', 'Shape.make')), 1)
+        self.assertEqual(len(self.find(lines, 'exit', 'Shape.area')), 1)
         block = self.find(lines, 'enter', 'block')[0]
         self.assertTrue(block['file'].endswith('python_traced.py'))
         self.assertEqual(block['depth'], 0)
@@ -414,6 +417,13 @@ class WireTest(unittest.TestCase):
         o = self.find(lines, 'enter', 'plain_b')[0]
         self.assertEqual(o['depth'], self.find(lines, 'enter', 'plain_a')[0]['depth'] + 1)
         self.assertFalse([o for o in lines if 'pipetrace.py' in o.get('file', '')])
+        exc = self.find(lines, 'exception')
+        if sys.version_info >= (3, 12):
+            # sys.monitoring tells a call that ended by exception.
+            self.assertEqual([(o['fn'], o['type'], o['msg']) for o in exc],
+                             [('plain_raises', 'LookupError', 'plain')])
+        else:
+            self.assertEqual(exc, [])   # sys.setprofile cannot tell
 
     def test_exit_status(self):
         c, lines = self.run_case('exit', 3, status=3)

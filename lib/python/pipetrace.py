@@ -634,9 +634,9 @@ def _flush_own(t):
     full = len(t.buf) >= _QUEUE_MAX
     if not _lock.acquire(full and _lossless or _sync):
         return
-    # Nothing this thread runs meanwhile is traced (trace_all()).
-    _tls.t = None
     try:
+        # Nothing this thread runs meanwhile is traced (trace_all()).
+        _tls.t = None
         _check_connection(False, False)
         if _sync:
             _drain(t, _NEVER if _lossless else _NOW)
@@ -1042,6 +1042,8 @@ def trace(fn=None, *, name=None):
     generator or a coroutine (async def).  @trace or @trace(name="...")."""
     if fn is None:
         return lambda f: trace(f, name=name)
+    if isinstance(fn, (classmethod, staticmethod)):
+        return type(fn)(trace(fn.__func__, name=name))
     site = _site_of(fn, name)
     if inspect.isasyncgenfunction(fn):
         return fn               # see README: only trace_all() sees these
