@@ -601,15 +601,16 @@ def _finish(t, deadline):
 
 
 _rr = 0
+_blocked = False                # the last pass kept output: the pipe was full
 
 
 def _pass(deadline, force=False, probe=False):
     """Drains every thread once, starting each pass one thread further so
     that a full pipe is shared fairly; reaps threads that ended."""
-    global _rr
+    global _rr, _blocked
     _check_connection(force, probe)
     ts = list(_threads)
-    worked = False
+    worked = _blocked = False
     if ts:
         _rr = (_rr + 1) % len(ts)
         ts = ts[_rr:] + ts[:_rr]
@@ -617,6 +618,7 @@ def _pass(deadline, force=False, probe=False):
         had = bool(t.buf) or t.rest is not None
         ok = _drain(t, deadline)
         worked = worked or had
+        _blocked = _blocked or not ok
         if ok and t.dead and _finish(t, deadline):
             try:
                 _threads.remove(t)
@@ -660,7 +662,10 @@ def _room(t):
         return True
     t.lost += 1
     t.undelivered += 1
-    if not _connected and (_sync or _flusher is None):
+    if _connected:
+        if not t.lost & 63:
+            _flush_own(t)       # room made meanwhile: the buffer takes events again
+    elif _sync or _flusher is None:
         _flush_own(t)           # no writer thread to reconnect
     return False
 
@@ -681,10 +686,20 @@ def _flusher_main():
         signal.pthread_sigmask(signal.SIG_BLOCK, _SIGPIPE)
     except Exception:
         pass
-    idle = False
+    idle = blocked = False
     while not _stopping and not _flusher_quit.is_set():
-        _wake.wait(_TICK)
-        _wake.clear()
+        if blocked:
+            # Pipe full: on as soon as the reader made room (at most 10
+            # ms), so that the reader, not this loop, sets the pace.
+            try:
+                p = select.poll()
+                p.register(_fd, select.POLLOUT)
+                p.poll(_TICK * 1000)
+            except (OSError, ValueError):
+                time.sleep(_TICK)
+        else:
+            _wake.wait(_TICK)
+            _wake.clear()
         if _stopping or _flusher_quit.is_set():
             break
         with _lock:
@@ -692,8 +707,9 @@ def _flusher_main():
                 break
             try:
                 idle = not _pass(_KEEP, probe=idle)
+                blocked = _blocked and _connected
             except Exception:
-                pass
+                blocked = False
 
 
 def _start_flusher():
