@@ -186,8 +186,8 @@ example() {     # example SOURCE LINE
 		check "$src: $cmd: exits as the crash did (139)" test $? = 139
 		# the documented output, pids aside, is what it prints
 		awk -v c="$line" 'f && /^#\+end_example/ { exit } f { print } $0 == c { f = 1 }' \
-			"$top_srcdir/README.org" | pids >"$dir/want"
-		pids <"$dir/out" >"$dir/got"
+			"$top_srcdir/README.org" | unpid >"$dir/want"
+		unpid <"$dir/out" >"$dir/got"
 		if cmp -s "$dir/want" "$dir/got"; then ok "$src: the README shows what it prints"
 		else
 			notok "$src: the README shows what it prints"
@@ -304,8 +304,8 @@ example() {     # example SOURCE LINE
 }
 
 ok_if() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2"; fi; }
-# pids: numbers that change from run to run made constant
-pids() { sed -E 's/\[[0-9]+(:[0-9]+)?\]/[P\1]/g; s/\[P:[0-9]+\]/[P:T]/g; s/parent [0-9]+/parent P/'; }
+# unpid: numbers that change from run to run made constant
+unpid() { sed -E 's/\[[0-9]+(:[0-9]+)?\]/[P\1]/g; s/\[P:[0-9]+\]/[P:T]/g; s/parent [0-9]+/parent P/'; }
 # make_demo DESCRIPTION DEMO_ARGS: make demo in tmux, to the demo's end
 make_demo() {
 	if ! $have_tmux; then skip "$1" "tmux is not installed"; return; fi
