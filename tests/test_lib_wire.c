@@ -281,6 +281,8 @@ static void run_race(const char *helper, int with_fork, int own_malloc)
 		replay(&c, &r, 1);
 		assert_int_equal(r.hellos, 1 + with_fork);
 		assert_int_equal(r.byes, 1 + with_fork);
+		/* every thread tallied: received + dropped == its last seq */
+		assert_int_equal(replay_check_accounting(&r), 1 + with_fork);
 		for (int k = 0; k < r.n; k++) {
 			struct tstate *t = &r.t[k];
 
@@ -521,6 +523,7 @@ static void test_longjmp_deep(void **state)
 	cap_start(&c, "lib_traced", args, env);
 	cap_done(&c);
 	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.t[0].dropped, 0);
 	json_array_foreach(c.lines, i, o) {
@@ -573,6 +576,8 @@ static void test_stack_nomem(void **state)
 	cap_start(&c, "lib_nomem", args, env);
 	cap_done(&c);
 	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.t[0].tally_seq, 2 * (1 + 600 + 1));
 	assert_int_equal(r.n, 1);
 	/* main, 600 x nest, after: enter and exit each */
 	assert_int_equal(r.t[0].last_seq, 2 * (1 + 600 + 1));
