@@ -41,6 +41,12 @@ tests_lib_race_malloc_CFLAGS = $(AM_CFLAGS) -finstrument-functions
 tests_lib_race_malloc_LDADD = lib/libpipetrace.la
 tests_lib_race_malloc_LDFLAGS = -no-install
 
+# Its malloc fails: the shadow stack cannot grow.
+check_PROGRAMS += tests/lib_nomem
+tests_lib_nomem_SOURCES = tests/lib_nomem.c
+tests_lib_nomem_LDADD = lib/libpipetrace.la
+tests_lib_nomem_LDFLAGS = -no-install
+
 lib_test_cppflags = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS)
 lib_test_ldadd = $(JANSSON_LIBS) $(CMOCKA_LIBS)
 

@@ -281,6 +281,8 @@ static void run_race(const char *helper, int with_fork, int own_malloc)
 		replay(&c, &r, 1);
 		assert_int_equal(r.hellos, 1 + with_fork);
 		assert_int_equal(r.byes, 1 + with_fork);
+		/* every thread tallied: received + dropped == its last seq */
+		assert_int_equal(replay_check_accounting(&r), 1 + with_fork);
 		for (int k = 0; k < r.n; k++) {
 			struct tstate *t = &r.t[k];
 
@@ -521,6 +523,7 @@ static void test_longjmp_deep(void **state)
 	cap_start(&c, "lib_traced", args, env);
 	cap_done(&c);
 	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.t[0].dropped, 0);
 	json_array_foreach(c.lines, i, o) {
@@ -551,6 +554,48 @@ static void test_longjmp_deep(void **state)
 	o = need_ev(&c, "exit", "main");
 	assert_int_equal(ev_int(o, "depth"), 0);
 	assert_true(ev_int(o, "dur") > 0);
+	cap_free(&c);
+}
+
+/* The shadow stack cannot grow (lib_nomem: malloc fails at 16 KiB and
+ * more): the 88 calls past its first 512 entries are counted as dropped,
+ * enter and exit, never written with a wrong depth or dur 0; the calls
+ * below and after are exact. */
+static void test_stack_nomem(void **state)
+{
+	const char *args[] = { "600", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+	struct replay r;
+	size_t i;
+	json_t *o;
+
+#if defined(__SANITIZE_ADDRESS__)
+	skip();         /* the helper cannot have a malloc of its own */
+#endif
+	cap_start(&c, "lib_nomem", args, env);
+	cap_done(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.t[0].tally_seq, 2 * (1 + 600 + 1));
+	assert_int_equal(r.n, 1);
+	/* main, 600 x nest, after: enter and exit each */
+	assert_int_equal(r.t[0].last_seq, 2 * (1 + 600 + 1));
+	assert_int_equal(r.t[0].dropped, 2 * (600 - 511));
+	assert_int_equal(r.t[0].events + r.t[0].dropped, r.t[0].last_seq);
+	json_array_foreach(c.lines, i, o) {
+		const char *ev = ev_kind(o);
+
+		if (strcmp(ev, "enter") != 0 && strcmp(ev, "exit") != 0)
+			continue;
+		assert_true(ev_int(o, "depth") < 512);
+		if (ev[1] == 'x')
+			assert_true(ev_int(o, "dur") > 0);
+	}
+	o = need_ev(&c, "enter", "after");
+	assert_int_equal(ev_int(o, "depth"), 1);
+	o = need_ev(&c, "exit", "main");
+	assert_int_equal(ev_int(o, "depth"), 0);
 	cap_free(&c);
 }
 
@@ -607,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_stack_overflow),
 		cmocka_unit_test(test_longjmp),
 		cmocka_unit_test(test_longjmp_deep),
+		cmocka_unit_test(test_stack_nomem),
 		cmocka_unit_test(test_instrumented),
 	};
 

@@ -27,15 +27,19 @@ static const char *evstr(const struct event_str *e, size_t *len)
 }
 
 /* The child path of `parent` (NULL: a root path of t) for function `s`,
- * trying the one used last first: loops call the same thing again. */
+ * trying the one used last first: loops call the same thing again.  Past
+ * max_paths it may be a root path instead: the call is counted as put
+ * flat. */
 static struct mpath *path_child(struct model *m, struct thread_ent *t, struct mpath *parent,
 				const char *s, size_t len, struct mpath **cache)
 {
 	struct mpath *p = *cache;
-	if (p && model_func_is(p->fn, s, len))
-		return p;
-	p = model_path_get(m, t, parent, model_func_intern(m, s, len));
-	*cache = p;
+	if (!p || !model_func_is(p->fn, s, len)) {
+		p = model_path_get(m, t, parent, model_func_intern(m, s, len));
+		*cache = p;
+	}
+	if (m->paths_full && parent && p->link.parent != model_path_serial(parent))
+		m->st.calls_flattened++;
 	return p;
 }
 
@@ -748,6 +752,8 @@ struct model *model_create(const struct model_config *cfg)
 		m->cfg.max_calls = MODEL_DEFAULT_MAX_CALLS;
 	if (!m->cfg.max_exceptions)
 		m->cfg.max_exceptions = MODEL_DEFAULT_MAX_EXCEPTIONS;
+	if (!m->cfg.max_paths)
+		m->cfg.max_paths = MODEL_DEFAULT_MAX_PATHS;
 	m->next_call = 1;
 	hist_init(&m->all);
 	m->halloc = (struct hist_alloc){ .alloc = hist_alloc_hook, .release = hist_release_hook,

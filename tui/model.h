@@ -5,7 +5,8 @@
  *
  * Two views of each thread's calls:
  *   VIEW_PATHS  calls merged by call path (count, total, self, max, exceptions,
- *               histogram); memory grows with distinct paths, not with calls;
+ *               histogram); memory grows with distinct paths, not with calls,
+ *               and stops at max_paths (then new paths go to the top level);
  *   VIEW_CALLS  every individual call kept, in order; the oldest are retired
  *               once `max_calls` is reached (they stay counted in the paths).
  *
@@ -194,6 +195,7 @@ struct model_stats {
 	uint32_t incomplete_processes, incomplete_threads;
 	uint32_t processes_end_lost; /* ended without bye, or with tallies missing */
 	uint64_t calls_nodur;    /* calls whose exit had no duration (not in the figures) */
+	uint64_t calls_flattened; /* calls put at their thread's top level: max_paths reached */
 	uint64_t calls_partial;  /* exits without their enter */
 	uint64_t calls_unfinished; /* open calls whose process ended or whose exit was lost */
 	uint64_t depth_mismatches;
@@ -204,11 +206,17 @@ struct model_stats {
 
 struct model_config {
 	uint64_t max_calls;      /* individual calls kept; 0 = default */
+	uint32_t max_paths;      /* merged paths below the threads' top level; 0 = default */
 	size_t max_exceptions;   /* exceptions kept (older ones only counted); 0 = default */
 };
 
 #define MODEL_DEFAULT_MAX_CALLS 2000000u
 #define MODEL_DEFAULT_MAX_EXCEPTIONS 10000u
+/* About 96 MB of paths.  Past it a new path is made at its thread's top
+ * level (one per function and thread at most) instead of under its
+ * caller: lost events keep making paths that never happened (a callee
+ * under the wrong caller), and this keeps them from growing for ever. */
+#define MODEL_DEFAULT_MAX_PATHS 1000000u
 /* Open calls kept per thread; deeper enters are counted in too_deep. */
 #define MODEL_MAX_DEPTH 65536
 

@@ -239,6 +239,8 @@ void model_dump_summary(const struct model *m, FILE *out)
 		(unsigned long long)st.drops, (unsigned long long)st.seq_gaps,
 		(unsigned long long)st.depth_mismatches, (unsigned long long)st.too_deep,
 		st.processes, st.threads);
+	if (st.calls_flattened)
+		fprintf(out, "flattened %llu\n", (unsigned long long)st.calls_flattened);
 	if (st.unaccounted || st.incomplete_processes || st.incomplete_threads || st.calls_nodur)
 		fprintf(out, "accounting unaccounted=%llu incomplete_processes=%u incomplete_threads=%u "
 			"end_lost=%u nodur=%llu\n", (unsigned long long)st.unaccounted,

@@ -135,6 +135,7 @@ struct model {
 	uint32_t *ptab;          /* owned; 0 is an empty slot */
 	size_t pcap;
 	struct chunkvec hists;   /* of struct hist_compact, for mpath.link.hist */
+	bool paths_full;         /* max_paths reached: calls may be put flat */
 
 	/* processes: current entry per pid; all of them by serial */
 	struct mprocess *proc_head, *proc_tail; /* borrowed */

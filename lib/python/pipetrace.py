@@ -767,14 +767,15 @@ def _at_exit():
     if not _lock.acquire(timeout=1.0):
         return
     try:
-        # As the C library: at most 100 ms (2 s lossless), 3/5 of it for the
-        # buffered events, the rest for the counts (drop, tally, bye) by
-        # themselves: events that could not go out in time are lost, but a
-        # reader that gets these lines can tell how many.
+        # As the C library: at most 100 ms (2 s lossless), all but the last
+        # 40 ms (200 ms) for the buffered events, those for the counts
+        # (drop, tally, bye) by themselves: events that could not go out in
+        # time are lost, but a reader that gets these lines can tell how many.
         wait = 2_000_000_000 if _lossless else 100_000_000
+        final = 200_000_000 if _lossless else 40_000_000
         start = _mono()
-        _pass(start + wait * 3 // 5, force=True, probe=True)
-        deadline = max(_mono(), start + wait * 3 // 5) + wait * 2 // 5
+        _pass(start + wait - final, force=True, probe=True)
+        deadline = max(_mono(), start + wait - final) + final
         for t in list(_threads):
             _finish(t, deadline)
         if _connected and _hello_gen == _gen:
