@@ -3,6 +3,8 @@
 # functions with the right call and exception counts in --summary, its
 # threads and forked child; and beside the C demo/threads in one trace.
 . "${top_srcdir:-.}/tests/demo-common.sh"
+# No __pycache__ left in the source tree by the runs.
+PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE
 
 case ${PYTHON:-python3} in ''|:) skip_all "no Python 3.9 or later found by configure" ;; esac
 py=${PYTHON:-python3}

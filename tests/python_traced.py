@@ -165,12 +165,28 @@ async def gather():
     return await asyncio.gather(sleeper(1), sleeper(2))
 
 
+@trace
+async def ticker(n):
+    for i in range(n):
+        await asyncio.sleep(0.001)
+        yield leaf(i)
+
+
+async def tick_all():
+    got = [v async for v in ticker(3)]
+    agen = ticker(5)
+    first = await agen.__anext__()
+    await agen.aclose()             # left early: its end is traced too
+    return got, first
+
+
 def case_gen():
     total = 0
     for v in numbers(3):
         total += leaf(v)
     assert total == 9, total
     assert asyncio.run(gather()) == [1, 2]
+    assert asyncio.run(tick_all()) == ([1, 2, 3], 1)
 
 
 def plain_a(n):

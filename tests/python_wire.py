@@ -401,9 +401,12 @@ class WireTest(unittest.TestCase):
         self.assertEqual(len(self.find(lines, 'enter', 'numbers')), 4)
         # Each sleeper is resumed three times; the leaf it calls nests in it.
         self.assertEqual(len(self.find(lines, 'enter', 'sleeper')), 6)
+        # ticker(3): 3 steps that sleep and then yield (6 resumptions) and
+        # the end; ticker(5): one item (2 resumptions), then aclose.
+        self.assertEqual(len(self.find(lines, 'enter', 'ticker')), 7 + 3)
         # Calls made during a resumption nest in it.
         for o, nxt in zip(lines, lines[1:]):
-            if o['ev'] == 'enter' and o['fn'] in ('numbers', 'sleeper') and nxt['ev'] == 'enter':
+            if o['ev'] == 'enter' and o['fn'] in ('numbers', 'sleeper', 'ticker') and nxt['ev'] == 'enter':
                 self.assertEqual(nxt['fn'], 'leaf')
                 self.assertEqual(nxt['depth'], o['depth'] + 1)
         # A generator's or a coroutine's end is no exception.

@@ -1069,16 +1069,52 @@ class _Await:
         return _drive(self.c, self.s)
 
 
+def _agen_wrapper(fn, site):
+    """An async generator: each step (asend, athrow, aclose) is driven as
+    a coroutine, one call per resumption."""
+    @functools.wraps(fn)
+    async def agen_wrapper(*args, **kwargs):
+        ag = fn(*args, **kwargs)
+        value = thrown = None
+        done = False
+        try:
+            while True:
+                try:
+                    if thrown is None:
+                        item = await _Await(ag.asend(value), site)
+                    else:
+                        e, thrown = thrown, None
+                        item = await _Await(ag.athrow(e), site)
+                except StopAsyncIteration:
+                    done = True
+                    return
+                except BaseException:
+                    done = True
+                    raise
+                value = None
+                try:
+                    value = yield item
+                except GeneratorExit:
+                    raise
+                except BaseException as e:
+                    thrown = e
+        finally:
+            if not done:
+                await _Await(ag.aclose(), site)
+    return agen_wrapper
+
+
 def trace(fn=None, *, name=None):
     """Decorator: traces each call of a function, each resumption of a
-    generator or a coroutine (async def).  @trace or @trace(name="...")."""
+    generator, a coroutine (async def) or an async generator.  @trace or
+    @trace(name="...")."""
     if fn is None:
         return lambda f: trace(f, name=name)
     if isinstance(fn, (classmethod, staticmethod)):
         return type(fn)(trace(fn.__func__, name=name))
     site = _site_of(fn, name)
     if inspect.isasyncgenfunction(fn):
-        return fn               # see README: only trace_all() sees these
+        return _agen_wrapper(fn, site)
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def co_wrapper(*args, **kwargs):
