@@ -39,6 +39,12 @@ done
 check "exceptions shown with type and message" \
 	grep -q "✗ lookup KeyError: 'durian'" "$tmp/sum"
 
+# The README's way to run it: make run-python (and the monitor).
+(unset MAKEFLAGS MFLAGS MAKELEVEL
+ timeout 120 "$tui" --plain --summary -- make -s -C "$top_builddir" run-python) \
+	>"$tmp/sum" 2>"$tmp/err"
+check "make run-python under the monitor: handle, 25 calls" [ "$(calls handle)" = 25 ]
+
 # The C demo and the Python demo into one monitor.
 [ -x "$top_builddir/demo/threads" ] || skip_all "demo/threads not built"
 timeout 120 "$tui" --plain --summary -- sh -c '"$1" & "$2" "$3"; wait' - \

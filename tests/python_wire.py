@@ -531,6 +531,25 @@ class WireTest(unittest.TestCase):
     def test_regular_file_refused(self):
         self.refused(False)
 
+    def test_readme_example(self):
+        """The Python example of README.org runs as it stands."""
+        readme = open(os.path.join(SRC, 'README.org'), encoding='utf-8').read()
+        start = readme.index('#+begin_src python\n') + len('#+begin_src python\n')
+        code = readme[start:readme.index('#+end_src', start)]
+        c = Capture()
+        self.addCleanup(c.cleanup)
+        script = os.path.join(c.dir, 'example.py')
+        with open(script, 'w') as f:
+            f.write(code)
+        env = dict(os.environ, PIPETRACE_FIFO=c.fifo, PYTHONPATH=LIBDIR, PIPETRACE_LOSSLESS='1')
+        c.proc = subprocess.Popen([sys.executable, script], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        c.finish()
+        self.assertEqual((c.status, c.err), (0, b''))
+        lines = self.parse(c.buf)
+        self.replay(lines, True)
+        self.assertEqual(len(self.find(lines, 'exit', 'parse')), 1)
+
     def test_default_path(self):
         """Without $PIPETRACE_FIFO: $XDG_RUNTIME_DIR/pipetrace.fifo when that
         is a private directory of ours, else /tmp/pipetrace-$UID/."""
