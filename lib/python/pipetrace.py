@@ -992,9 +992,15 @@ def thread_name(name):
         t = _self()
         if t is None:
             return
-        name = str(name)
-        # Written in order with the thread's events (see _take).
-        _put(t, '\0%d\0%s' % (_mono(), name.replace('\0', '\ufffd')))
+        name = str(name).replace('\0', '\ufffd')
+        if _connected and len(t.buf) < _QUEUE_MAX:
+            # Written in order with the thread's events (see _take).
+            t.buf.append('\0%d\0%s' % (_mono(), name))
+        else:
+            # Not an event: nothing to count as lost; the name goes out
+            # in the thread's next thread line.
+            t.name = name
+            t.announced = 0
     except Exception:
         pass
 
