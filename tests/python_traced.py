@@ -224,6 +224,7 @@ def case_flood(n):
 
 
 def case_late(n):
+    thread_name('before the reader')    # not an event: not counted as lost
     main_calls(int(n))
     os.write(1, b'phase1\n')
     sys.stdin.readline()

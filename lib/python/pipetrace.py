@@ -213,20 +213,23 @@ def _register():
     # None meanwhile: what runs from here (threading's Python code) must not
     # come back here through trace_all().
     _tls.t = None
-    if _state == 0:
-        _init()
-    if _state != 1 or getattr(_tls, 'off', False):
-        return None
     try:
-        name = threading.current_thread().name
+        if _state == 0:
+            _init()
+        if _state != 1 or getattr(_tls, 'off', False):
+            return None
+        try:
+            name = threading.current_thread().name
+        except Exception:
+            name = ''
+        t = _Thread(name)
+        with _init_lock:
+            _threads.append(t)
+            _nthreads += 1
+        _tls.sentinel = _Sentinel(t)
     except Exception:
-        name = ''
-    t = _Thread(name)
-    with _init_lock:
-        _threads.append(t)
-        _nthreads += 1
+        return None             # this thread goes on untraced, never harmed
     _tls.t = t
-    _tls.sentinel = _Sentinel(t)
     return t
 
 
@@ -741,10 +744,14 @@ def _init():
             os.register_at_fork(before=_fork_before, after_in_parent=_fork_parent,
                                 after_in_child=_fork_child)
         _state = 1
-        with _lock:
-            _connect(True)
-        if not _sync:
-            _start_flusher()
+        try:
+            with _lock:
+                _connect(True)
+            if not _sync:
+                _start_flusher()
+        except Exception:
+            _state = 2          # no thread to be had: tracing off, the program goes on
+            _set_deco()
 
 
 def _set_deco():
@@ -992,9 +999,15 @@ def thread_name(name):
         t = _self()
         if t is None:
             return
-        name = str(name)
-        # Written in order with the thread's events (see _take).
-        _put(t, '\0%d\0%s' % (_mono(), name.replace('\0', '\ufffd')))
+        name = str(name).replace('\0', '\ufffd')
+        if _connected and len(t.buf) < _QUEUE_MAX:
+            # Written in order with the thread's events (see _take).
+            t.buf.append('\0%d\0%s' % (_mono(), name))
+        else:
+            # Not an event: nothing to count as lost; the name goes out
+            # in the thread's next thread line.
+            t.name = name
+            t.announced = 0
     except Exception:
         pass
 
