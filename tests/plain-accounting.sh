@@ -39,6 +39,10 @@ ex nodrop notally >"$dir/old.jsonl"
 "$bin" --replay "$dir/old.jsonl" --summary --quiet >"$dir/old" 2>&1
 check "no tally, gap unreported: 1200 unaccounted" has "! incomplete trace: 1200 events unaccounted for" "$dir/old"
 check "no tally, gap unreported: 0 dropped (gaps are not drops)" has ", 0 dropped," "$dir/old"
+grep -v '"bye"' "$dir/ok.jsonl" >"$dir/nobye.jsonl"
+"$bin" --replay "$dir/nobye.jsonl" --summary --quiet >"$dir/nobye" 2>&1
+check "a recording that ends before bye says so" has "(1 process had not said bye when the input ended" "$dir/nobye"
+check "a recording with its bye does not" sh -c "! grep -q 'had not said bye' '$dir/ok'"
 check "bye names 1 thread, no tally came" has "bye names 1 thread, 0 tallies arrived" "$dir/old"
 
 # the suspended reader's case: the program ended, no bye and no tally

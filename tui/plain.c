@@ -390,6 +390,14 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 {
 	if (ms->incomplete_processes || ms->incomplete_threads)
 		summary_incomplete(m, ms, out);
+	uint32_t live = 0;
+	for (const struct mnode *n = model_first_child(m, VIEW_PATHS, NULL); n;
+	     n = model_next_sibling(m, VIEW_PATHS, n))
+		live += ((const struct mprocess *)n)->state == PROC_LIVE;
+	if (live)
+		fprintf(out, "(%" PRIu32 " process%s had not said bye when the input ended: still "
+			"running, or ended unseen; the last events may be missing)\n", live,
+			live == 1 ? "" : "es");
 	if (ms->calls_unfinished)
 		fprintf(out, "(%" PRIu64 " call%s unfinished: never returned before the process "
 			"or the input ended, or the exit was lost; not in the figures)\n",
