@@ -612,8 +612,11 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 
 	now = now_s();
 	/* Only with nothing queued: a process's queued events must reach the
-	 * model before it can be declared gone. */
-	if (st->has_child && drained && !st->queued && now - ing->vanish_t >= 1.0) {
+	 * model before it can be declared gone.  Writers to our FIFO share
+	 * our host and user, so their pids are ours to check too (a program
+	 * that ended while we were stopped never said bye: incomplete). */
+	if ((st->has_child || ing->src.kind == SRC_FIFO) && drained && !st->queued &&
+	    now - ing->vanish_t >= 1.0) {
 		ing->vanish_t = now;
 		check_vanished(ing);
 	}
