@@ -24,6 +24,7 @@ struct plain {
 	bool warned_version;
 	uint64_t bad, unknown;   /* already reported */
 	uint64_t fifo_notes;
+	uint32_t end_lost;       /* processes_end_lost already reported */
 	bool rec_reported;
 	char buf[3][4 * EVENT_LINE_MAX + 8];
 };
@@ -194,6 +195,22 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 	default:
 		break;
 	}
+}
+
+/* Processes found ended without their final counts since the last look
+ * (no event says so: their pid is gone). */
+static void note_end_lost(struct plain *p, const struct model *m)
+{
+	struct model_stats ms;
+
+	model_get_stats(m, &ms);
+	if (ms.processes_end_lost <= p->end_lost)
+		return;
+	uint32_t n = ms.processes_end_lost - p->end_lost;
+	fprintf(p->out, "! %" PRIu32 " process%s ended without %s final counts (no bye, or "
+		"tallies missing): the trace is incomplete\n", n, n == 1 ? "" : "es",
+		n == 1 ? "its" : "their");
+	p->end_lost = ms.processes_end_lost;
 }
 
 /* Notes for what the counters say happened since the last look. */
@@ -518,6 +535,7 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 		 * events they came between. */
 		ingest_step(ing, 512);
 		notes(p, st);
+		note_end_lost(p, m);
 		fflush(out);
 		if (st->lines != lines || (st->input_ended && !st->queued))
 			continue;
@@ -529,6 +547,7 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 	}
 	ingest_set_event_cb(ing, NULL, NULL);
 	notes(p, st);
+	note_end_lost(p, m);
 	if (st->has_child) {
 		if (st->child_running)
 			fprintf(out, "! stopped while the command was still running (%s)\n",
