@@ -421,11 +421,11 @@ static void test_expand_subtree_and_follow(void **state)
 			n++;
 	assert_int_equal(n, 3);
 	assert_int_equal(find_row(w, "serve_forever"), -1);  /* worker-2 stays closed */
-	tree_view_key(&tv, 'G');
+	tree_view_key(&tv, 'f');
 	assert_true(tv.follow);
 	tree_view_draw(&tv, w, true);
 	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "201 (thread)"));
-	/* a new last row (threads are closed after C): the cursor goes with it */
+	/* a new thread with the newest event (closed after C): the cursor goes there */
 	feed(m, "{\"ev\":\"hello\",\"ts\":%ld,\"pid\":300,\"v\":1,\"ppid\":100,\"prog\":\"late-proc\",\"wall\":0,\"lib\":\"x\"}", ts++);
 	call(m, 300, 301, 0, "late_call", 50);
 	tree_view_follow(&tv);
@@ -828,6 +828,13 @@ static void test_follow_newest_thread(void **state)
 	call(m, 20, 21, 0, "child_wakes", 10);
 	tree_view_follow(&tv);
 	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "child_wakes"));
+	/* End goes to the last row and stops following */
+	tree_view_key(&tv, 'g');
+	tree_view_key(&tv, KEY_END);
+	assert_false(tv.follow);
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(tv.cursor_row, tv.nrows - 1);
 	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "child_wakes"));
 	tree_done(&tv, w, m);
 }
