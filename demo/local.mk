@@ -47,6 +47,10 @@ demo_tests = tests/demo-hello.sh tests/demo-auto.sh tests/demo-threads.sh \
 	tests/demo-crash.sh tests/demo-service.sh tests/demo-monitor.sh \
 	tests/demo-make.sh \
 	tests/install.sh
+# Every example of README.org, the man pages and --help, run.
+demo_tests += tests/docs-examples.sh
+# A reader stopped while the demo ends: the trace is called incomplete.
+demo_tests += tests/demo-suspended.sh
 TESTS += $(demo_tests)
 EXTRA_DIST += $(demo_tests) tests/demo-common.sh
 

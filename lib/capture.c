@@ -328,6 +328,16 @@ static void ptp_atexit(void);
 static void ptp_fork_prepare(void);
 static void ptp_fork_parent(void);
 static void ptp_fork_child(void);
+static pthread_mutex_t ptp_init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The fork handlers are in place before any thread can fork, so that a
+ * fork during initialisation waits for it (a child must not inherit the
+ * lock, or a half-done start-up).  They do nothing more while tracing is
+ * not on. */
+__attribute__((constructor)) static void ptp_register_fork_handlers(void)
+{
+	pthread_atfork(ptp_fork_prepare, ptp_fork_parent, ptp_fork_child);
+}
 
 PTP_COLD static void ptp_init(void)
 {
@@ -354,7 +364,6 @@ PTP_COLD static void ptp_init(void)
 		atomic_store(&ptp_g.state, PTP_OFF);
 		return;
 	}
-	pthread_atfork(ptp_fork_prepare, ptp_fork_parent, ptp_fork_child);
 #ifdef HAVE_ON_EXIT
 	on_exit(ptp_on_exit, NULL);
 #else
@@ -365,19 +374,26 @@ PTP_COLD static void ptp_init(void)
 		pt_catch_signals();
 }
 
-/* Reads the environment and starts tracing, once per process; the first
- * caller does it, concurrent callers go on untraced meanwhile. */
+/* Reads the environment and starts tracing, once per process.  Every
+ * caller waits until it is done, so that no thread's first events go
+ * untraced - except the initialising thread itself, re-entering through
+ * instrumented code it calls (a malloc of the program's own): ptp_busy is
+ * raised before the lock, so it returns at once.  fork() waits too (see
+ * ptp_fork_prepare), so no child starts with the lock held. */
 void ptp_ensure_init(void)
 {
-	int expect = PTP_UNINIT;
+	int s = atomic_load(&ptp_g.state);
 
-	if (atomic_load(&ptp_g.state) != PTP_UNINIT)
+	if ((s != PTP_UNINIT && s != PTP_INITIALIZING) || ptp_busy)
 		return;
-	if (atomic_compare_exchange_strong(&ptp_g.state, &expect, PTP_INITIALIZING)) {
-		ptp_busy++;
+	ptp_busy++;
+	pthread_mutex_lock(&ptp_init_lock);
+	if (atomic_load(&ptp_g.state) == PTP_UNINIT) {
+		atomic_store(&ptp_g.state, PTP_INITIALIZING);
 		ptp_init();
-		ptp_busy--;
 	}
+	pthread_mutex_unlock(&ptp_init_lock);
+	ptp_busy--;
 }
 
 /* The calling thread's first event: creates its record. */
@@ -392,7 +408,7 @@ PTP_COLD static struct ptp_thread *ptp_thread_register(void)
 	if (atomic_load(&ptp_g.state) == PTP_OFF)
 		ptp_self = &ptp_off_thread;     /* for good: skip all this */
 	if (atomic_load(&ptp_g.state) != PTP_ON)
-		return NULL;    /* off, or another thread is initialising */
+		return NULL;    /* off */
 	ptp_busy++;
 	t = aligned_alloc(64, sizeof *t);
 	if (t) {
@@ -651,10 +667,12 @@ static void ptp_atexit(void)
 }
 #endif
 
-/* Lock order: ptp_g.lock, then reg_lock (the consumer reaps threads while
- * holding the former). */
+/* Lock order: ptp_init_lock (initialisation ends before we fork),
+ * ptp_g.lock, then reg_lock (the consumer reaps threads while holding the
+ * former). */
 static void ptp_fork_prepare(void)
 {
+	pthread_mutex_lock(&ptp_init_lock);
 	pthread_mutex_lock(&ptp_g.lock);
 	pthread_mutex_lock(&ptp_g.reg_lock);
 }
@@ -663,6 +681,7 @@ static void ptp_fork_parent(void)
 {
 	pthread_mutex_unlock(&ptp_g.reg_lock);
 	pthread_mutex_unlock(&ptp_g.lock);
+	pthread_mutex_unlock(&ptp_init_lock);
 }
 
 /* In the child only the forking thread exists: forget the others, give
@@ -676,6 +695,7 @@ static void ptp_fork_child(void)
 	 * may have had waiters that do not exist here. */
 	pthread_mutex_unlock(&ptp_g.reg_lock);
 	pthread_mutex_unlock(&ptp_g.lock);
+	pthread_mutex_unlock(&ptp_init_lock);
 	pthread_cond_init(&ptp_g.wake, NULL);
 	pthread_cond_init(&ptp_g.done, NULL);
 	if (atomic_load(&ptp_g.state) != PTP_ON)

@@ -29,10 +29,14 @@
 #define PTP_RETIRED_MAX 256u
 /* How long pt_flush() waits for room (not in lossless mode). */
 #define PTP_FLUSH_WAIT_NS 100000000u
-/* At exit the final lines wait for the reader this long all told; the
- * buffered events get the first 3/5, the tallies and bye the rest. */
+/* At exit the final lines wait for the reader this long all told.  The
+ * buffered events get all but the last part, which the tallies and bye
+ * keep for themselves: one write, that a reader which reads at all takes
+ * at once.  Lossless mode is for losing nothing: the events get 90%. */
 #define PTP_EXIT_WAIT_NS PTP_FLUSH_WAIT_NS
+#define PTP_EXIT_FINAL_NS 40000000u
 #define PTP_EXIT_WAIT_LOSSLESS_NS 2000000000u
+#define PTP_EXIT_FINAL_LOSSLESS_NS 200000000u
 
 enum ptp_pass_result { PTP_IDLE, PTP_WORKED, PTP_BLOCKED };
 
@@ -53,6 +57,7 @@ static struct ptp_thread *ptp_rr;       /* where a pass starts; NULL: head */
 static uint64_t ptp_nthreads;           /* threads seen: bye's "threads" */
 static unsigned ptp_retired;            /* retired threads not yet freed */
 static int ptp_final;                   /* exit: drain up to stop_at only */
+static uint64_t ptp_batches_written, ptp_batches_given_up;
 
 /* ---- writing batches --------------------------------------------------- */
 
@@ -76,6 +81,7 @@ static void ptp_out_written(void)
 		ptp_out_owner->announced = gen;
 	if (ptp_out_owner && ptp_out_tally)
 		ptp_out_owner->tallied = 1;
+	ptp_batches_written++;
 	ptp_out_sent();
 }
 
@@ -88,6 +94,8 @@ static void ptp_out_discard(void)
 		ptp_out_owner->lost += ptp_out_events + ptp_out_dropcount;
 		ptp_out_owner->lost_total += ptp_out_events;
 	}
+	if (ptp_out_len > 0)
+		ptp_batches_given_up++;
 	ptp_out_sent();
 }
 
@@ -98,15 +106,16 @@ static void ptp_disconnected(void)
 	ptp_connected = 0;
 }
 
-/* Writes the batch.  Returns 0 when it is gone (written or dropped), -1
- * when it is kept because the pipe is full (PTP_DL_KEEP). */
+/* Writes the batch.  Returns 1 when it was written, 0 when it is gone
+ * otherwise (given up, or nothing to write), -1 when it is kept because the
+ * pipe is full (PTP_DL_KEEP). */
 static int ptp_out_write(uint64_t deadline)
 {
 	while (ptp_out_len > 0) {
 		switch (ptp_fifo_write(ptp_out, ptp_out_len)) {
 		case PTP_WR_OK:
 			ptp_out_written();
-			return 0;
+			return 1;
 		case PTP_WR_GONE:
 			ptp_disconnected();
 			return 0;
@@ -600,13 +609,19 @@ static int ptp_retire(struct ptp_thread *t, uint64_t deadline)
 		t->retired = 1;
 		ptp_retired++;
 	}
+	/* Too many waiting (no reader, or one that does not read): this one
+	 * goes without its tally, whatever the pipe does. */
+	if (!t->tallied && ptp_retired > PTP_RETIRED_MAX && ptp_out_owner != t) {
+		ptp_reap(t);
+		return 0;
+	}
 	if (!t->tallied && ptp_connected && !(ptp_out_owner == t && ptp_out_tally) &&
 	    ptp_emit_tally(t, deadline) < 0 && ptp_connected)
 		return -1;
 	if (ptp_out_owner == t && ptp_out_tally && deadline != PTP_DL_KEEP &&
 	    ptp_out_write(deadline) < 0)
 		return -1;
-	if (t->tallied || (ptp_retired > PTP_RETIRED_MAX && ptp_out_owner != t))
+	if (t->tallied)
 		ptp_reap(t);
 	return 0;
 }
@@ -675,7 +690,9 @@ static enum ptp_pass_result ptp_pass(uint64_t deadline, struct ptp_thread *only)
 				lap2 = 1;
 				next = atomic_load_explicit(&ptp_g.threads, memory_order_acquire);
 			}
-			if (lap2 && next == first)
+			/* (next == t: the second lap would start with t,
+			 * which serving may free.) */
+			if (lap2 && (next == first || next == t))
 				next = NULL;
 			if (ptp_serve(t, deadline, budget, &worked) < 0) {
 				/* t got its batch; the next pass starts after it. */
@@ -864,35 +881,26 @@ static void ptp_final_drain(uint64_t dl)
 	}
 }
 
-/* Exit, second part: every thread's tally (with its name if this reader
- * has not got it, and its pending drops), then bye; written with a wait
- * until `dl`, then given up.  The batch left from the first part (a
- * thread's events) goes first, so that its fate is in the tallies. */
-static void ptp_final_lines(int status, uint64_t dl)
+/* The final lines, packed into as few writes as possible.  full: each
+ * thread's name (if this reader has not got it) and pending drops before
+ * its tally; else tallies only (they say all a drop line would). */
+static void ptp_final_batch(int status, uint64_t dl, int full)
 {
 	struct ptp_thread *t;
 	char *p;
 
-	/* Its fate (and that of a tally in it) must be known before any
-	 * tally is made. */
-	if (ptp_out_len > 0 && ptp_out_owner)
-		ptp_out_write(dl);
 	for (t = atomic_load(&ptp_g.threads); t; t = t->next) {
 		uint64_t ns;
 
 		if (t->tallied)
 			continue;
-		if (!t->counted) {
-			t->counted = 1;
-			ptp_nthreads++;
-		}
 		p = ptp_room(NULL, PTP_THREAD_MAX + PTP_DROP_MAX + PTP_TALLY_MAX, dl, 0);
 		if (!p)
-			continue;       /* no reader: its drops stay counted */
+			return;         /* no reader: nothing to tell */
 		ns = ptp_meta_ns(t, 0);
-		if (t->announced != ptp_fifo_gen())
+		if (full && t->announced != ptp_fifo_gen())
 			p = ptp_put_thread(p, t, ns);
-		if (t->lost)
+		if (full && t->lost)
 			p = ptp_put_drop(p, t, ns);
 		ptp_commit(ptp_put_tally(p, t, ns));
 	}
@@ -911,11 +919,39 @@ static void ptp_final_lines(int status, uint64_t dl)
 	}
 }
 
+/* Exit, second part: every thread's tally, then bye, written with a wait
+ * until `dl`, then given up.  The batch left from the first part (a
+ * thread's events) gets one try: its fate must be known before the
+ * tallies are made, and they matter more.  Tallies and bye go together,
+ * so that a reader gets all of them or (with one write) none; when that
+ * write is given up, the shortest form gets one more try - a pipe too
+ * full for a batch may still take a few lines in the room left in its
+ * last page. */
+static void ptp_final_lines(int status, uint64_t dl)
+{
+	struct ptp_thread *t;
+	uint64_t written, given_up;
+
+	if (ptp_out_len > 0 && ptp_out_owner)
+		ptp_out_write(PTP_DL_NOW);
+	for (t = atomic_load(&ptp_g.threads); t; t = t->next)
+		if (!t->tallied && !t->counted) {
+			t->counted = 1;
+			ptp_nthreads++;
+		}
+	written = ptp_batches_written;
+	given_up = ptp_batches_given_up;
+	ptp_final_batch(status, dl, 1);
+	if (ptp_batches_given_up != given_up && ptp_batches_written == written &&
+	    ptp_connected)
+		ptp_final_batch(status, PTP_DL_NOW, 0);
+}
+
 /* Normal exit: write everything and say bye, waiting for the reader a
  * bounded time: 100 ms, or 2 s in lossless mode. */
 void ptp_flusher_stop_and_bye(int status)
 {
-	uint64_t start, wait;
+	uint64_t start, wait, final;
 
 	/* Set before taking the lock: a lossless wait may be holding it. */
 	atomic_store(&ptp_g.stop, 1);
@@ -933,9 +969,8 @@ void ptp_flusher_stop_and_bye(int status)
 	}
 	start = ptp_mono_ns();
 	wait = ptp_g.lossless ? PTP_EXIT_WAIT_LOSSLESS_NS : PTP_EXIT_WAIT_NS;
-	/* The events get 3/5 of the wait; the final lines, which make sense
-	 * of everything else, keep the rest for themselves. */
-	ptp_final_drain(start + wait / 5 * 3);
+	final = ptp_g.lossless ? PTP_EXIT_FINAL_LOSSLESS_NS : PTP_EXIT_FINAL_NS;
+	ptp_final_drain(start + wait - final);
 	ptp_final_lines(status, start + wait);
 	pthread_mutex_unlock(&ptp_g.lock);
 }

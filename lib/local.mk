@@ -24,6 +24,29 @@ tests_lib_traced_SOURCES = tests/lib_traced.c
 tests_lib_traced_LDADD = lib/libpipetrace.la
 tests_lib_traced_LDFLAGS = -no-install
 
+# Threads racing the library's start-up, traced by PT_TRACE(), by
+# -finstrument-functions, and by that with an instrumented malloc.
+check_PROGRAMS += tests/lib_race tests/lib_race_instr tests/lib_race_malloc
+tests_lib_race_SOURCES = tests/lib_race.c
+tests_lib_race_LDADD = lib/libpipetrace.la
+tests_lib_race_LDFLAGS = -no-install
+tests_lib_race_instr_SOURCES = tests/lib_race.c
+tests_lib_race_instr_CPPFLAGS = $(AM_CPPFLAGS) -DRACE_INSTR
+tests_lib_race_instr_CFLAGS = $(AM_CFLAGS) -finstrument-functions
+tests_lib_race_instr_LDADD = lib/libpipetrace.la
+tests_lib_race_instr_LDFLAGS = -no-install
+tests_lib_race_malloc_SOURCES = tests/lib_race.c
+tests_lib_race_malloc_CPPFLAGS = $(AM_CPPFLAGS) -DRACE_INSTR -DRACE_MALLOC
+tests_lib_race_malloc_CFLAGS = $(AM_CFLAGS) -finstrument-functions
+tests_lib_race_malloc_LDADD = lib/libpipetrace.la
+tests_lib_race_malloc_LDFLAGS = -no-install
+
+# Its malloc fails: the shadow stack cannot grow.
+check_PROGRAMS += tests/lib_nomem
+tests_lib_nomem_SOURCES = tests/lib_nomem.c
+tests_lib_nomem_LDADD = lib/libpipetrace.la
+tests_lib_nomem_LDFLAGS = -no-install
+
 lib_test_cppflags = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS)
 lib_test_ldadd = $(JANSSON_LIBS) $(CMOCKA_LIBS)
 

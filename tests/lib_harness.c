@@ -467,10 +467,12 @@ static struct pstate *pstate_of(struct replay *r, json_int_t pid)
 
 void replay(struct cap *c, struct replay *r, int contiguous)
 {
+	static struct tstate pool[REPLAY_MAXT];
 	size_t i;
 	json_t *o;
 
 	memset(r, 0, sizeof *r);
+	r->t = pool;
 	assert_int_equal(c->bad, 0);
 	json_array_foreach(c->lines, i, o) {
 		const char *ev = ev_kind(o);

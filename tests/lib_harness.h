@@ -69,8 +69,10 @@ const char *ev_str(json_t *o, const char *key);
 /* Checks the keys and types the protocol requires of this event. */
 void ev_check_schema(json_t *o);
 
-/* Per-thread replay of a trace: seq order, depths, matching enter/exit. */
-#define REPLAY_MAXT 64
+/* Per-thread replay of a trace: seq order, depths, matching enter/exit.
+ * The thread states live in one static pool (16 KB each: too big for a
+ * test's stack), so one replay at a time is valid. */
+#define REPLAY_MAXT 512
 struct tstate {
 	json_int_t pid, tid;
 	json_int_t last_seq;
@@ -91,7 +93,7 @@ struct pstate {
 };
 
 struct replay {
-	struct tstate t[REPLAY_MAXT];
+	struct tstate *t;       /* REPLAY_MAXT of them, in the pool */
 	int n;
 	struct pstate p[REPLAY_MAXP];
 	int np;

@@ -24,6 +24,10 @@
  *                      "started" once each has traced
  *   rename N           N calls, pt_flush, renames itself "renamed", 10
  *                      calls, pt_flush, "flushed", waits for "go", 10 calls
+ *   rename-full N      N calls, renames itself "late" (its buffer full if
+ *                      nobody reads), 10 calls, "done", waits for "go"
+ *   seqthreads T N     T threads one after the other, each N calls; then
+ *                      pt_flush, "done", waits for "go"
  */
 #include <config.h>
 
@@ -395,6 +399,24 @@ int main(int argc, char **argv)
 		say("flushed");
 		await("go");
 		calls(10);
+	} else if (strcmp(mode, "seqthreads") == 0) {
+		long per = argc > 3 ? atol(argv[3]) : 10;
+
+		for (long i = 0; i < n; i++) {
+			pthread_t th;
+
+			pthread_create(&th, NULL, worker, (void *)(per * 1000 + i % 1000));
+			pthread_join(th, NULL);
+		}
+		pt_flush();     /* every exit seen by the library */
+		say("done");
+		await("go");
+	} else if (strcmp(mode, "rename-full") == 0) {
+		calls(n);
+		pt_thread_name("late");
+		calls(10);
+		say("done");
+		await("go");
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else if (strcmp(mode, "exit") == 0) {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,6 +238,81 @@ static void test_name_resent(void **state)
 	cap_free(&c);
 }
 
+/* A thread renames itself while its buffer is full (nobody reads): the
+ * name is neither lost nor counted as a dropped event. */
+static void test_name_while_full(void **state)
+{
+	const char *args[] = { "rename-full", "20000", NULL };
+	struct cap c;
+	struct replay r;
+	const char *last_name = NULL;
+	json_t *o;
+	size_t i;
+
+	(void)state;
+	cap_start(&c, "lib_traced", args, NULL);
+	cap_expect(&c, "done");         /* nothing read until now */
+	cap_say(&c, "go");
+	cap_done(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	json_array_foreach(c.lines, i, o)
+		if (strcmp(ev_kind(o), "thread") == 0 && ev_int(o, "tid") == c.spawned)
+			last_name = ev_str(o, "name");
+	assert_non_null(last_name);
+	assert_string_equal(last_name, "late");
+	cap_free(&c);
+}
+
+/* Threads that exited while nobody listened keep their tally for the
+ * reader that comes later - at most 256 of them; bye's count reveals the
+ * others.  Every tally that comes is exact. */
+static void run_late_reader(long nthreads, long kept)
+{
+	char tn[16];
+	const char *args[] = { "seqthreads", tn, "10", NULL };
+	struct cap c;
+	struct replay r;
+	long tallied = 0;
+
+	snprintf(tn, sizeof tn, "%ld", nthreads);
+	cap_init(&c, 0);
+	cap_spawn(&c, "lib_traced", args, NULL);
+	cap_expect(&c, "done");
+	assert_int_equal(mkfifo(c.fifo, 0600), 0);
+	cap_open(&c);
+	cap_say(&c, "go");
+	cap_done(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(r.byes, 1);
+	assert_int_equal(r.p[0].threads, nthreads + 1);
+	for (int k = 0; k < r.n; k++) {
+		struct tstate *t = &r.t[k];
+
+		assert_int_equal(t->tallies, 1);
+		assert_true(t->named > 0);
+		assert_int_equal(t->events + t->tally_dropped, t->tally_seq);
+		if (t->tid != t->pid) {
+			/* worker enter/exit + 10 x (mid, leaf): all lost */
+			assert_int_equal(t->tally_seq, 42);
+			assert_int_equal(t->events, 0);
+		}
+		tallied++;
+	}
+	assert_int_equal(tallied, kept + 1);
+	if (kept == nthreads)
+		assert_int_equal(replay_check_accounting(&r), 1);
+	cap_free(&c);
+}
+
+static void test_late_reader_exited_threads(void **state)
+{
+	(void)state;
+	run_late_reader(20, 20);
+	/* Past the bound: 256 kept, 44 known only by bye's count. */
+	run_late_reader(300, 256);
+}
+
 /* Four equally busy threads and a slow reader: each thread's share of what
  * got through is within a small factor of the others'. */
 static void test_fair_share(void **state)
@@ -300,6 +376,8 @@ int main(void)
 		cmocka_unit_test(test_reader_restarted),
 		cmocka_unit_test(test_reader_suspended_at_exit),
 		cmocka_unit_test(test_name_resent),
+		cmocka_unit_test(test_name_while_full),
+		cmocka_unit_test(test_late_reader_exited_threads),
 		cmocka_unit_test(test_fair_share),
 	};
 

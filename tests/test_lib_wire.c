@@ -257,6 +257,96 @@ static void test_threads_sync(void **state)
 	run_threads("PIPETRACE_MODE=sync", "1000");
 }
 
+/* Eight threads make their first traced call at once, while the library
+ * initialises (lib_race): every one is traced from its first call, named,
+ * seq from 1 without a gap, nothing dropped (lossless).  with_fork: main
+ * forks meanwhile, and the child traces too.  malloc: the helper's own
+ * malloc is instrumented, so the library's start-up calls traced code and
+ * main and the threads have malloc events of their own (counted loosely).
+ * Ten runs: the race is lost at random. */
+static void run_race(const char *helper, int with_fork, int own_malloc, const char *mode)
+{
+	const char *args[] = { "1000", with_fork ? "fork" : NULL, NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", mode, NULL };
+
+	for (int run = 0; run < 10; run++) {
+		struct cap c;
+		struct replay r;
+		int workers = 0, children = 0, named[8] = { 0 };
+		size_t i;
+		json_t *o;
+
+		cap_start(&c, helper, args, env);
+		cap_done(&c);
+		replay(&c, &r, 1);
+		assert_int_equal(r.hellos, 1 + with_fork);
+		assert_int_equal(r.byes, 1 + with_fork);
+		/* every thread tallied: received + dropped == its last seq */
+		assert_int_equal(replay_check_accounting(&r), 1 + with_fork);
+		for (int k = 0; k < r.n; k++) {
+			struct tstate *t = &r.t[k];
+
+			assert_int_equal(t->dropped, 0);
+			assert_int_equal(t->depth, 0);
+			if (t->pid == c.spawned && t->tid == t->pid) {
+				assert_true(own_malloc);        /* main traces nothing */
+				continue;
+			}
+			/* work -> 1000 x leaf, enter and exit */
+			if (own_malloc)
+				assert_true(t->events >= 2 + 2 * 1000);
+			else
+				assert_int_equal(t->events, 2 + 2 * 1000);
+			if (t->pid == c.spawned)
+				workers++;
+			else
+				children++;
+		}
+		json_array_foreach(c.lines, i, o) {
+			const char *name;
+
+			if (strcmp(ev_kind(o), "thread") != 0 || ev_int(o, "pid") != c.spawned)
+				continue;
+			name = ev_str(o, "name");
+			if (strncmp(name, "race", 4) == 0 && name[4] >= '0' && name[4] < '8' &&
+			    !name[5])
+				named[name[4] - '0']++;
+		}
+		if (workers != 8 || children != with_fork)
+			fail_msg("run %d: %d of the 8 threads and %d of the %d children traced",
+				 run, workers, children, with_fork);
+		for (int k = 0; k < 8; k++)
+			if (named[k] != 1)
+				fail_msg("run %d: thread race%d named %d times", run, k, named[k]);
+		cap_free(&c);
+	}
+}
+
+static void test_threads_race(void **state)
+{
+	run_race("lib_race", 0, 0, NULL);
+}
+
+static void test_threads_race_sync(void **state)
+{
+	run_race("lib_race", 0, 0, "PIPETRACE_MODE=sync");
+}
+
+static void test_threads_race_instr(void **state)
+{
+	run_race("lib_race_instr", 0, 0, NULL);
+}
+
+static void test_threads_race_malloc(void **state)
+{
+	run_race("lib_race_malloc", 0, 1, NULL);
+}
+
+static void test_threads_race_fork(void **state)
+{
+	run_race("lib_race", 1, 0, NULL);
+}
+
 /* fork: the child says hello with its own pid and traces on. */
 static void test_fork(void **state)
 {
@@ -438,6 +528,7 @@ static void test_longjmp_deep(void **state)
 	cap_start(&c, "lib_traced", args, env);
 	cap_done(&c);
 	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.t[0].dropped, 0);
 	json_array_foreach(c.lines, i, o) {
@@ -468,6 +559,48 @@ static void test_longjmp_deep(void **state)
 	o = need_ev(&c, "exit", "main");
 	assert_int_equal(ev_int(o, "depth"), 0);
 	assert_true(ev_int(o, "dur") > 0);
+	cap_free(&c);
+}
+
+/* The shadow stack cannot grow (lib_nomem: malloc fails at 16 KiB and
+ * more): the 88 calls past its first 512 entries are counted as dropped,
+ * enter and exit, never written with a wrong depth or dur 0; the calls
+ * below and after are exact. */
+static void test_stack_nomem(void **state)
+{
+	const char *args[] = { "600", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+	struct replay r;
+	size_t i;
+	json_t *o;
+
+#if defined(__SANITIZE_ADDRESS__)
+	skip();         /* the helper cannot have a malloc of its own */
+#endif
+	cap_start(&c, "lib_nomem", args, env);
+	cap_done(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.t[0].tally_seq, 2 * (1 + 600 + 1));
+	assert_int_equal(r.n, 1);
+	/* main, 600 x nest, after: enter and exit each */
+	assert_int_equal(r.t[0].last_seq, 2 * (1 + 600 + 1));
+	assert_int_equal(r.t[0].dropped, 2 * (600 - 511));
+	assert_int_equal(r.t[0].events + r.t[0].dropped, r.t[0].last_seq);
+	json_array_foreach(c.lines, i, o) {
+		const char *ev = ev_kind(o);
+
+		if (strcmp(ev, "enter") != 0 && strcmp(ev, "exit") != 0)
+			continue;
+		assert_true(ev_int(o, "depth") < 512);
+		if (ev[1] == 'x')
+			assert_true(ev_int(o, "dur") > 0);
+	}
+	o = need_ev(&c, "enter", "after");
+	assert_int_equal(ev_int(o, "depth"), 1);
+	o = need_ev(&c, "exit", "main");
+	assert_int_equal(ev_int(o, "depth"), 0);
 	cap_free(&c);
 }
 
@@ -513,6 +646,11 @@ int main(void)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_threads_sync),
+		cmocka_unit_test(test_threads_race),
+		cmocka_unit_test(test_threads_race_sync),
+		cmocka_unit_test(test_threads_race_instr),
+		cmocka_unit_test(test_threads_race_malloc),
+		cmocka_unit_test(test_threads_race_fork),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_fork_busy),
 		cmocka_unit_test(test_crash_async),
@@ -520,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_stack_overflow),
 		cmocka_unit_test(test_longjmp),
 		cmocka_unit_test(test_longjmp_deep),
+		cmocka_unit_test(test_stack_nomem),
 		cmocka_unit_test(test_instrumented),
 	};
 

@@ -77,6 +77,7 @@ static struct model *sample_model(void)
 {
 	struct model *m = model_create(NULL);
 
+	memset(seq, 0, sizeof(seq));   /* a new model: seqs start again at 1 */
 	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"ppid\":1,\"prog\":\"demo\",\"wall\":1764100000000000000,\"lib\":\"pipetrace 0.1\"}");
 	feed(m, "{\"ev\":\"thread\",\"ts\":2,\"pid\":100,\"tid\":101,\"name\":\"worker-1\"}");
 	feed(m, "{\"ev\":\"thread\",\"ts\":3,\"pid\":100,\"tid\":102,\"name\":\"worker-2\"}");
@@ -968,6 +969,52 @@ static void test_status_line(void **state)
 	model_free(m);
 }
 
+/* One count of lost events, the same on every line: the writer's drop
+ * (which also leaves a seq gap) is 1200 dropped, not 2400.  Events lost
+ * with no report, and a process gone without bye, make the trace
+ * "incomplete", said on the status line and on the rows concerned. */
+static void test_status_drops_and_incomplete(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct status_info si;
+	struct tree_view tv;
+	WINDOW *w = newwin(1, 200, 0, 0), *tw = newwin(12, 100, 1, 0);
+
+	(void)state;
+	/* lib/PROTOCOL.md's example: a drop of 1200, seq 4 -> 1205 */
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":4242,\"v\":1,\"ppid\":1,\"prog\":\"demo\"}");
+	feed(m, "{\"ev\":\"thread\",\"ts\":2,\"pid\":4242,\"tid\":4243,\"name\":\"worker-1\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":4242,\"tid\":4243,\"seq\":1,\"depth\":0,\"fn\":\"handle\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":4,\"pid\":4242,\"tid\":4243,\"seq\":2,\"depth\":1,\"fn\":\"db_query\"}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":5,\"pid\":4242,\"tid\":4243,\"seq\":3,\"depth\":1,\"fn\":\"db_query\",\"dur\":1}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":6,\"pid\":4242,\"tid\":4243,\"count\":1200}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":4242,\"tid\":4243,\"seq\":1204,\"depth\":0,\"fn\":\"handle\",\"dur\":4}");
+	memset(&si, 0, sizeof(si));
+	model_get_stats(m, &si.ms);
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "drops 1200"));
+	assert_null(strstr(row(w, 0), "incomplete"));
+	tree_fit(&tv, m, tw);
+	tree_view_draw(&tv, tw, true);
+	assert_null(strstr(row(tw, find_row(tw, "4243 worker-1")), "incomplete"));
+
+	/* 10 more lost without a word, then the process is gone without bye */
+	feed(m, "{\"ev\":\"enter\",\"ts\":8,\"pid\":4242,\"tid\":4243,\"seq\":1215,\"depth\":0,\"fn\":\"handle\"}");
+	model_process_vanished(m, 4242);
+	model_get_stats(m, &si.ms);
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "drops 1200"));
+	assert_non_null(strstr(row(w, 0), "incomplete: 10 events unaccounted, 1 proc without final counts"));
+	/* and what the figures leave out: the call left open */
+	assert_non_null(strstr(row(w, 0), "1 unfinished call"));
+	tree_view_draw(&tv, tw, true);
+	assert_non_null(strstr(row(tw, find_row(tw, "4242 demo")), "vanished"));
+	assert_non_null(strstr(row(tw, find_row(tw, "4242 demo")), "incomplete: 10 unaccounted  1 thread"));
+	assert_non_null(strstr(row(tw, find_row(tw, "4243 worker-1")), "incomplete: 10 unaccounted  7 ev"));
+	delwin(w);
+	tree_done(&tv, tw, m);
+}
+
 static void test_layouts_and_too_small(void **state)
 {
 	struct model *m = sample_model();
@@ -1122,6 +1169,7 @@ int main(void)
 		cmocka_unit_test_setup(test_histogram, per_test),
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
+		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),
 		cmocka_unit_test_setup(test_running_mark_alignment, per_test),
 		cmocka_unit_test_setup(test_histogram_keeps_tail, per_test),

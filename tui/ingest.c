@@ -411,6 +411,21 @@ static void check_vanished(struct ingest *ing)
 	ing->nsuspects = ngone;
 }
 
+/* At the end of a traced command's input: every live process whose pid is
+ * gone vanished (nothing of it is left to read, so no second look). */
+static void mark_gone(struct ingest *ing)
+{
+	const struct mnode *n = model_first_child(ing->model, VIEW_PATHS, NULL);
+
+	while (n) {
+		const struct mprocess *p = (const struct mprocess *)n;
+
+		n = model_next_sibling(ing->model, VIEW_PATHS, n);
+		if (p->state == PROC_LIVE && p->pid > 0 && kill(p->pid, 0) != 0 && errno == ESRCH)
+			model_process_vanished(ing->model, p->pid);
+	}
+}
+
 /* A new sentence about the listening FIFO, for the notes and the status. */
 static void fifo_note(struct ingest *ing, const char *msg)
 {
@@ -597,12 +612,19 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 
 	now = now_s();
 	/* Only with nothing queued: a process's queued events must reach the
-	 * model before it can be declared gone. */
-	if (st->has_child && drained && !st->queued && now - ing->vanish_t >= 1.0) {
+	 * model before it can be declared gone.  Writers to our FIFO share
+	 * our host and user, so their pids are ours to check too (a program
+	 * that ended while we were stopped never said bye: incomplete). */
+	if ((st->has_child || ing->src.kind == SRC_FIFO) && drained && !st->queued &&
+	    now - ing->vanish_t >= 1.0) {
 		ing->vanish_t = now;
 		check_vanished(ing);
 	}
 	if (st->input_ended && !st->queued && !ing->end_applied && !st->paused) {
+		/* Everything was read: a traced process that is gone and said
+		 * no bye ended without it (its last events may be missing). */
+		if (st->has_child)
+			mark_gone(ing);
 		model_end_of_input(ing->model);
 		ing->end_applied = true;
 	}

@@ -277,6 +277,13 @@ int main(int argc, char **argv)
 				shown(sbuf, sizeof sbuf, ingest_get_status(ing)->source, utf8));
 		status = plain_run(ing, m, &po, stdout);
 	} else {
+		/* From the background of a shell (pipetrace-tui &) the shell
+		 * stops us as soon as curses touches the terminal: say why
+		 * first, or the user sees only "Stopped". */
+		pid_t fg = tcgetpgrp(STDIN_FILENO);
+		if (fg > 0 && fg != getpgrp())
+			fputs("pipetrace-tui: started in the background: the full screen needs the "
+			      "terminal (bring it back with fg, or use --plain)\n", stderr);
 		status = ui_run(ing, m);
 	}
 	/* In plain mode the command's output, held back so as not to mix

@@ -27,15 +27,19 @@ static const char *evstr(const struct event_str *e, size_t *len)
 }
 
 /* The child path of `parent` (NULL: a root path of t) for function `s`,
- * trying the one used last first: loops call the same thing again. */
+ * trying the one used last first: loops call the same thing again.  Past
+ * max_paths it may be a root path instead: the call is counted as put
+ * flat. */
 static struct mpath *path_child(struct model *m, struct thread_ent *t, struct mpath *parent,
 				const char *s, size_t len, struct mpath **cache)
 {
 	struct mpath *p = *cache;
-	if (p && model_func_is(p->fn, s, len))
-		return p;
-	p = model_path_get(m, t, parent, model_func_intern(m, s, len));
-	*cache = p;
+	if (!p || !model_func_is(p->fn, s, len)) {
+		p = model_path_get(m, t, parent, model_func_intern(m, s, len));
+		*cache = p;
+	}
+	if (m->paths_full && parent && p->link.parent != model_path_serial(parent))
+		m->st.calls_flattened++;
 	return p;
 }
 
@@ -281,10 +285,20 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 		model_calls_retire_excess(m);
 }
 
+/* A finished call whose duration the writer did not know: counted apart,
+ * never as 0 ns in any figure or histogram. */
+static void account_nodur(struct model *m, struct thread_ent *t, struct mpath *p, int32_t depth)
+{
+	p->fn->calls_nodur++;
+	m->st.calls_nodur++;
+	orphans_take(t, depth + 1);
+}
+
 static void on_return(struct model *m, struct thread_ent *t, const struct event *ev)
 {
 	int32_t d = ev_depth(ev);
-	uint64_t dur = ev->dur < 0 ? 0 : (uint64_t)ev->dur;
+	bool known = ev->dur >= 0;   /* no "dur" on the line: unknown */
+	uint64_t dur = known ? (uint64_t)ev->dur : 0;
 	size_t len;
 	const char *fn = evstr(&ev->fn, &len);
 	struct frame *top = top_frame(t);
@@ -301,8 +315,12 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			struct frame f = *top;
 			t->nstack--;
 			f.call->state = CALL_DONE;
-			f.call->dur_ns = (int64_t)dur;
+			f.call->dur_ns = known ? (int64_t)dur : -1;
 			f.path->running--;
+			if (!known) {
+				account_nodur(m, t, f.path, d);
+				return;
+			}
 			uint64_t child = f.child_ns;
 			if (t->orph_hi > d)
 				sat_add(&child, orphans_take(t, d + 1));
@@ -329,10 +347,13 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	}
 	if (__builtin_sub_overflow(ev->ts, (int64_t)dur, &c->start_ts))
 		c->start_ts = INT64_MIN;
-	c->dur_ns = (int64_t)dur;
+	c->dur_ns = known ? (int64_t)dur : -1;
 	c->state = CALL_PARTIAL;
 	m->st.calls_partial++;
-	account(m, t, path, d, dur, orphans_take(t, d + 1));
+	if (known)
+		account(m, t, path, d, dur, orphans_take(t, d + 1));
+	else
+		account_nodur(m, t, path, d);
 	if (m->st.calls_kept > m->cfg.max_calls)
 		model_calls_retire_excess(m);
 }
@@ -435,6 +456,142 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 	}
 }
 
+/* ---- lost events ------------------------------------------------------ */
+
+/* The process ended with tallies missing: without bye, or with fewer
+ * tallies than its bye announced. */
+static bool proc_missing(const struct mprocess *p)
+{
+	return p->state == PROC_VANISHED || (p->has_bye_threads && p->tallies < p->bye_threads);
+}
+
+static void thread_flag(struct model *m, struct thread_ent *t)
+{
+	bool inc = t->pub.unaccounted || t->overcount ||
+		   (!t->pub.has_tally && proc_missing(t->pub.proc));
+	if (inc == t->pub.incomplete)
+		return;
+	t->pub.incomplete = inc;
+	struct proc_ent *pe = MODEL_CONTAINER(t->pub.proc, struct proc_ent, pub);
+	if (inc) {
+		m->st.incomplete_threads++;
+		pe->threads_incomplete++;
+	} else {
+		m->st.incomplete_threads--;
+		pe->threads_incomplete--;
+	}
+}
+
+static void proc_flag(struct model *m, struct mprocess *p)
+{
+	struct proc_ent *pe = MODEL_CONTAINER(p, struct proc_ent, pub);
+	bool lost = proc_missing(p);
+	if (lost != pe->end_lost) {
+		pe->end_lost = lost;
+		if (lost)
+			m->st.processes_end_lost++;
+		else
+			m->st.processes_end_lost--;
+	}
+	bool inc = pe->threads_incomplete || lost;
+	if (inc == p->incomplete)
+		return;
+	p->incomplete = inc;
+	if (inc)
+		m->st.incomplete_processes++;
+	else
+		m->st.incomplete_processes--;
+}
+
+/* After the process's state, bye or tallies changed. */
+static void proc_refresh(struct model *m, struct mprocess *p)
+{
+	for (struct mthread *t = p->threads; t; t = t->next)
+		thread_flag(m, MODEL_CONTAINER(t, struct thread_ent, pub));
+	proc_flag(m, p);
+}
+
+/* Recomputes the thread's unaccounted events and carries the change to
+ * its process and the run.  The sums move by exact differences (modulo
+ * 2^64: only absurd seqs from the wire could wrap them). */
+static void acc_refresh(struct model *m, struct thread_ent *t)
+{
+	uint64_t expected = t->pub.has_tally ? t->pub.tally_seq : t->max_seq;
+	uint64_t have = t->pub.received - t->recv_base;
+	sat_add(&have, t->pub.drops - t->drops_base);
+	uint64_t u = t->unacc_done;
+	if (expected > have)
+		sat_add(&u, expected - have);
+	/* More than the writer says it produced: not from libpipetrace, and
+	 * not to be trusted.  (Before the tally it is only a drop count
+	 * that came before the gap it explains.) */
+	t->overcount = t->pub.has_tally && have > expected;
+	struct mprocess *p = t->pub.proc;
+	m->st.unaccounted += u - t->pub.unaccounted;
+	p->unaccounted += u - t->pub.unaccounted;
+	t->pub.unaccounted = u;
+	thread_flag(m, t);
+	proc_flag(m, p);
+}
+
+/* An event after the thread's tally: a new thread with the same tid (the
+ * kernel reuses them), whose seqs start again at 1. */
+static void acc_new_run(struct thread_ent *t)
+{
+	t->unacc_done = t->pub.unaccounted;
+	t->pub.has_tally = false;
+	t->pub.tally_seq = 0;
+	t->recv_base = t->pub.received;
+	t->drops_base = t->pub.drops;
+	t->max_seq = 0;
+}
+
+/* An enter, exit or exception: the common case (the next seq) leaves
+ * the unaccounted events as they were. */
+static void acc_seq(struct model *m, struct thread_ent *t, uint64_t seq)
+{
+	if (t->pub.has_tally)
+		acc_new_run(t);
+	t->pub.received++;
+	if (seq == t->max_seq + 1) {
+		t->max_seq = seq;
+		return;
+	}
+	if (seq > t->max_seq)
+		t->max_seq = seq;
+	acc_refresh(m, t);
+}
+
+static void on_drop(struct model *m, struct thread_ent *t, uint64_t count)
+{
+	if (t->pub.has_tally)
+		acc_new_run(t);
+	sat_add(&t->pub.drops, count);
+	sat_add(&m->st.drops, count);
+	acc_refresh(m, t);
+}
+
+/* The writer's last word on a thread: its last seq and everything it
+ * knows it lost, which supersedes the drop counts received. */
+static void on_tally(struct model *m, struct thread_ent *t, const struct event *ev)
+{
+	struct mprocess *p = t->pub.proc;
+	bool was = proc_missing(p);
+	if (t->pub.has_tally)
+		acc_new_run(t);
+	uint64_t d = t->drops_base;
+	sat_add(&d, ev->dropped);
+	m->st.drops += d - t->pub.drops;
+	t->pub.drops = d;
+	t->pub.has_tally = true;
+	t->pub.tally_seq = ev->seq;
+	if (p->tallies != UINT32_MAX)
+		p->tallies++;
+	acc_refresh(m, t);
+	if (proc_missing(p) != was)
+		proc_refresh(m, p);
+}
+
 /* ---- processes coming and going -------------------------------------- */
 
 /* Threads flush separately and the hello is written when the library
@@ -461,6 +618,7 @@ static void on_hello(struct model *m, const struct event *ev)
 		 * hello on every new connection): same process. */
 		p->pub.state = PROC_VANISHED;
 		proc_close_all(m, &p->pub);
+		proc_refresh(m, &p->pub);
 		p = NULL;
 	}
 	if (!p || p->pub.state != PROC_LIVE)
@@ -481,8 +639,11 @@ static void on_bye(struct model *m, const struct event *ev)
 		p->pub.state = PROC_EXITED;
 	p->pub.has_status = ev->has_status;
 	p->pub.status = ev->status;
+	p->pub.has_bye_threads = ev->has_threads;
+	p->pub.bye_threads = ev->threads;
 	proc_saw(&p->pub, ev->ts);
 	proc_close_all(m, &p->pub);
+	proc_refresh(m, &p->pub);
 }
 
 void model_process_vanished(struct model *m, int32_t pid)
@@ -492,6 +653,7 @@ void model_process_vanished(struct model *m, int32_t pid)
 		return;
 	p->pub.state = PROC_VANISHED;
 	proc_close_all(m, &p->pub);
+	proc_refresh(m, &p->pub);
 	m->gen++;
 }
 
@@ -524,13 +686,14 @@ void model_apply(struct model *m, const struct event *ev)
 	proc_saw(t->pub.proc, ev->ts);
 	if (ev->ts > t->pub.last_ts)
 		t->pub.last_ts = ev->ts;
-	if (ev->seq) {
+	if (ev->seq && ev->kind != EV_TALLY) {
 		if (t->pub.last_seq && ev->seq > t->pub.last_seq + 1) {
 			uint64_t gap = ev->seq - t->pub.last_seq - 1;
 			sat_add(&t->pub.seq_gaps, gap);
 			sat_add(&m->st.seq_gaps, gap);
 		}
 		t->pub.last_seq = ev->seq;
+		acc_seq(m, t, ev->seq);
 	}
 	switch (ev->kind) {
 	case EV_ENTER:
@@ -552,8 +715,10 @@ void model_apply(struct model *m, const struct event *ev)
 		break;
 	}
 	case EV_DROP:
-		sat_add(&t->pub.drops, ev->count);
-		sat_add(&m->st.drops, ev->count);
+		on_drop(m, t, ev->count);
+		break;
+	case EV_TALLY:
+		on_tally(m, t, ev);
 		break;
 	default:
 		break;
@@ -587,6 +752,8 @@ struct model *model_create(const struct model_config *cfg)
 		m->cfg.max_calls = MODEL_DEFAULT_MAX_CALLS;
 	if (!m->cfg.max_exceptions)
 		m->cfg.max_exceptions = MODEL_DEFAULT_MAX_EXCEPTIONS;
+	if (!m->cfg.max_paths)
+		m->cfg.max_paths = MODEL_DEFAULT_MAX_PATHS;
 	m->next_call = 1;
 	hist_init(&m->all);
 	m->halloc = (struct hist_alloc){ .alloc = hist_alloc_hook, .release = hist_release_hook,

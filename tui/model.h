@@ -5,7 +5,8 @@
  *
  * Two views of each thread's calls:
  *   VIEW_PATHS  calls merged by call path (count, total, self, max, exceptions,
- *               histogram); memory grows with distinct paths, not with calls;
+ *               histogram); memory grows with distinct paths, not with calls,
+ *               and stops at max_paths (then new paths go to the top level);
  *   VIEW_CALLS  every individual call kept, in order; the oldest are retired
  *               once `max_calls` is reached (they stay counted in the paths).
  *
@@ -21,7 +22,13 @@
  * 240 bytes), then left the path: read a path's histogram with
  * model_path_hist(m, p, out).  mpath's pointers to its thread and its
  * relatives became serials (model_path_thread(), the tree walk), and
- * mnode lost its kind byte: mnode_kind(n), from the id's low 2 bits. */
+ * mnode lost its kind byte: mnode_kind(n), from the id's low 2 bits.
+ * Accounting of lost events (tally, bye's threads): mthread gained
+ * received, unaccounted, tally and incomplete, mprocess bye_threads,
+ * tallies, unaccounted and incomplete, model_stats the matching totals;
+ * mthread.drops became the writer's count, superseded by its tally.
+ * Calls whose exit carried no duration: mfunc.calls_nodur,
+ * model_stats.calls_nodur, an mcall CALL_DONE with dur_ns -1. */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
 
@@ -52,7 +59,8 @@ static inline enum mnode_kind mnode_kind(const struct mnode *n)
 
 struct mfunc {                   /* one per distinct function name */
 	const char *name;        /* owned by the model */
-	uint64_t calls;          /* finished calls (exits) */
+	uint64_t calls;          /* finished calls of known duration (the figures) */
+	uint64_t calls_nodur;    /* finished calls whose duration the writer did not know */
 	uint64_t exceptions;
 	uint64_t total_ns;
 	uint64_t self_ns;
@@ -74,6 +82,13 @@ struct mprocess {
 	int64_t first_ts, last_ts;
 	int64_t hello_ts;        /* ts of the hello, 0 without one */
 	int64_t wall_ns;         /* hello's CLOCK_REALTIME at hello_ts, 0 without one */
+	bool has_bye_threads;
+	uint32_t bye_threads;    /* from bye: its threads that recorded events */
+	uint32_t tallies;        /* tally events received */
+	uint64_t unaccounted;    /* sum of its threads' */
+	/* Its trace is known to miss events: it ended without bye, or with
+	 * fewer tallies than bye's threads, or a thread is incomplete. */
+	bool incomplete;
 	uint32_t nthreads;
 	struct mthread *threads; /* by tid (borrowed list heads, owned by the model) */
 	struct mprocess *next;   /* borrowed: next process, by pid (then appearance) */
@@ -91,7 +106,21 @@ struct mthread {
 	uint64_t events;
 	uint64_t last_seq;
 	uint64_t seq_gaps;       /* events missing according to seq */
-	uint64_t drops;          /* sum of drop events' counts */
+	/* Lost events, one definition everywhere: `drops` is what the writer
+	 * reported (the sum of drop counts, superseded by the tally's
+	 * dropped); `unaccounted` the events neither received nor reported
+	 * dropped: the last seq (the tally's, else the highest seen) minus
+	 * received minus drops, when positive.  Gaps are not drops. */
+	uint64_t drops;
+	uint64_t received;       /* enter, exit and exception events */
+	uint64_t unaccounted;
+	bool has_tally;          /* the writer's tally for the thread arrived */
+	uint64_t tally_seq;      /* its last seq */
+	/* Known to miss events: unaccounted, or its process ended with
+	 * tallies missing (or without bye) and none came for it; or its
+	 * accounts are not to be trusted (more received and dropped than
+	 * its tally's seq). */
+	bool incomplete;
 	uint64_t depth_mismatches; /* enters/exits whose depth did not fit the open calls */
 	int64_t last_ts;
 	struct mpath *paths;     /* borrowed: first root path (VIEW_PATHS children) */
@@ -132,7 +161,7 @@ struct mcall {                   /* one individual call (VIEW_CALLS) */
 	 * model_apply(): hold node ids across calls, not these pointers. */
 	struct mcall *parent, *children, *next;
 	int64_t start_ts;
-	int64_t dur_ns;          /* -1 while running or unfinished */
+	int64_t dur_ns;          /* -1 while running or unfinished, or when unknown */
 	uint8_t state;           /* enum mcall_state */
 	uint8_t has_exception;
 	uint8_t sub_exception;   /* a call below it raised one (model_subtree_exceptions) */
@@ -160,8 +189,13 @@ struct model_stats {
 	uint64_t calls_retired;
 	uint64_t paths;
 	uint64_t exceptions;
-	uint64_t drops;          /* sum over threads */
+	uint64_t drops;          /* sum over threads (mthread.drops) */
 	uint64_t seq_gaps;
+	uint64_t unaccounted;    /* sum over threads */
+	uint32_t incomplete_processes, incomplete_threads;
+	uint32_t processes_end_lost; /* ended without bye, or with tallies missing */
+	uint64_t calls_nodur;    /* calls whose exit had no duration (not in the figures) */
+	uint64_t calls_flattened; /* calls put at their thread's top level: max_paths reached */
 	uint64_t calls_partial;  /* exits without their enter */
 	uint64_t calls_unfinished; /* open calls whose process ended or whose exit was lost */
 	uint64_t depth_mismatches;
@@ -172,11 +206,17 @@ struct model_stats {
 
 struct model_config {
 	uint64_t max_calls;      /* individual calls kept; 0 = default */
+	uint32_t max_paths;      /* merged paths below the threads' top level; 0 = default */
 	size_t max_exceptions;   /* exceptions kept (older ones only counted); 0 = default */
 };
 
 #define MODEL_DEFAULT_MAX_CALLS 2000000u
 #define MODEL_DEFAULT_MAX_EXCEPTIONS 10000u
+/* About 96 MB of paths.  Past it a new path is made at its thread's top
+ * level (one per function and thread at most) instead of under its
+ * caller: lost events keep making paths that never happened (a callee
+ * under the wrong caller), and this keeps them from growing for ever. */
+#define MODEL_DEFAULT_MAX_PATHS 1000000u
 /* Open calls kept per thread; deeper enters are counted in too_deep. */
 #define MODEL_MAX_DEPTH 65536
 
@@ -218,6 +258,8 @@ const struct mnode *model_parent(const struct model *m, enum model_view view,
  * NULL) follows the depth: one more into a child, less back up. */
 const struct mnode *model_next_preorder(const struct model *m, enum model_view view,
 					const struct mnode *node, int *level);
+/* The thread `tid` of the current process `pid`, or NULL. */
+const struct mthread *model_thread_find(const struct model *m, int32_t pid, int32_t tid);
 /* The node with this id, or NULL when it never existed or was retired. O(1). */
 const struct mnode *model_find(const struct model *m, node_id id);
 

@@ -95,6 +95,12 @@ struct thread_ent {
 	 * takes it as child time so that its self time stays right. */
 	int32_t orph_hi;         /* highest depth with orphan time, -1 if none */
 	uint64_t orph_ns[ORPHAN_DEPTHS];
+	/* Accounting of the thread's current run of seqs (a tally ends it:
+	 * a later event is a new thread that got the same tid). */
+	uint64_t max_seq;        /* highest seq of this run */
+	uint64_t recv_base, drops_base; /* received and drops when the run began */
+	uint64_t unacc_done;     /* unaccounted events of the runs before */
+	bool overcount;          /* received + drops > the tally's seq */
 	uint64_t exceptions;     /* every exception event of the thread */
 	struct hist hist;        /* its finished calls (the histogram of a thread row) */
 };
@@ -104,6 +110,8 @@ struct proc_ent {
 	struct mthread *threads_tail; /* borrowed */
 	uint32_t serial;
 	bool had_hello;
+	bool end_lost;           /* counted in processes_end_lost */
+	uint32_t threads_incomplete;
 };
 
 struct ptrvec {
@@ -127,6 +135,7 @@ struct model {
 	uint32_t *ptab;          /* owned; 0 is an empty slot */
 	size_t pcap;
 	struct chunkvec hists;   /* of struct hist_compact, for mpath.link.hist */
+	bool paths_full;         /* max_paths reached: calls may be put flat */
 
 	/* processes: current entry per pid; all of them by serial */
 	struct mprocess *proc_head, *proc_tail; /* borrowed */

@@ -39,7 +39,7 @@ static void sort_exceptions(struct exc_view *ev, const struct model *m)
 	size_t n = model_exception_count(m);
 	uint64_t newest = n ? model_exception_at(m, 0)->id : 0;
 
-	if (n == ev->order_n && newest == ev->order_id && (!n || ev->order))
+	if (ev->order && n == ev->order_n && newest == ev->order_id)
 		return;
 	if (n > ev->cap) {
 		size_t *o = realloc(ev->order, n * sizeof(*o));
@@ -54,7 +54,7 @@ static void sort_exceptions(struct exc_view *ev, const struct model *m)
 	for (size_t i = 0; i < n; i++)
 		ev->order[i] = i;
 	sort_model = m;
-	if (n > 1)
+	if (n > 1)          /* qsort(NULL, 0, ...) is undefined (UBSan stops there) */
 		qsort(ev->order, n, sizeof(*ev->order), newer_first);
 	ev->norder = n;
 	ev->order_n = n;

@@ -248,6 +248,23 @@ static const char *proc_state(const struct mprocess *p, char *buf, size_t size)
 	}
 }
 
+/* Left of a thread's or process's figures: "incomplete" when its trace is
+ * known to miss events, with how many where known. */
+static void put_incomplete(WINDOW *w, int y, int x_end, int width, bool incomplete,
+			   uint64_t unaccounted, attr_t a)
+{
+	char buf[64], num[24];
+
+	if (!incomplete)
+		return;
+	if (unaccounted)
+		snprintf(buf, sizeof(buf), "incomplete: %s unaccounted  ",
+			 draw_count(unaccounted, num, sizeof(num)));
+	else
+		snprintf(buf, sizeof(buf), "incomplete  ");
+	put_right(w, y, x_end, width, buf, a);
+}
+
 static uint64_t pid_key(int32_t pid)
 {
 	return (uint64_t)(uint32_t)pid | 1ull << 32;   /* never 0, an idset's empty slot */
@@ -313,6 +330,7 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 	int x = 1 + tv->width;   /* one past the last content column */
 	char buf[48], num[24];
 	attr_t dim_a = is_cursor ? base : draw_attr(COL_DIM);
+	attr_t warn_a = is_cursor ? base | A_BOLD : draw_attr(COL_EXC);
 	bool collapsed = !tree_view_expanded(tv, n) && first_child(tv, n);
 
 	if (!c->all)
@@ -370,11 +388,18 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 				a = draw_attr(COL_EXC);
 			break;
 		case CALL_PARTIAL:
+			if (call->dur_ns < 0) {
+				snprintf(buf, sizeof(buf), "~?");   /* the writer did not know */
+				break;
+			}
 			buf[0] = '~';
 			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf + 1, sizeof(buf) - 1);
 			break;
 		default:
-			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf, sizeof(buf));
+			if (call->dur_ns < 0)
+				snprintf(buf, sizeof(buf), "?");
+			else
+				fmt_ns((uint64_t)call->dur_ns, buf, sizeof(buf));
 		}
 		put_right(w, y, x, c->total, buf, a);
 	} else if (mnode_kind(n) == MN_THREAD) {
@@ -383,12 +408,16 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 
 		snprintf(buf, sizeof(buf), "%s ev", draw_count(t->events, num, sizeof(num)));
 		put_right(w, y, x - ew, c->all - ew, buf, dim_a);
+		put_incomplete(w, y, x - ew - draw_width(buf), c->all - ew - draw_width(buf),
+			       t->incomplete, t->unaccounted, warn_a);
 	} else {
 		const struct mprocess *p = (const struct mprocess *)n;
 		int ew = draw_exc(tv, w, y, x, c->all / 2, n, collapsed, base, is_cursor);
 
 		snprintf(buf, sizeof(buf), "%u thread%s", p->nthreads, p->nthreads == 1 ? "" : "s");
 		put_right(w, y, x - ew, c->all - ew, buf, dim_a);
+		put_incomplete(w, y, x - ew - draw_width(buf), c->all - ew - draw_width(buf),
+			       p->incomplete, p->unaccounted, warn_a);
 	}
 }
 
