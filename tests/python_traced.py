@@ -231,6 +231,28 @@ def case_late(n):
     main_calls(int(n))
 
 
+def case_twophase(n, sigpipe='ign'):
+    import signal
+    if sigpipe == 'dfl':
+        # Many command-line tools do this: a SIGPIPE of ours would kill them.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    main_calls(int(n))
+    os.write(1, b'phase1\n')
+    sys.stdin.readline()
+    main_calls(int(n))
+    os.write(1, b'phase2\n')
+
+
+def case_closefds(path):
+    main_calls(10)
+    pipetrace.flush()
+    os.closerange(3, 1024)          # daemons do: the emitter's fd goes too
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    main_calls(10)                  # must not be written into that file
+    pipetrace.flush()
+    os.close(fd)
+
+
 def case_exit(code):
     @trace
     def deep():

@@ -497,6 +497,47 @@ class WireTest(unittest.TestCase):
         self.assertGreaterEqual(t.dropped, 4 * n + 2)
         self.assertEqual(t.tally['seq'], 8 * n + 4)
 
+    def reader_leaves(self, env, sigpipe):
+        c = Capture()
+        self.addCleanup(c.cleanup)
+        c.spawn('twophase', 20000, sigpipe, env=env)
+        self.assertEqual(c.proc.stdout.readline(), b'phase1\n')
+        c.read(0.1)
+        self.assertTrue(c.buf)
+        c.close()                   # the reader goes away
+        c.proc_in.write(b'go\n')
+        c.proc_in.flush()
+        c.finish()
+        # No SIGPIPE death, no traceback, the program ran to its end.
+        self.assertEqual((c.status, c.err), (0, b''))
+        self.assertEqual(c.out, b'phase2\n')
+
+    def test_reader_leaves(self):
+        for env in ({}, {'PIPETRACE_MODE': 'sync'}):
+            for sigpipe in ('ign', 'dfl'):
+                with self.subTest(env=env, sigpipe=sigpipe):
+                    self.reader_leaves(env, sigpipe)
+
+    def test_fd_reused(self):
+        """The program closes the emitter's descriptor and gets its number
+        back for a file: nothing goes into the file, tracing goes on
+        through a new connection."""
+        c = Capture()
+        self.addCleanup(c.cleanup)
+        other = os.path.join(c.dir, 'other')
+        c.spawn('closefds', other)
+        c.finish()
+        self.assertEqual((c.status, c.err), (0, b''))
+        self.assertEqual(os.path.getsize(other), 0)
+        lines = self.parse(c.buf)
+        # What was buffered when the descriptor went is counted as lost,
+        # as the C library does.
+        th = self.replay(lines, False, complete=True)
+        self.assertEqual(len(self.find(lines, 'hello')), 2)
+        self.assertEqual(len(self.find(lines, 'bye')), 1)
+        (t,) = th.values()
+        self.assertEqual(t.tally['seq'], 2 * (4 * 10 + 2))
+
     def refused(self, symlink):
         c = Capture(make_fifo=False)
         self.addCleanup(c.cleanup)
