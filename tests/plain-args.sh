@@ -88,4 +88,8 @@ check "PIPETRACE=0 in the environment: named as the cause" has 'PIPETRACE=0 is s
 "$bin" --plain -- sh -c 'printf "%s\n" "{\"ev\":\"hello\",\"ts\":1,\"pid\":$$,\"v\":1,\"prog\":\"sh\"}" >"$PIPETRACE_FIFO"' \
 	>"$dir/out" 2>"$dir/err"
 check "a command that sent an event: no such note" sh -c "! grep -q 'no event arrived' '$dir/out'"
+"$bin" --plain -- sh -c 'echo garbage >"$PIPETRACE_FIFO"' >"$dir/out" 2>"$dir/err"
+check "a command that sent only bad lines: said so, with the reason" \
+	grep -q "^! no valid event arrived from sh -c .*: 1 line, 1 bad (last: line 1: " "$dir/out"
+check "a command that sent only bad lines: no guessing at causes" sh -c "! grep -q 'Likely causes' '$dir/out'"
 finish

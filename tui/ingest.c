@@ -236,8 +236,12 @@ const char *ingest_no_events_note(const struct ingest *ing, char *buf, size_t si
 	 * first, then the usual reasons, each with a way to check it. */
 	const char *off = getenv("PIPETRACE");
 	const char *cmd = ing->cmd0 ? ing->cmd0 : "the command";
-	int o = snprintf(buf, size, "no event arrived from %.1000s%s%s.", st->source,
-			 st->lines ? ": " : "", what);
+	if (st->lines) {
+		/* something wrote: the lines say what went wrong */
+		snprintf(buf, size, "no valid event arrived from %.1000s: %s.", st->source, what);
+		return buf;
+	}
+	int o = snprintf(buf, size, "no event arrived from %.1000s.", st->source);
 	if (o < 0 || (size_t)o >= size)
 		return buf;
 	if (off && !strcmp(off, "0"))
