@@ -48,13 +48,13 @@ static struct mpath *path_child(struct model *m, struct thread_ent *t, struct mp
 /* Takes t's innermost open call off as unfinished. */
 static void frame_unfinish(struct model *m, struct thread_ent *t)
 {
+	model_excsum_pop(m, t, &t->stack[t->nstack - 1]);
 	struct frame *f = &t->stack[--t->nstack];
 	f->call->state = CALL_UNFINISHED;
 	f->path->running--;
 	if (f->path->unfinished != UINT32_MAX)
 		f->path->unfinished++;
 	m->st.calls_unfinished++;
-	model_excsum_pop(m, t, f);
 }
 
 static void thread_close_all(struct model *m, struct thread_ent *t)
@@ -312,6 +312,7 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	}
 	if (top && top->depth == d) {
 		if (model_func_is(top->path->fn, fn, len)) {
+			model_excsum_pop(m, t, top);
 			struct frame f = *top;
 			t->nstack--;
 			f.call->state = CALL_DONE;
@@ -325,7 +326,6 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			if (t->orph_hi > d)
 				sat_add(&child, orphans_take(t, d + 1));
 			account(m, t, f.path, d, dur, child);
-			model_excsum_pop(m, t, &f);
 			return;
 		}
 		/* Another call is open at this depth: its exit and this
