@@ -594,6 +594,46 @@ static void test_histogram(void **state)
 	tree_done(&tv, w, m);
 }
 
+/* Self time: a column of the paths view where the pane is wide enough,
+ * and in the histogram's title beside the path's total; a recursion's
+ * levels are paths of their own, each with its own figures. */
+static void test_self_time(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 120, 0, 0);
+	char tot[32], self[32];
+
+	(void)state;
+	enter(m, 1, 1, 0, "main");
+	call(m, 1, 1, 1, "work", 4000000);            /* 4 ms */
+	leave(m, 1, 1, 0, "main", 10000000);          /* 10 ms: 6 ms its own */
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	assert_true(col_of(row(w, 1), "self") > col_of(row(w, 1), "total"));
+	assert_true(col_of(row(w, 1), "self") < col_of(row(w, 1), "avg"));
+	const struct mnode *sel = cursor_to(&tv, w, "main");
+	int y = 2 + tv.cursor_row;
+
+	hist_format_ns(10000000, tot, sizeof(tot));
+	hist_format_ns(6000000, self, sizeof(self));
+	assert_non_null(strstr(row(w, y), tot));
+	assert_non_null(strstr(row(w, y), self));
+	/* the self column sits under its header */
+	assert_int_equal(col_of(row(w, y), self) + (int)strlen(self), col_of(row(w, 1), "self") + 4);
+	hist_view_draw(w, m, sel, false);
+	char want[96];
+
+	snprintf(want, sizeof(want), "main: 1 calls, total %s, self %s", tot, self);
+	assert_non_null(strstr(row(w, 0), want));
+	/* narrower: no self column, the rest stays */
+	tree_view_resize(&tv, 17, 84);
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(col_of(row(w, 1), "self"), -1);
+	assert_true(col_of(row(w, 1), "total") > 0);
+	tree_done(&tv, w, m);
+}
+
 /* ---- exceptions, status, layout ------------------------------------------- */
 
 static void test_exceptions_and_jump(void **state)
@@ -853,6 +893,7 @@ int main(void)
 		cmocka_unit_test_setup(test_search_highlight, per_test),
 		cmocka_unit_test_setup(test_long_sibling_lists, per_test),
 		cmocka_unit_test_setup(test_histogram, per_test),
+		cmocka_unit_test_setup(test_self_time, per_test),
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
 		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),

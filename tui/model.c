@@ -41,8 +41,9 @@ static struct mpath *path_child(struct model *m, struct thread_ent *t, struct mp
 
 /* ---- open calls ------------------------------------------------------ */
 
-static void frame_unfinish(struct model *m, struct frame *f)
+static void frame_unfinish(struct model *m, struct thread_ent *t, struct frame *f)
 {
+	model_nest_pop(t, f);
 	f->call->state = CALL_UNFINISHED;
 	f->path->running--;
 	if (f->path->unfinished != UINT32_MAX)
@@ -53,7 +54,7 @@ static void frame_unfinish(struct model *m, struct frame *f)
 static void thread_close_all(struct model *m, struct thread_ent *t)
 {
 	while (t->nstack)
-		frame_unfinish(m, &t->stack[--t->nstack]);
+		frame_unfinish(m, t, &t->stack[--t->nstack]);
 }
 
 static void proc_close_all(struct model *m, struct mprocess *p)
@@ -72,7 +73,7 @@ static void count_mismatch(struct model *m, struct thread_ent *t)
 static void unwind_from(struct model *m, struct thread_ent *t, int32_t depth)
 {
 	while (t->nstack && t->stack[t->nstack - 1].depth >= depth) {
-		frame_unfinish(m, &t->stack[--t->nstack]);
+		frame_unfinish(m, t, &t->stack[--t->nstack]);
 		count_mismatch(m, t);
 	}
 }
@@ -206,9 +207,11 @@ static void path_hist_add(struct model *m, struct mpath *p, uint64_t dur)
 
 /* A finished call's figures go to its path, its function and the run;
  * its time to its parent's child time, or to the orphans of its depth
- * when its parent's enter was lost. */
+ * when its parent's enter was lost.  `incl` is what it adds to its
+ * function's inclusive time: dur, or 0 inside a call of the same
+ * function (model_nest.c). */
 static void account(struct model *m, struct thread_ent *t, struct mpath *p, int32_t depth,
-		    uint64_t dur, uint64_t child_ns)
+		    uint64_t dur, uint64_t child_ns, uint64_t incl)
 {
 	uint64_t self = dur > child_ns ? dur - child_ns : 0;
 	path_hist_add(m, p, dur);
@@ -219,7 +222,7 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 		p->max_ns = dur;
 	struct mfunc *f = p->fn;
 	f->calls++;
-	sat_add(&f->total_ns, dur);
+	sat_add(&f->total_ns, incl);
 	sat_add(&f->self_ns, self);
 	hist_add(&f->hist, dur);
 	hist_add(&m->all, dur);
@@ -272,7 +275,11 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 		t->stack = model_grow(m, t->stack, t->nstack, &cap, sizeof(*t->stack));
 		t->capstack = (uint32_t)cap;
 	}
-	t->stack[t->nstack++] = (struct frame){ .call = c, .path = path, .depth = d };
+	if (d == 0)
+		model_nest_forget_spans(t);
+	bool outer = model_nest_push(m, t, path->fn);
+	t->stack[t->nstack++] = (struct frame){ .call = c, .path = path, .depth = d,
+						.outer = outer };
 	if (m->st.calls_kept > m->cfg.max_calls)
 		model_calls_retire_excess(m);
 }
@@ -296,13 +303,18 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 		if (model_func_is(top->path->fn, fn, len)) {
 			struct frame f = *top;
 			t->nstack--;
+			model_nest_pop(t, &f);
 			f.call->state = CALL_DONE;
 			f.call->dur_ns = (int64_t)dur;
 			f.path->running--;
 			uint64_t child = f.child_ns;
 			if (t->orph_hi > d)
 				sat_add(&child, orphans_take(t, d + 1));
-			account(m, t, f.path, d, dur, child);
+			account(m, t, f.path, d, dur, child, f.outer ? dur : 0);
+			/* Its callers were not all seen: an exit without its
+			 * enter may yet enclose it. */
+			if (f.outer && (!t->nstack || t->stack[0].depth > 0))
+				model_nest_span(m, t, f.path->fn, ev->ts, dur, true);
 			return;
 		}
 		/* Another call is open at this depth: its exit and this
@@ -324,7 +336,8 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	c->dur_ns = (int64_t)dur;
 	c->state = CALL_PARTIAL;
 	m->st.calls_partial++;
-	account(m, t, path, d, dur, orphans_take(t, d + 1));
+	account(m, t, path, d, dur, orphans_take(t, d + 1),
+		model_nest_span(m, t, path->fn, ev->ts, dur, false));
 	if (m->st.calls_kept > m->cfg.max_calls)
 		model_calls_retire_excess(m);
 }
@@ -607,6 +620,7 @@ void model_free(struct model *m)
 		struct thread_ent *t = m->threads.v[i];
 		model_release(m, (void *)t->pub.name);
 		model_release(m, t->stack);
+		model_nest_free(m, t);
 		model_release(m, t);
 	}
 	for (size_t i = 0; i < m->procs.n; i++) {

@@ -54,9 +54,13 @@ struct mfunc {                   /* one per distinct function name */
 	const char *name;        /* owned by the model */
 	uint64_t calls;          /* finished calls (exits) */
 	uint64_t exceptions;
+	/* Inclusive time of its outermost calls on each thread: a call
+	 * inside another call of the same function (recursion) adds nothing,
+	 * its time is in the outer one's already.  The average call is
+	 * hist.sum_ns / hist.n, not total_ns / calls. */
 	uint64_t total_ns;
-	uint64_t self_ns;
-	struct hist hist;
+	uint64_t self_ns;        /* exclusive: less the time of its finished callees */
+	struct hist hist;        /* every finished call's duration, at every level */
 };
 
 enum mprocess_state { PROC_LIVE, PROC_EXITED, PROC_VANISHED };
@@ -165,6 +169,10 @@ struct model_stats {
 	uint64_t calls_unfinished; /* open calls whose process ended or whose exit was lost */
 	uint64_t depth_mismatches;
 	uint64_t too_deep;       /* enters ignored past MODEL_MAX_DEPTH open calls */
+	/* exits without their enter whose function's inclusive time may
+	 * count a nested call of it twice (too many calls with callers not
+	 * seen to keep track of) */
+	uint64_t nest_unsure;
 	uint32_t processes, threads;
 	size_t bytes;            /* memory held by the model, approximately */
 };

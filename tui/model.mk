@@ -3,6 +3,8 @@ tui_libptcore_a_SOURCES += tui/hist.h tui/model.h tui/search.h \
 	tui/hist.c tui/model.c tui/model_calls.c tui/model_dump.c tui/model_index.c \
 	tui/model_tree.c tui/model_priv.h \
 	tui/search.c
+# recursion: which calls count in a function's inclusive time
+tui_libptcore_a_SOURCES += tui/model_nest.c
 
 check_PROGRAMS += tests/test_hist tests/test_model tests/test_search
 TESTS += tests/test_hist tests/test_model tests/test_search

@@ -223,6 +223,8 @@ void model_dump_summary(const struct model *m, FILE *out)
 		(unsigned long long)st.drops, (unsigned long long)st.seq_gaps,
 		(unsigned long long)st.depth_mismatches, (unsigned long long)st.too_deep,
 		st.processes, st.threads);
+	if (st.nest_unsure)
+		fprintf(out, "stats nest_unsure=%llu\n", (unsigned long long)st.nest_unsure);
 	const struct hist *all = model_all_hist(m);
 	fprintf(out, "all n=%llu sum=%llu min=%llu max=%llu", (unsigned long long)all->n,
 		(unsigned long long)all->sum_ns, (unsigned long long)all->min_ns,

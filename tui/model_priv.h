@@ -3,6 +3,7 @@
 #ifndef PT_MODEL_PRIV_H
 #define PT_MODEL_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -77,7 +78,18 @@ struct frame {
 	struct mpath *last_path; /* borrowed: child path used last (cache for loops) */
 	uint64_t child_ns;       /* time spent in finished children, for self time */
 	int32_t depth;           /* the depth the events gave */
+	/* the function's outermost open call on the thread: its time counts
+	 * in the function's inclusive total (model_nest.c) */
+	bool outer;
 };
+
+/* A call seen only by its exit, counted as its function's outermost. */
+struct nest_span {
+	struct func_ent *f;      /* borrowed */
+	int64_t start, end;
+};
+
+#define NEST_SPANS_MAX 64
 
 struct thread_ent {
 	struct mthread pub;
@@ -91,6 +103,11 @@ struct thread_ent {
 	 * takes it as child time so that its self time stays right. */
 	int32_t orph_hi;         /* highest depth with orphan time, -1 if none */
 	uint64_t orph_ns[ORPHAN_DEPTHS];
+	struct func_ent **nest;  /* owned: functions with an outermost call open (borrowed) */
+	uint32_t nest_cap, nest_n;
+	struct nest_span *spans; /* owned: a ring of NEST_SPANS_MAX, allocated on first use */
+	uint32_t span_head, nspans;
+	int64_t span_lost_end;   /* latest end of a span let go, INT64_MIN if none */
 };
 
 struct proc_ent {
@@ -216,6 +233,23 @@ static inline bool model_func_is(const struct mfunc *fn, const char *s, size_t l
 	const struct func_ent *f = MODEL_CONTAINER(fn, struct func_ent, pub);
 	return f->len == len && memcmp(fn->name, s, len) == 0;
 }
+
+/* model_nest.c */
+/* A new frame of fn opens: whether it is fn's outermost open one. */
+bool model_nest_push(struct model *m, struct thread_ent *t, const struct mfunc *fn);
+/* The frame ends (returned, abandoned, unfinished). */
+void model_nest_pop(struct thread_ent *t, const struct frame *fr);
+/* A call of fn that ended at `end` and whose callers were not all seen
+ * (an exit without its enter; or, `seen`, an outermost call seen whole
+ * while the thread's outermost open call is not at depth 0): what its
+ * duration adds to fn's inclusive total (0 inside an open call of fn;
+ * less the earlier such calls of fn it encloses), remembered in case a
+ * later one encloses it. */
+uint64_t model_nest_span(struct model *m, struct thread_ent *t, const struct mfunc *fn,
+			 int64_t end, uint64_t dur, bool seen);
+/* A call at depth 0 began: no later call can enclose the spans. */
+void model_nest_forget_spans(struct thread_ent *t);
+void model_nest_free(struct model *m, struct thread_ent *t);
 
 /* model_calls.c */
 struct mcall *model_calls_new(struct model *m);

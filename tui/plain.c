@@ -323,6 +323,10 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	if (ms.too_deep)
 		fprintf(out, "(%" PRIu64 " enter and exit events ignored: more than %d calls open "
 			"in a thread)\n", ms.too_deep, MODEL_MAX_DEPTH);
+	if (ms.nest_unsure)
+		fprintf(out, "(%" PRIu64 " call%s seen without %s enter: a recursive function's "
+			"total may count %s twice)\n", ms.nest_unsure, plural(ms.nest_unsure),
+			ms.nest_unsure == 1 ? "its" : "their", ms.nest_unsure == 1 ? "it" : "them");
 	if (!fs)
 		return;
 	/* Escapes make a name up to four times longer (\xNN). */
@@ -330,11 +334,13 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	for (size_t i = 0; i < n; i++)
 		fs[i] = model_func_at(m, i);
 	qsort(fs, n, sizeof *fs, cmp_total);
-	fprintf(out, "%-40s %10s %10s %10s %10s %10s %6s\n", "function", "calls", "total",
-		"avg", "p99", "max", "exc");
+	/* total: inclusive time, a recursive function's outermost calls
+	 * only; self: exclusive; avg: of every call, at every level */
+	fprintf(out, "%-40s %10s %10s %10s %10s %10s %10s %6s\n", "function", "calls", "total",
+		"self", "avg", "p99", "max", "exc");
 	for (size_t i = 0; i < n; i++) {
 		const struct mfunc *f = fs[i];
-		char tot[32], avg[32], p99[32], max[32];
+		char tot[32], self[32], avg[32], p99[32], max[32];
 
 		/* The table takes 40 columns of the name; the safe text of
 		 * the first 160 bytes covers them whatever the characters. */
@@ -342,11 +348,12 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		event_safe_text(safe_name, sizeof safe_name, f->name, nlen > 160 ? 160 : nlen, utf8);
 		fit_columns(name, sizeof name, safe_name, 40, utf8);
 		hist_format_ns(f->total_ns, tot, sizeof tot);
-		hist_format_ns(f->calls ? f->total_ns / f->calls : 0, avg, sizeof avg);
+		hist_format_ns(f->self_ns, self, sizeof self);
+		hist_format_ns(f->hist.n ? f->hist.sum_ns / f->hist.n : 0, avg, sizeof avg);
 		hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
 		hist_format_ns(f->hist.max_ns, max, sizeof max);
-		fprintf(out, "%s %10" PRIu64 " %10s %10s %10s %10s %6" PRIu64 "\n", name,
-			f->calls, tot, avg, p99, max, f->exceptions);
+		fprintf(out, "%s %10" PRIu64 " %10s %10s %10s %10s %10s %6" PRIu64 "\n", name,
+			f->calls, tot, self, avg, p99, max, f->exceptions);
 	}
 	free(fs);
 }

@@ -74,9 +74,15 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 		h = model_all_hist(m);
 	}
 	werase(w);
-	if (name)
-		snprintf(title, sizeof(title), "%s: %s calls", name,
-			 draw_count(h ? h->n : 0, cnt, sizeof(cnt)));
+	if (name) {
+		const struct mpath *p = (const struct mpath *)sel;
+		char tot[32], self[32];
+
+		hist_format_ns(p->total_ns, tot, sizeof(tot));
+		hist_format_ns(p->self_ns, self, sizeof(self));
+		snprintf(title, sizeof(title), "%s: %s calls, total %s, self %s", name,
+			 draw_count(h ? h->n : 0, cnt, sizeof(cnt)), tot, self);
+	}
 	else
 		snprintf(title, sizeof(title), "All calls: %s", draw_count(h ? h->n : 0, cnt, sizeof(cnt)));
 	draw_frame(w, title, focused);

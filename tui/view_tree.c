@@ -188,7 +188,7 @@ const struct mnode *tree_view_cursor(struct tree_view *tv)
 /* ---- rows ---------------------------------------------------------------- */
 
 struct cols {
-	int count, total, avg, max, exc;  /* widths, 0 = hidden */
+	int count, total, self, avg, max, exc;  /* widths, 0 = hidden */
 	int all;
 };
 
@@ -206,7 +206,9 @@ static void choose_cols(const struct tree_view *tv, struct cols *c)
 			c->max = 10;
 		if (w >= 80)
 			c->total = 10;
-		c->all = c->count + c->total + c->avg + c->max + c->exc;
+		if (w >= 92)
+			c->self = 10;
+		c->all = c->count + c->total + c->self + c->avg + c->max + c->exc;
 	} else {
 		c->total = 12;   /* the call's own duration or its state */
 		c->exc = 3;
@@ -306,6 +308,11 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			fmt_ns(avg, buf, sizeof(buf));
 			put_right(w, y, x, c->avg, p->count ? buf : "", base);
 			x -= c->avg;
+		}
+		if (c->self) {
+			fmt_ns(p->self_ns, buf, sizeof(buf));
+			put_right(w, y, x, c->self, p->count ? buf : "", base);
+			x -= c->self;
 		}
 		if (c->total) {
 			fmt_ns(p->total_ns, buf, sizeof(buf));
@@ -461,6 +468,10 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 		if (c.avg) {
 			put_right(w, 1, x, c.avg, "avg", a);
 			x -= c.avg;
+		}
+		if (c.self) {
+			put_right(w, 1, x, c.self, "self", a);
+			x -= c.self;
 		}
 		if (c.total) {
 			put_right(w, 1, x, c.total, "total", a);
