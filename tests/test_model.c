@@ -452,8 +452,9 @@ static void test_mid_run_self_times(void **state)
  * are their exits: no partial calls appear for them. */
 static void test_too_deep(void **state)
 {
-	struct model *m = model_create(NULL);
-	int n = MODEL_MAX_DEPTH + 10;
+	struct model_config cfg = { .max_depth = 65536 };
+	struct model *m = model_create(&cfg);
+	int n = 65536 + 10;
 	for (int d = 0; d < n; d++)
 		tu_enter(m, d, 1, 1, 0, d, "r");
 	for (int d = n - 1; d >= 0; d--)
@@ -463,7 +464,31 @@ static void test_too_deep(void **state)
 	assert_int_equal(st.too_deep, 20);
 	assert_int_equal(st.calls_partial, 0);
 	assert_int_equal(st.depth_mismatches, 0);
-	assert_int_equal(model_func_find(m, "r")->calls, MODEL_MAX_DEPTH);
+	assert_int_equal(model_func_find(m, "r")->calls, 65536);
+	model_free(m);
+}
+
+/* A correct trace far deeper than the old bound of 65,536 open calls (an
+ * interpreter's test suite reached 220,000): nothing ignored, every call
+ * counted, the figures right. */
+static void test_deep_trace_kept(void **state)
+{
+	struct model *m = model_create(NULL);
+	int n = 200000;
+	uint64_t seq = 1;
+	for (int d = 0; d < n; d++)
+		tu_enter(m, d, 1, 1, seq++, d, d % 2 ? "eval" : "apply");
+	for (int d = n - 1; d >= 0; d--)
+		tu_exit(m, 2 * n - d, 1, 1, seq++, d, d % 2 ? "eval" : "apply", 2 * (n - d) - 1);
+	struct model_stats st;
+	model_get_stats(m, &st);
+	assert_int_equal(st.too_deep, 0);
+	assert_int_equal(st.calls, n);
+	assert_int_equal(st.depth_mismatches, 0);
+	assert_int_equal(model_func_find(m, "eval")->calls, n / 2);
+	/* inclusive: each function's outermost call only */
+	assert_int_equal(model_func_find(m, "apply")->total_ns, 2 * (uint64_t)n - 1);
+	assert_int_equal(model_func_find(m, "eval")->total_ns, 2 * (uint64_t)n - 3);
 	model_free(m);
 }
 
@@ -492,7 +517,8 @@ static void test_open_calls_pin_little(void **state)
 }
 
 /* An exit without its enter adopts only the newest orphans (the walk is
- * bounded), the older ones stay where they were. */
+ * bounded), the older ones stay where they were: under the "(callers not
+ * seen)" node, as they came with nothing open. */
 static void test_adoption_bounded(void **state)
 {
 	struct model *m = model_create(NULL);
@@ -502,7 +528,10 @@ static void test_adoption_bounded(void **state)
 	const struct mthread *t = ((const struct mprocess *)model_first_child(m, VIEW_CALLS, NULL))->threads;
 	size_t roots = 0, kids = 0;
 	const struct mcall *last = NULL;
-	for (const struct mcall *c = t->calls; c; c = c->next) {
+	assert_non_null(t->calls);
+	assert_null(t->calls->next);
+	assert_true(t->calls->path->fn->marker);
+	for (const struct mcall *c = t->calls->children; c; c = c->next) {
 		roots++;
 		last = c;
 	}
@@ -774,6 +803,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_deep_recursion);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_mid_run_self_times);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_too_deep);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_deep_trace_kept);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_open_calls_pin_little);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_adoption_bounded);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_random_soup);

@@ -634,6 +634,71 @@ static void test_self_time(void **state)
 	tree_done(&tv, w, m);
 }
 
+/* A late attach and a longjmp as drawn: the "(callers not seen)" node
+ * holds the calls whose callers were never seen, main (its exit at depth
+ * 0) is no sibling of its callees in the calls view; the calls a longjmp
+ * left are marked abandoned in both views, and the unwind is listed in
+ * the exceptions pane. */
+static void test_unseen_and_longjmp(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct ui u;
+
+	(void)state;
+	/* thread 11: attached late */
+	feed(m, "{\"ev\":\"exit\",\"ts\":100,\"pid\":10,\"tid\":11,\"seq\":7,\"depth\":2,\"fn\":\"parse\",\"dur\":30}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":200,\"pid\":10,\"tid\":11,\"seq\":8,\"depth\":0,\"fn\":\"main\",\"dur\":150}");
+	/* thread 12: run -> expr -> fail, fail longjmps back into run */
+	feed(m, "{\"ev\":\"enter\",\"ts\":300,\"pid\":10,\"tid\":12,\"seq\":1,\"depth\":0,\"fn\":\"run\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":310,\"pid\":10,\"tid\":12,\"seq\":2,\"depth\":1,\"fn\":\"expr\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":320,\"pid\":10,\"tid\":12,\"seq\":3,\"depth\":2,\"fn\":\"fail\"}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":400,\"pid\":10,\"tid\":12,\"seq\":4,\"depth\":0,\"fn\":\"run\",\"dur\":100}");
+	ui_state_init(&u, NULL, m);
+	ui_layout(&u);
+	ui_draw(&u);
+	WINDOW *wt = u.win[PANE_TREE], *we = u.win[PANE_EXC];
+
+	/* paths view: the node is a root of thread 11 beside main */
+	int yn = find_row(wt, "(callers not seen)"), ym = find_row(wt, "main");
+
+	assert_true(yn > 0);
+	assert_true(ym > yn);
+	assert_int_equal(col_of(row(wt, yn), "(callers not seen)"), col_of(row(wt, ym), "main"));
+	/* open everything: parse under the node; fail's path counts 1 abandoned */
+	ui_key(&u, 'g');
+	ui_key(&u, '*');              /* on the process: all of it */
+	ui_draw(&u);
+	int yp = find_row(wt, "parse"), yf = find_row(wt, "fail");
+
+	assert_true(yp > yn);
+	assert_true(col_of(row(wt, yp), "parse") > col_of(row(wt, yn), "(callers not seen)"));
+	assert_true(yf > 0);
+	assert_non_null(strstr(row(wt, yf), "\u21af1"));
+	assert_non_null(strstr(row(wt, find_row(wt, "expr")), "\u21af1"));
+	/* the pane lists the unwind: from fail, back in run, 2 calls */
+	assert_non_null(strstr(row(we, 0), "longjmps (1)"));
+	int ye = find_row(we, "fail");
+
+	assert_true(ye > 0);
+	assert_non_null(strstr(row(we, ye + 1), "longjmp: 2 calls abandoned, back in run"));
+	/* calls view: main holds the node, fail says abandoned */
+	ui_key(&u, 'v');
+	ui_key(&u, 'g');
+	ui_key(&u, '*');
+	ui_draw(&u);
+	ym = find_row(wt, "main");
+	yn = find_row(wt, "(callers not seen)");
+	assert_true(ym > 0);
+	assert_true(yn > ym);
+	assert_true(col_of(row(wt, yn), "(callers not seen)") > col_of(row(wt, ym), "main"));
+	yf = find_row(wt, "fail");
+	assert_true(yf > 0);
+	assert_non_null(strstr(row(wt, yf), "abandoned"));
+	assert_null(strstr(row(wt, yf), "unfinished"));
+	ui_state_free(&u);
+	model_free(m);
+}
+
 /* ---- exceptions, status, layout ------------------------------------------- */
 
 static void test_exceptions_and_jump(void **state)
@@ -698,6 +763,13 @@ static void test_status_line(void **state)
 	st.events_per_s = 48200;
 	status_draw(w, &si);
 	assert_non_null(strstr(row(w, 0), "/tmp/x/pipetrace.fifo"));
+	assert_null(strstr(row(w, 0), "too deep"));
+	/* events the model ignored past its bound on open calls are shown */
+	si.ms.too_deep = 12;
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "12 ignored (too deep)"));
+	si.ms.too_deep = 0;
+	status_draw(w, &si);
 	assert_non_null(strstr(row(w, 0), "LIVE"));
 	assert_non_null(strstr(row(w, 0), "2 procs 3 threads"));
 	assert_non_null(strstr(row(w, 0), "48.2k ev/s"));
@@ -894,6 +966,7 @@ int main(void)
 		cmocka_unit_test_setup(test_long_sibling_lists, per_test),
 		cmocka_unit_test_setup(test_histogram, per_test),
 		cmocka_unit_test_setup(test_self_time, per_test),
+		cmocka_unit_test_setup(test_unseen_and_longjmp, per_test),
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
 		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),

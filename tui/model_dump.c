@@ -52,6 +52,8 @@ static const char *call_state(int s)
 	case CALL_DONE: return "done";
 	case CALL_PARTIAL: return "partial";
 	case CALL_UNFINISHED: return "unfinished";
+	case CALL_ABANDONED: return "abandoned";
+	case CALL_UNSEEN: return "marker";
 	}
 	return "?";
 }
@@ -91,6 +93,10 @@ static void dump_node(FILE *out, const struct model *m, const struct mnode *n, i
 			(unsigned long long)p->unfinished, (unsigned long long)p->exceptions,
 			(unsigned long long)p->total_ns, (unsigned long long)p->self_ns,
 			(unsigned long long)p->max_ns);
+		if (p->abandoned)
+			fprintf(out, " abandoned=%llu", (unsigned long long)p->abandoned);
+		if (p->fn->marker)
+			fputs(" marker", out);
 		struct hist h;
 		model_path_hist(m, p, &h);
 		put_quantiles(out, &h);
@@ -180,6 +186,8 @@ void model_dump_summary(const struct model *m, FILE *out)
 			(unsigned long long)f->calls, (unsigned long long)f->exceptions,
 			(unsigned long long)f->total_ns, (unsigned long long)f->self_ns,
 			(unsigned long long)f->hist.max_ns);
+		if (f->abandoned)
+			fprintf(out, " abandoned=%llu", (unsigned long long)f->abandoned);
 		put_quantiles(out, &f->hist);
 		fputc('\n', out);
 	}
@@ -196,6 +204,10 @@ void model_dump_summary(const struct model *m, FILE *out)
 		if (e->signal) {
 			fputs(" signal=", out);
 			put_str(out, e->signal);
+		}
+		if (e->abandoned) {
+			fprintf(out, " abandoned=%llu to=", (unsigned long long)e->abandoned);
+			put_str(out, e->to);
 		}
 		if (e->nstack) {
 			fputs(" stack=", out);
@@ -225,6 +237,10 @@ void model_dump_summary(const struct model *m, FILE *out)
 		st.processes, st.threads);
 	if (st.nest_unsure)
 		fprintf(out, "stats nest_unsure=%llu\n", (unsigned long long)st.nest_unsure);
+	if (st.calls_abandoned || st.unwinds || st.callers_unseen)
+		fprintf(out, "stats abandoned=%llu unwinds=%llu callers_unseen=%llu\n",
+			(unsigned long long)st.calls_abandoned, (unsigned long long)st.unwinds,
+			(unsigned long long)st.callers_unseen);
 	const struct hist *all = model_all_hist(m);
 	fprintf(out, "all n=%llu sum=%llu min=%llu max=%llu", (unsigned long long)all->n,
 		(unsigned long long)all->sum_ns, (unsigned long long)all->min_ns,

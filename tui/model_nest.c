@@ -23,7 +23,11 @@
 /* The thread's table holds the functions whose outermost call is open
  * now, and nothing else: it stays as small as the stack is deep, however
  * many functions the thread has called (open addressing, at most half
- * full, backward-shift deletion). */
+ * full).  Entries leave in the reverse order they came, as frames do, so
+ * taking one out is clearing its slot: no entry still in the table went
+ * past that slot when it was put in (it was taken, or they came before
+ * it).  A rehash puts them back in stack order to keep it so, and tells
+ * each frame its new slot. */
 static uint32_t nest_find(const struct thread_ent *t, const struct func_ent *f)
 {
 	uint32_t mask = t->nest_cap - 1;
@@ -35,46 +39,38 @@ static uint32_t nest_find(const struct thread_ent *t, const struct func_ent *f)
 
 static void nest_grow(struct model *m, struct thread_ent *t)
 {
-	struct func_ent **old = t->nest;
-	uint32_t oldcap = t->nest_cap;
-	t->nest_cap = oldcap ? oldcap * 2 : 16;
+	model_release(m, t->nest);
+	t->nest_cap = t->nest_cap ? t->nest_cap * 2 : 16;
 	t->nest = model_calloc(m, t->nest_cap * sizeof(*t->nest));
-	for (uint32_t i = 0; i < oldcap; i++)
-		if (old[i])
-			t->nest[nest_find(t, old[i])] = old[i];
-	model_release(m, old);
+	for (uint32_t i = 0; i < t->nstack; i++) {
+		struct frame *fr = &t->stack[i];
+		if (!fr->nest_slot)
+			continue;
+		struct func_ent *f = MODEL_CONTAINER(fr->path->fn, struct func_ent, pub);
+		uint32_t k = nest_find(t, f);
+		t->nest[k] = f;
+		fr->nest_slot = k + 1;
+	}
 }
 
-bool model_nest_push(struct model *m, struct thread_ent *t, const struct mfunc *fn)
+uint32_t model_nest_push(struct model *m, struct thread_ent *t, const struct mfunc *fn)
 {
 	struct func_ent *f = MODEL_CONTAINER(fn, struct func_ent, pub);
 	if ((t->nest_n + 1) * 2 > t->nest_cap)
 		nest_grow(m, t);
 	uint32_t i = nest_find(t, f);
 	if (t->nest[i])
-		return false;
+		return 0;
 	t->nest[i] = f;
 	t->nest_n++;
-	return true;
+	return i + 1;
 }
 
 void model_nest_pop(struct thread_ent *t, const struct frame *fr)
 {
-	if (!fr->outer)
+	if (!fr->nest_slot)
 		return;
-	uint32_t mask = t->nest_cap - 1;
-	uint32_t i = nest_find(t, MODEL_CONTAINER(fr->path->fn, struct func_ent, pub));
-	if (!t->nest[i])
-		return;
-	/* Move back every later entry of the run that may sit at i. */
-	for (uint32_t j = (i + 1) & mask; t->nest[j]; j = (j + 1) & mask) {
-		uint32_t home = t->nest[j]->hash & mask;
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			t->nest[i] = t->nest[j];
-			i = j;
-		}
-	}
-	t->nest[i] = NULL;
+	t->nest[fr->nest_slot - 1] = NULL;
 	t->nest_n--;
 }
 

@@ -78,9 +78,13 @@ struct frame {
 	struct mpath *last_path; /* borrowed: child path used last (cache for loops) */
 	uint64_t child_ns;       /* time spent in finished children, for self time */
 	int32_t depth;           /* the depth the events gave */
-	/* the function's outermost open call on the thread: its time counts
-	 * in the function's inclusive total (model_nest.c) */
-	bool outer;
+	/* 1 + its function's slot in the thread's nest table when it is the
+	 * function's outermost open call on the thread (its time counts in
+	 * the function's inclusive total), else 0 (model_nest.c) */
+	uint32_t nest_slot;
+	/* the thread's seq gaps + drops when it began (truncated): the
+	 * same at an outer call's exit means no event of it was lost */
+	uint32_t lost_at;
 };
 
 /* A call seen only by its exit, counted as its function's outermost. */
@@ -158,6 +162,10 @@ struct model {
 	uint64_t chunk_base;
 	uint64_t next_call;      /* serial of the next call, from 1 */
 	uint64_t scan;           /* retirement has looked at every serial below this */
+	/* After a pass that could not get under max_calls (the calls kept
+	 * are nearly all open: a very deep stack), none before calls_kept
+	 * reaches this: a pass per call would walk `late` every time. */
+	uint64_t retire_floor;
 	struct ptrvec late;      /* calls the scan passed while running (borrowed) */
 	struct ptrvec work;      /* scratch stack for retiring subtrees */
 
@@ -166,6 +174,7 @@ struct model {
 	size_t exc_cap, exc_n, exc_head;
 
 	struct hist all;
+	struct func_ent *marker; /* owned: the "(callers not seen)" pseudo-function */
 	struct hist_alloc halloc; /* the paths' histogram blocks: model_alloc/model_release on this model */
 };
 
@@ -235,8 +244,9 @@ static inline bool model_func_is(const struct mfunc *fn, const char *s, size_t l
 }
 
 /* model_nest.c */
-/* A new frame of fn opens: whether it is fn's outermost open one. */
-bool model_nest_push(struct model *m, struct thread_ent *t, const struct mfunc *fn);
+/* A new frame of fn opens: its nest_slot.  Frames end in the reverse
+ * order they opened, each with model_nest_pop(). */
+uint32_t model_nest_push(struct model *m, struct thread_ent *t, const struct mfunc *fn);
 /* The frame ends (returned, abandoned, unfinished). */
 void model_nest_pop(struct thread_ent *t, const struct frame *fr);
 /* A call of fn that ended at `end` and whose callers were not all seen

@@ -24,6 +24,7 @@ struct plain {
 	bool warned_version;
 	uint64_t bad, unknown;   /* already reported */
 	uint64_t fifo_notes;
+	uint64_t unwinds, callers_unseen;   /* the model's, already reported */
 	bool rec_reported;
 	char buf[3][4 * EVENT_LINE_MAX + 8];
 };
@@ -91,6 +92,46 @@ static void indent(FILE *out, int32_t depth)
 	fprintf(out, "%*s", 2 * n, "");
 }
 
+/* What the model made of the event beyond the event itself: a
+ * "(callers not seen)" node opened, or calls left by a longjmp (said
+ * before the exit that revealed them, at their depth). */
+static void model_notes(struct plain *p, const struct event *ev, const struct model *m)
+{
+	struct model_stats ms;
+	bool u = p->o->utf8;
+
+	model_get_stats(m, &ms);
+	if (ms.callers_unseen != p->callers_unseen) {
+		p->callers_unseen = ms.callers_unseen;
+		fprintf(p->out, "[%" PRId32 ":%" PRId32 "] (callers not seen)\n", ev->pid, ev->tid);
+	}
+	if (ms.unwinds == p->unwinds)
+		return;
+	p->unwinds = ms.unwinds;
+	const struct mexception *e = model_exception_count(m) ? model_exception_at(m, 0) : NULL;
+
+	if (!e || !e->abandoned)
+		return;
+	fprintf(p->out, "[%" PRId32 ":%" PRId32 "] ", ev->pid, ev->tid);
+	indent(p->out, ev->depth + 1);
+	fprintf(p->out, "%s longjmp: %" PRIu64 " call%s abandoned (", u ? "\u21af" : "^",
+		e->abandoned, e->abandoned == 1 ? "" : "s");
+	/* the outermost and the innermost few: enough to see where from */
+	for (size_t i = 0; i < e->nstack; i++) {
+		if (e->nstack > 6 && i == 2) {
+			fputs(u ? " \u203a \u2026" : " > ...", p->out);
+			i = e->nstack - 3;
+			continue;
+		}
+		struct event_str s = { .s = e->stack[i], .len = strlen(e->stack[i]) };
+
+		fprintf(p->out, "%s%s", i ? (u ? " \u203a " : " > ") : "", safe(p, 0, &s));
+	}
+	struct event_str to = { .s = e->to, .len = strlen(e->to) };
+
+	fprintf(p->out, "), back in %s\n", safe(p, 0, &to));
+}
+
 static void print_event(void *ctx, const struct event *ev, const struct model *m)
 {
 	struct plain *p = ctx;
@@ -98,7 +139,6 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 	bool u = p->o->utf8;
 	char dur[32];
 
-	(void)m;
 	/* A thread seen before means its process was too: one lookup per
 	 * event in the common case, not two. */
 	uint64_t pkey = (uint64_t)(uint32_t)ev->pid << 32;
@@ -107,6 +147,7 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 		fprintf(out, "[%" PRId32 "] new process (attached after its start)\n", ev->pid);
 	if (new_thread && ev->kind != EV_THREAD)
 		fprintf(out, "[%" PRId32 ":%" PRId32 "] new thread\n", ev->pid, ev->tid);
+	model_notes(p, ev, m);
 
 	switch (ev->kind) {
 	case EV_HELLO:
@@ -323,6 +364,11 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	if (ms.too_deep)
 		fprintf(out, "(%" PRIu64 " enter and exit events ignored: more than %d calls open "
 			"in a thread)\n", ms.too_deep, MODEL_MAX_DEPTH);
+	if (ms.calls_abandoned)
+		fprintf(out, "(%" PRIu64 " call%s abandoned by %" PRIu64 " longjmp%s: %s duration%s "
+			"unknown, not in the figures)\n", ms.calls_abandoned, plural(ms.calls_abandoned),
+			ms.unwinds, plural(ms.unwinds), ms.calls_abandoned == 1 ? "its" : "their",
+			plural(ms.calls_abandoned));
 	if (ms.nest_unsure)
 		fprintf(out, "(%" PRIu64 " call%s seen without %s enter: a recursive function's "
 			"total may count %s twice)\n", ms.nest_unsure, plural(ms.nest_unsure),

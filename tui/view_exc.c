@@ -64,7 +64,14 @@ void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool f
 	struct model_stats ms;
 
 	model_get_stats(m, &ms);
-	snprintf(title, sizeof(title), "Exceptions (%s)", draw_count(ms.exceptions, num, sizeof(num)));
+	if (ms.unwinds) {
+		char nu[24];
+
+		snprintf(title, sizeof(title), "Exceptions (%s) and longjmps (%s)",
+			 draw_count(ms.exceptions, num, sizeof(num)), draw_count(ms.unwinds, nu, sizeof(nu)));
+	} else {
+		snprintf(title, sizeof(title), "Exceptions (%s)", draw_count(ms.exceptions, num, sizeof(num)));
+	}
 	werase(w);
 	draw_frame(w, title, focused);
 	if (!per_page)

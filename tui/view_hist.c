@@ -74,7 +74,9 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 		h = model_all_hist(m);
 	}
 	werase(w);
-	if (name) {
+	if (name && ((const struct mpath *)sel)->fn->marker) {
+		snprintf(title, sizeof(title), "%s", name);
+	} else if (name) {
 		const struct mpath *p = (const struct mpath *)sel;
 		char tot[32], self[32];
 

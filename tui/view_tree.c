@@ -289,6 +289,10 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 
 	if (!c->all)
 		return;
+	if (mnode_kind(n) == MN_PATH && ((const struct mpath *)n)->fn->marker)
+		return;  /* "(callers not seen)": no call of its own */
+	if (mnode_kind(n) == MN_CALL && ((const struct mcall *)n)->path->fn->marker)
+		return;
 	if (mnode_kind(n) == MN_PATH) {
 		const struct mpath *p = (const struct mpath *)n;
 		uint64_t avg = p->count ? p->total_ns / p->count : 0;
@@ -319,16 +323,25 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			put_right(w, y, x, c->total, p->count ? buf : "", base);
 			x -= c->total;
 		}
-		/* a path with calls open now gets a running mark after its count */
-		bool odd = p->running || (p->unfinished && !p->count);
+		/* a path with calls open now gets a running mark after its
+		 * count; calls left by a longjmp are counted apart, after it */
+		bool odd = p->running || ((p->unfinished || p->abandoned) && !p->count);
 
 		if (p->count || !odd)
 			draw_count(p->count, buf, sizeof(buf));
-		else
+		else if (p->running || p->unfinished)
 			snprintf(buf, sizeof(buf), "%s", p->running ? "running" : "unfinished");
+		else
+			buf[0] = '\0';
 		if (p->running && p->count)
 			strcat(buf, draw_utf8() ? "\u25b6" : ">");
-		put_right(w, y, x, c->count + (odd ? 3 : 0), buf,
+		if (p->abandoned) {
+			size_t at = strlen(buf);
+
+			snprintf(buf + at, sizeof(buf) - at, "%s%s%s", at ? " " : "",
+				 draw_utf8() ? "\u21af" : "^", draw_count(p->abandoned, num, sizeof(num)));
+		}
+		put_right(w, y, x, c->count + (odd || p->abandoned ? 8 : 0), buf,
 			  !odd || is_cursor ? base :
 			  draw_attr(p->running ? COL_RUNNING : COL_EXC));
 	} else if (mnode_kind(n) == MN_CALL) {
@@ -346,6 +359,12 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			break;
 		case CALL_UNFINISHED:
 			snprintf(buf, sizeof(buf), "unfinished");
+			if (!is_cursor)
+				a = draw_attr(COL_EXC);
+			break;
+		case CALL_ABANDONED:
+			/* left by a longjmp: its duration is unknown */
+			snprintf(buf, sizeof(buf), "%s abandoned", draw_utf8() ? "\u21af" : "^");
 			if (!is_cursor)
 				a = draw_attr(COL_EXC);
 			break;
@@ -427,9 +446,13 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	}
 	case MN_PATH:
 		name = ((const struct mpath *)n)->fn->name;
+		if (((const struct mpath *)n)->fn->marker && !is_cursor)
+			name_a = draw_attr(COL_DIM) | A_ITALIC;
 		break;
 	case MN_CALL:
 		name = ((const struct mcall *)n)->path->fn->name;
+		if (((const struct mcall *)n)->path->fn->marker && !is_cursor)
+			name_a = draw_attr(COL_DIM) | A_ITALIC;
 		break;
 	}
 	if (label[0] && x < name_end)
