@@ -26,3 +26,12 @@ benchmarks += tests/bench_model
 tests_bench_model_SOURCES = tests/bench_model.c tests/xorshift.h
 tests_bench_model_CPPFLAGS = $(ptcore_test_cppflags)
 tests_bench_model_LDADD = $(ptcore_test_ldadd)
+
+# The differential check of --summary against an independent computation
+# from the same recording (jansson, nothing of the model).
+check_PROGRAMS += tests/summary_ref
+tests_summary_ref_SOURCES = tests/summary_ref.c
+tests_summary_ref_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+tests_summary_ref_LDADD = $(JANSSON_LIBS) -lm
+TESTS += tests/summary-diff.sh tests/plain-analysis.sh
+EXTRA_DIST += tests/summary-diff.sh tests/plain-analysis.sh
