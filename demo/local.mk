@@ -47,6 +47,8 @@ demo_tests = tests/demo-hello.sh tests/demo-auto.sh tests/demo-threads.sh \
 	tests/demo-crash.sh tests/demo-service.sh tests/demo-monitor.sh \
 	tests/demo-make.sh \
 	tests/install.sh
+# Every example of README.org, the man pages and --help, run.
+demo_tests += tests/docs-examples.sh
 TESTS += $(demo_tests)
 EXTRA_DIST += $(demo_tests) tests/demo-common.sh
 

@@ -66,6 +66,7 @@ void ptp_thread_set_off(void)
 
 void ptp_thread_free(struct ptp_thread *t)
 {
+	free(atomic_load(&t->name_late));
 	free(t->ring);
 	free(t->stack);
 	free(t);
@@ -172,17 +173,83 @@ PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
 
 /* ---- open calls -------------------------------------------------------- */
 
+/* The shadow stack is full: doubles it.  Calls that the allocator makes
+ * meanwhile are not traced (PTP_F_GROW sends them to the slow path, which
+ * ignores them).  The crash handler may interrupt us anywhere here and read
+ * the stack: it sees the old array and size, the new array (a full copy)
+ * with the old size, or both new - never a freed array, never a size
+ * larger than its array. */
+PTP_COLD static int ptp_stack_grow(struct ptp_thread *t)
+{
+	struct ptp_open *old = t->stack, *stack = NULL;
+	uint32_t cap = t->stack_cap;
+	unsigned flags = t->flags;
+
+	if (cap <= UINT32_MAX / 2 / sizeof *stack) {
+		t->flags = flags | PTP_F_GROW;
+		stack = malloc(2 * (size_t)cap * sizeof *stack);
+		t->flags = flags;
+	}
+	if (!stack)
+		return 0;
+	memcpy(stack, old, cap * sizeof *stack);
+	atomic_signal_fence(memory_order_seq_cst);
+	t->stack = stack;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->stack_cap = 2 * cap;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->flags = flags | PTP_F_GROW;
+	free(old);
+	t->flags = flags;
+	return 1;
+}
+
+/* An event the thread produced but cannot record: it takes its seq and
+ * counts as dropped, like one lost to a full ring, so that the reader sees
+ * the loss. */
+PTP_COLD static void ptp_lost_event(struct ptp_thread *t)
+{
+	++t->seq;
+	t->dropped_local++;
+	atomic_store_explicit(&t->dropped, t->dropped_local, memory_order_relaxed);
+}
+
+PTP_HOT static inline void ptp_push_enter(struct ptp_thread *t, uintptr_t ref,
+					  unsigned is_addr, uint64_t now, uint32_t d)
+{
+	t->stack[d].ref = ref;
+	t->stack[d].ts_kind = now << 1 | is_addr;
+	t->depth = d + 1;
+	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
+}
+
+/* A call at the shadow stack's full size: grow it.  When it cannot grow
+ * (out of memory), the calls above are not remembered: their enters and
+ * exits are counted as dropped rather than written with a wrong depth or
+ * an unknown duration, until the depth is back below the size. */
+PTP_COLD static void ptp_enter_deep(struct ptp_thread *t, uintptr_t ref,
+				    unsigned is_addr, uint64_t now)
+{
+	uint32_t d = t->depth;
+
+	if (d == t->stack_cap && ptp_stack_grow(t)) {
+		ptp_push_enter(t, ref, is_addr, now, d);
+		return;
+	}
+	t->depth = d + 1;
+	ptp_lost_event(t);
+}
+
 PTP_HOT static inline void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
 					unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
 
-	if (PTP_LIKELY(d < PTP_STACK_MAX)) {
-		t->stack[d].ref = ref;
-		t->stack[d].ts_kind = now << 1 | is_addr;
+	if (PTP_UNLIKELY(d >= t->stack_cap)) {
+		ptp_enter_deep(t, ref, is_addr, now);
+		return;
 	}
-	t->depth = d + 1;
-	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
+	ptp_push_enter(t, ref, is_addr, now, d);
 }
 
 /* The exit does not match the innermost open call: calls were left without
@@ -216,23 +283,31 @@ PTP_COLD static void ptp_exit_unwound(struct ptp_thread *t, uintptr_t ref,
 		ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
 }
 
+/* The exit of a call the shadow stack could not remember (see
+ * ptp_enter_deep()). */
+PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uint32_t d)
+{
+	t->depth = d;
+	ptp_lost_event(t);
+}
+
 PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 				       unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
-	uint64_t start = 0;
 
 	if (PTP_UNLIKELY(d == 0))
 		return;         /* its enter was never recorded */
 	d--;
-	if (PTP_LIKELY(d < PTP_STACK_MAX)) {
-		if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
-			ptp_exit_unwound(t, ref, is_addr, now, d);
-			return;
-		}
-		start = t->stack[d].ts_kind >> 1;
+	if (PTP_UNLIKELY(d >= t->stack_cap)) {
+		ptp_exit_deep(t, d);
+		return;
 	}
-	ptp_close(t, ref, is_addr, now, d, start);
+	if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
+		ptp_exit_unwound(t, ref, is_addr, now, d);
+		return;
+	}
+	ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
 }
 
 /* ---- start-up ---------------------------------------------------------- */
@@ -253,6 +328,16 @@ static void ptp_atexit(void);
 static void ptp_fork_prepare(void);
 static void ptp_fork_parent(void);
 static void ptp_fork_child(void);
+static pthread_mutex_t ptp_init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The fork handlers are in place before any thread can fork, so that a
+ * fork during initialisation waits for it (a child must not inherit the
+ * lock, or a half-done start-up).  They do nothing more while tracing is
+ * not on. */
+__attribute__((constructor)) static void ptp_register_fork_handlers(void)
+{
+	pthread_atfork(ptp_fork_prepare, ptp_fork_parent, ptp_fork_child);
+}
 
 PTP_COLD static void ptp_init(void)
 {
@@ -279,7 +364,6 @@ PTP_COLD static void ptp_init(void)
 		atomic_store(&ptp_g.state, PTP_OFF);
 		return;
 	}
-	pthread_atfork(ptp_fork_prepare, ptp_fork_parent, ptp_fork_child);
 #ifdef HAVE_ON_EXIT
 	on_exit(ptp_on_exit, NULL);
 #else
@@ -290,19 +374,26 @@ PTP_COLD static void ptp_init(void)
 		pt_catch_signals();
 }
 
-/* Reads the environment and starts tracing, once per process; the first
- * caller does it, concurrent callers go on untraced meanwhile. */
+/* Reads the environment and starts tracing, once per process.  Every
+ * caller waits until it is done, so that no thread's first events go
+ * untraced - except the initialising thread itself, re-entering through
+ * instrumented code it calls (a malloc of the program's own): ptp_busy is
+ * raised before the lock, so it returns at once.  fork() waits too (see
+ * ptp_fork_prepare), so no child starts with the lock held. */
 void ptp_ensure_init(void)
 {
-	int expect = PTP_UNINIT;
+	int s = atomic_load(&ptp_g.state);
 
-	if (atomic_load(&ptp_g.state) != PTP_UNINIT)
+	if ((s != PTP_UNINIT && s != PTP_INITIALIZING) || ptp_busy)
 		return;
-	if (atomic_compare_exchange_strong(&ptp_g.state, &expect, PTP_INITIALIZING)) {
-		ptp_busy++;
+	ptp_busy++;
+	pthread_mutex_lock(&ptp_init_lock);
+	if (atomic_load(&ptp_g.state) == PTP_UNINIT) {
+		atomic_store(&ptp_g.state, PTP_INITIALIZING);
 		ptp_init();
-		ptp_busy--;
 	}
+	pthread_mutex_unlock(&ptp_init_lock);
+	ptp_busy--;
 }
 
 /* The calling thread's first event: creates its record. */
@@ -317,13 +408,14 @@ PTP_COLD static struct ptp_thread *ptp_thread_register(void)
 	if (atomic_load(&ptp_g.state) == PTP_OFF)
 		ptp_self = &ptp_off_thread;     /* for good: skip all this */
 	if (atomic_load(&ptp_g.state) != PTP_ON)
-		return NULL;    /* off, or another thread is initialising */
+		return NULL;    /* off */
 	ptp_busy++;
 	t = aligned_alloc(64, sizeof *t);
 	if (t) {
 		memset(t, 0, sizeof *t);
 		t->ring = aligned_alloc(64, PTP_RING_SIZE * sizeof *t->ring);
-		t->stack = malloc(PTP_STACK_MAX * sizeof *t->stack);
+		t->stack = malloc(PTP_STACK_MIN * sizeof *t->stack);
+		t->stack_cap = PTP_STACK_MIN;
 	}
 	if (!t || !t->ring || !t->stack) {
 		if (t)
@@ -369,7 +461,7 @@ PTP_COLD static struct ptp_thread *ptp_slow_self(void)
 
 	if (!t)
 		t = ptp_thread_register();
-	if (!t || (t->flags & PTP_F_OFF) || ptp_busy)
+	if (!t || (t->flags & (PTP_F_OFF | PTP_F_GROW)) || ptp_busy)
 		return NULL;
 	return t;
 }
@@ -497,7 +589,7 @@ void pt_exception(const char *type, const char *fmt, ...)
 
 		e->fn = 0;
 		e->fn_is_addr = 0;
-		if (d > 0 && d <= PTP_STACK_MAX) {
+		if (d > 0 && d <= t->stack_cap) {
 			e->fn = t->stack[d - 1].ref;
 			e->fn_is_addr = (int)(t->stack[d - 1].ts_kind & 1);
 		}
@@ -527,8 +619,14 @@ void pt_thread_name(const char *name)
 	ptp_busy++;
 	copy = strndup(name, PTP_TNAME_MAX);
 	if (copy) {
-		if (!ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)copy, 0, PTP_NAME, 0))
-			free(copy);
+		/* A name is not an event: a full ring must neither lose it nor
+		 * count it as a dropped event.  The consumer takes it from the
+		 * side instead. */
+		t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+		if (t->head_local - t->tail_cache < PTP_RING_SIZE)
+			ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)copy, 0, PTP_NAME, 0);
+		else
+			free(atomic_exchange(&t->name_late, copy));
 		ptp_emit_if_sync(t);
 	}
 	ptp_busy--;
@@ -569,10 +667,12 @@ static void ptp_atexit(void)
 }
 #endif
 
-/* Lock order: ptp_g.lock, then reg_lock (the consumer reaps threads while
- * holding the former). */
+/* Lock order: ptp_init_lock (initialisation ends before we fork),
+ * ptp_g.lock, then reg_lock (the consumer reaps threads while holding the
+ * former). */
 static void ptp_fork_prepare(void)
 {
+	pthread_mutex_lock(&ptp_init_lock);
 	pthread_mutex_lock(&ptp_g.lock);
 	pthread_mutex_lock(&ptp_g.reg_lock);
 }
@@ -581,6 +681,7 @@ static void ptp_fork_parent(void)
 {
 	pthread_mutex_unlock(&ptp_g.reg_lock);
 	pthread_mutex_unlock(&ptp_g.lock);
+	pthread_mutex_unlock(&ptp_init_lock);
 }
 
 /* In the child only the forking thread exists: forget the others, give
@@ -594,6 +695,7 @@ static void ptp_fork_child(void)
 	 * may have had waiters that do not exist here. */
 	pthread_mutex_unlock(&ptp_g.reg_lock);
 	pthread_mutex_unlock(&ptp_g.lock);
+	pthread_mutex_unlock(&ptp_init_lock);
 	pthread_cond_init(&ptp_g.wake, NULL);
 	pthread_cond_init(&ptp_g.done, NULL);
 	if (atomic_load(&ptp_g.state) != PTP_ON)

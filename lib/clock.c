@@ -1,8 +1,18 @@
 /* clock.c - timestamps.  The hot path stores raw TSC ticks (rdtsc costs
  * about a third of clock_gettime); the consumer converts them into
  * CLOCK_MONOTONIC nanoseconds, the unit of the wire.  The rate is measured
- * against the clock over an ever longer baseline, and each conversion is
- * anchored at a recent (tsc, clock) pair so its error stays tiny.
+ * against the clock over an ever longer baseline (from the first sample,
+ * taken at start-up, to the latest), and each conversion is anchored at the
+ * latest (tsc, clock) pair.
+ *
+ * Nobody waits for calibration.  A sample pair is off by at most its jitter
+ * J (about 10 ns; the tightest of five reads), so a rate measured over a
+ * baseline B is off by at most 2J/B, and a span S converted with it by
+ * 2J*S/B.  Every converted span - a duration, or a timestamp's distance to
+ * the anchor - is kept no longer than the baseline (a timestamp further past
+ * the anchor takes a fresh sample first), so even the first events of a
+ * process, converted with a rate from a baseline of microseconds, are off
+ * by a few J at most, and the rate only gets better as the baseline grows.
  *
  * The TSC is used only when the kernel itself uses it as its clocksource
  * (then it is invariant and synchronised across CPUs); otherwise raw
@@ -29,7 +39,6 @@ static int ptp_use_tsc;
 static uint64_t ptp_base_tsc, ptp_base_ns;     /* first sample */
 static uint64_t ptp_anchor_tsc, ptp_anchor_ns; /* latest sample */
 static double ptp_ns_per_tick;
-static int ptp_rate_known;
 
 uint64_t ptp_mono_ns(void)
 {
@@ -115,19 +124,12 @@ void ptp_clock_update(void)
 
 	if (!ptp_use_tsc)
 		return;
-	ptp_sample(&tsc, &ns);
-	/* The first conversion needs a usable rate: wait for a 20 ms baseline
-	 * (once per process, and only if a flush comes that early). */
-	while (!ptp_rate_known && ns - ptp_base_ns < 20000000u) {
-		struct timespec d = { 0, (long)(20000000u - (ns - ptp_base_ns)) };
-
-		nanosleep(&d, NULL);
+	/* A baseline of at least 1 us (a few samples' worth, spun once per
+	 * process at most): a rate from a zero baseline is undefined. */
+	do
 		ptp_sample(&tsc, &ns);
-	}
-	if (tsc > ptp_base_tsc)
-		ptp_ns_per_tick = (double)(ns - ptp_base_ns) /
-				  (double)(tsc - ptp_base_tsc);
-	ptp_rate_known = 1;
+	while (ns - ptp_base_ns < 1000u || tsc <= ptp_base_tsc);
+	ptp_ns_per_tick = (double)(ns - ptp_base_ns) / (double)(tsc - ptp_base_tsc);
 	ptp_anchor_tsc = tsc;
 	ptp_anchor_ns = ns;
 #endif
@@ -137,6 +139,9 @@ uint64_t ptp_clock_ns(uint64_t raw)
 {
 	if (!ptp_use_tsc)
 		return raw;
+	/* Past the anchor by more than the baseline: see the top of the file. */
+	if (raw >= ptp_anchor_tsc && raw - ptp_anchor_tsc > ptp_anchor_tsc - ptp_base_tsc)
+		ptp_clock_update();
 	if (raw >= ptp_anchor_tsc)
 		return ptp_anchor_ns +
 		       (uint64_t)((double)(raw - ptp_anchor_tsc) * ptp_ns_per_tick);

@@ -20,6 +20,20 @@
 #define PTP_DL_NOW 1            /* drop the batch at once (sync mode) */
 #define PTP_DL_NEVER UINT64_MAX /* wait as long as a reader is there */
 
+/* Records a regular pass takes from one thread before it serves the next:
+ * under overload every busy thread gets its turn at the pipe. */
+#define PTP_PASS_BUDGET 1024u
+/* Exited threads whose tally could not be written yet (no reader, full
+ * pipe) are kept, ring freed, at most this many; past that a thread is
+ * forgotten without its tally, which bye's "threads" then reveals. */
+#define PTP_RETIRED_MAX 256u
+/* How long pt_flush() waits for room (not in lossless mode). */
+#define PTP_FLUSH_WAIT_NS 100000000u
+/* At exit the final lines wait for the reader this long all told; the
+ * buffered events get the first 3/5, the tallies and bye the rest. */
+#define PTP_EXIT_WAIT_NS PTP_FLUSH_WAIT_NS
+#define PTP_EXIT_WAIT_LOSSLESS_NS 2000000000u
+
 enum ptp_pass_result { PTP_IDLE, PTP_WORKED, PTP_BLOCKED };
 
 /* The batch being built: whole lines, all of one thread (or none). */
@@ -28,9 +42,18 @@ static size_t ptp_out_len;
 static struct ptp_thread *ptp_out_owner;        /* borrowed */
 static uint64_t ptp_out_events;         /* trace events in the batch */
 static uint64_t ptp_out_dropcount;      /* counts carried by drop lines */
+/* What the batch carries that must be sent again if it is given up: the
+ * connection's hello, the owner's thread line, the owner's tally. */
+static int ptp_out_hello, ptp_out_named, ptp_out_tally;
 static int ptp_connected;
 static unsigned ptp_hello_gen;          /* connection that got its hello */
 static _Atomic int ptp_flush_waiting;   /* pt_flush() callers before the lock */
+
+static struct ptp_thread *ptp_rr;       /* where a pass starts; NULL: head */
+static uint64_t ptp_nthreads;           /* threads seen: bye's "threads" */
+static unsigned ptp_retired;            /* retired threads not yet freed */
+static int ptp_final;                   /* exit: drain up to stop_at only */
+static uint64_t ptp_batches_written, ptp_batches_given_up;
 
 /* ---- writing batches --------------------------------------------------- */
 
@@ -40,13 +63,35 @@ static void ptp_out_sent(void)
 	ptp_out_events = 0;
 	ptp_out_dropcount = 0;
 	ptp_out_owner = NULL;
+	ptp_out_hello = ptp_out_named = ptp_out_tally = 0;
 }
 
-/* The batch is given up: its events count as lost to their thread. */
+/* The batch reached the pipe: what it announced is known to the reader. */
+static void ptp_out_written(void)
+{
+	unsigned gen = ptp_fifo_gen();
+
+	if (ptp_out_hello)
+		ptp_hello_gen = gen;
+	if (ptp_out_owner && ptp_out_named)
+		ptp_out_owner->announced = gen;
+	if (ptp_out_owner && ptp_out_tally)
+		ptp_out_owner->tallied = 1;
+	ptp_batches_written++;
+	ptp_out_sent();
+}
+
+/* The batch is given up: its events count as lost to their thread, its
+ * drop counts are owed again; hello, thread line and tally are sent again
+ * with a later batch since nothing marked them written. */
 static void ptp_out_discard(void)
 {
-	if (ptp_out_owner)
+	if (ptp_out_owner) {
 		ptp_out_owner->lost += ptp_out_events + ptp_out_dropcount;
+		ptp_out_owner->lost_total += ptp_out_events;
+	}
+	if (ptp_out_len > 0)
+		ptp_batches_given_up++;
 	ptp_out_sent();
 }
 
@@ -57,15 +102,16 @@ static void ptp_disconnected(void)
 	ptp_connected = 0;
 }
 
-/* Writes the batch.  Returns 0 when it is gone (written or dropped), -1
- * when it is kept because the pipe is full (PTP_DL_KEEP). */
+/* Writes the batch.  Returns 1 when it was written, 0 when it is gone
+ * otherwise (given up, or nothing to write), -1 when it is kept because the
+ * pipe is full (PTP_DL_KEEP). */
 static int ptp_out_write(uint64_t deadline)
 {
 	while (ptp_out_len > 0) {
 		switch (ptp_fifo_write(ptp_out, ptp_out_len)) {
 		case PTP_WR_OK:
-			ptp_out_sent();
-			return 0;
+			ptp_out_written();
+			return 1;
 		case PTP_WR_GONE:
 			ptp_disconnected();
 			return 0;
@@ -98,10 +144,42 @@ static int ptp_out_write(uint64_t deadline)
 	return 0;
 }
 
-/* Room for `need` more bytes of `owner`'s lines.  NULL when the pipe is
- * full and the batch is kept, or when the reader went away (check
- * ptp_connected). */
-static char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline)
+static char *ptp_put_thread(char *p, struct ptp_thread *t, uint64_t ns);
+
+/* Longest thread line. */
+#define PTP_THREAD_MAX (PTP_PREFIX_MAX + 16 + 6 * PTP_TNAME_MAX)
+
+/* ts of a line that is not a recorded event (thread, drop, tally): that
+ * of the thread's next event (raw, 0: none), else now; never before the
+ * thread's previous line. */
+static uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw);
+
+/* A new batch starts with what the reader has not got yet on this
+ * connection: the hello, the owner's thread line.  They are marked sent
+ * only once the batch is written (ptp_out_written). */
+static void ptp_out_begin(struct ptp_thread *owner, uint64_t raw)
+{
+	unsigned gen = ptp_fifo_gen();
+
+	ptp_out_owner = owner;
+	if (ptp_hello_gen != gen) {
+		ptp_out_len = ptp_format_hello(ptp_out);
+		ptp_out_hello = 1;
+	}
+	if (owner && owner->announced != gen) {
+		char *p = ptp_put_thread(ptp_out + ptp_out_len, owner,
+					 ptp_meta_ns(owner, raw));
+
+		ptp_out_len = (size_t)(p - ptp_out);
+		ptp_out_named = 1;
+	}
+}
+
+/* Room for `need` more bytes of `owner`'s lines; raw: the clock of the
+ * owner's next event, 0 if none.  NULL when the pipe is full and the batch
+ * is kept, or when the reader went away (check ptp_connected). */
+static char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline,
+		      uint64_t raw)
 {
 	if (ptp_out_len > 0 &&
 	    (ptp_out_owner != owner || ptp_out_len + need > PTP_LINE_MAX) &&
@@ -109,7 +187,17 @@ static char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline)
 		return NULL;
 	if (!ptp_connected)
 		return NULL;
-	ptp_out_owner = owner;
+	if (ptp_out_len == 0) {
+		ptp_out_begin(owner, raw);
+		if (ptp_out_len + need > PTP_LINE_MAX) {
+			/* A line that needs the whole batch (an exception):
+			 * hello and thread line go first, alone.  Given up at
+			 * a deadline, they come again with a later batch. */
+			if (ptp_out_write(deadline) < 0 || !ptp_connected)
+				return NULL;
+			ptp_out_owner = owner;
+		}
+	}
 	return ptp_out + ptp_out_len;
 }
 
@@ -187,42 +275,74 @@ static uint64_t ptp_thread_ns(struct ptp_thread *t, uint64_t raw)
 	return ns;
 }
 
-/* ts of a line that is not a recorded event (thread, drop): that of the
- * thread's next event if there is one, else now; never before the thread's
- * previous line. */
-static uint64_t ptp_meta_ns(struct ptp_thread *t, const struct ptp_rec *next)
+static uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw)
 {
-	return ptp_thread_ns(t, next ? next->ts : ptp_clock_raw_slow());
+	return ptp_thread_ns(t, raw ? raw : ptp_clock_raw_slow());
 }
 
-static int ptp_emit_thread(struct ptp_thread *t, uint64_t ns, uint64_t deadline)
+static char *ptp_put_thread(char *p, struct ptp_thread *t, uint64_t ns)
 {
-	char *p = ptp_room(t, PTP_PREFIX_MAX + 16 + 6 * PTP_TNAME_MAX, deadline);
-
-	if (!p)
-		return -1;
 	p = ptp_head(p, "thread", 6, ns, t);
 	p = PTP_PUTS(p, ",\"name\":");
 	p += ptp_json_str(p, 6 * PTP_TNAME_MAX + 2, t->name, strlen(t->name));
-	p = PTP_PUTS(p, "}\n");
-	ptp_commit(p);
-	t->announced = ptp_fifo_gen();
-	return 0;
+	return PTP_PUTS(p, "}\n");
 }
 
-static int ptp_emit_drop(struct ptp_thread *t, uint64_t ns, uint64_t deadline)
+/* The thread's pending drop count (t->lost) as a drop line. */
+#define PTP_DROP_MAX (PTP_PREFIX_MAX + 32)
+static char *ptp_put_drop(char *p, struct ptp_thread *t, uint64_t ns)
 {
-	char *p = ptp_room(t, PTP_PREFIX_MAX + 32, deadline);
-
-	if (!p)
-		return -1;
 	p = ptp_head(p, "drop", 4, ns, t);
 	p = PTP_PUTS(p, ",\"count\":");
 	p = ptp_fmt_u64(p, t->lost);
-	p = PTP_PUTS(p, "}\n");
-	ptp_commit(p);
-	ptp_out_dropcount += t->lost;
 	t->lost = 0;
+	return PTP_PUTS(p, "}\n");
+}
+
+/* The thread's accounts: the last seq it assigned, and every event of it
+ * known not to have been delivered.  Every event up to seq is either in
+ * the ring, consumed (written, or lost and counted), or dropped at the
+ * ring and published in t->dropped. */
+#define PTP_TALLY_MAX (PTP_PREFIX_MAX + 64)
+static char *ptp_put_tally(char *p, struct ptp_thread *t, uint64_t ns)
+{
+	p = ptp_head(p, "tally", 5, ns, t);
+	p = PTP_PUTS(p, ",\"seq\":");
+	p = ptp_fmt_u64(p, t->consumed + t->drops_seen);
+	p = PTP_PUTS(p, ",\"dropped\":");
+	p = ptp_fmt_u64(p, t->lost_total);
+	return PTP_PUTS(p, "}\n");
+}
+
+/* (The count is read after ptp_room(), which may give up a batch of the
+ * thread's and so add to it.) */
+static int ptp_emit_drop(struct ptp_thread *t, uint64_t raw, uint64_t deadline)
+{
+	char *p = ptp_room(t, PTP_DROP_MAX, deadline, raw);
+
+	if (!p)
+		return -1;
+	ptp_out_dropcount += t->lost;
+	ptp_commit(ptp_put_drop(p, t, ptp_meta_ns(t, raw)));
+	return 0;
+}
+
+/* An exited, drained thread: its pending drops and its tally, in one batch
+ * that marks it tallied once written. */
+static int ptp_emit_tally(struct ptp_thread *t, uint64_t deadline)
+{
+	char *p = ptp_room(t, PTP_DROP_MAX + PTP_TALLY_MAX, deadline, 0);
+	uint64_t ns;
+
+	if (!p)
+		return -1;
+	ns = ptp_meta_ns(t, 0);
+	if (t->lost) {
+		ptp_out_dropcount += t->lost;
+		p = ptp_put_drop(p, t, ns);
+	}
+	ptp_commit(ptp_put_tally(p, t, ns));
+	ptp_out_tally = 1;
 	return 0;
 }
 
@@ -243,18 +363,6 @@ size_t ptp_format_hello(char *buf)
 	p = ptp_fmt_u64(p, ptp_wall_ns());
 	p = PTP_PUTS(p, ",\"lib\":\"pipetrace " PT_VERSION_STRING "\"}\n");
 	return (size_t)(p - buf);
-}
-
-static int ptp_emit_hello(void)
-{
-	if (ptp_out_len > 0 && ptp_out_write(PTP_DL_KEEP) < 0)
-		return -1;
-	if (!ptp_connected)
-		return -1;
-	ptp_out_len = ptp_format_hello(ptp_out);
-	ptp_out_owner = NULL;
-	ptp_hello_gen = ptp_fifo_gen();
-	return 0;
 }
 
 /* Frees what a record owns and applies a thread name, without writing. */
@@ -300,9 +408,16 @@ static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
 
 	if (kind == PTP_NAME) {
 		/* Consumed even when the line cannot go out now: the thread is
-		 * announced again at its next drain. */
+		 * unannounced, so its next batch starts with the new name. */
 		ptp_rec_release(t, r);
-		ptp_emit_thread(t, ptp_thread_ns(t, r->ts), deadline);
+		if (ptp_out_len > 0 && ptp_out_owner == t &&
+		    ptp_out_len + PTP_THREAD_MAX <= PTP_LINE_MAX) {
+			ptp_commit(ptp_put_thread(ptp_out + ptp_out_len, t,
+						  ptp_thread_ns(t, r->ts)));
+			ptp_out_named = 1;
+		} else {
+			ptp_room(t, 0, deadline, r->ts);
+		}
 		return 0;
 	}
 	switch (kind) {
@@ -324,7 +439,7 @@ static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
 		break;
 	}
 	need = kind == PTP_EXCEPTION ? PTP_LINE_MAX : PTP_PREFIX_MAX + len + 32;
-	p = ptp_room(t, need, deadline);
+	p = ptp_room(t, need, deadline, r->ts);
 	if (!p)
 		return -1;
 	end = ptp_out + PTP_LINE_MAX;
@@ -359,37 +474,84 @@ static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
 
 /* ---- a pass over every thread ----------------------------------------- */
 
-static int ptp_drain(struct ptp_thread *t, uint64_t deadline)
+/* Takes in what the thread published for the consumer: drops at its full
+ * ring, and a name it could not put in the ring. */
+static void ptp_take_news(struct ptp_thread *t)
+{
+	uint64_t dropped = atomic_load_explicit(&t->dropped, memory_order_relaxed);
+	char *name;
+
+	t->lost += dropped - t->drops_seen;
+	t->lost_total += dropped - t->drops_seen;
+	t->drops_seen = dropped;
+	if (atomic_load_explicit(&t->name_late, memory_order_relaxed) &&
+	    (name = atomic_exchange(&t->name_late, NULL)) != NULL) {
+		strncpy(t->name, name, PTP_TNAME_MAX);
+		t->name[PTP_TNAME_MAX] = 0;
+		free(name);
+		t->announced = 0;
+	}
+}
+
+/* Consumes ring records up to `head` as lost: nobody to write them to, or
+ * no time left at exit. */
+static void ptp_lose(struct ptp_thread *t, uint64_t tail, uint64_t head)
+{
+	for (; tail != head; tail++) {
+		const struct ptp_rec *rec = &t->ring[tail & (PTP_RING_SIZE - 1)];
+
+		if ((rec->depth_kind & 15) != PTP_NAME) {
+			t->consumed++;
+			t->lost++;
+			t->lost_total++;
+		}
+		ptp_rec_release(t, rec);
+	}
+	atomic_store_explicit(&t->tail, tail, memory_order_release);
+}
+
+/* Writes at most `budget` of the thread's records.  Returns -1 when the
+ * pipe is full (the rest is kept). */
+static int ptp_drain(struct ptp_thread *t, uint64_t deadline, uint64_t budget)
 {
 	uint64_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
 	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
-	uint64_t dropped = atomic_load_explicit(&t->dropped, memory_order_relaxed);
 	uint64_t start = tail;
-	const struct ptp_rec *first = tail != head ? &t->ring[tail & (PTP_RING_SIZE - 1)] : NULL;
+	uint64_t raw = tail != head ? t->ring[tail & (PTP_RING_SIZE - 1)].ts : 0;
 	int r = 0;
 
-	t->lost += dropped - t->drops_seen;
-	t->drops_seen = dropped;
+	/* After head: every drop before the records up to head is counted. */
+	ptp_take_news(t);
+	if (!t->counted) {
+		t->counted = 1;
+		ptp_nthreads++;
+	}
+	if (ptp_final && head > t->stop_at)
+		head = t->stop_at > tail ? t->stop_at : tail;
+	if (head - tail > budget)
+		head = tail + budget;
+	/* A reader that comes learns every thread's name, idle or not. */
 	if (ptp_connected && t->announced != ptp_fifo_gen() &&
-	    ptp_emit_thread(t, ptp_meta_ns(t, first), deadline) < 0 && ptp_connected)
+	    !(ptp_out_owner == t && ptp_out_named) &&
+	    !ptp_room(t, 0, deadline, raw) && ptp_connected)
 		return -1;
-	if (ptp_connected && t->lost && ptp_emit_drop(t, ptp_meta_ns(t, first), deadline) < 0 &&
+	if (ptp_connected && t->lost && ptp_emit_drop(t, raw, deadline) < 0 &&
 	    ptp_connected)
 		return -1;
 	for (; tail != head; tail++) {
 		const struct ptp_rec *rec = &t->ring[tail & (PTP_RING_SIZE - 1)];
+		unsigned kind = rec->depth_kind & 15;
 
-		if (ptp_connected && ptp_emit_rec(t, rec, deadline) == 0)
-			goto next;
-		if (ptp_connected) {
+		if (!ptp_connected || ptp_emit_rec(t, rec, deadline) < 0) {
+			if (!ptp_connected) {
+				ptp_lose(t, tail, head);
+				return 0;
+			}
 			r = -1;         /* pipe full: keep the rest */
 			break;
 		}
-		/* Nobody to write to: the event is lost. */
-		if ((rec->depth_kind & 15) != PTP_NAME)
-			t->lost++;
-		ptp_rec_release(t, rec);
-next:
+		if (kind != PTP_NAME)
+			t->consumed++;
 		if (((tail - start) & 255) == 255)
 			atomic_store_explicit(&t->tail, tail + 1, memory_order_release);
 	}
@@ -411,6 +573,12 @@ static void ptp_reap(struct ptp_thread *t)
 {
 	struct ptp_thread *prev = NULL, *cur;
 
+	if (ptp_out_owner == t)
+		ptp_out_discard();      /* nothing of its can be in it: see callers */
+	if (ptp_rr == t)
+		ptp_rr = t->next;
+	if (t->retired)
+		ptp_retired--;
 	pthread_mutex_lock(&ptp_g.reg_lock);
 	for (cur = atomic_load(&ptp_g.threads); cur && cur != t; cur = cur->next)
 		prev = cur;
@@ -422,6 +590,38 @@ static void ptp_reap(struct ptp_thread *t)
 	ptp_thread_free(t);
 }
 
+/* An exited thread whose ring is drained: its tally goes out, then it is
+ * freed.  Until the tally is written (no reader yet, full pipe) only the
+ * small record stays, a bounded number of them.  Returns -1 when the pipe
+ * is full. */
+static int ptp_retire(struct ptp_thread *t, uint64_t deadline)
+{
+	if (!t->retired) {
+		free(t->ring);
+		free(t->stack);
+		t->ring = NULL;
+		t->stack = NULL;
+		t->stack_cap = 0;
+		t->retired = 1;
+		ptp_retired++;
+	}
+	/* Too many waiting (no reader, or one that does not read): this one
+	 * goes without its tally, whatever the pipe does. */
+	if (!t->tallied && ptp_retired > PTP_RETIRED_MAX && ptp_out_owner != t) {
+		ptp_reap(t);
+		return 0;
+	}
+	if (!t->tallied && ptp_connected && !(ptp_out_owner == t && ptp_out_tally) &&
+	    ptp_emit_tally(t, deadline) < 0 && ptp_connected)
+		return -1;
+	if (ptp_out_owner == t && ptp_out_tally && deadline != PTP_DL_KEEP &&
+	    ptp_out_write(deadline) < 0)
+		return -1;
+	if (t->tallied)
+		ptp_reap(t);
+	return 0;
+}
+
 /* force: try to open now, whatever the retry rate.  probe: also ask
  * whether our reader is still there - a reader that leaves and comes back
  * while we write nothing would otherwise get our lines without a hello. */
@@ -431,40 +631,70 @@ static void ptp_check_connection(int force, int probe)
 		ptp_disconnected();
 	if (!ptp_connected && ptp_fifo_connect(force) >= 0)
 		ptp_connected = 1;
-	if (ptp_connected && ptp_hello_gen != ptp_fifo_gen())
-		ptp_emit_hello();
+	/* A batch that starts with the hello, written at the end of the pass
+	 * even when no thread has anything to say. */
+	if (ptp_connected && ptp_hello_gen != ptp_fifo_gen() && ptp_out_len == 0)
+		ptp_out_begin(NULL, 0);
+}
+
+/* Serves one thread in a pass; -1 when the pipe is full. */
+static int ptp_serve(struct ptp_thread *t, uint64_t deadline, uint64_t budget,
+		     int *worked)
+{
+	int dead = atomic_load_explicit(&t->dead, memory_order_acquire);
+	uint64_t before = atomic_load_explicit(&t->tail, memory_order_relaxed);
+
+	if (ptp_drain(t, deadline, budget) < 0)
+		return -1;
+	if (atomic_load_explicit(&t->tail, memory_order_relaxed) != before)
+		*worked = 1;
+	if (dead && atomic_load(&t->tail) == atomic_load(&t->head))
+		return ptp_retire(t, deadline);
+	return 0;
 }
 
 /* Drains every ring once.  `only`: just that thread (sync mode).  Probes
- * the reader after an idle pass, and on pt_flush() and exit. */
+ * the reader after an idle pass, and on pt_flush() and exit.  A regular
+ * pass takes at most PTP_PASS_BUDGET records of each thread, and starts
+ * where the last one was stopped by a full pipe: under overload the
+ * threads take turns instead of the first one in the list taking all. */
 static enum ptp_pass_result ptp_pass(uint64_t deadline, struct ptp_thread *only)
 {
 	static int was_idle;
-	struct ptp_thread *t, *next;
+	struct ptp_thread *t, *next, *first;
 	int worked = 0, forced = deadline != PTP_DL_KEEP && deadline != PTP_DL_NOW;
+	int lap2 = 0;
+	uint64_t budget = deadline == PTP_DL_KEEP ? PTP_PASS_BUDGET : UINT64_MAX;
 
 	ptp_clock_update();
 	ptp_check_connection(forced, forced || (was_idle && !only));
 	was_idle = 0;
 	if (ptp_out_len > 0 && ptp_out_write(deadline) < 0)
 		return PTP_BLOCKED;
-	for (t = only ? only : atomic_load_explicit(&ptp_g.threads, memory_order_acquire);
-	     t; t = next) {
-		int dead = atomic_load_explicit(&t->dead, memory_order_acquire);
-		uint64_t before = atomic_load_explicit(&t->tail, memory_order_relaxed);
-
-		next = only ? NULL : t->next;
-		if (ptp_drain(t, deadline) < 0)
+	if (only) {
+		if (ptp_drain(only, deadline, UINT64_MAX) < 0)
 			return PTP_BLOCKED;
-		if (atomic_load_explicit(&t->tail, memory_order_relaxed) != before)
-			worked = 1;
-		if (dead && !only &&
-		    atomic_load(&t->tail) == atomic_load(&t->head)) {
-			if (ptp_out_owner == t && ptp_out_write(deadline) < 0)
+	} else {
+		/* From ptp_rr to the end of the list, then from its head to
+		 * where we started.  A thread reaped meanwhile may make the
+		 * second lap go on to the end: served twice, no harm. */
+		first = ptp_rr ? ptp_rr
+			       : atomic_load_explicit(&ptp_g.threads, memory_order_acquire);
+		for (t = first; t; t = next) {
+			next = t->next;
+			if (!next && !lap2) {
+				lap2 = 1;
+				next = atomic_load_explicit(&ptp_g.threads, memory_order_acquire);
+			}
+			/* (next == t: the second lap would start with t,
+			 * which serving may free.) */
+			if (lap2 && (next == first || next == t))
+				next = NULL;
+			if (ptp_serve(t, deadline, budget, &worked) < 0) {
+				/* t got its batch; the next pass starts after it. */
+				ptp_rr = t->next;
 				return PTP_BLOCKED;
-			if (ptp_out_owner == t)
-				ptp_out_owner = NULL;
-			ptp_reap(t);
+			}
 		}
 	}
 	if (ptp_out_len > 0 && ptp_out_write(deadline) < 0)
@@ -482,14 +712,17 @@ void ptp_sync_emit(struct ptp_thread *t)
 	pthread_mutex_unlock(&ptp_g.lock);
 }
 
-/* A thread ends in sync mode: write what it left, forget it. */
+/* A thread ends in sync mode: write what it left and its tally, forget
+ * it (or keep it for its tally, written at exit at the latest). */
 void ptp_sync_thread_gone(struct ptp_thread *t)
 {
+	uint64_t dl = ptp_g.lossless ? PTP_DL_NEVER : PTP_DL_NOW;
+
 	pthread_mutex_lock(&ptp_g.lock);
-	ptp_pass(ptp_g.lossless ? PTP_DL_NEVER : PTP_DL_NOW, t);
-	if (ptp_out_owner == t)
-		ptp_out_write(PTP_DL_NOW);
-	ptp_reap(t);
+	ptp_pass(dl, t);
+	if (ptp_out_len > 0)
+		ptp_out_write(dl);
+	ptp_retire(t, dl);
 	pthread_mutex_unlock(&ptp_g.lock);
 }
 
@@ -497,7 +730,7 @@ void ptp_sync_thread_gone(struct ptp_thread *t)
 
 static uint64_t ptp_flush_deadline(void)
 {
-	return ptp_g.lossless ? PTP_DL_NEVER : ptp_mono_ns() + 100000000u;
+	return ptp_g.lossless ? PTP_DL_NEVER : ptp_mono_ns() + PTP_FLUSH_WAIT_NS;
 }
 
 static void *ptp_flusher_main(void *arg)
@@ -573,9 +806,21 @@ int ptp_flusher_start(void)
 
 void ptp_flush_after_fork(void)
 {
+	struct ptp_thread *t;
+
 	ptp_connected = ptp_fifo_fd() >= 0;
 	ptp_out_sent();
 	ptp_fifo_new_process();
+	/* The child's threads (the forking one) start their accounts anew. */
+	ptp_rr = NULL;
+	ptp_nthreads = 0;
+	ptp_retired = 0;
+	ptp_final = 0;
+	for (t = atomic_load(&ptp_g.threads); t; t = t->next) {
+		t->consumed = t->lost_total = t->stop_at = 0;
+		t->counted = t->tallied = 0;
+		ptp_retired += t->retired;
+	}
 	if (!ptp_g.sync) {
 		ptp_g.flusher_running = 0;
 		ptp_g.flush_req = ptp_g.flush_done = 0;
@@ -601,11 +846,108 @@ void pt_flush(void)
 	pthread_mutex_unlock(&ptp_g.lock);
 }
 
-/* Normal exit: write everything and say bye. */
+/* Exit, first part: write what the threads buffered until `dl`, taking
+ * turns as the flusher does; what remains then is counted as lost.  Only
+ * what was buffered when this began: threads still running meanwhile
+ * would keep us waiting for nothing. */
+static void ptp_final_drain(uint64_t dl)
+{
+	struct ptp_thread *t;
+
+	ptp_check_connection(1, 1);
+	for (t = atomic_load(&ptp_g.threads); t; t = t->next)
+		t->stop_at = atomic_load_explicit(&t->head, memory_order_acquire);
+	ptp_final = 1;
+	for (;;) {
+		enum ptp_pass_result r = ptp_pass(PTP_DL_KEEP, NULL);
+		uint64_t now = ptp_mono_ns();
+
+		if (r == PTP_IDLE || now >= dl)
+			break;
+		if (r == PTP_BLOCKED)
+			ptp_fifo_wait_writable((int)((dl - now) / 1000000u) + 1 < 10
+					       ? (int)((dl - now) / 1000000u) + 1 : 10);
+	}
+	ptp_final = 0;
+	for (t = atomic_load(&ptp_g.threads); t; t = t->next) {
+		if (t->ring)
+			ptp_lose(t, atomic_load(&t->tail),
+				 atomic_load_explicit(&t->head, memory_order_acquire));
+		ptp_take_news(t);
+	}
+}
+
+/* The final lines, packed into as few writes as possible.  full: each
+ * thread's name (if this reader has not got it) and pending drops before
+ * its tally; else tallies only (they say all a drop line would). */
+static void ptp_final_batch(int status, uint64_t dl, int full)
+{
+	struct ptp_thread *t;
+	char *p;
+
+	for (t = atomic_load(&ptp_g.threads); t; t = t->next) {
+		uint64_t ns;
+
+		if (t->tallied)
+			continue;
+		p = ptp_room(NULL, PTP_THREAD_MAX + PTP_DROP_MAX + PTP_TALLY_MAX, dl, 0);
+		if (!p)
+			return;         /* no reader: nothing to tell */
+		ns = ptp_meta_ns(t, 0);
+		if (full && t->announced != ptp_fifo_gen())
+			p = ptp_put_thread(p, t, ns);
+		if (full && t->lost)
+			p = ptp_put_drop(p, t, ns);
+		ptp_commit(ptp_put_tally(p, t, ns));
+	}
+	p = ptp_room(NULL, PTP_PREFIX_MAX + 48, dl, 0);
+	if (p) {
+		p = ptp_head(p, "bye", 3, ptp_mono_ns(), NULL);
+		if (status >= 0) {
+			p = PTP_PUTS(p, ",\"status\":");
+			p = ptp_fmt_u64(p, (uint64_t)status);
+		}
+		p = PTP_PUTS(p, ",\"threads\":");
+		p = ptp_fmt_u64(p, ptp_nthreads);
+		p = PTP_PUTS(p, "}\n");
+		ptp_commit(p);
+		ptp_out_write(dl);
+	}
+}
+
+/* Exit, second part: every thread's tally, then bye, written with a wait
+ * until `dl`, then given up.  The batch left from the first part (a
+ * thread's events) gets one try: its fate must be known before the
+ * tallies are made, and they matter more.  Tallies and bye go together,
+ * so that a reader gets all of them or (with one write) none; when that
+ * write is given up, the shortest form gets one more try - a pipe too
+ * full for a batch may still take a few lines in the room left in its
+ * last page. */
+static void ptp_final_lines(int status, uint64_t dl)
+{
+	struct ptp_thread *t;
+	uint64_t written, given_up;
+
+	if (ptp_out_len > 0 && ptp_out_owner)
+		ptp_out_write(PTP_DL_NOW);
+	for (t = atomic_load(&ptp_g.threads); t; t = t->next)
+		if (!t->tallied && !t->counted) {
+			t->counted = 1;
+			ptp_nthreads++;
+		}
+	written = ptp_batches_written;
+	given_up = ptp_batches_given_up;
+	ptp_final_batch(status, dl, 1);
+	if (ptp_batches_given_up != given_up && ptp_batches_written == written &&
+	    ptp_connected)
+		ptp_final_batch(status, PTP_DL_NOW, 0);
+}
+
+/* Normal exit: write everything and say bye, waiting for the reader a
+ * bounded time: 100 ms, or 2 s in lossless mode. */
 void ptp_flusher_stop_and_bye(int status)
 {
-	uint64_t dl;
-	char *p;
+	uint64_t start, wait;
 
 	/* Set before taking the lock: a lossless wait may be holding it. */
 	atomic_store(&ptp_g.stop, 1);
@@ -621,22 +963,11 @@ void ptp_flusher_stop_and_bye(int status)
 		ptp_g.flusher_running = 0;
 		pthread_cond_broadcast(&ptp_g.done);
 	}
-	/* Lossless waits for the reader at exit too, but not for ever. */
-	dl = ptp_g.lossless ? ptp_mono_ns() + 2000000000u : ptp_flush_deadline();
-	ptp_pass(dl, NULL);
-	/* A batch dropped at the deadline may carry drop counts: one more
-	 * try, without waiting. */
-	ptp_pass(PTP_DL_NOW, NULL);
-	p = ptp_room(NULL, PTP_PREFIX_MAX + 16, dl);
-	if (p) {
-		p = ptp_head(p, "bye", 3, ptp_mono_ns(), NULL);
-		if (status >= 0) {
-			p = PTP_PUTS(p, ",\"status\":");
-			p = ptp_fmt_u64(p, (uint64_t)status);
-		}
-		p = PTP_PUTS(p, "}\n");
-		ptp_commit(p);
-		ptp_out_write(dl);
-	}
+	start = ptp_mono_ns();
+	wait = ptp_g.lossless ? PTP_EXIT_WAIT_LOSSLESS_NS : PTP_EXIT_WAIT_NS;
+	/* The events get 3/5 of the wait; the final lines, which make sense
+	 * of everything else, keep the rest for themselves. */
+	ptp_final_drain(start + wait / 5 * 3);
+	ptp_final_lines(status, start + wait);
 	pthread_mutex_unlock(&ptp_g.lock);
 }

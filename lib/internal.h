@@ -21,8 +21,8 @@
 #define PTP_LINE_MAX 4096
 /* Records per thread ring (a power of two): 8192 x 32 B = 256 KiB. */
 #define PTP_RING_SIZE 8192u
-/* Open calls remembered per thread for durations and crash stacks. */
-#define PTP_STACK_MAX 512u
+/* Open calls a thread's shadow stack holds at first; it doubles as needed. */
+#define PTP_STACK_MIN 512u
 /* Longest name or file kept in a cached site fragment. */
 #define PTP_NAME_MAX 512u
 /* Longest thread name. */
@@ -66,6 +66,8 @@ struct ptp_open {
 #define PTP_F_OFF   1u      /* never record (tracing off, flusher, exited) */
 #define PTP_F_SYNC  2u      /* sync mode: write each event at once */
 #define PTP_F_CLOCK 4u      /* no usable TSC: read clock_gettime */
+#define PTP_F_GROW  8u      /* growing the shadow stack: calls made meanwhile
+			       (an instrumented malloc) are not traced */
 
 struct ptp_thread {
 	/* Written by the owning thread only. */
@@ -77,7 +79,12 @@ struct ptp_thread {
 	uint64_t dropped_local;
 	unsigned skip;                  /* events still to drop unchecked */
 	struct ptp_rec *ring;           /* owned, PTP_RING_SIZE records */
-	struct ptp_open *stack;         /* owned, PTP_STACK_MAX entries */
+	/* Owned: the shadow stack, stack_cap entries, every open call below
+	 * min(depth, stack_cap) remembered.  The crash handler reads both
+	 * asynchronously: growing publishes a full copy before the new size
+	 * and frees the old array only after. */
+	struct ptp_open *stack;
+	uint32_t stack_cap;
 	pid_t tid;
 	void *altstack;                 /* owned: sigaltstack memory, or NULL */
 
@@ -92,8 +99,16 @@ struct ptp_thread {
 	uint64_t last_ns;               /* keeps ts monotonic per thread */
 	uint64_t drops_seen;            /* part of `dropped` already accounted */
 	uint64_t lost;                  /* events lost, not yet reported */
+	/* The tally: seq = consumed + drops_seen, dropped = lost_total.  Both
+	 * are counted here, off the traced thread's hot path. */
+	uint64_t consumed;              /* seq events taken from the ring */
+	uint64_t lost_total;            /* events lost since the thread began */
+	uint64_t stop_at;               /* exit: ring position of the snapshot */
 	unsigned announced;             /* connection generation of the last
-					   "thread" event; 0 = never */
+					   "thread" event written; 0 = never */
+	unsigned char counted;          /* counted in bye's "threads" */
+	unsigned char retired;          /* dead and drained: ring freed */
+	unsigned char tallied;          /* its tally was written: may be freed */
 	char name[PTP_TNAME_MAX + 1];
 	char id[48];                    /* `,"pid":P,"tid":T` */
 	size_t id_len;
@@ -101,6 +116,8 @@ struct ptp_thread {
 
 	/* Shared. */
 	_Atomic int dead;               /* the thread has exited */
+	char *_Atomic name_late;        /* pt_thread_name() with a full ring:
+					   the consumer takes and frees it */
 	struct ptp_thread *next;        /* registry link (borrowed) */
 };
 

@@ -24,6 +24,29 @@ tests_lib_traced_SOURCES = tests/lib_traced.c
 tests_lib_traced_LDADD = lib/libpipetrace.la
 tests_lib_traced_LDFLAGS = -no-install
 
+# Threads racing the library's start-up, traced by PT_TRACE(), by
+# -finstrument-functions, and by that with an instrumented malloc.
+check_PROGRAMS += tests/lib_race tests/lib_race_instr tests/lib_race_malloc
+tests_lib_race_SOURCES = tests/lib_race.c
+tests_lib_race_LDADD = lib/libpipetrace.la
+tests_lib_race_LDFLAGS = -no-install
+tests_lib_race_instr_SOURCES = tests/lib_race.c
+tests_lib_race_instr_CPPFLAGS = $(AM_CPPFLAGS) -DRACE_INSTR
+tests_lib_race_instr_CFLAGS = $(AM_CFLAGS) -finstrument-functions
+tests_lib_race_instr_LDADD = lib/libpipetrace.la
+tests_lib_race_instr_LDFLAGS = -no-install
+tests_lib_race_malloc_SOURCES = tests/lib_race.c
+tests_lib_race_malloc_CPPFLAGS = $(AM_CPPFLAGS) -DRACE_INSTR -DRACE_MALLOC
+tests_lib_race_malloc_CFLAGS = $(AM_CFLAGS) -finstrument-functions
+tests_lib_race_malloc_LDADD = lib/libpipetrace.la
+tests_lib_race_malloc_LDFLAGS = -no-install
+
+# Its malloc fails: the shadow stack cannot grow.
+check_PROGRAMS += tests/lib_nomem
+tests_lib_nomem_SOURCES = tests/lib_nomem.c
+tests_lib_nomem_LDADD = lib/libpipetrace.la
+tests_lib_nomem_LDFLAGS = -no-install
+
 lib_test_cppflags = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS)
 lib_test_ldadd = $(JANSSON_LIBS) $(CMOCKA_LIBS)
 
@@ -70,6 +93,12 @@ tests_test_lib_robust_SOURCES = tests/test_lib_robust.c tests/lib_harness.c test
 tests_test_lib_robust_CPPFLAGS = $(lib_test_cppflags)
 tests_test_lib_robust_LDADD = $(lib_test_ldadd)
 
+check_PROGRAMS += tests/test_lib_account
+TESTS += tests/test_lib_account
+tests_test_lib_account_SOURCES = tests/test_lib_account.c tests/lib_harness.c tests/lib_harness.h
+tests_test_lib_account_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_account_LDADD = $(lib_test_ldadd)
+
 TESTS += tests/check-exports.sh
 EXTRA_DIST += tests/check-exports.sh
 
@@ -84,6 +113,12 @@ EXTRA_tests_bench_lib_DEPENDENCIES = tests/bench_lib_pg$(EXEEXT)
 # The same workload for uftrace, which needs -pg (mcount) instrumentation.
 tests_bench_lib_pg_SOURCES = tests/bench_lib_pg.c
 tests_bench_lib_pg_CFLAGS = $(AM_CFLAGS) -pg
+# Start-up and exit of short traced programs (runs tests/lib_traced).
+EXTRA_PROGRAMS += tests/bench_lib_start
+benchmarks += tests/bench_lib_start
+tests_bench_lib_start_SOURCES = tests/bench_lib_start.c
+tests_bench_lib_start_LDADD = -lpthread
+EXTRA_tests_bench_lib_start_DEPENDENCIES = tests/lib_traced$(EXEEXT)
 
 # The encoders alone: linked statically, since the shared library exports
 # only the API.

@@ -102,7 +102,8 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 			       const siginfo_t *si)
 {
 	char *p = buf, *end = buf + PTP_LINE_MAX - 8;   /* room for `"]}\n` */
-	uint32_t depth = t->depth, shown = depth < PTP_STACK_MAX ? depth : PTP_STACK_MAX;
+	uint32_t depth = t->depth, cap = t->stack_cap, shown = depth < cap ? depth : cap;
+	const struct ptp_open *stack = t->stack;
 
 	p = PTP_PUTS(p, "{\"ev\":\"exception\",\"ts\":");
 	p = ptp_fmt_u64(p, ptp_mono_ns());
@@ -118,9 +119,9 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 	/* Names get the room they have on enter lines (PTP_NAME_MAX), so that
 	 * a cached name - a long demangled C++ one too - is shown as it was
 	 * there rather than as an address. */
-	if (shown && depth <= PTP_STACK_MAX)
-		p += ptp_open_name(p, PTP_NAME_MAX, t->stack[depth - 1].ref,
-				   (int)(t->stack[depth - 1].ts_kind & 1));
+	if (shown && depth <= cap)
+		p += ptp_open_name(p, PTP_NAME_MAX, stack[depth - 1].ref,
+				   (int)(stack[depth - 1].ts_kind & 1));
 	else
 		p = PTP_PUTS(p, "\"?\"");
 	p = PTP_PUTS(p, ",\"type\":\"");
@@ -136,8 +137,8 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 	p = PTP_PUTS(p, ",\"stack\":[");
 	for (uint32_t k = 0; k < shown; k++) {
 		char name[PTP_NAME_MAX];
-		size_t n = ptp_open_name(name, sizeof name, t->stack[k].ref,
-					 (int)(t->stack[k].ts_kind & 1));
+		size_t n = ptp_open_name(name, sizeof name, stack[k].ref,
+					 (int)(stack[k].ts_kind & 1));
 
 		if ((size_t)(end - p) < n + 1 + 8) {
 			/* Out of room: mark the cut. */

@@ -80,11 +80,13 @@ t resize-window -t e2e -x 160 -y 45
 [ $r -eq 0 ] && wait_for '┐┌ db_query' 5
 ok $? "below the minimum size: a short message, then the panes again"
 
+# the command still runs: q asks first (e2e-views.sh checks what it says)
 keys q
+wait_for 'q again: quit' 5 && keys q
 wait_for '^PT_EXIT=0' 5
 r=$?
 [ $r -eq 0 ] && [ "$(t display-message -p -t e2e '#{alternate_on}')" = 0 ] && ! screen | grep -q 'Calls: paths'
-ok $? "q exits 0 and the terminal is restored"
+ok $? "q, q exits 0 and the terminal is restored"
 
 # SIGTERM restores the terminal too
 start 100 30 "$TUI" -- "$TRACED" 30

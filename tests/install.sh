@@ -91,6 +91,59 @@ check "hello links the installed libpipetrace" sh -c 'ldd "$1" | grep -qF "$2"' 
 timeout 60 "$tui" --plain --record "$tmp/rec" -- "$tmp/hello" >"$tmp/plain" 2>&1
 check "installed pipetrace-tui traces it (exit $?)" grep -qE '"fn": ?"sum_of_squares"' "$tmp/rec"
 
+# Link order: with --as-needed (Debian's and Ubuntu's gcc pass it by
+# default), a -lpipetrace placed before the objects (as in LDFLAGS) used to
+# be dropped: the program then bound glibc's empty __cyg_profile_func_*
+# hooks and nothing was traced, silently.  The .pc file's flags must work
+# in either place.  (--as-needed is asked for explicitly: gcc leaves it out
+# in sanitizer builds.)
+cat >"$tmp/order.c" <<'EOC'
+static int twice(int x) { return 2 * x; }
+int main(void) { return twice(21) == 42 ? 0 : 1; }
+EOC
+for order in after before; do
+	# shellcheck disable=SC2086 # $flags is a word list
+	if [ $order = after ]; then
+		set -- "$tmp/order.c" $flags
+	else
+		set -- $flags "$tmp/order.c"
+	fi
+	# shellcheck disable=SC2086
+	if $CC $san_cflags -finstrument-functions -Wl,--as-needed -o "$tmp/order-$order" "$@" $san_ldflags \
+		>"$tmp/cc-$order.log" 2>&1; then
+		echo "ok $((n = n + 1)) - -finstrument-functions program links with the flags $order the source"
+	else
+		bail "-finstrument-functions program links with the flags $order the source" "$tmp/cc-$order.log"
+	fi
+	check "linked $order the source: libpipetrace is NEEDED" \
+		sh -c 'readelf -d "$1" | grep NEEDED | grep -q libpipetrace' - "$tmp/order-$order"
+	: >"$tmp/rec-$order"
+	timeout 60 "$tui" --plain --record "$tmp/rec-$order" -- "$tmp/order-$order" >"$tmp/plain-$order" 2>&1
+	check "linked $order the source: its calls are traced" grep -qE '"fn": ?"twice"' "$tmp/rec-$order"
+done
+
+# The Python emitter, in Python's site directory as configure found it,
+# when configure found a Python 3.9+; traced by the installed monitor.
+py=$(mkvar PYTHON)
+pythondir=$(make -s --no-print-directory print-pythondir 2>/dev/null)
+if [ -n "$py" ] && [ "$py" != : ] && [ -n "$pythondir" ]; then
+	check "pipetrace.py installed into \$(pythondir)" [ -f "$dest$pythondir/pipetrace.py" ]
+	cat >"$tmp/py_traced.py" <<'PY'
+import pipetrace
+@pipetrace.trace
+def installed_fn():
+    return 1
+installed_fn()
+PY
+	: >"$tmp/rec"
+	PYTHONPATH=$dest$pythondir timeout 60 "$tui" --plain --record "$tmp/rec" -- \
+		"$py" "$tmp/py_traced.py" >"$tmp/plain" 2>&1
+	check "the installed pipetrace.py traces a Python program" \
+		grep -qE '"fn": ?"installed_fn"' "$tmp/rec"
+else
+	echo "ok $((n = n + 1)) - # SKIP no Python 3.9+ found by configure"
+fi
+
 make uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1 || bail "make uninstall" "$tmp/uninstall.log"
 find "$dest" \( -type f -o -type l \) | sed "s|^$dest||" >"$tmp/left"
 sed 's/^/# left behind: /' "$tmp/left"

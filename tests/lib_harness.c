@@ -252,6 +252,35 @@ void cap_finish(struct cap *c)
 		;
 }
 
+void cap_finish_slow(struct cap *c, size_t chunk, int interval_ms)
+{
+	long long end = now_ms() + 60000;
+	struct timespec d = { interval_ms / 1000, (long)(interval_ms % 1000) * 1000000L };
+
+	while (c->pid) {
+		pid_t r = waitpid(c->pid, &c->status, WNOHANG);
+		ssize_t n;
+
+		if (r == c->pid) {
+			c->pid = 0;
+			break;
+		}
+		if (now_ms() > end) {
+			kill(c->pid, SIGKILL);
+			waitpid(c->pid, &c->status, 0);
+			c->pid = 0;
+			fail_msg("helper did not finish within 60 s");
+		}
+		cap_grow(c, chunk);
+		n = read(c->rfd, c->buf + c->len, chunk);
+		if (n > 0)
+			c->len += (size_t)n;
+		nanosleep(&d, NULL);
+	}
+	while (cap_drain(c) > 0)
+		;
+}
+
 void cap_parse(struct cap *c)
 {
 	size_t start = 0;
@@ -376,11 +405,17 @@ void ev_check_schema(json_t *o)
 		need(o, "lib", is_str);
 		return;
 	}
-	if (strcmp(ev, "bye") == 0)
+	if (strcmp(ev, "bye") == 0) {
+		need_opt(o, "status", is_int);
+		need(o, "threads", is_int);
 		return;
+	}
 	need(o, "tid", is_int);
 	if (strcmp(ev, "thread") == 0) {
 		need(o, "name", is_str);
+	} else if (strcmp(ev, "tally") == 0) {
+		need(o, "seq", is_int);
+		need(o, "dropped", is_int);
 	} else if (strcmp(ev, "drop") == 0) {
 		need(o, "count", is_int);
 		assert_true(ev_int(o, "count") > 0);
@@ -419,12 +454,25 @@ static struct tstate *tstate_of(struct replay *r, json_int_t pid, json_int_t tid
 	return &r->t[r->n++];
 }
 
+static struct pstate *pstate_of(struct replay *r, json_int_t pid)
+{
+	for (int i = 0; i < r->np; i++)
+		if (r->p[i].pid == pid)
+			return &r->p[i];
+	assert_true(r->np < REPLAY_MAXP);
+	memset(&r->p[r->np], 0, sizeof r->p[0]);
+	r->p[r->np].pid = pid;
+	return &r->p[r->np++];
+}
+
 void replay(struct cap *c, struct replay *r, int contiguous)
 {
+	static struct tstate pool[REPLAY_MAXT];
 	size_t i;
 	json_t *o;
 
 	memset(r, 0, sizeof *r);
+	r->t = pool;
 	assert_int_equal(c->bad, 0);
 	json_array_foreach(c->lines, i, o) {
 		const char *ev = ev_kind(o);
@@ -436,17 +484,35 @@ void replay(struct cap *c, struct replay *r, int contiguous)
 			continue;
 		}
 		if (strcmp(ev, "bye") == 0) {
+			struct pstate *p = pstate_of(r, ev_int(o, "pid"));
+
+			p->byes++;
+			p->threads = ev_int(o, "threads");
 			r->byes++;
 			continue;
 		}
 		t = tstate_of(r, ev_int(o, "pid"), ev_int(o, "tid"));
+		pstate_of(r, t->pid);
 		if (strcmp(ev, "drop") == 0) {
 			t->dropped += ev_int(o, "count");
 			continue;
 		}
-		if (strcmp(ev, "thread") == 0)
+		if (strcmp(ev, "thread") == 0) {
+			t->named++;
 			continue;
+		}
+		if (strcmp(ev, "tally") == 0) {
+			t->tallies++;
+			t->tally_seq = ev_int(o, "seq");
+			t->tally_dropped = ev_int(o, "dropped");
+			/* Nothing of the thread's comes after its tally. */
+			assert_true(t->tally_seq >= t->last_seq);
+			continue;
+		}
 		json_int_t seq = ev_int(o, "seq");
+		if (t->tallies)
+			fail_msg("pid %lld tid %lld: seq %lld after its tally", (long long)t->pid,
+				 (long long)t->tid, (long long)seq);
 		json_int_t depth = ev_int(o, "depth");
 		const char *fn = ev_str(o, "fn");
 
@@ -481,6 +547,46 @@ void replay(struct cap *c, struct replay *r, int contiguous)
 	if (!contiguous)
 		for (int k = 0; k < r->n; k++)
 			assert_true(r->t[k].events + r->t[k].dropped >= r->t[k].last_seq);
+}
+
+int replay_check_accounting(struct replay *r)
+{
+	int said_bye = 0;
+
+	for (int k = 0; k < r->n; k++) {
+		struct tstate *t = &r->t[k];
+
+		if (t->tallies == 0)
+			continue;
+		if (t->events + t->tally_dropped != t->tally_seq || t->dropped != t->tally_dropped)
+			fail_msg("pid %lld tid %lld: %lld received + %lld dropped (drop lines: %lld)"
+				 " != tally seq %lld", (long long)t->pid, (long long)t->tid,
+				 (long long)t->events, (long long)t->tally_dropped,
+				 (long long)t->dropped, (long long)t->tally_seq);
+	}
+	for (int i = 0; i < r->np; i++) {
+		struct pstate *p = &r->p[i];
+		int tallied = 0;
+
+		if (!p->byes)
+			continue;
+		said_bye++;
+		assert_int_equal(p->byes, 1);
+		for (int k = 0; k < r->n; k++) {
+			struct tstate *t = &r->t[k];
+
+			if (t->pid != p->pid)
+				continue;
+			if (t->tallies != 1 || !t->named)
+				fail_msg("pid %lld tid %lld: %d tallies, %d thread lines, before bye",
+					 (long long)t->pid, (long long)t->tid, t->tallies, t->named);
+			tallied++;
+		}
+		if (tallied != p->threads)
+			fail_msg("pid %lld: bye says %lld threads, %d tallied", (long long)p->pid,
+				 (long long)p->threads, tallied);
+	}
+	return said_bye;
 }
 
 json_t *find_ev(struct cap *c, const char *ev, const char *fn)

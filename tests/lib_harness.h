@@ -69,20 +69,34 @@ const char *ev_str(json_t *o, const char *key);
 /* Checks the keys and types the protocol requires of this event. */
 void ev_check_schema(json_t *o);
 
-/* Per-thread replay of a trace: seq order, depths, matching enter/exit. */
-#define REPLAY_MAXT 64
+/* Per-thread replay of a trace: seq order, depths, matching enter/exit.
+ * The thread states live in one static pool (16 KB each: too big for a
+ * test's stack), so one replay at a time is valid. */
+#define REPLAY_MAXT 512
 struct tstate {
 	json_int_t pid, tid;
 	json_int_t last_seq;
 	json_int_t events;      /* enter/exit/exception lines */
 	json_int_t dropped;     /* sum of drop counts */
+	int named;              /* thread lines */
+	int tallies;
+	json_int_t tally_seq, tally_dropped;    /* of the last tally */
 	int depth;
 	char stack[256][64];
 };
 
+#define REPLAY_MAXP 64
+struct pstate {
+	json_int_t pid;
+	int byes;
+	json_int_t threads;     /* bye's "threads" */
+};
+
 struct replay {
-	struct tstate t[REPLAY_MAXT];
+	struct tstate *t;       /* REPLAY_MAXT of them, in the pool */
 	int n;
+	struct pstate p[REPLAY_MAXP];
+	int np;
 	int hellos, byes;
 };
 
@@ -91,6 +105,16 @@ struct replay {
  * open calls; otherwise each thread's events plus its reported drops must
  * cover its last seq (drops at the very end may leave no later seq). */
 void replay(struct cap *c, struct replay *r, int contiguous);
+/* The accounting the protocol promises, on a replayed trace.  For every
+ * process that said bye: one tally per thread, as many as bye's "threads",
+ * every thread named, and for each, events received + tally dropped ==
+ * tally seq, with the drop lines adding up to the same dropped count.  A
+ * tally that came without a bye must be right as well.  Returns the number
+ * of processes that said bye. */
+int replay_check_accounting(struct replay *r);
+/* Like cap_finish(), but reads at most `chunk` bytes every `interval_ms`:
+ * a slow reader. */
+void cap_finish_slow(struct cap *c, size_t chunk, int interval_ms);
 /* The first event of kind ev (and function fn, if not NULL), or NULL. */
 json_t *find_ev(struct cap *c, const char *ev, const char *fn);
 /* The same, failing the test when there is none. */

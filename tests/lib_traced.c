@@ -3,6 +3,7 @@
  * let the test act between its phases.
  *
  *   calls N            main -> N x (mid -> leaf)
+ *   paced N US         as calls, call i due at i * US microseconds
  *   pause N            as calls, then "done", waits for "go", pt_flush()
  *   twophase N         N calls, pt_flush, "phase1", waits for "go",
  *                      N more calls, pt_flush, "phase2"
@@ -14,8 +15,19 @@
  *   closefds FILE      closes every descriptor, opens FILE on the low
  *                      numbers, goes on tracing: FILE must stay empty
  *   longjmp            main -> catcher -> skipped -> jumper -longjmp-> catcher
+ *   deepjmp N D        N times: main -> descend x19 -> deep_catcher -> deep_site
+ *                      -> dive x D -longjmp-> deep_catcher (depths 0, 1..19,
+ *                      20, 21, 22..)
  *   until-stop         traces until "stop"; on "closed": pt_flush, "flushed"
  *   strings            exceptions and names that need escaping or cutting
+ *   busy T             T threads named b0, b1... call until "stop";
+ *                      "started" once each has traced
+ *   rename N           N calls, pt_flush, renames itself "renamed", 10
+ *                      calls, pt_flush, "flushed", waits for "go", 10 calls
+ *   rename-full N      N calls, renames itself "late" (its buffer full if
+ *                      nobody reads), 10 calls, "done", waits for "go"
+ *   seqthreads T N     T threads one after the other, each N calls; then
+ *                      pt_flush, "done", waits for "go"
  */
 #include <config.h>
 
@@ -31,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pipetrace.h"
@@ -53,6 +66,23 @@ static void calls(long n)
 {
 	for (long i = 0; i < n; i++)
 		mid((int)i);
+}
+
+/* A program whose work arrives at a fixed rate: call i of `calls` is due
+ * i * us microseconds after the start; held up, it catches up at once. */
+static void paced(long n, long us)
+{
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < n; i++) {
+		long long due = (long long)i * us * 1000;
+
+		do
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		while ((now.tv_sec - t0.tv_sec) * 1000000000LL + now.tv_nsec - t0.tv_nsec < due);
+		mid((int)i);
+	}
 }
 
 static void say(const char *s)
@@ -79,6 +109,39 @@ static void *worker(void *arg)
 	pt_thread_name(name);
 	calls(n / 1000);
 	return NULL;
+}
+
+static atomic_int spin_stop, spin_started;
+
+static void *spinner(void *arg)
+{
+	char name[16];
+
+	snprintf(name, sizeof name, "b%ld", (long)(intptr_t)arg);
+	pt_thread_name(name);
+	calls(10);
+	atomic_fetch_add(&spin_started, 1);
+	while (!atomic_load(&spin_stop))
+		calls(10);
+	return NULL;
+}
+
+/* Equally busy threads until told to stop. */
+static void busy_threads(long n)
+{
+	pthread_t th[64];
+
+	if (n > 64)
+		n = 64;
+	for (long i = 0; i < n; i++)
+		pthread_create(&th[i], NULL, spinner, (void *)(intptr_t)i);
+	while (atomic_load(&spin_started) < n)
+		sched_yield();
+	say("started");
+	await("stop");
+	atomic_store(&spin_stop, 1);
+	for (long i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
 }
 
 static void in_child(void) { PT_TRACE(); sink++; }
@@ -208,6 +271,42 @@ static void __attribute__((noinline)) catcher(void)
 		skipped();
 }
 
+/* longjmp from far deeper than the shadow stack's first size (512). */
+static jmp_buf deep_jump;
+
+static void __attribute__((noinline)) dive(long n)
+{
+	PT_TRACE();
+	if (n <= 1)
+		longjmp(deep_jump, 1);
+	dive(n - 1);
+	sink++;
+}
+
+static void __attribute__((noinline)) deep_site(long n)
+{
+	PT_TRACE();
+	dive(n);
+}
+
+static void __attribute__((noinline)) deep_catcher(long n)
+{
+	PT_TRACE();
+	if (setjmp(deep_jump) == 0)
+		deep_site(n);
+}
+
+static void __attribute__((noinline)) descend(int level, long times, long n)
+{
+	PT_TRACE();
+	if (level < 19) {
+		descend(level + 1, times, n);
+		return;
+	}
+	for (long i = 0; i < times; i++)
+		deep_catcher(n);
+}
+
 static void strings(void)
 {
 	PT_TRACE_NAMED("we\"ird\\name\x01\xff");
@@ -231,6 +330,8 @@ int main(int argc, char **argv)
 	PT_TRACE();
 	if (strcmp(mode, "calls") == 0) {
 		calls(n);
+	} else if (strcmp(mode, "paced") == 0 && argc > 3) {
+		paced(n, atol(argv[3]));
 	} else if (strcmp(mode, "pause") == 0) {
 		calls(n);
 		say("done");
@@ -283,8 +384,39 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "longjmp") == 0) {
 		catcher();
 		leaf(1);
+	} else if (strcmp(mode, "deepjmp") == 0 && argc > 3) {
+		descend(1, n, atol(argv[3]));
 	} else if (strcmp(mode, "until-stop") == 0) {
 		until_stop();
+	} else if (strcmp(mode, "busy") == 0) {
+		busy_threads(n);
+	} else if (strcmp(mode, "rename") == 0) {
+		calls(n);
+		pt_flush();
+		pt_thread_name("renamed");
+		calls(10);
+		pt_flush();
+		say("flushed");
+		await("go");
+		calls(10);
+	} else if (strcmp(mode, "seqthreads") == 0) {
+		long per = argc > 3 ? atol(argv[3]) : 10;
+
+		for (long i = 0; i < n; i++) {
+			pthread_t th;
+
+			pthread_create(&th, NULL, worker, (void *)(per * 1000 + i % 1000));
+			pthread_join(th, NULL);
+		}
+		pt_flush();     /* every exit seen by the library */
+		say("done");
+		await("go");
+	} else if (strcmp(mode, "rename-full") == 0) {
+		calls(n);
+		pt_thread_name("late");
+		calls(10);
+		say("done");
+		await("go");
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else if (strcmp(mode, "exit") == 0) {

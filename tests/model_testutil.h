@@ -112,8 +112,8 @@ static inline size_t tu_check_invariants(const struct model *m)
 				if (c->state == CALL_RUNNING || c->state == CALL_UNFINISHED ||
 				    c->state == CALL_ABANDONED || c->state == CALL_UNSEEN)
 					assert_true(c->dur_ns == -1);
-				else
-					assert_true(c->dur_ns >= 0);
+				else    /* -1: the writer did not know it */
+					assert_true(c->dur_ns >= -1);
 				/* only the "(callers not seen)" node has depth -1,
 				 * at a thread's root or under an outermost call */
 				assert_true((c->state == CALL_UNSEEN) <= (c->depth == -1));
@@ -184,10 +184,37 @@ static inline size_t tu_check_invariants(const struct model *m)
 	assert_int_equal(npaths, st.paths);
 	/* the "(callers not seen)" nodes are kept like calls but are none */
 	assert_int_equal(st.calls_kept + st.calls_retired, st.calls + st.callers_unseen);
-	uint64_t fcalls = 0;
-	for (size_t i = 0; i < model_func_count(m); i++)
+	uint64_t fcalls = 0, fnodur = 0;
+	for (size_t i = 0; i < model_func_count(m); i++) {
 		fcalls += model_func_at(m, i)->calls;
+		fnodur += model_func_at(m, i)->calls_nodur;
+	}
 	assert_int_equal(fcalls, path_count);
+	assert_int_equal(fnodur, st.calls_nodur);
+	/* The lost-event totals kept as events come equal the sums. */
+	uint64_t unacc = 0, drops = 0;
+	uint32_t inc_p = 0, inc_t = 0;
+	for (const struct mnode *pn = model_first_child(m, VIEW_PATHS, NULL); pn;
+	     pn = model_next_sibling(m, VIEW_PATHS, pn)) {
+		const struct mprocess *p = (const struct mprocess *)pn;
+		uint64_t punacc = 0;
+		for (const struct mthread *t = p->threads; t; t = t->next) {
+			punacc += t->unaccounted;
+			drops += t->drops;
+			inc_t += t->incomplete;
+			if (t->unaccounted)
+				assert_true(t->incomplete);
+		}
+		assert_int_equal(punacc, p->unaccounted);
+		unacc += punacc;
+		inc_p += p->incomplete;
+		if (p->state == PROC_VANISHED || p->unaccounted)
+			assert_true(p->incomplete);
+	}
+	assert_int_equal(unacc, st.unaccounted);
+	assert_int_equal(drops, st.drops);
+	assert_int_equal(inc_p, st.incomplete_processes);
+	assert_int_equal(inc_t, st.incomplete_threads);
 	assert_int_equal(model_all_hist(m)->n, path_count);
 	return ncalls;
 }

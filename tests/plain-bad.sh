@@ -1,14 +1,21 @@
 #!/bin/sh
 # Every file of the bad-input corpus (tests/data/bad/*.in) through the
-# whole program in plain mode with --summary: it must end normally, say how
-# many bad lines it saw, and print no control character from the input.
+# whole program in plain mode with --summary: it must end normally (status 1
+# with the reason when not one event was valid), say how many bad lines it
+# saw, and print no control character from the input.
 . "${top_srcdir:-.}/tests/plain-common.sh"
 
 for f in "${top_srcdir:-.}"/tests/data/bad/*.in; do
 	name=$(basename "$f" .in)
 	LC_ALL=C.UTF-8 "$bin" --replay "$f" --summary >"$dir/out" 2>"$dir/err"
 	rc=$?
-	check "$name: ends with status 0" test "$rc" = 0
+	# a recording without one valid event is an error, and says so
+	if grep -q '^events=0$' "${f%.in}.expect"; then
+		check "$name: no valid event: status 1" test "$rc" = 1
+		check "$name: no valid event: said why" grep -q 'holds no valid event' "$dir/err"
+	else
+		check "$name: ends with status 0" test "$rc" = 0
+	fi
 	bad=$(sed -n 's/^bad=//p' "${f%.in}.expect")
 	if [ -n "$bad" ]; then
 		check "$name: summary counts $bad bad lines" grep -q ", $bad bad lines$" "$dir/out"

@@ -45,7 +45,7 @@ check "--record: a new recording is private" test "$(stat -c %a "$dir/new.rec")"
 # a command that cannot run
 "$bin" --plain -- /nonexistent/cmd >/dev/null 2>"$dir/err"
 rc=$?
-check "missing command: status 1" test "$rc" = 1
+check "missing command: status 127, as env(1) and timeout(1)" test "$rc" = 127
 check "missing command explained" has "cannot run /nonexistent/cmd" "$dir/err"
 
 # killed by a signal: 128 + signal, like a shell

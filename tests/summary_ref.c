@@ -199,6 +199,16 @@ static int check_dur(const char *fname, const char *what, const char *num, const
 {
 	double ns, tol;
 
+	if (!strcmp(num, "-")) {
+		/* no finished call: nothing to print, nothing computed */
+		if (want) {
+			fprintf(stderr, "%s: %s printed -, computed %llu ns\n", fname, what,
+				(unsigned long long)want);
+			return 0;
+		}
+		return 1;
+	}
+
 	if (!parse_dur(num, unit, &ns, &tol)) {
 		fprintf(stderr, "%s: %s: cannot read \"%s %s\"\n", fname, what, num, unit);
 		return 0;
@@ -235,27 +245,36 @@ int main(int argc, char **argv)
 			has_self = in_table && strstr(buf, " self ");
 			continue;
 		}
-		/* name (padded), calls, then total self avg p99 max as
-		 * "number unit" pairs, exc: 12 fields from the right (10
-		 * from a monitor without the self column) */
+		/* The name takes 40 columns (the names compared here are
+		 * ASCII and shorter), then: calls ("N", or "N+M" with M calls
+		 * of unknown duration), total, self, avg, p99, max (each
+		 * "number unit", or "-" with no call of known duration), exc.
+		 * A monitor without the self column has one duration less. */
+		if (strlen(buf) < 41 || buf[40] != ' ')
+			break;   /* the table ended */
 		char *tok[12];
-		size_t len = strlen(buf);
-		int nt = has_self ? 12 : 10, k = nt;
+		int nt = 0, ndur = has_self ? 5 : 4;
+		char *save = NULL;
+
+		buf[40] = 0;
+		tok[nt++] = strtok_r(buf + 41, " ", &save);         /* calls */
+		for (int d = 0; d < ndur && tok[0]; d++) {
+			char *v = strtok_r(NULL, " ", &save);
+
+			tok[nt++] = v;
+			tok[nt++] = v && strcmp(v, "-") ? strtok_r(NULL, " ", &save) : "";
+		}
+		tok[nt++] = strtok_r(NULL, " ", &save);             /* exc */
+		int bad_row = 0;
+
+		for (int i = 0; i < nt; i++)
+			bad_row |= !tok[i];
+		if (bad_row)
+			break;
+		size_t len = 40;
 
 		if (!has_self && rows == 0)
 			fputs("summary_ref: the table has no self column\n", stderr);
-
-		while (k > 0 && len > 0) {
-			while (len > 0 && buf[len - 1] == ' ')
-				buf[--len] = 0;
-			size_t s = len;
-			while (s > 0 && buf[s - 1] != ' ')
-				s--;
-			tok[--k] = buf + s;
-			len = s;
-		}
-		if (k > 0)
-			break;   /* the table ended */
 		while (len > 0 && buf[len - 1] == ' ')
 			buf[--len] = 0;
 		const char *name = buf;
@@ -274,6 +293,10 @@ int main(int argc, char **argv)
 		if (strtoull(tok[0], NULL, 10) != fn->calls) {
 			fprintf(stderr, "%s: calls printed %s, computed %llu\n", name, tok[0],
 				(unsigned long long)fn->calls);
+			good = 0;
+		}
+		if (strchr(tok[0], '+')) {
+			fprintf(stderr, "%s: calls of unknown duration in a whole recording\n", name);
 			good = 0;
 		}
 		if (strtoull(tok[nt - 1], NULL, 10) != fn->exc) {

@@ -135,9 +135,64 @@ static void test_exit(void **state)
 	assert_int_equal(ev.dur, 2000);
 	assert_int_equal(ev.depth, 1);
 	assert_true(str_is(ev.fn, "db_query"));
+	/* no "dur": the writer did not know it, which is not 0 ns */
 	assert_int_equal(parse("{\"ev\":\"exit\",\"ts\":5,\"pid\":4242,\"tid\":4243,\"seq\":4,"
-			       "\"depth\":1,\"fn\":\"db_query\"}"), EVENT_BAD);
-	assert_string_equal(err.text, "missing key \"dur\"");
+			       "\"depth\":1,\"fn\":\"db_query\"}"), EVENT_OK);
+	assert_int_equal(ev.dur, -1);
+	assert_int_equal(parse_slow("{\"ev\":\"exit\",\"ts\":5,\"pid\":4242,\"tid\":4243,\"seq\":4,"
+				    "\"depth\":1,\"fn\":\"db_query\"}"), EVENT_OK);
+	assert_int_equal(ev.dur, -1);
+	assert_int_equal(parse("{\"ev\":\"exit\",\"ts\":5,\"pid\":4242,\"tid\":4243,\"seq\":4,"
+			       "\"depth\":1,\"fn\":\"db_query\",\"dur\":0}"), EVENT_OK);
+	assert_int_equal(ev.dur, 0);
+	assert_int_equal(parse("{\"ev\":\"exit\",\"ts\":5,\"pid\":4242,\"tid\":4243,\"seq\":4,"
+			       "\"depth\":1,\"fn\":\"db_query\",\"dur\":-1}"), EVENT_BAD);
+}
+
+/* The thread's last seq and the writer's own count of its losses; bye's
+ * number of threads (lib/PROTOCOL.md). */
+static void test_tally_bye_threads(void **state)
+{
+	(void)state;
+	const char *t = "{\"ev\":\"tally\",\"ts\":9,\"pid\":4242,\"tid\":4243,\"seq\":1205,"
+			"\"dropped\":1200}";
+	assert_int_equal(parse(t), EVENT_OK);
+	assert_int_equal(ev.kind, EV_TALLY);
+	assert_int_equal(ev.tid, 4243);
+	assert_int_equal(ev.seq, 1205);
+	assert_int_equal(ev.dropped, 1200);
+	assert_int_equal(ev.depth, -1);
+	assert_int_equal(event_parse_fast(P, t, strlen(t), &ev2), EVENT_OK);
+	assert_int_equal(ev2.kind, EV_TALLY);
+	assert_int_equal(ev2.seq, 1205);
+	assert_int_equal(ev2.dropped, 1200);
+	assert_string_equal(event_kind_name(EV_TALLY), "tally");
+	/* a thread that assigned no seq */
+	assert_int_equal(parse("{\"ev\":\"tally\",\"ts\":9,\"pid\":1,\"tid\":2,\"seq\":0,"
+			       "\"dropped\":0}"), EVENT_OK);
+	assert_int_equal(ev.seq, 0);
+	assert_int_equal(parse("{\"ev\":\"tally\",\"ts\":9,\"pid\":1,\"tid\":2,\"seq\":3}"),
+			 EVENT_BAD);
+	assert_string_equal(err.text, "missing key \"dropped\"");
+	assert_int_equal(parse("{\"ev\":\"tally\",\"ts\":9,\"pid\":1,\"seq\":3,\"dropped\":0}"),
+			 EVENT_BAD);
+	assert_int_equal(parse("{\"ev\":\"tally\",\"ts\":9,\"pid\":1,\"tid\":2,\"seq\":-1,"
+			       "\"dropped\":0}"), EVENT_BAD);
+	assert_int_equal(parse("{\"ev\":\"tally\",\"ts\":9,\"pid\":1,\"tid\":2,\"seq\":3,"
+			       "\"dropped\":-2}"), EVENT_BAD);
+	/* "dropped" and "threads" belong to their kinds only */
+	assert_int_equal(parse("{\"ev\":\"drop\",\"ts\":5,\"pid\":1,\"tid\":2,\"count\":3,"
+			       "\"dropped\":9}"), EVENT_OK);
+	assert_int_equal(ev.dropped, 0);
+
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":5,\"pid\":4242,\"status\":0,"
+			       "\"threads\":5}"), EVENT_OK);
+	assert_true(ev.has_threads);
+	assert_int_equal(ev.threads, 5);
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":5,\"pid\":4242}"), EVENT_OK);
+	assert_false(ev.has_threads);
+	assert_int_equal(parse("{\"ev\":\"bye\",\"ts\":5,\"pid\":4242,\"threads\":\"5\"}"),
+			 EVENT_BAD);
 }
 
 static void test_exception(void **state)
@@ -457,10 +512,10 @@ static int64_t rand_int(void)
 static void gen_line(struct gen *g, bool shuffle)
 {
 	static const char *const kinds[] = { "hello", "thread", "enter", "exit", "exception",
-					     "drop", "bye" };
+					     "drop", "bye", "tally" };
 	struct { const char *key; int type; } keys[16];   /* 0 int, 1 string, 2 pos int, 3 signal number */
 	int nk = 0;
-	int kind = (int)rnd(7);
+	int kind = (int)rnd(8);
 
 #define K(k, t) (keys[nk].key = (k), keys[nk].type = (t), nk++)
 	K("ts", 0);
@@ -487,7 +542,11 @@ static void gen_line(struct gen *g, bool shuffle)
 			K("line", 0);
 		}
 		break;
-	case 3: K("seq", 2); K("depth", 0); K("fn", 1); K("dur", 0); break;
+	case 3:
+		K("seq", 2); K("depth", 0); K("fn", 1);
+		if (rnd(4))
+			K("dur", 0);
+		break;
 	case 4:
 		K("seq", 2); K("depth", 0); K("fn", 1); K("type", 1); K("msg", 1);
 		if (rnd(3) == 0)
@@ -497,7 +556,10 @@ static void gen_line(struct gen *g, bool shuffle)
 	case 6:
 		if (rnd(2))
 			K("status", 0);
+		if (rnd(2))
+			K("threads", 0);
 		break;
+	case 7: K("seq", 0); K("dropped", 0); break;
 	}
 #undef K
 	if (shuffle)
@@ -518,7 +580,8 @@ static void gen_line(struct gen *g, bool shuffle)
 					  !strcmp(keys[i].key, "v")))
 			v = 1 + rnd(4000000);
 		if (!strcmp(keys[i].key, "depth") || !strcmp(keys[i].key, "line") ||
-		    !strcmp(keys[i].key, "ppid") || !strcmp(keys[i].key, "status"))
+		    !strcmp(keys[i].key, "ppid") || !strcmp(keys[i].key, "status") ||
+		    !strcmp(keys[i].key, "threads"))
 			v = rnd(100000);
 		putf(g, ",%s\"%s\"%s:%s", sp, keys[i].key, sp, sp);
 		if (keys[i].type == 3)
@@ -544,7 +607,8 @@ static bool same_event(const struct event *a, const struct event *b)
 	    a->seq != b->seq || a->depth != b->depth || a->line != b->line || a->dur != b->dur ||
 	    a->ppid != b->ppid || a->version != b->version || a->wall != b->wall ||
 	    a->count != b->count || a->has_status != b->has_status || a->status != b->status ||
-	    a->nstack != b->nstack)
+	    a->dropped != b->dropped || a->has_threads != b->has_threads ||
+	    a->threads != b->threads || a->nstack != b->nstack)
 		return false;
 	if (!same_str(a->fn, b->fn) || !same_str(a->file, b->file) || !same_str(a->type, b->type) ||
 	    !same_str(a->msg, b->msg) || !same_str(a->signal, b->signal) ||
@@ -665,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_thread),
 		cmocka_unit_test(test_enter),
 		cmocka_unit_test(test_exit),
+		cmocka_unit_test(test_tally_bye_threads),
 		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_drop_bye),
 		cmocka_unit_test(test_missing_keys),

@@ -141,15 +141,39 @@ static void test_linebuf(void **state)
 	feed(&lb, big, EVENT_LINE_MAX + 1);
 	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OVERSIZED);
 	assert_int_equal(len, EVENT_LINE_MAX);
+	/* in pieces: said once, as soon as it passes the limit (input that
+	 * never sends a newline is reported, not held back for ever), then
+	 * skipped up to its newline without a second report */
+	for (int piece = 0; piece < 2; piece++) {
+		feed(&lb, big, 2000);
+		assert_int_equal(linebuf_next(&lb, &line, &len), LINE_NONE);
+	}
+	feed(&lb, big, 2000);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_TOO_LONG);
+	assert_null(line);
+	assert_int_equal(len, 6000);
 	for (int piece = 0; piece < 3; piece++) {
 		feed(&lb, big, 2000);
 		assert_int_equal(linebuf_next(&lb, &line, &len), LINE_NONE);
 	}
 	feed(&lb, "yy\nok\n", 6);
-	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OVERSIZED);
-	assert_int_equal(len, 6002);
 	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OK);
 	assert_memory_equal(line, "ok", 2);
+	/* one that ends in the piece that passes the limit is whole: its
+	 * length is known */
+	feed(&lb, big, 4090);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_NONE);
+	feed(&lb, "zzzzzzzzzz\nok\n", 14);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OVERSIZED);
+	assert_int_equal(len, 4100);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_OK);
+	assert_memory_equal(line, "ok", 2);
+	/* an endless one at the end of input: reported once only */
+	feed(&lb, big, 2000);
+	feed(&lb, big, 2000);
+	feed(&lb, big, 2000);
+	assert_int_equal(linebuf_next(&lb, &line, &len), LINE_TOO_LONG);
+	assert_int_equal(linebuf_finish(&lb, &line, &len), LINE_NONE);
 
 	/* the unterminated tail at the end of input */
 	feed(&lb, "tail", 4);
@@ -236,6 +260,34 @@ static void test_oversized_and_budget(void **state)
 	ingest_free(ing);
 }
 
+/* Input that never sends a newline (--replay /dev/zero): every step ends
+ * after a bounded number of bytes, and the endless line is counted as bad
+ * once, at once, without being held in memory. */
+static void test_endless_line(void **state)
+{
+	(void)state;
+	char err[512];
+	struct ingest_config cfg = { .replay_path = "/dev/zero" };
+
+	fake_reset();
+	struct ingest *ing = ingest_create(&cfg, M, err, sizeof err);
+	if (!ing)
+		fail_msg("%s", err);
+	const struct ingest_status *st = ingest_get_status(ing);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(ingest_step(ing, 100), 0);
+	assert_false(st->input_ended);
+	assert_int_equal(st->lines, 1);
+	assert_int_equal(st->bad_lines, 1);
+	assert_int_equal(st->oversized, 1);
+	assert_non_null(strstr(st->last_bad, "line 1: no newline after"));
+	assert_int_equal(fake.n, 0);
+	ingest_free(ing);
+}
+
+/* Paused, events queue up; with the queue full, reading stops instead of
+ * dropping: on resume everything is applied, in order (the writer, not the
+ * monitor, deals with a reader that does not read). */
 static void test_pause_queue(void **state)
 {
 	(void)state;
@@ -244,16 +296,20 @@ static void test_pause_queue(void **state)
 	fake_reset();
 	struct ingest *ing = open_fifo_ingest("pause.fifo", 5, &wfd);
 	const struct ingest_status *st = ingest_get_status(ing);
+	struct pollfd pfd[4];
 	ingest_set_paused(ing, true);
 	for (int i = 1; i <= 8; i++)
 		write_all(wfd, line_of((uint64_t)i, "f"), strlen(line_of((uint64_t)i, "f")));
 	ingest_step(ing, 1000);
+	ingest_step(ing, 1000);
 	assert_true(st->paused);
 	assert_int_equal(fake.n, 0);
 	assert_int_equal(st->queued, 5);
-	assert_int_equal(st->queue_dropped, 3);
+	assert_int_equal(st->queue_dropped, 0);
 	assert_int_equal(st->events, 5);
-	assert_int_equal(st->lines, 8);
+	assert_int_equal(st->lines, 5);
+	/* nothing to poll for meanwhile: no busy loop on a readable FIFO */
+	assert_int_equal(ingest_pollfds(ing, pfd, 4), 0);
 
 	ingest_set_paused(ing, false);
 	assert_int_equal(ingest_step(ing, 2), 2);     /* resume in slices */
@@ -262,12 +318,13 @@ static void test_pause_queue(void **state)
 	/* what arrives now waits behind the queue */
 	write_all(wfd, line_of(9, "late"), strlen(line_of(9, "late")));
 	ingest_step(ing, 1000);
-	assert_int_equal(fake.n, 6);
+	ingest_step(ing, 1000);
+	assert_int_equal(fake.n, 9);
 	assert_int_equal(st->queued, 0);
-	for (int i = 0; i < 5; i++)
+	assert_int_equal(st->queue_dropped, 0);
+	for (int i = 0; i < 9; i++)
 		assert_int_equal(fake.ev[i].seq, (uint64_t)i + 1);
-	assert_int_equal(fake.ev[5].seq, 9);
-	assert_string_equal(fake.ev[5].fn, "late");
+	assert_string_equal(fake.ev[8].fn, "late");
 	close(wfd);
 	ingest_free(ing);
 }
@@ -925,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_linebuf),
 		cmocka_unit_test(test_partial_reads),
 		cmocka_unit_test(test_oversized_and_budget),
+		cmocka_unit_test(test_endless_line),
 		cmocka_unit_test(test_pause_queue),
 		cmocka_unit_test(test_record_replay),
 		cmocka_unit_test(test_fifo_safety),

@@ -46,6 +46,8 @@ static void test_no_reader(void **state)
 	 * at most a ring's worth (8192) was still buffered, plus main's exit. */
 	assert_true(r.t[0].dropped >= EVENTS - 8192 - 1);
 	assert_int_equal(r.t[0].events + r.t[0].dropped, EVENTS);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.t[0].tally_seq, EVENTS);
 	cap_free(&c);
 }
 
@@ -68,6 +70,7 @@ static void test_full_pipe(void **state)
 	 * is either written or counted. */
 	assert_true(r.t[0].events < EVENTS / 2);
 	assert_int_equal(r.t[0].events + r.t[0].dropped, EVENTS);
+	assert_int_equal(replay_check_accounting(&r), 1);
 	cap_free(&c);
 }
 

@@ -35,6 +35,8 @@ static void run_calls(const char *mode, int lossless)
 	cap_start(&c, "lib_traced", args, env);
 	cap_done(&c);
 	replay(&c, &r, lossless);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.t[0].tally_seq, 4002);
 	first = json_array_get(c.lines, 0);
 	last = json_array_get(c.lines, json_array_size(c.lines) - 1);
 	assert_string_equal(ev_kind(first), "hello");
@@ -79,6 +81,35 @@ static void test_sync_lines(void **state)
 static void test_sync_lossless(void **state)
 {
 	run_calls("PIPETRACE_MODE=sync", 1);
+}
+
+/* Nothing stalls the flusher at start-up: its first pass (the hello) comes
+ * within 20 ms of the program's first event.  The clock calibration once
+ * slept until a 20 ms baseline, in every process, before that pass (and a
+ * short program lost events meanwhile; tests/bench_lib_start measures
+ * that).  A loaded machine may hold the flusher up that long too, rarely:
+ * five tries. */
+static void test_startup_no_stall(void **state)
+{
+	const char *args[] = { "calls", "3", NULL };
+	json_int_t late[5];
+
+	for (int i = 0; i < 5; i++) {
+		struct cap c;
+		json_t *hello, *first;
+
+		cap_start(&c, "lib_traced", args, NULL);
+		cap_done(&c);
+		hello = need_ev(&c, "hello", NULL);
+		first = need_ev(&c, "enter", "main");
+		late[i] = ev_int(hello, "ts") - ev_int(first, "ts");
+		cap_free(&c);
+		if (late[i] < 20000000)
+			return;
+	}
+	fail_msg("hello came 20 ms or more after the first event in every try: "
+		 "%lld, %lld, %lld, %lld, %lld ns", (long long)late[0], (long long)late[1],
+		 (long long)late[2], (long long)late[3], (long long)late[4]);
 }
 
 static void test_disabled(void **state)
@@ -187,6 +218,8 @@ static void run_threads(const char *mode, const char *calls)
 	replay(&c, &r, 1);
 	assert_int_equal(r.hellos, 1);
 	assert_int_equal(r.byes, 1);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.p[0].threads, 9);
 	for (int k = 0; k < r.n; k++) {
 		assert_int_equal(r.t[k].depth, 0);
 		assert_int_equal(r.t[k].dropped, 0);
@@ -222,6 +255,89 @@ static void test_threads(void **state)
 static void test_threads_sync(void **state)
 {
 	run_threads("PIPETRACE_MODE=sync", "1000");
+}
+
+/* Eight threads make their first traced call at once, while the library
+ * initialises (lib_race): every one is traced from its first call, named,
+ * seq from 1 without a gap, nothing dropped (lossless).  with_fork: main
+ * forks meanwhile, and the child traces too.  malloc: the helper's own
+ * malloc is instrumented, so the library's start-up calls traced code and
+ * main and the threads have malloc events of their own (counted loosely).
+ * Ten runs: the race is lost at random. */
+static void run_race(const char *helper, int with_fork, int own_malloc)
+{
+	const char *args[] = { "1000", with_fork ? "fork" : NULL, NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+
+	for (int run = 0; run < 10; run++) {
+		struct cap c;
+		struct replay r;
+		int workers = 0, children = 0, named[8] = { 0 };
+		size_t i;
+		json_t *o;
+
+		cap_start(&c, helper, args, env);
+		cap_done(&c);
+		replay(&c, &r, 1);
+		assert_int_equal(r.hellos, 1 + with_fork);
+		assert_int_equal(r.byes, 1 + with_fork);
+		for (int k = 0; k < r.n; k++) {
+			struct tstate *t = &r.t[k];
+
+			assert_int_equal(t->dropped, 0);
+			assert_int_equal(t->depth, 0);
+			if (t->pid == c.spawned && t->tid == t->pid) {
+				assert_true(own_malloc);        /* main traces nothing */
+				continue;
+			}
+			/* work -> 1000 x leaf, enter and exit */
+			if (own_malloc)
+				assert_true(t->events >= 2 + 2 * 1000);
+			else
+				assert_int_equal(t->events, 2 + 2 * 1000);
+			if (t->pid == c.spawned)
+				workers++;
+			else
+				children++;
+		}
+		json_array_foreach(c.lines, i, o) {
+			const char *name;
+
+			if (strcmp(ev_kind(o), "thread") != 0 || ev_int(o, "pid") != c.spawned)
+				continue;
+			name = ev_str(o, "name");
+			if (strncmp(name, "race", 4) == 0 && name[4] >= '0' && name[4] < '8' &&
+			    !name[5])
+				named[name[4] - '0']++;
+		}
+		if (workers != 8 || children != with_fork)
+			fail_msg("run %d: %d of the 8 threads and %d of the %d children traced",
+				 run, workers, children, with_fork);
+		for (int k = 0; k < 8; k++)
+			if (named[k] != 1)
+				fail_msg("run %d: thread race%d named %d times", run, k, named[k]);
+		cap_free(&c);
+	}
+}
+
+static void test_threads_race(void **state)
+{
+	run_race("lib_race", 0, 0);
+}
+
+static void test_threads_race_instr(void **state)
+{
+	run_race("lib_race_instr", 0, 0);
+}
+
+static void test_threads_race_malloc(void **state)
+{
+	run_race("lib_race_malloc", 0, 1);
+}
+
+static void test_threads_race_fork(void **state)
+{
+	run_race("lib_race", 1, 0);
 }
 
 /* fork: the child says hello with its own pid and traces on. */
@@ -261,8 +377,9 @@ static void test_fork(void **state)
 	assert_int_equal(ev_int(o, "depth"), 2);
 	o = need_ev(&c, "enter", "after_fork");
 	assert_int_equal(ev_int(o, "pid"), ppid);
-	/* Both say bye. */
+	/* Both say bye, each with its own accounts. */
 	assert_int_equal(r.byes, 2);
+	assert_int_equal(replay_check_accounting(&r), 2);
 	cap_free(&c);
 }
 
@@ -299,6 +416,7 @@ static void test_fork_busy(void **state)
 	}
 	assert_int_equal(children, 20);
 	assert_int_equal(child_calls, 20);
+	assert_int_equal(replay_check_accounting(&r), 21);
 	cap_free(&c);
 }
 
@@ -387,6 +505,95 @@ static void test_longjmp(void **state)
 	cap_free(&c);
 }
 
+/* longjmp from 2,000 calls deep back to depth 20, five times: the calls
+ * around stay at their depths (the shadow stack remembers every open call,
+ * not the first 512), and every exit has its duration. */
+static void test_longjmp_deep(void **state)
+{
+	const char *args[] = { "deepjmp", "5", "2000", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	int sites = 0, catchers = 0, descends = 0;
+	struct cap c;
+	struct replay r;
+	size_t i;
+	json_t *o;
+
+	cap_start(&c, "lib_traced", args, env);
+	cap_done(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.t[0].dropped, 0);
+	json_array_foreach(c.lines, i, o) {
+		const char *ev = ev_kind(o);
+
+		if (strcmp(ev, "enter") != 0 && strcmp(ev, "exit") != 0)
+			continue;
+		if (strcmp(ev_str(o, "fn"), "deep_site") == 0) {
+			assert_string_equal(ev, "enter");       /* left by longjmp */
+			assert_int_equal(ev_int(o, "depth"), 21);
+			sites++;
+		} else if (strcmp(ev_str(o, "fn"), "deep_catcher") == 0) {
+			assert_int_equal(ev_int(o, "depth"), 20);
+			catchers++;
+		} else if (strcmp(ev_str(o, "fn"), "descend") == 0 && ev[1] == 'x') {
+			assert_true(ev_int(o, "depth") >= 1 && ev_int(o, "depth") <= 19);
+			descends++;
+		} else if (strcmp(ev_str(o, "fn"), "dive") == 0) {
+			assert_string_equal(ev, "enter");
+			assert_true(ev_int(o, "depth") >= 22 && ev_int(o, "depth") < 22 + 2000);
+		}
+		if (ev[1] == 'x')
+			assert_true(ev_int(o, "dur") > 0);
+	}
+	assert_int_equal(sites, 5);
+	assert_int_equal(catchers, 2 * 5);
+	assert_int_equal(descends, 19);
+	o = need_ev(&c, "exit", "main");
+	assert_int_equal(ev_int(o, "depth"), 0);
+	assert_true(ev_int(o, "dur") > 0);
+	cap_free(&c);
+}
+
+/* The shadow stack cannot grow (lib_nomem: malloc fails at 16 KiB and
+ * more): the 88 calls past its first 512 entries are counted as dropped,
+ * enter and exit, never written with a wrong depth or dur 0; the calls
+ * below and after are exact. */
+static void test_stack_nomem(void **state)
+{
+	const char *args[] = { "600", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+	struct replay r;
+	size_t i;
+	json_t *o;
+
+#if defined(__SANITIZE_ADDRESS__)
+	skip();         /* the helper cannot have a malloc of its own */
+#endif
+	cap_start(&c, "lib_nomem", args, env);
+	cap_done(&c);
+	replay(&c, &r, 0);
+	assert_int_equal(r.n, 1);
+	/* main, 600 x nest, after: enter and exit each */
+	assert_int_equal(r.t[0].last_seq, 2 * (1 + 600 + 1));
+	assert_int_equal(r.t[0].dropped, 2 * (600 - 511));
+	assert_int_equal(r.t[0].events + r.t[0].dropped, r.t[0].last_seq);
+	json_array_foreach(c.lines, i, o) {
+		const char *ev = ev_kind(o);
+
+		if (strcmp(ev, "enter") != 0 && strcmp(ev, "exit") != 0)
+			continue;
+		assert_true(ev_int(o, "depth") < 512);
+		if (ev[1] == 'x')
+			assert_true(ev_int(o, "dur") > 0);
+	}
+	o = need_ev(&c, "enter", "after");
+	assert_int_equal(ev_int(o, "depth"), 1);
+	o = need_ev(&c, "exit", "main");
+	assert_int_equal(ev_int(o, "depth"), 0);
+	cap_free(&c);
+}
+
 /* -finstrument-functions: static functions by name, depths right. */
 static void test_instrumented(void **state)
 {
@@ -423,17 +630,24 @@ int main(void)
 		cmocka_unit_test(test_async_lossless),
 		cmocka_unit_test(test_sync_lines),
 		cmocka_unit_test(test_sync_lossless),
+		cmocka_unit_test(test_startup_no_stall),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_threads_sync),
+		cmocka_unit_test(test_threads_race),
+		cmocka_unit_test(test_threads_race_instr),
+		cmocka_unit_test(test_threads_race_malloc),
+		cmocka_unit_test(test_threads_race_fork),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_fork_busy),
 		cmocka_unit_test(test_crash_async),
 		cmocka_unit_test(test_crash_sync),
 		cmocka_unit_test(test_stack_overflow),
 		cmocka_unit_test(test_longjmp),
+		cmocka_unit_test(test_longjmp_deep),
+		cmocka_unit_test(test_stack_nomem),
 		cmocka_unit_test(test_instrumented),
 	};
 

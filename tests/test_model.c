@@ -591,6 +591,107 @@ static void test_random_soup(void **state)
 	model_free(m);
 }
 
+/* What model_subtree_exceptions() must give, counted the slow way. */
+static uint64_t subtree_exc_walk(const struct model *m, enum model_view v, const struct mnode *n)
+{
+	uint64_t sum = 0;
+	if (mnode_kind(n) == MN_PATH)
+		sum = ((const struct mpath *)n)->exceptions;
+	else if (mnode_kind(n) == MN_CALL)
+		sum = ((const struct mcall *)n)->has_exception;
+	for (const struct mnode *c = model_first_child(m, v, n); c; c = model_next_sibling(m, v, c))
+		sum += subtree_exc_walk(m, v, c);
+	return sum;
+}
+
+static void check_subtree_exceptions(const struct model *m)
+{
+	for (const struct mnode *p = model_first_child(m, VIEW_PATHS, NULL); p;
+	     p = model_next_sibling(m, VIEW_PATHS, p)) {
+		uint64_t threads = 0;
+		for (const struct mnode *t = model_first_child(m, VIEW_PATHS, p); t;
+		     t = model_next_sibling(m, VIEW_PATHS, t)) {
+			uint64_t te = model_subtree_exceptions(m, t);
+			/* a thread also counts exceptions raised with no call open */
+			assert_true(te >= subtree_exc_walk(m, VIEW_PATHS, t));
+			threads += te;
+		}
+		assert_int_equal(model_subtree_exceptions(m, p), threads);
+	}
+	for (const struct mnode *n = model_next_preorder(m, VIEW_PATHS, NULL, NULL); n;
+	     n = model_next_preorder(m, VIEW_PATHS, n, NULL))
+		if (mnode_kind(n) == MN_PATH)
+			assert_int_equal(model_subtree_exceptions(m, n), subtree_exc_walk(m, VIEW_PATHS, n));
+	for (const struct mnode *n = model_next_preorder(m, VIEW_CALLS, NULL, NULL); n;
+	     n = model_next_preorder(m, VIEW_CALLS, n, NULL))
+		if (mnode_kind(n) == MN_CALL)
+			assert_int_equal(model_subtree_exceptions(m, n),
+					 subtree_exc_walk(m, VIEW_CALLS, n) > 0);
+}
+
+/* A collapsed row shows the exceptions below it: the model keeps them per
+ * subtree as events arrive.  Checked against a walk of the tree while
+ * calls are open and after they end, on a hand-made case and on random
+ * input (lost enters and exits, exits adopting orphans, exceptions raised
+ * with nothing open or on an outer call). */
+static void test_subtree_exceptions(void **state)
+{
+	struct model *m = model_create(NULL);
+	tu_enter(m, 1, 1, 1, 1, 0, "main");
+	tu_enter(m, 2, 1, 1, 2, 1, "op_report");
+	tu_enter(m, 3, 1, 1, 3, 2, "db_query");
+	tu_exception(m, 4, 1, 1, 4, 2, "db_query", "TimeoutError", "slow");
+	const struct mthread *t = (const struct mthread *)model_first_child(m, VIEW_PATHS,
+						model_first_child(m, VIEW_PATHS, NULL));
+	const struct mnode *mainp = model_first_child(m, VIEW_PATHS, &t->node);
+	const struct mnode *op = model_first_child(m, VIEW_PATHS, mainp);
+	const struct mnode *mainc = model_first_child(m, VIEW_CALLS, &t->node);
+	/* all open: the count comes from the open frames */
+	assert_int_equal(model_subtree_exceptions(m, op), 1);
+	assert_int_equal(model_subtree_exceptions(m, mainp), 1);
+	assert_int_equal(((const struct mpath *)op)->exceptions, 0);
+	assert_int_equal(model_subtree_exceptions(m, mainc), 1);
+	tu_exit(m, 5, 1, 1, 5, 2, "db_query", 2);
+	tu_exit(m, 6, 1, 1, 6, 1, "op_report", 4);
+	for (int i = 0; i < 9; i++) {
+		tu_enter(m, 10 + 4 * i, 1, 1, 7 + 4 * i, 1, "op_report");
+		tu_enter(m, 11 + 4 * i, 1, 1, 8 + 4 * i, 2, "db_query");
+		tu_exception(m, 12 + 4 * i, 1, 1, 9 + 4 * i, 2, "db_query", "TimeoutError", "slow");
+		tu_exit(m, 13 + 4 * i, 1, 1, 10 + 4 * i, 2, "db_query", 1);
+		if (i < 8)
+			tu_exit(m, 13 + 4 * i, 1, 1, 11 + 4 * i, 1, "op_report", 3);
+	}
+	/* op_report: 9 finished calls' worth plus one open */
+	assert_int_equal(model_subtree_exceptions(m, op), 10);
+	assert_int_equal(model_subtree_exceptions(m, &t->node), 10);
+	check_subtree_exceptions(m);
+	model_end_of_input(m);
+	assert_int_equal(model_subtree_exceptions(m, op), 10);
+	assert_int_equal(model_subtree_exceptions(m, mainp), 10);
+	check_subtree_exceptions(m);
+	model_free(m);
+
+	static const char *fns[] = { "a", "b", "c" };
+	m = model_create(NULL);
+	for (int i = 0; i < 60000; i++) {
+		int32_t pid = 1 + (int32_t)(rnd() % 2), tid = (int32_t)(rnd() % 3);
+		int32_t depth = (int32_t)(rnd() % 5);
+		const char *fn = fns[rnd() % 3];
+		switch (rnd() % 10) {
+		case 0: case 1: tu_exception(m, i, pid, tid, 0, depth, fn, "T", "m"); break;
+		case 2: case 3: case 4: case 5: tu_enter(m, i, pid, tid, 0, depth, fn); break;
+		case 6: if (rnd() % 50 == 0) tu_bye(m, i, pid); break;
+		default: tu_exit(m, i, pid, tid, 0, depth, fn, 1 + (int64_t)(rnd() % 100)); break;
+		}
+		if (i % 5000 == 0)
+			check_subtree_exceptions(m);
+	}
+	check_subtree_exceptions(m);
+	model_end_of_input(m);
+	check_subtree_exceptions(m);
+	model_free(m);
+}
+
 /* The memory the model reports per kept call stays within the target. */
 static void test_bytes_per_call(void **state)
 {
@@ -795,7 +896,7 @@ int main(void)
 		closedir(d);
 	}
 	qsort(names, n, sizeof(names[0]), cmp_str);
-	enum { C_TESTS = 16 };   /* room for the tests stated in C below */
+	enum { C_TESTS = 24 };   /* room for the tests stated in C below */
 	struct CMUnitTest *tests = calloc(n + C_TESTS, sizeof(*tests));
 	size_t k = 0;
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_retire_keeps_figures);
@@ -812,6 +913,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_bytes_per_path);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_path_hist_first_calls);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_list_order);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_subtree_exceptions);
 	if (k > C_TESTS)
 		abort();
 	for (size_t i = 0; i < n; i++) {

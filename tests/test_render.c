@@ -77,6 +77,7 @@ static struct model *sample_model(void)
 {
 	struct model *m = model_create(NULL);
 
+	memset(seq, 0, sizeof(seq));   /* a new model: seqs start again at 1 */
 	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"ppid\":1,\"prog\":\"demo\",\"wall\":1764100000000000000,\"lib\":\"pipetrace 0.1\"}");
 	feed(m, "{\"ev\":\"thread\",\"ts\":2,\"pid\":100,\"tid\":101,\"name\":\"worker-1\"}");
 	feed(m, "{\"ev\":\"thread\",\"ts\":3,\"pid\":100,\"tid\":102,\"name\":\"worker-2\"}");
@@ -588,8 +589,10 @@ static void test_histogram(void **state)
 	assert_non_null(strstr(row(w, yf), want));
 	assert_non_null(strstr(row(w, yf), "max 8.00ms"));
 	assert_non_null(strstr(row(w, yf), "p99"));
-	/* a process row shows the whole run */
+	/* a process row shows that process's calls; nothing selected, the whole run */
 	hist_view_draw(w, m, model_first_child(m, VIEW_PATHS, NULL), false);
+	assert_non_null(strstr(row(w, 0), "process 1 h: 9 calls"));
+	hist_view_draw(w, m, NULL, false);
 	assert_non_null(strstr(row(w, 0), "All calls: 9"));
 	tree_done(&tv, w, m);
 }
@@ -624,7 +627,7 @@ static void test_self_time(void **state)
 	hist_view_draw(w, m, sel, false);
 	char want[96];
 
-	snprintf(want, sizeof(want), "main: 1 calls, total %s, self %s", tot, self);
+	snprintf(want, sizeof(want), "main: 1 call, total %s, self %s", tot, self);
 	assert_non_null(strstr(row(w, 0), want));
 	/* narrower: no self column, the rest stays */
 	tree_view_resize(&tv, 17, 84);
@@ -676,7 +679,7 @@ static void test_unseen_and_longjmp(void **state)
 	assert_non_null(strstr(row(wt, yf), "\u21af1"));
 	assert_non_null(strstr(row(wt, find_row(wt, "expr")), "\u21af1"));
 	/* the pane lists the unwind: from fail, back in run, 2 calls */
-	assert_non_null(strstr(row(we, 0), "longjmps (1)"));
+	assert_non_null(strstr(row(we, 0), "Exceptions (0, 1 longjmp)"));
 	int ye = find_row(we, "fail");
 
 	assert_true(ye > 0);
@@ -746,6 +749,251 @@ static void test_exceptions_and_jump(void **state)
 	model_free(m);
 }
 
+/* The attributes of the cell at (y, x). */
+static attr_t attr_at(WINDOW *w, int y, int x)
+{
+	cchar_t cc;
+	attr_t a;
+	short pair;
+	wchar_t wc[4];
+
+	mvwin_wch(w, y, x, &cc);
+	getcchar(&cc, wc, &a, &pair, NULL);
+	return a;
+}
+
+/* A collapsed row shows the exceptions of everything below it, dimmed;
+ * opened, each row shows its own (item 9 of issue 9). */
+static void test_collapsed_row_exceptions(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 100, 0, 0);
+	int y;
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":5,\"v\":1,\"ppid\":1,\"prog\":\"rep\",\"wall\":0,\"lib\":\"x\"}");
+	enter(m, 5, 6, 0, "main");
+	for (int i = 0; i < 10; i++) {
+		enter(m, 5, 6, 1, "op_report");
+		enter(m, 5, 6, 2, "db_query");
+		feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":5,\"tid\":6,\"seq\":%u,\"depth\":2,"
+		     "\"fn\":\"db_query\",\"type\":\"TimeoutError\",\"msg\":\"slow\"}", ts++, ++seq[6]);
+		leave(m, 5, 6, 2, "db_query", 1000);
+		leave(m, 5, 6, 1, "op_report", 2000);
+	}
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	/* main is collapsed (and still running): its row counts all ten */
+	y = find_row(w, "main");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "\u271710"));
+	assert_true(attr_at(w, y, col_of(row(w, y), "\u2717")) & A_DIM);
+	/* the thread and process rows count them too */
+	assert_non_null(strstr(row(w, find_row(w, "6 (thread)")), "\u271710"));
+	assert_non_null(strstr(row(w, find_row(w, "5 rep")), "\u271710"));
+	cursor_to(&tv, w, "main");
+	tree_view_key(&tv, KEY_RIGHT);
+	tree_view_key(&tv, KEY_UP);    /* the cursor off the rows read below */
+	tree_view_draw(&tv, w, true);
+	y = find_row(w, "op_report");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "\u271710"));
+	/* opened, main's own count is none */
+	assert_null(strstr(row(w, find_row(w, "main")), "\u2717"));
+	cursor_to(&tv, w, "op_report");
+	tree_view_key(&tv, KEY_RIGHT);
+	tree_view_key(&tv, KEY_UP);
+	tree_view_draw(&tv, w, true);
+	assert_null(strstr(row(w, find_row(w, "op_report")), "\u2717"));
+	y = find_row(w, "db_query");
+	assert_non_null(strstr(row(w, y), "\u271710"));
+	/* its own exceptions: bold, not dimmed */
+	assert_false(attr_at(w, y, col_of(row(w, y), "\u2717")) & A_DIM);
+	/* the calls view: a collapsed call with an exception below it */
+	tree_view_key(&tv, 'v');
+	tree_view_draw(&tv, w, true);
+	y = find_row(w, "main");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "\u2717"));
+	tree_done(&tv, w, m);
+}
+
+/* The running mark has a cell of its own: counts stay in their column,
+ * and the header's "count" ends where they do (item 17). */
+static void test_running_mark_alignment(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	WINDOW *w = newwin(12, 100, 0, 0);
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":5,\"v\":1,\"ppid\":1,\"prog\":\"run\",\"wall\":0,\"lib\":\"x\"}");
+	call(m, 5, 6, 0, "done_fn", 100);
+	call(m, 5, 6, 0, "busy_fn", 100);
+	enter(m, 5, 6, 0, "busy_fn");
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	tree_view_key(&tv, 'g');
+	tree_view_draw(&tv, w, true);
+	const char *hdr = strdup(row(w, 1)), *done = strdup(row(w, find_row(w, "done_fn")));
+	const char *busy = strdup(row(w, find_row(w, "busy_fn")));
+
+	assert_non_null(strstr(busy, "1\u25b6"));
+	int c_done = col_of(done, "1 "), c_busy = col_of(busy, "1\u25b6");
+
+	assert_true(c_done > 0);
+	assert_int_equal(c_done, c_busy);
+	assert_int_equal(col_of(hdr, "count") + 4, c_done);
+	free((void *)hdr);
+	free((void *)done);
+	free((void *)busy);
+	tree_done(&tv, w, m);
+}
+
+/* Buckets that do not fit are merged, never dropped: from the fastest
+ * to the slowest every call is in some row, the extremes keep their own
+ * rows; a thread row shows that thread's calls (item 10). */
+static void test_histogram_keeps_tail(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	WINDOW *w = newwin(12, 60, 0, 0);   /* 9 rows for buckets */
+	uint64_t want = 0;
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":1,\"v\":1,\"ppid\":0,\"prog\":\"h\",\"wall\":0,\"lib\":\"x\"}");
+	/* many fast calls, a gap, then a slow tail up to ~1.8 s */
+	for (int i = 0; i < 200; i++)
+		call(m, 1, 1, 0, "work", 100 + i * 13);
+	for (long d = 50000000; d <= 1800000000; d *= 2)
+		call(m, 1, 1, 0, "work", d);
+	call(m, 1, 2, 0, "other", 10);
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	const struct mnode *sel = cursor_to(&tv, w, "work");
+	struct hist hh;
+
+	model_path_hist(m, (const struct mpath *)sel, &hh);
+	hist_view_draw(w, m, sel, false);
+	/* the slowest and the fastest buckets are shown */
+	assert_true(find_row(w, "1.07s-2.15s") > 0);
+	assert_true(find_row(w, "64ns-128ns") > 0);
+	int sum = 0, rows = 0;
+
+	for (int y = 1; y < getmaxy(w) - 2; y++) {
+		char lab[64];
+		unsigned long long n;
+
+		if (sscanf(row(w, y), "\u2502%63s %llu", lab, &n) == 2) {
+			sum += (int)n;
+			rows++;
+		}
+	}
+	assert_int_equal(sum, (int)hh.n);
+	assert_true(rows <= 9);
+	want = hh.n;
+	assert_int_equal(want, 206);
+	assert_non_null(strstr(row(w, 0), "work: 206 calls"));
+	/* the thread row: that thread's calls only */
+	hist_view_draw(w, m, model_first_child(m, VIEW_PATHS, model_first_child(m, VIEW_PATHS, NULL)), false);
+	assert_non_null(strstr(row(w, 0), "thread 1: 206 calls"));
+	const struct mnode *t2 = model_next_sibling(m, VIEW_PATHS,
+		model_first_child(m, VIEW_PATHS, model_first_child(m, VIEW_PATHS, NULL)));
+	hist_view_draw(w, m, t2, false);
+	assert_non_null(strstr(row(w, 0), "thread 2: 1 call"));
+	assert_null(strstr(row(w, 0), "1 calls"));
+	tree_done(&tv, w, m);
+}
+
+/* f follows the thread with the newest event, not the last row (item 13). */
+static void test_follow_newest_thread(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 100, 0, 0);
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":10,\"v\":1,\"ppid\":1,\"prog\":\"svc\",\"wall\":0,\"lib\":\"x\"}");
+	feed(m, "{\"ev\":\"hello\",\"ts\":2,\"pid\":20,\"v\":1,\"ppid\":10,\"prog\":\"svc-child\",\"wall\":0,\"lib\":\"x\"}");
+	call(m, 20, 21, 0, "child_idle", 10);        /* the last row, long quiet */
+	enter(m, 10, 11, 0, "worker_loop");
+	enter(m, 10, 11, 1, "busy_now");              /* the newest event */
+	tree_fit(&tv, m, w);
+	tree_view_key(&tv, 'f');
+	assert_true(tv.follow);
+	tree_view_draw(&tv, w, true);
+	/* busy_now's row is hidden under worker_loop: the cursor is there */
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "worker_loop"));
+	tree_view_key(&tv, KEY_RIGHT);
+	tv.follow = true;
+	tree_view_follow(&tv);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "busy_now"));
+	/* the child becomes the newest */
+	call(m, 20, 21, 0, "child_wakes", 10);
+	tree_view_follow(&tv);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "child_wakes"));
+	tree_done(&tv, w, m);
+}
+
+static void exception_at(struct model *m, long when, int tid, const char *fn)
+{
+	feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":%d,\"seq\":%u,\"depth\":0,"
+	     "\"fn\":\"%s\",\"type\":\"E\",\"msg\":\"m\"}", when, tid, ++seq[tid], fn);
+}
+
+/* The exceptions pane follows the newest; moved, it holds its exception
+ * and says how many are newer; g follows again.  Sorted by time, not by
+ * arrival (items 11 and 17). */
+static void test_exceptions_follow_and_hold(void **state)
+{
+	struct model *m = sample_model();
+	struct ui u;
+
+	(void)state;
+	ui_state_init(&u, NULL, m);
+	ui_layout(&u);
+	exception_at(m, ts + 100, 101, "first_new");
+	ui_poll_model(&u);
+	ui_draw(&u);
+	WINDOW *we = u.win[PANE_EXC];
+
+	assert_int_equal(find_row(we, "first_new"), 1);
+	assert_non_null(strstr(row(we, 0), "newest first"));
+	ui_key(&u, '\t');
+	ui_key(&u, '\t');
+	ui_key(&u, 'j');            /* hold the older one */
+	ui_key(&u, '\t');           /* and leave the pane */
+	ui_draw(&u);
+	exception_at(m, ts + 200, 101, "second_new");
+	exception_at(m, ts + 300, 102, "third_new");
+	ui_poll_model(&u);
+	ui_draw(&u);
+	assert_non_null(strstr(row(we, 0), "3 newer"));
+	/* a late arrival from another thread with an older time sorts below */
+	exception_at(m, ts + 150, 102, "late_old");
+	ui_poll_model(&u);
+	ui_draw(&u);
+	assert_non_null(strstr(row(we, 0), "4 newer"));
+	ui_key(&u, '\t');
+	ui_key(&u, '\t');
+	ui_key(&u, 'g');
+	ui_draw(&u);
+	assert_non_null(strstr(row(we, 0), "newest first"));
+	assert_int_equal(find_row(we, "third_new"), 1);
+	assert_true(find_row(we, "second_new") < find_row(we, "late_old"));
+	assert_true(find_row(we, "late_old") < find_row(we, "first_new"));
+	/* following: a new one comes in at the top */
+	exception_at(m, ts + 400, 101, "fourth_new");
+	ui_poll_model(&u);
+	ui_draw(&u);
+	assert_int_equal(find_row(we, "fourth_new"), 1);
+	ui_state_free(&u);
+	model_free(m);
+}
+
 static void test_status_line(void **state)
 {
 	struct model *m = sample_model();
@@ -811,6 +1059,52 @@ static void test_status_line(void **state)
 	assert_non_null(strstr(row(w, 0), "$XDG_RUNTIME_DIR not used"));
 	delwin(w);
 	model_free(m);
+}
+
+/* One count of lost events, the same on every line: the writer's drop
+ * (which also leaves a seq gap) is 1200 dropped, not 2400.  Events lost
+ * with no report, and a process gone without bye, make the trace
+ * "incomplete", said on the status line and on the rows concerned. */
+static void test_status_drops_and_incomplete(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct status_info si;
+	struct tree_view tv;
+	WINDOW *w = newwin(1, 200, 0, 0), *tw = newwin(12, 100, 1, 0);
+
+	(void)state;
+	/* lib/PROTOCOL.md's example: a drop of 1200, seq 4 -> 1205 */
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":4242,\"v\":1,\"ppid\":1,\"prog\":\"demo\"}");
+	feed(m, "{\"ev\":\"thread\",\"ts\":2,\"pid\":4242,\"tid\":4243,\"name\":\"worker-1\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":4242,\"tid\":4243,\"seq\":1,\"depth\":0,\"fn\":\"handle\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":4,\"pid\":4242,\"tid\":4243,\"seq\":2,\"depth\":1,\"fn\":\"db_query\"}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":5,\"pid\":4242,\"tid\":4243,\"seq\":3,\"depth\":1,\"fn\":\"db_query\",\"dur\":1}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":6,\"pid\":4242,\"tid\":4243,\"count\":1200}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":4242,\"tid\":4243,\"seq\":1204,\"depth\":0,\"fn\":\"handle\",\"dur\":4}");
+	memset(&si, 0, sizeof(si));
+	model_get_stats(m, &si.ms);
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "drops 1200"));
+	assert_null(strstr(row(w, 0), "incomplete"));
+	tree_fit(&tv, m, tw);
+	tree_view_draw(&tv, tw, true);
+	assert_null(strstr(row(tw, find_row(tw, "4243 worker-1")), "incomplete"));
+
+	/* 10 more lost without a word, then the process is gone without bye */
+	feed(m, "{\"ev\":\"enter\",\"ts\":8,\"pid\":4242,\"tid\":4243,\"seq\":1215,\"depth\":0,\"fn\":\"handle\"}");
+	model_process_vanished(m, 4242);
+	model_get_stats(m, &si.ms);
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "drops 1200"));
+	assert_non_null(strstr(row(w, 0), "incomplete: 10 events unaccounted, 1 proc without final counts"));
+	/* and what the figures leave out: the call left open */
+	assert_non_null(strstr(row(w, 0), "1 unfinished call"));
+	tree_view_draw(&tv, tw, true);
+	assert_non_null(strstr(row(tw, find_row(tw, "4242 demo")), "vanished"));
+	assert_non_null(strstr(row(tw, find_row(tw, "4242 demo")), "incomplete: 10 unaccounted  1 thread"));
+	assert_non_null(strstr(row(tw, find_row(tw, "4243 worker-1")), "incomplete: 10 unaccounted  7 ev"));
+	delwin(w);
+	tree_done(&tv, tw, m);
 }
 
 static void test_layouts_and_too_small(void **state)
@@ -969,6 +1263,12 @@ int main(void)
 		cmocka_unit_test_setup(test_unseen_and_longjmp, per_test),
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
+		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
+		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),
+		cmocka_unit_test_setup(test_running_mark_alignment, per_test),
+		cmocka_unit_test_setup(test_histogram_keeps_tail, per_test),
+		cmocka_unit_test_setup(test_follow_newest_thread, per_test),
+		cmocka_unit_test_setup(test_exceptions_follow_and_hold, per_test),
 		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),

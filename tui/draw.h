@@ -27,6 +27,7 @@
 	X(COL_THREAD,    COLOR_CYAN,    -1,          A_NORMAL, A_NORMAL)       \
 	X(COL_DIM,       COLOR_WHITE,   -1,          A_DIM,    A_DIM)          \
 	X(COL_EXC,       COLOR_RED,     -1,          A_BOLD,   A_BOLD)         \
+	X(COL_EXCSUB,    COLOR_RED,     -1,          A_DIM,    A_DIM)          \
 	X(COL_RUNNING,   COLOR_YELLOW,  -1,          A_NORMAL, A_UNDERLINE)    \
 	X(COL_CURSOR,    COLOR_BLACK,   COLOR_CYAN,  A_NORMAL, A_REVERSE)      \
 	X(COL_MATCH,     COLOR_BLACK,   COLOR_YELLOW, A_NORMAL, A_BOLD | A_UNDERLINE) \

@@ -18,7 +18,7 @@
 static const char *const kind_names[EV_KIND_COUNT] = {
 	[EV_HELLO] = "hello", [EV_THREAD] = "thread", [EV_ENTER] = "enter",
 	[EV_EXIT] = "exit", [EV_EXCEPTION] = "exception", [EV_DROP] = "drop",
-	[EV_BYE] = "bye",
+	[EV_BYE] = "bye", [EV_TALLY] = "tally",
 };
 
 static const char *const key_names[K_NKEYS] = {
@@ -28,6 +28,7 @@ static const char *const key_names[K_NKEYS] = {
 	[K_SIGNAL] = "signal", [K_STACK] = "stack", [K_NAME] = "name",
 	[K_PPID] = "ppid", [K_V] = "v", [K_PROG] = "prog", [K_LIB] = "lib",
 	[K_WALL] = "wall", [K_COUNT] = "count", [K_STATUS] = "status",
+	[K_DROPPED] = "dropped", [K_THREADS] = "threads",
 };
 
 const char *event_kind_name(enum event_kind kind)
@@ -75,6 +76,10 @@ int event_key_lookup(const char *k, size_t len)
 		if (!memcmp(k, "signal", 6)) return K_SIGNAL;
 		if (!memcmp(k, "status", 6)) return K_STATUS;
 		return -1;
+	case 7:
+		if (!memcmp(k, "dropped", 7)) return K_DROPPED;
+		if (!memcmp(k, "threads", 7)) return K_THREADS;
+		return -1;
 	default:
 		return -1;
 	}
@@ -97,13 +102,16 @@ static const struct rule rules[EV_KIND_COUNT][8] = {
 	[EV_THREAD] = { {K_TID, REQ}, {K_NAME, REQ}, {-1, 0} },
 	[EV_ENTER] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DEPTH, REQ}, {K_FN, REQ},
 		       {K_FILE, OPT}, {K_LINE, OPT}, {-1, 0} },
+	/* "dur" absent: the writer does not know the duration */
 	[EV_EXIT] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DEPTH, REQ}, {K_FN, REQ},
-		      {K_DUR, REQ}, {-1, 0} },
+		      {K_DUR, OPT}, {-1, 0} },
 	[EV_EXCEPTION] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DEPTH, REQ}, {K_FN, REQ},
 			   {K_TYPE, REQ}, {K_MSG, REQ}, {K_SIGNAL, OPT},
 			   {K_STACK, OPT} },
 	[EV_DROP] = { {K_TID, REQ}, {K_COUNT, REQ}, {-1, 0} },
-	[EV_BYE] = { {K_STATUS, OPT}, {-1, 0} },
+	[EV_BYE] = { {K_STATUS, OPT}, {K_THREADS, OPT}, {-1, 0} },
+	/* "seq" here is the thread's last seq, 0 for a thread that made none */
+	[EV_TALLY] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DROPPED, REQ}, {-1, 0} },
 };
 
 /* What each key must hold: its type, and for integers the allowed range. */
@@ -137,6 +145,8 @@ static const struct keyspec keyspecs[K_NKEYS] = {
 	[K_WALL] = { VAL_INT, 0, I64 },
 	[K_COUNT] = { VAL_INT, 0, I64 },
 	[K_STATUS] = { VAL_INT, -I32 - 1, I32 },
+	[K_DROPPED] = { VAL_INT, 0, I64 },
+	[K_THREADS] = { VAL_INT, 0, I32 },
 };
 
 static const char *type_name(uint8_t t)
@@ -212,7 +222,7 @@ static int kind_of(const char *s, size_t len)
 	 * enter, exit and exception); then one comparison. */
 	switch (len ? s[0] : 0) {
 	case 'h': k = EV_HELLO; break;
-	case 't': k = EV_THREAD; break;
+	case 't': k = len == 5 ? EV_TALLY : EV_THREAD; break;
 	case 'e': k = len == 5 ? EV_ENTER : len == 4 ? EV_EXIT : EV_EXCEPTION; break;
 	case 'd': k = EV_DROP; break;
 	case 'b': k = EV_BYE; break;
@@ -263,6 +273,9 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 	bool signum = kind == EV_EXCEPTION && (f->present & (1u << K_SIGNAL)) &&
 		f->v[K_SIGNAL].type == VAL_INT;
 	for (const struct rule *r = rules[kind]; r < rules[kind] + 8 && r->key >= 0; r++) {
+		if (r->key == K_SEQ && kind == EV_TALLY && (f->present & (1u << K_SEQ)) &&
+		    f->v[K_SEQ].type == VAL_INT && f->v[K_SEQ].i == 0)
+			continue;
 		if (r->key == K_SIGNAL && signum) {
 			if (f->v[K_SIGNAL].i < 1 || f->v[K_SIGNAL].i > 128)
 				return fail(err, "key \"signal\": %lld is out of range",
@@ -276,16 +289,17 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 	/* Only the keys of this kind are taken: the rest keep their "absent"
 	 * values even when the line carried them. */
 	bool calls = kind == EV_ENTER || kind == EV_EXIT || kind == EV_EXCEPTION;
+	bool with_seq = calls || kind == EV_TALLY;
 	out->kind = (enum event_kind)kind;
 	out->ts = f->v[K_TS].i;
 	out->pid = (int32_t)f->v[K_PID].i;
 	out->tid = (kind == EV_HELLO || kind == EV_BYE) ? 0 : (int32_t)f->v[K_TID].i;
-	out->seq = calls ? (uint64_t)f->v[K_SEQ].i : 0;
+	out->seq = with_seq ? (uint64_t)f->v[K_SEQ].i : 0;
 	out->depth = calls ? (int32_t)f->v[K_DEPTH].i : -1;
 	out->fn = calls ? str_of(f, K_FN) : (struct event_str){ NULL, 0 };
 	out->file = kind == EV_ENTER ? str_of(f, K_FILE) : (struct event_str){ NULL, 0 };
 	out->line = kind == EV_ENTER ? (int32_t)int_of(f, K_LINE, 0) : 0;
-	out->dur = kind == EV_EXIT ? f->v[K_DUR].i : 0;
+	out->dur = kind == EV_EXIT ? int_of(f, K_DUR, -1) : 0;
 	if (kind == EV_EXCEPTION) {
 		out->type = str_of(f, K_TYPE);
 		out->msg = str_of(f, K_MSG);
@@ -314,8 +328,11 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 		out->wall = 0;
 	}
 	out->count = kind == EV_DROP ? (uint64_t)f->v[K_COUNT].i : 0;
+	out->dropped = kind == EV_TALLY ? (uint64_t)f->v[K_DROPPED].i : 0;
 	out->has_status = kind == EV_BYE && (f->present & (1u << K_STATUS));
 	out->status = out->has_status ? (int32_t)f->v[K_STATUS].i : 0;
+	out->has_threads = kind == EV_BYE && (f->present & (1u << K_THREADS));
+	out->threads = out->has_threads ? (uint32_t)f->v[K_THREADS].i : 0;
 	return EVENT_OK;
 }
 

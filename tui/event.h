@@ -24,6 +24,7 @@ enum event_kind {
 	EV_EXCEPTION,
 	EV_DROP,
 	EV_BYE,
+	EV_TALLY,
 	EV_KIND_COUNT
 };
 
@@ -42,12 +43,14 @@ struct event {
 	int64_t ts;              /* CLOCK_MONOTONIC ns */
 	int32_t pid;
 	int32_t tid;             /* 0 on hello and bye */
-	uint64_t seq;            /* 0 when the kind has none */
+	uint64_t seq;            /* 0 when the kind has none; tally: the last seq
+				  * the thread assigned (not a seq of its own) */
 	int32_t depth;           /* -1 when the kind has none */
 	struct event_str fn;     /* enter, exit, exception */
 	struct event_str file;   /* enter, optional */
 	int32_t line;            /* enter, optional; 0 when absent */
-	int64_t dur;             /* exit: ns, >= 0 */
+	int64_t dur;             /* exit: ns, >= 0; -1 when the line has no "dur"
+				  * (the writer does not know it) */
 	struct event_str type;   /* exception */
 	struct event_str msg;    /* exception */
 	struct event_str signal; /* exception, optional */
@@ -60,8 +63,11 @@ struct event {
 	struct event_str lib;    /* hello */
 	int64_t wall;            /* hello: CLOCK_REALTIME ns at ts */
 	uint64_t count;          /* drop */
+	uint64_t dropped;        /* tally: the thread's events the writer knows it lost */
 	bool has_status;         /* bye */
 	int32_t status;          /* bye */
+	bool has_threads;        /* bye */
+	uint32_t threads;        /* bye: threads of the process that recorded events */
 };
 
 /* Why a line was refused, jansson-style: the first error wins. */

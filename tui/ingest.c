@@ -70,6 +70,8 @@ struct ingest {
 	bool no_writer;          /* the last read found no writer: not polled then,
 				  * since poll would report a hang-up at once */
 
+	const char *cmd0;        /* borrowed: the command's name, or NULL */
+
 	struct event ev;         /* the event being handled (large: stack names) */
 };
 
@@ -85,7 +87,7 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 			     char *err, size_t errsize)
 {
 	struct ingest *ing = calloc(1, sizeof *ing);
-	int r;
+	int r, exec_err = 0;
 
 	if (!ing) {
 		snprintf(err, errsize, "out of memory");
@@ -106,8 +108,10 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 				      err, errsize);
 	else
 		r = source_open_fifo(&ing->src, cfg->fifo_path, err, errsize);
-	if (r < 0)
+	if (r < 0) {
+		exec_err = errno;  /* exec's error, or 0 */
 		goto fail_early;
+	}
 	if (cfg->record_path) {
 		int fd = source_open_output(cfg->record_path, err, errsize);
 		ing->rec = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -122,11 +126,13 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 		}
 	}
 	ing->st.source = ing->src.desc;
+	ing->cmd0 = cfg->cmd && !cfg->replay_path ? cfg->cmd[0] : NULL;
 	ing->st.queue_max = cfg->pause_queue_max ? cfg->pause_queue_max : QUEUE_DEFAULT_MAX;
 	ing->st.has_child = ing->src.kind == SRC_CHILD;
 	ing->st.child_running = ing->src.child_running;
 	ing->st.child_pid = ing->src.kind == SRC_CHILD ? ing->src.child : 0;
 	ing->st.child_log = ing->src.kind == SRC_CHILD ? ing->src.log_path : NULL;
+	ing->st.child_log_kept = ing->st.child_log && cfg->child_log_path;
 	ing->st.fifo_warning = ing->src.warn[0] ? ing->src.warn : NULL;
 	ing->quiet_end = cfg->cmd_quiet_end_ms / 1000.0;
 	ing->rate_t0 = ing->vanish_t = ing->watch_t = ing->last_data_t = now_s();
@@ -135,6 +141,7 @@ fail_early:
 	event_parser_free(ing->parser);
 	free(ing->lb);
 	free(ing);
+	errno = exec_err;
 	return NULL;
 }
 
@@ -161,11 +168,19 @@ void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx)
 	ing->cb_ctx = ctx;
 }
 
+/* Paused with a full queue: reading stops rather than dropping lines; the
+ * writers then wait or count their own drops, as with any slow reader. */
+static bool held_back(const struct ingest *ing)
+{
+	return ing->st.paused && (ing->st.queued >= ing->st.queue_max ||
+				  ing->qlen - ing->qhead + EVENT_LINE_MAX + 1 > QUEUE_BYTES_MAX);
+}
+
 int ingest_pollfds(struct ingest *ing, struct pollfd *fds, int max)
 {
 	int n = 0;
 
-	if (ing->src_ended || ing->src.fd < 0)
+	if (ing->src_ended || ing->src.fd < 0 || held_back(ing))
 		return 0;
 	/* Without a writer the caller's timeout paces the reads instead. */
 	if (n < max && !ing->no_writer) {
@@ -189,6 +204,53 @@ void ingest_set_paused(struct ingest *ing, bool paused)
 const struct ingest_status *ingest_get_status(const struct ingest *ing)
 {
 	return &ing->st;
+}
+
+const char *ingest_no_events_note(const struct ingest *ing, char *buf, size_t size)
+{
+	const struct ingest_status *st = &ing->st;
+	char what[400] = "";
+
+	if (!st->input_ended || st->events || (st->has_child && st->child_running))
+		return NULL;
+	if (st->lines)
+		snprintf(what, sizeof what, "%llu line%s, %llu bad%s%s%s",
+			 (unsigned long long)st->lines, st->lines == 1 ? "" : "s",
+			 (unsigned long long)st->bad_lines, st->bad_lines ? " (last: " : "",
+			 st->bad_lines ? st->last_bad : "", st->bad_lines ? ")" : "");
+	if (st->lines && st->unknown_kinds) {
+		size_t n = strlen(what);
+		snprintf(what + n, sizeof what - n, ", %llu of a kind this reader does not know",
+			 (unsigned long long)st->unknown_kinds);
+	}
+	if (ing->src.kind == SRC_REPLAY) {
+		if (!st->lines)
+			snprintf(buf, size, "%.2000s holds no event line: it is empty", st->source);
+		else
+			snprintf(buf, size, "%.2000s holds no valid event: %s", st->source, what);
+		return buf;
+	}
+	if (!st->has_child)
+		return NULL;
+	/* The command ran and nothing came.  Say what is known for sure
+	 * first, then the usual reasons, each with a way to check it. */
+	const char *off = getenv("PIPETRACE");
+	const char *cmd = ing->cmd0 ? ing->cmd0 : "the command";
+	int o = snprintf(buf, size, "no event arrived from %.1000s%s%s.", st->source,
+			 st->lines ? ": " : "", what);
+	if (o < 0 || (size_t)o >= size)
+		return buf;
+	if (off && !strcmp(off, "0"))
+		snprintf(buf + o, size - (size_t)o, " PIPETRACE=0 is set in the environment: "
+			 "tracing is off; unset it.");
+	else
+		snprintf(buf + o, size - (size_t)o, " Likely causes: %.1000s is not linked with "
+			 "libpipetrace (check: ldd \"$(command -v %.1000s)\" | grep pipetrace; a "
+			 "linker with --as-needed drops -lpipetrace placed before the objects, so put "
+			 "it after them, or use pkg-config --libs pipetrace); it has no PT_TRACE() and "
+			 "was not built with -finstrument-functions; it unsets or changes "
+			 "PIPETRACE_FIFO or sets PIPETRACE=0 for the programs it runs.", cmd, cmd);
+	return buf;
 }
 
 void ingest_cleanup_signal_safe(void)
@@ -267,13 +329,19 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 	struct ingest_status *st = &ing->st;
 	struct event_error err;
 
-	if (kind == LINE_OVERSIZED) {
+	if (kind == LINE_OVERSIZED || kind == LINE_TOO_LONG) {
 		st->lines++;
 		st->bad_lines++;
 		st->oversized++;
-		snprintf(st->last_bad, sizeof st->last_bad,
-			 "line %llu: %zu bytes, longer than the limit of %d: discarded",
-			 (unsigned long long)st->lines, len, EVENT_LINE_MAX);
+		if (kind == LINE_OVERSIZED)
+			snprintf(st->last_bad, sizeof st->last_bad,
+				 "line %llu: %zu bytes, longer than the limit of %d: discarded",
+				 (unsigned long long)st->lines, len, EVENT_LINE_MAX);
+		else
+			snprintf(st->last_bad, sizeof st->last_bad,
+				 "line %llu: no newline after %zu bytes, longer than the limit "
+				 "of %d: discarded up to its newline",
+				 (unsigned long long)st->lines, len, EVENT_LINE_MAX);
 		return false;
 	}
 	/* Empty lines carry nothing and harm nothing: not even counted. */
@@ -343,6 +411,21 @@ static void check_vanished(struct ingest *ing)
 	ing->nsuspects = ngone;
 }
 
+/* At the end of a traced command's input: every live process whose pid is
+ * gone vanished (nothing of it is left to read, so no second look). */
+static void mark_gone(struct ingest *ing)
+{
+	const struct mnode *n = model_first_child(ing->model, VIEW_PATHS, NULL);
+
+	while (n) {
+		const struct mprocess *p = (const struct mprocess *)n;
+
+		n = model_next_sibling(ing->model, VIEW_PATHS, n);
+		if (p->state == PROC_LIVE && p->pid > 0 && kill(p->pid, 0) != 0 && errno == ESRCH)
+			model_process_vanished(ing->model, p->pid);
+	}
+}
+
 /* A new sentence about the listening FIFO, for the notes and the status. */
 static void fifo_note(struct ingest *ing, const char *msg)
 {
@@ -404,9 +487,9 @@ static void watch_fifo(struct ingest *ing)
 
 /* Reads the FIFOs no longer at their path, dropping each at its EOF. */
 static void read_old_fifos(struct ingest *ing, size_t budget, size_t max_lines,
-			   size_t *taken, size_t *lines)
+			   size_t max_bytes, size_t *taken, size_t *lines, size_t *bytes)
 {
-	for (int i = 0; i < ing->nold && *taken < budget && *lines < max_lines;) {
+	for (int i = 0; i < ing->nold && *taken < budget && *lines < max_lines && !held_back(ing);) {
 		struct old_fifo *o = &ing->old[i];
 		const char *line;
 		size_t len, avail;
@@ -417,10 +500,13 @@ static void read_old_fifos(struct ingest *ing, size_t budget, size_t max_lines,
 			(*lines)++;
 			continue;
 		}
+		if (*bytes >= max_bytes)
+			break;
 		char *space = linebuf_space(o->lb, &avail);
 		ssize_t r = read(o->fd, space, avail);
 		if (r > 0) {
 			linebuf_added(o->lb, (size_t)r);
+			*bytes += (size_t)r;
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -459,6 +545,11 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 	 * looser cap, so that a step returning less than its budget means the
 	 * input is drained, while a flood of garbage still cannot hold it long. */
 	size_t max_lines = budget > SIZE_MAX / 8 ? SIZE_MAX : budget * 4 + 64;
+	/* Bytes too: input that never sends a newline (an endless line)
+	 * makes no line at all, and must not hold the step for ever.  A
+	 * step stops reading past this; lines already read are still taken. */
+	size_t max_bytes = max_lines > SIZE_MAX / 1024 ? SIZE_MAX : max_lines * 1024;
+	size_t bytes = 0;
 	bool drained = false, got_data = false;
 	double now = now_s();
 
@@ -476,7 +567,7 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 	if (!st->paused)
 		while (taken < budget && queue_pop_apply(ing))
 			taken++;
-	while (taken < budget && lines < max_lines && !ing->src_ended) {
+	while (taken < budget && lines < max_lines && !ing->src_ended && !held_back(ing)) {
 		const char *line;
 		size_t len, avail;
 		enum line_kind k = linebuf_next(ing->lb, &line, &len);
@@ -486,10 +577,13 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 			lines++;
 			continue;
 		}
+		if (bytes >= max_bytes)
+			break;
 		char *space = linebuf_space(ing->lb, &avail);
 		ssize_t r = source_read(&ing->src, space, avail);
 		if (r > 0) {
 			linebuf_added(ing->lb, (size_t)r);
+			bytes += (size_t)r;
 			got_data = true;
 			ing->no_writer = false;
 			continue;
@@ -512,7 +606,7 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 		ing->src_ended = true;
 		st->input_ended = true;
 	}
-	read_old_fifos(ing, budget, max_lines, &taken, &lines);
+	read_old_fifos(ing, budget, max_lines, max_bytes, &taken, &lines, &bytes);
 	if (got_data)
 		ing->last_data_t = now;
 
@@ -524,6 +618,10 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 		check_vanished(ing);
 	}
 	if (st->input_ended && !st->queued && !ing->end_applied && !st->paused) {
+		/* Everything was read: a traced process that is gone and said
+		 * no bye ended without it (its last events may be missing). */
+		if (st->has_child)
+			mark_gone(ing);
 		model_end_of_input(ing->model);
 		ing->end_applied = true;
 	}

@@ -51,6 +51,7 @@ struct ingest_status {
 	int child_pid;
 	int child_wait_status;   /* from waitpid, valid once !child_running */
 	const char *child_log;   /* file holding the child's stdout and stderr */
+	bool child_log_kept;     /* it is the user's --log file (else removed at the end) */
 	const char *record_error; /* why --record stopped writing (e.g. disk full), or NULL */
 	int32_t newer_version;   /* > 0: a hello spoke this protocol version, newer than 1 */
 	/* The listening FIFO (not -- CMD, not --replay) */
@@ -70,7 +71,8 @@ typedef void (*ingest_event_cb)(void *ctx, const struct event *ev, const struct 
 struct ingest;
 
 /* Opens the source (creating the FIFO, starting the command).  NULL on
- * failure with a message in err. */
+ * failure with a message in err, and errno set to exec's error when the
+ * command could not be run (ENOENT: not found), else to 0. */
 struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 			     char *err, size_t errsize);
 /* Stops the child if still running (SIGTERM, then SIGKILL), removes a FIFO
@@ -84,13 +86,21 @@ void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx);
 int ingest_pollfds(struct ingest *ing, struct pollfd *fds, int max);
 
 /* Reads what is available and applies (or queues) at most `budget` events,
- * reading at most about 4 * budget lines in all.  Never blocks.  Returns the
- * number of events taken in: less than `budget` when the input is drained
- * (or a run of bad lines hit the line cap). */
+ * reading at most about 4 * budget lines and 4 KiB * budget bytes in all.
+ * Never blocks.  Returns the number of events taken in: less than `budget`
+ * when the input is drained (or a run of bad lines hit the line cap, or
+ * input without lines the byte cap: then poll(2) finds more waiting). */
 size_t ingest_step(struct ingest *ing, size_t budget);
 
 void ingest_set_paused(struct ingest *ing, bool paused);
 const struct ingest_status *ingest_get_status(const struct ingest *ing);
+
+/* Once the input has ended without a single valid event (a recording with
+ * no valid line; -- CMD ran and exited and nothing arrived): writes into
+ * buf what went wrong, and for a command the likely causes and how to check
+ * them, and returns buf.  NULL while events came or input goes on.  The
+ * text holds user input (paths, the command): escape it before printing. */
+const char *ingest_no_events_note(const struct ingest *ing, char *buf, size_t size);
 
 /* Removes a FIFO it created and the private log, sends SIGTERM to a running
  * command; async-signal-safe, for SIGINT/SIGTERM handlers. */

@@ -56,7 +56,8 @@ static void usage(FILE *f)
 	      "and in plain mode pipetrace-tui ends when CMD has exited and its events\n"
 	      "are read, with CMD's exit status; processes CMD left running are read\n"
 	      "while they run and write (up to 2 s without events).  There CMD may read\n"
-	      "our stdin (in the full screen it reads /dev/null).\n"
+	      "our stdin (in the full screen it reads /dev/null).  A CMD that cannot be\n"
+	      "run gives 127 (not found) or 126; a --replay FILE without a valid event, 1.\n"
 	      "In the full screen, press ? for the keys, q to quit.\n", MODEL_DEFAULT_MAX_CALLS);
 }
 
@@ -109,6 +110,40 @@ static void dump_log(const char *path)
 	fclose(f);
 }
 
+/* A string from the command line, the environment or a path, as safe to
+ * print as anything from the trace: it may hold control characters (an
+ * argument like $'\e]0;x\a' would retitle the terminal). */
+static const char *shown(char *buf, size_t size, const char *s, bool utf8)
+{
+	event_safe_text(buf, size, s, strlen(s), utf8);
+	return buf;
+}
+
+/* getopt's own messages print the offending word raw: say it ourselves. */
+static void bad_option(int c, char **argv, const struct option *longopts, bool utf8)
+{
+	char word[64], sbuf[4 * sizeof word];
+	const char *what = c == ':' ? "wants an argument" : "is not known";
+	const char *last = argv[optind - 1];
+
+	/* an option lacking its argument ends the command line; an unknown
+	 * short one may sit inside a group (-pX) */
+	snprintf(word, sizeof word, "%.60s", last);
+	if (c != ':' && optopt > 0 && optopt < 256) {
+		snprintf(word, sizeof word, "-%c", optopt);
+		/* --plain=x: a known long option given an argument */
+		size_t n = strcspn(last, "=");
+		for (const struct option *o = longopts; o->name; o++)
+			if (o->val == optopt && last[0] == '-' && last[1] == '-' && last[n] &&
+			    n > 2 && !strncmp(o->name, last + 2, n - 2)) {
+				snprintf(word, sizeof word, "--%s", o->name);
+				what = "takes no argument";
+			}
+	}
+	fprintf(stderr, "pipetrace-tui: option '%s' %s\n", shown(sbuf, sizeof sbuf, word, utf8),
+		what);
+}
+
 static bool parse_count(const char *s, uint64_t *out)
 {
 	char *end;
@@ -144,8 +179,15 @@ int main(int argc, char **argv)
 	int c;
 
 	setlocale(LC_ALL, "");
-	/* "+": stop at the first non-option, which starts the command. */
-	while ((c = getopt_long(argc, argv, "+f:r:R:l:n:psqVh", longopts, NULL)) != -1) {
+	const char *cs = nl_langinfo(CODESET);
+	bool utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+	/* Paths and messages holding them, escaped for printing. */
+	char sbuf[4 * 4200 + 8];
+
+	opterr = 0;
+	/* "+": stop at the first non-option, which starts the command;
+	 * ":": a missing argument is told apart from an unknown option. */
+	while ((c = getopt_long(argc, argv, "+:f:r:R:l:n:psqVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': icfg.fifo_path = optarg; break;
 		case 'r': icfg.record_path = optarg; break;
@@ -154,7 +196,7 @@ int main(int argc, char **argv)
 		case 'n':
 			if (!parse_count(optarg, &mcfg.max_calls)) {
 				fprintf(stderr, "pipetrace-tui: --max-calls wants a positive number, not '%s'\n",
-					optarg);
+					shown(sbuf, sizeof sbuf, optarg, utf8));
 				return 2;
 			}
 			break;
@@ -168,6 +210,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
+			bad_option(c, argv, longopts, utf8);
 			fputs("Try 'pipetrace-tui --help' for more information.\n", stderr);
 			return 2;
 		}
@@ -209,33 +252,55 @@ int main(int argc, char **argv)
 	char err[1024];
 	struct ingest *ing = ingest_create(&icfg, m, err, sizeof err);
 	if (!ing) {
-		fprintf(stderr, "pipetrace-tui: %s\n", err);
+		/* a command that cannot be run: 127 when it is not found, 126
+		 * when it cannot be executed, as env(1), timeout(1) and shells */
+		int e = errno;
+		fprintf(stderr, "pipetrace-tui: %s\n", shown(sbuf, sizeof sbuf, err, utf8));
 		model_free(m);
+		if (icfg.cmd && e)
+			return e == ENOENT ? 127 : 126;
 		return 1;
 	}
 	const char *warning = ingest_get_status(ing)->fifo_warning;
 	if (warning)
-		fprintf(stderr, "pipetrace-tui: warning: %s\n", warning);
+		fprintf(stderr, "pipetrace-tui: warning: %s\n", shown(sbuf, sizeof sbuf, warning, utf8));
 	int status;
 	if (plain) {
-		const char *cs = nl_langinfo(CODESET);
 		struct plain_opts po = {
 			.summary = summary,
 			.quiet = quiet,
-			.utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8")),
+			.utf8 = utf8,
 			.stop = &stop_requested,
 		};
 		if (!icfg.replay_path && !icfg.cmd && !quiet)
 			fprintf(stderr, "pipetrace-tui: listening on %s (Ctrl-C to stop)\n",
-				ingest_get_status(ing)->source);
+				shown(sbuf, sizeof sbuf, ingest_get_status(ing)->source, utf8));
 		status = plain_run(ing, m, &po, stdout);
 	} else {
+		/* From the background of a shell (pipetrace-tui &) the shell
+		 * stops us as soon as curses touches the terminal: say why
+		 * first, or the user sees only "Stopped". */
+		pid_t fg = tcgetpgrp(STDIN_FILENO);
+		if (fg > 0 && fg != getpgrp())
+			fputs("pipetrace-tui: started in the background: the full screen needs the "
+			      "terminal (bring it back with fg, or use --plain)\n", stderr);
 		status = ui_run(ing, m);
 	}
 	/* In plain mode the command's output, held back so as not to mix
 	 * with the trace, comes after it (the private log is then removed). */
 	if (plain && icfg.cmd && !icfg.child_log_path)
 		dump_log(ingest_get_status(ing)->child_log);
+	else if (!plain && icfg.cmd && icfg.child_log_path)
+		fprintf(stderr, "pipetrace-tui: the command's output is in %s\n",
+			shown(sbuf, sizeof sbuf, icfg.child_log_path, utf8));
+	/* A recording without a single valid event is not one: say why (the
+	 * screen said it too, in the empty tree) and fail. */
+	char note[2048];
+	if (icfg.replay_path && ingest_no_events_note(ing, note, sizeof note)) {
+		fprintf(stderr, "pipetrace-tui: %s\n", shown(sbuf, sizeof sbuf, note, utf8));
+		if (!status)
+			status = 1;
+	}
 	ingest_free(ing);
 	model_free(m);
 	return status;

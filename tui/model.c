@@ -41,14 +41,17 @@ static struct mpath *path_child(struct model *m, struct thread_ent *t, struct mp
 
 /* ---- open calls ------------------------------------------------------ */
 
-static void frame_unfinish(struct model *m, struct thread_ent *t, struct frame *f)
+/* Takes t's innermost open call off as unfinished. */
+static void frame_unfinish(struct model *m, struct thread_ent *t)
 {
+	struct frame *f = &t->stack[--t->nstack];
 	model_nest_pop(t, f);
 	f->call->state = CALL_UNFINISHED;
 	f->path->running = 0;
 	if (f->path->unfinished != MPATH_UNFINISHED_MAX)
 		f->path->unfinished++;
 	m->st.calls_unfinished++;
+	model_excsum_pop(m, t, f);
 }
 
 /* The "(callers not seen)" node is a frame at depth -1 (depths from the
@@ -62,20 +65,21 @@ static bool frame_is_marker(const struct frame *f)
 	return f->depth < 0;
 }
 
-static void marker_close(struct thread_ent *t)
+static void marker_close(struct model *m, struct thread_ent *t)
 {
 	struct frame *f = &t->stack[--t->nstack];
 	f->call->state = CALL_UNSEEN;
 	f->path->running = 0;
+	model_excsum_pop(m, t, f);
 }
 
 static void thread_close_all(struct model *m, struct thread_ent *t)
 {
 	while (t->nstack) {
 		if (frame_is_marker(&t->stack[t->nstack - 1]))
-			marker_close(t);
+			marker_close(m, t);
 		else
-			frame_unfinish(m, t, &t->stack[--t->nstack]);
+			frame_unfinish(m, t);
 	}
 }
 
@@ -95,7 +99,7 @@ static void count_mismatch(struct model *m, struct thread_ent *t)
 static void unwind_from(struct model *m, struct thread_ent *t, int32_t depth)
 {
 	while (t->nstack && t->stack[t->nstack - 1].depth >= depth) {
-		frame_unfinish(m, t, &t->stack[--t->nstack]);
+		frame_unfinish(m, t);
 		count_mismatch(m, t);
 	}
 }
@@ -299,6 +303,7 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 	sat_add(&f->self_ns, self);
 	hist_add(&f->hist, dur);
 	hist_add(&m->all, dur);
+	hist_add(&t->hist, dur);
 	struct frame *parent = top_frame(t);
 	if (parent && parent->depth == depth - 1) {
 		sat_add(&parent->child_ns, dur);
@@ -338,13 +343,13 @@ static void unwind_deeper(struct model *m, struct thread_ent *t, int32_t d, cons
 	while (t->nstack > k) {
 		struct frame *f = &t->stack[t->nstack - 1];
 		if (f->lost_at != lost_now) {
-			t->nstack--;
-			frame_unfinish(m, t, f);
+			frame_unfinish(m, t);
 			count_mismatch(m, t);
 			continue;
 		}
 		t->nstack--;
 		model_nest_pop(t, f);
+		model_excsum_pop(m, t, f);
 		sat_add(&known, f->child_ns);
 		f->call->state = CALL_ABANDONED;
 		f->path->running = 0;
@@ -378,7 +383,7 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 		return;
 	}
 	if (top && frame_is_marker(top) && d == 0) {
-		marker_close(t);
+		marker_close(m, t);
 		top = NULL;
 	}
 	if (!top && d > 0) {
@@ -407,10 +412,20 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 		model_calls_retire_excess(m);
 }
 
+/* A finished call whose duration the writer did not know: counted apart,
+ * never as 0 ns in any figure or histogram. */
+static void account_nodur(struct model *m, struct thread_ent *t, struct mpath *p, int32_t depth)
+{
+	p->fn->calls_nodur++;
+	m->st.calls_nodur++;
+	orphans_take(t, depth + 1);
+}
+
 static void on_return(struct model *m, struct thread_ent *t, const struct event *ev)
 {
 	int32_t d = ev_depth(ev);
-	uint64_t dur = ev->dur < 0 ? 0 : (uint64_t)ev->dur;
+	bool known = ev->dur >= 0;   /* no "dur" on the line: unknown */
+	uint64_t dur = known ? (uint64_t)ev->dur : 0;
 	size_t len;
 	const char *fn = evstr(&ev->fn, &len);
 	struct frame *top = top_frame(t);
@@ -428,8 +443,13 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			t->nstack--;
 			model_nest_pop(t, &f);
 			f.call->state = CALL_DONE;
-			f.call->dur_ns = (int64_t)dur;
+			f.call->dur_ns = known ? (int64_t)dur : -1;
 			f.path->running = 0;
+			model_excsum_pop(m, t, &f);
+			if (!known) {
+				account_nodur(m, t, f.path, d);
+				return;
+			}
 			uint64_t child = f.child_ns;
 			if (t->orph_hi > d)
 				sat_add(&child, orphans_take(t, d + 1));
@@ -452,7 +472,7 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	struct mcall *marker = NULL;
 	if (top && frame_is_marker(top) && d == 0) {
 		marker = top->call;
-		marker_close(t);
+		marker_close(m, t);
 		top = NULL;
 	}
 	int64_t start;
@@ -468,14 +488,20 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 								 : orphans_detach(t, top, d);
 	struct mcall *c = call_add(m, t, top, path, d);
 	c->children = adopted;
-	for (struct mcall *a = adopted; a; a = a->next)
+	for (struct mcall *a = adopted; a; a = a->next) {
 		a->parent = c;
+		if ((a->has_exception || a->sub_exception) && !c->sub_exception)
+			model_excsum_adopted(t, c);
+	}
 	c->start_ts = start;
-	c->dur_ns = (int64_t)dur;
+	c->dur_ns = known ? (int64_t)dur : -1;
 	c->state = CALL_PARTIAL;
 	m->st.calls_partial++;
-	account(m, t, path, d, dur, orphans_take(t, d + 1),
-		model_nest_span(m, t, path->fn, ev->ts, dur, false));
+	if (known)
+		account(m, t, path, d, dur, orphans_take(t, d + 1),
+			model_nest_span(m, t, path->fn, ev->ts, dur, false));
+	else
+		account_nodur(m, t, path, d);
 	if (m->st.calls_kept > m->cfg.max_calls)
 		model_calls_retire_excess(m);
 }
@@ -597,6 +623,7 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 		if (f->path->exceptions != UINT32_MAX)
 			f->path->exceptions++;
 	}
+	model_excsum_raise(m, t, f);
 	if (len)
 		model_func_intern(m, fn, len)->pub.exceptions++;
 	else if (f)
@@ -629,6 +656,142 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 	}
 }
 
+/* ---- lost events ------------------------------------------------------ */
+
+/* The process ended with tallies missing: without bye, or with fewer
+ * tallies than its bye announced. */
+static bool proc_missing(const struct mprocess *p)
+{
+	return p->state == PROC_VANISHED || (p->has_bye_threads && p->tallies < p->bye_threads);
+}
+
+static void thread_flag(struct model *m, struct thread_ent *t)
+{
+	bool inc = t->pub.unaccounted || t->overcount ||
+		   (!t->pub.has_tally && proc_missing(t->pub.proc));
+	if (inc == t->pub.incomplete)
+		return;
+	t->pub.incomplete = inc;
+	struct proc_ent *pe = MODEL_CONTAINER(t->pub.proc, struct proc_ent, pub);
+	if (inc) {
+		m->st.incomplete_threads++;
+		pe->threads_incomplete++;
+	} else {
+		m->st.incomplete_threads--;
+		pe->threads_incomplete--;
+	}
+}
+
+static void proc_flag(struct model *m, struct mprocess *p)
+{
+	struct proc_ent *pe = MODEL_CONTAINER(p, struct proc_ent, pub);
+	bool lost = proc_missing(p);
+	if (lost != pe->end_lost) {
+		pe->end_lost = lost;
+		if (lost)
+			m->st.processes_end_lost++;
+		else
+			m->st.processes_end_lost--;
+	}
+	bool inc = pe->threads_incomplete || lost;
+	if (inc == p->incomplete)
+		return;
+	p->incomplete = inc;
+	if (inc)
+		m->st.incomplete_processes++;
+	else
+		m->st.incomplete_processes--;
+}
+
+/* After the process's state, bye or tallies changed. */
+static void proc_refresh(struct model *m, struct mprocess *p)
+{
+	for (struct mthread *t = p->threads; t; t = t->next)
+		thread_flag(m, MODEL_CONTAINER(t, struct thread_ent, pub));
+	proc_flag(m, p);
+}
+
+/* Recomputes the thread's unaccounted events and carries the change to
+ * its process and the run.  The sums move by exact differences (modulo
+ * 2^64: only absurd seqs from the wire could wrap them). */
+static void acc_refresh(struct model *m, struct thread_ent *t)
+{
+	uint64_t expected = t->pub.has_tally ? t->pub.tally_seq : t->max_seq;
+	uint64_t have = t->pub.received - t->recv_base;
+	sat_add(&have, t->pub.drops - t->drops_base);
+	uint64_t u = t->unacc_done;
+	if (expected > have)
+		sat_add(&u, expected - have);
+	/* More than the writer says it produced: not from libpipetrace, and
+	 * not to be trusted.  (Before the tally it is only a drop count
+	 * that came before the gap it explains.) */
+	t->overcount = t->pub.has_tally && have > expected;
+	struct mprocess *p = t->pub.proc;
+	m->st.unaccounted += u - t->pub.unaccounted;
+	p->unaccounted += u - t->pub.unaccounted;
+	t->pub.unaccounted = u;
+	thread_flag(m, t);
+	proc_flag(m, p);
+}
+
+/* An event after the thread's tally: a new thread with the same tid (the
+ * kernel reuses them), whose seqs start again at 1. */
+static void acc_new_run(struct thread_ent *t)
+{
+	t->unacc_done = t->pub.unaccounted;
+	t->pub.has_tally = false;
+	t->pub.tally_seq = 0;
+	t->recv_base = t->pub.received;
+	t->drops_base = t->pub.drops;
+	t->max_seq = 0;
+}
+
+/* An enter, exit or exception: the common case (the next seq) leaves
+ * the unaccounted events as they were. */
+static void acc_seq(struct model *m, struct thread_ent *t, uint64_t seq)
+{
+	if (t->pub.has_tally)
+		acc_new_run(t);
+	t->pub.received++;
+	if (seq == t->max_seq + 1) {
+		t->max_seq = seq;
+		return;
+	}
+	if (seq > t->max_seq)
+		t->max_seq = seq;
+	acc_refresh(m, t);
+}
+
+static void on_drop(struct model *m, struct thread_ent *t, uint64_t count)
+{
+	if (t->pub.has_tally)
+		acc_new_run(t);
+	sat_add(&t->pub.drops, count);
+	sat_add(&m->st.drops, count);
+	acc_refresh(m, t);
+}
+
+/* The writer's last word on a thread: its last seq and everything it
+ * knows it lost, which supersedes the drop counts received. */
+static void on_tally(struct model *m, struct thread_ent *t, const struct event *ev)
+{
+	struct mprocess *p = t->pub.proc;
+	bool was = proc_missing(p);
+	if (t->pub.has_tally)
+		acc_new_run(t);
+	uint64_t d = t->drops_base;
+	sat_add(&d, ev->dropped);
+	m->st.drops += d - t->pub.drops;
+	t->pub.drops = d;
+	t->pub.has_tally = true;
+	t->pub.tally_seq = ev->seq;
+	if (p->tallies != UINT32_MAX)
+		p->tallies++;
+	acc_refresh(m, t);
+	if (proc_missing(p) != was)
+		proc_refresh(m, p);
+}
+
 /* ---- processes coming and going -------------------------------------- */
 
 /* Threads flush separately and the hello is written when the library
@@ -655,6 +818,7 @@ static void on_hello(struct model *m, const struct event *ev)
 		 * hello on every new connection): same process. */
 		p->pub.state = PROC_VANISHED;
 		proc_close_all(m, &p->pub);
+		proc_refresh(m, &p->pub);
 		p = NULL;
 	}
 	if (!p || p->pub.state != PROC_LIVE)
@@ -675,8 +839,11 @@ static void on_bye(struct model *m, const struct event *ev)
 		p->pub.state = PROC_EXITED;
 	p->pub.has_status = ev->has_status;
 	p->pub.status = ev->status;
+	p->pub.has_bye_threads = ev->has_threads;
+	p->pub.bye_threads = ev->threads;
 	proc_saw(&p->pub, ev->ts);
 	proc_close_all(m, &p->pub);
+	proc_refresh(m, &p->pub);
 }
 
 void model_process_vanished(struct model *m, int32_t pid)
@@ -686,6 +853,7 @@ void model_process_vanished(struct model *m, int32_t pid)
 		return;
 	p->pub.state = PROC_VANISHED;
 	proc_close_all(m, &p->pub);
+	proc_refresh(m, &p->pub);
 	m->gen++;
 }
 
@@ -718,13 +886,14 @@ void model_apply(struct model *m, const struct event *ev)
 	proc_saw(t->pub.proc, ev->ts);
 	if (ev->ts > t->pub.last_ts)
 		t->pub.last_ts = ev->ts;
-	if (ev->seq) {
+	if (ev->seq && ev->kind != EV_TALLY) {
 		if (t->pub.last_seq && ev->seq > t->pub.last_seq + 1) {
 			uint64_t gap = ev->seq - t->pub.last_seq - 1;
 			sat_add(&t->pub.seq_gaps, gap);
 			sat_add(&m->st.seq_gaps, gap);
 		}
 		t->pub.last_seq = ev->seq;
+		acc_seq(m, t, ev->seq);
 	}
 	switch (ev->kind) {
 	case EV_ENTER:
@@ -746,8 +915,10 @@ void model_apply(struct model *m, const struct event *ev)
 		break;
 	}
 	case EV_DROP:
-		sat_add(&t->pub.drops, ev->count);
-		sat_add(&m->st.drops, ev->count);
+		on_drop(m, t, ev->count);
+		break;
+	case EV_TALLY:
+		on_tally(m, t, ev);
 		break;
 	default:
 		break;
@@ -813,6 +984,7 @@ void model_free(struct model *m)
 	for (uint32_t i = 1; i <= m->hists.n; i++)
 		hist_compact_free(model_hist_at(m, i), &m->halloc);
 	model_chunkvec_free(m, &m->hists);
+	model_excsum_free(m);
 	model_chunkvec_free(m, &m->paths);
 	for (size_t i = 0; i < m->threads.n; i++) {
 		struct thread_ent *t = m->threads.v[i];

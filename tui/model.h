@@ -21,7 +21,13 @@
  * 240 bytes), then left the path: read a path's histogram with
  * model_path_hist(m, p, out).  mpath's pointers to its thread and its
  * relatives became serials (model_path_thread(), the tree walk), and
- * mnode lost its kind byte: mnode_kind(n), from the id's low 2 bits. */
+ * mnode lost its kind byte: mnode_kind(n), from the id's low 2 bits.
+ * Accounting of lost events (tally, bye's threads): mthread gained
+ * received, unaccounted, tally and incomplete, mprocess bye_threads,
+ * tallies, unaccounted and incomplete, model_stats the matching totals;
+ * mthread.drops became the writer's count, superseded by its tally.
+ * Calls whose exit carried no duration: mfunc.calls_nodur,
+ * model_stats.calls_nodur, an mcall CALL_DONE with dur_ns -1. */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
 
@@ -52,7 +58,8 @@ static inline enum mnode_kind mnode_kind(const struct mnode *n)
 
 struct mfunc {                   /* one per distinct function name */
 	const char *name;        /* owned by the model */
-	uint64_t calls;          /* finished calls (exits) */
+	uint64_t calls;          /* finished calls of known duration (the figures) */
+	uint64_t calls_nodur;    /* finished calls whose duration the writer did not know */
 	uint64_t exceptions;
 	/* Inclusive time of its outermost calls on each thread: a call
 	 * inside another call of the same function (recursion) adds nothing,
@@ -82,6 +89,13 @@ struct mprocess {
 	int64_t first_ts, last_ts;
 	int64_t hello_ts;        /* ts of the hello, 0 without one */
 	int64_t wall_ns;         /* hello's CLOCK_REALTIME at hello_ts, 0 without one */
+	bool has_bye_threads;
+	uint32_t bye_threads;    /* from bye: its threads that recorded events */
+	uint32_t tallies;        /* tally events received */
+	uint64_t unaccounted;    /* sum of its threads' */
+	/* Its trace is known to miss events: it ended without bye, or with
+	 * fewer tallies than bye's threads, or a thread is incomplete. */
+	bool incomplete;
 	uint32_t nthreads;
 	struct mthread *threads; /* by tid (borrowed list heads, owned by the model) */
 	struct mprocess *next;   /* borrowed: next process, by pid (then appearance) */
@@ -99,7 +113,21 @@ struct mthread {
 	uint64_t events;
 	uint64_t last_seq;
 	uint64_t seq_gaps;       /* events missing according to seq */
-	uint64_t drops;          /* sum of drop events' counts */
+	/* Lost events, one definition everywhere: `drops` is what the writer
+	 * reported (the sum of drop counts, superseded by the tally's
+	 * dropped); `unaccounted` the events neither received nor reported
+	 * dropped: the last seq (the tally's, else the highest seen) minus
+	 * received minus drops, when positive.  Gaps are not drops. */
+	uint64_t drops;
+	uint64_t received;       /* enter, exit and exception events */
+	uint64_t unaccounted;
+	bool has_tally;          /* the writer's tally for the thread arrived */
+	uint64_t tally_seq;      /* its last seq */
+	/* Known to miss events: unaccounted, or its process ended with
+	 * tallies missing (or without bye) and none came for it; or its
+	 * accounts are not to be trusted (more received and dropped than
+	 * its tally's seq). */
+	bool incomplete;
 	uint64_t depth_mismatches; /* enters/exits whose depth did not fit the open calls */
 	int64_t last_ts;
 	struct mpath *paths;     /* borrowed: first root path (VIEW_PATHS children) */
@@ -147,9 +175,10 @@ struct mcall {                   /* one individual call (VIEW_CALLS) */
 	 * model_apply(): hold node ids across calls, not these pointers. */
 	struct mcall *parent, *children, *next;
 	int64_t start_ts;
-	int64_t dur_ns;          /* -1 while running or unfinished */
+	int64_t dur_ns;          /* -1 while running or unfinished, or when unknown */
 	uint8_t state;           /* enum mcall_state */
 	uint8_t has_exception;
+	uint8_t sub_exception;   /* a call below it raised one (model_subtree_exceptions) */
 	int32_t depth;           /* as the events gave it (0 = outermost traced frame) */
 };
 
@@ -181,8 +210,12 @@ struct model_stats {
 	uint64_t calls_retired;
 	uint64_t paths;
 	uint64_t exceptions;
-	uint64_t drops;          /* sum over threads */
+	uint64_t drops;          /* sum over threads (mthread.drops) */
 	uint64_t seq_gaps;
+	uint64_t unaccounted;    /* sum over threads */
+	uint32_t incomplete_processes, incomplete_threads;
+	uint32_t processes_end_lost; /* ended without bye, or with tallies missing */
+	uint64_t calls_nodur;    /* calls whose exit had no duration (not in the figures) */
 	uint64_t calls_partial;  /* exits without their enter */
 	uint64_t calls_unfinished; /* open calls whose process ended or whose exit was lost */
 	uint64_t depth_mismatches;
@@ -251,6 +284,8 @@ const struct mnode *model_parent(const struct model *m, enum model_view view,
  * NULL) follows the depth: one more into a child, less back up. */
 const struct mnode *model_next_preorder(const struct model *m, enum model_view view,
 					const struct mnode *node, int *level);
+/* The thread `tid` of the current process `pid`, or NULL. */
+const struct mthread *model_thread_find(const struct model *m, int32_t pid, int32_t tid);
 /* The node with this id, or NULL when it never existed or was retired. O(1). */
 const struct mnode *model_find(const struct model *m, node_id id);
 
@@ -264,6 +299,19 @@ const struct hist *model_all_hist(const struct model *m);
 void model_path_hist(const struct model *m, const struct mpath *p, struct hist *out);
 /* The thread whose calls the path merges. */
 const struct mthread *model_path_thread(const struct model *m, const struct mpath *p);
+
+/* The exceptions of n's whole subtree, n's own included: all of a process's
+ * or thread's, a path's and its descendants'.  For a call, only whether
+ * any: 1 when it or a call below it raised one.  Kept as events arrive:
+ * no walk of the subtree (a running path looks at its thread's open
+ * calls). */
+uint64_t model_subtree_exceptions(const struct model *m, const struct mnode *n);
+/* The innermost call open on a thread now, or NULL. */
+const struct mcall *model_thread_open_call(const struct model *m, const struct mthread *t);
+/* The histogram of a thread's finished calls. */
+const struct hist *model_thread_hist(const struct model *m, const struct mthread *t);
+/* A process's: its threads' merged into `out`. */
+void model_process_hist(const struct model *m, const struct mprocess *p, struct hist *out);
 
 /* Exceptions, newest first (i = 0 is the newest kept). */
 size_t model_exception_count(const struct model *m);

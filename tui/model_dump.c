@@ -69,8 +69,16 @@ static void dump_node(FILE *out, const struct model *m, const struct mnode *n, i
 		fprintf(out, " ppid=%d %s", p->ppid, proc_state(p->state));
 		if (p->has_status)
 			fprintf(out, " status=%d", p->status);
-		fprintf(out, " threads=%u ts=%lld..%lld\n", p->nthreads, (long long)p->first_ts,
+		fprintf(out, " threads=%u ts=%lld..%lld", p->nthreads, (long long)p->first_ts,
 			(long long)p->last_ts);
+		/* accounting only where there is some: older cases stay as they were */
+		if (p->has_bye_threads)
+			fprintf(out, " bye_threads=%u", p->bye_threads);
+		if (p->tallies)
+			fprintf(out, " tallies=%u", p->tallies);
+		if (p->unaccounted)
+			fprintf(out, " unaccounted=%llu", (unsigned long long)p->unaccounted);
+		fputs(p->incomplete ? " incomplete\n" : "\n", out);
 		break;
 	}
 	case MN_THREAD: {
@@ -80,9 +88,15 @@ static void dump_node(FILE *out, const struct model *m, const struct mnode *n, i
 			put_str(out, t->name);
 		else
 			fputs("-", out);
-		fprintf(out, " events=%llu seq_gaps=%llu drops=%llu depth_mismatches=%llu\n",
+		fprintf(out, " events=%llu seq_gaps=%llu drops=%llu depth_mismatches=%llu",
 			(unsigned long long)t->events, (unsigned long long)t->seq_gaps,
 			(unsigned long long)t->drops, (unsigned long long)t->depth_mismatches);
+		if (t->has_tally)
+			fprintf(out, " received=%llu tally_seq=%llu", (unsigned long long)t->received,
+				(unsigned long long)t->tally_seq);
+		if (t->unaccounted)
+			fprintf(out, " unaccounted=%llu", (unsigned long long)t->unaccounted);
+		fputs(t->incomplete ? " incomplete\n" : "\n", out);
 		break;
 	}
 	case MN_PATH: {
@@ -189,6 +203,8 @@ void model_dump_summary(const struct model *m, FILE *out)
 		if (f->abandoned)
 			fprintf(out, " abandoned=%llu", (unsigned long long)f->abandoned);
 		put_quantiles(out, &f->hist);
+		if (f->calls_nodur)
+			fprintf(out, " nodur=%llu", (unsigned long long)f->calls_nodur);
 		fputc('\n', out);
 	}
 	char label[512];
@@ -241,6 +257,11 @@ void model_dump_summary(const struct model *m, FILE *out)
 		fprintf(out, "stats abandoned=%llu unwinds=%llu callers_unseen=%llu\n",
 			(unsigned long long)st.calls_abandoned, (unsigned long long)st.unwinds,
 			(unsigned long long)st.callers_unseen);
+	if (st.unaccounted || st.incomplete_processes || st.incomplete_threads || st.calls_nodur)
+		fprintf(out, "accounting unaccounted=%llu incomplete_processes=%u incomplete_threads=%u "
+			"end_lost=%u nodur=%llu\n", (unsigned long long)st.unaccounted,
+			st.incomplete_processes, st.incomplete_threads, st.processes_end_lost,
+			(unsigned long long)st.calls_nodur);
 	const struct hist *all = model_all_hist(m);
 	fprintf(out, "all n=%llu sum=%llu min=%llu max=%llu", (unsigned long long)all->n,
 		(unsigned long long)all->sum_ns, (unsigned long long)all->min_ns,

@@ -403,22 +403,33 @@ static struct thread_ent *thread_new(struct model *m, struct proc_ent *p, int32_
 	return t;
 }
 
+static struct thread_ent *thread_lookup(const struct model *m, const struct proc_ent *p,
+				       int32_t tid)
+{
+	if (!m->tcap)
+		return NULL;
+	size_t mask = m->tcap - 1;
+	for (size_t i = thread_hash(&p->pub, tid) & mask; m->ttab[i]; i = (i + 1) & mask) {
+		struct thread_ent *c = m->ttab[i];
+		if (c->pub.tid == tid && c->pub.proc == &p->pub)
+			return c;
+	}
+	return NULL;
+}
+
+const struct mthread *model_thread_find(const struct model *m, int32_t pid, int32_t tid)
+{
+	const struct proc_ent *p = model_proc_lookup(m, pid);
+	const struct thread_ent *t = p ? thread_lookup(m, p, tid) : NULL;
+	return t ? &t->pub : NULL;
+}
+
 struct thread_ent *model_thread_get(struct model *m, int32_t pid, int32_t tid, int64_t ts)
 {
 	if (m->c_thr && m->c_pid == pid && m->c_tid == tid)
 		return m->c_thr;
 	struct proc_ent *p = model_proc_get(m, pid, ts);
-	struct thread_ent *t = NULL;
-	if (m->tcap) {
-		size_t mask = m->tcap - 1;
-		for (size_t i = thread_hash(&p->pub, tid) & mask; m->ttab[i]; i = (i + 1) & mask) {
-			struct thread_ent *c = m->ttab[i];
-			if (c->pub.tid == tid && c->pub.proc == &p->pub) {
-				t = c;
-				break;
-			}
-		}
-	}
+	struct thread_ent *t = thread_lookup(m, p, tid);
 	if (!t)
 		t = thread_new(m, p, tid);
 	m->c_pid = pid;

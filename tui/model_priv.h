@@ -85,6 +85,10 @@ struct frame {
 	/* the thread's seq gaps + drops when it began (truncated): the
 	 * same at an outer call's exit means no event of it was lost */
 	uint32_t lost_at;
+	/* exceptions raised in this call and in its finished callees during
+	 * it; handed to the caller's frame and the path when it ends
+	 * (model_excsum.c), so that a raise costs O(1), not a walk up */
+	uint32_t exc_sub;
 };
 
 /* A call seen only by its exit, counted as its function's outermost. */
@@ -112,6 +116,14 @@ struct thread_ent {
 	struct nest_span *spans; /* owned: a ring of NEST_SPANS_MAX, allocated on first use */
 	uint32_t span_head, nspans;
 	int64_t span_lost_end;   /* latest end of a span let go, INT64_MIN if none */
+	/* Accounting of the thread's current run of seqs (a tally ends it:
+	 * a later event is a new thread that got the same tid). */
+	uint64_t max_seq;        /* highest seq of this run */
+	uint64_t recv_base, drops_base; /* received and drops when the run began */
+	uint64_t unacc_done;     /* unaccounted events of the runs before */
+	bool overcount;          /* received + drops > the tally's seq */
+	uint64_t exceptions;     /* every exception event of the thread */
+	struct hist hist;        /* its finished calls (the histogram of a thread row) */
 };
 
 struct proc_ent {
@@ -119,6 +131,8 @@ struct proc_ent {
 	struct mthread *threads_tail; /* borrowed */
 	uint32_t serial;
 	bool had_hello;
+	bool end_lost;           /* counted in processes_end_lost */
+	uint32_t threads_incomplete;
 };
 
 struct ptrvec {
@@ -172,6 +186,11 @@ struct model {
 	/* exceptions: a ring, newest at (head - 1) */
 	struct mexception *exc;  /* owned, with its strings */
 	size_t exc_cap, exc_n, exc_head;
+
+	/* exceptions of paths' finished calls and their callees, by path
+	 * serial; only paths with some (model_excsum.c) */
+	uint32_t *sx_key, *sx_val; /* owned; key 0 is an empty slot */
+	size_t sx_cap, sx_n;
 
 	struct hist all;
 	struct func_ent *marker; /* owned: the "(callers not seen)" pseudo-function */
@@ -260,6 +279,16 @@ uint64_t model_nest_span(struct model *m, struct thread_ent *t, const struct mfu
 /* A call at depth 0 began: no later call can enclose the spans. */
 void model_nest_forget_spans(struct thread_ent *t);
 void model_nest_free(struct model *m, struct thread_ent *t);
+/* model_excsum.c: exceptions of whole subtrees, kept as they happen */
+/* An exception raised in open frame f (NULL: no open call) of t. */
+void model_excsum_raise(struct model *m, struct thread_ent *t, struct frame *f);
+/* Frame f, just taken off t's stack, ended: its exceptions go to its path
+ * and to its caller's frame. */
+void model_excsum_pop(struct model *m, struct thread_ent *t, struct frame *f);
+/* Call c (an exit without its enter) adopted calls that raised: mark it
+ * and the open calls above it. */
+void model_excsum_adopted(struct thread_ent *t, struct mcall *c);
+void model_excsum_free(struct model *m);
 
 /* model_calls.c */
 struct mcall *model_calls_new(struct model *m);

@@ -159,6 +159,13 @@ const struct mthread *model_path_thread(const struct model *m, const struct mpat
 	return &model_thread_at(m, p->link.thread)->pub;
 }
 
+const struct mcall *model_thread_open_call(const struct model *m, const struct mthread *t)
+{
+	const struct thread_ent *te = MODEL_CONTAINER(t, const struct thread_ent, pub);
+	(void)m;
+	return te->nstack ? te->stack[te->nstack - 1].call : NULL;
+}
+
 const struct hist *model_all_hist(const struct model *m)
 {
 	return &m->all;

@@ -85,6 +85,19 @@ static const char *safe(struct plain *p, int slot, const struct event_str *s)
 	return p->buf[slot];
 }
 
+/* The same for a string of ours that holds user input (the command and
+ * its arguments, a path). */
+static const char *safe_str(struct plain *p, int slot, const char *s)
+{
+	event_safe_text(p->buf[slot], sizeof p->buf[slot], s, strlen(s), p->o->utf8);
+	return p->buf[slot];
+}
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void indent(FILE *out, int32_t depth)
 {
 	int n = depth < 0 ? 0 : depth > MAX_INDENT ? MAX_INDENT : depth;
@@ -171,7 +184,10 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 	case EV_EXIT:
 		fprintf(out, "[%" PRId32 ":%" PRId32 "] ", ev->pid, ev->tid);
 		indent(out, ev->depth);
-		hist_format_ns((uint64_t)ev->dur, dur, sizeof dur);
+		if (ev->dur >= 0)
+			hist_format_ns((uint64_t)ev->dur, dur, sizeof dur);
+		else
+			snprintf(dur, sizeof dur, "(duration unknown)");
 		fprintf(out, "%s %s %s\n", u ? "\u2190" : "<-", safe(p, 0, &ev->fn), dur);
 		break;
 	case EV_EXCEPTION:
@@ -197,12 +213,25 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 		fprintf(out, "[%" PRId32 ":%" PRId32 "] ! %" PRIu64 " events dropped by the writer\n",
 			ev->pid, ev->tid, ev->count);
 		break;
-	case EV_BYE:
-		if (ev->has_status)
-			fprintf(out, "[%" PRId32 "] process exited (status %" PRId32 ")\n",
-				ev->pid, ev->status);
+	case EV_TALLY: {
+		const struct mthread *t = model_thread_find(m, ev->pid, ev->tid);
+
+		fprintf(out, "[%" PRId32 ":%" PRId32 "] thread done: %" PRIu64 " event%s written, %"
+			PRIu64 " dropped by the writer", ev->pid, ev->tid, ev->seq, plural(ev->seq),
+			ev->dropped);
+		if (t && t->unaccounted)
+			fprintf(out, ", %" PRIu64 " unaccounted for: incomplete\n", t->unaccounted);
 		else
-			fprintf(out, "[%" PRId32 "] process exited\n", ev->pid);
+			fputs(", all accounted for\n", out);
+		break;
+	}
+	case EV_BYE:
+		fprintf(out, "[%" PRId32 "] process exited", ev->pid);
+		if (ev->has_status)
+			fprintf(out, " (status %" PRId32 ")", ev->status);
+		if (ev->has_threads)
+			fprintf(out, ", %" PRIu32 " thread%s traced", ev->threads, plural(ev->threads));
+		fputc('\n', out);
 		break;
 	default:
 		break;
@@ -213,7 +242,7 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 static void notes(struct plain *p, const struct ingest_status *st)
 {
 	if (st->record_error && !p->rec_reported) {
-		fprintf(p->out, "! %s\n", st->record_error);
+		fprintf(p->out, "! %s\n", safe_str(p, 0, st->record_error));
 		p->rec_reported = true;
 	}
 	if (st->bad_lines != p->bad) {
@@ -224,7 +253,7 @@ static void notes(struct plain *p, const struct ingest_status *st)
 	}
 	if (st->fifo_notes != p->fifo_notes) {
 		/* the listening FIFO was removed or replaced under us */
-		fprintf(p->out, "! %s\n", st->fifo_note);
+		fprintf(p->out, "! %s\n", safe_str(p, 0, st->fifo_note));
 		p->fifo_notes = st->fifo_notes;
 	}
 	if (st->unknown_kinds != p->unknown) {
@@ -340,9 +369,87 @@ static int cmp_total(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static const char *plural(uint64_t n)
+/* Most lines naming an incomplete process or thread; the rest are counted. */
+#define INCOMPLETE_LINES 20
+
+/* Which processes and threads are known to miss events, and why. */
+static void summary_incomplete(const struct model *m, const struct model_stats *ms, FILE *out)
 {
-	return n == 1 ? "" : "s";
+	char safe_name[160];
+	unsigned shown = 0, more = 0;
+
+	fprintf(out, "! incomplete trace:");
+	if (ms->unaccounted)
+		fprintf(out, " %" PRIu64 " event%s unaccounted for (neither received nor reported "
+			"dropped)%s", ms->unaccounted, plural(ms->unaccounted),
+			ms->processes_end_lost ? ";" : "");
+	if (ms->processes_end_lost)
+		fprintf(out, " %" PRIu32 " process%s ended without final counts",
+			ms->processes_end_lost, ms->processes_end_lost == 1 ? "" : "es");
+	fputc('\n', out);
+	for (const struct mnode *n = model_first_child(m, VIEW_PATHS, NULL); n;
+	     n = model_next_sibling(m, VIEW_PATHS, n)) {
+		const struct mprocess *p = (const struct mprocess *)n;
+
+		if (!p->incomplete)
+			continue;
+		event_safe_text(safe_name, sizeof safe_name, p->prog, strlen(p->prog), false);
+		if (shown++ >= INCOMPLETE_LINES)
+			more++;
+		else if (p->state == PROC_VANISHED)
+			fprintf(out, "!   process %" PRId32 " %s: ended without bye (its last events "
+				"and counts may be missing)\n", p->pid, safe_name);
+		else if (p->has_bye_threads && p->tallies < p->bye_threads)
+			fprintf(out, "!   process %" PRId32 " %s: bye names %" PRIu32 " thread%s, %"
+				PRIu32 " tall%s arrived\n", p->pid, safe_name, p->bye_threads,
+				plural(p->bye_threads), p->tallies, p->tallies == 1 ? "y" : "ies");
+		for (const struct mthread *t = p->threads; t; t = t->next) {
+			if (!t->incomplete)
+				continue;
+			if (shown++ >= INCOMPLETE_LINES) {
+				more++;
+				continue;
+			}
+			fprintf(out, "!   thread %" PRId32 "/%" PRId32 " %s: %" PRIu64 " received, %"
+				PRIu64 " dropped", p->pid, t->tid,
+				t->name ? (event_safe_text(safe_name, sizeof safe_name, t->name,
+							   strlen(t->name), false), safe_name) : "-",
+				t->received, t->drops);
+			if (t->has_tally)
+				fprintf(out, ", %" PRIu64 " written", t->tally_seq);
+			if (t->unaccounted)
+				fprintf(out, ": %" PRIu64 " unaccounted for\n", t->unaccounted);
+			else
+				fputs(": its tally never arrived\n", out);
+		}
+	}
+	if (more)
+		fprintf(out, "!   ... and %u more\n", more);
+}
+
+/* What the table leaves out or could not know, each count when it happened. */
+static void summary_caveats(const struct model *m, const struct model_stats *ms, FILE *out)
+{
+	if (ms->incomplete_processes || ms->incomplete_threads)
+		summary_incomplete(m, ms, out);
+	if (ms->calls_unfinished)
+		fprintf(out, "(%" PRIu64 " call%s unfinished: never returned before the process "
+			"or the input ended, or the exit was lost; not in the figures)\n",
+			ms->calls_unfinished, plural(ms->calls_unfinished));
+	if (ms->depth_mismatches)
+		fprintf(out, "(%" PRIu64 " depth mismatch%s: enters or exits lost "
+			"(a longjmp with no event lost is no mismatch: its calls are abandoned); "
+			"the calls left open were closed as unfinished)\n",
+			ms->depth_mismatches, ms->depth_mismatches == 1 ? "" : "es");
+	if (ms->calls_partial)
+		fprintf(out, "(%" PRIu64 " exit%s without %s enter: counted with %s duration, "
+			"under the callers that were seen)\n", ms->calls_partial,
+			plural(ms->calls_partial), ms->calls_partial == 1 ? "its" : "their",
+			ms->calls_partial == 1 ? "its" : "their");
+	if (ms->calls_nodur)
+		fprintf(out, "(%" PRIu64 " call%s without a duration (the writer did not know it): "
+			"shown as +N in the calls column, not in the times)\n", ms->calls_nodur,
+			plural(ms->calls_nodur));
 }
 
 void plain_summary(const struct model *m, const struct ingest_status *st, bool utf8, FILE *out)
@@ -364,6 +471,7 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	if (ms.too_deep)
 		fprintf(out, "(%" PRIu64 " enter and exit events ignored: more than %d calls open "
 			"in a thread)\n", ms.too_deep, MODEL_MAX_DEPTH);
+	summary_caveats(m, &ms, out);
 	if (ms.calls_abandoned)
 		fprintf(out, "(%" PRIu64 " call%s abandoned by %" PRIu64 " longjmp%s: %s duration%s "
 			"unknown, not in the figures)\n", ms.calls_abandoned, plural(ms.calls_abandoned),
@@ -393,13 +501,27 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		size_t nlen = strlen(f->name);
 		event_safe_text(safe_name, sizeof safe_name, f->name, nlen > 160 ? 160 : nlen, utf8);
 		fit_columns(name, sizeof name, safe_name, 40, utf8);
-		hist_format_ns(f->total_ns, tot, sizeof tot);
-		hist_format_ns(f->self_ns, self, sizeof self);
-		hist_format_ns(f->hist.n ? f->hist.sum_ns / f->hist.n : 0, avg, sizeof avg);
-		hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
-		hist_format_ns(f->hist.max_ns, max, sizeof max);
-		fprintf(out, "%s %10" PRIu64 " %10s %10s %10s %10s %10s %6" PRIu64 "\n", name,
-			f->calls, tot, self, avg, p99, max, f->exceptions);
+		if (f->calls) {
+			hist_format_ns(f->total_ns, tot, sizeof tot);
+			hist_format_ns(f->self_ns, self, sizeof self);
+			hist_format_ns(f->hist.n ? f->hist.sum_ns / f->hist.n : 0, avg, sizeof avg);
+			hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
+			hist_format_ns(f->hist.max_ns, max, sizeof max);
+		} else {
+			/* no finished call of known duration: no time to show */
+			strcpy(tot, "-");
+			strcpy(self, "-");
+			strcpy(avg, "-");
+			strcpy(p99, "-");
+			strcpy(max, "-");
+		}
+		char calls[48];
+		if (f->calls_nodur)
+			snprintf(calls, sizeof calls, "%" PRIu64 "+%" PRIu64, f->calls, f->calls_nodur);
+		else
+			snprintf(calls, sizeof calls, "%" PRIu64, f->calls);
+		fprintf(out, "%s %10s %10s %10s %10s %10s %10s %6" PRIu64 "\n", name, calls, tot,
+			self, avg, p99, max, f->exceptions);
 	}
 	free(fs);
 }
@@ -454,10 +576,13 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 	if (st->has_child) {
 		if (st->child_running)
 			fprintf(out, "! stopped while the command was still running (%s)\n",
-				st->source);
+				safe_str(p, 0, st->source));
 		else
 			fprintf(out, "command exited with status %d (%s)\n", exit_status_of(st),
-				st->source);
+				safe_str(p, 0, st->source));
+		char note[2048];
+		if (ingest_no_events_note(ing, note, sizeof note))
+			fprintf(out, "! %s\n", safe_str(p, 0, note));
 	}
 	if (o->summary)
 		plain_summary(m, st, o->utf8, out);

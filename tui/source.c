@@ -25,6 +25,7 @@ void linebuf_init(struct linebuf *lb)
 	lb->pos = lb->len = 0;
 	lb->carry_len = 0;
 	lb->over_len = 0;
+	lb->over_told = false;
 	lb->carry_used = false;
 }
 
@@ -57,6 +58,7 @@ static void carry_add(struct linebuf *lb, const char *p, size_t n)
 
 enum line_kind linebuf_next(struct linebuf *lb, const char **line, size_t *len)
 {
+again:
 	if (lb->carry_used) {
 		lb->carry_len = 0;
 		lb->carry_used = false;
@@ -69,6 +71,12 @@ enum line_kind linebuf_next(struct linebuf *lb, const char **line, size_t *len)
 	if (!nl) {
 		carry_add(lb, p, avail);
 		lb->pos = lb->len;
+		if (lb->over_len && !lb->over_told) {
+			lb->over_told = true;
+			*line = NULL;
+			*len = lb->over_len;
+			return LINE_TOO_LONG;
+		}
 		return LINE_NONE;
 	}
 	size_t n = (size_t)(nl - p);
@@ -85,9 +93,14 @@ enum line_kind linebuf_next(struct linebuf *lb, const char **line, size_t *len)
 	}
 	carry_add(lb, p, n);
 	if (lb->over_len) {
+		bool told = lb->over_told;
+
 		*line = NULL;
 		*len = lb->over_len;
 		lb->over_len = 0;
+		lb->over_told = false;
+		if (told)
+			goto again;      /* its end: already reported */
 		return LINE_OVERSIZED;
 	}
 	*line = lb->carry;
@@ -108,7 +121,9 @@ enum line_kind linebuf_finish(struct linebuf *lb, const char **line, size_t *len
 		carry_add(lb, lb->buf + lb->pos, lb->len - lb->pos);
 		lb->pos = lb->len;
 	}
-	if (lb->over_len) {
+	if (lb->over_len && lb->over_told) {
+		k = LINE_NONE;   /* reported when it passed the limit */
+	} else if (lb->over_len) {
 		*line = NULL;
 		*len = lb->over_len;
 		k = LINE_OVERSIZED;
@@ -120,6 +135,7 @@ enum line_kind linebuf_finish(struct linebuf *lb, const char **line, size_t *len
 		return LINE_NONE;
 	}
 	lb->over_len = 0;
+	lb->over_told = false;
 	lb->carry_used = true;
 	return k;
 }
@@ -273,11 +289,12 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 {
 	char fifo_path[4200];
 	const char *tmp = getenv("TMPDIR");
-	int logfd = -1, pfd[2] = { -1, -1 };
+	int logfd = -1, pfd[2] = { -1, -1 }, exec_err = 0;
 
 	init(s, SRC_CHILD);
 	if (!cmd || !cmd[0]) {
 		snprintf(err, errsize, "no command to run");
+		errno = 0;
 		return -1;
 	}
 	describe_cmd(s, cmd);
@@ -287,6 +304,7 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 	if (!mkdtemp(s->dir)) {
 		snprintf(err, errsize, "cannot create a directory in %s: %s", tmp, strerror(errno));
 		s->dir[0] = '\0';
+		errno = 0;
 		return -1;
 	}
 	fifo_register_dir(s->dir);
@@ -348,6 +366,7 @@ int source_open_child(struct source *s, char *const *cmd, const char *log,
 		/* exec failed: the child is exiting with 127 */
 		waitpid(pid, NULL, 0);
 		snprintf(err, errsize, "cannot run %s: %s", cmd[0], strerror(e));
+		exec_err = e;
 		goto fail;
 	}
 	s->child = pid;
@@ -370,6 +389,7 @@ fail:
 	s->fd = -1;
 	rmdir(s->dir);
 	fifo_register_dir(NULL);
+	errno = exec_err;
 	return -1;
 }
 

@@ -3,7 +3,8 @@
  * A source is the listening FIFO, a child process traced through a private
  * FIFO, or a recording replayed from a file.  Reads never block.  The line
  * splitter keeps a partial line across reads and discards (and reports)
- * lines longer than the protocol's limit up to their newline. */
+ * lines longer than the protocol's limit up to their newline, holding no
+ * more than the limit of any line. */
 #ifndef PT_SOURCE_H
 #define PT_SOURCE_H
 
@@ -20,12 +21,13 @@ struct linebuf {
 	size_t pos, len;         /* unsplit bytes are buf[pos..len) */
 	size_t carry_len;        /* partial line kept in carry */
 	size_t over_len;         /* > 0: discarding an oversized line this long so far */
+	bool over_told;          /* that line was already reported (LINE_TOO_LONG) */
 	bool carry_used;         /* carry was handed out as a line: reset it next */
 	char carry[EVENT_LINE_MAX];
 	char buf[LINEBUF_READ];
 };
 
-enum line_kind { LINE_NONE, LINE_OK, LINE_OVERSIZED };
+enum line_kind { LINE_NONE, LINE_OK, LINE_OVERSIZED, LINE_TOO_LONG };
 
 void linebuf_init(struct linebuf *lb);
 /* Where to read into, and how much fits (always > 0 once next() said NONE). */
@@ -33,7 +35,11 @@ char *linebuf_space(struct linebuf *lb, size_t *avail);
 void linebuf_added(struct linebuf *lb, size_t n);
 /* The next complete line (without its newline; borrowed until the next
  * call): LINE_OK with the line and its length, LINE_OVERSIZED with only
- * its length (line NULL), or LINE_NONE when more bytes are needed. */
+ * its length (line NULL), or LINE_NONE when more bytes are needed.
+ * LINE_TOO_LONG (line NULL, len: its bytes so far) says once that the line
+ * being read has passed the limit before its newline came: input that
+ * never sends one is reported at once, not never; the rest of that line
+ * is then skipped without a second report. */
 enum line_kind linebuf_next(struct linebuf *lb, const char **line, size_t *len);
 /* At the end of input: the unterminated tail, if any (a writer that died
  * mid-line), as a line; LINE_NONE when there is none. */
@@ -64,7 +70,8 @@ struct source {
 int source_open_fifo(struct source *s, const char *path, char *err, size_t errsize);
 /* log: where the command's output goes (kept), or NULL for a private log in
  * the private directory, removed by source_close().  keep_stdin: the
- * command inherits our stdin, else it reads /dev/null. */
+ * command inherits our stdin, else it reads /dev/null.  On failure errno is
+ * exec's error if the command could not be run, else 0. */
 int source_open_child(struct source *s, char *const *cmd, const char *log,
 		      bool keep_stdin, char *err, size_t errsize);
 int source_open_replay(struct source *s, const char *path, char *err, size_t errsize);

@@ -43,6 +43,7 @@ void ui_state_free(struct ui *u)
 {
 	free_windows(u);
 	tree_view_free(&u->tv);
+	exc_view_free(&u->ev);
 	pager_free(&u->pager);
 }
 
@@ -114,6 +115,7 @@ static void fill_status(struct ui *u, struct status_info *si)
 	si->view = u->tv.view;
 	si->search_msg = u->tv.message[0] ? u->tv.message : NULL;
 	si->prompt = u->prompt ? u->query : NULL;
+	si->note = u->quit_note[0] ? u->quit_note : NULL;
 }
 
 void ui_draw(struct ui *u)
@@ -183,7 +185,14 @@ void ui_draw(struct ui *u)
 void ui_poll_model(struct ui *u)
 {
 	uint64_t gen = model_generation(u->m);
+	const char *note = u->ing && !u->tv.empty_note ?
+		ingest_no_events_note(u->ing, u->empty_note, sizeof u->empty_note) : NULL;
 
+	if (note) {
+		/* input ended with no event: the empty tree says why */
+		u->tv.empty_note = note;
+		u->dirty |= DIRTY_TREE;
+	}
 	if (gen != u->last_gen) {
 		size_t nexc = model_exception_count(u->m);
 
@@ -308,6 +317,22 @@ static void jump_to_exception(struct ui *u)
 	u->dirty |= d | DIRTY_EXC;
 }
 
+/* With -- CMD still running, quitting stops it: say so, and where its
+ * output is, before doing it. */
+static bool ask_before_quit(struct ui *u)
+{
+	const struct ingest_status *st = u->ing ? ingest_get_status(u->ing) : NULL;
+
+	if (!st || !st->has_child || !st->child_running)
+		return false;
+	snprintf(u->quit_note, sizeof(u->quit_note),
+		 "q again: quit and stop the command (SIGTERM); other keys: stay.  Its output: %s%s",
+		 st->child_log ? st->child_log : "(none)",
+		 st->child_log && !st->child_log_kept ? " (removed on quit; --log keeps it)" : "");
+	u->dirty |= DIRTY_HINT;
+	return true;
+}
+
 void ui_key(struct ui *u, int key)
 {
 	int page = u->tv.height > 1 ? u->tv.height - 1 : 1;
@@ -347,8 +372,22 @@ void ui_key(struct ui *u, int key)
 			u->quit = true;
 		return;
 	}
+	if (u->quit_note[0]) {
+		/* the question is answered by this key */
+		u->quit_note[0] = 0;
+		u->dirty |= DIRTY_HINT;
+		if (key == 'q') {
+			u->quit = true;
+			return;
+		}
+	}
 	switch (key) {
-	case 'q': case VIEW_CTRL('c'):
+	case 'q':
+		if (ask_before_quit(u))
+			return;
+		u->quit = true;
+		return;
+	case VIEW_CTRL('c'):
 		u->quit = true;
 		return;
 	case '?': case KEY_F(1):

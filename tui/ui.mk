@@ -19,8 +19,12 @@ tests_test_render_LDADD = $(ptui_test_ldadd)
 check_PROGRAMS += tests/e2e_traced
 tests_e2e_traced_SOURCES = tests/e2e_traced.c
 tests_e2e_traced_LDADD = lib/libpipetrace.la
-TESTS += tests/e2e-tui.sh
-EXTRA_DIST += tests/e2e-tui.sh tests/e2e-lib.sh
+TESTS += tests/e2e-tui.sh tests/e2e-views.sh
+EXTRA_DIST += tests/e2e-tui.sh tests/e2e-views.sh tests/e2e-lib.sh
+# Awkward input and commands on the full screen (endless line, empty
+# recording, a command from which nothing arrives).
+TESTS += tests/e2e-input.sh
+EXTRA_DIST += tests/e2e-input.sh
 
 EXTRA_PROGRAMS += tests/bench_frame
 benchmarks += tests/bench_frame

@@ -31,6 +31,9 @@ struct ui {
 	size_t last_exc_count;   /* exceptions kept at the last look, and the newest id */
 	uint64_t last_exc_id;
 	bool quit;
+	char empty_note[2048];   /* why no event came, once input ended (tv.empty_note) */
+	/* q with -- CMD running asks first: what is said, until the next key */
+	char quit_note[400];
 };
 
 void ui_state_init(struct ui *u, struct ingest *ing, struct model *m);

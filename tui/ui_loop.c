@@ -220,9 +220,15 @@ int ui_run(struct ingest *ing, struct model *m)
 	ui_stderr_capture();
 	scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
+		const char *term = getenv("TERM");
+		char safe_term[4 * 64 + 8];
+
 		ui_stderr_release();
+		/* TERM is the user's: shown escaped, like any other input */
+		if (term)
+			event_safe_text(safe_term, sizeof safe_term, term, strnlen(term, 64), false);
 		fprintf(stderr, "pipetrace-tui: cannot start the full-screen interface (TERM=%s); try --plain\n",
-			getenv("TERM") ? getenv("TERM") : "unset");
+			term ? safe_term : "unset");
 		return 1;
 	}
 	curses_on = true;

@@ -78,6 +78,8 @@ struct tree_view {
 	 * process row finds its traced parent without walking every process */
 	struct idset pids;
 	const struct mnode *pids_upto; /* borrowed, NULL before the first */
+	const char *empty_note;  /* borrowed: shown instead of "waiting for events"
+				  * when input ended with none (raw: drawn escaped) */
 };
 
 void tree_view_init(struct tree_view *tv, const struct model *m);
@@ -122,12 +124,18 @@ const struct mnode *tree_last_visible(const struct tree_view *tv, const struct m
 /* Histogram pane: for the node under the tree cursor, or the whole run. */
 void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused);
 
-/* Exceptions pane. */
+/* Exceptions pane: the kept exceptions by time, newest first. */
 struct exc_view {
-	size_t cursor;           /* index, 0 = newest */
-	size_t top;
-	uint64_t cursor_id;      /* exception id under the cursor, kept as new ones arrive */
+	size_t top;              /* first shown, a position in `order` */
+	uint64_t cursor_id;      /* exception id held under the cursor; 0: on the newest, following */
+	size_t *order;           /* owned: model indexes by time, newest first */
+	size_t norder, cap;
+	uint64_t order_id;       /* newest id and count `order` was made for */
+	size_t order_n;
 };
+void exc_view_free(struct exc_view *ev);
+/* How many kept exceptions are newer than the one held (0 when following). */
+size_t exc_view_newer(struct exc_view *ev, const struct model *m);
 void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool focused);
 unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int page);
 const struct mexception *exc_view_selected(struct exc_view *ev, const struct model *m);
@@ -140,6 +148,7 @@ struct status_info {
 	enum model_view view;
 	const char *search_msg;  /* borrowed, may be NULL */
 	const char *prompt;      /* borrowed: the search being typed, or NULL */
+	const char *note;        /* borrowed: a question in place of the hints, or NULL */
 };
 void status_draw(WINDOW *w, const struct status_info *si);
 void hint_draw(WINDOW *w, const struct status_info *si);

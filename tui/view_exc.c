@@ -1,43 +1,94 @@
-/* view_exc.c - the exceptions pane: newest first, two lines each (time,
- * pid/tid, function; type and message).  The cursor is kept on an
- * exception id so that new arrivals do not move it. */
+/* view_exc.c - the exceptions pane: by time, newest first, two lines each
+ * (time, pid/tid, function; type and message).  It follows the newest
+ * until the cursor is moved; then the cursor holds its exception while new
+ * ones arrive above it, the title says how many, and g or Home follows
+ * again.  Threads and processes flush separately, so exceptions do not
+ * arrive in time order: the pane sorts them. */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "view.h"
 
-/* Index of the exception under the cursor (0 = newest). */
-static size_t cursor_index(struct exc_view *ev, const struct model *m)
+void exc_view_free(struct exc_view *ev)
+{
+	free(ev->order);
+	ev->order = NULL;
+	ev->norder = ev->cap = 0;
+	ev->order_n = 0;
+	ev->order_id = 0;
+}
+
+static const struct model *sort_model;
+
+static int newer_first(const void *a, const void *b)
+{
+	const struct mexception *x = model_exception_at(sort_model, *(const size_t *)a);
+	const struct mexception *y = model_exception_at(sort_model, *(const size_t *)b);
+
+	if (x->ts != y->ts)
+		return x->ts > y->ts ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
+}
+
+/* Brings `order` up to date with the model's kept exceptions. */
+static void sort_exceptions(struct exc_view *ev, const struct model *m)
 {
 	size_t n = model_exception_count(m);
-	const struct mexception *newest;
+	uint64_t newest = n ? model_exception_at(m, 0)->id : 0;
 
-	if (!n)
-		return 0;
-	if (!ev->cursor_id)
-		return 0;
-	newest = model_exception_at(m, 0);
-	/* kept exceptions have consecutive ids: try the direct index first */
-	if (newest->id >= ev->cursor_id) {
-		size_t i = (size_t)(newest->id - ev->cursor_id);
+	if (ev->order && n == ev->order_n && newest == ev->order_id)
+		return;
+	if (n > ev->cap) {
+		size_t *o = realloc(ev->order, n * sizeof(*o));
 
-		if (i < n && model_exception_at(m, i)->id == ev->cursor_id)
-			return i;
+		if (!o) {
+			ev->norder = 0;   /* nothing shown rather than stale indexes */
+			return;
+		}
+		ev->order = o;
+		ev->cap = n;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (model_exception_at(m, i)->id == ev->cursor_id)
+		ev->order[i] = i;
+	sort_model = m;
+	qsort(ev->order, n, sizeof(*ev->order), newer_first);
+	ev->norder = n;
+	ev->order_n = n;
+	ev->order_id = newest;
+}
+
+static const struct mexception *at(const struct exc_view *ev, const struct model *m, size_t pos)
+{
+	return model_exception_at(m, ev->order[pos]);
+}
+
+/* Position of the cursor in `order` (0 = newest). */
+static size_t cursor_pos(struct exc_view *ev, const struct model *m)
+{
+	sort_exceptions(ev, m);
+	if (!ev->norder || !ev->cursor_id)
+		return 0;
+	for (size_t i = 0; i < ev->norder; i++)
+		if (at(ev, m, i)->id == ev->cursor_id)
 			return i;
-	ev->cursor_id = model_exception_at(m, n - 1)->id;  /* it was retired */
-	return n - 1;
+	/* it was retired: hold the oldest kept instead */
+	ev->cursor_id = at(ev, m, ev->norder - 1)->id;
+	return ev->norder - 1;
+}
+
+size_t exc_view_newer(struct exc_view *ev, const struct model *m)
+{
+	return ev->cursor_id ? cursor_pos(ev, m) : 0;
 }
 
 const struct mexception *exc_view_selected(struct exc_view *ev, const struct model *m)
 {
-	size_t n = model_exception_count(m);
+	size_t pos = cursor_pos(ev, m);
 
-	return n ? model_exception_at(m, cursor_index(ev, m)) : NULL;
+	return ev->norder ? at(ev, m, pos) : NULL;
 }
 
 static void fmt_time(const struct mexception *e, char *buf, size_t size)
@@ -57,21 +108,27 @@ static void fmt_time(const struct mexception *e, char *buf, size_t size)
 
 void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool focused)
 {
-	size_t n = model_exception_count(m), cur = cursor_index(ev, m);
+	size_t cur = cursor_pos(ev, m), n = ev->norder;
 	int H = getmaxy(w), W = getmaxx(w);
 	size_t per_page = H > 2 ? (size_t)(H - 2) / 2 : 0;
-	char title[64], line[160], num[24];
+	char title[96], num[24], num2[24], cnt[64];
 	struct model_stats ms;
 
 	model_get_stats(m, &ms);
+	/* longjmps (calls abandoned) are listed too: counted apart */
 	if (ms.unwinds) {
 		char nu[24];
 
-		snprintf(title, sizeof(title), "Exceptions (%s) and longjmps (%s)",
-			 draw_count(ms.exceptions, num, sizeof(num)), draw_count(ms.unwinds, nu, sizeof(nu)));
+		snprintf(cnt, sizeof(cnt), "%s, %s longjmp%s", draw_count(ms.exceptions, num, sizeof(num)),
+			 draw_count(ms.unwinds, nu, sizeof(nu)), ms.unwinds == 1 ? "" : "s");
 	} else {
-		snprintf(title, sizeof(title), "Exceptions (%s)", draw_count(ms.exceptions, num, sizeof(num)));
+		snprintf(cnt, sizeof(cnt), "%s", draw_count(ms.exceptions, num, sizeof(num)));
 	}
+	if (ev->cursor_id && cur)
+		snprintf(title, sizeof(title), "Exceptions (%s): %s newer, g: newest", cnt,
+			 draw_count(cur, num2, sizeof(num2)));
+	else
+		snprintf(title, sizeof(title), "Exceptions (%s), newest first", cnt);
 	werase(w);
 	draw_frame(w, title, focused);
 	if (!per_page)
@@ -80,6 +137,8 @@ void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool f
 		draw_text(w, 1, 2, W - 3, "none yet", draw_attr(COL_DIM));
 		return;
 	}
+	if (!ev->cursor_id)
+		ev->top = 0;
 	if (cur < ev->top)
 		ev->top = cur;
 	if (cur >= ev->top + per_page)
@@ -87,10 +146,10 @@ void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool f
 	if (ev->top >= n)
 		ev->top = 0;
 	for (size_t i = ev->top, y = 1; i < n && y + 1 <= (size_t)H - 2 && i < ev->top + per_page; i++, y += 2) {
-		const struct mexception *e = model_exception_at(m, i);
+		const struct mexception *e = at(ev, m, i);
 		bool sel = focused && i == cur;
 		attr_t base = sel ? draw_attr(COL_CURSOR) : draw_attr(COL_NORMAL);
-		char when[40];
+		char when[40], line[160];
 		int x = 1;
 
 		draw_blank(w, (int)y, 1, W - 2, base);
@@ -110,7 +169,7 @@ void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool f
 
 unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int page)
 {
-	size_t n = model_exception_count(m), cur = cursor_index(ev, m), to = cur;
+	size_t cur = cursor_pos(ev, m), n = ev->norder, to = cur;
 
 	if (!n)
 		return 0;
@@ -128,14 +187,15 @@ unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int p
 		to = cur > (size_t)page ? cur - (size_t)page : 0;
 		break;
 	case KEY_HOME: case 'g':
-		to = 0;
-		break;
+		ev->cursor_id = 0;   /* follow the newest again */
+		ev->top = 0;
+		return DIRTY_EXC;
 	case KEY_END: case 'G':
 		to = n - 1;
 		break;
 	default:
 		return 0;
 	}
-	ev->cursor_id = model_exception_at(m, to)->id;
+	ev->cursor_id = at(ev, m, to)->id;
 	return DIRTY_EXC;
 }

@@ -1,6 +1,7 @@
 /* view_hist.c - the histogram pane: log2 duration buckets of the path under
- * the tree cursor (or of the whole run), bars scaled to the pane, and a
- * footer with n, p50, p90, p99 and max. */
+ * the tree cursor (of its thread or process on such a row, of the whole run
+ * with nothing selected), bars scaled to the pane, and a footer with n,
+ * p50, p90, p99 and max.  Buckets that do not fit are merged, never hidden. */
 #include "config.h"
 
 #include <stdio.h>
@@ -48,17 +49,86 @@ static void draw_bar(WINDOW *w, int y, int x, int width, uint64_t v, uint64_t ma
 	}
 }
 
+/* Rows of the pane: runs of buckets [a, b] and their summed counts. */
+struct hrow {
+	int a, b;
+	uint64_t n;
+};
+
+/* Lays the populated span of h out in at most `rows` rows, hiding no
+ * populated bucket: when the buckets do not fit, runs of empty ones become
+ * one row each, then neighbours are merged, the narrowest pair first and of
+ * those the one with the fewest calls (the first and the last row stay
+ * single while that is possible, so the extremes keep their own rows).
+ * Returns the row count. */
+static int plan_rows(const struct hist *h, int rows, struct hrow *out)
+{
+	int n = 0, lo = -1, hi = -1;
+
+	for (int i = 0; i < HIST_BUCKETS; i++)
+		if (h->bucket[i]) {
+			if (lo < 0)
+				lo = i;
+			hi = i;
+		}
+	if (lo < 0 || rows < 1)
+		return 0;
+	for (int i = lo; i <= hi; i++)
+		out[n++] = (struct hrow){ i, i, h->bucket[i] };
+	if (n > rows) {
+		int k = 0;
+
+		for (int i = 0; i < n; i++) {
+			if (k && !out[i].n && !out[k - 1].n)
+				out[k - 1].b = out[i].b;
+			else
+				out[k++] = out[i];
+		}
+		n = k;
+	}
+	while (n > rows) {
+		int best = -1;
+		uint64_t best_n = 0;
+		int from = n > 3 && rows >= 3 ? 1 : 0, to = n > 3 && rows >= 3 ? n - 2 : n - 1;
+
+		int best_span = 0;
+
+		/* the narrowest pair first, so that rows keep even spans and
+		 * their bars stay comparable; of those the emptiest */
+		for (int i = from; i < to; i++) {
+			uint64_t sum = out[i].n + out[i + 1].n;
+			int span = out[i + 1].b - out[i].a;
+
+			if (best < 0 || span < best_span || (span == best_span && sum < best_n)) {
+				best = i;
+				best_n = sum;
+				best_span = span;
+			}
+		}
+		out[best].b = out[best + 1].b;
+		out[best].n = best_n;
+		memmove(&out[best + 1], &out[best + 2], (size_t)(n - best - 2) * sizeof(*out));
+		n--;
+	}
+	return n;
+}
+
+static const char *calls_word(uint64_t n)
+{
+	return n == 1 ? "call" : "calls";
+}
+
 void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused)
 {
 	const struct hist *h = NULL;
-	struct hist ph;      /* the selected path's, expanded */
-	const char *name = NULL;
+	struct hist ph;      /* the selected path's (or process's), expanded */
 	int mark = -1;
-	char title[160], cnt[32];
+	char title[160], cnt[32], who[96];
 	int H = getmaxy(w), W = getmaxx(w);
 	int rows = H - 3;    /* frame and footer */
-	int lo = -1, hi = -1;
+	struct hrow plan[HIST_BUCKETS];
 
+	who[0] = 0;
 	if (sel && mnode_kind(sel) == MN_CALL) {
 		const struct mcall *c = (const struct mcall *)sel;
 
@@ -69,22 +139,36 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 	if (sel && mnode_kind(sel) == MN_PATH) {
 		model_path_hist(m, (const struct mpath *)sel, &ph);
 		h = &ph;
-		name = ((const struct mpath *)sel)->fn->name;
+		snprintf(who, sizeof(who), "%s", ((const struct mpath *)sel)->fn->name);
+	} else if (sel && mnode_kind(sel) == MN_THREAD) {
+		const struct mthread *t = (const struct mthread *)sel;
+
+		h = model_thread_hist(m, t);
+		snprintf(who, sizeof(who), "thread %d%s%s", (int)t->tid, t->name ? " " : "",
+			 t->name ? t->name : "");
+	} else if (sel && mnode_kind(sel) == MN_PROCESS) {
+		const struct mprocess *p = (const struct mprocess *)sel;
+
+		model_process_hist(m, p, &ph);
+		h = &ph;
+		snprintf(who, sizeof(who), "process %d%s%s", (int)p->pid, *p->prog ? " " : "", p->prog);
 	} else {
 		h = model_all_hist(m);
 	}
 	werase(w);
-	if (name && ((const struct mpath *)sel)->fn->marker) {
-		snprintf(title, sizeof(title), "%s", name);
-	} else if (name) {
+	if (sel && mnode_kind(sel) == MN_PATH && ((const struct mpath *)sel)->fn->marker) {
+		snprintf(title, sizeof(title), "%s", who);   /* "(callers not seen)": no call of its own */
+	} else if (sel && mnode_kind(sel) == MN_PATH) {
 		const struct mpath *p = (const struct mpath *)sel;
 		char tot[32], self[32];
 
 		hist_format_ns(p->total_ns, tot, sizeof(tot));
 		hist_format_ns(p->self_ns, self, sizeof(self));
-		snprintf(title, sizeof(title), "%s: %s calls, total %s, self %s", name,
-			 draw_count(h ? h->n : 0, cnt, sizeof(cnt)), tot, self);
-	}
+		snprintf(title, sizeof(title), "%s: %s %s, total %s, self %s", who,
+			 draw_count(h->n, cnt, sizeof(cnt)), calls_word(h->n), tot, self);
+	} else if (who[0])
+		snprintf(title, sizeof(title), "%s: %s %s", who, draw_count(h->n, cnt, sizeof(cnt)),
+			 calls_word(h->n));
 	else
 		snprintf(title, sizeof(title), "All calls: %s", draw_count(h ? h->n : 0, cnt, sizeof(cnt)));
 	draw_frame(w, title, focused);
@@ -94,37 +178,24 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 		draw_text(w, 1, 2, W - 3, "no finished calls yet", draw_attr(COL_DIM));
 		return;
 	}
-	for (int i = 0; i < HIST_BUCKETS; i++) {
-		if (h->bucket[i]) {
-			if (lo < 0)
-				lo = i;
-			hi = i;
-		}
-	}
-	/* too many buckets for the pane: drop the emptier end first */
-	while (hi - lo + 1 > rows) {
-		if (h->bucket[lo] <= h->bucket[hi])
-			lo++;
-		else
-			hi--;
-	}
+	int nrows = plan_rows(h, rows, plan);
 	uint64_t max = 0;
 
-	for (int i = lo; i <= hi; i++)
-		if (h->bucket[i] > max)
-			max = h->bucket[i];
+	for (int i = 0; i < nrows; i++)
+		if (plan[i].n > max)
+			max = plan[i].n;
 	int labw = 0, cntw = 1;
 	char lab[HIST_BUCKETS][40];
 
-	for (int i = lo; i <= hi; i++) {
+	for (int i = 0; i < nrows; i++) {
 		char a[16], b[16];
 
-		compact_ns(hist_bucket_lo(i), a, sizeof(a));
-		compact_ns(hist_bucket_hi(i), b, sizeof(b));
+		compact_ns(hist_bucket_lo(plan[i].a), a, sizeof(a));
+		compact_ns(hist_bucket_hi(plan[i].b), b, sizeof(b));
 		snprintf(lab[i], sizeof(lab[i]), "%s-%s", a, b);
 		if ((int)strlen(lab[i]) > labw)
 			labw = (int)strlen(lab[i]);
-		int cw = snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)h->bucket[i]);
+		int cw = snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)plan[i].n);
 
 		if (cw > cntw)
 			cntw = cw;
@@ -136,12 +207,14 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 	int barx = 1 + labw + 1 + cntw + 1;
 	int barw = W - 1 - barx - 1;
 
-	for (int i = lo, y = 1; i <= hi; i++, y++) {
-		draw_text(w, y, 1, labw, lab[i], i == mark ? draw_attr(COL_FOCUS) : draw_attr(COL_DIM));
-		snprintf(cnt, sizeof(cnt), "%*llu", cntw > 20 ? 20 : cntw, (unsigned long long)h->bucket[i]);
-		draw_text(w, y, 1 + labw + 1, cntw, cnt, draw_attr(COL_NORMAL));
-		draw_bar(w, y, barx, barw, h->bucket[i], max);
-		if (i == mark)
+	for (int i = 0, y = 1; i < nrows; i++, y++) {
+		bool marked = mark >= plan[i].a && mark <= plan[i].b;
+
+		draw_text(w, y, 1, labw, lab[i], marked ? draw_attr(COL_FOCUS) : draw_attr(COL_DIM));
+		snprintf(cnt, sizeof(cnt), "%*llu", cntw > 20 ? 20 : cntw, (unsigned long long)plan[i].n);
+		draw_text(w, y, 1 + labw + 1, cntw, cnt, draw_attr(plan[i].n ? COL_NORMAL : COL_DIM));
+		draw_bar(w, y, barx, barw, plan[i].n, max);
+		if (marked)
 			draw_text(w, y, W - 2, 1, draw_utf8() ? "\u25c2" : "<", draw_attr(COL_FOCUS));
 	}
 	char p50[16], p90[16], p99[16], mx[16], foot[128];

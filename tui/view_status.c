@@ -54,6 +54,42 @@ static void child_state(const struct ingest_status *st, char *buf, size_t size)
 		snprintf(buf, size, "ended");
 }
 
+/* "incomplete: 350 events unaccounted, 1 proc without final counts" */
+static void incomplete_text(const struct model_stats *ms, char *buf, size_t size)
+{
+	char n1[32];
+	int k = snprintf(buf, size, "incomplete");
+
+	if (ms->unaccounted && k >= 0 && (size_t)k < size)
+		k += snprintf(buf + k, size - (size_t)k, ": %s event%s unaccounted",
+			      draw_count(ms->unaccounted, n1, sizeof(n1)), ms->unaccounted == 1 ? "" : "s");
+	if (ms->processes_end_lost && k >= 0 && (size_t)k < size)
+		snprintf(buf + k, size - (size_t)k, "%s%s proc%s without final counts",
+			 ms->unaccounted ? ", " : ": ", draw_count(ms->processes_end_lost, n1, sizeof(n1)),
+			 ms->processes_end_lost == 1 ? "" : "s");
+}
+
+/* What the figures leave out, each when it happened. */
+static void caveats(struct line *l, const struct model_stats *ms)
+{
+	const struct { uint64_t n; const char *one, *many; } c[] = {
+		{ ms->calls_unfinished, "unfinished call", "unfinished calls" },
+		{ ms->depth_mismatches, "depth mismatch", "depth mismatches" },
+		{ ms->too_deep, "ignored (too deep)", "ignored (too deep)" },
+		{ ms->calls_nodur, "call without duration", "calls without duration" },
+	};
+	char buf[80], n1[32];
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (!c[i].n)
+			continue;
+		sep(l);
+		snprintf(buf, sizeof(buf), "%s %s", draw_count(c[i].n, n1, sizeof(n1)),
+			 c[i].n == 1 ? c[i].one : c[i].many);
+		seg(l, buf, draw_attr(COL_WARN));
+	}
+}
+
 void status_draw(WINDOW *w, const struct status_info *si)
 {
 	const struct ingest_status *st = si->st;
@@ -124,11 +160,19 @@ void status_draw(WINDOW *w, const struct status_info *si)
 		seg(&l, buf, a);
 	}
 	sep(&l);
-	snprintf(buf, sizeof(buf), "%s events", draw_count(si->ms.events, n1, sizeof(n1)));
+	snprintf(buf, sizeof(buf), "%s event%s", draw_count(si->ms.events, n1, sizeof(n1)),
+		 si->ms.events == 1 ? "" : "s");
 	seg(&l, buf, a);
 	sep(&l);
-	snprintf(buf, sizeof(buf), "drops %s", draw_count(si->ms.drops + si->ms.seq_gaps, n1, sizeof(n1)));
-	seg(&l, buf, si->ms.drops + si->ms.seq_gaps ? draw_attr(COL_WARN) : a);
+	/* what the writers reported lost; losses nobody reported are
+	 * "unaccounted", never added to it */
+	snprintf(buf, sizeof(buf), "drops %s", draw_count(si->ms.drops, n1, sizeof(n1)));
+	seg(&l, buf, si->ms.drops ? draw_attr(COL_WARN) : a);
+	if (si->ms.incomplete_processes || si->ms.incomplete_threads) {
+		sep(&l);
+		incomplete_text(&si->ms, buf, sizeof(buf));
+		seg(&l, buf, draw_attr(COL_WARN));
+	}
 	if (st) {
 		sep(&l);
 		snprintf(buf, sizeof(buf), "bad %s", draw_count(st->bad_lines, n1, sizeof(n1)));
@@ -147,12 +191,15 @@ void status_draw(WINDOW *w, const struct status_info *si)
 	}
 	if (si->ms.calls_retired) {
 		sep(&l);
-		snprintf(buf, sizeof(buf), "%s old calls retired", draw_count(si->ms.calls_retired, n1, sizeof(n1)));
+		snprintf(buf, sizeof(buf), "%s old call%s retired", draw_count(si->ms.calls_retired, n1, sizeof(n1)),
+			 si->ms.calls_retired == 1 ? "" : "s");
 		seg(&l, buf, a);
 	}
 	sep(&l);
 	fmt_bytes(si->ms.bytes, n1, sizeof(n1));
 	seg(&l, n1, a);
+	/* last: where they fit, they must not push the rest off the line */
+	caveats(&l, &si->ms);
 }
 
 struct hint {
@@ -189,6 +236,11 @@ void hint_draw(WINDOW *w, const struct status_info *si)
 
 	draw_blank(w, 0, 0, l.width, draw_attr(COL_NORMAL));
 	wmove(w, 0, 0);
+	if (si->note) {
+		seg(&l, " ", draw_attr(COL_NORMAL));
+		seg(&l, si->note, draw_attr(COL_EXC));
+		return;
+	}
 	if (si->prompt) {
 		seg(&l, "/", draw_attr(COL_HINTKEY));
 		seg(&l, si->prompt, draw_attr(COL_NORMAL));

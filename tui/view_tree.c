@@ -250,6 +250,23 @@ static const char *proc_state(const struct mprocess *p, char *buf, size_t size)
 	}
 }
 
+/* Left of a thread's or process's figures: "incomplete" when its trace is
+ * known to miss events, with how many where known. */
+static void put_incomplete(WINDOW *w, int y, int x_end, int width, bool incomplete,
+			   uint64_t unaccounted, attr_t a)
+{
+	char buf[64], num[24];
+
+	if (!incomplete)
+		return;
+	if (unaccounted)
+		snprintf(buf, sizeof(buf), "incomplete: %s unaccounted  ",
+			 draw_count(unaccounted, num, sizeof(num)));
+	else
+		snprintf(buf, sizeof(buf), "incomplete  ");
+	put_right(w, y, x_end, width, buf, a);
+}
+
 static uint64_t pid_key(int32_t pid)
 {
 	return (uint64_t)(uint32_t)pid | 1ull << 32;   /* never 0, an idset's empty slot */
@@ -277,6 +294,36 @@ static bool pid_traced(struct tree_view *tv, const struct mprocess *self, int32_
 	return false;
 }
 
+/* The exception mark of a row: its own in the exceptions' colour; on a
+ * collapsed row (and on process and thread rows) those of everything below
+ * it too, dimmed when some are not its own.  Calls keep only a flag. */
+static int draw_exc(const struct tree_view *tv, WINDOW *w, int y, int x, int width,
+		    const struct mnode *n, bool collapsed, attr_t base, bool is_cursor)
+{
+	uint64_t own = 0, all;
+	char buf[48], num[24];
+
+	if (mnode_kind(n) == MN_PATH)
+		own = ((const struct mpath *)n)->exceptions;
+	else if (mnode_kind(n) == MN_CALL)
+		own = ((const struct mcall *)n)->has_exception;
+	all = collapsed || mnode_kind(n) == MN_PROCESS || mnode_kind(n) == MN_THREAD
+		      ? model_subtree_exceptions(tv->m, n) : own;
+	if (all < own)
+		all = own;
+	if (!all)
+		return 0;
+	if (mnode_kind(n) == MN_CALL)
+		snprintf(buf, sizeof(buf), "%s", draw_glyphs()->exc);
+	else
+		snprintf(buf, sizeof(buf), "%s%s", draw_glyphs()->exc, draw_count(all, num, sizeof(num)));
+	put_right(w, y, x, width, buf,
+		  is_cursor ? base | (all == own ? A_BOLD : 0) :
+		  draw_attr(all == own && mnode_kind(n) != MN_PROCESS && mnode_kind(n) != MN_THREAD
+			    ? COL_EXC : COL_EXCSUB));
+	return draw_width(buf) + 1;
+}
+
 /* The figures at the right of a row; on the cursor row everything keeps
  * the row's attributes so that the bar stays one colour. */
 static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struct mnode *n,
@@ -284,8 +331,9 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 {
 	int x = 1 + tv->width;   /* one past the last content column */
 	char buf[48], num[24];
-	attr_t exc_a = is_cursor ? base | A_BOLD : draw_attr(COL_EXC);
 	attr_t dim_a = is_cursor ? base : draw_attr(COL_DIM);
+	attr_t warn_a = is_cursor ? base | A_BOLD : draw_attr(COL_EXC);
+	bool collapsed = !tree_view_expanded(tv, n) && first_child(tv, n);
 
 	if (!c->all)
 		return;
@@ -297,11 +345,7 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 		const struct mpath *p = (const struct mpath *)n;
 		uint64_t avg = p->count ? p->total_ns / p->count : 0;
 
-		if (p->exceptions) {
-			snprintf(buf, sizeof(buf), "%s%s", draw_glyphs()->exc,
-				 draw_count(p->exceptions, num, sizeof(num)));
-			put_right(w, y, x, c->exc, buf, exc_a);
-		}
+		draw_exc(tv, w, y, x, c->exc, n, collapsed, base, is_cursor);
 		x -= c->exc;
 		if (c->max) {
 			fmt_ns(p->max_ns, buf, sizeof(buf));
@@ -323,8 +367,9 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			put_right(w, y, x, c->total, p->count ? buf : "", base);
 			x -= c->total;
 		}
-		/* a path with calls open now gets a running mark after its
-		 * count; calls left by a longjmp are counted apart, after it */
+		/* a path with calls open now gets a running mark in the
+		 * count column's last cell, kept free so counts stay aligned;
+		 * calls left by a longjmp are counted apart, after the count */
 		bool odd = p->running || ((p->unfinished || p->abandoned) && !p->count);
 
 		if (p->count || !odd)
@@ -333,23 +378,23 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			snprintf(buf, sizeof(buf), "%s", p->running ? "running" : "unfinished");
 		else
 			buf[0] = '\0';
-		if (p->running && p->count)
-			strcat(buf, draw_utf8() ? "\u25b6" : ">");
 		if (p->abandoned) {
 			size_t at = strlen(buf);
 
 			snprintf(buf + at, sizeof(buf) - at, "%s%s%s", at ? " " : "",
 				 draw_utf8() ? "\u21af" : "^", draw_count(p->abandoned, num, sizeof(num)));
 		}
-		put_right(w, y, x, c->count + (odd || p->abandoned ? 8 : 0), buf,
+		put_right(w, y, x - 1, c->count - 1 + (odd || p->abandoned ? 8 : 0), buf,
 			  !odd || is_cursor ? base :
 			  draw_attr(p->running ? COL_RUNNING : COL_EXC));
+		if (p->running && p->count)
+			draw_text(w, y, x - 1, 1, draw_utf8() ? "\u25b6" : ">",
+				  is_cursor ? base : draw_attr(COL_RUNNING));
 	} else if (mnode_kind(n) == MN_CALL) {
 		const struct mcall *call = (const struct mcall *)n;
 		attr_t a = base;
 
-		if (call->has_exception)
-			put_right(w, y, x, c->exc, draw_glyphs()->exc, exc_a);
+		draw_exc(tv, w, y, x, c->exc, n, collapsed, base, is_cursor);
 		x -= c->exc;
 		switch (call->state) {
 		case CALL_RUNNING:
@@ -369,23 +414,36 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 				a = draw_attr(COL_EXC);
 			break;
 		case CALL_PARTIAL:
+			if (call->dur_ns < 0) {
+				snprintf(buf, sizeof(buf), "~?");   /* the writer did not know */
+				break;
+			}
 			buf[0] = '~';
 			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf + 1, sizeof(buf) - 1);
 			break;
 		default:
-			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf, sizeof(buf));
+			if (call->dur_ns < 0)
+				snprintf(buf, sizeof(buf), "?");
+			else
+				fmt_ns((uint64_t)call->dur_ns, buf, sizeof(buf));
 		}
 		put_right(w, y, x, c->total, buf, a);
 	} else if (mnode_kind(n) == MN_THREAD) {
 		const struct mthread *t = (const struct mthread *)n;
+		int ew = draw_exc(tv, w, y, x, c->all / 2, n, collapsed, base, is_cursor);
 
 		snprintf(buf, sizeof(buf), "%s ev", draw_count(t->events, num, sizeof(num)));
-		put_right(w, y, x, c->all, buf, dim_a);
+		put_right(w, y, x - ew, c->all - ew, buf, dim_a);
+		put_incomplete(w, y, x - ew - draw_width(buf), c->all - ew - draw_width(buf),
+			       t->incomplete, t->unaccounted, warn_a);
 	} else {
 		const struct mprocess *p = (const struct mprocess *)n;
+		int ew = draw_exc(tv, w, y, x, c->all / 2, n, collapsed, base, is_cursor);
 
 		snprintf(buf, sizeof(buf), "%u thread%s", p->nthreads, p->nthreads == 1 ? "" : "s");
-		put_right(w, y, x, c->all, buf, dim_a);
+		put_right(w, y, x - ew, c->all - ew, buf, dim_a);
+		put_incomplete(w, y, x - ew - draw_width(buf), c->all - ew - draw_width(buf),
+			       p->incomplete, p->unaccounted, warn_a);
 	}
 }
 
@@ -500,7 +558,7 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 			put_right(w, 1, x, c.total, "total", a);
 			x -= c.total;
 		}
-		put_right(w, 1, x, c.count, "count", a);
+		put_right(w, 1, x - 1, c.count - 1, "count", a);
 	} else {
 		put_right(w, 1, x - c.exc, c.total, "duration", a);
 	}
@@ -578,6 +636,38 @@ static void place(struct tree_view *tv)
 	tv->top[tv->view] = top->id;
 }
 
+/* A note over the empty pane, wrapped at spaces to its width. */
+static void draw_note(struct tree_view *tv, WINDOW *w, const char *s)
+{
+	int y = 2, maxw = tv->width - 2;
+	char line[1024];
+
+	while (*s && y <= tv->height && maxw > 8) {
+		size_t n = 0, fit = 0;
+
+		/* the longest run of whole words that fits; a word too long
+		 * for the pane is cut by draw_text */
+		while (s[n] && n + 1 < sizeof line) {
+			size_t e = n;
+			while (s[e] == ' ')
+				e++;
+			while (s[e] && s[e] != ' ' && e + 1 < sizeof line)
+				e++;
+			memcpy(line, s, e);
+			line[e] = '\0';
+			if (fit && draw_width(line) > maxw)
+				break;
+			fit = n = e;
+		}
+		memcpy(line, s, fit);
+		line[fit] = '\0';
+		draw_text(w, y++, 2, maxw, line, draw_attr(COL_WARN));
+		s += fit;
+		while (*s == ' ')
+			s++;
+	}
+}
+
 void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
 {
 	char title[80];
@@ -591,7 +681,10 @@ void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
 	draw_header(tv, w);
 	place(tv);
 	if (!tv->nrows) {
-		draw_text(w, 2, 2, tv->width - 1, "waiting for events...", draw_attr(COL_DIM));
+		if (tv->empty_note)
+			draw_note(tv, w, tv->empty_note);
+		else
+			draw_text(w, 2, 2, tv->width - 1, "waiting for events...", draw_attr(COL_DIM));
 		return;
 	}
 	for (int i = 0; i < tv->nrows; i++)

@@ -100,14 +100,30 @@ static unsigned move_page(struct tree_view *tv, bool down)
 	return set_cursor(tv, n);
 }
 
+/* Follow: the thread with the newest event (several busy threads take
+ * turns), on its innermost open call, else on its last row. */
 void tree_view_follow(struct tree_view *tv)
 {
-	const struct mnode *n = tree_last_visible(tv, sib_last_child(tv, NULL));
+	const struct mthread *best = NULL;
+	const struct mnode *n;
 
-	if (!n)
+	for (const struct mnode *p = model_first_child(tv->m, tv->view, NULL); p;
+	     p = model_next_sibling(tv->m, tv->view, p))
+		for (const struct mthread *t = ((const struct mprocess *)p)->threads; t; t = t->next)
+			if (!best || t->last_ts >= best->last_ts)
+				best = t;
+	if (!best)
 		return;
+	const struct mcall *open = model_thread_open_call(tv->m, best);
+
+	if (open)
+		n = tv->view == VIEW_CALLS ? &open->node : &open->path->node;
+	else
+		n = tree_last_visible(tv, &best->node);
+	/* on the row it is drawn on (the expand state is the user's); the
+	 * next frame scrolls only when that row is off screen */
 	tv->cursor[tv->view] = n->id;
-	tv->top[tv->view] = tree_up(tv, n, tv->height > 1 ? tv->height - 1 : 0, NULL)->id;
+	tree_view_cursor(tv);
 }
 
 unsigned tree_view_jump(struct tree_view *tv, node_id id)

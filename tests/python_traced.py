@@ -1,0 +1,210 @@
+"""python_traced.py - the traced program of tests/python_wire.py: one case
+per first argument, each writing known calls into $PIPETRACE_FIFO through
+lib/python/pipetrace.py (found on PYTHONPATH)."""
+import asyncio
+import os
+import sys
+import threading
+
+import pipetrace
+from pipetrace import exception, thread_name, trace, trace_block
+
+
+@trace
+def leaf(i):
+    return i + 1
+
+
+@trace
+def mid(i):
+    return leaf(i) * 2
+
+
+@trace
+def main_calls(n):
+    for i in range(n):
+        mid(i)
+
+
+def case_calls(n):
+    main_calls(int(n))
+
+
+def case_strings():
+    weird = trace(lambda: None, name='we"ird\\name\x01\udcff')
+
+    @trace(name='x' * 1000 + 'end')
+    def long_name():
+        pass
+
+    @trace
+    def raiser():
+        raise type('Quote"Back\\slash', (Exception,), {})(
+            'ctl:\x01\x1f\x7f tab:\t nl:\n c1:\x85\x9b bad:\udcc3( \udcf0\udc9f\udc98 sur:\ud800 end')
+
+    @trace
+    def big():
+        raise ValueError('\u20ac' * 5000)
+
+    @trace(name='we"ird\\name\x01\udcff')
+    def outer():
+        weird()
+        long_name()
+        for f in (raiser, big):
+            try:
+                f()
+            except Exception:
+                pass
+    outer()
+
+
+def case_threads(k, n):
+    def work(j):
+        thread_name('w%d' % j)
+        main_calls(n)
+    ts = [threading.Thread(target=work, args=(j,)) for j in range(int(k))]
+    n = int(n)
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
+@trace
+def in_child():
+    leaf(1)
+
+
+@trace
+def after_fork():
+    leaf(2)
+
+
+@trace
+def before_fork():
+    pid = os.fork()
+    if pid == 0:
+        in_child()
+        return 0
+    after_fork()
+    os.waitpid(pid, 0)
+    return pid
+
+
+def case_fork():
+    before_fork()
+
+
+@trace
+def inner():
+    raise KeyError('no such key')
+
+
+@trace
+def middle():
+    inner()
+
+
+@trace
+def catcher():
+    try:
+        middle()
+    except KeyError:
+        pass
+    try:
+        raise RuntimeError('raised in catcher itself')
+    except RuntimeError:
+        exception()             # the one being handled
+    exception('Custom', 'by hand')
+
+
+@trace
+def escapes():
+    raise OSError(5, 'escapes')
+
+
+def case_exc():
+    catcher()
+    try:
+        with trace_block('block'):
+            escapes()
+    except OSError:
+        pass
+
+
+@trace
+def numbers(n):
+    for i in range(n):
+        yield leaf(i)
+
+
+@trace
+async def sleeper(tag):
+    await asyncio.sleep(0.01)
+    leaf(tag)
+    await asyncio.sleep(0.01)
+    return tag
+
+
+@trace
+async def gather():
+    return await asyncio.gather(sleeper(1), sleeper(2))
+
+
+def case_gen():
+    total = 0
+    for v in numbers(3):
+        total += leaf(v)
+    assert total == 9, total
+    assert asyncio.run(gather()) == [1, 2]
+
+
+def plain_a(n):
+    return plain_b(n) + 1
+
+
+def plain_b(n):
+    return n * 2
+
+
+def case_all():
+    pipetrace.trace_all()
+    for i in range(5):
+        plain_a(i)
+    pipetrace.trace_all(False)
+    plain_a(0)                  # not traced any more
+
+
+def case_flood(n):
+    n = int(n)
+    for i in range(n):
+        leaf(i)
+
+
+def case_late(n):
+    main_calls(int(n))
+    os.write(1, b'phase1\n')
+    sys.stdin.readline()
+    main_calls(int(n))
+
+
+def case_exit(code):
+    @trace
+    def deep():
+        sys.exit(int(code))
+    deep()
+
+
+def case_noreader(n):
+    main_calls(int(n))
+    try:
+        raise ValueError('x')
+    except ValueError:
+        exception()
+    thread_name('still fine')
+    pipetrace.flush()
+    os.write(1, b'done\n')
+
+
+if __name__ == '__main__':
+    globals()['case_' + sys.argv[1]](*sys.argv[2:])
