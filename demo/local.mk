@@ -49,6 +49,8 @@ demo_tests = tests/demo-hello.sh tests/demo-auto.sh tests/demo-threads.sh \
 	tests/install.sh
 # Every example of README.org, the man pages and --help, run.
 demo_tests += tests/docs-examples.sh
+# A reader stopped while the demo ends: the trace is called incomplete.
+demo_tests += tests/demo-suspended.sh
 TESTS += $(demo_tests)
 EXTRA_DIST += $(demo_tests) tests/demo-common.sh
 

@@ -29,10 +29,14 @@
 #define PTP_RETIRED_MAX 256u
 /* How long pt_flush() waits for room (not in lossless mode). */
 #define PTP_FLUSH_WAIT_NS 100000000u
-/* At exit the final lines wait for the reader this long all told; the
- * buffered events get the first 3/5, the tallies and bye the rest. */
+/* At exit the final lines wait for the reader this long all told.  The
+ * buffered events get all but the last part, which the tallies and bye
+ * keep for themselves: one write, that a reader which reads at all takes
+ * at once.  Lossless mode is for losing nothing: the events get 90%. */
 #define PTP_EXIT_WAIT_NS PTP_FLUSH_WAIT_NS
+#define PTP_EXIT_FINAL_NS 40000000u
 #define PTP_EXIT_WAIT_LOSSLESS_NS 2000000000u
+#define PTP_EXIT_FINAL_LOSSLESS_NS 200000000u
 
 enum ptp_pass_result { PTP_IDLE, PTP_WORKED, PTP_BLOCKED };
 
@@ -947,7 +951,7 @@ static void ptp_final_lines(int status, uint64_t dl)
  * bounded time: 100 ms, or 2 s in lossless mode. */
 void ptp_flusher_stop_and_bye(int status)
 {
-	uint64_t start, wait;
+	uint64_t start, wait, final;
 
 	/* Set before taking the lock: a lossless wait may be holding it. */
 	atomic_store(&ptp_g.stop, 1);
@@ -965,9 +969,8 @@ void ptp_flusher_stop_and_bye(int status)
 	}
 	start = ptp_mono_ns();
 	wait = ptp_g.lossless ? PTP_EXIT_WAIT_LOSSLESS_NS : PTP_EXIT_WAIT_NS;
-	/* The events get 3/5 of the wait; the final lines, which make sense
-	 * of everything else, keep the rest for themselves. */
-	ptp_final_drain(start + wait / 5 * 3);
+	final = ptp_g.lossless ? PTP_EXIT_FINAL_LOSSLESS_NS : PTP_EXIT_FINAL_NS;
+	ptp_final_drain(start + wait - final);
 	ptp_final_lines(status, start + wait);
 	pthread_mutex_unlock(&ptp_g.lock);
 }

@@ -4,7 +4,8 @@ the FIFO, with @trace and no reader, with @trace in lossless mode, and the
 original Python pipetrace's way (open the FIFO, write one JSON line, close
 it, for every event) with the same reader, side by side in one run.  Each
 figure is the median of REPS runs, each run a fresh process (the emitter
-reads its environment once per process).
+reads its environment once per process).  trace_all() is measured too:
+every Python function traced, through sys.setprofile or sys.monitoring.
 
 Per call means one call of the tiny function: its enter and its exit.
 "loop" is wall time of the calling loop; "to flushed" adds the time until
@@ -59,6 +60,9 @@ def child(mode, n):
             return wrapper
         f = orig_trace(tiny)
     elif mode == 'plain':
+        f = tiny
+    elif mode == 'all':
+        pipetrace.trace_all()
         f = tiny
     else:
         f = pipetrace.trace(tiny)
@@ -133,6 +137,7 @@ def main():
         ('@trace, reader attached', 'trace', N, True, None),
         ('@trace, no reader', 'trace', N, False, None),
         ('@trace, lossless, reader', 'trace', N, True, {'PIPETRACE_LOSSLESS': '1'}),
+        ('trace_all(), reader attached', 'all', N, True, None),
         ('original: open/write/close', 'orig', N_ORIG, True, None),
     ]
     results = {}
@@ -154,6 +159,7 @@ def main():
     for label, key in (('@trace, reader attached', ('trace', True, False)),
                        ('@trace, no reader', ('trace', False, False)),
                        ('@trace, lossless, reader', ('trace', True, True)),
+                       ('trace_all(), reader attached', ('all', True, False)),
                        ('original: open/write/close', ('orig', True, False))):
         print('  %-28s %10.2f us' % (label, (results[key] - base) / 1000))
     print('python_trace_us=%.2f python_orig_us=%.2f' % (

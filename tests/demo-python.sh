@@ -3,6 +3,8 @@
 # functions with the right call and exception counts in --summary, its
 # threads and forked child; and beside the C demo/threads in one trace.
 . "${top_srcdir:-.}/tests/demo-common.sh"
+# No __pycache__ left in the source tree by the runs.
+PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE
 
 case ${PYTHON:-python3} in ''|:) skip_all "no Python 3.9 or later found by configure" ;; esac
 py=${PYTHON:-python3}
@@ -36,6 +38,12 @@ for name in py-parent-main py-child-main parent-worker-3 child-worker-2; do
 done
 check "exceptions shown with type and message" \
 	grep -q "✗ lookup KeyError: 'durian'" "$tmp/sum"
+
+# The README's way to run it: make run-python (and the monitor).
+(unset MAKEFLAGS MFLAGS MAKELEVEL
+ timeout 120 "$tui" --plain --summary -- make -s -C "$top_builddir" run-python) \
+	>"$tmp/sum" 2>"$tmp/err"
+check "make run-python under the monitor: handle, 25 calls" [ "$(calls handle)" = 25 ]
 
 # The C demo and the Python demo into one monitor.
 [ -x "$top_builddir/demo/threads" ] || skip_all "demo/threads not built"

@@ -3,7 +3,8 @@
 # (pipetrace-tui.1, pipetrace.3) and --help is run, bounded in time.
 #
 # The examples are read out of the documents themselves: each line of a
-# shell code block, each "$ " line of an example block, each line of a man
+# shell code block, each "$ " line of an example block, each command of the
+# README's table of modes, each line of a man
 # page's .EX block and each usage line of --help.  A line this script has no
 # runner for fails ("not covered"), so an example added or changed in the
 # docs fails here until it is checked.  Where an example cannot run here as
@@ -182,12 +183,15 @@ example() {     # example SOURCE LINE
 		check "$src: handle_request in the table" grep -Eq '^handle_request +[0-9]' "$dir/out"
 		;;
 	'tui/pipetrace-tui --plain -- demo/crash')
-		(cd "$top_builddir" && timeout 60 sh -c "$cmd") >"$dir/out" 2>/dev/null
+		# (under AddressSanitizer the library's handler must see the
+		# signal, as in a normal build)
+		(cd "$top_builddir" && ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0 \
+			timeout 60 sh -c "$cmd") >"$dir/out" 2>/dev/null
 		check "$src: $cmd: exits as the crash did (139)" test $? = 139
 		# the documented output, pids aside, is what it prints
 		awk -v c="$line" 'f && /^#\+end_example/ { exit } f { print } $0 == c { f = 1 }' \
-			"$top_srcdir/README.org" | pids >"$dir/want"
-		pids <"$dir/out" >"$dir/got"
+			"$top_srcdir/README.org" | unpid >"$dir/want"
+		unpid <"$dir/out" >"$dir/got"
 		if cmp -s "$dir/want" "$dir/got"; then ok "$src: the README shows what it prints"
 		else
 			notok "$src: the README shows what it prints"
@@ -297,6 +301,38 @@ example() {     # example SOURCE LINE
 	"make demo DEMO_ARGS='--rate 2000 --duration 30'")
 		make_demo "$what (cut to --duration 3)" "--rate 2000 --duration 3"
 		;;
+	# the README's table of modes: forms with placeholders, each run in
+	# plain mode with ./server as CMD and files of ours
+	'pipetrace-tui')
+		helpform "$what" "" "./server" ;;
+	'pipetrace-tui --fifo PATH')
+		helpform "$what" "--fifo $dir/mode.fifo" "PIPETRACE_FIFO=$dir/mode.fifo ./server" ;;
+	'pipetrace-tui -- CMD ARGS…'|'pipetrace-tui --plain …')
+		run "pipetrace-tui --plain -- ./server arg" >"$dir/out" 2>&1
+		check "$what (as --plain -- ./server arg): every call" has '→ square' "$dir/out" ;;
+	'pipetrace-tui --summary …')
+		run "pipetrace-tui --summary -- ./server" >"$dir/out" 2>&1
+		check "$what (-- ./server): calls and the table" \
+			sh -c "grep -q '→ square' '$dir/out' && grep -Eq '^square +10 ' '$dir/out'" ;;
+	'pipetrace-tui --quiet …')
+		run "pipetrace-tui --quiet -- ./server" >"$dir/out" 2>&1
+		check "$what (-- ./server): no line per event, the end note" \
+			sh -c "! grep -q '→' '$dir/out' && grep -q 'command exited with status 0' '$dir/out'" ;;
+	'pipetrace-tui --record FILE …')
+		run "pipetrace-tui --quiet --record $dir/mode.jsonl -- ./server" >/dev/null 2>&1
+		check "$what (--quiet ... -- ./server): the file holds the events" \
+			grep -q '"fn":"square"' "$dir/mode.jsonl" ;;
+	'pipetrace-tui --replay FILE')
+		run "pipetrace-tui --plain --replay $dir/mode.jsonl" >"$dir/out" 2>&1
+		check "$what (--plain, the file of the line before)" has '→ square' "$dir/out" ;;
+	'pipetrace-tui --log FILE -- CMD …')
+		run "pipetrace-tui --quiet --log $dir/mode.log -- ./server" >"$dir/out" 2>&1
+		check "$what (--quiet, ./server): the output is in FILE, not on ours" \
+			sh -c "grep -q 'hello, world' '$dir/mode.log' && ! grep -q 'hello, world' '$dir/out'" ;;
+	'pipetrace-tui --max-calls N …')
+		run "pipetrace-tui --quiet --summary --max-calls 5 -- ./server" >"$dir/out" 2>&1
+		check "$what (N = 5, --summary -- ./server): older calls retired, counted" \
+			grep -q '(5 individual calls kept, 7 older ones retired' "$dir/out" ;;
 	*)
 		notok "$what: not covered by tests/docs-examples.sh"
 		;;
@@ -304,8 +340,8 @@ example() {     # example SOURCE LINE
 }
 
 ok_if() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2"; fi; }
-# pids: numbers that change from run to run made constant
-pids() { sed -E 's/\[[0-9]+(:[0-9]+)?\]/[P\1]/g; s/\[P:[0-9]+\]/[P:T]/g; s/parent [0-9]+/parent P/'; }
+# unpid: numbers that change from run to run made constant
+unpid() { sed -E 's/\[[0-9]+(:[0-9]+)?\]/[P\1]/g; s/\[P:[0-9]+\]/[P:T]/g; s/parent [0-9]+/parent P/'; }
 # make_demo DESCRIPTION DEMO_ARGS: make demo in tmux, to the demo's end
 make_demo() {
 	if ! $have_tmux; then skip "$1" "tmux is not installed"; return; fi
@@ -317,6 +353,7 @@ make_demo() {
 }
 # helpform DESCRIPTION OPTIONS WRITER: --plain listening, a writer, Ctrl-C
 helpform() {
+	: >"$dir/help.out"
 	# shellcheck disable=SC2086
 	(cd "$work" && exec "$bin" --plain $2) >"$dir/help.out" 2>&1 &
 	hp=$!
@@ -351,6 +388,8 @@ helpform() {
 			echo "README.org (gone)|$c"
 		fi
 	done
+	# the table of modes: its commands
+	sed -n 's/^| =\(pipetrace-tui[^=]*\)= .*/README.org (modes)|\1/p' "$top_srcdir/README.org"
 	for m in tui/pipetrace-tui.1 lib/pipetrace.3; do
 		# shell lines of .EX blocks; pipetrace.3's C program is saved below
 		awk -v src="${m#*/}" '

@@ -57,16 +57,9 @@ kill -INT "$pid"
 wait "$pid"
 pids=
 check "no raw control character on stderr" clean "$dir/err"
-# the warning about $XDG_RUNTIME_DIR quotes its value
-XDG_RUNTIME_DIR="/nonexistent/${ESC}[2J" PIPETRACE_FIFO= "$bin" --plain >"$dir/out" 2>"$dir/err" &
-pid=$!
-pids=$pid
-wait_for 5 has 'listening on' "$dir/err"
-kill -INT "$pid"
-wait "$pid"
-pids=
-check "the \$XDG_RUNTIME_DIR warning shows its value escaped" has '/nonexistent/\x1b[2J' "$dir/err"
-check "no raw control character in the warning" clean "$dir/err"
+# (The $XDG_RUNTIME_DIR warning quotes its value through the same escaping;
+# it is not run here: its fallback is the user's shared default FIFO, which
+# a test must not take over.)
 
 # --replay of a file with no valid event: an error that says why
 : >"$dir/empty.jsonl"
@@ -95,4 +88,8 @@ check "PIPETRACE=0 in the environment: named as the cause" has 'PIPETRACE=0 is s
 "$bin" --plain -- sh -c 'printf "%s\n" "{\"ev\":\"hello\",\"ts\":1,\"pid\":$$,\"v\":1,\"prog\":\"sh\"}" >"$PIPETRACE_FIFO"' \
 	>"$dir/out" 2>"$dir/err"
 check "a command that sent an event: no such note" sh -c "! grep -q 'no event arrived' '$dir/out'"
+"$bin" --plain -- sh -c 'echo garbage >"$PIPETRACE_FIFO"' >"$dir/out" 2>"$dir/err"
+check "a command that sent only bad lines: said so, with the reason" \
+	grep -q "^! no valid event arrived from sh -c .*: 1 line, 1 bad (last: line 1: " "$dir/out"
+check "a command that sent only bad lines: no guessing at causes" sh -c "! grep -q 'Likely causes' '$dir/out'"
 finish

@@ -2,6 +2,8 @@
 # python-wire.sh - runs tests/python_wire.py (the Python emitter against
 # the protocol) with the Python that configure found; skipped without one.
 : "${top_srcdir:=.}"
+# No __pycache__ left in the source tree by the runs.
+PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE
 case ${PYTHON:-python3} in
 ''|:) echo "1..0 # SKIP no Python 3.9 or later found by configure"; exit 77 ;;
 esac

@@ -123,7 +123,21 @@ def escapes():
     raise OSError(5, 'escapes')
 
 
+class Shape:
+    @trace
+    @classmethod
+    def make(cls):
+        return cls()
+
+    @trace
+    @staticmethod
+    def area(r):
+        return 3 * r * r
+
+
 def case_exc():
+    Shape.make()
+    Shape.area(2)
     catcher()
     try:
         with trace_block('block'):
@@ -151,12 +165,28 @@ async def gather():
     return await asyncio.gather(sleeper(1), sleeper(2))
 
 
+@trace
+async def ticker(n):
+    for i in range(n):
+        await asyncio.sleep(0.001)
+        yield leaf(i)
+
+
+async def tick_all():
+    got = [v async for v in ticker(3)]
+    agen = ticker(5)
+    first = await agen.__anext__()
+    await agen.aclose()             # left early: its end is traced too
+    return got, first
+
+
 def case_gen():
     total = 0
     for v in numbers(3):
         total += leaf(v)
     assert total == 9, total
     assert asyncio.run(gather()) == [1, 2]
+    assert asyncio.run(tick_all()) == ([1, 2, 3], 1)
 
 
 def plain_a(n):
@@ -167,10 +197,22 @@ def plain_b(n):
     return n * 2
 
 
+def plain_raises():
+    raise LookupError('plain')
+
+
+def plain_catches():
+    try:
+        plain_raises()
+    except LookupError:
+        pass
+
+
 def case_all():
     pipetrace.trace_all()
     for i in range(5):
         plain_a(i)
+    plain_catches()
     pipetrace.trace_all(False)
     plain_a(0)                  # not traced any more
 
@@ -182,10 +224,33 @@ def case_flood(n):
 
 
 def case_late(n):
+    thread_name('before the reader')    # not an event: not counted as lost
     main_calls(int(n))
     os.write(1, b'phase1\n')
     sys.stdin.readline()
     main_calls(int(n))
+
+
+def case_twophase(n, sigpipe='ign'):
+    import signal
+    if sigpipe == 'dfl':
+        # Many command-line tools do this: a SIGPIPE of ours would kill them.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    main_calls(int(n))
+    os.write(1, b'phase1\n')
+    sys.stdin.readline()
+    main_calls(int(n))
+    os.write(1, b'phase2\n')
+
+
+def case_closefds(path):
+    main_calls(10)
+    pipetrace.flush()
+    os.closerange(3, 1024)          # daemons do: the emitter's fd goes too
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    main_calls(10)                  # must not be written into that file
+    pipetrace.flush()
+    os.close(fd)
 
 
 def case_exit(code):

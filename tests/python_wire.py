@@ -387,6 +387,9 @@ class WireTest(unittest.TestCase):
         self.assertEqual(exc[1]['msg'], 'raised in catcher itself')
         self.assertEqual(exc[2]['msg'], 'by hand')
         self.assertEqual(exc[3]['msg'], '[Errno 5] escapes')
+        # Class and static methods, under their qualified names.
+        self.assertEqual(len(self.find(lines, 'exit', 'Shape.make')), 1)
+        self.assertEqual(len(self.find(lines, 'exit', 'Shape.area')), 1)
         block = self.find(lines, 'enter', 'block')[0]
         self.assertTrue(block['file'].endswith('python_traced.py'))
         self.assertEqual(block['depth'], 0)
@@ -398,9 +401,12 @@ class WireTest(unittest.TestCase):
         self.assertEqual(len(self.find(lines, 'enter', 'numbers')), 4)
         # Each sleeper is resumed three times; the leaf it calls nests in it.
         self.assertEqual(len(self.find(lines, 'enter', 'sleeper')), 6)
+        # ticker(3): 3 steps that sleep and then yield (6 resumptions) and
+        # the end; ticker(5): one item (2 resumptions), then aclose.
+        self.assertEqual(len(self.find(lines, 'enter', 'ticker')), 7 + 3)
         # Calls made during a resumption nest in it.
         for o, nxt in zip(lines, lines[1:]):
-            if o['ev'] == 'enter' and o['fn'] in ('numbers', 'sleeper') and nxt['ev'] == 'enter':
+            if o['ev'] == 'enter' and o['fn'] in ('numbers', 'sleeper', 'ticker') and nxt['ev'] == 'enter':
                 self.assertEqual(nxt['fn'], 'leaf')
                 self.assertEqual(nxt['depth'], o['depth'] + 1)
         # A generator's or a coroutine's end is no exception.
@@ -414,6 +420,13 @@ class WireTest(unittest.TestCase):
         o = self.find(lines, 'enter', 'plain_b')[0]
         self.assertEqual(o['depth'], self.find(lines, 'enter', 'plain_a')[0]['depth'] + 1)
         self.assertFalse([o for o in lines if 'pipetrace.py' in o.get('file', '')])
+        exc = self.find(lines, 'exception')
+        if sys.version_info >= (3, 12):
+            # sys.monitoring tells a call that ended by exception.
+            self.assertEqual([(o['fn'], o['type'], o['msg']) for o in exc],
+                             [('plain_raises', 'LookupError', 'plain')])
+        else:
+            self.assertEqual(exc, [])   # sys.setprofile cannot tell
 
     def test_exit_status(self):
         c, lines = self.run_case('exit', 3, status=3)
@@ -484,6 +497,47 @@ class WireTest(unittest.TestCase):
         self.assertGreaterEqual(t.dropped, 4 * n + 2)
         self.assertEqual(t.tally['seq'], 8 * n + 4)
 
+    def reader_leaves(self, env, sigpipe):
+        c = Capture()
+        self.addCleanup(c.cleanup)
+        c.spawn('twophase', 20000, sigpipe, env=env)
+        self.assertEqual(c.proc.stdout.readline(), b'phase1\n')
+        c.read(0.1)
+        self.assertTrue(c.buf)
+        c.close()                   # the reader goes away
+        c.proc_in.write(b'go\n')
+        c.proc_in.flush()
+        c.finish()
+        # No SIGPIPE death, no traceback, the program ran to its end.
+        self.assertEqual((c.status, c.err), (0, b''))
+        self.assertEqual(c.out, b'phase2\n')
+
+    def test_reader_leaves(self):
+        for env in ({}, {'PIPETRACE_MODE': 'sync'}):
+            for sigpipe in ('ign', 'dfl'):
+                with self.subTest(env=env, sigpipe=sigpipe):
+                    self.reader_leaves(env, sigpipe)
+
+    def test_fd_reused(self):
+        """The program closes the emitter's descriptor and gets its number
+        back for a file: nothing goes into the file, tracing goes on
+        through a new connection."""
+        c = Capture()
+        self.addCleanup(c.cleanup)
+        other = os.path.join(c.dir, 'other')
+        c.spawn('closefds', other)
+        c.finish()
+        self.assertEqual((c.status, c.err), (0, b''))
+        self.assertEqual(os.path.getsize(other), 0)
+        lines = self.parse(c.buf)
+        # What was buffered when the descriptor went is counted as lost,
+        # as the C library does.
+        th = self.replay(lines, False, complete=True)
+        self.assertEqual(len(self.find(lines, 'hello')), 2)
+        self.assertEqual(len(self.find(lines, 'bye')), 1)
+        (t,) = th.values()
+        self.assertEqual(t.tally['seq'], 2 * (4 * 10 + 2))
+
     def refused(self, symlink):
         c = Capture(make_fifo=False)
         self.addCleanup(c.cleanup)
@@ -517,6 +571,25 @@ class WireTest(unittest.TestCase):
 
     def test_regular_file_refused(self):
         self.refused(False)
+
+    def test_readme_example(self):
+        """The Python example of README.org runs as it stands."""
+        readme = open(os.path.join(SRC, 'README.org'), encoding='utf-8').read()
+        start = readme.index('#+begin_src python\n') + len('#+begin_src python\n')
+        code = readme[start:readme.index('#+end_src', start)]
+        c = Capture()
+        self.addCleanup(c.cleanup)
+        script = os.path.join(c.dir, 'example.py')
+        with open(script, 'w') as f:
+            f.write(code)
+        env = dict(os.environ, PIPETRACE_FIFO=c.fifo, PYTHONPATH=LIBDIR, PIPETRACE_LOSSLESS='1')
+        c.proc = subprocess.Popen([sys.executable, script], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        c.finish()
+        self.assertEqual((c.status, c.err), (0, b''))
+        lines = self.parse(c.buf)
+        self.replay(lines, True)
+        self.assertEqual(len(self.find(lines, 'exit', 'parse')), 1)
 
     def test_default_path(self):
         """Without $PIPETRACE_FIFO: $XDG_RUNTIME_DIR/pipetrace.fifo when that

@@ -264,10 +264,10 @@ static void test_threads_sync(void **state)
  * malloc is instrumented, so the library's start-up calls traced code and
  * main and the threads have malloc events of their own (counted loosely).
  * Ten runs: the race is lost at random. */
-static void run_race(const char *helper, int with_fork, int own_malloc)
+static void run_race(const char *helper, int with_fork, int own_malloc, const char *mode)
 {
 	const char *args[] = { "1000", with_fork ? "fork" : NULL, NULL };
-	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", mode, NULL };
 
 	for (int run = 0; run < 10; run++) {
 		struct cap c;
@@ -281,6 +281,8 @@ static void run_race(const char *helper, int with_fork, int own_malloc)
 		replay(&c, &r, 1);
 		assert_int_equal(r.hellos, 1 + with_fork);
 		assert_int_equal(r.byes, 1 + with_fork);
+		/* every thread tallied: received + dropped == its last seq */
+		assert_int_equal(replay_check_accounting(&r), 1 + with_fork);
 		for (int k = 0; k < r.n; k++) {
 			struct tstate *t = &r.t[k];
 
@@ -322,22 +324,27 @@ static void run_race(const char *helper, int with_fork, int own_malloc)
 
 static void test_threads_race(void **state)
 {
-	run_race("lib_race", 0, 0);
+	run_race("lib_race", 0, 0, NULL);
+}
+
+static void test_threads_race_sync(void **state)
+{
+	run_race("lib_race", 0, 0, "PIPETRACE_MODE=sync");
 }
 
 static void test_threads_race_instr(void **state)
 {
-	run_race("lib_race_instr", 0, 0);
+	run_race("lib_race_instr", 0, 0, NULL);
 }
 
 static void test_threads_race_malloc(void **state)
 {
-	run_race("lib_race_malloc", 0, 1);
+	run_race("lib_race_malloc", 0, 1, NULL);
 }
 
 static void test_threads_race_fork(void **state)
 {
-	run_race("lib_race", 1, 0);
+	run_race("lib_race", 1, 0, NULL);
 }
 
 /* fork: the child says hello with its own pid and traces on. */
@@ -521,6 +528,7 @@ static void test_longjmp_deep(void **state)
 	cap_start(&c, "lib_traced", args, env);
 	cap_done(&c);
 	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.t[0].dropped, 0);
 	json_array_foreach(c.lines, i, o) {
@@ -573,6 +581,8 @@ static void test_stack_nomem(void **state)
 	cap_start(&c, "lib_nomem", args, env);
 	cap_done(&c);
 	replay(&c, &r, 0);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.t[0].tally_seq, 2 * (1 + 600 + 1));
 	assert_int_equal(r.n, 1);
 	/* main, 600 x nest, after: enter and exit each */
 	assert_int_equal(r.t[0].last_seq, 2 * (1 + 600 + 1));
@@ -637,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_threads_sync),
 		cmocka_unit_test(test_threads_race),
+		cmocka_unit_test(test_threads_race_sync),
 		cmocka_unit_test(test_threads_race_instr),
 		cmocka_unit_test(test_threads_race_malloc),
 		cmocka_unit_test(test_threads_race_fork),

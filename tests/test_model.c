@@ -492,6 +492,31 @@ static void test_deep_trace_kept(void **state)
 	model_free(m);
 }
 
+/* Past max_paths a recursion's calls share their root path: the path
+ * stays running while any of them is open, and stops with the last. */
+static void test_flat_paths_running(void **state)
+{
+	struct model_config cfg = { .max_paths = 3 };
+	struct model *m = model_create(&cfg);
+	for (int d = 0; d < 10; d++)
+		tu_enter(m, d, 1, 1, (uint64_t)d + 1, d, "f");
+	const struct mnode *root = model_first_child(m, VIEW_PATHS, model_first_child(m, VIEW_PATHS,
+						      model_first_child(m, VIEW_PATHS, NULL)));
+	const struct mpath *p = (const struct mpath *)root;
+	assert_string_equal(p->fn->name, "f");
+	assert_true(p->running);
+	for (int d = 9; d >= 1; d--) {
+		tu_exit(m, 20 - d, 1, 1, 20 - (uint64_t)d, d, "f", 1);
+		assert_true(p->running);      /* the call at depth 0 is open */
+	}
+	tu_exit(m, 30, 1, 1, 30, 0, "f", 30);
+	assert_false(p->running);
+	/* inclusive time: the outermost call's, recursion or not */
+	assert_int_equal(model_func_find(m, "f")->total_ns, 30);
+	tu_check_invariants(m);
+	model_free(m);
+}
+
 /* Calls that stay open (each thread's main loop, started at different
  * times) must not keep much retired memory alive around them. */
 static void test_open_calls_pin_little(void **state)
@@ -876,6 +901,76 @@ static void test_bytes_per_path(void **state)
 	model_free(m);
 }
 
+/* A program's trace with events lost here and there, as a reader that
+ * cannot keep up gets it: every lost enter or exit puts the calls after it
+ * under callers they never had, so merged paths that never happened keep
+ * appearing (issue 9, item 22: the monitor's memory grew while events were
+ * dropped).  With the kept calls capped, memory must stop growing once the
+ * paths reach max_paths too: measured with the model's own byte count. */
+static void test_lossy_memory_plateau(void **state)
+{
+	enum { THREADS = 2, FNS = 40, MAXD = 10, EVENTS = 1500000 };
+	struct model_config cfg = { .max_calls = 20000, .max_paths = 4000 };
+	struct model *m = model_create(&cfg);
+	char names[FNS][8];
+	int fnof[THREADS][MAXD + 1], depth[THREADS] = { 0 };
+	uint64_t seq[THREADS] = { 0 }, lost[THREADS] = { 0 };
+	size_t bytes_at[3] = { 0 };
+	int64_t ts = 1;
+	(void)state;
+	for (int i = 0; i < FNS; i++)
+		snprintf(names[i], sizeof(names[i]), "f%d", i);
+	for (long i = 0; i < EVENTS; i++) {
+		int t = (int)(rnd() % THREADS), d = depth[t];
+		bool enter = d == 0 || (d < MAXD && rnd() % 2);
+		/* a callee depends on its caller: the program has few paths */
+		int fn = enter ? (d ? (fnof[t][d - 1] * 7 + (int)(rnd() % 2)) % FNS : 0) : fnof[t][d - 1];
+		ts += 10;
+		if (enter)
+			fnof[t][depth[t]++] = fn;
+		else
+			depth[t]--;
+		seq[t]++;
+		if (rnd() % 20 == 0) {   /* lost, and reported */
+			lost[t]++;
+		} else {
+			if (lost[t]) {
+				struct event e = tu_ev(EV_DROP, ts, 1, t + 1);
+				e.count = lost[t];
+				model_apply(m, &e);
+				lost[t] = 0;
+			}
+			if (enter)
+				tu_enter(m, ts, 1, t + 1, seq[t], depth[t] - 1, names[fn]);
+			else
+				tu_exit(m, ts, 1, t + 1, seq[t], depth[t], names[fn], 5);
+		}
+		/* the most held in each third (the call chunks come and go) */
+		if (i % 1000 == 0) {
+			struct model_stats st;
+			model_get_stats(m, &st);
+			size_t *b = &bytes_at[i / (EVENTS / 3)];
+			if (st.bytes > *b)
+				*b = st.bytes;
+		}
+	}
+	struct model_stats st;
+	model_get_stats(m, &st);
+	print_message("most bytes in each third: %zu %zu %zu; paths %llu, calls put flat %llu\n",
+		      bytes_at[0], bytes_at[1], bytes_at[2], (unsigned long long)st.paths,
+		      (unsigned long long)st.calls_flattened);
+	/* flat over the last third (without a bound on the paths: +10 %) */
+	assert_true(bytes_at[2] <= bytes_at[1] + bytes_at[1] / 100);
+	/* the bound: max_paths, plus one top-level path per function and thread */
+	assert_true(st.paths <= cfg.max_paths + THREADS * FNS);
+	assert_true(st.calls_flattened > 0);
+	assert_true(st.calls_kept <= cfg.max_calls);
+	/* and no event was taken for lost: the drops are the reports */
+	assert_int_equal(st.unaccounted, 0);
+	tu_check_invariants(m);
+	model_free(m);
+}
+
 int main(void)
 {
 	const char *top = getenv("top_srcdir");
@@ -905,6 +1000,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_mid_run_self_times);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_too_deep);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_deep_trace_kept);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_flat_paths_running);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_open_calls_pin_little);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_adoption_bounded);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_random_soup);
@@ -914,6 +1010,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_path_hist_first_calls);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_list_order);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_subtree_exceptions);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_lossy_memory_plateau);
 	if (k > C_TESTS)
 		abort();
 	for (size_t i = 0; i < n; i++) {

@@ -236,8 +236,12 @@ const char *ingest_no_events_note(const struct ingest *ing, char *buf, size_t si
 	 * first, then the usual reasons, each with a way to check it. */
 	const char *off = getenv("PIPETRACE");
 	const char *cmd = ing->cmd0 ? ing->cmd0 : "the command";
-	int o = snprintf(buf, size, "no event arrived from %.1000s%s%s.", st->source,
-			 st->lines ? ": " : "", what);
+	if (st->lines) {
+		/* something wrote: the lines say what went wrong */
+		snprintf(buf, size, "no valid event arrived from %.1000s: %s.", st->source, what);
+		return buf;
+	}
+	int o = snprintf(buf, size, "no event arrived from %.1000s.", st->source);
 	if (o < 0 || (size_t)o >= size)
 		return buf;
 	if (off && !strcmp(off, "0"))
@@ -612,8 +616,11 @@ size_t ingest_step(struct ingest *ing, size_t budget)
 
 	now = now_s();
 	/* Only with nothing queued: a process's queued events must reach the
-	 * model before it can be declared gone. */
-	if (st->has_child && drained && !st->queued && now - ing->vanish_t >= 1.0) {
+	 * model before it can be declared gone.  Writers to our FIFO share
+	 * our host and user, so their pids are ours to check too (a program
+	 * that ended while we were stopped never said bye: incomplete). */
+	if ((st->has_child || ing->src.kind == SRC_FIFO) && drained && !st->queued &&
+	    now - ing->vanish_t >= 1.0) {
 		ing->vanish_t = now;
 		check_vanished(ing);
 	}

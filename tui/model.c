@@ -27,19 +27,33 @@ static const char *evstr(const struct event_str *e, size_t *len)
 }
 
 /* The child path of `parent` (NULL: a root path of t) for function `s`,
- * trying the one used last first: loops call the same thing again. */
+ * trying the one used last first: loops call the same thing again.  Past
+ * max_paths it may be a root path instead: the call is counted as put
+ * flat. */
 static struct mpath *path_child(struct model *m, struct thread_ent *t, struct mpath *parent,
 				const char *s, size_t len, struct mpath **cache)
 {
 	struct mpath *p = *cache;
-	if (p && model_func_is(p->fn, s, len))
-		return p;
-	p = model_path_get(m, t, parent, model_func_intern(m, s, len));
-	*cache = p;
+	if (!p || !model_func_is(p->fn, s, len)) {
+		p = model_path_get(m, t, parent, model_func_intern(m, s, len));
+		*cache = p;
+	}
+	if (m->paths_full && parent && p->link.parent != model_path_serial(parent))
+		m->st.calls_flattened++;
 	return p;
 }
 
 /* ---- open calls ------------------------------------------------------ */
+
+/* A frame ends: its path is no longer running, unless an outer frame
+ * has it open too (past max_paths, a recursion's calls share their root
+ * path).  Frames end in the reverse order they began, so the one that
+ * found the path running when it began is never the last to end. */
+static void frame_path_release(const struct frame *f)
+{
+	if (!f->path_shared)
+		f->path->running = 0;
+}
 
 /* Takes t's innermost open call off as unfinished. */
 static void frame_unfinish(struct model *m, struct thread_ent *t)
@@ -47,7 +61,7 @@ static void frame_unfinish(struct model *m, struct thread_ent *t)
 	struct frame *f = &t->stack[--t->nstack];
 	model_nest_pop(t, f);
 	f->call->state = CALL_UNFINISHED;
-	f->path->running = 0;
+	frame_path_release(f);
 	if (f->path->unfinished != MPATH_UNFINISHED_MAX)
 		f->path->unfinished++;
 	m->st.calls_unfinished++;
@@ -69,7 +83,7 @@ static void marker_close(struct model *m, struct thread_ent *t)
 {
 	struct frame *f = &t->stack[--t->nstack];
 	f->call->state = CALL_UNSEEN;
-	f->path->running = 0;
+	frame_path_release(f);
 	model_excsum_pop(m, t, f);
 }
 
@@ -161,7 +175,8 @@ static void frame_push(struct model *m, struct thread_ent *t, struct mcall *c, s
 	}
 	t->stack[t->nstack++] = (struct frame){ .call = c, .path = path, .depth = depth,
 						.nest_slot = nest_slot,
-						.lost_at = (uint32_t)(t->pub.seq_gaps + t->pub.drops) };
+						.lost_at = (uint32_t)(t->pub.seq_gaps + t->pub.drops),
+						.path_shared = path->running };
 	path->running = 1;
 }
 
@@ -352,7 +367,7 @@ static void unwind_deeper(struct model *m, struct thread_ent *t, int32_t d, cons
 		model_excsum_pop(m, t, f);
 		sat_add(&known, f->child_ns);
 		f->call->state = CALL_ABANDONED;
-		f->path->running = 0;
+		frame_path_release(f);
 		if (f->path->abandoned != UINT32_MAX)
 			f->path->abandoned++;
 		f->path->fn->abandoned++;
@@ -444,7 +459,7 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			model_nest_pop(t, &f);
 			f.call->state = CALL_DONE;
 			f.call->dur_ns = known ? (int64_t)dur : -1;
-			f.path->running = 0;
+			frame_path_release(&f);
 			model_excsum_pop(m, t, &f);
 			if (!known) {
 				account_nodur(m, t, f.path, d);
@@ -952,6 +967,8 @@ struct model *model_create(const struct model_config *cfg)
 		m->cfg.max_calls = MODEL_DEFAULT_MAX_CALLS;
 	if (!m->cfg.max_exceptions)
 		m->cfg.max_exceptions = MODEL_DEFAULT_MAX_EXCEPTIONS;
+	if (!m->cfg.max_paths)
+		m->cfg.max_paths = MODEL_DEFAULT_MAX_PATHS;
 	m->next_call = 1;
 	hist_init(&m->all);
 	m->halloc = (struct hist_alloc){ .alloc = hist_alloc_hook, .release = hist_release_hook,

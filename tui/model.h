@@ -5,7 +5,8 @@
  *
  * Two views of each thread's calls:
  *   VIEW_PATHS  calls merged by call path (count, total, self, max, exceptions,
- *               histogram); memory grows with distinct paths, not with calls;
+ *               histogram); memory grows with distinct paths, not with calls,
+ *               and stops at max_paths (then new paths go to the top level);
  *   VIEW_CALLS  every individual call kept, in order; the oldest are retired
  *               once `max_calls` is reached (they stay counted in the paths).
  *
@@ -147,7 +148,8 @@ struct mpath {
 	uint64_t count;          /* finished calls */
 	uint64_t total_ns, self_ns, max_ns;
 	/* A call open on this path now.  One bit: a path is one chain of
-	 * callers on one thread, so at most one of its calls is open. */
+	 * callers on one thread, so at most one of its calls is open (but
+	 * for root paths past max_paths, which the model keeps exact). */
 	uint32_t running : 1;
 	uint32_t unfinished : 31; /* calls that never returned (process ended, exit lost); saturates */
 #define MPATH_UNFINISHED_MAX 0x7fffffffu
@@ -216,6 +218,7 @@ struct model_stats {
 	uint32_t incomplete_processes, incomplete_threads;
 	uint32_t processes_end_lost; /* ended without bye, or with tallies missing */
 	uint64_t calls_nodur;    /* calls whose exit had no duration (not in the figures) */
+	uint64_t calls_flattened; /* calls put at their thread's top level: max_paths reached */
 	uint64_t calls_partial;  /* exits without their enter */
 	uint64_t calls_unfinished; /* open calls whose process ended or whose exit was lost */
 	uint64_t depth_mismatches;
@@ -233,12 +236,18 @@ struct model_stats {
 
 struct model_config {
 	uint64_t max_calls;      /* individual calls kept; 0 = default */
+	uint32_t max_paths;      /* merged paths below the threads' top level; 0 = default */
 	size_t max_exceptions;   /* exceptions kept (older ones only counted); 0 = default */
 	uint32_t max_depth;      /* open calls kept per thread; 0 = MODEL_MAX_DEPTH */
 };
 
 #define MODEL_DEFAULT_MAX_CALLS 2000000u
 #define MODEL_DEFAULT_MAX_EXCEPTIONS 10000u
+/* About 96 MB of paths.  Past it a new path is made at its thread's top
+ * level (one per function and thread at most) instead of under its
+ * caller: lost events keep making paths that never happened (a callee
+ * under the wrong caller), and this keeps them from growing for ever. */
+#define MODEL_DEFAULT_MAX_PATHS 1000000u
 /* Open calls kept per thread by default; deeper enters and their exits
  * are counted in too_deep.  Beyond real stacks (an 8 MB stack holds at
  * most some 500,000 frames; a correct trace of an interpreter's test

@@ -257,6 +257,8 @@ void model_dump_summary(const struct model *m, FILE *out)
 		fprintf(out, "stats abandoned=%llu unwinds=%llu callers_unseen=%llu\n",
 			(unsigned long long)st.calls_abandoned, (unsigned long long)st.unwinds,
 			(unsigned long long)st.callers_unseen);
+	if (st.calls_flattened)
+		fprintf(out, "flattened %llu\n", (unsigned long long)st.calls_flattened);
 	if (st.unaccounted || st.incomplete_processes || st.incomplete_threads || st.calls_nodur)
 		fprintf(out, "accounting unaccounted=%llu incomplete_processes=%u incomplete_threads=%u "
 			"end_lost=%u nodur=%llu\n", (unsigned long long)st.unaccounted,

@@ -266,6 +266,11 @@ struct mpath *model_path_get(struct model *m, struct thread_ent *t, struct mpath
 				return p;
 		}
 	}
+	/* The bound: a new path only at the top level now (model.h). */
+	if (parent && m->paths.n >= m->cfg.max_paths) {
+		m->paths_full = true;
+		return model_path_get(m, t, NULL, f);
+	}
 	if ((m->paths.n + 1) * 4 > m->pcap * 3)
 		path_tab_grow(m);
 	uint32_t s = model_chunkvec_add(m, &m->paths, sizeof(struct mpath));

@@ -85,6 +85,7 @@ struct frame {
 	/* the thread's seq gaps + drops when it began (truncated): the
 	 * same at an outer call's exit means no event of it was lost */
 	uint32_t lost_at;
+	bool path_shared;        /* its path was running already when it began */
 	/* exceptions raised in this call and in its finished callees during
 	 * it; handed to the caller's frame and the path when it ends
 	 * (model_excsum.c), so that a raise costs O(1), not a walk up */
@@ -156,6 +157,7 @@ struct model {
 	uint32_t *ptab;          /* owned; 0 is an empty slot */
 	size_t pcap;
 	struct chunkvec hists;   /* of struct hist_compact, for mpath.link.hist */
+	bool paths_full;         /* max_paths reached: calls may be put flat */
 
 	/* processes: current entry per pid; all of them by serial */
 	struct mprocess *proc_head, *proc_tail; /* borrowed */

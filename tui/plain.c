@@ -446,6 +446,10 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 			"under the callers that were seen)\n", ms->calls_partial,
 			plural(ms->calls_partial), ms->calls_partial == 1 ? "its" : "their",
 			ms->calls_partial == 1 ? "its" : "their");
+	if (ms->calls_flattened)
+		fprintf(out, "(%" PRIu64 " call%s put at their thread's top level: more than %u "
+			"call paths; their figures are counted, under no caller)\n",
+			ms->calls_flattened, plural(ms->calls_flattened), MODEL_DEFAULT_MAX_PATHS);
 	if (ms->calls_nodur)
 		fprintf(out, "(%" PRIu64 " call%s without a duration (the writer did not know it): "
 			"shown as +N in the calls column, not in the times)\n", ms->calls_nodur,

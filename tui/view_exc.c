@@ -54,7 +54,8 @@ static void sort_exceptions(struct exc_view *ev, const struct model *m)
 	for (size_t i = 0; i < n; i++)
 		ev->order[i] = i;
 	sort_model = m;
-	qsort(ev->order, n, sizeof(*ev->order), newer_first);
+	if (n > 1)          /* qsort(NULL, 0, ...) is undefined (UBSan stops there) */
+		qsort(ev->order, n, sizeof(*ev->order), newer_first);
 	ev->norder = n;
 	ev->order_n = n;
 	ev->order_id = newest;

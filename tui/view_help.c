@@ -16,7 +16,7 @@ static const char *const help_text[] = {
 	"  Up Down j k      move the cursor",
 	"  PgUp PgDn        a page up / down (also Ctrl-B Ctrl-F)",
 	"  Home g           first row",
-	"  End G            last row, and follow new activity",
+	"  End G            last row",
 	"  f                follow the newest activity on/off (the",
 	"                   thread with the newest event)",
 	"Tree",

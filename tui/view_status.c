@@ -77,6 +77,7 @@ static void caveats(struct line *l, const struct model_stats *ms)
 		{ ms->depth_mismatches, "depth mismatch", "depth mismatches" },
 		{ ms->too_deep, "ignored (too deep)", "ignored (too deep)" },
 		{ ms->calls_nodur, "call without duration", "calls without duration" },
+		{ ms->calls_flattened, "call put flat (path limit)", "calls put flat (path limit)" },
 	};
 	char buf[80], n1[32];
 

@@ -252,9 +252,11 @@ static unsigned key(struct tree_view *tv, int key)
 		tv->top[tv->view] = n->id;
 		return set_cursor(tv, n);
 	case KEY_END: case 'G':
-		tv->follow = true;
-		tree_view_follow(tv);
-		return DIRTY_TREE | DIRTY_HIST;
+		tv->follow = false;
+		if (!(n = tree_last_visible(tv, sib_last_child(tv, NULL))))
+			return 0;
+		tv->top[tv->view] = tree_up(tv, n, tv->height > 1 ? tv->height - 1 : 0, NULL)->id;
+		return set_cursor(tv, n) | DIRTY_STATUS;
 	case 'f':
 		tv->follow = !tv->follow;
 		if (tv->follow)

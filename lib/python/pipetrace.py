@@ -144,7 +144,7 @@ def _code_site(code):
 
 
 class _Thread:
-    __slots__ = ('tid', 'id', 'name', 'seq', 'depth', 'stack', 'starts', 'buf',
+    __slots__ = ('tid', 'id', 'name', 'seq', 'depth', 'stack', 'pstarts', 'buf',
                  'lost', 'undelivered', 'announced', 'rest', 'rest_off',
                  'rest_drop', 'dead', 'tallied', 'exc', 'last_ts')
 
@@ -152,7 +152,7 @@ class _Thread:
         self.name = name
         self.depth = 0
         self.stack = []         # open calls' sites, outermost first
-        self.starts = []        # and their start times
+        self.pstarts = []       # (depth, start) of trace_all()'s open calls
         self.buf = []           # formatted lines not yet handed to the writer
         self.exc = None         # (id, id of its traceback) of the last exception
         self.new_identity()
@@ -197,6 +197,7 @@ _sync = False
 _lossless = False
 _batch = _BATCH
 _connected = False              # read without the lock by the hot path
+_kick = False                   # no writer thread: events not written kick it
 _stopping = False
 _pid = os.getpid()
 _ppid = os.getppid()
@@ -212,20 +213,23 @@ def _register():
     # None meanwhile: what runs from here (threading's Python code) must not
     # come back here through trace_all().
     _tls.t = None
-    if _state == 0:
-        _init()
-    if _state != 1 or getattr(_tls, 'off', False):
-        return None
     try:
-        name = threading.current_thread().name
+        if _state == 0:
+            _init()
+        if _state != 1 or getattr(_tls, 'off', False):
+            return None
+        try:
+            name = threading.current_thread().name
+        except Exception:
+            name = ''
+        t = _Thread(name)
+        with _init_lock:
+            _threads.append(t)
+            _nthreads += 1
+        _tls.sentinel = _Sentinel(t)
     except Exception:
-        name = ''
-    t = _Thread(name)
-    with _init_lock:
-        _threads.append(t)
-        _nthreads += 1
+        return None             # this thread goes on untraced, never harmed
     _tls.t = t
-    _tls.sentinel = _Sentinel(t)
     return t
 
 
@@ -600,15 +604,16 @@ def _finish(t, deadline):
 
 
 _rr = 0
+_blocked = False                # the last pass kept output: the pipe was full
 
 
 def _pass(deadline, force=False, probe=False):
     """Drains every thread once, starting each pass one thread further so
     that a full pipe is shared fairly; reaps threads that ended."""
-    global _rr
+    global _rr, _blocked
     _check_connection(force, probe)
     ts = list(_threads)
-    worked = False
+    worked = _blocked = False
     if ts:
         _rr = (_rr + 1) % len(ts)
         ts = ts[_rr:] + ts[:_rr]
@@ -616,6 +621,7 @@ def _pass(deadline, force=False, probe=False):
         had = bool(t.buf) or t.rest is not None
         ok = _drain(t, deadline)
         worked = worked or had
+        _blocked = _blocked or not ok
         if ok and t.dead and _finish(t, deadline):
             try:
                 _threads.remove(t)
@@ -627,16 +633,17 @@ def _pass(deadline, force=False, probe=False):
 def _flush_own(t):
     """A thread's buffer reached a batch: write it now if the writer is
     free; in lossless mode at the bound, wait for it."""
-    global _batch
+    global _batch, _kick
     if _flusher is None and not _sync and _state == 1 and not _stopping:
         _batch = _BATCH         # the first event after a fork
+        _kick = False
         _start_flusher()
     full = len(t.buf) >= _QUEUE_MAX
     if not _lock.acquire(full and _lossless or _sync):
         return
-    # Nothing this thread runs meanwhile is traced (trace_all()).
-    _tls.t = None
     try:
+        # Nothing this thread runs meanwhile is traced (trace_all()).
+        _tls.t = None
         _check_connection(False, False)
         if _sync:
             _drain(t, _NEVER if _lossless else _NOW)
@@ -658,7 +665,10 @@ def _room(t):
         return True
     t.lost += 1
     t.undelivered += 1
-    if not _connected and (_sync or _flusher is None):
+    if _connected:
+        if not t.lost & 63:
+            _flush_own(t)       # room made meanwhile: the buffer takes events again
+    elif _sync or _flusher is None:
         _flush_own(t)           # no writer thread to reconnect
     return False
 
@@ -679,10 +689,20 @@ def _flusher_main():
         signal.pthread_sigmask(signal.SIG_BLOCK, _SIGPIPE)
     except Exception:
         pass
-    idle = False
+    idle = blocked = False
     while not _stopping and not _flusher_quit.is_set():
-        _wake.wait(_TICK)
-        _wake.clear()
+        if blocked:
+            # Pipe full: on as soon as the reader made room (at most 10
+            # ms), so that the reader, not this loop, sets the pace.
+            try:
+                p = select.poll()
+                p.register(_fd, select.POLLOUT)
+                p.poll(_TICK * 1000)
+            except (OSError, ValueError):
+                time.sleep(_TICK)
+        else:
+            _wake.wait(_TICK)
+            _wake.clear()
         if _stopping or _flusher_quit.is_set():
             break
         with _lock:
@@ -690,8 +710,9 @@ def _flusher_main():
                 break
             try:
                 idle = not _pass(_KEEP, probe=idle)
+                blocked = _blocked and _connected
             except Exception:
-                pass
+                blocked = False
 
 
 def _start_flusher():
@@ -701,7 +722,7 @@ def _start_flusher():
 
 
 def _init():
-    global _state, _sync, _lossless, _batch, _path, _pid, _ppid
+    global _state, _sync, _lossless, _batch, _path, _pid, _ppid, _kick
     with _init_lock:
         if _state != 0:
             return
@@ -715,6 +736,7 @@ def _init():
             sys.stderr.write('pipetrace: unknown PIPETRACE_MODE "%s", using async\n' % mode)
         _lossless = os.environ.get('PIPETRACE_LOSSLESS') == '1'
         _batch = 1 if _sync else _BATCH
+        _kick = _sync
         _path = fifo_path()
         _pid, _ppid = os.getpid(), os.getppid()
         atexit.register(_at_exit)
@@ -722,10 +744,14 @@ def _init():
             os.register_at_fork(before=_fork_before, after_in_parent=_fork_parent,
                                 after_in_child=_fork_child)
         _state = 1
-        with _lock:
-            _connect(True)
-        if not _sync:
-            _start_flusher()
+        try:
+            with _lock:
+                _connect(True)
+            if not _sync:
+                _start_flusher()
+        except Exception:
+            _state = 2          # no thread to be had: tracing off, the program goes on
+            _set_deco()
 
 
 def _set_deco():
@@ -748,14 +774,15 @@ def _at_exit():
     if not _lock.acquire(timeout=1.0):
         return
     try:
-        # As the C library: at most 100 ms (2 s lossless), 3/5 of it for the
-        # buffered events, the rest for the counts (drop, tally, bye) by
-        # themselves: events that could not go out in time are lost, but a
-        # reader that gets these lines can tell how many.
+        # As the C library: at most 100 ms (2 s lossless), all but the last
+        # 40 ms (200 ms) for the buffered events, those for the counts
+        # (drop, tally, bye) by themselves: events that could not go out in
+        # time are lost, but a reader that gets these lines can tell how many.
         wait = 2_000_000_000 if _lossless else 100_000_000
+        final = 200_000_000 if _lossless else 40_000_000
         start = _mono()
-        _pass(start + wait * 3 // 5, force=True, probe=True)
-        deadline = max(_mono(), start + wait * 3 // 5) + wait * 2 // 5
+        _pass(start + wait - final, force=True, probe=True)
+        deadline = max(_mono(), start + wait - final) + final
         for t in list(_threads):
             _finish(t, deadline)
         if _connected and _hello_gen == _gen:
@@ -796,17 +823,18 @@ def _fork_before():
 def _fork_parent():
     """Python warns after these hooks: the writer comes back at the next
     event (see _flush_own), not here."""
-    global _batch
+    global _batch, _kick
     _lock.release()
     if _state == 1 and not _sync:
         _batch = 1
+        _kick = True
 
 
 def _fork_child():
     """Only the forking thread lives on: it traces on under the child's pid
     and a new tid, its seq from 1, its open calls still open; the parent's
     writer sends what was buffered before the fork."""
-    global _lock, _init_lock, _pid, _ppid, _gen, _nthreads, _wake, _flusher_quit
+    global _lock, _init_lock, _pid, _ppid, _gen, _nthreads, _wake, _flusher_quit, _kick
     _lock = threading.Lock()
     _init_lock = threading.Lock()
     _wake = threading.Event()
@@ -824,6 +852,7 @@ def _fork_child():
     if _fd >= 0:
         _gen += 1               # a hello with the child's pid first
     if not _sync:
+        _kick = False
         _start_flusher()
 
 
@@ -859,14 +888,19 @@ def _enter(t, site):
     t.depth = d + 1
     t.stack.append(site)
     ts = _mono()
-    t.starts.append(ts)
     t.seq = seq = t.seq + 1
     buf = t.buf
-    if _connected and len(buf) < _QUEUE_MAX or _room(t):
-        buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
-                   % (ts, t.id, seq, d, site.enter))
-        if len(buf) % _batch == 0:
-            _flush_own(t)
+    if _connected:
+        if len(buf) < _QUEUE_MAX or _room(t):
+            buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
+                       % (ts, t.id, seq, d, site.enter))
+            if len(buf) % _batch == 0:
+                _flush_own(t)
+    elif _kick:
+        _room(t)
+    else:
+        t.lost += 1
+        t.undelivered += 1
     return d, ts
 
 
@@ -875,14 +909,19 @@ def _exit(t, site, d, start):
     ts = _mono()
     t.depth = d
     del t.stack[d:]
-    del t.starts[d:]
     t.seq = seq = t.seq + 1
     buf = t.buf
-    if _connected and len(buf) < _QUEUE_MAX or _room(t):
-        buf.append('{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
-                   % (ts, t.id, seq, d, site.exit, ts - start if start else 0))
-        if len(buf) % _batch == 0:
-            _flush_own(t)
+    if _connected:
+        if len(buf) < _QUEUE_MAX or _room(t):
+            buf.append('{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
+                       % (ts, t.id, seq, d, site.exit, ts - start if start else 0))
+            if len(buf) % _batch == 0:
+                _flush_own(t)
+    elif _kick:
+        _room(t)
+    else:
+        t.lost += 1
+        t.undelivered += 1
 
 
 def _type_name(tp):
@@ -960,9 +999,15 @@ def thread_name(name):
         t = _self()
         if t is None:
             return
-        name = str(name)
-        # Written in order with the thread's events (see _take).
-        _put(t, '\0%d\0%s' % (_mono(), name.replace('\0', '\ufffd')))
+        name = str(name).replace('\0', '\ufffd')
+        if _connected and len(t.buf) < _QUEUE_MAX:
+            # Written in order with the thread's events (see _take).
+            t.buf.append('\0%d\0%s' % (_mono(), name))
+        else:
+            # Not an event: nothing to count as lost; the name goes out
+            # in the thread's next thread line.
+            t.name = name
+            t.announced = 0
     except Exception:
         pass
 
@@ -1037,14 +1082,52 @@ class _Await:
         return _drive(self.c, self.s)
 
 
+def _agen_wrapper(fn, site):
+    """An async generator: each step (asend, athrow, aclose) is driven as
+    a coroutine, one call per resumption."""
+    @functools.wraps(fn)
+    async def agen_wrapper(*args, **kwargs):
+        ag = fn(*args, **kwargs)
+        value = thrown = None
+        done = False
+        try:
+            while True:
+                try:
+                    if thrown is None:
+                        item = await _Await(ag.asend(value), site)
+                    else:
+                        e, thrown = thrown, None
+                        item = await _Await(ag.athrow(e), site)
+                except StopAsyncIteration:
+                    done = True
+                    return
+                except BaseException:
+                    done = True
+                    raise
+                value = None
+                try:
+                    value = yield item
+                except GeneratorExit:
+                    raise
+                except BaseException as e:
+                    thrown = e
+        finally:
+            if not done:
+                await _Await(ag.aclose(), site)
+    return agen_wrapper
+
+
 def trace(fn=None, *, name=None):
     """Decorator: traces each call of a function, each resumption of a
-    generator or a coroutine (async def).  @trace or @trace(name="...")."""
+    generator, a coroutine (async def) or an async generator.  @trace or
+    @trace(name="...")."""
     if fn is None:
         return lambda f: trace(f, name=name)
+    if isinstance(fn, (classmethod, staticmethod)):
+        return type(fn)(trace(fn.__func__, name=name))
     site = _site_of(fn, name)
     if inspect.isasyncgenfunction(fn):
-        return fn               # see README: only trace_all() sees these
+        return _agen_wrapper(fn, site)
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def co_wrapper(*args, **kwargs):
@@ -1071,14 +1154,19 @@ def trace(fn=None, *, name=None):
                 t.depth = d + 1
                 t.stack.append(site)
                 start = _mono()
-                t.starts.append(start)
                 t.seq = seq = t.seq + 1
                 buf = t.buf
-                if _connected and len(buf) < _QUEUE_MAX or _room(t):
-                    buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
-                               % (start, t.id, seq, d, enter_frag))
-                    if len(buf) % _batch == 0:
-                        _flush_own(t)
+                if _connected:
+                    if len(buf) < _QUEUE_MAX or _room(t):
+                        buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
+                                   % (start, t.id, seq, d, enter_frag))
+                        if len(buf) % _batch == 0:
+                            _flush_own(t)
+                elif _kick:
+                    _room(t)
+                else:
+                    t.lost += 1
+                    t.undelivered += 1
                 try:
                     return fn(*args, **kwargs)
                 except BaseException as e:
@@ -1088,13 +1176,18 @@ def trace(fn=None, *, name=None):
                     ts = _mono()
                     t.depth = d
                     del t.stack[d:]
-                    del t.starts[d:]
                     t.seq = seq = t.seq + 1
-                    if _connected and len(buf) < _QUEUE_MAX or _room(t):
-                        buf.append('{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
-                                   % (ts, t.id, seq, d, exit_frag, ts - start))
-                        if len(buf) % _batch == 0:
-                            _flush_own(t)
+                    if _connected:
+                        if len(buf) < _QUEUE_MAX or _room(t):
+                            buf.append('{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
+                                       % (ts, t.id, seq, d, exit_frag, ts - start))
+                            if len(buf) % _batch == 0:
+                                _flush_own(t)
+                    elif _kick:
+                        _room(t)
+                    else:
+                        t.lost += 1
+                        t.undelivered += 1
         return fn(*args, **kwargs)
     return wrapper
 
@@ -1166,7 +1259,7 @@ def _all_enter(code):
         return
     site = _site_for_code(code)
     if site:
-        _enter(t, site)
+        t.pstarts.append(_enter(t, site))
 
 
 def _all_exit(code, e):
@@ -1187,7 +1280,12 @@ def _all_exit(code, e):
         return                  # its call began before trace_all()
     if e is not None:
         _raised(t, e)
-    _exit(t, site, d, t.starts[d])
+    # The start of the call at depth d, if it is one of trace_all()'s.
+    ps = t.pstarts
+    while ps and ps[-1][0] > d:
+        ps.pop()
+    start = ps.pop()[1] if ps and ps[-1][0] == d else 0
+    _exit(t, site, d, start)
 
 
 def _profile(frame, event, arg):
