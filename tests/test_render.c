@@ -650,7 +650,10 @@ static void test_unseen_and_longjmp(void **state)
 	(void)state;
 	/* thread 11: attached late */
 	feed(m, "{\"ev\":\"exit\",\"ts\":100,\"pid\":10,\"tid\":11,\"seq\":7,\"depth\":2,\"fn\":\"parse\",\"dur\":30}");
-	feed(m, "{\"ev\":\"exit\",\"ts\":200,\"pid\":10,\"tid\":11,\"seq\":8,\"depth\":0,\"fn\":\"main\",\"dur\":150}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":110,\"pid\":10,\"tid\":11,\"seq\":8,\"depth\":1,\"fn\":\"load\"}");
+	feed(m, "{\"ev\":\"exception\",\"ts\":111,\"pid\":10,\"tid\":11,\"seq\":9,\"depth\":1,\"fn\":\"load\",\"type\":\"E\",\"msg\":\"m\"}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":112,\"pid\":10,\"tid\":11,\"seq\":10,\"depth\":1,\"fn\":\"load\",\"dur\":2}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":200,\"pid\":10,\"tid\":11,\"seq\":11,\"depth\":0,\"fn\":\"main\",\"dur\":150}");
 	/* thread 12: run -> expr -> fail, fail longjmps back into run */
 	feed(m, "{\"ev\":\"enter\",\"ts\":300,\"pid\":10,\"tid\":12,\"seq\":1,\"depth\":0,\"fn\":\"run\"}");
 	feed(m, "{\"ev\":\"enter\",\"ts\":310,\"pid\":10,\"tid\":12,\"seq\":2,\"depth\":1,\"fn\":\"expr\"}");
@@ -667,6 +670,8 @@ static void test_unseen_and_longjmp(void **state)
 	assert_true(yn > 0);
 	assert_true(ym > yn);
 	assert_int_equal(col_of(row(wt, yn), "(callers not seen)"), col_of(row(wt, ym), "main"));
+	/* collapsed, it shows what was raised below it */
+	assert_non_null(strstr(row(wt, yn), "\u27171"));
 	/* open everything: parse under the node; fail's path counts 1 abandoned */
 	ui_key(&u, 'g');
 	ui_key(&u, '*');              /* on the process: all of it */
@@ -679,7 +684,7 @@ static void test_unseen_and_longjmp(void **state)
 	assert_non_null(strstr(row(wt, yf), "\u21af1"));
 	assert_non_null(strstr(row(wt, find_row(wt, "expr")), "\u21af1"));
 	/* the pane lists the unwind: from fail, back in run, 2 calls */
-	assert_non_null(strstr(row(we, 0), "Exceptions (0, 1 longjmp)"));
+	assert_non_null(strstr(row(we, 0), "Exceptions (1, 1 longjmp)"));
 	int ye = find_row(we, "fail");
 
 	assert_true(ye > 0);

@@ -337,10 +337,13 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 
 	if (!c->all)
 		return;
-	if (mnode_kind(n) == MN_PATH && ((const struct mpath *)n)->fn->marker)
-		return;  /* "(callers not seen)": no call of its own */
-	if (mnode_kind(n) == MN_CALL && ((const struct mcall *)n)->path->fn->marker)
+	if ((mnode_kind(n) == MN_PATH && ((const struct mpath *)n)->fn->marker) ||
+	    (mnode_kind(n) == MN_CALL && ((const struct mcall *)n)->path->fn->marker)) {
+		/* "(callers not seen)": no call of its own, but what was
+		 * raised below it */
+		draw_exc(tv, w, y, x, c->exc, n, collapsed, base, is_cursor);
 		return;
+	}
 	if (mnode_kind(n) == MN_PATH) {
 		const struct mpath *p = (const struct mpath *)n;
 		uint64_t avg = p->count ? p->total_ns / p->count : 0;
