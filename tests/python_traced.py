@@ -217,6 +217,15 @@ def case_all():
     plain_a(0)                  # not traced any more
 
 
+def case_allfork():
+    pipetrace.trace_all()
+    pid = os.fork()
+    plain_a(1)
+    if pid == 0:
+        sys.exit(0)
+    os.waitpid(pid, 0)
+
+
 def case_flood(n):
     n = int(n)
     for i in range(n):
@@ -268,6 +277,8 @@ def case_noreader(n):
         exception()
     thread_name('still fine')
     pipetrace.flush()
+    # The emitter's writer thread is not one of the program's.
+    assert threading.active_count() == 1, threading.enumerate()
     os.write(1, b'done\n')
 
 

@@ -428,6 +428,15 @@ class WireTest(unittest.TestCase):
         else:
             self.assertEqual(exc, [])   # sys.setprofile cannot tell
 
+    def test_trace_all_fork(self):
+        """trace_all() across a fork: the writer thread the child starts
+        for itself is never traced, only the program's own thread."""
+        c, lines = self.run_case('allfork', env={'PIPETRACE_LOSSLESS': '1'})
+        th = self.replay(lines, False, complete=True)
+        self.assertEqual(len(self.hellos), 2)
+        self.assertEqual([(pid, tid) for pid, tid in th if pid != tid], [])
+        self.assertEqual(len(self.find(lines, 'exit', 'plain_b')), 2)
+
     def test_exit_status(self):
         c, lines = self.run_case('exit', 3, status=3)
         self.replay(lines, False, complete=True)
@@ -440,11 +449,15 @@ class WireTest(unittest.TestCase):
         tally."""
         n = 30000
         c, lines = self.run_case('flood', n, slow=4096)
-        th = self.replay(lines, False, complete=True)
+        th = self.replay(lines, False)
         (t,) = th.values()
         self.assertGreater(t.dropped, 0)
-        self.assertEqual(t.tally['seq'], 2 * n)
-        self.assertEqual(t.tally['dropped'], t.dropped)
+        # The counts get their own bounded wait at exit: a reader this slow
+        # gets them unless the machine is very busy (then the reader can
+        # tell: no bye, or fewer tallies than bye.threads).
+        if t.tally is not None:
+            self.assertEqual(t.tally['seq'], 2 * n)
+            self.assertEqual(t.tally['dropped'], t.dropped)
 
     def test_full_pipe(self):
         """A reader that reads nothing: the program does not block; what the
@@ -502,7 +515,9 @@ class WireTest(unittest.TestCase):
         self.addCleanup(c.cleanup)
         c.spawn('twophase', 20000, sigpipe, env=env)
         self.assertEqual(c.proc.stdout.readline(), b'phase1\n')
-        c.read(0.1)
+        end = time.monotonic() + 30
+        while not c.buf and time.monotonic() < end:
+            c.read(0.1)
         self.assertTrue(c.buf)
         c.close()                   # the reader goes away
         c.proc_in.write(b'go\n')

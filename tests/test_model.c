@@ -657,8 +657,8 @@ static void check_subtree_exceptions(const struct model *m)
 /* A collapsed row shows the exceptions below it: the model keeps them per
  * subtree as events arrive.  Checked against a walk of the tree while
  * calls are open and after they end, on a hand-made case and on random
- * input (lost enters and exits, exits adopting orphans, exceptions raised
- * with nothing open or on an outer call). */
+ * input (lost enters and exits, exits adopting orphans or without a
+ * duration, exceptions raised with nothing open or on an outer call). */
 static void test_subtree_exceptions(void **state)
 {
 	struct model *m = model_create(NULL);
@@ -706,7 +706,9 @@ static void test_subtree_exceptions(void **state)
 		case 0: case 1: tu_exception(m, i, pid, tid, 0, depth, fn, "T", "m"); break;
 		case 2: case 3: case 4: case 5: tu_enter(m, i, pid, tid, 0, depth, fn); break;
 		case 6: if (rnd() % 50 == 0) tu_bye(m, i, pid); break;
-		default: tu_exit(m, i, pid, tid, 0, depth, fn, 1 + (int64_t)(rnd() % 100)); break;
+		default: /* some exits without a duration */
+			tu_exit(m, i, pid, tid, 0, depth, fn, rnd() % 8 ? 1 + (int64_t)(rnd() % 100) : -1);
+			break;
 		}
 		if (i % 5000 == 0)
 			check_subtree_exceptions(m);

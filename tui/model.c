@@ -58,6 +58,7 @@ static void frame_path_release(const struct frame *f)
 /* Takes t's innermost open call off as unfinished. */
 static void frame_unfinish(struct model *m, struct thread_ent *t)
 {
+	model_excsum_pop(m, t, &t->stack[t->nstack - 1]);
 	struct frame *f = &t->stack[--t->nstack];
 	model_nest_pop(t, f);
 	f->call->state = CALL_UNFINISHED;
@@ -65,7 +66,6 @@ static void frame_unfinish(struct model *m, struct thread_ent *t)
 	if (f->path->unfinished != MPATH_UNFINISHED_MAX)
 		f->path->unfinished++;
 	m->st.calls_unfinished++;
-	model_excsum_pop(m, t, f);
 }
 
 /* The "(callers not seen)" node is a frame at depth -1 (depths from the
@@ -454,13 +454,13 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	}
 	if (top && top->depth == d) {
 		if (model_func_is(top->path->fn, fn, len)) {
+			model_excsum_pop(m, t, top);
 			struct frame f = *top;
 			t->nstack--;
 			model_nest_pop(t, &f);
 			f.call->state = CALL_DONE;
 			f.call->dur_ns = known ? (int64_t)dur : -1;
 			frame_path_release(&f);
-			model_excsum_pop(m, t, &f);
 			if (!known) {
 				account_nodur(m, t, f.path, d);
 				return;

@@ -82,13 +82,11 @@ void model_excsum_raise(struct model *m, struct thread_ent *t, struct frame *f)
 	flag_callers(t, (uint32_t)(f - t->stack));
 }
 
-void model_excsum_pop(struct model *m, struct thread_ent *t, struct frame *f)
+void model_excsum_commit(struct model *m, struct thread_ent *t, struct frame *f)
 {
-	if (!f->exc_sub)
-		return;
 	sx_add(m, model_path_serial(f->path), f->exc_sub);
-	if (t->nstack) {
-		struct frame *up = &t->stack[t->nstack - 1];
+	if (f > t->stack) {
+		struct frame *up = f - 1;
 		up->exc_sub = UINT32_MAX - up->exc_sub < f->exc_sub ? UINT32_MAX
 								     : up->exc_sub + f->exc_sub;
 	}

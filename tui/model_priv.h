@@ -284,9 +284,14 @@ void model_nest_free(struct model *m, struct thread_ent *t);
 /* model_excsum.c: exceptions of whole subtrees, kept as they happen */
 /* An exception raised in open frame f (NULL: no open call) of t. */
 void model_excsum_raise(struct model *m, struct thread_ent *t, struct frame *f);
-/* Frame f, just taken off t's stack, ended: its exceptions go to its path
- * and to its caller's frame. */
-void model_excsum_pop(struct model *m, struct thread_ent *t, struct frame *f);
+/* Frame f, t's innermost, is about to end: its exceptions go to its path
+ * and to its caller's frame.  Inline: nearly every frame has none. */
+void model_excsum_commit(struct model *m, struct thread_ent *t, struct frame *f);
+static inline void model_excsum_pop(struct model *m, struct thread_ent *t, struct frame *f)
+{
+	if (f->exc_sub)
+		model_excsum_commit(m, t, f);
+}
 /* Call c (an exit without its enter) adopted calls that raised: mark it
  * and the open calls above it. */
 void model_excsum_adopted(struct thread_ent *t, struct mcall *c);

@@ -41,6 +41,7 @@ import threading
 import time
 
 import _signal
+import _thread
 
 __all__ = ["trace", "trace_block", "exception", "thread_name", "trace_all",
            "flush", "enabled"]
@@ -201,7 +202,7 @@ _kick = False                   # no writer thread: events not written kick it
 _stopping = False
 _pid = os.getpid()
 _ppid = os.getppid()
-_flusher = None
+_flusher = None                 # a lock the writer thread holds while it runs
 _wake = threading.Event()
 _flusher_quit = threading.Event()
 
@@ -682,9 +683,16 @@ def _put(t, line):
             _flush_own(t)
 
 
-def _flusher_main():
+def _flusher_main(running):
     _tls.off = True
     _tls.t = None
+    try:
+        _flusher_loop()
+    finally:
+        running.release()
+
+
+def _flusher_loop():
     try:
         signal.pthread_sigmask(signal.SIG_BLOCK, _SIGPIPE)
     except Exception:
@@ -716,9 +724,26 @@ def _flusher_main():
 
 
 def _start_flusher():
+    """A bare thread (_thread, not threading): invisible to the program's
+    threading.enumerate() and active_count(), and never given the profile
+    function of trace_all() (threading.setprofile) before it can say it
+    must not be traced."""
     global _flusher
-    _flusher = threading.Thread(target=_flusher_main, name='pipetrace-writer', daemon=True)
-    _flusher.start()
+    running = _thread.allocate_lock()
+    running.acquire()
+    _flusher = running
+    try:
+        _thread.start_new_thread(_flusher_main, (running,))
+    except BaseException:
+        _flusher = None
+        raise
+
+
+def _flusher_join(timeout):
+    """Waits for the writer thread to end (it was asked to)."""
+    f = _flusher
+    if f is not None and f.acquire(timeout=timeout):
+        f.release()
 
 
 def _init():
@@ -769,8 +794,7 @@ def _at_exit():
     _stopping = True
     _set_deco()
     _wake.set()
-    if _flusher is not None and _flusher.is_alive():
-        _flusher.join(0.5)
+    _flusher_join(0.5)
     if not _lock.acquire(timeout=1.0):
         return
     try:
@@ -800,11 +824,10 @@ def _stop_flusher():
     with a DeprecationWarning from Python 3.12 on, which a program without
     threads of its own must not get because of us)."""
     global _flusher
-    f = _flusher
-    if f is not None and f.is_alive() and f is not threading.current_thread():
+    if _flusher is not None:
         _flusher_quit.set()
         _wake.set()
-        f.join(1.0)
+        _flusher_join(1.0)
     _flusher = None
     _flusher_quit.clear()
 
