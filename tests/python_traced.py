@@ -217,6 +217,41 @@ def case_all():
     plain_a(0)                  # not traced any more
 
 
+def case_forkbusy(n):
+    """fork() while other threads trace: no deadlock, each child says
+    hello and traces under its own pid."""
+    import warnings
+    # Python 3.12+ warns about forking with threads: these are ours.
+    warnings.simplefilter('ignore', DeprecationWarning)
+    stop = threading.Event()
+
+    def busy():
+        while not stop.is_set():
+            mid(1)
+    ts = [threading.Thread(target=busy) for _ in range(4)]
+    for t in ts:
+        t.start()
+    for _ in range(int(n)):
+        pid = os.fork()
+        if pid == 0:
+            in_child()
+            sys.exit(0)
+        os.waitpid(pid, 0)
+    stop.set()
+    for t in ts:
+        t.join()
+
+
+@trace
+def uncaught():
+    raise ZeroDivisionError('the end')
+
+
+def case_uncaught():
+    main_calls(1)
+    uncaught()
+
+
 def case_allfork():
     pipetrace.trace_all()
     pid = os.fork()

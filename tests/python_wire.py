@@ -106,6 +106,15 @@ class Thread:
 
 class WireTest(unittest.TestCase):
 
+    def run_case_err(self, *args, status):
+        """A case that ends with a traceback on stderr."""
+        c = Capture()
+        self.addCleanup(c.cleanup)
+        c.spawn(*args, env={'PIPETRACE_LOSSLESS': '1'})
+        c.finish()
+        self.assertEqual(c.status, status)
+        return c, self.parse(c.buf)
+
     def run_case(self, *args, env=None, slow=None, status=0):
         c = Capture()
         self.addCleanup(c.cleanup)
@@ -370,6 +379,28 @@ class WireTest(unittest.TestCase):
         o = [x for x in self.find(lines, 'exit', 'before_fork') if x['pid'] == child['pid']][0]
         self.assertEqual(o['depth'], 0)
         self.assertEqual(len(self.byes), 2)
+
+    def test_fork_busy(self):
+        c, lines = self.run_case('forkbusy', 10)
+        self.replay(lines, False)
+        parent = [h for h in self.find(lines, 'hello') if h['pid'] == c.proc.pid]
+        self.assertEqual(len(parent), 1)
+        children = [h for h in self.find(lines, 'hello') if h['pid'] != c.proc.pid]
+        self.assertEqual(len(children), 10)
+        self.assertTrue(all(h['ppid'] == c.proc.pid for h in children))
+        calls = self.find(lines, 'enter', 'in_child')
+        self.assertEqual(sorted(o['pid'] for o in calls), sorted(h['pid'] for h in children))
+        self.assertEqual({o['seq'] for o in calls}, {1})
+
+    def test_uncaught(self):
+        """An exception that ends the program: recorded where it left the
+        innermost traced call, and the process still says bye."""
+        c, lines = self.run_case_err('uncaught', status=1)
+        self.replay(lines, True)
+        (o,) = self.find(lines, 'exception')
+        self.assertEqual((o['fn'], o['type'], o['msg']), ('uncaught', 'ZeroDivisionError', 'the end'))
+        self.assertEqual(lines[-1]['ev'], 'bye')
+        self.assertIn(b'ZeroDivisionError: the end', c.err)
 
     def test_exceptions(self):
         c, lines = self.run_case('exc', env={'PIPETRACE_LOSSLESS': '1'})

@@ -16,7 +16,8 @@ Tracing never blocks the program and never raises into it: with no reader,
 a slow reader or a reader that goes away, events are counted as dropped and
 the counts are written once a reader is there.  Each thread formats its own
 lines into a bounded buffer (8192 events) and writes it itself when a batch
-is ready; a daemon thread writes what is left every 10 ms, and at exit
+is ready; a thread of its own (not one of threading's) writes what is
+left every 10 ms, and at exit
 everything buffered goes out with a bounded wait, then each thread's
 `tally` and `bye`.
 
