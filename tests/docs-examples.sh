@@ -179,7 +179,7 @@ example() {     # example SOURCE LINE
 		(cd "$top_builddir" && timeout 60 sh -c "${cmd%5}1") >"$dir/out" 2>"$dir/err"
 		check "$src: ${cmd%5}1 (cut to 1 s): status 0" test $? = 0
 		check "$src: the summary table's header" \
-			grep -Eq '^function +calls +total +avg +p99 +max +exc$' "$dir/out"
+			grep -Eq '^function +calls +total +self +avg +p99 +max +exc$' "$dir/out"
 		check "$src: handle_request in the table" grep -Eq '^handle_request +[0-9]' "$dir/out"
 		;;
 	'tui/pipetrace-tui --plain -- demo/crash')

@@ -109,10 +109,17 @@ static inline size_t tu_check_invariants(const struct model *m)
 			if (mnode_kind(n) == MN_CALL) {
 				const struct mcall *c = (const struct mcall *)n;
 				ncalls++;
-				if (c->state == CALL_RUNNING || c->state == CALL_UNFINISHED)
+				if (c->state == CALL_RUNNING || c->state == CALL_UNFINISHED ||
+				    c->state == CALL_ABANDONED || c->state == CALL_UNSEEN)
 					assert_true(c->dur_ns == -1);
 				else    /* -1: the writer did not know it */
 					assert_true(c->dur_ns >= -1);
+				/* only the "(callers not seen)" node has depth -1,
+				 * at a thread's root or under an outermost call */
+				assert_true((c->state == CALL_UNSEEN) <= (c->depth == -1));
+				assert_int_equal(c->depth == -1, c->path->fn->marker);
+				if (c->depth == -1 && c->parent)
+					assert_int_equal(c->parent->depth, 0);
 				if (c->parent) {
 					assert_ptr_equal(model_parent(m, VIEW_CALLS, n), &c->parent->node);
 					/* A finished call holds no running call. */
@@ -175,7 +182,8 @@ static inline size_t tu_check_invariants(const struct model *m)
 	}
 	assert_int_equal(ncalls, st.calls_kept);
 	assert_int_equal(npaths, st.paths);
-	assert_int_equal(st.calls_kept + st.calls_retired, st.calls);
+	/* the "(callers not seen)" nodes are kept like calls but are none */
+	assert_int_equal(st.calls_kept + st.calls_retired, st.calls + st.callers_unseen);
 	uint64_t fcalls = 0, fnodur = 0;
 	for (size_t i = 0; i < model_func_count(m); i++) {
 		fcalls += model_func_at(m, i)->calls;

@@ -27,7 +27,7 @@ check "only valid lines recorded" sh -c "! grep -q noise '$dir/rec.jsonl'"
 rc=$?
 check "replay ends by itself with status 0" test "$rc" = 0
 check "replay summary counts" has "summary: 7 events, 3 calls" "$dir/sum"
-check "replay summary row" grep -Eq '^work +3 +6.00 us +2.00 us' "$dir/sum"
+check "replay summary row (calls, total, self, avg)" grep -Eq '^work +3 +6.00 us +6.00 us +2.00 us' "$dir/sum"
 "$bin" --replay "$dir/rec.jsonl" --summary --max-calls 2 >"$dir/sum2" 2>&1
 check "--max-calls reaches the model: 1 call retired" has "(2 individual calls kept, 1 older ones retired" "$dir/sum2"
 check "--max-calls: retired calls still counted" grep -Eq '^work +3 +6.00 us' "$dir/sum2"

@@ -597,6 +597,116 @@ static void test_histogram(void **state)
 	tree_done(&tv, w, m);
 }
 
+/* Self time: a column of the paths view where the pane is wide enough,
+ * and in the histogram's title beside the path's total; a recursion's
+ * levels are paths of their own, each with its own figures. */
+static void test_self_time(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	WINDOW *w = newwin(20, 120, 0, 0);
+	char tot[32], self[32];
+
+	(void)state;
+	enter(m, 1, 1, 0, "main");
+	call(m, 1, 1, 1, "work", 4000000);            /* 4 ms */
+	leave(m, 1, 1, 0, "main", 10000000);          /* 10 ms: 6 ms its own */
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	assert_true(col_of(row(w, 1), "self") > col_of(row(w, 1), "total"));
+	assert_true(col_of(row(w, 1), "self") < col_of(row(w, 1), "avg"));
+	const struct mnode *sel = cursor_to(&tv, w, "main");
+	int y = 2 + tv.cursor_row;
+
+	hist_format_ns(10000000, tot, sizeof(tot));
+	hist_format_ns(6000000, self, sizeof(self));
+	assert_non_null(strstr(row(w, y), tot));
+	assert_non_null(strstr(row(w, y), self));
+	/* the self column sits under its header */
+	assert_int_equal(col_of(row(w, y), self) + (int)strlen(self), col_of(row(w, 1), "self") + 4);
+	hist_view_draw(w, m, sel, false);
+	char want[96];
+
+	snprintf(want, sizeof(want), "main: 1 call, total %s, self %s", tot, self);
+	assert_non_null(strstr(row(w, 0), want));
+	/* narrower: no self column, the rest stays */
+	tree_view_resize(&tv, 17, 84);
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(col_of(row(w, 1), "self"), -1);
+	assert_true(col_of(row(w, 1), "total") > 0);
+	tree_done(&tv, w, m);
+}
+
+/* A late attach and a longjmp as drawn: the "(callers not seen)" node
+ * holds the calls whose callers were never seen, main (its exit at depth
+ * 0) is no sibling of its callees in the calls view; the calls a longjmp
+ * left are marked abandoned in both views, and the unwind is listed in
+ * the exceptions pane. */
+static void test_unseen_and_longjmp(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct ui u;
+
+	(void)state;
+	/* thread 11: attached late */
+	feed(m, "{\"ev\":\"exit\",\"ts\":100,\"pid\":10,\"tid\":11,\"seq\":7,\"depth\":2,\"fn\":\"parse\",\"dur\":30}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":110,\"pid\":10,\"tid\":11,\"seq\":8,\"depth\":1,\"fn\":\"load\"}");
+	feed(m, "{\"ev\":\"exception\",\"ts\":111,\"pid\":10,\"tid\":11,\"seq\":9,\"depth\":1,\"fn\":\"load\",\"type\":\"E\",\"msg\":\"m\"}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":112,\"pid\":10,\"tid\":11,\"seq\":10,\"depth\":1,\"fn\":\"load\",\"dur\":2}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":200,\"pid\":10,\"tid\":11,\"seq\":11,\"depth\":0,\"fn\":\"main\",\"dur\":150}");
+	/* thread 12: run -> expr -> fail, fail longjmps back into run */
+	feed(m, "{\"ev\":\"enter\",\"ts\":300,\"pid\":10,\"tid\":12,\"seq\":1,\"depth\":0,\"fn\":\"run\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":310,\"pid\":10,\"tid\":12,\"seq\":2,\"depth\":1,\"fn\":\"expr\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":320,\"pid\":10,\"tid\":12,\"seq\":3,\"depth\":2,\"fn\":\"fail\"}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":400,\"pid\":10,\"tid\":12,\"seq\":4,\"depth\":0,\"fn\":\"run\",\"dur\":100}");
+	ui_state_init(&u, NULL, m);
+	ui_layout(&u);
+	ui_draw(&u);
+	WINDOW *wt = u.win[PANE_TREE], *we = u.win[PANE_EXC];
+
+	/* paths view: the node is a root of thread 11 beside main */
+	int yn = find_row(wt, "(callers not seen)"), ym = find_row(wt, "main");
+
+	assert_true(yn > 0);
+	assert_true(ym > yn);
+	assert_int_equal(col_of(row(wt, yn), "(callers not seen)"), col_of(row(wt, ym), "main"));
+	/* collapsed, it shows what was raised below it */
+	assert_non_null(strstr(row(wt, yn), "\u27171"));
+	/* open everything: parse under the node; fail's path counts 1 abandoned */
+	ui_key(&u, 'g');
+	ui_key(&u, '*');              /* on the process: all of it */
+	ui_draw(&u);
+	int yp = find_row(wt, "parse"), yf = find_row(wt, "fail");
+
+	assert_true(yp > yn);
+	assert_true(col_of(row(wt, yp), "parse") > col_of(row(wt, yn), "(callers not seen)"));
+	assert_true(yf > 0);
+	assert_non_null(strstr(row(wt, yf), "\u21af1"));
+	assert_non_null(strstr(row(wt, find_row(wt, "expr")), "\u21af1"));
+	/* the pane lists the unwind: from fail, back in run, 2 calls */
+	assert_non_null(strstr(row(we, 0), "Exceptions (1, 1 longjmp)"));
+	int ye = find_row(we, "fail");
+
+	assert_true(ye > 0);
+	assert_non_null(strstr(row(we, ye + 1), "longjmp: 2 calls abandoned, back in run"));
+	/* calls view: main holds the node, fail says abandoned */
+	ui_key(&u, 'v');
+	ui_key(&u, 'g');
+	ui_key(&u, '*');
+	ui_draw(&u);
+	ym = find_row(wt, "main");
+	yn = find_row(wt, "(callers not seen)");
+	assert_true(ym > 0);
+	assert_true(yn > ym);
+	assert_true(col_of(row(wt, yn), "(callers not seen)") > col_of(row(wt, ym), "main"));
+	yf = find_row(wt, "fail");
+	assert_true(yf > 0);
+	assert_non_null(strstr(row(wt, yf), "abandoned"));
+	assert_null(strstr(row(wt, yf), "unfinished"));
+	ui_state_free(&u);
+	model_free(m);
+}
+
 /* ---- exceptions, status, layout ------------------------------------------- */
 
 static void test_exceptions_and_jump(void **state)
@@ -926,6 +1036,13 @@ static void test_status_line(void **state)
 	st.events_per_s = 48200;
 	status_draw(w, &si);
 	assert_non_null(strstr(row(w, 0), "/tmp/x/pipetrace.fifo"));
+	assert_null(strstr(row(w, 0), "too deep"));
+	/* events the model ignored past its bound on open calls are shown */
+	si.ms.too_deep = 12;
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "12 ignored (too deep)"));
+	si.ms.too_deep = 0;
+	status_draw(w, &si);
 	assert_non_null(strstr(row(w, 0), "LIVE"));
 	assert_non_null(strstr(row(w, 0), "2 procs 3 threads"));
 	assert_non_null(strstr(row(w, 0), "48.2k ev/s"));
@@ -1167,6 +1284,8 @@ int main(void)
 		cmocka_unit_test_setup(test_search_highlight, per_test),
 		cmocka_unit_test_setup(test_long_sibling_lists, per_test),
 		cmocka_unit_test_setup(test_histogram, per_test),
+		cmocka_unit_test_setup(test_self_time, per_test),
+		cmocka_unit_test_setup(test_unseen_and_longjmp, per_test),
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),

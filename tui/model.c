@@ -45,22 +45,56 @@ static struct mpath *path_child(struct model *m, struct thread_ent *t, struct mp
 
 /* ---- open calls ------------------------------------------------------ */
 
+/* A frame ends: its path is no longer running, unless an outer frame
+ * has it open too (past max_paths, a recursion's calls share their root
+ * path).  Frames end in the reverse order they began, so the one that
+ * found the path running when it began is never the last to end. */
+static void frame_path_release(const struct frame *f)
+{
+	if (!f->path_shared)
+		f->path->running = 0;
+}
+
 /* Takes t's innermost open call off as unfinished. */
 static void frame_unfinish(struct model *m, struct thread_ent *t)
 {
 	model_excsum_pop(m, t, &t->stack[t->nstack - 1]);
 	struct frame *f = &t->stack[--t->nstack];
+	model_nest_pop(t, f);
 	f->call->state = CALL_UNFINISHED;
-	f->path->running--;
-	if (f->path->unfinished != UINT32_MAX)
+	frame_path_release(f);
+	if (f->path->unfinished != MPATH_UNFINISHED_MAX)
 		f->path->unfinished++;
 	m->st.calls_unfinished++;
 }
 
+/* The "(callers not seen)" node is a frame at depth -1 (depths from the
+ * wire are never negative) under which the calls of a thread whose
+ * callers were never seen are placed: an enter deeper than 0 with nothing
+ * open, an exit deeper than 0 without its enter with nothing open.  It
+ * ends at the next event at depth 0, which begins or ends an outermost
+ * call, or with its thread. */
+static bool frame_is_marker(const struct frame *f)
+{
+	return f->depth < 0;
+}
+
+static void marker_close(struct model *m, struct thread_ent *t)
+{
+	struct frame *f = &t->stack[--t->nstack];
+	f->call->state = CALL_UNSEEN;
+	frame_path_release(f);
+	model_excsum_pop(m, t, f);
+}
+
 static void thread_close_all(struct model *m, struct thread_ent *t)
 {
-	while (t->nstack)
-		frame_unfinish(m, t);
+	while (t->nstack) {
+		if (frame_is_marker(&t->stack[t->nstack - 1]))
+			marker_close(m, t);
+		else
+			frame_unfinish(m, t);
+	}
 }
 
 static void proc_close_all(struct model *m, struct mprocess *p)
@@ -90,9 +124,9 @@ static struct frame *top_frame(struct thread_ent *t)
 }
 
 /* A new kept call at `depth`, appended to the children of the innermost
- * open call (or to the thread's root calls). */
-static struct mcall *call_add(struct model *m, struct thread_ent *t, struct frame *top,
-			      struct mpath *path, int32_t depth)
+ * open call (or to the thread's root calls); counted in calls. */
+static struct mcall *call_link(struct model *m, struct thread_ent *t, struct frame *top,
+			       struct mpath *path, int32_t depth)
 {
 	struct mcall *c = model_calls_new(m);
 	c->path = path;
@@ -121,8 +155,42 @@ static struct mcall *call_add(struct model *m, struct thread_ent *t, struct fram
 	else
 		*head = c;
 	k->tail = c;
-	m->st.calls++;
 	return c;
+}
+
+static struct mcall *call_add(struct model *m, struct thread_ent *t, struct frame *top,
+			      struct mpath *path, int32_t depth)
+{
+	m->st.calls++;
+	return call_link(m, t, top, path, depth);
+}
+
+static void frame_push(struct model *m, struct thread_ent *t, struct mcall *c, struct mpath *path,
+		       int32_t depth, uint32_t nest_slot)
+{
+	if (t->nstack == t->capstack) {
+		size_t cap = t->capstack;
+		t->stack = model_grow(m, t->stack, t->nstack, &cap, sizeof(*t->stack));
+		t->capstack = (uint32_t)cap;
+	}
+	t->stack[t->nstack++] = (struct frame){ .call = c, .path = path, .depth = depth,
+						.nest_slot = nest_slot,
+						.lost_at = (uint32_t)(t->pub.seq_gaps + t->pub.drops),
+						.path_shared = path->running };
+	path->running = 1;
+}
+
+/* Opens the "(callers not seen)" node (nothing is open): its frame. */
+static struct frame *marker_open(struct model *m, struct thread_ent *t, int64_t ts)
+{
+	struct mpath *path = model_path_get(m, t, NULL, m->marker);
+	struct mcall *c = call_link(m, t, NULL, path, -1);
+	c->start_ts = ts;
+	c->dur_ns = -1;
+	c->state = CALL_RUNNING;
+	m->st.callers_unseen++;
+	frame_push(m, t, c, path, -1, 0);
+	return top_frame(t);
 }
 
 /* Before an exit without its enter at `depth` is added: the trailing
@@ -157,6 +225,24 @@ static struct mcall *orphans_detach(struct thread_ent *t, struct frame *top, int
 		k->run_len -= nx;
 	}
 	return x;
+}
+
+/* The "(callers not seen)" node just closed, the last root call, taken
+ * out of the root calls to be adopted. */
+static struct mcall *marker_detach(struct thread_ent *t, struct mcall *marker)
+{
+	struct kids *k = &t->root;
+	struct mcall *prev = NULL;
+	for (struct mcall *c = t->pub.calls; c != marker; c = c->next)
+		prev = c;
+	if (prev)
+		prev->next = NULL;
+	else
+		t->pub.calls = NULL;
+	k->tail = prev;
+	k->run = k->run_prev = NULL;
+	k->run_len = 0;
+	return marker;
 }
 
 /* Totals stick at the maximum rather than wrap (durations come from the
@@ -213,9 +299,11 @@ static void path_hist_add(struct model *m, struct mpath *p, uint64_t dur)
 
 /* A finished call's figures go to its path, its function and the run;
  * its time to its parent's child time, or to the orphans of its depth
- * when its parent's enter was lost. */
+ * when its parent's enter was lost.  `incl` is what it adds to its
+ * function's inclusive time: dur, or 0 inside a call of the same
+ * function (model_nest.c). */
 static void account(struct model *m, struct thread_ent *t, struct mpath *p, int32_t depth,
-		    uint64_t dur, uint64_t child_ns)
+		    uint64_t dur, uint64_t child_ns, uint64_t incl)
 {
 	uint64_t self = dur > child_ns ? dur - child_ns : 0;
 	path_hist_add(m, p, dur);
@@ -226,7 +314,7 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 		p->max_ns = dur;
 	struct mfunc *f = p->fn;
 	f->calls++;
-	sat_add(&f->total_ns, dur);
+	sat_add(&f->total_ns, incl);
 	sat_add(&f->self_ns, self);
 	hist_add(&f->hist, dur);
 	hist_add(&m->all, dur);
@@ -245,6 +333,58 @@ static int32_t ev_depth(const struct event *ev)
 	return ev->depth < 0 ? 0 : ev->depth > INT32_MAX - 1 ? INT32_MAX - 1 : ev->depth;
 }
 
+static void unwind_listed(struct model *m, struct thread_ent *t, const struct event *ev,
+			  uint32_t first, uint64_t abandoned);
+
+/* The exit of a call at depth d came while calls deeper than d were open.
+ * Those that lost no event since they began were left by a longjmp (the
+ * library closes the matching outer call, the skipped ones get no exit):
+ * they end abandoned, their duration unknown and kept out of every figure;
+ * the time of their finished callees goes to the call at depth d (how
+ * the rest divides between them and it is unknown: it stays in its self
+ * time).  The others lost their exits: unfinished, as a depth mismatch.
+ * The unwind is listed with the exceptions. */
+static void unwind_deeper(struct model *m, struct thread_ent *t, int32_t d, const struct event *ev)
+{
+	uint32_t k = t->nstack;
+	while (k && t->stack[k - 1].depth > d)
+		k--;
+	uint32_t lost_now = (uint32_t)(t->pub.seq_gaps + t->pub.drops);
+	uint64_t abandoned = 0, known = 0;
+	for (uint32_t i = k; i < t->nstack; i++)
+		abandoned += t->stack[i].lost_at == lost_now;
+	if (abandoned)
+		unwind_listed(m, t, ev, k, abandoned);
+	while (t->nstack > k) {
+		struct frame *f = &t->stack[t->nstack - 1];
+		if (f->lost_at != lost_now) {
+			frame_unfinish(m, t);
+			count_mismatch(m, t);
+			continue;
+		}
+		t->nstack--;
+		model_nest_pop(t, f);
+		model_excsum_pop(m, t, f);
+		sat_add(&known, f->child_ns);
+		f->call->state = CALL_ABANDONED;
+		frame_path_release(f);
+		if (f->path->abandoned != UINT32_MAX)
+			f->path->abandoned++;
+		f->path->fn->abandoned++;
+		m->st.calls_abandoned++;
+	}
+	struct frame *top = top_frame(t);
+	if (top && top->depth == d)
+		sat_add(&top->child_ns, known);
+	else
+		orphans_add(t, d + 1, known);
+}
+
+static uint32_t max_depth(const struct model *m)
+{
+	return m->cfg.max_depth ? m->cfg.max_depth : MODEL_MAX_DEPTH;
+}
+
 static void on_call(struct model *m, struct thread_ent *t, const struct event *ev)
 {
 	int32_t d = ev_depth(ev);
@@ -253,14 +393,20 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 		unwind_from(m, t, d);
 		top = top_frame(t);
 	}
-	if (t->nstack >= MODEL_MAX_DEPTH) {
+	if (t->nstack >= max_depth(m)) {
 		m->st.too_deep++;
 		return;
 	}
-	/* Enters were lost above this one.  With nothing open, a deep enter
-	 * is the normal sight after attaching mid-run: not counted. */
-	if (top && d != top->depth + 1)
+	if (top && frame_is_marker(top) && d == 0) {
+		marker_close(m, t);
+		top = NULL;
+	}
+	if (!top && d > 0) {
+		top = marker_open(m, t, ev->ts);
+	} else if (top && d != top->depth + 1 && !frame_is_marker(top)) {
+		/* Enters were lost above this one. */
 		count_mismatch(m, t);
+	}
 	size_t len;
 	const char *fn = evstr(&ev->fn, &len);
 	struct mpath *path = path_child(m, t, top ? top->path : NULL, fn, len,
@@ -274,13 +420,9 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
 	c->start_ts = ev->ts;
 	c->dur_ns = -1;
 	c->state = CALL_RUNNING;
-	path->running++;
-	if (t->nstack == t->capstack) {
-		size_t cap = t->capstack;
-		t->stack = model_grow(m, t->stack, t->nstack, &cap, sizeof(*t->stack));
-		t->capstack = (uint32_t)cap;
-	}
-	t->stack[t->nstack++] = (struct frame){ .call = c, .path = path, .depth = d };
+	if (d == 0)
+		model_nest_forget_spans(t);
+	frame_push(m, t, c, path, d, model_nest_push(m, t, path->fn));
 	if (m->st.calls_kept > m->cfg.max_calls)
 		model_calls_retire_excess(m);
 }
@@ -302,12 +444,12 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 	size_t len;
 	const char *fn = evstr(&ev->fn, &len);
 	struct frame *top = top_frame(t);
-	if (t->nstack >= MODEL_MAX_DEPTH && top->depth < d) {
+	if (t->nstack >= max_depth(m) && top->depth < d) {
 		m->st.too_deep++;             /* the exit of an enter ignored as too deep */
 		return;
 	}
 	if (top && top->depth > d) {
-		unwind_from(m, t, d + 1);
+		unwind_deeper(m, t, d, ev);
 		top = top_frame(t);
 	}
 	if (top && top->depth == d) {
@@ -315,9 +457,10 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			model_excsum_pop(m, t, top);
 			struct frame f = *top;
 			t->nstack--;
+			model_nest_pop(t, &f);
 			f.call->state = CALL_DONE;
 			f.call->dur_ns = known ? (int64_t)dur : -1;
-			f.path->running--;
+			frame_path_release(&f);
 			if (!known) {
 				account_nodur(m, t, f.path, d);
 				return;
@@ -325,7 +468,11 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			uint64_t child = f.child_ns;
 			if (t->orph_hi > d)
 				sat_add(&child, orphans_take(t, d + 1));
-			account(m, t, f.path, d, dur, child);
+			account(m, t, f.path, d, dur, child, f.nest_slot ? dur : 0);
+			/* Its callers were not all seen: an exit without its
+			 * enter may yet enclose it. */
+			if (f.nest_slot && (!t->nstack || t->stack[0].depth != 0))
+				model_nest_span(m, t, f.path->fn, ev->ts, dur, true);
 			return;
 		}
 		/* Another call is open at this depth: its exit and this
@@ -334,10 +481,26 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 		top = top_frame(t);
 	}
 	/* An exit without its enter: place it under the innermost open call
-	 * shallower than itself. */
+	 * shallower than itself.  At depth 0 it is an outermost call, and
+	 * every call under the "(callers not seen)" node ran inside it: in
+	 * the calls view it takes the node as its child. */
+	struct mcall *marker = NULL;
+	if (top && frame_is_marker(top) && d == 0) {
+		marker = top->call;
+		marker_close(m, t);
+		top = NULL;
+	}
+	int64_t start;
+	if (__builtin_sub_overflow(ev->ts, (int64_t)dur, &start))
+		start = INT64_MIN;
+	if (!top && d > 0)
+		top = marker_open(m, t, start);
+	else if (top && frame_is_marker(top) && start < top->call->start_ts)
+		top->call->start_ts = start;   /* it holds this call */
 	struct mpath *path = path_child(m, t, top ? top->path : NULL, fn, len,
 					top ? &top->last_path : &t->last_root_path);
-	struct mcall *adopted = orphans_detach(t, top, d);
+	struct mcall *adopted = marker && t->root.tail == marker ? marker_detach(t, marker)
+								 : orphans_detach(t, top, d);
 	struct mcall *c = call_add(m, t, top, path, d);
 	c->children = adopted;
 	for (struct mcall *a = adopted; a; a = a->next) {
@@ -345,13 +508,13 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 		if ((a->has_exception || a->sub_exception) && !c->sub_exception)
 			model_excsum_adopted(t, c);
 	}
-	if (__builtin_sub_overflow(ev->ts, (int64_t)dur, &c->start_ts))
-		c->start_ts = INT64_MIN;
+	c->start_ts = start;
 	c->dur_ns = known ? (int64_t)dur : -1;
 	c->state = CALL_PARTIAL;
 	m->st.calls_partial++;
 	if (known)
-		account(m, t, path, d, dur, orphans_take(t, d + 1));
+		account(m, t, path, d, dur, orphans_take(t, d + 1),
+			model_nest_span(m, t, path->fn, ev->ts, dur, false));
 	else
 		account_nodur(m, t, path, d);
 	if (m->st.calls_kept > m->cfg.max_calls)
@@ -366,6 +529,7 @@ static void exc_clear(struct model *m, struct mexception *e)
 	model_release(m, (void *)e->type);
 	model_release(m, (void *)e->msg);
 	model_release(m, (void *)e->signal);
+	model_release(m, (void *)e->to);
 	for (size_t i = 0; i < e->nstack; i++)
 		model_release(m, (void *)e->stack[i]);
 	model_release(m, (void *)e->stack);
@@ -389,12 +553,71 @@ static int64_t exc_wall(const struct mprocess *proc, int64_t ts)
 	return wall;
 }
 
+/* The slot for a new entry of the list of exceptions (and unwinds), the
+ * oldest let go when it is full; the caller fills it whole. */
+static struct mexception *exc_new(struct model *m)
+{
+	if (!m->exc) {
+		m->exc = model_calloc(m, m->cfg.max_exceptions * sizeof(*m->exc));
+		m->exc_cap = m->cfg.max_exceptions;
+	}
+	struct mexception *e = &m->exc[m->exc_head];
+	if (m->exc_n == m->exc_cap)
+		exc_clear(m, e);
+	else
+		m->exc_n++;
+	m->exc_head = (m->exc_head + 1) % m->exc_cap;
+	return e;
+}
+
+static void unwind_listed(struct model *m, struct thread_ent *t, const struct event *ev,
+			  uint32_t first, uint64_t abandoned)
+{
+	const struct frame *in = &t->stack[t->nstack - 1];
+	const struct mprocess *proc = t->pub.proc;
+	size_t tolen;
+	const char *to = evstr(&ev->fn, &tolen);
+	char msg[96];
+	int n = snprintf(msg, sizeof(msg), "%llu call%s abandoned, back in ",
+			 (unsigned long long)abandoned, abandoned == 1 ? "" : "s");
+	char *full = model_alloc(m, (size_t)n + tolen + 1);
+	memcpy(full, msg, (size_t)n);
+	memcpy(full + n, to, tolen);
+	full[(size_t)n + tolen] = '\0';
+	m->st.unwinds++;
+	struct mexception *e = exc_new(m);
+	*e = (struct mexception){
+		.id = m->st.exceptions + m->st.unwinds,
+		.ts = ev->ts,
+		.wall_ns = exc_wall(proc, ev->ts),
+		.pid = proc->pid,
+		.tid = t->pub.tid,
+		.fn = model_strdup(m, in->path->fn->name, strlen(in->path->fn->name)),
+		.type = model_strdup(m, "longjmp", 7),
+		.msg = full,
+		.call = in->call->node.id,
+		.path = in->path->node.id,
+		.thread = t->pub.node.id,
+		.abandoned = abandoned,
+		.to = model_strdup(m, to, tolen),
+	};
+	uint32_t from = t->nstack - first > EVENT_STACK_MAX ? t->nstack - EVENT_STACK_MAX : first;
+	const char **st = model_alloc(m, (t->nstack - from) * sizeof(*st));
+	for (uint32_t i = from; i < t->nstack; i++) {
+		const char *name = t->stack[i].path->fn->name;
+		st[i - from] = model_strdup(m, name, strlen(name));
+	}
+	e->stack = st;
+	e->nstack = t->nstack - from;
+}
+
 static void on_exception(struct model *m, struct thread_ent *t, const struct event *ev)
 {
 	size_t len;
 	const char *fn = evstr(&ev->fn, &len);
 	/* The innermost open call, or, when events were lost, the innermost
-	 * one of that name; a fatal signal belongs to the innermost call. */
+	 * one of that name; a fatal signal belongs to the innermost call.
+	 * Never the "(callers not seen)" node. */
 	struct frame *f = NULL;
 	if (t->nstack) {
 		if (ev->signal.s || model_func_is(t->stack[t->nstack - 1].path->fn, fn, len)) {
@@ -408,6 +631,8 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 			}
 		}
 	}
+	if (f && frame_is_marker(f))
+		f = NULL;
 	if (f) {
 		f->call->has_exception = 1;
 		if (f->path->exceptions != UINT32_MAX)
@@ -420,20 +645,10 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 		f->path->fn->exceptions++;
 	m->st.exceptions++;
 
-	if (!m->exc) {
-		m->exc = model_calloc(m, m->cfg.max_exceptions * sizeof(*m->exc));
-		m->exc_cap = m->cfg.max_exceptions;
-	}
-	struct mexception *e = &m->exc[m->exc_head];
-	if (m->exc_n == m->exc_cap)
-		exc_clear(m, e);
-	else
-		m->exc_n++;
-	m->exc_head = (m->exc_head + 1) % m->exc_cap;
-
+	struct mexception *e = exc_new(m);
 	const struct mprocess *proc = t->pub.proc;
 	*e = (struct mexception){
-		.id = m->st.exceptions,
+		.id = m->st.exceptions + m->st.unwinds,
 		.ts = ev->ts,
 		.wall_ns = exc_wall(proc, ev->ts),
 		.pid = proc->pid,
@@ -758,6 +973,12 @@ struct model *model_create(const struct model_config *cfg)
 	hist_init(&m->all);
 	m->halloc = (struct hist_alloc){ .alloc = hist_alloc_hook, .release = hist_release_hook,
 					 .ctx = m };
+	static const char marker[] = "(callers not seen)";
+	m->marker = model_calloc(m, sizeof(*m->marker));
+	m->marker->pub.name = model_strdup(m, marker, sizeof(marker) - 1);
+	m->marker->pub.marker = true;
+	m->marker->len = sizeof(marker) - 1;
+	hist_init(&m->marker->pub.hist);
 	return m;
 }
 
@@ -770,6 +991,8 @@ void model_free(struct model *m)
 		exc_clear(m, &m->exc[k]);
 	}
 	model_release(m, m->exc);
+	model_release(m, (void *)m->marker->pub.name);
+	model_release(m, m->marker);
 	for (size_t i = 0; i < m->funcs.n; i++) {
 		struct func_ent *f = m->funcs.v[i];
 		model_release(m, (void *)f->pub.name);
@@ -784,6 +1007,7 @@ void model_free(struct model *m)
 		struct thread_ent *t = m->threads.v[i];
 		model_release(m, (void *)t->pub.name);
 		model_release(m, t->stack);
+		model_nest_free(m, t);
 		model_release(m, t);
 	}
 	for (size_t i = 0; i < m->procs.n; i++) {

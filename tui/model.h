@@ -62,9 +62,17 @@ struct mfunc {                   /* one per distinct function name */
 	uint64_t calls;          /* finished calls of known duration (the figures) */
 	uint64_t calls_nodur;    /* finished calls whose duration the writer did not know */
 	uint64_t exceptions;
+	/* Inclusive time of its outermost calls on each thread: a call
+	 * inside another call of the same function (recursion) adds nothing,
+	 * its time is in the outer one's already.  The average call is
+	 * hist.sum_ns / hist.n, not total_ns / calls. */
 	uint64_t total_ns;
-	uint64_t self_ns;
-	struct hist hist;
+	uint64_t self_ns;        /* exclusive: less the time of its finished callees */
+	struct hist hist;        /* every finished call's duration, at every level */
+	uint64_t abandoned;      /* calls left by a longjmp: no duration, not in the figures */
+	/* The "(callers not seen)" node's pseudo-function, not one of the
+	 * trace's (which may have any name): never listed among them. */
+	bool marker;
 };
 
 enum mprocess_state { PROC_LIVE, PROC_EXITED, PROC_VANISHED };
@@ -139,8 +147,13 @@ struct mpath {
 	struct mfunc *fn;        /* borrowed from the model */
 	uint64_t count;          /* finished calls */
 	uint64_t total_ns, self_ns, max_ns;
-	uint32_t running;        /* calls open on this path now */
-	uint32_t unfinished;     /* calls that never returned (process ended); saturates */
+	/* A call open on this path now.  One bit: a path is one chain of
+	 * callers on one thread, so at most one of its calls is open (but
+	 * for root paths past max_paths, which the model keeps exact). */
+	uint32_t running : 1;
+	uint32_t unfinished : 31; /* calls that never returned (process ended, exit lost); saturates */
+#define MPATH_UNFINISHED_MAX 0x7fffffffu
+	uint32_t abandoned;      /* calls left by a longjmp (an outer call returned first); saturates */
 	uint32_t exceptions;     /* saturates (per function: mfunc.exceptions) */
 	struct {                 /* the model's own: serials, 0 for none */
 		uint32_t thread, parent, last_child, next, hist;
@@ -152,6 +165,9 @@ enum mcall_state {
 	CALL_DONE,               /* returned: dur_ns is exact */
 	CALL_PARTIAL,            /* an exit without its enter: dur_ns known, start derived */
 	CALL_UNFINISHED,         /* its process said bye or vanished first, or its exit was lost */
+	CALL_ABANDONED,          /* left by a longjmp: an outer call returned while it was open,
+				  * with no event lost; its duration is unknown */
+	CALL_UNSEEN,             /* the "(callers not seen)" node, once closed (running while open) */
 };
 
 struct mcall {                   /* one individual call (VIEW_CALLS) */
@@ -180,6 +196,13 @@ struct mexception {
 	node_id call;            /* the call that raised it; model_find() is NULL once retired */
 	node_id path;
 	node_id thread;
+	/* An unwind rather than an exception: a longjmp abandoned this many
+	 * calls (fn the innermost, `stack` the innermost EVENT_STACK_MAX of
+	 * them, call and path its), and the call of `to` returned; type is
+	 * "longjmp", msg says it in words, ts is that return's.  0 for an
+	 * exception. */
+	uint64_t abandoned;
+	const char *to;          /* owned; NULL for an exception */
 };
 
 struct model_stats {
@@ -199,7 +222,14 @@ struct model_stats {
 	uint64_t calls_partial;  /* exits without their enter */
 	uint64_t calls_unfinished; /* open calls whose process ended or whose exit was lost */
 	uint64_t depth_mismatches;
-	uint64_t too_deep;       /* enters ignored past MODEL_MAX_DEPTH open calls */
+	uint64_t too_deep;       /* enters and exits ignored past max_depth open calls */
+	uint64_t calls_abandoned; /* calls left by a longjmp (not in calls_unfinished) */
+	uint64_t unwinds;        /* longjmps seen (each listed with the exceptions) */
+	uint64_t callers_unseen; /* "(callers not seen)" nodes made (kept or retired, not calls) */
+	/* exits without their enter whose function's inclusive time may
+	 * count a nested call of it twice (too many calls with callers not
+	 * seen to keep track of) */
+	uint64_t nest_unsure;
 	uint32_t processes, threads;
 	size_t bytes;            /* memory held by the model, approximately */
 };
@@ -208,6 +238,7 @@ struct model_config {
 	uint64_t max_calls;      /* individual calls kept; 0 = default */
 	uint32_t max_paths;      /* merged paths below the threads' top level; 0 = default */
 	size_t max_exceptions;   /* exceptions kept (older ones only counted); 0 = default */
+	uint32_t max_depth;      /* open calls kept per thread; 0 = MODEL_MAX_DEPTH */
 };
 
 #define MODEL_DEFAULT_MAX_CALLS 2000000u
@@ -217,8 +248,12 @@ struct model_config {
  * caller: lost events keep making paths that never happened (a callee
  * under the wrong caller), and this keeps them from growing for ever. */
 #define MODEL_DEFAULT_MAX_PATHS 1000000u
-/* Open calls kept per thread; deeper enters are counted in too_deep. */
-#define MODEL_MAX_DEPTH 65536
+/* Open calls kept per thread by default; deeper enters and their exits
+ * are counted in too_deep.  Beyond real stacks (an 8 MB stack holds at
+ * most some 500,000 frames; a correct trace of an interpreter's test
+ * suite reached 220,000): the bound is against hostile input, not a
+ * window on real programs. */
+#define MODEL_MAX_DEPTH (1u << 20)
 
 struct model;
 

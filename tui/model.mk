@@ -3,6 +3,8 @@ tui_libptcore_a_SOURCES += tui/hist.h tui/model.h tui/search.h \
 	tui/hist.c tui/model.c tui/model_calls.c tui/model_dump.c tui/model_excsum.c tui/model_index.c \
 	tui/model_tree.c tui/model_priv.h \
 	tui/search.c
+# recursion: which calls count in a function's inclusive time
+tui_libptcore_a_SOURCES += tui/model_nest.c
 
 check_PROGRAMS += tests/test_hist tests/test_model tests/test_search
 TESTS += tests/test_hist tests/test_model tests/test_search
@@ -24,3 +26,12 @@ benchmarks += tests/bench_model
 tests_bench_model_SOURCES = tests/bench_model.c tests/xorshift.h
 tests_bench_model_CPPFLAGS = $(ptcore_test_cppflags)
 tests_bench_model_LDADD = $(ptcore_test_ldadd)
+
+# The differential check of --summary against an independent computation
+# from the same recording (jansson, nothing of the model).
+check_PROGRAMS += tests/summary_ref
+tests_summary_ref_SOURCES = tests/summary_ref.c
+tests_summary_ref_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+tests_summary_ref_LDADD = $(JANSSON_LIBS) -lm
+TESTS += tests/summary-diff.sh tests/plain-analysis.sh
+EXTRA_DIST += tests/summary-diff.sh tests/plain-analysis.sh

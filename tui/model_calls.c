@@ -162,7 +162,7 @@ static void call_retire_tree(struct model *m, struct mcall *root)
 void model_calls_retire_excess(struct model *m)
 {
 	uint64_t max = m->cfg.max_calls;
-	if (m->st.calls_kept <= max)
+	if (m->st.calls_kept <= max || m->st.calls_kept < m->retire_floor)
 		return;
 	/* Retire a little more than needed so the scan runs once per batch
 	 * rather than once per call. */
@@ -203,6 +203,7 @@ void model_calls_retire_excess(struct model *m)
 		}
 		call_retire_tree(m, c);
 	}
+	m->retire_floor = m->st.calls_kept > target ? m->st.calls_kept + m->st.calls_kept / 16 : 0;
 }
 
 void model_calls_free_all(struct model *m)

@@ -52,6 +52,8 @@ static const char *call_state(int s)
 	case CALL_DONE: return "done";
 	case CALL_PARTIAL: return "partial";
 	case CALL_UNFINISHED: return "unfinished";
+	case CALL_ABANDONED: return "abandoned";
+	case CALL_UNSEEN: return "marker";
 	}
 	return "?";
 }
@@ -105,6 +107,10 @@ static void dump_node(FILE *out, const struct model *m, const struct mnode *n, i
 			(unsigned long long)p->unfinished, (unsigned long long)p->exceptions,
 			(unsigned long long)p->total_ns, (unsigned long long)p->self_ns,
 			(unsigned long long)p->max_ns);
+		if (p->abandoned)
+			fprintf(out, " abandoned=%llu", (unsigned long long)p->abandoned);
+		if (p->fn->marker)
+			fputs(" marker", out);
 		struct hist h;
 		model_path_hist(m, p, &h);
 		put_quantiles(out, &h);
@@ -194,6 +200,8 @@ void model_dump_summary(const struct model *m, FILE *out)
 			(unsigned long long)f->calls, (unsigned long long)f->exceptions,
 			(unsigned long long)f->total_ns, (unsigned long long)f->self_ns,
 			(unsigned long long)f->hist.max_ns);
+		if (f->abandoned)
+			fprintf(out, " abandoned=%llu", (unsigned long long)f->abandoned);
 		put_quantiles(out, &f->hist);
 		if (f->calls_nodur)
 			fprintf(out, " nodur=%llu", (unsigned long long)f->calls_nodur);
@@ -212,6 +220,10 @@ void model_dump_summary(const struct model *m, FILE *out)
 		if (e->signal) {
 			fputs(" signal=", out);
 			put_str(out, e->signal);
+		}
+		if (e->abandoned) {
+			fprintf(out, " abandoned=%llu to=", (unsigned long long)e->abandoned);
+			put_str(out, e->to);
 		}
 		if (e->nstack) {
 			fputs(" stack=", out);
@@ -239,6 +251,12 @@ void model_dump_summary(const struct model *m, FILE *out)
 		(unsigned long long)st.drops, (unsigned long long)st.seq_gaps,
 		(unsigned long long)st.depth_mismatches, (unsigned long long)st.too_deep,
 		st.processes, st.threads);
+	if (st.nest_unsure)
+		fprintf(out, "stats nest_unsure=%llu\n", (unsigned long long)st.nest_unsure);
+	if (st.calls_abandoned || st.unwinds || st.callers_unseen)
+		fprintf(out, "stats abandoned=%llu unwinds=%llu callers_unseen=%llu\n",
+			(unsigned long long)st.calls_abandoned, (unsigned long long)st.unwinds,
+			(unsigned long long)st.callers_unseen);
 	if (st.calls_flattened)
 		fprintf(out, "flattened %llu\n", (unsigned long long)st.calls_flattened);
 	if (st.unaccounted || st.incomplete_processes || st.incomplete_threads || st.calls_nodur)

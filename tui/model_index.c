@@ -397,6 +397,7 @@ static struct thread_ent *thread_new(struct model *m, struct proc_ent *p, int32_
 	t->pub.node.id = MODEL_ID(m->threads.n, MN_THREAD);
 	t->pub.tid = tid;
 	t->orph_hi = -1;
+	t->span_lost_end = INT64_MIN;
 	t->pub.proc = &p->pub;
 	thread_link(p, &t->pub);
 	p->pub.nthreads++;

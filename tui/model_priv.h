@@ -3,6 +3,7 @@
 #ifndef PT_MODEL_PRIV_H
 #define PT_MODEL_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -77,11 +78,27 @@ struct frame {
 	struct mpath *last_path; /* borrowed: child path used last (cache for loops) */
 	uint64_t child_ns;       /* time spent in finished children, for self time */
 	int32_t depth;           /* the depth the events gave */
+	/* 1 + its function's slot in the thread's nest table when it is the
+	 * function's outermost open call on the thread (its time counts in
+	 * the function's inclusive total), else 0 (model_nest.c) */
+	uint32_t nest_slot;
+	/* the thread's seq gaps + drops when it began (truncated): the
+	 * same at an outer call's exit means no event of it was lost */
+	uint32_t lost_at;
+	bool path_shared;        /* its path was running already when it began */
 	/* exceptions raised in this call and in its finished callees during
 	 * it; handed to the caller's frame and the path when it ends
 	 * (model_excsum.c), so that a raise costs O(1), not a walk up */
 	uint32_t exc_sub;
 };
+
+/* A call seen only by its exit, counted as its function's outermost. */
+struct nest_span {
+	struct func_ent *f;      /* borrowed */
+	int64_t start, end;
+};
+
+#define NEST_SPANS_MAX 64
 
 struct thread_ent {
 	struct mthread pub;
@@ -95,6 +112,11 @@ struct thread_ent {
 	 * takes it as child time so that its self time stays right. */
 	int32_t orph_hi;         /* highest depth with orphan time, -1 if none */
 	uint64_t orph_ns[ORPHAN_DEPTHS];
+	struct func_ent **nest;  /* owned: functions with an outermost call open (borrowed) */
+	uint32_t nest_cap, nest_n;
+	struct nest_span *spans; /* owned: a ring of NEST_SPANS_MAX, allocated on first use */
+	uint32_t span_head, nspans;
+	int64_t span_lost_end;   /* latest end of a span let go, INT64_MIN if none */
 	/* Accounting of the thread's current run of seqs (a tally ends it:
 	 * a later event is a new thread that got the same tid). */
 	uint64_t max_seq;        /* highest seq of this run */
@@ -156,6 +178,10 @@ struct model {
 	uint64_t chunk_base;
 	uint64_t next_call;      /* serial of the next call, from 1 */
 	uint64_t scan;           /* retirement has looked at every serial below this */
+	/* After a pass that could not get under max_calls (the calls kept
+	 * are nearly all open: a very deep stack), none before calls_kept
+	 * reaches this: a pass per call would walk `late` every time. */
+	uint64_t retire_floor;
 	struct ptrvec late;      /* calls the scan passed while running (borrowed) */
 	struct ptrvec work;      /* scratch stack for retiring subtrees */
 
@@ -169,6 +195,7 @@ struct model {
 	size_t sx_cap, sx_n;
 
 	struct hist all;
+	struct func_ent *marker; /* owned: the "(callers not seen)" pseudo-function */
 	struct hist_alloc halloc; /* the paths' histogram blocks: model_alloc/model_release on this model */
 };
 
@@ -237,6 +264,23 @@ static inline bool model_func_is(const struct mfunc *fn, const char *s, size_t l
 	return f->len == len && memcmp(fn->name, s, len) == 0;
 }
 
+/* model_nest.c */
+/* A new frame of fn opens: its nest_slot.  Frames end in the reverse
+ * order they opened, each with model_nest_pop(). */
+uint32_t model_nest_push(struct model *m, struct thread_ent *t, const struct mfunc *fn);
+/* The frame ends (returned, abandoned, unfinished). */
+void model_nest_pop(struct thread_ent *t, const struct frame *fr);
+/* A call of fn that ended at `end` and whose callers were not all seen
+ * (an exit without its enter; or, `seen`, an outermost call seen whole
+ * while the thread's outermost open call is not at depth 0): what its
+ * duration adds to fn's inclusive total (0 inside an open call of fn;
+ * less the earlier such calls of fn it encloses), remembered in case a
+ * later one encloses it. */
+uint64_t model_nest_span(struct model *m, struct thread_ent *t, const struct mfunc *fn,
+			 int64_t end, uint64_t dur, bool seen);
+/* A call at depth 0 began: no later call can enclose the spans. */
+void model_nest_forget_spans(struct thread_ent *t);
+void model_nest_free(struct model *m, struct thread_ent *t);
 /* model_excsum.c: exceptions of whole subtrees, kept as they happen */
 /* An exception raised in open frame f (NULL: no open call) of t. */
 void model_excsum_raise(struct model *m, struct thread_ent *t, struct frame *f);

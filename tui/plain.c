@@ -25,6 +25,7 @@ struct plain {
 	uint64_t bad, unknown;   /* already reported */
 	uint64_t fifo_notes;
 	uint32_t end_lost;       /* processes_end_lost already reported */
+	uint64_t unwinds, callers_unseen;   /* the model's, already reported */
 	bool rec_reported;
 	char buf[3][4 * EVENT_LINE_MAX + 8];
 };
@@ -105,6 +106,46 @@ static void indent(FILE *out, int32_t depth)
 	fprintf(out, "%*s", 2 * n, "");
 }
 
+/* What the model made of the event beyond the event itself: a
+ * "(callers not seen)" node opened, or calls left by a longjmp (said
+ * before the exit that revealed them, at their depth). */
+static void model_notes(struct plain *p, const struct event *ev, const struct model *m)
+{
+	struct model_stats ms;
+	bool u = p->o->utf8;
+
+	model_get_stats(m, &ms);
+	if (ms.callers_unseen != p->callers_unseen) {
+		p->callers_unseen = ms.callers_unseen;
+		fprintf(p->out, "[%" PRId32 ":%" PRId32 "] (callers not seen)\n", ev->pid, ev->tid);
+	}
+	if (ms.unwinds == p->unwinds)
+		return;
+	p->unwinds = ms.unwinds;
+	const struct mexception *e = model_exception_count(m) ? model_exception_at(m, 0) : NULL;
+
+	if (!e || !e->abandoned)
+		return;
+	fprintf(p->out, "[%" PRId32 ":%" PRId32 "] ", ev->pid, ev->tid);
+	indent(p->out, ev->depth + 1);
+	fprintf(p->out, "%s longjmp: %" PRIu64 " call%s abandoned (", u ? "\u21af" : "^",
+		e->abandoned, e->abandoned == 1 ? "" : "s");
+	/* the outermost and the innermost few: enough to see where from */
+	for (size_t i = 0; i < e->nstack; i++) {
+		if (e->nstack > 6 && i == 2) {
+			fputs(u ? " \u203a \u2026" : " > ...", p->out);
+			i = e->nstack - 3;
+			continue;
+		}
+		struct event_str s = { .s = e->stack[i], .len = strlen(e->stack[i]) };
+
+		fprintf(p->out, "%s%s", i ? (u ? " \u203a " : " > ") : "", safe(p, 0, &s));
+	}
+	struct event_str to = { .s = e->to, .len = strlen(e->to) };
+
+	fprintf(p->out, "), back in %s\n", safe(p, 0, &to));
+}
+
 static void print_event(void *ctx, const struct event *ev, const struct model *m)
 {
 	struct plain *p = ctx;
@@ -120,6 +161,7 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 		fprintf(out, "[%" PRId32 "] new process (attached after its start)\n", ev->pid);
 	if (new_thread && ev->kind != EV_THREAD)
 		fprintf(out, "[%" PRId32 ":%" PRId32 "] new thread\n", ev->pid, ev->tid);
+	model_notes(p, ev, m);
 
 	switch (ev->kind) {
 	case EV_HELLO:
@@ -420,8 +462,9 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 			"or the input ended, or the exit was lost; not in the figures)\n",
 			ms->calls_unfinished, plural(ms->calls_unfinished));
 	if (ms->depth_mismatches)
-		fprintf(out, "(%" PRIu64 " depth mismatch%s: enters or exits lost or skipped "
-			"(longjmp); the calls left open were closed as unfinished)\n",
+		fprintf(out, "(%" PRIu64 " depth mismatch%s: enters or exits lost "
+			"(a longjmp with no event lost is no mismatch: its calls are abandoned); "
+			"the calls left open were closed as unfinished)\n",
 			ms->depth_mismatches, ms->depth_mismatches == 1 ? "" : "es");
 	if (ms->calls_partial)
 		fprintf(out, "(%" PRIu64 " exit%s without %s enter: counted with %s duration, "
@@ -458,6 +501,15 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		fprintf(out, "(%" PRIu64 " enter and exit events ignored: more than %d calls open "
 			"in a thread)\n", ms.too_deep, MODEL_MAX_DEPTH);
 	summary_caveats(m, &ms, out);
+	if (ms.calls_abandoned)
+		fprintf(out, "(%" PRIu64 " call%s abandoned by %" PRIu64 " longjmp%s: %s duration%s "
+			"unknown, not in the figures)\n", ms.calls_abandoned, plural(ms.calls_abandoned),
+			ms.unwinds, plural(ms.unwinds), ms.calls_abandoned == 1 ? "its" : "their",
+			plural(ms.calls_abandoned));
+	if (ms.nest_unsure)
+		fprintf(out, "(%" PRIu64 " call%s seen without %s enter: a recursive function's "
+			"total may count %s twice)\n", ms.nest_unsure, plural(ms.nest_unsure),
+			ms.nest_unsure == 1 ? "its" : "their", ms.nest_unsure == 1 ? "it" : "them");
 	if (!fs)
 		return;
 	/* Escapes make a name up to four times longer (\xNN). */
@@ -465,11 +517,13 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	for (size_t i = 0; i < n; i++)
 		fs[i] = model_func_at(m, i);
 	qsort(fs, n, sizeof *fs, cmp_total);
-	fprintf(out, "%-40s %10s %10s %10s %10s %10s %6s\n", "function", "calls", "total",
-		"avg", "p99", "max", "exc");
+	/* total: inclusive time, a recursive function's outermost calls
+	 * only; self: exclusive; avg: of every call, at every level */
+	fprintf(out, "%-40s %10s %10s %10s %10s %10s %10s %6s\n", "function", "calls", "total",
+		"self", "avg", "p99", "max", "exc");
 	for (size_t i = 0; i < n; i++) {
 		const struct mfunc *f = fs[i];
-		char tot[32], avg[32], p99[32], max[32];
+		char tot[32], self[32], avg[32], p99[32], max[32];
 
 		/* The table takes 40 columns of the name; the safe text of
 		 * the first 160 bytes covers them whatever the characters. */
@@ -478,12 +532,14 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		fit_columns(name, sizeof name, safe_name, 40, utf8);
 		if (f->calls) {
 			hist_format_ns(f->total_ns, tot, sizeof tot);
-			hist_format_ns(f->total_ns / f->calls, avg, sizeof avg);
+			hist_format_ns(f->self_ns, self, sizeof self);
+			hist_format_ns(f->hist.n ? f->hist.sum_ns / f->hist.n : 0, avg, sizeof avg);
 			hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
 			hist_format_ns(f->hist.max_ns, max, sizeof max);
 		} else {
 			/* no finished call of known duration: no time to show */
 			strcpy(tot, "-");
+			strcpy(self, "-");
 			strcpy(avg, "-");
 			strcpy(p99, "-");
 			strcpy(max, "-");
@@ -493,8 +549,8 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 			snprintf(calls, sizeof calls, "%" PRIu64 "+%" PRIu64, f->calls, f->calls_nodur);
 		else
 			snprintf(calls, sizeof calls, "%" PRIu64, f->calls);
-		fprintf(out, "%s %10s %10s %10s %10s %10s %6" PRIu64 "\n", name, calls, tot, avg,
-			p99, max, f->exceptions);
+		fprintf(out, "%s %10s %10s %10s %10s %10s %10s %6" PRIu64 "\n", name, calls, tot,
+			self, avg, p99, max, f->exceptions);
 	}
 	free(fs);
 }

@@ -112,16 +112,24 @@ void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool f
 	size_t cur = cursor_pos(ev, m), n = ev->norder;
 	int H = getmaxy(w), W = getmaxx(w);
 	size_t per_page = H > 2 ? (size_t)(H - 2) / 2 : 0;
-	char title[96], num[24], num2[24];
+	char title[96], num[24], num2[24], cnt[64];
 	struct model_stats ms;
 
 	model_get_stats(m, &ms);
+	/* longjmps (calls abandoned) are listed too: counted apart */
+	if (ms.unwinds) {
+		char nu[24];
+
+		snprintf(cnt, sizeof(cnt), "%s, %s longjmp%s", draw_count(ms.exceptions, num, sizeof(num)),
+			 draw_count(ms.unwinds, nu, sizeof(nu)), ms.unwinds == 1 ? "" : "s");
+	} else {
+		snprintf(cnt, sizeof(cnt), "%s", draw_count(ms.exceptions, num, sizeof(num)));
+	}
 	if (ev->cursor_id && cur)
-		snprintf(title, sizeof(title), "Exceptions (%s): %s newer, g: newest",
-			 draw_count(ms.exceptions, num, sizeof(num)), draw_count(cur, num2, sizeof(num2)));
+		snprintf(title, sizeof(title), "Exceptions (%s): %s newer, g: newest", cnt,
+			 draw_count(cur, num2, sizeof(num2)));
 	else
-		snprintf(title, sizeof(title), "Exceptions (%s), newest first",
-			 draw_count(ms.exceptions, num, sizeof(num)));
+		snprintf(title, sizeof(title), "Exceptions (%s), newest first", cnt);
 	werase(w);
 	draw_frame(w, title, focused);
 	if (!per_page)

@@ -156,7 +156,17 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 		h = model_all_hist(m);
 	}
 	werase(w);
-	if (who[0])
+	if (sel && mnode_kind(sel) == MN_PATH && ((const struct mpath *)sel)->fn->marker) {
+		snprintf(title, sizeof(title), "%s", who);   /* "(callers not seen)": no call of its own */
+	} else if (sel && mnode_kind(sel) == MN_PATH) {
+		const struct mpath *p = (const struct mpath *)sel;
+		char tot[32], self[32];
+
+		hist_format_ns(p->total_ns, tot, sizeof(tot));
+		hist_format_ns(p->self_ns, self, sizeof(self));
+		snprintf(title, sizeof(title), "%s: %s %s, total %s, self %s", who,
+			 draw_count(h->n, cnt, sizeof(cnt)), calls_word(h->n), tot, self);
+	} else if (who[0])
 		snprintf(title, sizeof(title), "%s: %s %s", who, draw_count(h->n, cnt, sizeof(cnt)),
 			 calls_word(h->n));
 	else

@@ -184,6 +184,12 @@ void status_draw(WINDOW *w, const struct status_info *si)
 		snprintf(buf, sizeof(buf), "not recording: %s", st->record_error);
 		seg(&l, buf, draw_attr(COL_WARN));
 	}
+	if (si->ms.too_deep) {
+		/* the model's own bound on open calls: never silent */
+		sep(&l);
+		snprintf(buf, sizeof(buf), "%s ignored (too deep)", draw_count(si->ms.too_deep, n1, sizeof(n1)));
+		seg(&l, buf, draw_attr(COL_WARN));
+	}
 	if (si->ms.calls_retired) {
 		sep(&l);
 		snprintf(buf, sizeof(buf), "%s old call%s retired", draw_count(si->ms.calls_retired, n1, sizeof(n1)),

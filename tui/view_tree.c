@@ -188,7 +188,7 @@ const struct mnode *tree_view_cursor(struct tree_view *tv)
 /* ---- rows ---------------------------------------------------------------- */
 
 struct cols {
-	int count, total, avg, max, exc;  /* widths, 0 = hidden */
+	int count, total, self, avg, max, exc;  /* widths, 0 = hidden */
 	int all;
 };
 
@@ -206,7 +206,9 @@ static void choose_cols(const struct tree_view *tv, struct cols *c)
 			c->max = 10;
 		if (w >= 80)
 			c->total = 10;
-		c->all = c->count + c->total + c->avg + c->max + c->exc;
+		if (w >= 92)
+			c->self = 10;
+		c->all = c->count + c->total + c->self + c->avg + c->max + c->exc;
 	} else {
 		c->total = 12;   /* the call's own duration or its state */
 		c->exc = 3;
@@ -335,6 +337,13 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 
 	if (!c->all)
 		return;
+	if ((mnode_kind(n) == MN_PATH && ((const struct mpath *)n)->fn->marker) ||
+	    (mnode_kind(n) == MN_CALL && ((const struct mcall *)n)->path->fn->marker)) {
+		/* "(callers not seen)": no call of its own, but what was
+		 * raised below it */
+		draw_exc(tv, w, y, x, c->exc, n, collapsed, base, is_cursor);
+		return;
+	}
 	if (mnode_kind(n) == MN_PATH) {
 		const struct mpath *p = (const struct mpath *)n;
 		uint64_t avg = p->count ? p->total_ns / p->count : 0;
@@ -351,20 +360,34 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			put_right(w, y, x, c->avg, p->count ? buf : "", base);
 			x -= c->avg;
 		}
+		if (c->self) {
+			fmt_ns(p->self_ns, buf, sizeof(buf));
+			put_right(w, y, x, c->self, p->count ? buf : "", base);
+			x -= c->self;
+		}
 		if (c->total) {
 			fmt_ns(p->total_ns, buf, sizeof(buf));
 			put_right(w, y, x, c->total, p->count ? buf : "", base);
 			x -= c->total;
 		}
 		/* a path with calls open now gets a running mark in the
-		 * count column's last cell, kept free so counts stay aligned */
-		bool odd = p->running || (p->unfinished && !p->count);
+		 * count column's last cell, kept free so counts stay aligned;
+		 * calls left by a longjmp are counted apart, after the count */
+		bool odd = p->running || ((p->unfinished || p->abandoned) && !p->count);
 
 		if (p->count || !odd)
 			draw_count(p->count, buf, sizeof(buf));
-		else
+		else if (p->running || p->unfinished)
 			snprintf(buf, sizeof(buf), "%s", p->running ? "running" : "unfinished");
-		put_right(w, y, x - 1, c->count - 1 + (odd ? 3 : 0), buf,
+		else
+			buf[0] = '\0';
+		if (p->abandoned) {
+			size_t at = strlen(buf);
+
+			snprintf(buf + at, sizeof(buf) - at, "%s%s%s", at ? " " : "",
+				 draw_utf8() ? "\u21af" : "^", draw_count(p->abandoned, num, sizeof(num)));
+		}
+		put_right(w, y, x - 1, c->count - 1 + (odd || p->abandoned ? 8 : 0), buf,
 			  !odd || is_cursor ? base :
 			  draw_attr(p->running ? COL_RUNNING : COL_EXC));
 		if (p->running && p->count)
@@ -384,6 +407,12 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 			break;
 		case CALL_UNFINISHED:
 			snprintf(buf, sizeof(buf), "unfinished");
+			if (!is_cursor)
+				a = draw_attr(COL_EXC);
+			break;
+		case CALL_ABANDONED:
+			/* left by a longjmp: its duration is unknown */
+			snprintf(buf, sizeof(buf), "%s abandoned", draw_utf8() ? "\u21af" : "^");
 			if (!is_cursor)
 				a = draw_attr(COL_EXC);
 			break;
@@ -478,9 +507,13 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	}
 	case MN_PATH:
 		name = ((const struct mpath *)n)->fn->name;
+		if (((const struct mpath *)n)->fn->marker && !is_cursor)
+			name_a = draw_attr(COL_DIM) | A_ITALIC;
 		break;
 	case MN_CALL:
 		name = ((const struct mcall *)n)->path->fn->name;
+		if (((const struct mcall *)n)->path->fn->marker && !is_cursor)
+			name_a = draw_attr(COL_DIM) | A_ITALIC;
 		break;
 	}
 	if (label[0] && x < name_end)
@@ -519,6 +552,10 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 		if (c.avg) {
 			put_right(w, 1, x, c.avg, "avg", a);
 			x -= c.avg;
+		}
+		if (c.self) {
+			put_right(w, 1, x, c.self, "self", a);
+			x -= c.self;
 		}
 		if (c.total) {
 			put_right(w, 1, x, c.total, "total", a);
