@@ -500,6 +500,16 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	if (ms.too_deep)
 		fprintf(out, "(%" PRIu64 " enter and exit events ignored: more than %d calls open "
 			"in a thread)\n", ms.too_deep, MODEL_MAX_DEPTH);
+	uint64_t received, lost;
+	model_scope_events(m, NULL, &received, &lost);
+	if (lost) {
+		char pct[16];
+
+		model_share_text(received, lost, pct, sizeof pct);
+		fprintf(out, "(a sample: %s %% of the traced threads' events arrived, %" PRIu64
+			" were lost; the calls, times and percentiles below count only the calls "
+			"that arrived: PIPETRACE_LOSSLESS=1 makes them exact)\n", pct, lost);
+	}
 	summary_caveats(m, &ms, out);
 	if (ms.calls_abandoned)
 		fprintf(out, "(%" PRIu64 " call%s abandoned by %" PRIu64 " longjmp%s: %s duration%s "
@@ -519,7 +529,8 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	qsort(fs, n, sizeof *fs, cmp_total);
 	/* total: inclusive time, a recursive function's outermost calls
 	 * only; self: exclusive; avg: of every call, at every level */
-	fprintf(out, "%-40s %10s %10s %10s %10s %10s %10s %6s\n", "function", "calls", "total",
+	fprintf(out, "%-40s %10s %10s %10s %10s %10s %10s %6s\n",
+		lost ? "function (sample)" : "function", "calls", "total",
 		"self", "avg", "p99", "max", "exc");
 	for (size_t i = 0; i < n; i++) {
 		const struct mfunc *f = fs[i];
