@@ -78,7 +78,7 @@ keys Tab
 cat "$E2E_TMP/c.jsonl" > "$FIFO"
 wait_for 'last_row_fn' 5
 keys f
-wait_for '┌ busy_outer: 0 calls' 5
+wait_for ' busy_outer: 0 calls' 5
 ok $? "f follows the thread with the newest event (busy_outer), not the last row"
 keys q
 wait_for '^PT_EXIT=0' 5

@@ -26,6 +26,15 @@ check "drop counted once: 1200 dropped" has ", 1200 dropped," "$dir/ok"
 check "tally printed, all accounted for" has "[4242:4243] thread done: 1205 events written, 1200 dropped by the writer, all accounted for" "$dir/ok"
 check "bye's threads printed" has "[4242] process exited (status 0), 1 thread traced" "$dir/ok"
 check "a complete trace is not called incomplete" sh -c "! grep -q incomplete '$dir/ok'"
+# figures from 5 of 1205 events: marked as a sample, with the share
+check "drops make the figures a sample" has "(a sample: 0.41 % of the traced threads' events arrived, 1200 were lost;" "$dir/ok"
+check "the table says sample" has "function (sample) " "$dir/ok"
+printf '%s\n' \
+	'{"ev":"enter","ts":3,"pid":77,"tid":77,"seq":1,"depth":0,"fn":"whole"}' \
+	'{"ev":"exit","ts":8,"pid":77,"tid":77,"seq":2,"depth":0,"fn":"whole","dur":5}' \
+	'{"ev":"tally","ts":9,"pid":77,"tid":77,"seq":2,"dropped":0}' >"$dir/whole.jsonl"
+"$bin" --replay "$dir/whole.jsonl" --summary >"$dir/whole" 2>&1
+check "nothing lost: no sample mark" sh -c "! grep -q sample '$dir/whole'"
 
 # the tally says 1300 written: 95 events nobody reported
 ex x x 1300 >"$dir/short.jsonl"
@@ -39,6 +48,10 @@ ex nodrop notally >"$dir/old.jsonl"
 "$bin" --replay "$dir/old.jsonl" --summary --quiet >"$dir/old" 2>&1
 check "no tally, gap unreported: 1200 unaccounted" has "! incomplete trace: 1200 events unaccounted for" "$dir/old"
 check "no tally, gap unreported: 0 dropped (gaps are not drops)" has ", 0 dropped," "$dir/old"
+grep -v '"bye"' "$dir/ok.jsonl" >"$dir/nobye.jsonl"
+"$bin" --replay "$dir/nobye.jsonl" --summary --quiet >"$dir/nobye" 2>&1
+check "a recording that ends before bye says so" has "(1 process had not said bye when the input ended" "$dir/nobye"
+check "a recording with its bye does not" sh -c "! grep -q 'had not said bye' '$dir/ok'"
 check "bye names 1 thread, no tally came" has "bye names 1 thread, 0 tallies arrived" "$dir/old"
 
 # the suspended reader's case: the program ended, no bye and no tally

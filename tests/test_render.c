@@ -1132,6 +1132,43 @@ static void test_status_drops_and_incomplete(void **state)
 	tree_done(&tv, tw, m);
 }
 
+/* Figures from a thread that lost events are marked as a sample, with the
+ * share that arrived; a complete thread's are not. */
+static void test_sample_marked(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	WINDOW *tw = newwin(12, 100, 0, 0), *hw = newwin(12, 60, 12, 0);
+
+	(void)state;
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":7,\"tid\":7,\"seq\":1,\"depth\":0,\"fn\":\"whole\"}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":5,\"pid\":7,\"tid\":7,\"seq\":2,\"depth\":0,\"fn\":\"whole\",\"dur\":2}");
+	tree_fit(&tv, m, tw);
+	tree_view_draw(&tv, tw, true);
+	assert_non_null(strstr(row(tw, 1), "function (merged by path)"));
+	assert_null(strstr(row(tw, 1), "sample"));
+	hist_view_draw(hw, m, &model_thread_find(m, 7, 7)->node, false);
+	assert_null(strstr(row(hw, 0), "sample"));
+
+	/* 4 events arrived, 1200 dropped: 0.33 % of the thread's */
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":8,\"tid\":9,\"seq\":1,\"depth\":0,\"fn\":\"handle\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":4,\"pid\":8,\"tid\":9,\"seq\":2,\"depth\":1,\"fn\":\"db_query\"}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":5,\"pid\":8,\"tid\":9,\"seq\":3,\"depth\":1,\"fn\":\"db_query\",\"dur\":1}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":6,\"pid\":8,\"tid\":9,\"count\":1200}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":8,\"tid\":9,\"seq\":1204,\"depth\":0,\"fn\":\"handle\",\"dur\":4}");
+	tree_view_draw(&tv, tw, true);
+	/* all threads: 6 of 1206 */
+	assert_non_null(strstr(row(tw, 1), "sample 0.50 % of events"));
+	hist_view_draw(hw, m, &model_thread_find(m, 8, 9)->node, false);
+	assert_non_null(strstr(row(hw, 0), "sample 0.33 %: thread 9"));
+	hist_view_draw(hw, m, &model_thread_find(m, 7, 7)->node, false);
+	assert_null(strstr(row(hw, 0), "sample"));
+	hist_view_draw(hw, m, NULL, false);
+	assert_non_null(strstr(row(hw, 0), "sample 0.50 %: All calls"));
+	delwin(hw);
+	tree_done(&tv, tw, m);
+}
+
 static void test_layouts_and_too_small(void **state)
 {
 	struct model *m = sample_model();
@@ -1289,6 +1326,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
+		cmocka_unit_test_setup(test_sample_marked, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),
 		cmocka_unit_test_setup(test_running_mark_alignment, per_test),
 		cmocka_unit_test_setup(test_histogram_keeps_tail, per_test),

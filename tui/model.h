@@ -322,6 +322,16 @@ const struct hist *model_thread_hist(const struct model *m, const struct mthread
 /* A process's: its threads' merged into `out`. */
 void model_process_hist(const struct model *m, const struct mprocess *p, struct hist *out);
 
+/* The events of n's scope that reached the model, and those known lost
+ * (dropped by the writer, or unaccounted): a process's threads, a thread,
+ * the thread of a path or call; everything when n is NULL.  While *lost is
+ * not 0 the scope's counts, times and histograms are from a sample. */
+void model_scope_events(const struct model *m, const struct mnode *n,
+			uint64_t *received, uint64_t *lost);
+/* The share of a scope's events received, in percent, as text for a
+ * "sample" mark: "2.1", "0.43", "<0.01". */
+void model_share_text(uint64_t received, uint64_t lost, char *buf, size_t size);
+
 /* Exceptions, newest first (i = 0 is the newest kept). */
 size_t model_exception_count(const struct model *m);
 const struct mexception *model_exception_at(const struct model *m, size_t i);

@@ -2,6 +2,7 @@
  * tree walk of both views, find by id, functions, exceptions, stats. */
 #include <config.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "model_priv.h"
@@ -181,4 +182,49 @@ const struct mexception *model_exception_at(const struct model *m, size_t i)
 	if (i >= m->exc_n)
 		return NULL;
 	return &m->exc[(m->exc_head + m->exc_cap - 1 - i) % m->exc_cap];
+}
+
+static void add_thread_events(const struct mthread *t, uint64_t *received, uint64_t *lost)
+{
+	*received += t->received;
+	*lost += t->drops + t->unaccounted;
+}
+
+void model_scope_events(const struct model *m, const struct mnode *n,
+			uint64_t *received, uint64_t *lost)
+{
+	*received = *lost = 0;
+	if (n && mnode_kind(n) == MN_CALL)
+		n = &((const struct mcall *)n)->path->node;
+	if (n && mnode_kind(n) == MN_PATH)
+		n = &model_path_thread(m, (const struct mpath *)n)->node;
+	if (n && mnode_kind(n) == MN_THREAD) {
+		add_thread_events((const struct mthread *)n, received, lost);
+		return;
+	}
+	for (const struct mnode *pn = model_first_child(m, VIEW_PATHS, NULL); pn;
+	     pn = model_next_sibling(m, VIEW_PATHS, pn)) {
+		const struct mprocess *p = (const struct mprocess *)pn;
+
+
+		if (n && pn != n)
+			continue;
+		for (const struct mthread *t = p->threads; t; t = t->next)
+			add_thread_events(t, received, lost);
+	}
+}
+
+void model_share_text(uint64_t received, uint64_t lost, char *buf, size_t size)
+{
+	double all = (double)received + (double)lost;
+	double pct = all > 0 ? 100.0 * (double)received / all : 100.0;
+
+	if (received && pct < 0.01)
+		snprintf(buf, size, "<0.01");
+	else if (pct < 1)
+		snprintf(buf, size, "%.2f", pct);
+	else if (pct < 99.95)
+		snprintf(buf, size, "%.1f", pct);
+	else
+		snprintf(buf, size, ">99.9");
 }

@@ -24,6 +24,7 @@ struct plain {
 	bool warned_version;
 	uint64_t bad, unknown;   /* already reported */
 	uint64_t fifo_notes;
+	uint32_t end_lost;       /* processes_end_lost already reported */
 	uint64_t unwinds, callers_unseen;   /* the model's, already reported */
 	bool rec_reported;
 	char buf[3][4 * EVENT_LINE_MAX + 8];
@@ -238,6 +239,22 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 	}
 }
 
+/* Processes found ended without their final counts since the last look
+ * (no event says so: their pid is gone). */
+static void note_end_lost(struct plain *p, const struct model *m)
+{
+	struct model_stats ms;
+
+	model_get_stats(m, &ms);
+	if (ms.processes_end_lost <= p->end_lost)
+		return;
+	uint32_t n = ms.processes_end_lost - p->end_lost;
+	fprintf(p->out, "! %" PRIu32 " process%s ended without %s final counts (no bye, or "
+		"tallies missing): the trace is incomplete\n", n, n == 1 ? "" : "es",
+		n == 1 ? "its" : "their");
+	p->end_lost = ms.processes_end_lost;
+}
+
 /* Notes for what the counters say happened since the last look. */
 static void notes(struct plain *p, const struct ingest_status *st)
 {
@@ -432,6 +449,14 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 {
 	if (ms->incomplete_processes || ms->incomplete_threads)
 		summary_incomplete(m, ms, out);
+	uint32_t live = 0;
+	for (const struct mnode *n = model_first_child(m, VIEW_PATHS, NULL); n;
+	     n = model_next_sibling(m, VIEW_PATHS, n))
+		live += ((const struct mprocess *)n)->state == PROC_LIVE;
+	if (live)
+		fprintf(out, "(%" PRIu32 " process%s had not said bye when the input ended: still "
+			"running, or ended unseen; the last events may be missing)\n", live,
+			live == 1 ? "" : "es");
 	if (ms->calls_unfinished)
 		fprintf(out, "(%" PRIu64 " call%s unfinished: never returned before the process "
 			"or the input ended, or the exit was lost; not in the figures)\n",
@@ -475,6 +500,16 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	if (ms.too_deep)
 		fprintf(out, "(%" PRIu64 " enter and exit events ignored: more than %d calls open "
 			"in a thread)\n", ms.too_deep, MODEL_MAX_DEPTH);
+	uint64_t received, lost;
+	model_scope_events(m, NULL, &received, &lost);
+	if (lost) {
+		char pct[16];
+
+		model_share_text(received, lost, pct, sizeof pct);
+		fprintf(out, "(a sample: %s %% of the traced threads' events arrived, %" PRIu64
+			" were lost; the calls, times and percentiles below count only the calls "
+			"that arrived: PIPETRACE_LOSSLESS=1 makes them exact)\n", pct, lost);
+	}
 	summary_caveats(m, &ms, out);
 	if (ms.calls_abandoned)
 		fprintf(out, "(%" PRIu64 " call%s abandoned by %" PRIu64 " longjmp%s: %s duration%s "
@@ -494,7 +529,8 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	qsort(fs, n, sizeof *fs, cmp_total);
 	/* total: inclusive time, a recursive function's outermost calls
 	 * only; self: exclusive; avg: of every call, at every level */
-	fprintf(out, "%-40s %10s %10s %10s %10s %10s %10s %6s\n", "function", "calls", "total",
+	fprintf(out, "%-40s %10s %10s %10s %10s %10s %10s %6s\n",
+		lost ? "function (sample)" : "function", "calls", "total",
 		"self", "avg", "p99", "max", "exc");
 	for (size_t i = 0; i < n; i++) {
 		const struct mfunc *f = fs[i];
@@ -566,6 +602,7 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 		 * events they came between. */
 		ingest_step(ing, 512);
 		notes(p, st);
+		note_end_lost(p, m);
 		fflush(out);
 		if (st->lines != lines || (st->input_ended && !st->queued))
 			continue;
@@ -577,6 +614,7 @@ int plain_run(struct ingest *ing, struct model *m, const struct plain_opts *o, F
 	}
 	ingest_set_event_cb(ing, NULL, NULL);
 	notes(p, st);
+	note_end_lost(p, m);
 	if (st->has_child) {
 		if (st->child_running)
 			fprintf(out, "! stopped while the command was still running (%s)\n",

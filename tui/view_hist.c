@@ -171,7 +171,18 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 			 calls_word(h->n));
 	else
 		snprintf(title, sizeof(title), "All calls: %s", draw_count(h ? h->n : 0, cnt, sizeof(cnt)));
-	draw_frame(w, title, focused);
+	/* The sample mark first, where a narrow frame cannot cut it off. */
+	uint64_t received, lost;
+	char shown[sizeof(title) + 32];
+
+	model_scope_events(m, sel, &received, &lost);
+	if (lost) {
+		char pct[16];
+
+		model_share_text(received, lost, pct, sizeof(pct));
+		snprintf(shown, sizeof(shown), "sample %s %%: %s", pct, title);
+	}
+	draw_frame(w, lost ? shown : title, focused);
 	if (rows < 1 || W < 12)
 		return;
 	if (!h || !h->n) {

@@ -537,9 +537,25 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 	attr_t a = draw_attr(COL_DIM) | A_UNDERLINE;
 
 	choose_cols(tv, &c);
+	uint64_t received, lost;
+	int name_w = c.all ? tv->width - c.all - 1 : tv->width;
+
 	draw_blank(w, 1, 1, tv->width, a);
-	draw_text(w, 1, 1, c.all ? tv->width - c.all - 1 : tv->width,
-		  tv->view == VIEW_PATHS ? "function (merged by path)" : "function (each call)", a);
+	/* Counts and times below cover only the calls that got through: say so
+	 * first (the pane's title names the view already). */
+	model_scope_events(tv->m, NULL, &received, &lost);
+	if (lost) {
+		char pct[16], note[48];
+		int n = draw_text(w, 1, 1, name_w, "function", a);
+
+		model_share_text(received, lost, pct, sizeof(pct));
+		snprintf(note, sizeof(note), "sample %s %% of events", pct);
+		if (n + 2 < name_w)
+			draw_text(w, 1, 2 + n, name_w - n - 1, note, draw_attr(COL_WARN) | A_UNDERLINE);
+	} else {
+		draw_text(w, 1, 1, name_w,
+			  tv->view == VIEW_PATHS ? "function (merged by path)" : "function (each call)", a);
+	}
 	if (!c.all)
 		return;
 	if (tv->view == VIEW_PATHS) {
