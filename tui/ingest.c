@@ -43,6 +43,8 @@ struct ingest {
 	struct ingest_status st;
 	ingest_event_cb cb;
 	void *cb_ctx;            /* borrowed */
+	ingest_event_cb tap;     /* --export */
+	void *tap_ctx;           /* borrowed */
 
 	/* pause queue: whole valid lines, each ended by '\n' */
 	char *q;                 /* owned */
@@ -175,6 +177,12 @@ void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx)
 	ing->cb_ctx = ctx;
 }
 
+void ingest_set_tap(struct ingest *ing, ingest_event_cb cb, void *ctx)
+{
+	ing->tap = cb;
+	ing->tap_ctx = ctx;
+}
+
 /* Paused with a full queue: reading stops rather than dropping lines; the
  * writers then wait or count their own drops, as with any slow reader. */
 static bool held_back(const struct ingest *ing)
@@ -275,6 +283,8 @@ static void apply(struct ingest *ing, const struct event *ev)
 	model_apply(ing->model, ev);
 	if (ing->cb)
 		ing->cb(ing->cb_ctx, ev, ing->model);
+	if (ing->tap)
+		ing->tap(ing->tap_ctx, ev, ing->model);
 }
 
 /* An original-format line (ing->oline, parsed): the calls it gives, in

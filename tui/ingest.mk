@@ -56,3 +56,12 @@ check_PROGRAMS += tests/hostile_gen
 tests_hostile_gen_SOURCES = tests/hostile_gen.c tests/xorshift.h
 TESTS += tests/soak-hostile.sh
 EXTRA_DIST += tests/soak-hostile.sh
+# --export: Chrome trace JSON and collapsed stacks, streamed
+tui_libptcore_a_SOURCES += tui/export.h tui/export.c
+TESTS += tests/export.sh
+EXTRA_DIST += tests/export.sh tests/export_check.py
+EXTRA_PROGRAMS += tests/bench_export
+benchmarks += tests/bench_export
+tests_bench_export_SOURCES = tests/bench_export.c
+tests_bench_export_CPPFLAGS = $(ptcore_test_cppflags)
+tests_bench_export_LDADD = $(ptcore_test_ldadd)

@@ -471,7 +471,7 @@ static void on_return(struct model *m, struct thread_ent *t, const struct event 
 			account(m, t, f.path, d, dur, child, f.nest_slot ? dur : 0);
 			/* Its callers were not all seen: an exit without its
 			 * enter may yet enclose it. */
-			if (f.nest_slot && (!t->nstack || t->stack[0].depth != 0))
+			if (f.nest_slot && d && (!t->nstack || t->stack[0].depth != 0))
 				model_nest_span(m, t, f.path->fn, ev->ts, dur, true);
 			return;
 		}
