@@ -25,6 +25,12 @@ cat >"$dir/rec.jsonl" <<'END'
 {"ev":"exception","ts":7500,"pid":100,"tid":100,"seq":9,"depth":1,"fn":"pa\"r;se","type":"ParseError","msg":"bad \"q\"; l\n2\u001b"}
 {"ev":"exit","ts":8000,"pid":100,"tid":100,"seq":10,"depth":1,"fn":"pa\"r;se","dur":1000}
 {"ev":"exit","ts":10000,"pid":100,"tid":100,"seq":11,"depth":0,"fn":"main","dur":9000}
+{"ev":"enter","ts":4000,"pid":100,"tid":102,"seq":1,"depth":0,"fn":"outer"}
+{"ev":"enter","ts":4000,"pid":100,"tid":102,"seq":2,"depth":1,"fn":"inner"}
+{"ev":"enter","ts":4000,"pid":100,"tid":102,"seq":3,"depth":2,"fn":"innermost"}
+{"ev":"exit","ts":4200,"pid":100,"tid":102,"seq":4,"depth":2,"fn":"innermost","dur":200}
+{"ev":"exit","ts":4500,"pid":100,"tid":102,"seq":5,"depth":1,"fn":"inner","dur":500}
+{"ev":"exit","ts":5000,"pid":100,"tid":102,"seq":6,"depth":0,"fn":"outer","dur":1000}
 {"ev":"bye","ts":12000,"pid":100,"status":0}
 {"ev":"hello","ts":500,"pid":200,"ppid":1,"v":1,"prog":"client","lib":"x","wall":1}
 {"ev":"enter","ts":600,"pid":200,"tid":200,"seq":1,"depth":0,"fn":"run"}
@@ -48,6 +54,8 @@ check "main thread: 5 calls, self time 9 us" \
 # marked; only step's 500 ns counts as self time
 check "unfinished call kept, marked, not in the self times" \
 	has "thread 100/101: 2 calls, 1 unfinished, self 500 ns, process 'server 100', name 'worker;1\\nx 101 [5 events lost]" "$dir/check"
+check "calls starting together: strict nesting in file order too" \
+	has "thread 100/102: 3 calls, 0 unfinished, self 1000 ns, process 'server 100', name 'thread 102'" "$dir/check"
 check "two processes, zero-length call after an equal end" \
 	has "thread 200/200: 2 calls, 0 unfinished, self 300 ns, process 'client 200', name 'thread 200'" "$dir/check"
 check "exception as an instant event with type and message" \

@@ -29,6 +29,19 @@ def ns(us):
     return round(us * 1000)
 
 
+def nest(key, sl, how=""):
+    """Fails unless the slices, in this order, nest strictly."""
+    stack = []
+    for s in sl:
+        while stack and stack[-1]["end"] <= s["ts"] and stack[-1]["ts"] != s["ts"]:
+            stack.pop()
+        if stack and (s["end"] > stack[-1]["end"] or s["ts"] < stack[-1]["ts"]):
+            top = stack[-1]
+            fail("%s%r: %s [%d, %d] overlaps %s [%d, %d]" % (
+                how, key, s["name"], s["ts"], s["end"], top["name"], top["ts"], top["end"]))
+        stack.append(s)
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         doc = json.load(f)
@@ -68,6 +81,10 @@ def main():
 
     selfs = {}
     for key, sl in sorted(slices.items()):
+        # Viewers that sort by ts alone (stably) take, of slices starting
+        # together, the first in the file as the parent: the file's order
+        # must nest too.
+        nest(key, sorted(sl, key=lambda s: s["ts"]), "in file order, ")
         sl.sort(key=lambda s: (s["ts"], -s["dur"]))
         stack = []
         for s in sl:

@@ -85,6 +85,13 @@ static uint32_t map_get(struct u64map *mp, uint64_t key, uint32_t add)
 	return add;
 }
 
+/* A growable byte buffer; a failed growth is remembered, not fatal. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
 struct name {
 	char *s;
 	size_t len;
@@ -95,6 +102,7 @@ struct frame {
 	int64_t start;           /* as exported: no earlier than the parent's floor */
 	int64_t floor;           /* its start, then its last finished child's end */
 	uint64_t child_ns;       /* its finished children's exported durations */
+	size_t pend;             /* where its held-back descendants start in pending */
 	uint32_t fn;
 	uint32_t node;
 	int32_t depth;
@@ -111,6 +119,9 @@ struct xthread {
 	bool has_floor;
 	uint64_t exits_unmatched; /* exits with no open call of their depth and name */
 	uint64_t too_deep;
+	/* Chrome events of ended calls that started with their still open
+	 * parent: written after the parent (see place()). */
+	struct sbuf pending;
 };
 
 struct xproc {
@@ -129,6 +140,7 @@ struct export {
 	char *chrome_path, *collapsed_path;
 	FILE *chrome;
 	bool chrome_first;       /* no event written yet */
+	struct sbuf scratch;     /* the event being written */
 	bool oom;
 
 	struct name *names;
@@ -316,30 +328,50 @@ static struct xthread *thread_get(struct export *x, int32_t pid, int32_t tid)
 
 /* --- writing ------------------------------------------------------------ */
 
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n > b->cap && !grow((void **)&b->p, &b->cap, b->len + n, 1)) {
+		b->oom = true;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void sb_putc(struct sbuf *b, char c)
+{
+	sb_put(b, &c, 1);
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
 /* A string from the trace as JSON: it is valid UTF-8 without NUL (the
  * parser saw to that) but may hold any control character. */
-static void put_json_str(FILE *f, const char *s, size_t len)
+static void put_json_str(struct sbuf *f, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t run = 0;
 
-	putc('"', f);
+	sb_putc(f, '"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
 			continue;
-		fwrite(s + run, 1, i - run, f);
+		sb_put(f, s + run, i - run);
 		run = i + 1;
 		if (c == '"' || c == '\\') {
-			putc('\\', f);
-			putc(c, f);
+			sb_putc(f, '\\');
+			sb_putc(f, c);
 		} else {
 			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			fwrite(u, 1, sizeof u, f);
+			sb_put(f, u, sizeof u);
 		}
 	}
-	fwrite(s + run, 1, len - run, f);
-	putc('"', f);
+	sb_put(f, s + run, len - run);
+	sb_putc(f, '"');
 }
 
 static char *fmt_u64(char *end, uint64_t v)
@@ -352,7 +384,7 @@ static char *fmt_u64(char *end, uint64_t v)
 }
 
 /* ns as fractional microseconds, exactly: "123.456". */
-static void put_us(FILE *f, int64_t ns)
+static void put_us(struct sbuf *f, int64_t ns)
 {
 	char buf[32], *end = buf + sizeof buf, *p;
 	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
@@ -365,31 +397,71 @@ static void put_us(FILE *f, int64_t ns)
 	p = fmt_u64(p, a / 1000);
 	if (ns < 0)
 		*--p = '-';
-	fwrite(p, 1, (size_t)(end - p), f);
+	sb_put(f, p, (size_t)(end - p));
 }
 
-static void put_i64(FILE *f, int64_t v)
+static void put_i64(struct sbuf *f, int64_t v)
 {
 	char buf[24], *end = buf + sizeof buf, *p;
 	p = fmt_u64(end, v < 0 ? -(uint64_t)v : (uint64_t)v);
 	if (v < 0)
 		*--p = '-';
-	fwrite(p, 1, (size_t)(end - p), f);
+	sb_put(f, p, (size_t)(end - p));
 }
 
-static void begin_event(struct export *x)
+/* The scratch buffer, holding the separator that precedes every event
+ * but the file's first (emit() drops it there). */
+static struct sbuf *begin_event(struct export *x)
 {
-	if (!x->chrome_first)
-		fputs(",\n", x->chrome);
-	x->chrome_first = false;
+	x->scratch.len = 0;
+	sb_put(&x->scratch, ",\n", 2);
+	return &x->scratch;
 }
 
-static void put_pid_tid(FILE *f, int32_t pid, int32_t tid)
+/* Events to the file, in order. */
+static void emit(struct export *x, const char *p, size_t n)
 {
-	fputs(",\"pid\":", f);
+	if (x->chrome_first && n >= 2) {
+		p += 2;
+		n -= 2;
+		x->chrome_first = false;
+	}
+	fwrite(p, 1, n, x->chrome);
+}
+
+static void put_pid_tid(struct sbuf *f, int32_t pid, int32_t tid)
+{
+	sb_puts(f, ",\"pid\":");
 	put_i64(f, pid);
-	fputs(",\"tid\":", f);
+	sb_puts(f, ",\"tid\":");
 	put_i64(f, tid);
+}
+
+/* Most bytes held back per thread: past it, events are written as they
+ * end (still nested strictly, only no longer parent first). */
+#define PENDING_MAX (8u << 20)
+
+/* Writes the X event of f (just popped), in `o`, after the events its
+ * descendants held back.  Viewers that sort by ts alone (a stable sort)
+ * take, of two slices starting together, the first in the file as the
+ * parent: so a call that starts with its parent still open is held back
+ * until the parent is written, and goes right after it. */
+static void place(struct export *x, struct xthread *th, const struct frame *f, const struct sbuf *o)
+{
+	struct sbuf *q = &th->pending;
+	const struct frame *parent = th->nframes ? &th->frames[th->nframes - 1] : NULL;
+
+	if (parent && parent->start == f->start && q->len + o->len <= PENDING_MAX &&
+	    grow((void **)&q->p, &q->cap, q->len + o->len, 1)) {
+		/* before its own held-back descendants, which follow it */
+		memmove(q->p + f->pend + o->len, q->p + f->pend, q->len - f->pend);
+		memcpy(q->p + f->pend, o->p, o->len);
+		q->len += o->len;
+		return;
+	}
+	emit(x, o->p, o->len);
+	emit(x, q->p + f->pend, q->len - f->pend);
+	q->len = f->pend;
 }
 
 /* Ends the innermost open call of th at `end` (moved up to its floor, so
@@ -403,21 +475,21 @@ static void close_top(struct export *x, struct xthread *th, int64_t end, const c
 	uint64_t dur = (uint64_t)(end - f->start);
 
 	if (x->chrome) {
-		FILE *o = x->chrome;
-		begin_event(x);
-		fputs("{\"name\":", o);
+		struct sbuf *o = begin_event(x);
+		sb_puts(o, "{\"name\":");
 		put_json_str(o, x->names[f->fn].s, x->names[f->fn].len);
-		fputs(",\"cat\":\"call\",\"ph\":\"X\",\"ts\":", o);
+		sb_puts(o, ",\"cat\":\"call\",\"ph\":\"X\",\"ts\":");
 		put_us(o, f->start);
-		fputs(",\"dur\":", o);
+		sb_puts(o, ",\"dur\":");
 		put_us(o, (int64_t)dur);
 		put_pid_tid(o, th->pid, th->tid);
 		if (unfinished) {
-			fputs(",\"args\":{\"unfinished\":", o);
+			sb_puts(o, ",\"args\":{\"unfinished\":");
 			put_json_str(o, unfinished, strlen(unfinished));
-			putc('}', o);
+			sb_putc(o, '}');
 		}
-		putc('}', o);
+		sb_putc(o, '}');
+		place(x, th, f, o);
 	}
 	/* Self time of calls that returned only: an unfinished call's
 	 * duration is a lower bound, not a figure. */
@@ -454,7 +526,8 @@ static void on_enter_ev(struct export *x, struct xthread *th, const struct event
 	if (node == NONE)
 		x->oom = true;
 	th->frames[th->nframes++] = (struct frame){
-		.ts = ev->ts, .start = start, .floor = start, .fn = fn, .node = node, .depth = ev->depth,
+		.ts = ev->ts, .start = start, .floor = start, .pend = th->pending.len,
+		.fn = fn, .node = node, .depth = ev->depth,
 	};
 }
 
@@ -491,46 +564,45 @@ static void on_exit_ev(struct export *x, struct xthread *th, const struct event 
 
 static void on_instant(struct export *x, const struct event *ev)
 {
-	FILE *o = x->chrome;
-	if (!o)
+	if (!x->chrome)
 		return;
-	begin_event(x);
+	struct sbuf *o = begin_event(x);
 	if (ev->kind == EV_EXCEPTION) {
-		fputs("{\"name\":", o);
+		sb_puts(o, "{\"name\":");
 		put_json_str(o, ev->type.s ? ev->type.s : "", ev->type.len);
-		fputs(",\"cat\":\"exception\",\"ph\":\"i\",\"s\":\"t\",\"ts\":", o);
+		sb_puts(o, ",\"cat\":\"exception\",\"ph\":\"i\",\"s\":\"t\",\"ts\":");
 		put_us(o, ev->ts);
 		put_pid_tid(o, ev->pid, ev->tid);
-		fputs(",\"args\":{\"type\":", o);
+		sb_puts(o, ",\"args\":{\"type\":");
 		put_json_str(o, ev->type.s ? ev->type.s : "", ev->type.len);
-		fputs(",\"message\":", o);
+		sb_puts(o, ",\"message\":");
 		put_json_str(o, ev->msg.s ? ev->msg.s : "", ev->msg.len);
-		fputs(",\"fn\":", o);
+		sb_puts(o, ",\"fn\":");
 		put_json_str(o, ev->fn.s ? ev->fn.s : "", ev->fn.len);
 		if (ev->signal.s) {
-			fputs(",\"signal\":", o);
+			sb_puts(o, ",\"signal\":");
 			put_json_str(o, ev->signal.s, ev->signal.len);
 		}
 		if (ev->nstack) {
-			fputs(",\"stack\":[", o);
+			sb_puts(o, ",\"stack\":[");
 			for (size_t i = 0; i < ev->nstack; i++) {
 				if (i)
-					putc(',', o);
+					sb_putc(o, ',');
 				put_json_str(o, ev->stack[i].s ? ev->stack[i].s : "", ev->stack[i].len);
 			}
-			putc(']', o);
+			sb_putc(o, ']');
 		}
-		fputs("}}", o);
+		sb_puts(o, "}}");
 	} else {
-		fputs("{\"name\":\"events lost\",\"cat\":\"drop\",\"ph\":\"i\",\"s\":\"t\",\"ts\":", o);
+		sb_puts(o, "{\"name\":\"events lost\",\"cat\":\"drop\",\"ph\":\"i\",\"s\":\"t\",\"ts\":");
 		put_us(o, ev->ts);
 		put_pid_tid(o, ev->pid, ev->tid);
-		fputs(",\"args\":{\"count\":", o);
+		sb_puts(o, ",\"args\":{\"count\":");
 		put_i64(o, (int64_t)(ev->count > INT64_MAX ? INT64_MAX : ev->count));
-		fputs("}}", o);
+		sb_puts(o, "}}");
 	}
+	emit(x, o->p, o->len);
 }
-
 void export_event(void *ctx, const struct event *ev, const struct model *m)
 {
 	struct export *x = ctx;
@@ -599,15 +671,15 @@ static void thread_label(const struct model *m, const struct xthread *th, char *
 
 static void put_meta(struct export *x, const char *what, int32_t pid, int32_t tid, const char *name)
 {
-	FILE *o = x->chrome;
-	begin_event(x);
-	fputs("{\"name\":\"", o);
-	fputs(what, o);
-	fputs("\",\"ph\":\"M\"", o);
+	struct sbuf *o = begin_event(x);
+	sb_puts(o, "{\"name\":\"");
+	sb_puts(o, what);
+	sb_puts(o, "\",\"ph\":\"M\"");
 	put_pid_tid(o, pid, tid);
-	fputs(",\"args\":{\"name\":", o);
+	sb_puts(o, ",\"args\":{\"name\":");
 	put_json_str(o, name, strlen(name));
-	fputs("}}", o);
+	sb_puts(o, "}}");
+	emit(x, o->p, o->len);
 }
 
 static bool write_collapsed(struct export *x, const struct model *m, char *err, size_t errsize)
@@ -694,6 +766,8 @@ bool export_finish(struct export *x, const struct model *m, char *err, size_t er
 	}
 	if (x->collapsed_path && ok)
 		ok = write_collapsed(x, m, err, errsize);
+	if (x->scratch.oom)
+		x->oom = true;
 	if (ok && x->oom) {
 		snprintf(err, errsize, "out of memory: the export misses calls");
 		ok = false;
@@ -709,8 +783,11 @@ void export_free(struct export *x)
 		fclose(x->chrome);
 	for (size_t i = 0; i < x->nnames; i++)
 		free(x->names[i].s);
-	for (size_t i = 0; i < x->nthreads; i++)
+	for (size_t i = 0; i < x->nthreads; i++) {
 		free(x->threads[i].frames);
+		free(x->threads[i].pending.p);
+	}
+	free(x->scratch.p);
 	free(x->names);
 	free(x->name_slots);
 	free(x->threads);
