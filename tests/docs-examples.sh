@@ -333,6 +333,10 @@ example() {     # example SOURCE LINE
 		run "pipetrace-tui --quiet --summary --max-calls 5 -- ./server" >"$dir/out" 2>&1
 		check "$what (N = 5, --summary -- ./server): older calls retired, counted" \
 			grep -q '(5 individual calls kept, 7 older ones retired' "$dir/out" ;;
+	'pipetrace-tui --export FORMAT:FILE …')
+		run "pipetrace-tui --quiet --export chrome:$dir/mode.json --export collapsed:$dir/mode.folded -- ./server" >/dev/null 2>&1
+		check "$what (both formats, --quiet -- ./server): calls in each file" \
+			sh -c "grep -q '\"name\":\"square\",\"cat\":\"call\",\"ph\":\"X\"' '$dir/mode.json' && grep -q ';square [0-9]' '$dir/mode.folded'" ;;
 	*)
 		notok "$what: not covered by tests/docs-examples.sh"
 		;;

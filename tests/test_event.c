@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "event.h"
 #include "event_int.h"
+#include "event_orig.h"
 #include "xorshift.h"
 
 static struct event_parser *P;
@@ -722,6 +724,242 @@ static void test_differential_mutated(void **state)
 	event_parser_free(q);
 }
 
+/* --- the original pipetrace's lines ------------------------------------- */
+
+static struct orig_line ol;
+
+static enum orig_result oparse(const char *line)
+{
+	memset(&err, 0, sizeof err);
+	return orig_parse(P, line, strlen(line), &ol, &err);
+}
+
+/* What the protocol parser says first, then the original's reader: the
+ * order ingest asks them in. */
+static enum orig_result both(const char *line)
+{
+	assert_int_equal(parse(line), EVENT_BAD);
+	return oparse(line);
+}
+
+static void test_orig_text(void **state)
+{
+	(void)state;
+	assert_int_equal(both("ENTER: compute from main (/srv/app.py:42)"), ORIG_OK);
+	assert_int_equal(ol.kind, ORIG_ENTER);
+	assert_true(str_is(ol.fn, "compute"));
+	assert_false(ol.has_time);
+	/* names with spaces and parentheses, a path with them too */
+	assert_int_equal(both("ENTER: f (x) y from <module> (/tmp/my (copy)/a.py:7)"), ORIG_OK);
+	assert_true(str_is(ol.fn, "f (x) y"));
+
+	assert_int_equal(both("EXIT: compute (elapsed: 0.001234s) - Success"), ORIG_OK);
+	assert_int_equal(ol.kind, ORIG_EXIT);
+	assert_true(str_is(ol.fn, "compute"));
+	assert_int_equal(ol.elapsed, 1234000);
+	/* Python's repr of a small float, and \r\n line ends */
+	assert_int_equal(both("EXIT: g (elapsed: 5.2e-05s) - Success\r"), ORIG_OK);
+	assert_int_equal(ol.elapsed, 52000);
+	assert_int_equal(both("EXIT: g (elapsed: 12s) - Success"), ORIG_OK);
+	assert_int_equal(ol.elapsed, 12000000000LL);
+
+	/* the message may hold ": ", the type may not */
+	assert_int_equal(both("EXIT: load (elapsed: 0.5s) - Exception: KeyError: 'a: b' (x)"), ORIG_OK);
+	assert_int_equal(ol.kind, ORIG_EXCEPTION);
+	assert_true(str_is(ol.fn, "load"));
+	assert_int_equal(ol.elapsed, 500000000);
+	assert_true(str_is(ol.type, "KeyError"));
+	assert_true(str_is(ol.msg, "'a: b' (x)"));
+	assert_int_equal(both("EXIT: h (elapsed: 0.1s) - Exception: StopIteration"), ORIG_OK);
+	assert_true(str_is(ol.type, "StopIteration"));
+	assert_true(str_is(ol.msg, ""));
+	assert_int_equal(both("EXIT: h (elapsed: 0.1s) - Exception: ValueError: "), ORIG_OK);
+	assert_true(str_is(ol.type, "ValueError"));
+	assert_true(str_is(ol.msg, ""));
+
+	/* invalid UTF-8 becomes U+FFFD; control characters stay for the
+	 * printers to escape */
+	assert_int_equal(both("ENTER: a\xff\x1b[2J from b (c:1)"), ORIG_OK);
+	assert_true(str_is(ol.fn, "a\xef\xbf\xbd\x1b[2J"));
+}
+
+static void test_orig_json(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(both("{\"timestamp\": \"2026-01-02T03:04:05.123456\", \"type\": \"enter\", "
+			      "\"function\": \"compute\", \"caller\": {\"function\": \"main\", "
+			      "\"filename\": \"app.py\", \"lineno\": 42}}"), ORIG_OK);
+	assert_int_equal(ol.kind, ORIG_ENTER);
+	assert_true(str_is(ol.fn, "compute"));
+	assert_true(ol.has_time);
+	assert_int_equal(ol.wall, 1767323045123456000LL);
+	/* isoformat() leaves out a zero fraction; an offset or Z is UTC */
+	assert_int_equal(both("{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"exit\", "
+			      "\"function\": \"compute\", \"elapsed\": 0.25}"), ORIG_OK);
+	assert_int_equal(ol.kind, ORIG_EXIT);
+	assert_int_equal(ol.wall, 1767323045000000000LL);
+	assert_int_equal(ol.elapsed, 250000000);
+	assert_int_equal(both("{\"timestamp\": \"2026-01-02T05:04:05.5+02:00\", \"type\": \"exit\", "
+			      "\"function\": \"f\", \"elapsed\": 3}"), ORIG_OK);
+	assert_int_equal(ol.wall, 1767323045500000000LL);
+	assert_int_equal(ol.elapsed, 3000000000LL);
+	assert_int_equal(both("{\"timestamp\": \"2026-01-02T03:04:05Z\", \"type\": \"exit\", "
+			      "\"function\": \"f\"}"), ORIG_OK);
+	assert_int_equal(ol.elapsed, -1);
+	assert_int_equal(both("{\"timestamp\": \"2026-01-02T03:04:05.000001\", \"type\": "
+			      "\"exception\", \"function\": \"load\", \"elapsed\": 1.5e-05, "
+			      "\"exception\": {\"type\": \"KeyError\", \"message\": \"'k\\u00e9'\"}}"),
+			 ORIG_OK);
+	assert_int_equal(ol.kind, ORIG_EXCEPTION);
+	assert_int_equal(ol.elapsed, 15000);
+	assert_true(str_is(ol.type, "KeyError"));
+	assert_true(str_is(ol.msg, "'k\xc3\xa9'"));
+	unsetenv("TZ");
+	tzset();
+}
+
+static void test_orig_malformed(void **state)
+{
+	(void)state;
+	static const char *const bad_lines[] = {
+		"ENTER: compute",
+		"EXIT: f - Success",
+		"EXIT: f (elapsed: s) - Success",
+		"EXIT: f (elapsed: -1s) - Success",
+		"EXIT: f (elapsed: inf s) - Success",
+		"EXIT: f (elapsed: 1e400s) - Success",
+		"EXIT: f (elapsed: 9999999999s) - Success",
+		"EXIT: f (elapsed: 0.1e) - Success",
+		"EXIT: f (elapsed: 0.1s) - Success!",
+		"EXIT: f (elapsed: 0.1s) - Maybe",
+		"EXIT: f (elapsed: 0.1s) - Exception: ",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"enter\"}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"enter\", \"function\": 7}",
+		"{\"type\": \"enter\", \"function\": \"f\"}",
+		"{\"timestamp\": \"yesterday\", \"type\": \"enter\", \"function\": \"f\"}",
+		"{\"timestamp\": \"2026-13-02T03:04:05\", \"type\": \"enter\", \"function\": \"f\"}",
+		"{\"timestamp\": \"1969-12-31T23:59:59\", \"type\": \"enter\", \"function\": \"f\"}",
+		"{\"timestamp\": \"2300-01-01T00:00:00\", \"type\": \"enter\", \"function\": \"f\"}",
+		"{\"timestamp\": \"2026-01-02T03:04:05.\", \"type\": \"enter\", \"function\": \"f\"}",
+		"{\"timestamp\": \"2026-01-02T03:04:05+2\", \"type\": \"enter\", \"function\": \"f\"}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"exit\", \"function\": \"f\", "
+			"\"elapsed\": -0.5}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"exit\", \"function\": \"f\", "
+			"\"elapsed\": \"0.5\"}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"exit\", \"function\": \"f\", "
+			"\"elapsed\": 1e300}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"exception\", \"function\": \"f\", "
+			"\"elapsed\": 1}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"exception\", \"function\": \"f\", "
+			"\"elapsed\": 1, \"exception\": {\"message\": \"m\"}}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"exception\", \"function\": \"f\", "
+			"\"elapsed\": 1, \"exception\": {\"type\": \"E\", \"message\": 3}}",
+	};
+	for (size_t i = 0; i < sizeof bad_lines / sizeof bad_lines[0]; i++) {
+		if (both(bad_lines[i]) != ORIG_BAD)
+			fail_msg("not refused: %s", bad_lines[i]);
+		assert_non_null(strstr(err.text, "original format: "));
+	}
+	assert_int_equal(both("{\"timestamp\": \"yesterday\", \"type\": \"enter\", "
+			      "\"function\": \"f\"}"), ORIG_BAD);
+	assert_string_equal(err.text, "original format: timestamp \"yesterday\" is not an ISO "
+			    "8601 time from 1970 to 2261");
+	/* Not the original's: the protocol parser's verdict stands */
+	static const char *const not_lines[] = {
+		"this is not json",
+		"Enter: f from g (h:1)",
+		"EXIT:f (elapsed: 1s) - Success",
+		"{\"ev\":\"enter\",\"type\":\"enter\",\"function\":\"f\",\"timestamp\":\"2026-01-02T03:04:05\"}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"call\", \"function\": \"f\"}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": 1, \"function\": \"f\"}",
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"enter\", \"function\": \"f\"",
+		"[\"enter\"]",
+	};
+	for (size_t i = 0; i < sizeof not_lines / sizeof not_lines[0]; i++)
+		if (both(not_lines[i]) != ORIG_NOT)
+			fail_msg("taken for the original's: %s", not_lines[i]);
+	assert_int_equal(orig_parse(P, "ENTER: a\0b from c (d:1)", 23, &ol, &err), ORIG_NOT);
+}
+
+/* One stream of lines as calls: the hello once, depth and seq kept,
+ * an exception line an exception and the exit at the call's depth, a
+ * duration from the timestamps when "elapsed" is missing. */
+static void test_orig_events(void **state)
+{
+	(void)state;
+	struct orig_stream s;
+	static struct event out[ORIG_EVENTS_MAX];
+	const int64_t now = 1767323045000000000LL;
+
+	memset(&s, 0, sizeof s);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(oparse("ENTER: main from <module> (a.py:1)"), ORIG_OK);
+	assert_int_equal(orig_events(&s, &ol, now, out), 2);
+	assert_int_equal(out[0].kind, EV_HELLO);
+	assert_int_equal(out[0].pid, ORIG_PID);
+	assert_true(str_is(out[0].prog, ORIG_PROG));
+	assert_int_equal(out[0].wall, now);
+	assert_int_equal(out[0].ts, now);
+	assert_int_equal(out[1].kind, EV_ENTER);
+	assert_int_equal(out[1].pid, ORIG_PID);
+	assert_int_equal(out[1].tid, ORIG_TID);
+	assert_int_equal(out[1].seq, 1);
+	assert_int_equal(out[1].depth, 0);
+	assert_int_equal(out[1].ts, now);
+	assert_true(str_is(out[1].fn, "main"));
+
+	assert_int_equal(oparse("{\"timestamp\": \"2026-01-02T03:04:06\", \"type\": \"enter\", "
+				"\"function\": \"load\"}"), ORIG_OK);
+	assert_int_equal(orig_events(&s, &ol, now, out), 1);
+	assert_int_equal(out[0].kind, EV_ENTER);
+	assert_int_equal(out[0].seq, 2);
+	assert_int_equal(out[0].depth, 1);
+	assert_int_equal(out[0].ts, 1767323046000000000LL);
+
+	assert_int_equal(oparse("EXIT: load (elapsed: 0.75s) - Exception: OSError: disk"), ORIG_OK);
+	assert_int_equal(orig_events(&s, &ol, now, out), 2);
+	assert_int_equal(out[0].kind, EV_EXCEPTION);
+	assert_int_equal(out[0].seq, 3);
+	assert_int_equal(out[0].depth, 1);
+	assert_true(str_is(out[0].fn, "load"));
+	assert_true(str_is(out[0].type, "OSError"));
+	assert_true(str_is(out[0].msg, "disk"));
+	assert_int_equal(out[0].nstack, 0);
+	assert_int_equal(out[1].kind, EV_EXIT);
+	assert_int_equal(out[1].seq, 4);
+	assert_int_equal(out[1].depth, 1);
+	assert_int_equal(out[1].dur, 750000000);
+
+	/* no "elapsed": from its enter's timestamp */
+	assert_int_equal(oparse("{\"timestamp\": \"2026-01-02T03:04:07\", \"type\": \"enter\", "
+				"\"function\": \"step\"}"), ORIG_OK);
+	orig_events(&s, &ol, now, out);
+	assert_int_equal(oparse("{\"timestamp\": \"2026-01-02T03:04:07.25\", \"type\": \"exit\", "
+				"\"function\": \"step\"}"), ORIG_OK);
+	assert_int_equal(orig_events(&s, &ol, now, out), 1);
+	assert_int_equal(out[0].depth, 1);
+	assert_int_equal(out[0].dur, 250000000);
+
+	assert_int_equal(oparse("EXIT: main (elapsed: 3s) - Success"), ORIG_OK);
+	assert_int_equal(orig_events(&s, &ol, now, out), 1);
+	assert_int_equal(out[0].kind, EV_EXIT);
+	assert_int_equal(out[0].seq, 7);
+	assert_int_equal(out[0].depth, 0);
+	assert_int_equal(out[0].dur, 3000000000LL);
+	/* an exit with nothing open stays at depth 0; unknown durations are -1 */
+	assert_int_equal(oparse("{\"timestamp\": \"2026-01-02T03:04:08\", \"type\": \"exit\", "
+				"\"function\": \"x\"}"), ORIG_OK);
+	assert_int_equal(orig_events(&s, &ol, now, out), 1);
+	assert_int_equal(out[0].depth, 0);
+	assert_int_equal(out[0].dur, -1);
+	assert_int_equal(s.depth, 0);
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +981,10 @@ int main(void)
 		cmocka_unit_test(test_fast_every_byte),
 		cmocka_unit_test(test_differential_valid),
 		cmocka_unit_test(test_differential_mutated),
+		cmocka_unit_test(test_orig_text),
+		cmocka_unit_test(test_orig_json),
+		cmocka_unit_test(test_orig_malformed),
+		cmocka_unit_test(test_orig_events),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "event_orig.h"
 #include "fake_model.h"
 #include "fifo.h"
 #include "ingest.h"
@@ -325,6 +326,56 @@ static void test_pause_queue(void **state)
 	for (int i = 0; i < 9; i++)
 		assert_int_equal(fake.ev[i].seq, (uint64_t)i + 1);
 	assert_string_equal(fake.ev[8].fn, "late");
+	close(wfd);
+	ingest_free(ing);
+}
+
+/* The original pipetrace's lines, mixed with protocol lines, while paused:
+ * queued as lines, and turned into the synthetic process's events only
+ * when applied, so its depth and seq come out as if never paused; a
+ * malformed one is counted bad with the reason. */
+static void test_orig_lines(void **state)
+{
+	(void)state;
+	int wfd;
+	static const char lines[] =
+		"ENTER: main from <module> (a.py:1)\n"
+		"ENTER: load from main (a.py:2)\n"
+		"EXIT: load (elapsed: 0.5s) - Exception: OSError: disk full\n"
+		"EXIT: broken (elapsed: soon) - Success\n"
+		"{\"ev\":\"enter\",\"ts\":5,\"pid\":100,\"tid\":101,\"seq\":1,\"depth\":0,\"fn\":\"c\"}\n"
+		"{\"timestamp\": \"2026-01-02T03:04:05\", \"type\": \"exit\", \"function\": \"main\", "
+		"\"elapsed\": 1.0}\n";
+	static const struct { enum event_kind kind; int32_t pid; uint64_t seq; const char *fn; } want[] = {
+		{ EV_HELLO, ORIG_PID, 0, "" },
+		{ EV_ENTER, ORIG_PID, 1, "main" },
+		{ EV_ENTER, ORIG_PID, 2, "load" },
+		{ EV_EXCEPTION, ORIG_PID, 3, "load" },
+		{ EV_EXIT, ORIG_PID, 4, "load" },
+		{ EV_ENTER, 100, 1, "c" },
+		{ EV_EXIT, ORIG_PID, 5, "main" },
+	};
+
+	fake_reset();
+	struct ingest *ing = open_fifo_ingest("orig.fifo", 0, &wfd);
+	const struct ingest_status *st = ingest_get_status(ing);
+	ingest_set_paused(ing, true);
+	write_all(wfd, lines, sizeof lines - 1);
+	ingest_step(ing, 1000);
+	assert_int_equal(fake.n, 0);
+	assert_int_equal(st->lines, 6);
+	assert_int_equal(st->queued, 5);
+	assert_int_equal(st->bad_lines, 1);
+	assert_non_null(strstr(st->last_bad, "line 4: original format: EXIT line: the elapsed time"));
+	ingest_set_paused(ing, false);
+	ingest_step(ing, 1000);
+	assert_int_equal(fake.n, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < fake.n; i++) {
+		assert_int_equal(fake.ev[i].kind, want[i].kind);
+		assert_int_equal(fake.ev[i].pid, want[i].pid);
+		assert_int_equal(fake.ev[i].seq, want[i].seq);
+		assert_string_equal(fake.ev[i].fn, want[i].fn);
+	}
 	close(wfd);
 	ingest_free(ing);
 }
@@ -984,6 +1035,7 @@ int main(void)
 		cmocka_unit_test(test_oversized_and_budget),
 		cmocka_unit_test(test_endless_line),
 		cmocka_unit_test(test_pause_queue),
+		cmocka_unit_test(test_orig_lines),
 		cmocka_unit_test(test_record_replay),
 		cmocka_unit_test(test_fifo_safety),
 		cmocka_unit_test(test_fifo_replaced),

@@ -375,7 +375,7 @@ int event_utf8_len(const unsigned char *s, size_t avail)
 
 /* Returns the line with each invalid UTF-8 byte replaced by U+FFFD, in the
  * parser's buffer, or the line itself when it is valid. */
-static const char *fix_utf8(struct event_parser *p, const char *line, size_t *len)
+const char *event_fix_utf8(struct event_parser *p, const char *line, size_t *len)
 {
 	const unsigned char *s = (const unsigned char *)line;
 	size_t n = *len, i = 0;
@@ -498,7 +498,7 @@ enum event_result event_parse_slow(struct event_parser *p, const char *line, siz
 			err->column = (int)(nul - line) + 1;
 		return EVENT_BAD;
 	}
-	line = fix_utf8(p, line, &len);
+	line = event_fix_utf8(p, line, &len);
 	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
 		if (err) {

@@ -69,6 +69,10 @@ int event_try_fast(struct event_parser *p, const char *line, size_t len, struct 
 enum event_result event_parse_fast(struct event_parser *p, const char *line, size_t len,
 				   struct event *out);
 
+/* The line with each invalid UTF-8 byte replaced by U+FFFD (in p's
+ * buffer, *len updated), or the line itself when it is valid. */
+const char *event_fix_utf8(struct event_parser *p, const char *line, size_t *len);
+
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid
  * (overlong, surrogate, above U+10FFFF, truncated). */
 int event_utf8_len(const unsigned char *s, size_t avail);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event_orig.h"
 #include "ingest.h"
 #include "source.h"
 
@@ -42,6 +43,8 @@ struct ingest {
 	struct ingest_status st;
 	ingest_event_cb cb;
 	void *cb_ctx;            /* borrowed */
+	ingest_event_cb tap;     /* --export */
+	void *tap_ctx;           /* borrowed */
 
 	/* pause queue: whole valid lines, each ended by '\n' */
 	char *q;                 /* owned */
@@ -73,6 +76,12 @@ struct ingest {
 	const char *cmd0;        /* borrowed: the command's name, or NULL */
 
 	struct event ev;         /* the event being handled (large: stack names) */
+	/* Lines in the original pipetrace's formats: one stream per monitor
+	 * (such a writer reopens the FIFO for every line, so none stays on
+	 * an old FIFO), and the events each line becomes. */
+	struct orig_stream orig;
+	struct orig_line oline;
+	struct event oev[ORIG_EVENTS_MAX];
 };
 
 static double now_s(void)
@@ -166,6 +175,12 @@ void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx)
 {
 	ing->cb = cb;
 	ing->cb_ctx = ctx;
+}
+
+void ingest_set_tap(struct ingest *ing, ingest_event_cb cb, void *ctx)
+{
+	ing->tap = cb;
+	ing->tap_ctx = ctx;
 }
 
 /* Paused with a full queue: reading stops rather than dropping lines; the
@@ -263,11 +278,26 @@ void ingest_cleanup_signal_safe(void)
 	fifo_cleanup_signal_safe();
 }
 
-static void apply(struct ingest *ing)
+static void apply(struct ingest *ing, const struct event *ev)
 {
-	model_apply(ing->model, &ing->ev);
+	model_apply(ing->model, ev);
 	if (ing->cb)
-		ing->cb(ing->cb_ctx, &ing->ev, ing->model);
+		ing->cb(ing->cb_ctx, ev, ing->model);
+	if (ing->tap)
+		ing->tap(ing->tap_ctx, ev, ing->model);
+}
+
+/* An original-format line (ing->oline, parsed): the calls it gives, in
+ * order, timed by the wall clock when it carries no time of its own. */
+static void apply_orig(struct ingest *ing)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	size_t n = orig_events(&ing->orig, &ing->oline,
+			       (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, ing->oev);
+	for (size_t i = 0; i < n; i++)
+		apply(ing, &ing->oev[i]);
 }
 
 static bool queue_push(struct ingest *ing, const char *line, size_t len)
@@ -315,7 +345,9 @@ static bool queue_pop_apply(struct ingest *ing)
 		ing->qhead = ing->qlen = 0;
 	/* It parsed when it arrived; it parses the same now. */
 	if (event_parse(ing->parser, line, len, &ing->ev, NULL) == EVENT_OK)
-		apply(ing);
+		apply(ing, &ing->ev);
+	else if (orig_parse(ing->parser, line, len, &ing->oline, NULL) == ORIG_OK)
+		apply_orig(ing);
 	return true;
 }
 
@@ -353,6 +385,19 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 		return false;
 	st->lines++;
 	enum event_result r = event_parse(ing->parser, line, len, &ing->ev, &err);
+	bool orig = false;
+	if (r == EVENT_BAD) {
+		/* Not a protocol line: perhaps one of the original's */
+		struct event_error oerr;
+		enum orig_result o = orig_parse(ing->parser, line, len, &ing->oline, &oerr);
+
+		if (o == ORIG_BAD) {
+			err = oerr;
+		} else if (o == ORIG_OK) {
+			orig = true;
+			r = EVENT_OK;
+		}
+	}
 	if (r == EVENT_UNKNOWN_KIND) {
 		st->unknown_kinds++;
 		return false;
@@ -368,7 +413,7 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 		return false;
 	}
 	/* Read as far as it can be; the interface says so (protocol.md). */
-	if (ing->ev.kind == EV_HELLO && ing->ev.version > 1 && ing->ev.version > st->newer_version)
+	if (!orig && ing->ev.kind == EV_HELLO && ing->ev.version > 1 && ing->ev.version > st->newer_version)
 		st->newer_version = ing->ev.version;
 	if (ing->rec) {
 		fwrite(line, 1, len, ing->rec);
@@ -381,8 +426,10 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 			st->queue_dropped++;
 			return false;
 		}
+	} else if (orig) {
+		apply_orig(ing);
 	} else {
-		apply(ing);
+		apply(ing, &ing->ev);
 	}
 	st->events++;
 	return true;

@@ -81,6 +81,9 @@ void ingest_free(struct ingest *ing);
 
 /* Called for each applied event (optional). */
 void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx);
+/* A second consumer of each applied event, independent of the first (the
+ * exporter, in both plain and full-screen modes). */
+void ingest_set_tap(struct ingest *ing, ingest_event_cb cb, void *ctx);
 
 /* File descriptors to poll(2) for input; returns how many were stored. */
 int ingest_pollfds(struct ingest *ing, struct pollfd *fds, int max);

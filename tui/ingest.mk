@@ -2,6 +2,7 @@
 # and the ingest benchmark.
 tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h \
 	tui/event_int.h tui/event.c tui/event_fast.c \
+	tui/event_orig.h tui/event_orig.c \
 	tui/fifo.h tui/fifo.c tui/source.h tui/source.c \
 	tui/ingest.c tui/plain.h tui/plain.c
 
@@ -29,6 +30,9 @@ EXTRA_DIST += tests/plain-endless.sh tests/plain-args.sh
 # lost events: drops, incomplete traces, the summary's caveats
 TESTS += tests/plain-accounting.sh
 EXTRA_DIST += tests/plain-accounting.sh
+# the original pipetrace's lines, written as it writes them
+TESTS += tests/plain-orig.sh
+EXTRA_DIST += tests/plain-orig.sh
 EXTRA_DIST += tests/plain-common.sh tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh \
 	tests/plain-lib.sh tests/plain-bad.sh tests/plain-fifo-gone.sh tests/plain-grandchild.sh \
 	tests/data/bad
@@ -52,3 +56,12 @@ check_PROGRAMS += tests/hostile_gen
 tests_hostile_gen_SOURCES = tests/hostile_gen.c tests/xorshift.h
 TESTS += tests/soak-hostile.sh
 EXTRA_DIST += tests/soak-hostile.sh
+# --export: Chrome trace JSON and collapsed stacks, streamed
+tui_libptcore_a_SOURCES += tui/export.h tui/export.c
+TESTS += tests/export.sh
+EXTRA_DIST += tests/export.sh tests/export_check.py
+EXTRA_PROGRAMS += tests/bench_export
+benchmarks += tests/bench_export
+tests_bench_export_SOURCES = tests/bench_export.c
+tests_bench_export_CPPFLAGS = $(ptcore_test_cppflags)
+tests_bench_export_LDADD = $(ptcore_test_ldadd)

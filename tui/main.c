@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "ingest.h"
 #include "model.h"
 #include "plain.h"
@@ -40,6 +41,11 @@ static void usage(FILE *f)
 	      "  -l, --log FILE       with -- CMD: write CMD's output to FILE and keep it\n"
 	      "                       (default: a private file, shown in the full screen\n"
 	      "                       with o, printed at the end in plain mode, removed)\n"
+	      "  -e, --export FORMAT:FILE  write the trace to FILE for other tools, at the\n"
+	      "                       end of input or on quit: chrome (Chrome trace JSON,\n"
+	      "                       for Perfetto, chrome://tracing, speedscope) or\n"
+	      "                       collapsed (stacks with self ns, for flamegraph.pl);\n"
+	      "                       may be given once per format\n"
 	      "  -n, --max-calls N    keep at most N individual calls in memory (older\n"
 	      "                       ones stay counted in the merged view); default %u\n"
 	      "  -p, --plain          print one text line per event instead of the full\n"
@@ -166,6 +172,7 @@ int main(int argc, char **argv)
 		{ "replay", required_argument, NULL, 'R' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "max-calls", required_argument, NULL, 'n' },
+		{ "export", required_argument, NULL, 'e' },
 		{ "plain", no_argument, NULL, 'p' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -177,6 +184,9 @@ int main(int argc, char **argv)
 	struct model_config mcfg = { 0 };
 	bool plain = false, summary = false, quiet = false;
 	int c;
+	const char *specs[3];
+	size_t nspecs = 0;
+	char xerr[1200];
 
 	setlocale(LC_ALL, "");
 	const char *cs = nl_langinfo(CODESET);
@@ -187,7 +197,7 @@ int main(int argc, char **argv)
 	opterr = 0;
 	/* "+": stop at the first non-option, which starts the command;
 	 * ":": a missing argument is told apart from an unknown option. */
-	while ((c = getopt_long(argc, argv, "+:f:r:R:l:n:psqVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:f:r:R:l:n:e:psqVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': icfg.fifo_path = optarg; break;
 		case 'r': icfg.record_path = optarg; break;
@@ -199,6 +209,13 @@ int main(int argc, char **argv)
 					shown(sbuf, sizeof sbuf, optarg, utf8));
 				return 2;
 			}
+			break;
+		case 'e':
+			if (nspecs == 2) {
+				fputs("pipetrace-tui: --export is given once per format\n", stderr);
+				return 2;
+			}
+			specs[nspecs++] = optarg;
 			break;
 		case 'p': plain = true; break;
 		case 's': summary = true; break;
@@ -240,8 +257,16 @@ int main(int argc, char **argv)
 	 * 2 s).  The full screen reads as long as anything may still write. */
 	icfg.cmd_quiet_end_ms = plain ? 2000 : 0;
 
-	struct model *m = model_create(&mcfg);
+	struct export *ex = export_create();
+	for (size_t i = 0; ex && i < nspecs; i++)
+		if (!export_add_spec(ex, specs[i], xerr, sizeof xerr)) {
+			fprintf(stderr, "pipetrace-tui: %s\n", shown(sbuf, sizeof sbuf, xerr, utf8));
+			export_free(ex);
+			return 2;
+		}
+	struct model *m = ex ? model_create(&mcfg) : NULL;
 	if (!m) {
+		export_free(ex);
 		fputs("pipetrace-tui: out of memory\n", stderr);
 		return 1;
 	}
@@ -257,9 +282,20 @@ int main(int argc, char **argv)
 		int e = errno;
 		fprintf(stderr, "pipetrace-tui: %s\n", shown(sbuf, sizeof sbuf, err, utf8));
 		model_free(m);
+		export_free(ex);
 		if (icfg.cmd && e)
 			return e == ENOENT ? 127 : 126;
 		return 1;
+	}
+	if (export_active(ex)) {
+		if (!export_open(ex, xerr, sizeof xerr)) {
+			fprintf(stderr, "pipetrace-tui: %s\n", shown(sbuf, sizeof sbuf, xerr, utf8));
+			ingest_free(ing);
+			model_free(m);
+			export_free(ex);
+			return 1;
+		}
+		ingest_set_tap(ing, export_event, ex);
 	}
 	const char *warning = ingest_get_status(ing)->fifo_warning;
 	if (warning)
@@ -301,6 +337,12 @@ int main(int argc, char **argv)
 		if (!status)
 			status = 1;
 	}
+	if (export_active(ex) && !export_finish(ex, m, xerr, sizeof xerr)) {
+		fprintf(stderr, "pipetrace-tui: export: %s\n", shown(sbuf, sizeof sbuf, xerr, utf8));
+		if (!status)
+			status = 1;
+	}
+	export_free(ex);
 	ingest_free(ing);
 	model_free(m);
 	return status;

@@ -25,6 +25,9 @@ EXTRA_DIST += tests/e2e-tui.sh tests/e2e-views.sh tests/e2e-lib.sh
 # recording, a command from which nothing arrives).
 TESTS += tests/e2e-input.sh
 EXTRA_DIST += tests/e2e-input.sh
+# The original pipetrace's lines on the full screen.
+TESTS += tests/e2e-orig.sh
+EXTRA_DIST += tests/e2e-orig.sh
 
 EXTRA_PROGRAMS += tests/bench_frame
 benchmarks += tests/bench_frame

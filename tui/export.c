@@ -1,0 +1,724 @@
+/* export.c - Chrome Trace Event JSON and collapsed stacks, streamed.
+ *
+ * Per thread only the open calls are kept; per distinct call path one node
+ * (its self time, for the collapsed stacks); per distinct function name one
+ * interned copy.  Chrome events go to the file as each call ends. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+
+#define NONE UINT32_MAX
+/* Open calls kept per thread: past it enters are ignored and counted, as
+ * in the model, so that hostile input cannot grow a stack without end. */
+#define EXPORT_MAX_DEPTH (1u << 16)
+
+/* uint64 key -> uint32 value, open addressing; NONE marks a free slot. */
+struct u64map {
+	uint64_t *keys;
+	uint32_t *vals;
+	size_t cap, n;
+};
+
+static uint64_t mix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	return k ^ (k >> 33);
+}
+
+static uint32_t *map_slot(struct u64map *mp, uint64_t key)
+{
+	size_t i = mix64(key) & (mp->cap - 1);
+	while (mp->vals[i] != NONE && mp->keys[i] != key)
+		i = (i + 1) & (mp->cap - 1);
+	mp->keys[i] = key;
+	return &mp->vals[i];
+}
+
+static bool map_grow(struct u64map *mp)
+{
+	size_t ncap = mp->cap ? mp->cap * 2 : 256;
+	struct u64map nm = { malloc(ncap * sizeof *nm.keys), malloc(ncap * sizeof *nm.vals), ncap, mp->n };
+	if (!nm.keys || !nm.vals) {
+		free(nm.keys);
+		free(nm.vals);
+		return false;
+	}
+	memset(nm.vals, 0xff, ncap * sizeof *nm.vals);
+	for (size_t i = 0; i < mp->cap; i++)
+		if (mp->vals[i] != NONE)
+			*map_slot(&nm, mp->keys[i]) = mp->vals[i];
+	free(mp->keys);
+	free(mp->vals);
+	*mp = nm;
+	return true;
+}
+
+/* The value for key, or NONE; with `add` != NONE, stores it when absent. */
+static uint32_t map_get(struct u64map *mp, uint64_t key, uint32_t add)
+{
+	if (!mp->cap || (add != NONE && (mp->n + 1) * 4 > mp->cap * 3)) {
+		if (add == NONE && !mp->cap)
+			return NONE;
+		if (!map_grow(mp))
+			return NONE;
+	}
+	size_t i = mix64(key) & (mp->cap - 1);
+	while (mp->vals[i] != NONE) {
+		if (mp->keys[i] == key)
+			return mp->vals[i];
+		i = (i + 1) & (mp->cap - 1);
+	}
+	if (add == NONE)
+		return NONE;
+	mp->keys[i] = key;
+	mp->vals[i] = add;
+	mp->n++;
+	return add;
+}
+
+struct name {
+	char *s;
+	size_t len;
+};
+
+struct frame {
+	int64_t ts;              /* the enter's own time */
+	int64_t start;           /* as exported: no earlier than the parent's floor */
+	int64_t floor;           /* its start, then its last finished child's end */
+	uint64_t child_ns;       /* its finished children's exported durations */
+	uint32_t fn;
+	uint32_t node;
+	int32_t depth;
+};
+
+struct xthread {
+	int32_t pid, tid;
+	uint32_t proc;
+	uint32_t root;           /* its path root node */
+	struct frame *frames;
+	uint32_t nframes;
+	size_t cap;
+	int64_t floor;           /* end of its last outermost call */
+	bool has_floor;
+	uint64_t exits_unmatched; /* exits with no open call of their depth and name */
+	uint64_t too_deep;
+};
+
+struct xproc {
+	int32_t pid;
+	int64_t last_ts;
+	bool named;
+};
+
+struct pnode {                   /* one call path of one thread */
+	uint32_t parent;         /* NONE for a thread's root */
+	uint32_t fn;             /* for a root: the thread's index */
+	uint64_t self_ns;        /* finished calls only */
+};
+
+struct export {
+	char *chrome_path, *collapsed_path;
+	FILE *chrome;
+	bool chrome_first;       /* no event written yet */
+	bool oom;
+
+	struct name *names;
+	size_t nnames, cap_names;
+	uint32_t *name_slots;    /* hash of names: index + 1, 0 free */
+	size_t cap_slots;
+
+	struct xthread *threads;
+	size_t nthreads, cap_threads;
+	struct u64map thread_map;
+	struct xproc *procs;
+	size_t nprocs, cap_procs;
+	struct u64map proc_map;
+
+	struct pnode *nodes;
+	size_t nnodes, cap_nodes;
+	struct u64map node_map;  /* parent << 32 | fn -> node */
+};
+
+static bool grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	while (ncap < need)
+		ncap *= 2;
+	void *np = realloc(*p, ncap * size);
+	if (!np)
+		return false;
+	*p = np;
+	*cap = ncap;
+	return true;
+}
+
+struct export *export_create(void)
+{
+	return calloc(1, sizeof(struct export));
+}
+
+bool export_add_spec(struct export *x, const char *spec, char *err, size_t errsize)
+{
+	const char *colon = strchr(spec, ':');
+	char **slot = NULL;
+
+	if (colon && colon - spec == 6 && !strncmp(spec, "chrome", 6))
+		slot = &x->chrome_path;
+	else if (colon && colon - spec == 9 && !strncmp(spec, "collapsed", 9))
+		slot = &x->collapsed_path;
+	if (!slot || !colon[1]) {
+		snprintf(err, errsize, "--export wants FORMAT:FILE with FORMAT chrome or collapsed");
+		return false;
+	}
+	if (*slot) {
+		snprintf(err, errsize, "--export %.*s given twice", (int)(colon - spec), spec);
+		return false;
+	}
+	*slot = strdup(colon + 1);
+	if (!*slot) {
+		snprintf(err, errsize, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+bool export_active(const struct export *x)
+{
+	return x && (x->chrome_path || x->collapsed_path);
+}
+
+bool export_open(struct export *x, char *err, size_t errsize)
+{
+	if (x->chrome_path) {
+		x->chrome = fopen(x->chrome_path, "we");
+		if (!x->chrome) {
+			snprintf(err, errsize, "cannot write %.1000s: %s", x->chrome_path, strerror(errno));
+			return false;
+		}
+		setvbuf(x->chrome, NULL, _IOFBF, 1 << 20);
+		fputs("{\"traceEvents\":[\n", x->chrome);
+		x->chrome_first = true;
+	}
+	if (x->collapsed_path) {
+		/* Written at the end; created now so that a bad path is told at once. */
+		FILE *f = fopen(x->collapsed_path, "we");
+		if (!f) {
+			snprintf(err, errsize, "cannot write %.1000s: %s", x->collapsed_path,
+				 strerror(errno));
+			return false;
+		}
+		fclose(f);
+	}
+	return true;
+}
+
+static uint64_t hash_str(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint32_t intern(struct export *x, const char *s, size_t len)
+{
+	if ((x->nnames + 1) * 4 > x->cap_slots * 3) {
+		size_t ncap = x->cap_slots ? x->cap_slots * 2 : 1024;
+		uint32_t *ns = calloc(ncap, sizeof *ns);
+		if (!ns)
+			return NONE;
+		for (size_t i = 0; i < x->nnames; i++) {
+			size_t j = hash_str(x->names[i].s, x->names[i].len) & (ncap - 1);
+			while (ns[j])
+				j = (j + 1) & (ncap - 1);
+			ns[j] = (uint32_t)i + 1;
+		}
+		free(x->name_slots);
+		x->name_slots = ns;
+		x->cap_slots = ncap;
+	}
+	size_t j = hash_str(s, len) & (x->cap_slots - 1);
+	while (x->name_slots[j]) {
+		const struct name *n = &x->names[x->name_slots[j] - 1];
+		if (n->len == len && !memcmp(n->s, s, len))
+			return x->name_slots[j] - 1;
+		j = (j + 1) & (x->cap_slots - 1);
+	}
+	char *copy = malloc(len + 1);
+	if (!copy || !grow((void **)&x->names, &x->cap_names, x->nnames + 1, sizeof *x->names)) {
+		free(copy);
+		return NONE;
+	}
+	memcpy(copy, s, len);
+	copy[len] = 0;
+	x->names[x->nnames] = (struct name){ copy, len };
+	x->name_slots[j] = (uint32_t)x->nnames + 1;
+	return (uint32_t)x->nnames++;
+}
+
+static uint32_t node_get(struct export *x, uint32_t parent, uint32_t fn)
+{
+	uint64_t key = (uint64_t)parent << 32 | fn;
+	uint32_t id = map_get(&x->node_map, key, NONE);
+	if (id != NONE)
+		return id;
+	if (!grow((void **)&x->nodes, &x->cap_nodes, x->nnodes + 1, sizeof *x->nodes))
+		return NONE;
+	id = (uint32_t)x->nnodes;
+	if (map_get(&x->node_map, key, id) != id)
+		return NONE;
+	x->nodes[x->nnodes++] = (struct pnode){ parent, fn, 0 };
+	return id;
+}
+
+static struct xproc *proc_get(struct export *x, int32_t pid)
+{
+	uint32_t i = map_get(&x->proc_map, (uint32_t)pid, NONE);
+	if (i != NONE)
+		return &x->procs[i];
+	if (!grow((void **)&x->procs, &x->cap_procs, x->nprocs + 1, sizeof *x->procs) ||
+	    map_get(&x->proc_map, (uint32_t)pid, (uint32_t)x->nprocs) == NONE)
+		return NULL;
+	x->procs[x->nprocs] = (struct xproc){ .pid = pid, .last_ts = INT64_MIN };
+	return &x->procs[x->nprocs++];
+}
+
+static struct xthread *thread_get(struct export *x, int32_t pid, int32_t tid)
+{
+	uint64_t key = (uint64_t)(uint32_t)pid << 32 | (uint32_t)tid;
+	uint32_t i = map_get(&x->thread_map, key, NONE);
+	if (i != NONE)
+		return &x->threads[i];
+	struct xproc *p = proc_get(x, pid);
+	if (!p || !grow((void **)&x->threads, &x->cap_threads, x->nthreads + 1, sizeof *x->threads))
+		return NULL;
+	/* A root's key cannot collide with a call path's: those have a
+	 * node as parent, never NONE. */
+	uint32_t root = node_get(x, NONE, (uint32_t)x->nthreads);
+	if (root == NONE || map_get(&x->thread_map, key, (uint32_t)x->nthreads) == NONE)
+		return NULL;
+	x->threads[x->nthreads] = (struct xthread){
+		.pid = pid, .tid = tid, .proc = (uint32_t)(p - x->procs), .root = root,
+	};
+	return &x->threads[x->nthreads++];
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+/* A string from the trace as JSON: it is valid UTF-8 without NUL (the
+ * parser saw to that) but may hold any control character. */
+static void put_json_str(FILE *f, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	putc('"', f);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		fwrite(s + run, 1, i - run, f);
+		run = i + 1;
+		if (c == '"' || c == '\\') {
+			putc('\\', f);
+			putc(c, f);
+		} else {
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			fwrite(u, 1, sizeof u, f);
+		}
+	}
+	fwrite(s + run, 1, len - run, f);
+	putc('"', f);
+}
+
+static char *fmt_u64(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+/* ns as fractional microseconds, exactly: "123.456". */
+static void put_us(FILE *f, int64_t ns)
+{
+	char buf[32], *end = buf + sizeof buf, *p;
+	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+
+	p = end;
+	uint64_t frac = a % 1000;
+	for (int i = 0; i < 3; i++, frac /= 10)
+		*--p = (char)('0' + frac % 10);
+	*--p = '.';
+	p = fmt_u64(p, a / 1000);
+	if (ns < 0)
+		*--p = '-';
+	fwrite(p, 1, (size_t)(end - p), f);
+}
+
+static void put_i64(FILE *f, int64_t v)
+{
+	char buf[24], *end = buf + sizeof buf, *p;
+	p = fmt_u64(end, v < 0 ? -(uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
+	fwrite(p, 1, (size_t)(end - p), f);
+}
+
+static void begin_event(struct export *x)
+{
+	if (!x->chrome_first)
+		fputs(",\n", x->chrome);
+	x->chrome_first = false;
+}
+
+static void put_pid_tid(FILE *f, int32_t pid, int32_t tid)
+{
+	fputs(",\"pid\":", f);
+	put_i64(f, pid);
+	fputs(",\"tid\":", f);
+	put_i64(f, tid);
+}
+
+/* Ends the innermost open call of th at `end` (moved up to its floor, so
+ * that it holds its children and its start).  `unfinished` says why its
+ * exit never came, or NULL for a call that returned. */
+static void close_top(struct export *x, struct xthread *th, int64_t end, const char *unfinished)
+{
+	struct frame *f = &th->frames[--th->nframes];
+	if (end < f->floor)
+		end = f->floor;
+	uint64_t dur = (uint64_t)(end - f->start);
+
+	if (x->chrome) {
+		FILE *o = x->chrome;
+		begin_event(x);
+		fputs("{\"name\":", o);
+		put_json_str(o, x->names[f->fn].s, x->names[f->fn].len);
+		fputs(",\"cat\":\"call\",\"ph\":\"X\",\"ts\":", o);
+		put_us(o, f->start);
+		fputs(",\"dur\":", o);
+		put_us(o, (int64_t)dur);
+		put_pid_tid(o, th->pid, th->tid);
+		if (unfinished) {
+			fputs(",\"args\":{\"unfinished\":", o);
+			put_json_str(o, unfinished, strlen(unfinished));
+			putc('}', o);
+		}
+		putc('}', o);
+	}
+	/* Self time of calls that returned only: an unfinished call's
+	 * duration is a lower bound, not a figure. */
+	if (!unfinished && f->node != NONE)
+		x->nodes[f->node].self_ns += dur - (f->child_ns < dur ? f->child_ns : dur);
+	if (th->nframes) {
+		struct frame *p = &th->frames[th->nframes - 1];
+		p->floor = end;
+		p->child_ns += dur;
+	} else {
+		th->floor = end;
+		th->has_floor = true;
+	}
+}
+
+static void on_enter_ev(struct export *x, struct xthread *th, const struct event *ev)
+{
+	/* An open call as deep or deeper lost its exit. */
+	while (th->nframes && th->frames[th->nframes - 1].depth >= ev->depth)
+		close_top(x, th, ev->ts, "exit not seen");
+	if (th->nframes >= EXPORT_MAX_DEPTH) {
+		th->too_deep++;
+		return;
+	}
+	uint32_t fn = intern(x, ev->fn.s, ev->fn.len);
+	if (fn == NONE || !grow((void **)&th->frames, &th->cap, th->nframes + 1, sizeof *th->frames)) {
+		x->oom = true;
+		return;
+	}
+	const struct frame *p = th->nframes ? &th->frames[th->nframes - 1] : NULL;
+	int64_t floor = p ? p->floor : th->has_floor ? th->floor : INT64_MIN;
+	int64_t start = ev->ts > floor ? ev->ts : floor;
+	uint32_t node = node_get(x, p ? p->node : th->root, fn);
+	if (node == NONE)
+		x->oom = true;
+	th->frames[th->nframes++] = (struct frame){
+		.ts = ev->ts, .start = start, .floor = start, .fn = fn, .node = node, .depth = ev->depth,
+	};
+}
+
+static void on_exit_ev(struct export *x, struct xthread *th, const struct event *ev)
+{
+	uint32_t k = th->nframes;
+	while (k > 0) {
+		const struct frame *f = &th->frames[k - 1];
+		if (f->depth == ev->depth) {
+			const struct name *n = &x->names[f->fn];
+			if (n->len != ev->fn.len || memcmp(n->s, ev->fn.s, n->len))
+				k = 0;
+			break;
+		}
+		if (f->depth < ev->depth) {
+			k = 0;
+			break;
+		}
+		k--;
+	}
+	if (!k) {
+		th->exits_unmatched++;
+		return;
+	}
+	/* Calls inside it that are still open were left without an exit
+	 * (longjmp, or their exits were lost). */
+	while (th->nframes > k)
+		close_top(x, th, ev->ts, "exit not seen");
+	const struct frame *f = &th->frames[k - 1];
+	close_top(x, th, ev->dur >= 0 ? f->ts + ev->dur : ev->ts, NULL);
+}
+
+static void on_instant(struct export *x, const struct event *ev)
+{
+	FILE *o = x->chrome;
+	if (!o)
+		return;
+	begin_event(x);
+	if (ev->kind == EV_EXCEPTION) {
+		fputs("{\"name\":", o);
+		put_json_str(o, ev->type.s ? ev->type.s : "", ev->type.len);
+		fputs(",\"cat\":\"exception\",\"ph\":\"i\",\"s\":\"t\",\"ts\":", o);
+		put_us(o, ev->ts);
+		put_pid_tid(o, ev->pid, ev->tid);
+		fputs(",\"args\":{\"type\":", o);
+		put_json_str(o, ev->type.s ? ev->type.s : "", ev->type.len);
+		fputs(",\"message\":", o);
+		put_json_str(o, ev->msg.s ? ev->msg.s : "", ev->msg.len);
+		fputs(",\"fn\":", o);
+		put_json_str(o, ev->fn.s ? ev->fn.s : "", ev->fn.len);
+		if (ev->signal.s) {
+			fputs(",\"signal\":", o);
+			put_json_str(o, ev->signal.s, ev->signal.len);
+		}
+		if (ev->nstack) {
+			fputs(",\"stack\":[", o);
+			for (size_t i = 0; i < ev->nstack; i++) {
+				if (i)
+					putc(',', o);
+				put_json_str(o, ev->stack[i].s ? ev->stack[i].s : "", ev->stack[i].len);
+			}
+			putc(']', o);
+		}
+		fputs("}}", o);
+	} else {
+		fputs("{\"name\":\"events lost\",\"cat\":\"drop\",\"ph\":\"i\",\"s\":\"t\",\"ts\":", o);
+		put_us(o, ev->ts);
+		put_pid_tid(o, ev->pid, ev->tid);
+		fputs(",\"args\":{\"count\":", o);
+		put_i64(o, (int64_t)(ev->count > INT64_MAX ? INT64_MAX : ev->count));
+		fputs("}}", o);
+	}
+}
+
+void export_event(void *ctx, const struct event *ev, const struct model *m)
+{
+	struct export *x = ctx;
+	(void)m;
+	struct xproc *p = proc_get(x, ev->pid);
+	if (!p) {
+		x->oom = true;
+		return;
+	}
+	if (ev->ts > p->last_ts)
+		p->last_ts = ev->ts;
+	if (ev->kind == EV_HELLO || ev->kind == EV_BYE)
+		return;
+	struct xthread *th = thread_get(x, ev->pid, ev->tid);
+	if (!th) {
+		x->oom = true;
+		return;
+	}
+	switch (ev->kind) {
+	case EV_ENTER: on_enter_ev(x, th, ev); break;
+	case EV_EXIT: on_exit_ev(x, th, ev); break;
+	case EV_EXCEPTION: on_instant(x, ev); break;
+	case EV_DROP: if (ev->count) on_instant(x, ev); break;
+	default: break;
+	}
+}
+
+/* --- the end ---------------------------------------------------------- */
+
+/* A label for the collapsed format: ';' separates frames and a line
+ * ends the record, so neither may appear in a name. */
+static void put_frame(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		putc(c == ';' ? ':' : c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+}
+
+/* "prog [pid] [incomplete]" and "name [tid] [N events lost]": the
+ * model's names and its one account of lost events. */
+static void proc_label(const struct model *m, const struct xthread *th, char *buf, size_t size)
+{
+	const struct mthread *t = m ? model_thread_find(m, th->pid, th->tid) : NULL;
+	const struct mprocess *p = t ? t->proc : NULL;
+	const char *prog = p && p->prog && *p->prog ? p->prog : "pid";
+	snprintf(buf, size, "%.400s %ld%s", prog, (long)th->pid,
+		 p && p->incomplete ? " [incomplete trace]" : "");
+}
+
+static void thread_label(const struct model *m, const struct xthread *th, char *buf, size_t size)
+{
+	const struct mthread *t = m ? model_thread_find(m, th->pid, th->tid) : NULL;
+	int n = snprintf(buf, size, "%.200s %ld", t && t->name ? t->name : "thread", (long)th->tid);
+	uint64_t lost = t ? t->drops + t->unaccounted : 0;
+	if (n > 0 && (size_t)n < size && lost)
+		n += snprintf(buf + n, size - (size_t)n, " [%llu events lost]", (unsigned long long)lost);
+	if (n > 0 && (size_t)n < size && t && t->incomplete)
+		n += snprintf(buf + n, size - (size_t)n, " [incomplete]");
+	if (n > 0 && (size_t)n < size && (th->exits_unmatched || th->too_deep))
+		snprintf(buf + n, size - (size_t)n, " [%llu events not placed]",
+			 (unsigned long long)(th->exits_unmatched + th->too_deep));
+}
+
+static void put_meta(struct export *x, const char *what, int32_t pid, int32_t tid, const char *name)
+{
+	FILE *o = x->chrome;
+	begin_event(x);
+	fputs("{\"name\":\"", o);
+	fputs(what, o);
+	fputs("\",\"ph\":\"M\"", o);
+	put_pid_tid(o, pid, tid);
+	fputs(",\"args\":{\"name\":", o);
+	put_json_str(o, name, strlen(name));
+	fputs("}}", o);
+}
+
+static bool write_collapsed(struct export *x, const struct model *m, char *err, size_t errsize)
+{
+	FILE *f = fopen(x->collapsed_path, "we");
+	if (!f) {
+		snprintf(err, errsize, "cannot write %.1000s: %s", x->collapsed_path, strerror(errno));
+		return false;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	char (*labels)[2][600] = calloc(x->nthreads ? x->nthreads : 1, sizeof *labels);
+	uint32_t *chain = malloc((EXPORT_MAX_DEPTH + 2) * sizeof *chain);
+	bool ok = labels && chain;
+	for (size_t i = 0; ok && i < x->nthreads; i++) {
+		proc_label(m, &x->threads[i], labels[i][0], sizeof labels[i][0]);
+		thread_label(m, &x->threads[i], labels[i][1], sizeof labels[i][1]);
+	}
+	for (size_t i = 0; ok && i < x->nnodes; i++) {
+		const struct pnode *n = &x->nodes[i];
+		if (n->parent == NONE || !n->self_ns)
+			continue;
+		size_t depth = 0;
+		uint32_t at = (uint32_t)i;
+		while (x->nodes[at].parent != NONE && depth <= EXPORT_MAX_DEPTH) {
+			chain[depth++] = at;
+			at = x->nodes[at].parent;
+		}
+		const char (*lab)[600] = labels[x->nodes[at].fn];
+		put_frame(f, lab[0], strlen(lab[0]));
+		putc(';', f);
+		put_frame(f, lab[1], strlen(lab[1]));
+		while (depth--) {
+			const struct name *nm = &x->names[x->nodes[chain[depth]].fn];
+			putc(';', f);
+			put_frame(f, nm->s, nm->len);
+		}
+		fprintf(f, " %llu\n", (unsigned long long)n->self_ns);
+	}
+	free(labels);
+	free(chain);
+	if (!ok) {
+		fclose(f);
+		snprintf(err, errsize, "out of memory writing %.1000s", x->collapsed_path);
+		return false;
+	}
+	bool bad = ferror(f);
+	if (fclose(f) || bad) {
+		snprintf(err, errsize, "cannot write %.1000s completely", x->collapsed_path);
+		return false;
+	}
+	return true;
+}
+
+bool export_finish(struct export *x, const struct model *m, char *err, size_t errsize)
+{
+	bool ok = true;
+	char label[700];
+
+	/* Calls still open end with their process's last event. */
+	for (size_t i = 0; i < x->nthreads; i++) {
+		struct xthread *th = &x->threads[i];
+		while (th->nframes)
+			close_top(x, th, x->procs[th->proc].last_ts, "no exit before the end of the trace");
+	}
+	if (x->chrome) {
+		for (size_t i = 0; i < x->nthreads; i++) {
+			struct xthread *th = &x->threads[i];
+			struct xproc *p = &x->procs[th->proc];
+			if (!p->named) {
+				proc_label(m, th, label, sizeof label);
+				put_meta(x, "process_name", th->pid, 0, label);
+				p->named = true;
+			}
+			thread_label(m, th, label, sizeof label);
+			put_meta(x, "thread_name", th->pid, th->tid, label);
+		}
+		fputs("\n],\"displayTimeUnit\":\"ns\"}\n", x->chrome);
+		bool bad = ferror(x->chrome);
+		if (fclose(x->chrome) || bad) {
+			snprintf(err, errsize, "cannot write %.1000s completely", x->chrome_path);
+			ok = false;
+		}
+		x->chrome = NULL;
+	}
+	if (x->collapsed_path && ok)
+		ok = write_collapsed(x, m, err, errsize);
+	if (ok && x->oom) {
+		snprintf(err, errsize, "out of memory: the export misses calls");
+		ok = false;
+	}
+	return ok;
+}
+
+void export_free(struct export *x)
+{
+	if (!x)
+		return;
+	if (x->chrome)
+		fclose(x->chrome);
+	for (size_t i = 0; i < x->nnames; i++)
+		free(x->names[i].s);
+	for (size_t i = 0; i < x->nthreads; i++)
+		free(x->threads[i].frames);
+	free(x->names);
+	free(x->name_slots);
+	free(x->threads);
+	free(x->procs);
+	free(x->nodes);
+	free(x->thread_map.keys);
+	free(x->thread_map.vals);
+	free(x->proc_map.keys);
+	free(x->proc_map.vals);
+	free(x->node_map.keys);
+	free(x->node_map.vals);
+	free(x->chrome_path);
+	free(x->collapsed_path);
+	free(x);
+}
