@@ -63,6 +63,23 @@ check "collapsed: recursive path with its self time" \
 check "collapsed: ';' in a function name replaced" \
 	has "server 100;thread 100;main;pa\"r:se 1000" "$dir/t.folded"
 
+# hostile times: an end past INT64_MAX saturates (UBSan would see an
+# overflow), names with control characters stay escaped
+cat >"$dir/hostile.jsonl" <<'END'
+{"ev":"enter","ts":9223372036854775000,"pid":7,"tid":7,"seq":1,"depth":0,"fn":"a\u0007\u007f"}
+{"ev":"exit","ts":9223372036854775800,"pid":7,"tid":7,"seq":2,"depth":0,"fn":"a\u0007\u007f","dur":9223372036854775807}
+{"ev":"exit","ts":9223372036854775801,"pid":7,"tid":7,"seq":3,"depth":4,"fn":"never_entered"}
+END
+"$bin" --replay "$dir/hostile.jsonl" --quiet --export chrome:"$dir/h.json" \
+	--export collapsed:"$dir/h.folded" >"$dir/hout" 2>&1
+check "hostile times: status 0" test $? = 0
+check "hostile times: valid JSON, control characters escaped" \
+	"$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not any(e.get("name") == "a\x07\x7f" for e in d["traceEvents"]))' "$dir/h.json"
+check "hostile times: the unmatched exit said in the thread's name" \
+	grep -q '"thread 7 \[1 event not placed\]"' "$dir/h.json"
+check "hostile times: no raw control character in the collapsed stacks" \
+	has "pid 7;thread 7 [1 event not placed];a?? " "$dir/h.folded"
+
 # bad specifications: a clear error, status 2
 "$bin" --replay "$dir/rec.jsonl" --export svg:"$dir/x" >"$dir/bad" 2>&1
 check "unknown export format refused" test $? = 2

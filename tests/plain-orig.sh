@@ -55,4 +55,36 @@ check "main: 500 ms, less its callees' 10.25 ms" grep -Eq '^main +1 +500 ms +490
 check "fail: one call, one exception" grep -Eq '^fail +1 +250 us .* 1$' "$dir/out"
 check "jmain: 1.25 s, one exception" grep -Eq '^jmain +1 +1.25 s +1.15 s .* 1$' "$dir/out"
 check "nothing unfinished or mismatched" sh -c "! grep -q -e unfinished -e mismatch '$dir/out'"
+
+# Four such writers at once, each reopening the FIFO for every line: no
+# line lost or torn, still one process (their calls share its one thread;
+# with one function name the nesting stays consistent, so the count is
+# exact).
+LC_ALL=C "$bin" --plain --summary --fifo "$fifo" >"$dir/out2" 2>"$dir/err2" &
+pid=$!
+pids=$pid
+check "FIFO created again" wait_for 10 test -p "$fifo"
+writer() {
+	i=0
+	while [ $i -lt 100 ]; do
+		emit "ENTER: work from writer$1 (/srv/w.py:1)"
+		emit "EXIT: work (elapsed: 0.000100s) - Success"
+		i=$((i + 1))
+	done
+}
+writer 1 & w1=$!
+writer 2 & w2=$!
+writer 3 & w3=$!
+writer 4 & w4=$!
+wait $w1 $w2 $w3 $w4
+# everything was taken in once the last line shows
+emit 'ENTER: last from main (/srv/w.py:2)'
+check "the last line shown" wait_for 10 has "-> last" "$dir/out2"
+kill -INT "$pid"
+wait "$pid"
+pids=
+check "four concurrent writers: 800 lines and the last, one process, nothing bad or mismatched" \
+	has "summary: 802 events, 401 calls, 1 process, 1 thread, 0 exceptions, 0 dropped, 0 bad lines" "$dir/out2"
+check "work: 400 calls" grep -Eq '^work +400 ' "$dir/out2"
+check "no mismatch among them" sh -c "! grep -q mismatch '$dir/out2'"
 finish

@@ -734,12 +734,56 @@ static enum orig_result oparse(const char *line)
 	return orig_parse(P, line, strlen(line), &ol, &err);
 }
 
-/* What the protocol parser says first, then the original's reader: the
- * order ingest asks them in. */
+static void copy_str(char *dst, size_t size, struct event_str s)
+{
+	snprintf(dst, size, "%s", s.s ? s.s : "(null)");
+}
+
+/* The protocol parser refuses the line, and event_parse_mixed() (what
+ * ingest calls, which parses a line once) says what event_parse() then
+ * orig_parse() say; *ol and err are left as orig_parse() made them. */
+static enum orig_result parse_len(const char *line, size_t len)
+{
+	static char fn[256], type[256], msg[256], etext[sizeof err.text];
+	struct orig_line m;
+	bool is_orig;
+
+	memset(&err, 0, sizeof err);
+	enum event_result rm = event_parse_mixed(P, line, len, &ev, &m, &is_orig, &err);
+	if (rm == EVENT_OK && is_orig) {
+		copy_str(fn, sizeof fn, m.fn);
+		copy_str(type, sizeof type, m.type);
+		copy_str(msg, sizeof msg, m.msg);
+	}
+	snprintf(etext, sizeof etext, "%s", err.text);
+	enum event_result rp = event_parse(P, line, len, &ev, &err);
+	if (rp != EVENT_BAD) {
+		assert_int_equal(rm, rp);
+		assert_false(is_orig);
+		return ORIG_NOT;
+	}
+	memset(&err, 0, sizeof err);
+	enum orig_result o = orig_parse(P, line, len, &ol, &err);
+	assert_int_equal(rm, o == ORIG_OK ? EVENT_OK : EVENT_BAD);
+	assert_int_equal(is_orig, o == ORIG_OK);
+	if (o == ORIG_BAD)
+		assert_string_equal(etext, err.text);
+	if (o == ORIG_OK) {
+		assert_int_equal(m.kind, ol.kind);
+		assert_int_equal(m.elapsed, ol.elapsed);
+		assert_int_equal(m.has_time, ol.has_time);
+		assert_int_equal(m.wall, ol.wall);
+		assert_true(str_is(ol.fn, fn));
+		assert_true(ol.type.s ? str_is(ol.type, type) : !strcmp(type, "(null)"));
+		assert_true(ol.msg.s ? str_is(ol.msg, msg) : !strcmp(msg, "(null)"));
+	}
+	return o;
+}
+
 static enum orig_result both(const char *line)
 {
 	assert_int_equal(parse(line), EVENT_BAD);
-	return oparse(line);
+	return parse_len(line, strlen(line));
 }
 
 static void test_orig_text(void **state)
@@ -960,6 +1004,70 @@ static void test_orig_events(void **state)
 	tzset();
 }
 
+/* Original-format lines damaged at random: never a crash or an overrun
+ * (the sanitizer build runs this too), every string it accepts is a proper
+ * event_str, and the stream built from them keeps a sane depth. */
+static void test_orig_mutated(void **state)
+{
+	(void)state;
+	static const char *const seeds[] = {
+		"ENTER: compute from main (/srv/app.py:42)",
+		"EXIT: compute (elapsed: 0.001234s) - Success",
+		"EXIT: load (elapsed: 5.2e-05s) - Exception: KeyError: 'a: b'",
+		"{\"timestamp\": \"2026-01-02T03:04:05.123456\", \"type\": \"enter\", \"function\": "
+			"\"f\", \"caller\": {\"function\": \"m\", \"filename\": \"a.py\", \"lineno\": 4}}",
+		"{\"timestamp\": \"2026-01-02T03:04:05+02:00\", \"type\": \"exit\", \"function\": "
+			"\"f\", \"elapsed\": 0.25}",
+		"{\"timestamp\": \"2026-01-02T03:04:05Z\", \"type\": \"exception\", \"function\": "
+			"\"f\", \"elapsed\": 1e-3, \"exception\": {\"type\": \"E\", \"message\": \"m\"}}",
+	};
+	static const char bytes[] = "\"\\{}:,. ()0123456789-+eETZs\x01\x1b\x7f\x80\xc3\xff\0";
+	static struct event out[ORIG_EVENTS_MAX];
+	struct orig_stream s;
+	char line[512];
+	int accepted = 0, refused = 0;
+
+	memset(&s, 0, sizeof s);
+	for (int i = 0; i < 200000; i++) {
+		const char *seed = seeds[rnd(sizeof seeds / sizeof seeds[0])];
+		size_t len = strlen(seed);
+		memcpy(line, seed, len);
+		for (int k = 1 + (int)rnd(3); k > 0 && len > 1; k--) {
+			size_t at = rnd((uint32_t)len);
+			char b = bytes[rnd(sizeof bytes)];
+			switch (rnd(4)) {
+			case 0: line[at] = b; break;
+			case 1: memmove(line + at, line + at + 1, len - at - 1); len--; break;
+			case 2: memmove(line + at + 1, line + at, len - at); line[at] = b; len++; break;
+			default: len = at; break;
+			}
+		}
+		enum orig_result r = parse_len(line, len);
+		if (r != ORIG_OK) {
+			refused += r == ORIG_BAD;
+			continue;
+		}
+		accepted++;
+		const struct event_str *strs[] = { &ol.fn, &ol.type, &ol.msg };
+		for (size_t j = 0; j < 3; j++) {
+			if (!strs[j]->s) {
+				assert_true(j > 0 && ol.kind != ORIG_EXCEPTION);
+				continue;
+			}
+			assert_int_equal(strs[j]->s[strs[j]->len], '\0');
+			assert_int_equal(strlen(strs[j]->s), strs[j]->len);
+		}
+		assert_true(ol.elapsed >= -1);
+		size_t n = orig_events(&s, &ol, 1, out);
+		assert_true(n >= 1 && n <= ORIG_EVENTS_MAX);
+		for (size_t j = 0; j < n; j++)
+			assert_true(out[j].kind == EV_HELLO || out[j].depth >= 0);
+		assert_true(s.depth >= 0);
+	}
+	assert_true(accepted > 10000);
+	assert_true(refused > 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -985,6 +1093,7 @@ int main(void)
 		cmocka_unit_test(test_orig_json),
 		cmocka_unit_test(test_orig_malformed),
 		cmocka_unit_test(test_orig_events),
+		cmocka_unit_test(test_orig_mutated),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -351,17 +351,22 @@ static enum orig_result parse_json(json_t *root, struct orig_line *out, struct e
 	return ORIG_OK;
 }
 
-enum orig_result orig_parse(struct event_parser *p, const char *line, size_t len,
-			    struct orig_line *out, struct event_error *err)
+static bool json_like(const char *line, size_t len)
 {
 	size_t i = 0;
 
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	return i < len && line[i] == '{';
+}
+
+enum orig_result orig_parse(struct event_parser *p, const char *line, size_t len,
+			    struct orig_line *out, struct event_error *err)
+{
 	/* A NUL keeps the protocol parser's verdict ("NUL byte in line"). */
 	if (memchr(line, '\0', len))
 		return ORIG_NOT;
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (i < len && line[i] == '{') {
+	if (json_like(line, len)) {
 		json_error_t je;
 
 		json_decref(p->root);
@@ -378,6 +383,39 @@ enum orig_result orig_parse(struct event_parser *p, const char *line, size_t len
 	if (r == ORIG_OK && !own_strings(p, out))
 		return bad(err, "out of memory");
 	return r;
+}
+
+enum event_result event_parse_mixed(struct event_parser *p, const char *line, size_t len,
+				    struct event *ev, struct orig_line *ol, bool *is_orig,
+				    struct event_error *err)
+{
+	struct event_error oerr;
+	enum orig_result o;
+	int r = event_try_fast(p, line, len, ev, err);
+
+	*is_orig = false;
+	if (r == EVENT_OK)
+		return EVENT_OK;
+	/* jansson's document of this line is at hand only when the fast
+	 * path left the line to it (its own verdicts leave p->root as it was) */
+	bool parsed = r < 0;
+	if (parsed)
+		r = event_parse_slow(p, line, len, ev, err);
+	if (r != EVENT_BAD)
+		return (enum event_result)r;
+	if (parsed && p->root)
+		o = json_is_object(p->root) ? parse_json(p->root, ol, &oerr) : ORIG_NOT;
+	else if (parsed && json_like(line, len))
+		o = ORIG_NOT;            /* not JSON at all: jansson said why */
+	else
+		o = orig_parse(p, line, len, ol, &oerr);
+	if (o == ORIG_OK) {
+		*is_orig = true;
+		return EVENT_OK;
+	}
+	if (o == ORIG_BAD && err)
+		*err = oerr;
+	return EVENT_BAD;
 }
 
 /* --- one stream, as calls --------------------------------------------------- */

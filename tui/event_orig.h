@@ -47,6 +47,15 @@ enum orig_result {
 enum orig_result orig_parse(struct event_parser *p, const char *line, size_t len,
 			    struct orig_line *out, struct event_error *err);
 
+/* event_parse(), and for a line it refuses, orig_parse(): what a reader
+ * of mixed input calls.  A line jansson already parsed is not parsed
+ * again.  EVENT_OK fills *ev (*is_orig false) or *ol (*is_orig true);
+ * EVENT_BAD gives the original format's reason when the line is in one,
+ * else the protocol's. */
+enum event_result event_parse_mixed(struct event_parser *p, const char *line, size_t len,
+				    struct event *ev, struct orig_line *ol, bool *is_orig,
+				    struct event_error *err);
+
 /* One writer stream's state (zeroed to start). */
 struct orig_stream {
 	bool started;            /* its hello was given */

@@ -484,7 +484,9 @@ static void on_exit_ev(struct export *x, struct xthread *th, const struct event 
 	while (th->nframes > k)
 		close_top(x, th, ev->ts, "exit not seen");
 	const struct frame *f = &th->frames[k - 1];
-	close_top(x, th, ev->dur >= 0 ? f->ts + ev->dur : ev->ts, NULL);
+	/* both are at most INT64_MAX (the parser's range): saturate */
+	int64_t end = ev->dur < 0 ? ev->ts : ev->dur > INT64_MAX - f->ts ? INT64_MAX : f->ts + ev->dur;
+	close_top(x, th, end, NULL);
 }
 
 static void on_instant(struct export *x, const struct event *ev)
@@ -585,12 +587,14 @@ static void thread_label(const struct model *m, const struct xthread *th, char *
 	int n = snprintf(buf, size, "%.200s %ld", t && t->name ? t->name : "thread", (long)th->tid);
 	uint64_t lost = t ? t->drops + t->unaccounted : 0;
 	if (n > 0 && (size_t)n < size && lost)
-		n += snprintf(buf + n, size - (size_t)n, " [%llu events lost]", (unsigned long long)lost);
+		n += snprintf(buf + n, size - (size_t)n, " [%llu event%s lost]",
+			      (unsigned long long)lost, lost == 1 ? "" : "s");
 	if (n > 0 && (size_t)n < size && t && t->incomplete)
 		n += snprintf(buf + n, size - (size_t)n, " [incomplete]");
-	if (n > 0 && (size_t)n < size && (th->exits_unmatched || th->too_deep))
-		snprintf(buf + n, size - (size_t)n, " [%llu events not placed]",
-			 (unsigned long long)(th->exits_unmatched + th->too_deep));
+	uint64_t unplaced = th->exits_unmatched + th->too_deep;
+	if (n > 0 && (size_t)n < size && unplaced)
+		snprintf(buf + n, size - (size_t)n, " [%llu event%s not placed]",
+			 (unsigned long long)unplaced, unplaced == 1 ? "" : "s");
 }
 
 static void put_meta(struct export *x, const char *what, int32_t pid, int32_t tid, const char *name)

@@ -344,10 +344,14 @@ static bool queue_pop_apply(struct ingest *ing)
 	if (!ing->st.queued)
 		ing->qhead = ing->qlen = 0;
 	/* It parsed when it arrived; it parses the same now. */
-	if (event_parse(ing->parser, line, len, &ing->ev, NULL) == EVENT_OK)
-		apply(ing, &ing->ev);
-	else if (orig_parse(ing->parser, line, len, &ing->oline, NULL) == ORIG_OK)
-		apply_orig(ing);
+	bool orig;
+	if (event_parse_mixed(ing->parser, line, len, &ing->ev, &ing->oline, &orig, NULL) ==
+	    EVENT_OK) {
+		if (orig)
+			apply_orig(ing);
+		else
+			apply(ing, &ing->ev);
+	}
 	return true;
 }
 
@@ -384,20 +388,10 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 	if (blank(line, len))
 		return false;
 	st->lines++;
-	enum event_result r = event_parse(ing->parser, line, len, &ing->ev, &err);
-	bool orig = false;
-	if (r == EVENT_BAD) {
-		/* Not a protocol line: perhaps one of the original's */
-		struct event_error oerr;
-		enum orig_result o = orig_parse(ing->parser, line, len, &ing->oline, &oerr);
-
-		if (o == ORIG_BAD) {
-			err = oerr;
-		} else if (o == ORIG_OK) {
-			orig = true;
-			r = EVENT_OK;
-		}
-	}
+	/* a protocol line, or one of the original pipetrace's */
+	bool orig;
+	enum event_result r = event_parse_mixed(ing->parser, line, len, &ing->ev, &ing->oline,
+						&orig, &err);
 	if (r == EVENT_UNKNOWN_KIND) {
 		st->unknown_kinds++;
 		return false;

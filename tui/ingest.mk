@@ -65,3 +65,5 @@ benchmarks += tests/bench_export
 tests_bench_export_SOURCES = tests/bench_export.c
 tests_bench_export_CPPFLAGS = $(ptcore_test_cppflags)
 tests_bench_export_LDADD = $(ptcore_test_ldadd)
+TESTS += tests/e2e-export.sh
+EXTRA_DIST += tests/e2e-export.sh
