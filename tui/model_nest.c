@@ -66,14 +66,6 @@ uint32_t model_nest_push(struct model *m, struct thread_ent *t, const struct mfu
 	return i + 1;
 }
 
-void model_nest_pop(struct thread_ent *t, const struct frame *fr)
-{
-	if (!fr->nest_slot)
-		return;
-	t->nest[fr->nest_slot - 1] = NULL;
-	t->nest_n--;
-}
-
 /* Spans are a ring of the newest NEST_SPANS_MAX: the oldest is the least
  * likely to be enclosed by a call still to come. */
 static void span_push(struct model *m, struct thread_ent *t, struct func_ent *f, int64_t start,
@@ -127,12 +119,6 @@ uint64_t model_nest_span(struct model *m, struct thread_ent *t, const struct mfu
 	t->nspans = w;
 	span_push(m, t, f, start, end);
 	return dur > inside ? dur - inside : 0;
-}
-
-void model_nest_forget_spans(struct thread_ent *t)
-{
-	t->nspans = 0;
-	t->span_lost_end = INT64_MIN;
 }
 
 void model_nest_free(struct model *m, struct thread_ent *t)

@@ -268,8 +268,15 @@ static inline bool model_func_is(const struct mfunc *fn, const char *s, size_t l
 /* A new frame of fn opens: its nest_slot.  Frames end in the reverse
  * order they opened, each with model_nest_pop(). */
 uint32_t model_nest_push(struct model *m, struct thread_ent *t, const struct mfunc *fn);
-/* The frame ends (returned, abandoned, unfinished). */
-void model_nest_pop(struct thread_ent *t, const struct frame *fr);
+/* The frame ends (returned, abandoned, unfinished).  Inline: it runs at
+ * every frame's end. */
+static inline void model_nest_pop(struct thread_ent *t, const struct frame *fr)
+{
+	if (fr->nest_slot) {
+		t->nest[fr->nest_slot - 1] = NULL;
+		t->nest_n--;
+	}
+}
 /* A call of fn that ended at `end` and whose callers were not all seen
  * (an exit without its enter; or, `seen`, an outermost call seen whole
  * while the thread's outermost open call is not at depth 0): what its
@@ -279,7 +286,11 @@ void model_nest_pop(struct thread_ent *t, const struct frame *fr);
 uint64_t model_nest_span(struct model *m, struct thread_ent *t, const struct mfunc *fn,
 			 int64_t end, uint64_t dur, bool seen);
 /* A call at depth 0 began: no later call can enclose the spans. */
-void model_nest_forget_spans(struct thread_ent *t);
+static inline void model_nest_forget_spans(struct thread_ent *t)
+{
+	t->nspans = 0;
+	t->span_lost_end = INT64_MIN;
+}
 void model_nest_free(struct model *m, struct thread_ent *t);
 /* model_excsum.c: exceptions of whole subtrees, kept as they happen */
 /* An exception raised in open frame f (NULL: no open call) of t. */
