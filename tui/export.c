@@ -330,6 +330,8 @@ static struct xthread *thread_get(struct export *x, int32_t pid, int32_t tid)
 
 static void sb_put(struct sbuf *b, const char *s, size_t n)
 {
+	if (!n)
+		return;
 	if (b->len + n > b->cap && !grow((void **)&b->p, &b->cap, b->len + n, 1)) {
 		b->oom = true;
 		return;
@@ -421,6 +423,8 @@ static struct sbuf *begin_event(struct export *x)
 /* Events to the file, in order. */
 static void emit(struct export *x, const char *p, size_t n)
 {
+	if (!n)
+		return;        /* p may be NULL then */
 	if (x->chrome_first && n >= 2) {
 		p += 2;
 		n -= 2;
