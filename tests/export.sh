@@ -88,6 +88,16 @@ check "hostile times: the unmatched exit said in the thread's name" \
 check "hostile times: no raw control character in the collapsed stacks" \
 	has "pid 7;thread 7 [1 event not placed];a?? " "$dir/h.folded"
 
+# a long program name (300 three-byte characters): labels cut on a
+# character boundary, or the JSON is not valid UTF-8
+"$py" -c 'print("{\"ev\":\"hello\",\"ts\":1,\"pid\":9,\"v\":1,\"prog\":\"%s\"}" % ("\u20ac" * 300))' >"$dir/long.jsonl"
+printf '%s\n' '{"ev":"enter","ts":2,"pid":9,"tid":9,"seq":1,"depth":0,"fn":"f"}' \
+	'{"ev":"exit","ts":3,"pid":9,"tid":9,"seq":2,"depth":0,"fn":"f","dur":1}' >>"$dir/long.jsonl"
+"$bin" --replay "$dir/long.jsonl" --quiet --export chrome:"$dir/long.json" \
+	--export collapsed:"$dir/long.folded" >"$dir/lout" 2>&1
+"$py" "$checker" "$dir/long.json" "$dir/long.folded" >"$dir/lcheck" 2>&1
+check "a long program name cut on a character boundary" test $? = 0
+
 # bad specifications: a clear error, status 2
 "$bin" --replay "$dir/rec.jsonl" --export svg:"$dir/x" >"$dir/bad" 2>&1
 check "unknown export format refused" test $? = 2

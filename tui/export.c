@@ -646,6 +646,18 @@ static void put_frame(FILE *f, const char *s, size_t len)
 	}
 }
 
+/* The length of s cut to at most max bytes on a character boundary (the
+ * model's strings are valid UTF-8: so must the labels be). */
+static int cut_utf8(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return (int)n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return (int)max;
+}
+
 /* "prog [pid] [incomplete]" and "name [tid] [N events lost]": the
  * model's names and its one account of lost events. */
 static void proc_label(const struct model *m, const struct xthread *th, char *buf, size_t size)
@@ -653,14 +665,15 @@ static void proc_label(const struct model *m, const struct xthread *th, char *bu
 	const struct mthread *t = m ? model_thread_find(m, th->pid, th->tid) : NULL;
 	const struct mprocess *p = t ? t->proc : NULL;
 	const char *prog = p && p->prog && *p->prog ? p->prog : "pid";
-	snprintf(buf, size, "%.400s %ld%s", prog, (long)th->pid,
+	snprintf(buf, size, "%.*s %ld%s", cut_utf8(prog, 400), prog, (long)th->pid,
 		 p && p->incomplete ? " [incomplete trace]" : "");
 }
 
 static void thread_label(const struct model *m, const struct xthread *th, char *buf, size_t size)
 {
 	const struct mthread *t = m ? model_thread_find(m, th->pid, th->tid) : NULL;
-	int n = snprintf(buf, size, "%.200s %ld", t && t->name ? t->name : "thread", (long)th->tid);
+	const char *name = t && t->name ? t->name : "thread";
+	int n = snprintf(buf, size, "%.*s %ld", cut_utf8(name, 200), name, (long)th->tid);
 	uint64_t lost = t ? t->drops + t->unaccounted : 0;
 	if (n > 0 && (size_t)n < size && lost)
 		n += snprintf(buf + n, size - (size_t)n, " [%llu event%s lost]",
