@@ -106,6 +106,15 @@ check "unknown export format: said why" has "FORMAT chrome or collapsed" "$dir/b
 check "unwritable export file: status 1" test $? = 1
 check "unwritable export file: said" has "cannot write" "$dir/bad"
 
+# a file that is also the input, the recording or the other format: refused
+cp "$dir/rec.jsonl" "$dir/keep.jsonl"
+"$bin" --replay "$dir/keep.jsonl" --export chrome:"$dir/../${dir##*/}/keep.jsonl" >"$dir/bad" 2>&1
+check "export onto the replayed file refused, status 2" test $? = 2
+check "export onto the replayed file: said, the file intact" \
+	sh -c "grep -q 'would overwrite' '$dir/bad' && cmp -s '$dir/rec.jsonl' '$dir/keep.jsonl'"
+"$bin" --replay "$dir/rec.jsonl" --export chrome:"$dir/same" --export collapsed:"$dir/same" >"$dir/bad" 2>&1
+check "chrome and collapsed to one file refused" has "both name" "$dir/bad"
+
 # live, from -- CMD: a real traced program
 prog="${top_builddir:-.}/tests/plain_traced"
 LC_ALL=C.UTF-8 "$bin" --quiet --export chrome:"$dir/l.json" --export collapsed:"$dir/l.folded" \

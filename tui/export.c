@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "export.h"
 
@@ -210,8 +211,32 @@ bool export_active(const struct export *x)
 	return x && (x->chrome_path || x->collapsed_path);
 }
 
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (!a || !b)
+		return false;
+	if (!strcmp(a, b))
+		return true;
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+const char *export_clash(const struct export *x, const char *path)
+{
+	if (same_file(x->chrome_path, path))
+		return x->chrome_path;
+	if (same_file(x->collapsed_path, path))
+		return x->collapsed_path;
+	return NULL;
+}
+
 bool export_open(struct export *x, char *err, size_t errsize)
 {
+	if (same_file(x->chrome_path, x->collapsed_path)) {
+		snprintf(err, errsize, "--export chrome and collapsed both name %.1000s",
+			 x->chrome_path);
+		return false;
+	}
 	if (x->chrome_path) {
 		x->chrome = fopen(x->chrome_path, "we");
 		if (!x->chrome) {

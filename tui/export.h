@@ -32,6 +32,9 @@ struct export;
 bool export_add_spec(struct export *x, const char *spec, char *err, size_t errsize);
 
 struct export *export_create(void);
+/* The export file that is `path` (same name, or same file), or NULL:
+ * opening it for writing would truncate an input or a recording. */
+const char *export_clash(const struct export *x, const char *path);
 /* Opens the files given by export_add_spec(); false with a message in err. */
 bool export_open(struct export *x, char *err, size_t errsize);
 bool export_active(const struct export *x);

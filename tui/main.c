@@ -264,6 +264,14 @@ int main(int argc, char **argv)
 			export_free(ex);
 			return 2;
 		}
+	const char *clash = NULL;
+	if (ex && ((clash = export_clash(ex, icfg.replay_path)) ||
+		   (clash = export_clash(ex, icfg.record_path)))) {
+		fprintf(stderr, "pipetrace-tui: --export would overwrite %s\n",
+			shown(sbuf, sizeof sbuf, clash, utf8));
+		export_free(ex);
+		return 2;
+	}
 	struct model *m = ex ? model_create(&mcfg) : NULL;
 	if (!m) {
 		export_free(ex);
