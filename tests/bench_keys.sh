@@ -80,16 +80,17 @@ tm() {
 	exit 1
 }
 
-# The first row below the status line and the frame drawn in reverse video
-# is the cursor (NO_COLOR makes it A_REVERSE); counted from 1 at screen
-# line 2, in ROW.  Only the lines down to $1 are read: reading is the slow
+# The first row below the status line, the frame and the column header
+# drawn in reverse video is the cursor (NO_COLOR makes it A_REVERSE; the
+# header's "sample" note is reversed too, as every warning); counted from 1
+# at screen line 2, in ROW.  Only the lines down to $1 are read: reading is the slow
 # part.  (Functions set globals here: $(...) would be a process.)
 cursor_row() {
 	local i
-	tm "capture-pane -p -e -t b -S 2 -E $1"
+	tm "capture-pane -p -e -t b -S 3 -E $1"
 	for i in "${!REPLY_LINES[@]}"; do
 		if [[ ${REPLY_LINES[i]} =~ ${ESC}\[[0-9\;]*7m ]]; then
-			ROW=$((i + 1))
+			ROW=$((i + 2))
 			return
 		fi
 	done
