@@ -535,6 +535,101 @@ static void test_long_sibling_lists(void **state)
 	model_free(m);
 }
 
+/* ---- sort order -------------------------------------------------------------- */
+
+/* Rows of alpha, bravo, charlie (in w), as a string of initials in row order. */
+static const char *abc_order(WINDOW *w)
+{
+	static char out[8];
+	int ya = find_row(w, "alpha"), yb = find_row(w, "bravo"), yc = find_row(w, "charlie");
+	int n = 0;
+
+	assert_true(ya > 0 && yb > 0 && yc > 0);
+	for (int y = 0; y < getmaxy(w); y++)
+		if (y == ya || y == yb || y == yc)
+			out[n++] = y == ya ? 'a' : y == yb ? 'b' : 'c';
+	out[n] = 0;
+	return out;
+}
+
+/* Thread 103: alpha 3 x 1 us, bravo 1 x 10 us, charlie 2 us and 4 us with
+ * one exception: every order gives a different row order. */
+static void abc_thread(struct model *m)
+{
+	feed(m, "{\"ev\":\"thread\",\"ts\":%ld,\"pid\":100,\"tid\":103,\"name\":\"worker-3\"}", ts++);
+	for (int i = 0; i < 3; i++)
+		call(m, 100, 103, 0, "alpha", 1000);
+	call(m, 100, 103, 0, "bravo", 10000);
+	call(m, 100, 103, 0, "charlie", 2000);
+	enter(m, 100, 103, 0, "charlie");
+	feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":103,\"seq\":%u,\"depth\":0,"
+	     "\"fn\":\"charlie\",\"type\":\"E\",\"msg\":\"x\"}", ts++, ++seq[103]);
+	leave(m, 100, 103, 0, "charlie", 4000);
+}
+
+static void test_sort_children(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(30, 100, 0, 0);
+
+	(void)state;
+	abc_thread(m);
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	assert_string_equal(abc_order(w), "abc");          /* first seen */
+	assert_null(strstr(row(w, 0), " by "));
+	/* the cursor stays on its node through every order */
+	node_id on = cursor_to(&tv, w, "bravo")->id;
+	static const struct { const char *order, *title; } want[] = {
+		{ "bca", "Calls: paths view, by total" },
+		{ "acb", "Calls: paths view, by count" },
+		{ "bca", "Calls: paths view, by max" },
+		{ "cab", "Calls: paths view, by exceptions" },
+		{ "abc", "Calls: paths view " },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		tree_view_key(&tv, 's');
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 0), want[i].title));
+		assert_string_equal(abc_order(w), want[i].order);
+		assert_int_equal(tree_view_cursor(&tv)->id, on);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "bravo"));
+	}
+	/* by total: new figures do not move rows until the next sort; a path
+	 * that arrives meanwhile comes after the sorted ones */
+	tree_view_key(&tv, 's');
+	tree_view_draw(&tv, w, true);
+	for (int i = 0; i < 20; i++)
+		call(m, 100, 103, 0, "alpha", 1000);
+	call(m, 100, 103, 0, "zulu", 99000);
+	tree_view_draw(&tv, w, true);
+	assert_string_equal(abc_order(w), "bca");
+	assert_true(find_row(w, "zulu") > find_row(w, "alpha"));
+	tree_view_resort(&tv);
+	tree_view_draw(&tv, w, true);
+	assert_string_equal(abc_order(w), "abc");        /* alpha 23 us now */
+	assert_true(find_row(w, "zulu") < find_row(w, "alpha"));
+	assert_int_equal(tree_view_cursor(&tv)->id, on);
+	/* the calls view sorts each call by its own duration */
+	tree_view_key(&tv, 'v');
+	tree_view_key(&tv, 's');
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 0), "Calls: calls view, by duration"));
+	int yt = find_row(w, "103 worker-3");
+
+	assert_true(yt > 0);
+	assert_non_null(strstr(row(w, yt + 1), "zulu"));
+	assert_non_null(strstr(row(w, yt + 2), "bravo"));
+	assert_non_null(strstr(row(w, yt + 3), "charlie"));
+	/* count and max are no orders of single calls: next is exceptions */
+	tree_view_key(&tv, 's');
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 0), "by exceptions"));
+	assert_non_null(strstr(row(w, yt + 1), "charlie"));
+	tree_done(&tv, w, m);
+}
+
 /* ---- histogram --------------------------------------------------------------- */
 
 static void test_histogram(void **state)
@@ -1359,6 +1454,7 @@ int main(void)
 		cmocka_unit_test_setup(test_expand_subtree_and_follow, per_test),
 		cmocka_unit_test_setup(test_search_highlight, per_test),
 		cmocka_unit_test_setup(test_long_sibling_lists, per_test),
+		cmocka_unit_test_setup(test_sort_children, per_test),
 		cmocka_unit_test_setup(test_histogram, per_test),
 		cmocka_unit_test_setup(test_self_time, per_test),
 		cmocka_unit_test_setup(test_unseen_and_longjmp, per_test),

@@ -428,7 +428,7 @@ void ui_key(struct ui *u, int key)
 		clearok(curscr, TRUE);
 		u->dirty |= DIRTY_ALL;
 		return;
-	case 'v': case 'f': case 'e': case 'E': case 'C': case '*':
+	case 'v': case 'f': case 'e': case 'E': case 'C': case '*': case 's': case KEY_F(6):
 		/* tree keys that work whatever pane has the focus */
 		u->dirty |= tree_view_key(&u->tv, key) | DIRTY_STATUS;
 		if (!u->win[PANE_TREE] && (key == 'e' || key == 'E')) {

@@ -24,6 +24,7 @@
 #define FRAME_NS 33000000LL         /* at most ~30 data-driven redraws a second */
 #define STATUS_NS 500000000LL       /* rate and memory on the status line */
 #define MATCH_NS 1000000000LL       /* recount live search matches */
+#define SORT_NS 1000000000LL        /* sort the calls pane again */
 
 static volatile sig_atomic_t got_quit;
 static bool curses_on;
@@ -151,7 +152,7 @@ static bool ingest_slice(struct ingest *ing)
 
 static int event_loop(struct ui *u)
 {
-	int64_t last_frame = 0, last_status = 0, last_match = 0;
+	int64_t last_frame = 0, last_status = 0, last_match = 0, last_sort = 0;
 	struct pollfd fds[16];
 
 	while (!u->quit && !got_quit) {
@@ -172,6 +173,15 @@ static int event_loop(struct ui *u)
 			if (before != (unsigned)u->tv.matches_total)
 				u->dirty |= DIRTY_HINT;
 			last_match = now;
+		}
+		if (now - last_sort >= SORT_NS) {
+			/* sorted rows move at most this often, not on every event */
+			uint64_t e = u->tv.sort_epoch;
+
+			tree_view_resort(&u->tv);
+			if (e != u->tv.sort_epoch)
+				u->dirty |= DIRTY_TREE;
+			last_sort = now;
 		}
 		if (now - last_status >= STATUS_NS) {
 			u->dirty |= DIRTY_STATUS;

@@ -53,6 +53,8 @@ struct tree_row {
 };
 
 /* The calls pane. */
+enum tree_sort { SORT_FIRST, SORT_TOTAL, SORT_COUNT, SORT_MAX, SORT_EXC, SORT_N };
+
 struct tree_view {
 	const struct model *m;   /* borrowed */
 	enum model_view view;
@@ -74,6 +76,11 @@ struct tree_view {
 	double matches_time;     /* when (monotonic s) */
 	char message[120];       /* "match 3 of 27", "no match" */
 	struct sibcaches *sib;   /* owned: marks into long sibling lists (view_sib.c) */
+	/* order of children, per view (view_sort.c) */
+	enum tree_sort sort[2];
+	uint64_t sort_epoch;     /* sorted lists made in an older one are stale */
+	uint64_t sort_gen;       /* model generation at the last sort */
+	struct sortcache *sortc; /* owned */
 	/* pids of the processes up to pids_upto (the list only grows), so a
 	 * process row finds its traced parent without walking every process */
 	struct idset pids;
@@ -81,6 +88,19 @@ struct tree_view {
 	const char *empty_note;  /* borrowed: shown instead of "waiting for events"
 				  * when input ended with none (raw: drawn escaped) */
 };
+
+/* Children order (view_sort.c).  The walk of the pane goes through
+ * tree_first_child() and tree_next_sib(), never the model's own. */
+struct sortcache;
+const char *tree_sort_name(enum model_view view, enum tree_sort s);
+/* The next order of the current view (the `s` key). */
+unsigned tree_view_cycle_sort(struct tree_view *tv);
+/* Sorts again when the model changed since the last sort (call at most
+ * about once a second: rows move then). */
+void tree_view_resort(struct tree_view *tv);
+const struct mnode *tree_first_child(const struct tree_view *tv, const struct mnode *p);
+const struct mnode *tree_next_sib(const struct tree_view *tv, const struct mnode *n);
+void sort_free(struct sortcache *c);
 
 void tree_view_init(struct tree_view *tv, const struct model *m);
 void tree_view_free(struct tree_view *tv);

@@ -133,7 +133,9 @@ static const struct mnode *start_mark(struct tree_view *tv, struct sibcache *c, 
 static const struct mnode *walk(struct tree_view *tv, const struct mnode *p, const struct mnode *target,
 				const struct mnode **ring, size_t cap, size_t *count)
 {
-	struct sibcache *c = lookup(tv, p, false);
+	/* marks assume ids grow along the list: only in first-seen order */
+	bool marks = tv->sort[tv->view] == SORT_FIRST;
+	struct sibcache *c = marks ? lookup(tv, p, false) : NULL;
 	const struct mnode *s = NULL, *last = NULL;
 	size_t at = 0, next = 0, since = 0, passed = 0;
 	bool from_mark = false;
@@ -142,9 +144,9 @@ static const struct mnode *walk(struct tree_view *tv, const struct mnode *p, con
 		from_mark = true;
 		next = at + 1;   /* the next mark expected along the walk */
 	} else {
-		s = model_first_child(tv->m, tv->view, p);
+		s = tree_first_child(tv, p);
 	}
-	for (; s && s != target; s = model_next_sibling(tv->m, tv->view, s)) {
+	for (; s && s != target; s = tree_next_sib(tv, s)) {
 		if (ring && cap)
 			ring[passed % cap] = s;
 		passed++;
@@ -160,7 +162,7 @@ static const struct mnode *walk(struct tree_view *tv, const struct mnode *p, con
 		if (++since < SIB_STRIDE)
 			continue;
 		since = 0;
-		if (!c && passed >= SIB_MIN) {
+		if (!c && marks && passed >= SIB_MIN) {
 			/* a long list: mark it from here on */
 			c = lookup(tv, p, true);
 			next = 0;

@@ -17,12 +17,12 @@
 
 static const struct mnode *first_child(const struct tree_view *tv, const struct mnode *n)
 {
-	return model_first_child(tv->m, tv->view, n);
+	return tree_first_child(tv, n);
 }
 
 static const struct mnode *next_sib(const struct tree_view *tv, const struct mnode *n)
 {
-	return model_next_sibling(tv->m, tv->view, n);
+	return tree_next_sib(tv, n);
 }
 
 static const struct mnode *parent_of(const struct tree_view *tv, const struct mnode *n)
@@ -48,6 +48,7 @@ void tree_view_free(struct tree_view *tv)
 	free(tv->matches);
 	search_free(tv->search);
 	sib_free(tv->sib);
+	sort_free(tv->sortc);
 	memset(tv, 0, sizeof(*tv));
 }
 
@@ -695,10 +696,12 @@ static void draw_note(struct tree_view *tv, WINDOW *w, const char *s)
 
 void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
 {
-	char title[80];
+	char title[80], by[32] = "";
 
-	snprintf(title, sizeof(title), "Calls: %s view%s", tv->view == VIEW_PATHS ? "paths" : "calls",
-		 tv->follow ? " [follow]" : "");
+	if (tv->sort[tv->view] != SORT_FIRST)
+		snprintf(by, sizeof(by), ", by %s", tree_sort_name(tv->view, tv->sort[tv->view]));
+	snprintf(title, sizeof(title), "Calls: %s view%s%s", tv->view == VIEW_PATHS ? "paths" : "calls",
+		 by, tv->follow ? " [follow]" : "");
 	werase(w);
 	draw_frame(w, title, focused);
 	if (tv->height <= 0)

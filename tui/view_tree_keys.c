@@ -270,7 +270,7 @@ static unsigned key(struct tree_view *tv, int key)
 			set_expanded(tv, cur, true);
 			return DIRTY_TREE;
 		}
-		return set_cursor(tv, model_first_child(tv->m, tv->view, cur));
+		return set_cursor(tv, tree_first_child(tv, cur));
 	case KEY_LEFT: case 'h': case '-':
 		if (!cur)
 			return 0;
@@ -297,6 +297,8 @@ static unsigned key(struct tree_view *tv, int key)
 		idset_clear(&tv->toggled);
 		tv->threads_closed = true;
 		return DIRTY_TREE | DIRTY_HIST;
+	case 's': case KEY_F(6):
+		return tree_view_cycle_sort(tv) | DIRTY_STATUS;
 	case 'e':
 		return step_exception(tv, false);
 	case 'E':
