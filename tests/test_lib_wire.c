@@ -604,19 +604,24 @@ static json_int_t check_filtered_run(struct cap *c, json_int_t max)
 
 /* PIPETRACE_DEPTH=2 on a recursion 2,000 calls deep: only main (depth 0)
  * and the outermost descend (depth 1) are events; the filtered calls take
- * no seq and are not drops, so the tally's seq is what arrived. */
+ * no seq and are not drops, so the tally's seq is what arrived.  Async and
+ * sync mode (the slow path) alike. */
 static void test_depth_limit(void **state)
 {
 	const char *args[] = { "deepjmp", "3", "2000", NULL };
-	const char *env[] = { "PIPETRACE_DEPTH=2", "PIPETRACE_LOSSLESS=1", NULL };
-	struct cap c;
+	static const char *const modes[] = { "PIPETRACE_MODE=async", "PIPETRACE_MODE=sync" };
 
-	cap_start(&c, "lib_traced", args, env);
-	cap_done(&c);
-	assert_int_equal(check_filtered_run(&c, 2), 4);
-	assert_int_equal(depth_events_below(&c, 2, "main"), 2);
-	assert_int_equal(depth_events_below(&c, 2, "descend"), 2);
-	cap_free(&c);
+	for (size_t k = 0; k < 2; k++) {
+		const char *env[] = { "PIPETRACE_DEPTH=2", "PIPETRACE_LOSSLESS=1", modes[k], NULL };
+		struct cap c;
+
+		cap_start(&c, "lib_traced", args, env);
+		cap_done(&c);
+		assert_int_equal(check_filtered_run(&c, 2), 4);
+		assert_int_equal(depth_events_below(&c, 2, "main"), 2);
+		assert_int_equal(depth_events_below(&c, 2, "descend"), 2);
+		cap_free(&c);
+	}
 }
 
 /* longjmp out of filtered calls back into a traced one: its exit arrives
