@@ -460,6 +460,29 @@ static void test_crash_async(void **state)
 	run_crash("PIPETRACE_MODE=async");
 }
 
+/* A crash in a call filtered by PIPETRACE_DEPTH: main -> outer -> inner
+ * with depth 2: reported in outer, the innermost traced call, at its
+ * depth, the stack naming all three. */
+static void test_crash_filtered(void **state)
+{
+	const char *args[] = { "crash", NULL };
+	const char *env[] = { "PIPETRACE_SIGNALS=1", "PIPETRACE_DEPTH=2",
+			      "ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0",
+			      NULL };
+	struct cap c;
+	struct replay r;
+	json_t *o;
+
+	cap_start(&c, "lib_traced", args, env);
+	o = need_segv_exception(&c);
+	replay(&c, &r, 1);
+	assert_null(find_ev(&c, "enter", "inner"));
+	assert_string_equal(ev_str(o, "fn"), "outer");
+	assert_int_equal(ev_int(o, "depth"), 1);
+	assert_int_equal(json_array_size(json_object_get(o, "stack")), 3);
+	cap_free(&c);
+}
+
 static void test_crash_sync(void **state)
 {
 	run_crash("PIPETRACE_MODE=sync");
@@ -785,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_fork_busy),
 		cmocka_unit_test(test_crash_async),
 		cmocka_unit_test(test_crash_sync),
+		cmocka_unit_test(test_crash_filtered),
 		cmocka_unit_test(test_stack_overflow),
 		cmocka_unit_test(test_longjmp),
 		cmocka_unit_test(test_longjmp_deep),
