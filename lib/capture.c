@@ -179,6 +179,11 @@ PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
  * the stack: it sees the old array and size, the new array (a full copy)
  * with the old size, or both new - never a freed array, never a size
  * larger than its array. */
+static uint32_t ptp_limit(uint32_t cap)
+{
+	return cap < ptp_g.depth_max ? cap : ptp_g.depth_max;
+}
+
 PTP_COLD static int ptp_stack_grow(struct ptp_thread *t)
 {
 	struct ptp_open *old = t->stack, *stack = NULL;
@@ -197,6 +202,7 @@ PTP_COLD static int ptp_stack_grow(struct ptp_thread *t)
 	t->stack = stack;
 	atomic_signal_fence(memory_order_seq_cst);
 	t->stack_cap = 2 * cap;
+	t->limit = ptp_limit(2 * cap);
 	atomic_signal_fence(memory_order_seq_cst);
 	t->flags = flags | PTP_F_GROW;
 	free(old);
@@ -223,6 +229,20 @@ PTP_HOT static inline void ptp_push_enter(struct ptp_thread *t, uintptr_t ref,
 	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
 }
 
+/* A call below PIPETRACE_DEPTH's limit is no event: neither seq nor drop.
+ * Its depth is counted, and it is remembered while the shadow stack has
+ * room, so that an exit that longjmp left unmatched still finds the traced
+ * call it belongs to (ptp_exit_deep()). */
+PTP_COLD static void ptp_enter_filtered(struct ptp_thread *t, uintptr_t ref,
+					unsigned is_addr, uint32_t d)
+{
+	if (d < t->stack_cap || (d == t->stack_cap && ptp_stack_grow(t))) {
+		t->stack[d].ref = ref;
+		t->stack[d].ts_kind = is_addr;
+	}
+	t->depth = d + 1;
+}
+
 /* A call at the shadow stack's full size: grow it.  When it cannot grow
  * (out of memory), the calls above are not remembered: their enters and
  * exits are counted as dropped rather than written with a wrong depth or
@@ -232,6 +252,10 @@ PTP_COLD static void ptp_enter_deep(struct ptp_thread *t, uintptr_t ref,
 {
 	uint32_t d = t->depth;
 
+	if (d >= ptp_g.depth_max) {
+		ptp_enter_filtered(t, ref, is_addr, d);
+		return;
+	}
 	if (d == t->stack_cap && ptp_stack_grow(t)) {
 		ptp_push_enter(t, ref, is_addr, now, d);
 		return;
@@ -245,7 +269,7 @@ PTP_HOT static inline void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
 {
 	uint32_t d = t->depth;
 
-	if (PTP_UNLIKELY(d >= t->stack_cap)) {
+	if (PTP_UNLIKELY(d >= t->limit)) {
 		ptp_enter_deep(t, ref, is_addr, now);
 		return;
 	}
@@ -283,10 +307,36 @@ PTP_COLD static void ptp_exit_unwound(struct ptp_thread *t, uintptr_t ref,
 		ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
 }
 
-/* The exit of a call the shadow stack could not remember (see
- * ptp_enter_deep()). */
-PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uint32_t d)
+/* The exit of a call at depth d >= PIPETRACE_DEPTH's limit: no event,
+ * unless longjmp skipped exits and this one closes a traced call below. */
+PTP_COLD static void ptp_exit_filtered(struct ptp_thread *t, uintptr_t ref,
+				       unsigned is_addr, uint64_t now, uint32_t d)
 {
+	if (d < t->stack_cap && t->stack[d].ref != ref) {
+		uint32_t k = ptp_find_open(t, ref, d);
+
+		if (k == UINT32_MAX)
+			return;         /* as ptp_exit_unwound(): not ours */
+		if (k < ptp_g.depth_max) {
+			ptp_close(t, ref, is_addr, now, k, t->stack[k].ts_kind >> 1);
+			return;
+		}
+		d = k;
+	}
+	/* Beyond the stack's size (it could not grow) the depth is all we
+	 * know of the call. */
+	t->depth = d;
+}
+
+/* The exit of a call the shadow stack could not remember (see
+ * ptp_enter_deep()), or of a filtered one. */
+PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uintptr_t ref,
+				   unsigned is_addr, uint64_t now, uint32_t d)
+{
+	if (d >= ptp_g.depth_max) {
+		ptp_exit_filtered(t, ref, is_addr, now, d);
+		return;
+	}
 	t->depth = d;
 	ptp_lost_event(t);
 }
@@ -299,8 +349,8 @@ PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 	if (PTP_UNLIKELY(d == 0))
 		return;         /* its enter was never recorded */
 	d--;
-	if (PTP_UNLIKELY(d >= t->stack_cap)) {
-		ptp_exit_deep(t, d);
+	if (PTP_UNLIKELY(d >= t->limit)) {
+		ptp_exit_deep(t, ref, is_addr, now, d);
 		return;
 	}
 	if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
@@ -317,6 +367,25 @@ static int ptp_env_is(const char *name, const char *value)
 	const char *v = getenv(name);
 
 	return v && strcmp(v, value) == 0;
+}
+
+/* PIPETRACE_DEPTH=N: a positive integer, else a warning and no limit. */
+static uint32_t ptp_env_depth(void)
+{
+	const char *v = getenv("PIPETRACE_DEPTH");
+	char *end;
+	unsigned long n;
+
+	if (!v)
+		return UINT32_MAX;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end || errno || n == 0 || n >= UINT32_MAX) {
+		fprintf(stderr, "pipetrace: PIPETRACE_DEPTH \"%s\" is not a positive "
+			"integer, tracing every depth\n", v);
+		return UINT32_MAX;
+	}
+	return (uint32_t)n;
 }
 
 static void ptp_thread_key_gone(void *arg);
@@ -352,6 +421,7 @@ PTP_COLD static void ptp_init(void)
 		fprintf(stderr, "pipetrace: unknown PIPETRACE_MODE \"%s\", using async\n", mode);
 	ptp_g.lossless = ptp_env_is("PIPETRACE_LOSSLESS", "1");
 	ptp_g.no_demangle = ptp_env_is("PIPETRACE_DEMANGLE", "0");
+	ptp_g.depth_max = ptp_env_depth();
 	ptp_g.pid = getpid();
 	ptp_g.ppid = getppid();
 	ptp_thread_flags = 0;
@@ -416,6 +486,7 @@ PTP_COLD static struct ptp_thread *ptp_thread_register(void)
 		t->ring = aligned_alloc(64, PTP_RING_SIZE * sizeof *t->ring);
 		t->stack = malloc(PTP_STACK_MIN * sizeof *t->stack);
 		t->stack_cap = PTP_STACK_MIN;
+		t->limit = ptp_limit(PTP_STACK_MIN);
 	}
 	if (!t || !t->ring || !t->stack) {
 		if (t)
@@ -585,7 +656,9 @@ void pt_exception(const char *type, const char *fmt, ...)
 	tlen = strnlen(type, PTP_NAME_MAX);
 	e = malloc(sizeof *e + tlen + mlen);
 	if (e) {
-		uint32_t d = t->depth;
+		/* Raised in a filtered call: it belongs to the innermost
+		 * traced one. */
+		uint32_t d = t->depth < ptp_g.depth_max ? t->depth : ptp_g.depth_max;
 
 		e->fn = 0;
 		e->fn_is_addr = 0;

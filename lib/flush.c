@@ -365,6 +365,10 @@ size_t ptp_format_hello(char *buf)
 	p += ptp_json_str(p, PTP_NAME_MAX + 2, prog ? prog : "", prog ? strlen(prog) : 0);
 	p = PTP_PUTS(p, ",\"wall\":");
 	p = ptp_fmt_u64(p, ptp_wall_ns());
+	if (ptp_g.depth_max != UINT32_MAX) {
+		p = PTP_PUTS(p, ",\"depth_max\":");
+		p = ptp_fmt_u64(p, ptp_g.depth_max);
+	}
 	p = PTP_PUTS(p, ",\"lib\":\"pipetrace " PT_VERSION_STRING "\"}\n");
 	return (size_t)(p - buf);
 }

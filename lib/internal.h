@@ -85,6 +85,10 @@ struct ptp_thread {
 	 * and frees the old array only after. */
 	struct ptp_open *stack;
 	uint32_t stack_cap;
+	/* min(stack_cap, ptp_g.depth_max): the one bound the hot path checks;
+	 * a call at or above it takes the cold path, which grows the stack or
+	 * filters the call (PIPETRACE_DEPTH). */
+	uint32_t limit;
 	pid_t tid;
 	void *altstack;                 /* owned: sigaltstack memory, or NULL */
 
@@ -127,6 +131,9 @@ struct ptp_global {
 	int sync;                       /* PIPETRACE_MODE=sync */
 	int lossless;                   /* PIPETRACE_LOSSLESS=1 */
 	int no_demangle;                /* PIPETRACE_DEMANGLE=0 */
+	uint32_t depth_max;             /* PIPETRACE_DEPTH, UINT32_MAX if unset:
+					   calls at this depth or deeper are
+					   not events */
 	pid_t pid;
 	pid_t ppid;
 

@@ -21,6 +21,12 @@
  *   PIPETRACE_LOSSLESS=1  wait for the reader when the pipe is full instead of
  *                       dropping events
  *   PIPETRACE_SIGNALS=1 same as calling pt_catch_signals() at start-up
+ *   PIPETRACE_DEMANGLE=0  leave C++ names of -finstrument-functions programs
+ *                       mangled
+ *   PIPETRACE_DEPTH=N   trace each thread to depth N-1 only (depth 0 = the
+ *                       outermost traced call), like uftrace -D: deeper calls
+ *                       are no events (no seq, not dropped); N must be a
+ *                       positive integer, else a warning and no limit
  */
 #ifndef PIPETRACE_H
 #define PIPETRACE_H

@@ -562,6 +562,131 @@ static void test_longjmp_deep(void **state)
 	cap_free(&c);
 }
 
+/* Every enter/exit of the trace is at a depth below `max`; returns how
+ * many there are of function fn (all functions if NULL). */
+static int depth_events_below(struct cap *c, json_int_t max, const char *fn)
+{
+	int n = 0;
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(c->lines, i, o) {
+		const char *ev = ev_kind(o);
+
+		assert_string_not_equal(ev, "drop");
+		if (strcmp(ev, "enter") != 0 && strcmp(ev, "exit") != 0)
+			continue;
+		assert_true(ev_int(o, "depth") < max);
+		if (!fn || strcmp(ev_str(o, "fn"), fn) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* A filtered run: one process, one thread, nothing lost, hello saying
+ * depth_max.  Returns the number of events received. */
+static json_int_t check_filtered_run(struct cap *c, json_int_t max)
+{
+	struct replay r;
+	json_t *hello;
+
+	replay(c, &r, 1);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.t[0].tally_dropped, 0);
+	assert_int_equal(r.t[0].dropped, 0);
+	assert_int_equal(r.t[0].events, r.t[0].tally_seq);
+	assert_int_equal(r.t[0].depth, 0);
+	hello = need_ev(c, "hello", NULL);
+	assert_int_equal(ev_int(hello, "depth_max"), max);
+	return r.t[0].events;
+}
+
+/* PIPETRACE_DEPTH=2 on a recursion 2,000 calls deep: only main (depth 0)
+ * and the outermost descend (depth 1) are events; the filtered calls take
+ * no seq and are not drops, so the tally's seq is what arrived. */
+static void test_depth_limit(void **state)
+{
+	const char *args[] = { "deepjmp", "3", "2000", NULL };
+	const char *env[] = { "PIPETRACE_DEPTH=2", "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+
+	cap_start(&c, "lib_traced", args, env);
+	cap_done(&c);
+	assert_int_equal(check_filtered_run(&c, 2), 4);
+	assert_int_equal(depth_events_below(&c, 2, "main"), 2);
+	assert_int_equal(depth_events_below(&c, 2, "descend"), 2);
+	cap_free(&c);
+}
+
+/* longjmp out of filtered calls back into a traced one: its exit arrives
+ * at a filtered depth, and must still close it at its own depth (found on
+ * the shadow stack, which remembers the filtered calls), so that the calls
+ * after it are traced at the right depth. */
+static void test_depth_longjmp(void **state)
+{
+	const char *args[] = { "longjmp", NULL };
+	const char *env[] = { "PIPETRACE_DEPTH=2", NULL };
+	const char *deep_args[] = { "deepjmp", "3", "600", NULL };
+	const char *deep_env[] = { "PIPETRACE_DEPTH=21", "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+	json_t *o;
+
+	/* main -> catcher -> skipped -> jumper -longjmp-> catcher; leaf */
+	cap_start(&c, "lib_traced", args, env);
+	cap_done(&c);
+	assert_int_equal(check_filtered_run(&c, 2), 6);
+	assert_int_equal(depth_events_below(&c, 2, NULL), 6);
+	assert_null(find_ev(&c, "enter", "skipped"));
+	assert_null(find_ev(&c, "enter", "jumper"));
+	o = need_ev(&c, "exit", "catcher");
+	assert_int_equal(ev_int(o, "depth"), 1);
+	o = need_ev(&c, "enter", "leaf");
+	assert_int_equal(ev_int(o, "depth"), 1);
+	o = need_ev(&c, "exit", "main");
+	assert_int_equal(ev_int(o, "depth"), 0);
+	cap_free(&c);
+
+	/* deep_catcher (20) traced, deep_site (21) and 600 dives filtered, the
+	 * longjmp from past the shadow stack's first size. */
+	cap_start(&c, "lib_traced", deep_args, deep_env);
+	cap_done(&c);
+	assert_int_equal(check_filtered_run(&c, 21), 2 + 2 * 19 + 2 * 3);
+	assert_int_equal(depth_events_below(&c, 21, "deep_catcher"), 2 * 3);
+	assert_null(find_ev(&c, "enter", "deep_site"));
+	assert_null(find_ev(&c, "enter", "dive"));
+	cap_free(&c);
+}
+
+/* An invalid PIPETRACE_DEPTH is said on stderr and sets no limit. */
+static void test_depth_invalid(void **state)
+{
+	static const char *const bad[] = { "PIPETRACE_DEPTH=abc", "PIPETRACE_DEPTH=-1",
+					   "PIPETRACE_DEPTH=0", "PIPETRACE_DEPTH=2x" };
+	const char *args[] = { "calls", "10", NULL };
+
+	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+		const char *env[] = { bad[k], NULL };
+		struct cap c;
+		struct replay r;
+		char *err;
+		json_t *o;
+
+		cap_start(&c, "lib_traced", args, env);
+		cap_done(&c);
+		err = cap_stderr(&c);
+		assert_non_null(strstr(err, "PIPETRACE_DEPTH"));
+		assert_non_null(strstr(err, bad[k] + strlen("PIPETRACE_DEPTH=")));
+		free(err);
+		replay(&c, &r, 1);
+		assert_int_equal(r.t[0].tally_seq, 42);
+		assert_null(json_object_get(need_ev(&c, "hello", NULL), "depth_max"));
+		o = need_ev(&c, "enter", "leaf");
+		assert_int_equal(ev_int(o, "depth"), 2);
+		cap_free(&c);
+	}
+}
+
 /* The shadow stack cannot grow (lib_nomem: malloc fails at 16 KiB and
  * more): the 88 calls past its first 512 entries are counted as dropped,
  * enter and exit, never written with a wrong depth or dur 0; the calls
@@ -658,6 +783,9 @@ int main(void)
 		cmocka_unit_test(test_stack_overflow),
 		cmocka_unit_test(test_longjmp),
 		cmocka_unit_test(test_longjmp_deep),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_depth_longjmp),
+		cmocka_unit_test(test_depth_invalid),
 		cmocka_unit_test(test_stack_nomem),
 		cmocka_unit_test(test_instrumented),
 	};

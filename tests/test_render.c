@@ -1133,6 +1133,45 @@ static void test_exceptions_follow_and_hold(void **state)
 	model_free(m);
 }
 
+/* PIPETRACE_DEPTH: hello's depth_max is shown on the process's row and
+ * in the status line, per process, and is no loss. */
+static void test_depth_limit_shown(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	struct status_info si;
+	WINDOW *w = newwin(10, 120, 0, 0), *sw = newwin(1, 160, 0, 0);
+
+	(void)state;
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":10,\"v\":1,\"ppid\":1,\"prog\":\"cut\",\"wall\":0,\"lib\":\"x\",\"depth_max\":3}");
+	feed(m, "{\"ev\":\"hello\",\"ts\":2,\"pid\":20,\"v\":1,\"ppid\":1,\"prog\":\"full\",\"wall\":0,\"lib\":\"x\"}");
+	call(m, 10, 11, 0, "main", 100);
+	call(m, 20, 21, 0, "main", 100);
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, find_row(w, "10 cut")), "10 cut (depth < 3)"));
+	assert_null(strstr(row(w, find_row(w, "20 full")), "depth"));
+	memset(&si, 0, sizeof(si));
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "depth < 3 in 1 proc"));
+	assert_non_null(strstr(row(sw, 0), "drops 0"));
+	assert_null(strstr(row(sw, 0), "incomplete"));
+	/* the same limit everywhere needs no count; different ones, one each */
+	feed(m, "{\"ev\":\"hello\",\"ts\":3,\"pid\":20,\"v\":1,\"ppid\":1,\"prog\":\"full\",\"wall\":0,\"lib\":\"x\",\"depth_max\":3}");
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "depth < 3 "));
+	assert_null(strstr(row(sw, 0), " in "));
+	feed(m, "{\"ev\":\"hello\",\"ts\":4,\"pid\":30,\"v\":1,\"ppid\":1,\"prog\":\"other\",\"wall\":0,\"lib\":\"x\",\"depth_max\":5}");
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "depth limited in 3 procs"));
+	delwin(sw);
+	tree_done(&tv, w, m);
+}
+
 static void test_status_line(void **state)
 {
 	struct model *m = sample_model();
@@ -1440,6 +1479,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unseen_and_longjmp, per_test),
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
+		cmocka_unit_test_setup(test_depth_limit_shown, per_test),
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
 		cmocka_unit_test_setup(test_sample_marked, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),

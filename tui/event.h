@@ -62,6 +62,8 @@ struct event {
 	struct event_str prog;   /* hello */
 	struct event_str lib;    /* hello */
 	int64_t wall;            /* hello: CLOCK_REALTIME ns at ts */
+	uint64_t depth_max;      /* hello: calls at this depth and deeper are
+				  * not traced (PIPETRACE_DEPTH); 0 = no limit */
 	uint64_t count;          /* drop */
 	uint64_t dropped;        /* tally: the thread's events the writer knows it lost */
 	bool has_status;         /* bye */

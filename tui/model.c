@@ -819,6 +819,23 @@ static void proc_saw(struct mprocess *p, int64_t ts)
 		p->last_ts = ts;
 }
 
+static void proc_depth_max(struct model *m, struct mprocess *p, uint64_t depth_max)
+{
+	if (!p->depth_max != !depth_max) {
+		if (depth_max)
+			m->st.depth_limited++;
+		else
+			m->st.depth_limited--;
+	}
+	p->depth_max = depth_max;
+	if (!depth_max)
+		return;
+	if (m->st.depth_limited == 1)
+		m->st.depth_max = depth_max;
+	else if (m->st.depth_max != depth_max)
+		m->st.depth_max = 0;    /* several limits: each process says its own */
+}
+
 static void on_hello(struct model *m, const struct event *ev)
 {
 	struct proc_ent *p = model_proc_lookup(m, ev->pid);
@@ -844,6 +861,7 @@ static void on_hello(struct model *m, const struct event *ev)
 	p->pub.prog = dup_evstr(m, &ev->prog);
 	p->pub.hello_ts = ev->ts;
 	p->pub.wall_ns = ev->wall;
+	proc_depth_max(m, &p->pub, ev->depth_max);
 	proc_saw(&p->pub, ev->ts);
 }
 

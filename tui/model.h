@@ -90,6 +90,8 @@ struct mprocess {
 	int64_t first_ts, last_ts;
 	int64_t hello_ts;        /* ts of the hello, 0 without one */
 	int64_t wall_ns;         /* hello's CLOCK_REALTIME at hello_ts, 0 without one */
+	uint64_t depth_max;      /* hello's: traced to depth < depth_max only
+				    (deeper calls are no events); 0 = no limit */
 	bool has_bye_threads;
 	uint32_t bye_threads;    /* from bye: its threads that recorded events */
 	uint32_t tallies;        /* tally events received */
@@ -231,6 +233,10 @@ struct model_stats {
 	 * seen to keep track of) */
 	uint64_t nest_unsure;
 	uint32_t processes, threads;
+	/* processes traced to a limited depth; depth_max is the limit when
+	 * they all have the same, else 0 */
+	uint32_t depth_limited;
+	uint64_t depth_max;
 	size_t bytes;            /* memory held by the model, approximately */
 };
 

@@ -167,6 +167,10 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 	case EV_HELLO:
 		fprintf(out, "[%" PRId32 "] process %s (parent %" PRId32 ", %s)\n", ev->pid,
 			safe(p, 0, &ev->prog), ev->ppid, ev->lib.s ? safe(p, 1, &ev->lib) : "?");
+		if (ev->depth_max)
+			fprintf(out, "[%" PRId32 "] traced to depth %" PRIu64 " only (PIPETRACE_DEPTH=%"
+				PRIu64 "): deeper calls filtered out, not lost\n", ev->pid,
+				ev->depth_max - 1, ev->depth_max);
 		if (ev->version > 1 && !p->warned_version) {
 			p->warned_version = true;
 			fprintf(out, "! protocol v%" PRId32 " is newer than this reader's v1: "
@@ -451,8 +455,18 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 		summary_incomplete(m, ms, out);
 	uint32_t live = 0;
 	for (const struct mnode *n = model_first_child(m, VIEW_PATHS, NULL); n;
-	     n = model_next_sibling(m, VIEW_PATHS, n))
-		live += ((const struct mprocess *)n)->state == PROC_LIVE;
+	     n = model_next_sibling(m, VIEW_PATHS, n)) {
+		const struct mprocess *p = (const struct mprocess *)n;
+		char safe_name[160];
+
+		live += p->state == PROC_LIVE;
+		if (!p->depth_max)
+			continue;
+		event_safe_text(safe_name, sizeof safe_name, p->prog, strlen(p->prog), false);
+		fprintf(out, "(process %" PRId32 " %s traced to depth %" PRIu64 " only "
+			"(PIPETRACE_DEPTH=%" PRIu64 "): deeper calls were filtered out, not lost; "
+			"their time is in their traced caller's self time)\n", p->pid, safe_name, p->depth_max - 1, p->depth_max);
+	}
 	if (live)
 		fprintf(out, "(%" PRIu32 " process%s had not said bye when the input ended: still "
 			"running, or ended unseen; the last events may be missing)\n", live,

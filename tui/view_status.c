@@ -169,6 +169,20 @@ void status_draw(WINDOW *w, const struct status_info *si)
 	 * "unaccounted", never added to it */
 	snprintf(buf, sizeof(buf), "drops %s", draw_count(si->ms.drops, n1, sizeof(n1)));
 	seg(&l, buf, si->ms.drops ? draw_attr(COL_WARN) : a);
+	if (si->ms.depth_limited) {
+		/* PIPETRACE_DEPTH: deeper calls are not events, not losses */
+		sep(&l);
+		if (!si->ms.depth_max)
+			snprintf(buf, sizeof(buf), "depth limited in %u proc%s", si->ms.depth_limited,
+				 si->ms.depth_limited == 1 ? "" : "s");
+		else if (si->ms.depth_limited == si->ms.processes)
+			snprintf(buf, sizeof(buf), "depth < %llu", (unsigned long long)si->ms.depth_max);
+		else
+			snprintf(buf, sizeof(buf), "depth < %llu in %u proc%s",
+				 (unsigned long long)si->ms.depth_max, si->ms.depth_limited,
+				 si->ms.depth_limited == 1 ? "" : "s");
+		seg(&l, buf, a);
+	}
 	if (si->ms.incomplete_processes || si->ms.incomplete_threads) {
 		sep(&l);
 		incomplete_text(&si->ms, buf, sizeof(buf));

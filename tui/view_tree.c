@@ -460,7 +460,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	attr_t base = is_cursor ? (focused ? draw_attr(COL_CURSOR) : A_REVERSE) : draw_attr(COL_NORMAL);
 	attr_t name_a = base;
 	struct cols c;
-	char label[48], state[48];
+	char label[48], state[48], depth_st[96];
 	const char *name = NULL, *st = "";
 	long hl = -1;
 
@@ -492,6 +492,12 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 		if (!*st && pid_traced(tv, p, p->ppid)) {
 			snprintf(state, sizeof(state), "(child of %d)", (int)p->ppid);
 			st = state;
+		}
+		/* PIPETRACE_DEPTH: deeper calls are missing by choice, not lost */
+		if (p->depth_max) {
+			snprintf(depth_st, sizeof(depth_st), "%s%s(depth < %llu)", st, *st ? " " : "",
+				 (unsigned long long)p->depth_max);
+			st = depth_st;
 		}
 		if (!is_cursor)
 			name_a = draw_attr(COL_PROCESS);
