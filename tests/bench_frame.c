@@ -199,6 +199,28 @@ int main(void)
 		t[i] = frame(&u);
 	}
 	double follow_med = median(t, FRAMES);
+
+	/* sorted by duration (s): the key's frame sorts every list it walks;
+	 * then paging down, and a frame after the once-a-second re-sort */
+	u.tv.follow = false;
+	ui_key(&u, 'g');
+	frame(&u);
+	double sort_key = now_ms();
+
+	ui_key(&u, 's');
+	frame(&u);
+	sort_key = now_ms() - sort_key;
+	for (int i = 0; i < FRAMES; i++) {
+		ui_key(&u, KEY_NPAGE);
+		t[i] = frame(&u);
+	}
+	double sorted_med = median(t, FRAMES), sorted_p90 = p90(t, FRAMES);
+
+	for (int i = 0; i < 50; i++) {
+		u.tv.sort_epoch++;   /* what tree_view_resort does when the model moved */
+		t[i] = frame(&u);
+	}
+	double resort_med = median(t, 50);
 	ui_state_free(&u);
 	model_free(m);
 
@@ -228,6 +250,33 @@ int main(void)
 	}
 	double flat_follow = median(t, 50);
 
+	/* the same million root calls sorted: one sort of the whole list */
+	double flat_sort = now_ms();
+
+	ui_key(&u, 's');
+	frame(&u);
+	flat_sort = now_ms() - flat_sort;
+	ui_key(&u, 'G');
+	frame(&u);
+	for (int i = 0; i < 20; i++) {
+		double s = now_ms();
+
+		ui_key(&u, KEY_PPAGE);
+		frame(&u);
+		t[i] = now_ms() - s;
+	}
+	double flat_sorted_up = median(t, 20);
+
+	for (int i = 0; i < 20; i++) {
+		double s = now_ms();
+
+		u.tv.follow = true;
+		tree_view_follow(&u.tv);
+		frame(&u);
+		t[i] = now_ms() - s;
+	}
+	double flat_sorted_follow = median(t, 20);
+
 	ui_state_free(&u);
 	model_free(m);
 	endwin();
@@ -242,6 +291,12 @@ int main(void)
 	printf("search keystroke (all matches of 1M nodes):   mean %.1f ms\n", search_ms);
 	printf("PgUp + frame, 1M collapsed siblings:          median %.3f ms\n", flat_up);
 	printf("follow + frame, 1M collapsed siblings:        median %.3f ms\n", flat_follow);
+	printf("sorted by duration: s key + frame (1M nodes): %.3f ms\n", sort_key);
+	printf("sorted: frame, paging down:                   median %.3f ms, p90 %.3f ms\n", sorted_med, sorted_p90);
+	printf("sorted: frame after a re-sort (1 a second):   median %.3f ms\n", resort_med);
+	printf("sorted: s key + frame, 1M collapsed siblings: %.1f ms\n", flat_sort);
+	printf("sorted: PgUp + frame at the end of 1M sibl.:  median %.1f ms\n", flat_sorted_up);
+	printf("sorted: follow + frame, 1M collapsed sibl.:   median %.1f ms\n", flat_sorted_follow);
 	printf("tui_frame_ms=%.3f\n", page_med);
 	return 0;
 }

@@ -531,6 +531,25 @@ static void test_long_sibling_lists(void **state)
 	for (int j = 0; j < 3000; j++)
 		call(m, 1, 2, 0, "later", 10);
 	check_up_against_rows(&tv);
+	/* sorted by duration: moving up and the last row follow the sorted
+	 * order, also for calls that arrived after the sort */
+	for (int j = 0; j < 2000; j++) {
+		enter(m, 1, 2, 0, "varied");
+		if (j % 300 == 0)
+			call(m, 1, 2, 1, "inner", 5);
+		leave(m, 1, 2, 0, "varied", 1 + (j * 7919) % 1000);
+	}
+	tree_view_key(&tv, 's');
+	i = 0;
+	for (const struct mnode *c = model_first_child(m, VIEW_CALLS, th); c;
+	     c = model_next_sibling(m, VIEW_CALLS, c), i++)
+		if (i % 300 == 0)
+			idset_put(&tv.toggled, c->id);
+	check_up_against_rows(&tv);
+	assert_true(tree_first_child(&tv, th) != model_first_child(m, VIEW_CALLS, th));
+	for (int j = 0; j < 500; j++)
+		call(m, 1, 2, 0, "newer", 1 + (j * 31) % 2000);
+	check_up_against_rows(&tv);
 	tree_view_free(&tv);
 	model_free(m);
 }

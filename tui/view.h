@@ -100,6 +100,14 @@ unsigned tree_view_cycle_sort(struct tree_view *tv);
 void tree_view_resort(struct tree_view *tv);
 const struct mnode *tree_first_child(const struct tree_view *tv, const struct mnode *p);
 const struct mnode *tree_next_sib(const struct tree_view *tv, const struct mnode *n);
+/* The siblings before n in the sorted order (up to cap, in order, in
+ * ring; *count of them); false when p is not sorted or n came after the
+ * sort: then walk. */
+bool sort_before(const struct tree_view *tv, const struct mnode *p, const struct mnode *n,
+		 const struct mnode **ring, size_t cap, size_t *count);
+/* The last child of p in the sorted order; *done false when p is not
+ * sorted (then walk). */
+const struct mnode *sort_last_child(const struct tree_view *tv, const struct mnode *p, bool *done);
 void sort_free(struct sortcache *c);
 
 void tree_view_init(struct tree_view *tv, const struct model *m);

@@ -185,7 +185,11 @@ static const struct mnode *walk(struct tree_view *tv, const struct mnode *p, con
 const struct mnode *sib_last_child(const struct tree_view *tv, const struct mnode *p)
 {
 	struct tree_view *w = (struct tree_view *)tv;  /* the marks are a cache */
+	bool done;
+	const struct mnode *last = sort_last_child(tv, p, &done);
 
+	if (done)
+		return last;
 	return walk(w, p, NULL, NULL, 0, NULL);
 }
 
@@ -195,6 +199,10 @@ size_t sib_before(const struct tree_view *tv, const struct mnode *p, const struc
 	struct tree_view *w = (struct tree_view *)tv;
 	size_t count = 0;
 
+	if (cap && sort_before(tv, p, n, ring, cap, &count)) {
+		*found = true;
+		return count;
+	}
 	*found = walk(w, p, n, ring, cap, &count) == n;
 	return count;
 }
