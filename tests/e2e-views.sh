@@ -4,8 +4,7 @@
 # tail, the exceptions pane holding and following, follow on the thread
 # with the newest event, q with -- CMD running, the sort key.  Events are
 # written into the monitor's FIFO, so every figure on screen is known.
-# Prints TAP; 77
-# when tmux is absent.
+# Prints TAP; 77 when tmux is absent.
 . "${top_srcdir:-.}/tests/e2e-lib.sh"
 
 echo "1..8"
