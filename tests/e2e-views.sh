@@ -2,12 +2,12 @@
 # e2e-views.sh - what the panes of pipetrace-tui show, read off the real
 # screen in tmux: exceptions under collapsed rows, the histogram's slow
 # tail, the exceptions pane holding and following, follow on the thread
-# with the newest event, q with -- CMD running.  Events are written into
-# the monitor's FIFO, so every figure on screen is known.  Prints TAP; 77
-# when tmux is absent.
+# with the newest event, q with -- CMD running, the sort key.  Events are
+# written into the monitor's FIFO, so every figure on screen is known.
+# Prints TAP; 77 when tmux is absent.
 . "${top_srcdir:-.}/tests/e2e-lib.sh"
 
-echo "1..7"
+echo "1..8"
 
 FIFO=$E2E_TMP/views.fifo
 S=0
@@ -51,6 +51,14 @@ keys / w o r k Enter
 wait_for '┌ work: 25 calls' 5 && wait_for '│1\.07s-2\.15s +1 ' 2 && wait_for '│64ns-128ns +1 |│64ns-[0-9.]+[nu]s +[12] ' 2
 ok $? "the histogram keeps its slowest and fastest buckets (25 calls, 100 ns to 1.6 s, in a 32-line terminal)"
 keys Escape
+
+# s sorts the children of main by total: work (3.4 s) comes above
+# op_report (20 us); four more presses go back to first seen
+first_child() { tree_rows | grep -oE ' (work|op_report) ' | head -n 1 | tr -d ' '; }
+[ "$(first_child)" = op_report ] && keys s && wait_for 'Calls: paths view, by total' 5 &&
+	[ "$(first_child)" = work ] && keys s s s s && wait_for 'Calls: paths view ─' 5 &&
+	[ "$(first_child)" = op_report ]
+ok $? "s orders the children by total and the pane title says so; cycling returns to first seen"
 
 # the exceptions pane: moved (to the second newest), it holds; new ones
 # are counted above it
