@@ -264,13 +264,30 @@ PTP_COLD static void ptp_enter_deep(struct ptp_thread *t, uintptr_t ref,
 	ptp_lost_event(t);
 }
 
+/* A call at t->limit or deeper.  The usual case, a filtered call with room
+ * on the shadow stack, is kept apart from ptp_enter_deep(), whose register
+ * saves would cost it more than a traced call costs. */
+PTP_COLD static void ptp_enter_over(struct ptp_thread *t, uintptr_t ref,
+				    unsigned is_addr, uint64_t now)
+{
+	uint32_t d = t->depth;
+
+	if (d >= ptp_g.depth_max && d < t->stack_cap) {
+		t->stack[d].ref = ref;
+		t->stack[d].ts_kind = is_addr;
+		t->depth = d + 1;
+		return;
+	}
+	ptp_enter_deep(t, ref, is_addr, now);
+}
+
 PTP_HOT static inline void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
 					unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
 
 	if (PTP_UNLIKELY(d >= t->limit)) {
-		ptp_enter_deep(t, ref, is_addr, now);
+		ptp_enter_over(t, ref, is_addr, now);
 		return;
 	}
 	ptp_push_enter(t, ref, is_addr, now, d);
@@ -334,6 +351,11 @@ PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uintptr_t ref,
 				   unsigned is_addr, uint64_t now, uint32_t d)
 {
 	if (d >= ptp_g.depth_max) {
+		/* the usual case first, as in ptp_enter_over() */
+		if (PTP_LIKELY(d < t->stack_cap && t->stack[d].ref == ref)) {
+			t->depth = d;
+			return;
+		}
 		ptp_exit_filtered(t, ref, is_addr, now, d);
 		return;
 	}
