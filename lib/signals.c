@@ -105,6 +105,11 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 	uint32_t depth = t->depth, cap = t->stack_cap, shown = depth < cap ? depth : cap;
 	const struct ptp_open *stack = t->stack;
 
+	/* Crashed in a call PIPETRACE_DEPTH filters out: the event belongs to
+	 * the innermost traced call; "stack" still names every open call. */
+	if (depth > ptp_g.depth_max)
+		depth = ptp_g.depth_max;
+
 	p = PTP_PUTS(p, "{\"ev\":\"exception\",\"ts\":");
 	p = ptp_fmt_u64(p, ptp_mono_ns());
 	p = PTP_PUTS(p, ",\"pid\":");

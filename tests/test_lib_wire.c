@@ -460,6 +460,29 @@ static void test_crash_async(void **state)
 	run_crash("PIPETRACE_MODE=async");
 }
 
+/* A crash in a call filtered by PIPETRACE_DEPTH: main -> outer -> inner
+ * with depth 2: reported in outer, the innermost traced call, at its
+ * depth, the stack naming all three. */
+static void test_crash_filtered(void **state)
+{
+	const char *args[] = { "crash", NULL };
+	const char *env[] = { "PIPETRACE_SIGNALS=1", "PIPETRACE_DEPTH=2",
+			      "ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0",
+			      NULL };
+	struct cap c;
+	struct replay r;
+	json_t *o;
+
+	cap_start(&c, "lib_traced", args, env);
+	o = need_segv_exception(&c);
+	replay(&c, &r, 1);
+	assert_null(find_ev(&c, "enter", "inner"));
+	assert_string_equal(ev_str(o, "fn"), "outer");
+	assert_int_equal(ev_int(o, "depth"), 1);
+	assert_int_equal(json_array_size(json_object_get(o, "stack")), 3);
+	cap_free(&c);
+}
+
 static void test_crash_sync(void **state)
 {
 	run_crash("PIPETRACE_MODE=sync");
@@ -604,19 +627,24 @@ static json_int_t check_filtered_run(struct cap *c, json_int_t max)
 
 /* PIPETRACE_DEPTH=2 on a recursion 2,000 calls deep: only main (depth 0)
  * and the outermost descend (depth 1) are events; the filtered calls take
- * no seq and are not drops, so the tally's seq is what arrived. */
+ * no seq and are not drops, so the tally's seq is what arrived.  Async and
+ * sync mode (the slow path) alike. */
 static void test_depth_limit(void **state)
 {
 	const char *args[] = { "deepjmp", "3", "2000", NULL };
-	const char *env[] = { "PIPETRACE_DEPTH=2", "PIPETRACE_LOSSLESS=1", NULL };
-	struct cap c;
+	static const char *const modes[] = { "PIPETRACE_MODE=async", "PIPETRACE_MODE=sync" };
 
-	cap_start(&c, "lib_traced", args, env);
-	cap_done(&c);
-	assert_int_equal(check_filtered_run(&c, 2), 4);
-	assert_int_equal(depth_events_below(&c, 2, "main"), 2);
-	assert_int_equal(depth_events_below(&c, 2, "descend"), 2);
-	cap_free(&c);
+	for (size_t k = 0; k < 2; k++) {
+		const char *env[] = { "PIPETRACE_DEPTH=2", "PIPETRACE_LOSSLESS=1", modes[k], NULL };
+		struct cap c;
+
+		cap_start(&c, "lib_traced", args, env);
+		cap_done(&c);
+		assert_int_equal(check_filtered_run(&c, 2), 4);
+		assert_int_equal(depth_events_below(&c, 2, "main"), 2);
+		assert_int_equal(depth_events_below(&c, 2, "descend"), 2);
+		cap_free(&c);
+	}
 }
 
 /* longjmp out of filtered calls back into a traced one: its exit arrives
@@ -780,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_fork_busy),
 		cmocka_unit_test(test_crash_async),
 		cmocka_unit_test(test_crash_sync),
+		cmocka_unit_test(test_crash_filtered),
 		cmocka_unit_test(test_stack_overflow),
 		cmocka_unit_test(test_longjmp),
 		cmocka_unit_test(test_longjmp_deep),

@@ -66,6 +66,8 @@ static const char *const help_text[] = {
 	"events unaccounted for (lost with no report, or a process ended",
 	"without its final counts); unfinished calls, depth mismatches,",
 	"calls ignored as too deep or without a duration, where they fit.",
+	"\"depth < N\": processes traced with PIPETRACE_DEPTH=N (their rows",
+	"say it too); deeper calls were filtered out, not lost.",
 	"Histogram: log2 duration buckets of the path under the cursor",
 	"(that thread's or process's calls on such a row); n, p50, p90,",
 	"p99, max.  Buckets that do not fit are merged, never left out.",
