@@ -210,6 +210,19 @@ static void test_reader_suspended_at_exit(void **state)
 	cap_free(&c);
 }
 
+/* The name in the spawned thread's last `thread` line, or NULL. */
+static const char *last_thread_name(const struct cap *c)
+{
+	const char *name = NULL;
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(c->lines, i, o)
+		if (strcmp(ev_kind(o), "thread") == 0 && ev_int(o, "tid") == c->spawned)
+			name = ev_str(o, "name");
+	return name;
+}
+
 /* A thread renames itself while the pipe is full; the batch holding its
  * thread line is given up by pt_flush().  The name must come again later,
  * not be lost for good. */
@@ -218,9 +231,7 @@ static void test_name_resent(void **state)
 	const char *args[] = { "rename", "20000", NULL };
 	struct cap c;
 	struct replay r;
-	const char *last_name = NULL;
-	json_t *o;
-	size_t i;
+	const char *last_name;
 
 	(void)state;
 	cap_start(&c, "lib_traced", args, NULL);
@@ -230,9 +241,7 @@ static void test_name_resent(void **state)
 	cap_done(&c);
 	replay(&c, &r, 0);
 	assert_int_equal(replay_check_accounting(&r), 1);
-	json_array_foreach(c.lines, i, o)
-		if (strcmp(ev_kind(o), "thread") == 0 && ev_int(o, "tid") == c.spawned)
-			last_name = ev_str(o, "name");
+	last_name = last_thread_name(&c);
 	assert_non_null(last_name);
 	assert_string_equal(last_name, "renamed");
 	cap_free(&c);
@@ -245,9 +254,7 @@ static void test_name_while_full(void **state)
 	const char *args[] = { "rename-full", "20000", NULL };
 	struct cap c;
 	struct replay r;
-	const char *last_name = NULL;
-	json_t *o;
-	size_t i;
+	const char *last_name;
 
 	(void)state;
 	cap_start(&c, "lib_traced", args, NULL);
@@ -256,9 +263,7 @@ static void test_name_while_full(void **state)
 	cap_done(&c);
 	replay(&c, &r, 0);
 	assert_int_equal(replay_check_accounting(&r), 1);
-	json_array_foreach(c.lines, i, o)
-		if (strcmp(ev_kind(o), "thread") == 0 && ev_int(o, "tid") == c.spawned)
-			last_name = ev_str(o, "name");
+	last_name = last_thread_name(&c);
 	assert_non_null(last_name);
 	assert_string_equal(last_name, "late");
 	cap_free(&c);
