@@ -350,7 +350,9 @@ unpid() { sed -E 's/\[[0-9]+(:[0-9]+)?\]/[P\1]/g; s/\[P:[0-9]+\]/[P:T]/g; s/pare
 make_demo() {
 	if ! $have_tmux; then skip "$1" "tmux is not installed"; return; fi
 	tm_start "cd '$top_builddir' && make -s demo DEMO_ARGS='$2'"
-	tm_wait 'handle_request' 20 && tm_wait 'exited 0' 20
+	# the command's own end, on the status line: the forked child's row
+	# says "exited 0" first, while the demo still runs and q would ask
+	tm_wait 'handle_request' 20 && tm_wait ' \[exited 0\]' 20
 	r=$?
 	tm_quit
 	ok_if $(( r + $? )) "$1"
