@@ -100,11 +100,19 @@ struct replay {
 	int hellos, byes;
 };
 
-/* Checks every line against the schema and every thread's sequence.  With
- * `contiguous`, seq must have no gap at all and depths must match the
- * open calls; otherwise each thread's events plus its reported drops must
- * cover its last seq (drops at the very end may leave no later seq). */
-void replay(struct cap *c, struct replay *r, int contiguous);
+/* How replay() judges gaps in a thread's seq. */
+enum replay_gaps {
+	REPLAY_GAPS_COUNTED = 0,  /* events + reported drops cover the last seq */
+	REPLAY_CONTIGUOUS = 1,    /* no gap at all; depths match the open calls */
+	/* The reader closed the FIFO once: the lines still in the pipe died
+	 * with it, written and so never counted as drops by the writer. */
+	REPLAY_READER_RESTARTED = 2,
+};
+
+/* Checks every line against the schema and every thread's sequence, its
+ * gaps as `gaps` says.  A tally's dropped supersedes the drop lines (drops
+ * at the very end may leave no later seq, or no drop line at all). */
+void replay(struct cap *c, struct replay *r, int gaps);
 /* The accounting the protocol promises, on a replayed trace.  For every
  * process that said bye: one tally per thread, as many as bye's "threads",
  * every thread named, and for each, events received + tally dropped ==

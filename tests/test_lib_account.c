@@ -65,7 +65,7 @@ static void test_slow_reader_flood(void **state)
 		cap_finish_slow(&c, SLOW_CHUNK, SLOW_MS);
 		assert_exit_0(&c);
 		cap_parse(&c);
-		replay(&c, &r, 0);
+		replay(&c, &r, REPLAY_GAPS_COUNTED);
 		if (replay_check_accounting(&r) == 0) {
 			print_message("no bye (reader too late?), trying again\n");
 			cap_free(&c);
@@ -99,7 +99,7 @@ static void test_slow_reader_threads(void **state)
 		cap_finish_slow(&c, SLOW_CHUNK, SLOW_MS);
 		assert_exit_0(&c);
 		cap_parse(&c);
-		replay(&c, &r, 0);
+		replay(&c, &r, REPLAY_GAPS_COUNTED);
 		if (replay_check_accounting(&r) == 0) {
 			print_message("no bye (reader too late?), trying again\n");
 			cap_free(&c);
@@ -150,7 +150,7 @@ static void test_reader_restarted(void **state)
 		cap_read(&c, 50);
 	cap_say(&c, "stop");
 	cap_done(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_READER_RESTARTED);
 	assert_int_equal(r.byes, 1);
 	assert_int_equal(r.p[0].threads, 3);
 	for (int k = 0; k < r.n; k++) {
@@ -203,7 +203,7 @@ static void test_reader_suspended_at_exit(void **state)
 	assert_exit_0(&c);
 	cap_finish(&c);
 	cap_parse(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	/* Checks any tally that came, and everything if bye came. */
 	byes = replay_check_accounting(&r);
 	print_message("suspended reader: %s\n", byes ? "bye, accounts complete" : "no bye");
@@ -239,7 +239,7 @@ static void test_name_resent(void **state)
 	cap_read(&c, 100);
 	cap_say(&c, "go");
 	cap_done(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	assert_int_equal(replay_check_accounting(&r), 1);
 	last_name = last_thread_name(&c);
 	assert_non_null(last_name);
@@ -261,7 +261,7 @@ static void test_name_while_full(void **state)
 	cap_expect(&c, "done");         /* nothing read until now */
 	cap_say(&c, "go");
 	cap_done(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	assert_int_equal(replay_check_accounting(&r), 1);
 	last_name = last_thread_name(&c);
 	assert_non_null(last_name);
@@ -288,7 +288,7 @@ static void run_late_reader(long nthreads, long kept)
 	cap_open(&c);
 	cap_say(&c, "go");
 	cap_done(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	assert_int_equal(r.byes, 1);
 	assert_int_equal(r.p[0].threads, nthreads + 1);
 	for (int k = 0; k < r.n; k++) {
@@ -350,7 +350,7 @@ static void test_fair_share(void **state)
 	cap_finish_slow(&c, SLOW_CHUNK, SLOW_MS);
 	assert_exit_0(&c);
 	cap_parse(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	replay_check_accounting(&r);
 	for (int k = 0; k < r.n; k++) {
 		if (r.t[k].tid == r.t[k].pid)

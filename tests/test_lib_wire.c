@@ -168,7 +168,7 @@ static void test_strings(void **state)
 
 	cap_start(&c, "lib_traced", args, NULL);
 	cap_done(&c);
-	replay(&c, &r, 1);
+	replay(&c, &r, REPLAY_CONTIGUOUS);
 	/* No raw control byte anywhere on the wire (newline ends lines). */
 	for (i = 0; i < c.len; i++)
 		if (c.buf[i] != '\n')
@@ -215,7 +215,7 @@ static void run_threads(const char *mode, const char *calls)
 
 	cap_start(&c, "lib_traced", args, env);
 	cap_done(&c);
-	replay(&c, &r, 1);
+	replay(&c, &r, REPLAY_CONTIGUOUS);
 	assert_int_equal(r.hellos, 1);
 	assert_int_equal(r.byes, 1);
 	assert_int_equal(replay_check_accounting(&r), 1);
@@ -278,7 +278,7 @@ static void run_race(const char *helper, int with_fork, int own_malloc, const ch
 
 		cap_start(&c, helper, args, env);
 		cap_done(&c);
-		replay(&c, &r, 1);
+		replay(&c, &r, REPLAY_CONTIGUOUS);
 		assert_int_equal(r.hellos, 1 + with_fork);
 		assert_int_equal(r.byes, 1 + with_fork);
 		/* every thread tallied: received + dropped == its last seq */
@@ -358,7 +358,7 @@ static void test_fork(void **state)
 
 	cap_start(&c, "lib_traced", args, NULL);
 	cap_done(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	/* Either may connect first. */
 	json_array_foreach(c.lines, i, o)
 		if (strcmp(ev_kind(o), "hello") == 0) {
@@ -404,7 +404,7 @@ static void test_fork_busy(void **state)
 
 	cap_start(&c, "lib_traced", args, env);
 	cap_done(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	/* The helper's own hello (its children may connect first). */
 	hello = NULL;
 	json_array_foreach(c.lines, i, o)
@@ -442,7 +442,7 @@ static void run_crash(const char *mode)
 
 	cap_start(&c, "lib_traced", args, env);
 	o = need_segv_exception(&c);
-	replay(&c, &r, 1);
+	replay(&c, &r, REPLAY_CONTIGUOUS);
 	assert_int_equal(r.byes, 0);
 	assert_string_equal(ev_str(o, "fn"), "inner");
 	assert_int_equal(ev_int(o, "depth"), 2);
@@ -475,7 +475,7 @@ static void test_crash_filtered(void **state)
 
 	cap_start(&c, "lib_traced", args, env);
 	o = need_segv_exception(&c);
-	replay(&c, &r, 1);
+	replay(&c, &r, REPLAY_CONTIGUOUS);
 	assert_null(find_ev(&c, "enter", "inner"));
 	assert_string_equal(ev_str(o, "fn"), "outer");
 	assert_int_equal(ev_int(o, "depth"), 1);
@@ -523,7 +523,7 @@ static void test_longjmp(void **state)
 
 	cap_start(&c, "lib_traced", args, NULL);
 	cap_done(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	assert_null(find_ev(&c, "exit", "jumper"));
 	assert_null(find_ev(&c, "exit", "skipped"));
 	o = need_ev(&c, "exit", "catcher");
@@ -550,7 +550,7 @@ static void test_longjmp_deep(void **state)
 
 	cap_start(&c, "lib_traced", args, env);
 	cap_done(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	assert_int_equal(replay_check_accounting(&r), 1);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.t[0].dropped, 0);
@@ -706,7 +706,7 @@ static void test_depth_invalid(void **state)
 		assert_non_null(strstr(err, "PIPETRACE_DEPTH"));
 		assert_non_null(strstr(err, bad[k] + strlen("PIPETRACE_DEPTH=")));
 		free(err);
-		replay(&c, &r, 1);
+		replay(&c, &r, REPLAY_CONTIGUOUS);
 		assert_int_equal(r.t[0].tally_seq, 42);
 		assert_null(json_object_get(need_ev(&c, "hello", NULL), "depth_max"));
 		o = need_ev(&c, "enter", "leaf");
@@ -733,7 +733,7 @@ static void test_stack_nomem(void **state)
 #endif
 	cap_start(&c, "lib_nomem", args, env);
 	cap_done(&c);
-	replay(&c, &r, 0);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
 	assert_int_equal(replay_check_accounting(&r), 1);
 	assert_int_equal(r.t[0].tally_seq, 2 * (1 + 600 + 1));
 	assert_int_equal(r.n, 1);
@@ -770,7 +770,7 @@ static void test_instrumented(void **state)
 #endif
 	cap_start(&c, "lib_instr", args, NULL);
 	cap_done(&c);
-	replay(&c, &r, 1);
+	replay(&c, &r, REPLAY_CONTIGUOUS);
 	o = need_ev(&c, "enter", "main");
 	assert_int_equal(ev_int(o, "depth"), 0);
 	o = need_ev(&c, "enter", "static_outer");
