@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "stats.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -30,6 +31,9 @@
 #endif
 
 #define PTP_HOT __attribute__((no_instrument_function, hot))
+/* The pieces of the hot path: always inlined into the entry points, which
+ * then need no stack frame on their usual path. */
+#define PTP_INLINE static inline __attribute__((no_instrument_function, hot, always_inline))
 #define PTP_COLD __attribute__((no_instrument_function, noinline, cold))
 #define PTP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PTP_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -68,8 +72,22 @@ void ptp_thread_free(struct ptp_thread *t)
 {
 	free(atomic_load(&t->name_late));
 	free(t->ring);
-	free(t->stack);
+	ptp_stack_free(t->stack);
+	ptp_stats_free(t->st);
 	free(t);
+}
+
+struct ptp_open *ptp_stack_alloc(uint32_t cap)
+{
+	struct ptp_open *s = malloc(((size_t)cap + 1) * sizeof *s);
+
+	return s ? s + 1 : NULL;
+}
+
+void ptp_stack_free(struct ptp_open *stack)
+{
+	if (stack)
+		free(stack - 1);
 }
 
 /* ---- the ring ---------------------------------------------------------- */
@@ -129,7 +147,7 @@ void ptp_publish_own_drops(void)
 }
 
 /* Stores a record at the head of the ring, which has room. */
-PTP_HOT static inline void ptp_store(struct ptp_thread *t, uint64_t ts,
+PTP_INLINE void ptp_store(struct ptp_thread *t, uint64_t ts,
 				     uintptr_t ptr, uint64_t aux, uint32_t depth_kind)
 {
 	uint64_t h = t->head_local;
@@ -152,14 +170,17 @@ PTP_HOT static inline void ptp_store(struct ptp_thread *t, uint64_t ts,
 PTP_COLD static int ptp_push_full(struct ptp_thread *t, uint64_t ts,
 				  uintptr_t ptr, uint64_t aux, uint32_t depth_kind)
 {
-	if (!ptp_ring_full(t, t->head_local))
-		return 0;
-	ptp_store(t, ts, ptr, aux, depth_kind);
-	return 1;
+	int stored = ptp_ring_full(t, t->head_local);
+
+	if (stored)
+		ptp_store(t, ts, ptr, aux, depth_kind);
+	if (t->st_pend)
+		ptp_stats_settle(t);
+	return stored;
 }
 
 /* Appends one record; returns 0 when it was dropped (ring full). */
-PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
+PTP_INLINE int ptp_push(struct ptp_thread *t, uint64_t ts,
 				   uintptr_t ptr, uint64_t aux, unsigned kind,
 				   uint32_t depth)
 {
@@ -169,6 +190,22 @@ PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
 		return ptp_push_full(t, ts, ptr, aux, depth << 4 | kind);
 	ptp_store(t, ts, ptr, aux, depth << 4 | kind);
 	return 1;
+}
+
+/* The same for an enter or exit, with the statistics' rare work
+ * (ptp_stats_settle()) after it: both out-of-line calls come last, so
+ * that the hot path needs no stack frame. */
+PTP_INLINE void ptp_push_call(struct ptp_thread *t, uint64_t ts, uintptr_t ptr,
+			      uint64_t aux, unsigned kind, uint32_t depth)
+{
+	++t->seq;
+	if (PTP_UNLIKELY(t->head_local - t->tail_cache >= PTP_RING_SIZE)) {
+		ptp_push_full(t, ts, ptr, aux, depth << 4 | kind);
+		return;
+	}
+	ptp_store(t, ts, ptr, aux, depth << 4 | kind);
+	if (PTP_UNLIKELY(t->st_pend))
+		ptp_stats_settle(t);
 }
 
 /* ---- open calls -------------------------------------------------------- */
@@ -190,14 +227,16 @@ PTP_COLD static int ptp_stack_grow(struct ptp_thread *t)
 	uint32_t cap = t->stack_cap;
 	unsigned flags = t->flags;
 
-	if (cap <= UINT32_MAX / 2 / sizeof *stack) {
+	if (cap <= UINT32_MAX / 2 / sizeof *stack - 1) {
 		t->flags = flags | PTP_F_GROW;
-		stack = malloc(2 * (size_t)cap * sizeof *stack);
+		atomic_signal_fence(memory_order_seq_cst);
+		stack = ptp_stack_alloc(2 * cap);
+		atomic_signal_fence(memory_order_seq_cst);
 		t->flags = flags;
 	}
 	if (!stack)
 		return 0;
-	memcpy(stack, old, cap * sizeof *stack);
+	memcpy(stack - 1, old - 1, ((size_t)cap + 1) * sizeof *stack);
 	atomic_signal_fence(memory_order_seq_cst);
 	t->stack = stack;
 	atomic_signal_fence(memory_order_seq_cst);
@@ -205,7 +244,7 @@ PTP_COLD static int ptp_stack_grow(struct ptp_thread *t)
 	t->limit = ptp_limit(2 * cap);
 	atomic_signal_fence(memory_order_seq_cst);
 	t->flags = flags | PTP_F_GROW;
-	free(old);
+	ptp_stack_free(old);
 	t->flags = flags;
 	return 1;
 }
@@ -220,13 +259,69 @@ PTP_COLD static void ptp_lost_event(struct ptp_thread *t)
 	atomic_store_explicit(&t->dropped, t->dropped_local, memory_order_relaxed);
 }
 
-PTP_HOT static inline void ptp_push_enter(struct ptp_thread *t, uintptr_t ref,
+/* The call's path: the parent frame's node's child for ref, the last one
+ * entered from there in the usual case; else ptp_stats_settle() finds it
+ * at the end of the enter. */
+PTP_INLINE void ptp_stats_enter(struct ptp_thread *t, struct ptp_open *f,
+				uintptr_t ref)
+{
+	struct ptp_node *n = f[-1].node->last;
+
+	f->node = n;
+	f->callee = 0;
+	if (PTP_UNLIKELY(n->ref != ref))
+		t->st_pend = 1;
+}
+
+/* A call ends normally: into its node, and its time into its parent's
+ * callees.  Ticks become ns here, per call, so that the histogram bucket
+ * is the call's own, and self is the call's ns less its callees' ns.
+ * count goes last (see stats.h). */
+PTP_INLINE void ptp_stats_exit(struct ptp_thread *t, struct ptp_open *f,
+				uint64_t now, uint64_t start)
+{
+	struct ptp_node *n = f->node;
+	uint64_t m = atomic_load_explicit(&ptp_stats_mult, PTP_RELAXED);
+	uint64_t dur = now - start, ns, sns;
+	unsigned b, i;
+
+	if (PTP_UNLIKELY((int64_t)dur < 0))
+		dur = 0;
+	ns = ptp_stats_ns(dur, m);
+	/* (Callees converted with a slightly different rate may add up to
+	 * a hair more than the call: then its self is 0.) */
+	sns = ns - f->callee;
+	if (PTP_UNLIKELY(sns > ns))
+		sns = 0;
+	f[-1].callee += ns;
+	b = 63u ^ (unsigned)__builtin_clzll(ns | 1);
+	i = b - n->hoff;
+	PTP_BUMP(n->total, ns, PTP_RELAXED);
+	PTP_BUMP(n->self, sns, memory_order_release);
+	if (ns > atomic_load_explicit(&n->max, PTP_RELAXED))
+		atomic_store_explicit(&n->max, ns, PTP_RELAXED);
+	if (PTP_LIKELY(i < n->hlen)) {
+		_Atomic uint64_t *h = atomic_load_explicit(&n->hist, PTP_RELAXED);
+
+		PTP_BUMP(h[i], 1, PTP_RELAXED);
+		PTP_BUMP(n->count, 1, memory_order_release);
+	} else {
+		/* The bucket and the count, at the end of the exit. */
+		t->st_pend = 1;
+		t->st_pend_node = n;
+		t->st_pend_b = b;
+	}
+}
+
+PTP_INLINE void ptp_push_enter(struct ptp_thread *t, uintptr_t ref,
 					  unsigned is_addr, uint64_t now, uint32_t d)
 {
 	t->stack[d].ref = ref;
 	t->stack[d].ts_kind = now << 1 | is_addr;
+	if (t->st)
+		ptp_stats_enter(t, &t->stack[d], ref);
 	t->depth = d + 1;
-	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
+	ptp_push_call(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
 }
 
 /* A call below PIPETRACE_DEPTH's limit is no event: neither seq nor drop.
@@ -281,7 +376,7 @@ PTP_COLD static void ptp_enter_over(struct ptp_thread *t, uintptr_t ref,
 	ptp_enter_deep(t, ref, is_addr, now);
 }
 
-PTP_HOT static inline void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
+PTP_INLINE void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
 					unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
@@ -305,13 +400,36 @@ PTP_COLD static uint32_t ptp_find_open(struct ptp_thread *t, uintptr_t ref,
 	return UINT32_MAX;
 }
 
-/* The exit of the open call at depth d: closes it and those inside it. */
-PTP_HOT static inline void ptp_close(struct ptp_thread *t, uintptr_t ref,
-				     unsigned is_addr, uint64_t now, uint32_t d,
-				     uint64_t start)
+/* ptp_close() with the ring looking full. */
+PTP_COLD static void ptp_close_full(struct ptp_thread *t, uintptr_t ref,
+				    unsigned is_addr, uint64_t now, uint32_t d,
+				    uint64_t start)
+{
+	ptp_push_full(t, now, ref, start, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
+	if (t->st)
+		ptp_stats_exit(t, &t->stack[d], now, start);
+	if (t->st_pend)
+		ptp_stats_settle(t);
+}
+
+/* The exit of the open call at depth d: closes it and those inside it.
+ * The statistics come after the record, when fewer values are live: the
+ * hot path then needs no register saves. */
+PTP_INLINE void ptp_close(struct ptp_thread *t, uintptr_t ref,
+			  unsigned is_addr, uint64_t now, uint32_t d,
+			  uint64_t start)
 {
 	t->depth = d;
-	ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, d);
+	++t->seq;
+	if (PTP_UNLIKELY(t->head_local - t->tail_cache >= PTP_RING_SIZE)) {
+		ptp_close_full(t, ref, is_addr, now, d, start);
+		return;
+	}
+	ptp_store(t, now, ref, start, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
+	if (t->st)
+		ptp_stats_exit(t, &t->stack[d], now, start);
+	if (PTP_UNLIKELY(t->st_pend))
+		ptp_stats_settle(t);
 }
 
 /* Out of line and called last, like ptp_push_full(): the hot exit needs no
@@ -319,9 +437,13 @@ PTP_HOT static inline void ptp_close(struct ptp_thread *t, uintptr_t ref,
 PTP_COLD static void ptp_exit_unwound(struct ptp_thread *t, uintptr_t ref,
 				      unsigned is_addr, uint64_t now, uint32_t d)
 {
-	d = ptp_find_open(t, ref, d + 1);
-	if (d != UINT32_MAX)
-		ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
+	uint32_t k = ptp_find_open(t, ref, d + 1);
+
+	if (k == UINT32_MAX)
+		return;
+	if (t->st)
+		ptp_stats_unwind(t, k, d);
+	ptp_close(t, ref, is_addr, now, k, t->stack[k].ts_kind >> 1);
 }
 
 /* The exit of a call at depth d >= PIPETRACE_DEPTH's limit: no event,
@@ -335,6 +457,8 @@ PTP_COLD static void ptp_exit_filtered(struct ptp_thread *t, uintptr_t ref,
 		if (k == UINT32_MAX)
 			return;         /* as ptp_exit_unwound(): not ours */
 		if (k < ptp_g.depth_max) {
+			if (t->st)
+				ptp_stats_unwind(t, k, ptp_g.depth_max - 1);
 			ptp_close(t, ref, is_addr, now, k, t->stack[k].ts_kind >> 1);
 			return;
 		}
@@ -363,7 +487,7 @@ PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uintptr_t ref,
 	ptp_lost_event(t);
 }
 
-PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
+PTP_INLINE void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 				       unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
@@ -444,6 +568,7 @@ PTP_COLD static void ptp_init(void)
 	ptp_g.lossless = ptp_env_is("PIPETRACE_LOSSLESS", "1");
 	ptp_g.no_demangle = ptp_env_is("PIPETRACE_DEMANGLE", "0");
 	ptp_g.depth_max = ptp_env_depth();
+	ptp_stats_env();
 	ptp_g.pid = getpid();
 	ptp_g.ppid = getppid();
 	ptp_thread_flags = 0;
@@ -451,6 +576,8 @@ PTP_COLD static void ptp_init(void)
 		ptp_thread_flags |= PTP_F_SYNC;
 	if (!ptp_clock_init(!ptp_g.sync))
 		ptp_thread_flags |= PTP_F_CLOCK;
+	else if (ptp_g.stats_ms)
+		ptp_clock_prime();
 	ptp_fifo_init();
 	if (!ptp_g.sync && ptp_flusher_start() != 0) {
 		atomic_store(&ptp_g.state, PTP_OFF);
@@ -506,9 +633,15 @@ PTP_COLD static struct ptp_thread *ptp_thread_register(void)
 	if (t) {
 		memset(t, 0, sizeof *t);
 		t->ring = aligned_alloc(64, PTP_RING_SIZE * sizeof *t->ring);
-		t->stack = malloc(PTP_STACK_MIN * sizeof *t->stack);
+		t->stack = ptp_stack_alloc(PTP_STACK_MIN);
 		t->stack_cap = PTP_STACK_MIN;
 		t->limit = ptp_limit(PTP_STACK_MIN);
+		t->st = ptp_stats_new();
+		if (t->stack) {
+			memset(&t->stack[-1], 0, sizeof t->stack[-1]);
+			if (t->st)
+				t->stack[-1].node = &t->st->root;
+		}
 	}
 	if (!t || !t->ring || !t->stack) {
 		if (t)
@@ -676,6 +809,9 @@ void pt_exception(const char *type, const char *fmt, ...)
 	va_end(ap);
 	mlen = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
 	tlen = strnlen(type, PTP_NAME_MAX);
+	/* Counted in the statistics even when the event cannot be made. */
+	if (t->st)
+		ptp_stats_exception(t, t->depth < ptp_g.depth_max ? t->depth : ptp_g.depth_max);
 	e = malloc(sizeof *e + tlen + mlen);
 	if (e) {
 		/* Raised in a filtered call: it belongs to the innermost
@@ -819,6 +955,8 @@ static void ptp_fork_child(void)
 		me->lost = 0;
 		me->announced = 0;
 		me->next = NULL;
+		if (me->st)
+			ptp_stats_fork_child(me->st);
 	}
 	atomic_store(&ptp_g.threads, me);
 	ptp_flush_after_fork();

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "stats.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -136,6 +137,24 @@ void ptp_clock_update(void)
 	ptp_ns_per_tick = (double)(ns - ptp_base_ns) / (double)(tsc - ptp_base_tsc);
 	ptp_anchor_tsc = tsc;
 	ptp_anchor_ns = ns;
+	atomic_store_explicit(&ptp_stats_mult,
+			      (uint64_t)(ptp_ns_per_tick * 4294967296.0 + 0.5),
+			      memory_order_relaxed);
+#endif
+}
+
+/* The traced threads convert ticks to ns from their first call on (the
+ * statistics' histogram buckets): a baseline of 20 us makes that rate
+ * good to about 0.1% (see the top of the file) until the consumer's
+ * passes refine it, a few ms later. */
+void ptp_clock_prime(void)
+{
+#if PTP_HAVE_TSC
+	if (!ptp_use_tsc)
+		return;
+	while (ptp_mono_ns() - ptp_base_ns < 20000u)
+		;
+	ptp_clock_update();
 #endif
 }
 

@@ -81,6 +81,7 @@ static void ptp_out_written(void)
 		ptp_out_owner->announced = gen;
 	if (ptp_out_owner && ptp_out_tally)
 		ptp_out_owner->tallied = 1;
+	ptp_stats_batch_written(gen);
 	ptp_batches_written++;
 	ptp_out_sent();
 }
@@ -96,6 +97,7 @@ static void ptp_out_discard(void)
 	}
 	if (ptp_out_len > 0)
 		ptp_batches_given_up++;
+	ptp_stats_batch_lost(ptp_out_owner);
 	ptp_out_sent();
 }
 
@@ -156,7 +158,6 @@ static char *ptp_put_thread(char *p, struct ptp_thread *t, uint64_t ns);
 /* ts of a line that is not a recorded event (thread, drop, tally): that
  * of the thread's next event (raw, 0: none), else now; never before the
  * thread's previous line. */
-static uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw);
 
 /* A new batch starts with what the reader has not got yet on this
  * connection: the hello, the owner's thread line.  They are marked sent
@@ -182,8 +183,8 @@ static void ptp_out_begin(struct ptp_thread *owner, uint64_t raw)
 /* Room for `need` more bytes of `owner`'s lines; raw: the clock of the
  * owner's next event, 0 if none.  NULL when the pipe is full and the batch
  * is kept, or when the reader went away (check ptp_connected). */
-static char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline,
-		      uint64_t raw)
+char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline,
+	       uint64_t raw)
 {
 	if (ptp_out_len > 0 &&
 	    (ptp_out_owner != owner || ptp_out_len + need > PTP_LINE_MAX) &&
@@ -205,9 +206,14 @@ static char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline,
 	return ptp_out + ptp_out_len;
 }
 
-static void ptp_commit(char *end)
+void ptp_commit(char *end)
 {
 	ptp_out_len = (size_t)(end - ptp_out);
+}
+
+int ptp_is_connected(void)
+{
+	return ptp_connected;
 }
 
 /* ---- lines ------------------------------------------------------------- */
@@ -243,8 +249,8 @@ static char *ptp_fmt_ts(char *p, uint64_t ns)
 	return p + 8;
 }
 
-static char *ptp_head(char *p, const char *ev, size_t evlen, uint64_t ns,
-		      struct ptp_thread *t)
+char *ptp_head(char *p, const char *ev, size_t evlen, uint64_t ns,
+	       struct ptp_thread *t)
 {
 	p = PTP_PUTS(p, "{\"ev\":\"");
 	p = ptp_put(p, ev, evlen);
@@ -279,7 +285,7 @@ static uint64_t ptp_thread_ns(struct ptp_thread *t, uint64_t raw)
 	return ns;
 }
 
-static uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw)
+uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw)
 {
 	return ptp_thread_ns(t, raw ? raw : ptp_clock_raw_slow());
 }
@@ -369,6 +375,10 @@ size_t ptp_format_hello(char *buf)
 		p = PTP_PUTS(p, ",\"depth_max\":");
 		p = ptp_fmt_u64(p, ptp_g.depth_max);
 	}
+	if (ptp_g.stats_ms) {
+		p = PTP_PUTS(p, ",\"stats_ms\":");
+		p = ptp_fmt_u64(p, ptp_g.stats_ms);
+	}
 	p = PTP_PUTS(p, ",\"lib\":\"pipetrace " PT_VERSION_STRING "\"}\n");
 	return (size_t)(p - buf);
 }
@@ -390,8 +400,8 @@ static void ptp_rec_release(struct ptp_thread *t, const struct ptp_rec *r)
 	}
 }
 
-static const char *ptp_fn_frag(uintptr_t ref, int is_addr, size_t *len,
-			       size_t *fn_len)
+const char *ptp_fn_frag(uintptr_t ref, int is_addr, size_t *len,
+			size_t *fn_len)
 {
 	if (!ref) {
 		*len = *fn_len = 8;
@@ -606,7 +616,7 @@ static int ptp_retire(struct ptp_thread *t, uint64_t deadline)
 {
 	if (!t->retired) {
 		free(t->ring);
-		free(t->stack);
+		ptp_stack_free(t->stack);
 		t->ring = NULL;
 		t->stack = NULL;
 		t->stack_cap = 0;
@@ -619,6 +629,11 @@ static int ptp_retire(struct ptp_thread *t, uint64_t deadline)
 		ptp_reap(t);
 		return 0;
 	}
+	/* Its final statistics go first: nothing of the thread's follows
+	 * its tally. */
+	if (!t->tallied && ptp_connected && !(ptp_out_owner == t && ptp_out_tally) &&
+	    ptp_stats_final(t, deadline) < 0 && ptp_connected)
+		return -1;
 	if (!t->tallied && ptp_connected && !(ptp_out_owner == t && ptp_out_tally) &&
 	    ptp_emit_tally(t, deadline) < 0 && ptp_connected)
 		return -1;
@@ -678,6 +693,9 @@ static enum ptp_pass_result ptp_pass(uint64_t deadline, struct ptp_thread *only)
 	ptp_check_connection(forced, forced || (was_idle && !only));
 	was_idle = 0;
 	if (ptp_out_len > 0 && ptp_out_write(deadline) < 0)
+		return PTP_BLOCKED;
+	/* The exact figures before the sample of events. */
+	if (ptp_stats_pass(deadline, only) < 0)
 		return PTP_BLOCKED;
 	if (only) {
 		if (ptp_drain(only, deadline, UINT64_MAX) < 0)
@@ -821,6 +839,7 @@ void ptp_flush_after_fork(void)
 	ptp_fifo_new_process();
 	/* The child's threads (the forking one) start their accounts anew. */
 	ptp_rr = NULL;
+	ptp_stats_after_fork();
 	ptp_nthreads = 0;
 	ptp_retired = 0;
 	ptp_final = 0;
@@ -974,6 +993,11 @@ void ptp_flusher_stop_and_bye(int status)
 	start = ptp_mono_ns();
 	wait = ptp_g.lossless ? PTP_EXIT_WAIT_LOSSLESS_NS : PTP_EXIT_WAIT_NS;
 	final = ptp_g.lossless ? PTP_EXIT_FINAL_LOSSLESS_NS : PTP_EXIT_FINAL_NS;
+	/* Every thread's statistics first: the exact figures matter more than
+	 * the last events. */
+	ptp_check_connection(1, 1);
+	if (ptp_connected)
+		ptp_stats_final(NULL, start + wait - final);
 	ptp_final_drain(start + wait - final);
 	ptp_final_lines(status, start + wait);
 	pthread_mutex_unlock(&ptp_g.lock);

@@ -27,6 +27,18 @@
  *                       outermost traced call), like uftrace -D: deeper calls
  *                       are no events (no seq, not dropped); N must be a
  *                       positive integer, else a warning and no limit
+ *   PIPETRACE_STATS_MS=N  every N ms (default 200; 0 = off) send each
+ *                       thread's exact per-path figures (count, total, self,
+ *                       max, exceptions, abandoned calls, histogram), which
+ *                       the thread computes itself at each call's exit: exact
+ *                       whatever events are dropped; also at thread end and
+ *                       exit (see lib/PROTOCOL.md, "Statistics")
+ *   PIPETRACE_STATS_PATHS=N  at most N call paths per thread (default 65536,
+ *                       1..16777216); calls on further paths count in one
+ *                       "(other paths)" node.  Memory: about 190 bytes a
+ *                       path, plus 384 for a path whose durations span more
+ *                       than a factor 2^8 (at most 36 MiB a thread at the
+ *                       default cap, 12 MiB when no path spans that much)
  */
 #ifndef PIPETRACE_H
 #define PIPETRACE_H

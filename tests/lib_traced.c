@@ -28,6 +28,11 @@
  *                      nobody reads), 10 calls, "done", waits for "go"
  *   seqthreads T N     T threads one after the other, each N calls; then
  *                      pt_flush, "done", waits for "go"
+ *   recurse D R        R times: main -> rec -> rec ... (D levels)
+ *   exc N              N times: main -> mid_exc -> thrower (raises
+ *                      "E" in thrower, once in mid_exc after it)
+ *   statsfork N        N calls; fork: the child makes 3 calls, the
+ *                      parent waits for it and makes 2
  */
 #include <config.h>
 
@@ -307,6 +312,43 @@ static void __attribute__((noinline)) descend(int level, long times, long n)
 		deep_catcher(n);
 }
 
+static void __attribute__((noinline)) rec(long n)
+{
+	PT_TRACE();
+	if (n > 1)
+		rec(n - 1);
+	sink++;
+}
+
+static void __attribute__((noinline)) thrower(int i)
+{
+	PT_TRACE();
+	pt_exception("E", "call %d", i);
+}
+
+static void __attribute__((noinline)) mid_exc(int i)
+{
+	PT_TRACE();
+	thrower(i);
+	if (i == 0)
+		pt_exception("F", "once");
+}
+
+static void stats_fork(long n)
+{
+	pid_t pid;
+
+	calls(n);
+	pt_flush();     /* see before_fork() */
+	pid = fork();
+	if (pid == 0) {
+		calls(3);
+		return;
+	}
+	waitpid(pid, NULL, 0);
+	calls(2);
+}
+
 static void strings(void)
 {
 	PT_TRACE_NAMED("we\"ird\\name\x01\xff");
@@ -417,6 +459,14 @@ int main(int argc, char **argv)
 		calls(10);
 		say("done");
 		await("go");
+	} else if (strcmp(mode, "recurse") == 0 && argc > 3) {
+		for (long i = 0; i < atol(argv[3]); i++)
+			rec(n);
+	} else if (strcmp(mode, "exc") == 0) {
+		for (long i = 0; i < n; i++)
+			mid_exc((int)i);
+	} else if (strcmp(mode, "statsfork") == 0) {
+		stats_fork(n);
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else if (strcmp(mode, "exit") == 0) {
