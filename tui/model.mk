@@ -5,6 +5,8 @@ tui_libptcore_a_SOURCES += tui/hist.h tui/model.h tui/search.h \
 	tui/search.c
 # recursion: which calls count in a function's inclusive time
 tui_libptcore_a_SOURCES += tui/model_nest.c
+# exact figures from the writers' stats lines
+tui_libptcore_a_SOURCES += tui/model_stats.c
 
 check_PROGRAMS += tests/test_hist tests/test_model tests/test_search
 TESTS += tests/test_hist tests/test_model tests/test_search
