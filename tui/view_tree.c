@@ -27,7 +27,7 @@ static const struct mnode *next_sib(const struct tree_view *tv, const struct mno
 
 static const struct mnode *parent_of(const struct tree_view *tv, const struct mnode *n)
 {
-	return model_parent(tv->m, tv->view, n);
+	return tree_parent(tv, n);
 }
 
 void tree_view_init(struct tree_view *tv, const struct model *m)
@@ -180,6 +180,8 @@ const struct mnode *tree_view_cursor(struct tree_view *tv)
 		if (!n)
 			n = first_row(tv);
 	}
+	if (n && !(n = tree_scope_row(tv, n)))
+		n = first_row(tv);   /* its thread or process is filtered out */
 	if (n)
 		n = visible_self(tv, n);
 	tv->cursor[tv->view] = n ? n->id : 0;
