@@ -88,11 +88,20 @@ struct tree_view {
 	const struct mnode *pids_upto; /* borrowed, NULL before the first */
 	const char *empty_note;  /* borrowed: shown instead of "waiting for events"
 				  * when input ended with none (raw: drawn escaped) */
+	int indent_shift;        /* call levels scrolled off the left ([ and ], view_depth.c) */
 	/* what is shown (view_scope.c): the walks below leave out what it
 	 * filters; stamp moves with every change of it */
 	struct scope scope;
 	unsigned scope_stamp;
 };
+
+/* Indentation of a row (view_depth.c): columns before its glyph, given
+ * its tree depth, its call level (-1 for process and thread rows) and the
+ * columns left for the row's name; *at_depth when the row must say its
+ * level as a number. */
+int tree_indent(const struct tree_view *tv, int depth, int level, int room, bool *at_depth);
+/* [ and ]: shift the indentation window by a few levels. */
+unsigned tree_view_shift(struct tree_view *tv, bool deeper);
 
 /* Children order (view_sort.c).  The walk of the pane goes through
  * tree_first_child(), tree_next_sib() and tree_parent() (view_scope.c:

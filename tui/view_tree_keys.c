@@ -300,6 +300,8 @@ static unsigned key(struct tree_view *tv, int key)
 		idset_clear(&tv->toggled);
 		tv->threads_closed = true;
 		return DIRTY_TREE | DIRTY_HIST;
+	case '[': case ']':
+		return tree_view_shift(tv, key == ']');
 	case 's': case KEY_F(6):
 		return tree_view_cycle_sort(tv) | DIRTY_STATUS;
 	case 'e':
