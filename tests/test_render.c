@@ -1369,6 +1369,107 @@ static void test_layouts_and_too_small(void **state)
 	model_free(m);
 }
 
+/* ---- deep trees --------------------------------------------------------- */
+
+/* One thread whose calls nest `depth` levels deep, each level its own
+ * function (lvl_000 ... ), all still open, then closed. */
+static struct model *deep_model(int depth)
+{
+	struct model *m = model_create(NULL);
+	char fn[32];
+
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":300,\"v\":1,\"ppid\":1,\"prog\":\"deep\",\"wall\":0,\"lib\":\"x\"}");
+	for (int d = 0; d < depth; d++) {
+		snprintf(fn, sizeof(fn), "lvl_%03d", d);
+		enter(m, 300, 301, d, fn);
+	}
+	for (int d = depth - 1; d >= 0; d--) {
+		snprintf(fn, sizeof(fn), "lvl_%03d", d);
+		leave(m, 300, 301, d, fn, 10 + d);
+	}
+	return m;
+}
+
+static void type_search(struct ui *u, const char *q)
+{
+	ui_key(u, '/');
+	for (const char *c = q; *c; c++)
+		ui_key(u, *c);
+	ui_key(u, '\r');
+	ui_draw(u);
+}
+
+/* Every call row on screen shows its function's name, and rows whose
+ * indentation stopped short say their level. */
+static void check_named_rows(WINDOW *w, int *labelled)
+{
+	char want[32];
+
+	*labelled = 0;
+	for (int y = 2; y < getmaxy(w) - 1; y++) {
+		const char *r = row(w, y), *at = strstr(r, "lvl_");
+		int lv;
+
+		if (!at)
+			continue;
+		assert_int_equal(sscanf(at, "lvl_%d", &lv), 1);
+		snprintf(want, sizeof(want), "\u00b7%d lvl_%03d", lv, lv);
+		if (strstr(r, want))
+			(*labelled)++;
+		else
+			assert_true(col_of(r, "lvl_") < 2 * (lv + 2) + 4);   /* indented as deep as it is */
+	}
+}
+
+static void test_deep_rows_keep_names(void **state)
+{
+	static const int sizes[][2] = { { 45, 160 }, { 24, 80 } };
+
+	(void)state;
+	for (int v = 0; v < 2; v++)
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			struct model *m = deep_model(200);
+			struct ui u;
+			int y, labelled;
+
+			ui_state_init(&u, NULL, m);
+			resizeterm(sizes[k][0], sizes[k][1]);
+			ui_layout(&u);
+			if (v)
+				ui_key(&u, 'v');
+			ui_draw(&u);
+			/* the search lands on a row that shows the name */
+			type_search(&u, "lvl_199");
+			y = 2 + u.tv.cursor_row;
+			assert_true(u.tv.cursor_row >= 0);
+			assert_non_null(strstr(row(u.win[PANE_TREE], y), "\u00b7199 lvl_199"));
+			check_named_rows(u.win[PANE_TREE], &labelled);
+			assert_true(labelled > 3);
+			/* shallow rows keep their indentation */
+			type_search(&u, "lvl_002");
+			check_named_rows(u.win[PANE_TREE], &labelled);
+			y = find_row(u.win[PANE_TREE], "lvl_002");
+			assert_null(strstr(row(u.win[PANE_TREE], y), "\u00b7"));
+			assert_int_equal(col_of(row(u.win[PANE_TREE], y), "lvl_002"), 1 + 2 * 4 + 2);
+			/* ] shifts the window: level 2 is at the left edge, labelled */
+			ui_key(&u, ']');
+			ui_draw(&u);
+			assert_non_null(strstr(row(u.win[PANE_TREE], 0), "indent from level 4"));
+			y = find_row(u.win[PANE_TREE], "lvl_002");
+			assert_non_null(strstr(row(u.win[PANE_TREE], y), "\u00b72 lvl_002"));
+			assert_int_equal(col_of(row(u.win[PANE_TREE], y), "\u00b72"), 1 + 2 * 2 + 2);
+			y = find_row(u.win[PANE_TREE], "lvl_006");
+			assert_int_equal(col_of(row(u.win[PANE_TREE], y), "\u00b76"), 1 + 2 * 4 + 2);
+			ui_key(&u, '[');
+			ui_key(&u, '[');
+			ui_draw(&u);
+			assert_null(strstr(row(u.win[PANE_TREE], 0), "indent from"));
+			ui_state_free(&u);
+			model_free(m);
+		}
+}
+
 /* ---- safe drawing ----------------------------------------------------------- */
 
 static void test_hostile_names(void **state)
@@ -1488,6 +1589,7 @@ int main(void)
 		cmocka_unit_test_setup(test_follow_newest_thread, per_test),
 		cmocka_unit_test_setup(test_exceptions_follow_and_hold, per_test),
 		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),
+		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),
 		cmocka_unit_test_setup(test_no_color, per_test),
