@@ -1065,7 +1065,10 @@ def _fenter(t, site):
     start = _mono()
     t.starts.append(start)
     if not _min_dur:
-        _send_held(t, d + 1)
+        t.sent = d + 1
+        t.seq = seq = t.seq + 1
+        _put(t, '{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
+             % (start, t.id, seq, d, site.enter))
     return d, start
 
 
@@ -1091,7 +1094,8 @@ def _fexit(t, site, d, start):
     ts = _mono()
     dur = ts - start if start else 0
     if d < t.sent or dur >= _min_dur:
-        _send_held(t, d + 1)
+        if d >= t.sent:
+            _send_held(t, d + 1)
         t.seq = seq = t.seq + 1
         _put(t, '{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
              % (ts, t.id, seq, d, site.exit, dur))
@@ -1104,6 +1108,12 @@ def _fexit(t, site, d, start):
 
 def _fcall(t, site, fn, args, kwargs):
     """@trace's call with filters."""
+    if site.verdict == _EXCL:   # decided at its first call, by _fenter()
+        t.excl += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            t.excl -= 1
     d, start = _fenter(t, site)
     try:
         return fn(*args, **kwargs)
