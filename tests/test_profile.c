@@ -219,11 +219,41 @@ struct expect {
 	uint64_t calls, total, self, max, sum;
 };
 
+static const char *const names[FNS] = { "a", "b", "c", "d", "e", "f" };
+
+/* A thread's open calls: function, start, time of finished children. */
+struct stack {
+	uint64_t seq;
+	int fn[MAXD];
+	int64_t start[MAXD], child[MAXD];
+	int open_of[FNS];
+	int d;
+};
+
+/* The innermost call ends at ts: to the model, and to what it should say. */
+static void leave(struct stack *st, struct expect *ex, struct model *m, int t, int64_t ts)
+{
+	int d = --st->d, f = st->fn[d];
+	int64_t dur = ts - st->start[d];
+	struct expect *e = &ex[f];
+
+	tu_exit(m, ts, 50, 51 + t, ++st->seq, d, names[f], dur);
+	st->open_of[f]--;
+	e->calls++;
+	e->sum += (uint64_t)dur;
+	e->self += (uint64_t)(dur - st->child[d]);
+	if ((uint64_t)dur > e->max)
+		e->max = (uint64_t)dur;
+	if (!st->open_of[f])
+		e->total += (uint64_t)dur;   /* its function's outermost call */
+	if (d)
+		st->child[d - 1] += dur;
+}
+
 /* Random trees of calls on a few threads, with recursion; the figures
  * each thread's calls should give, computed as they are made. */
 static void test_random_threads(void **state)
 {
-	static const char *const names[FNS] = { "a", "b", "c", "d", "e", "f" };
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 	(void)state;
@@ -236,63 +266,28 @@ static void test_random_threads(void **state)
 		memset(ex, 0, sizeof(ex));
 		tu_hello(m, 1, 50, "rand");
 		for (int t = 0; t < 3; t++) {
-			uint64_t seq = 0;
-			/* a stack of open calls: function, start, child time */
-			int fn[MAXD];
-			int64_t start[MAXD], child[MAXD];
-			int open_of[FNS] = { 0 };
-			int d = 0;
+			struct stack st = { 0 };
 
 			for (int step = 0; step < 400; step++) {
-				bool down = d == 0 || (d < MAXD && xorshift64(&rng) % 2);
+				bool down = st.d == 0 || (st.d < MAXD && xorshift64(&rng) % 2);
 
 				ts += 1 + (int64_t)(xorshift64(&rng) % 50);
 				if (down) {
 					int f = (int)(xorshift64(&rng) % FNS);
 
-					fn[d] = f;
-					start[d] = ts;
-					child[d] = 0;
-					open_of[f]++;
-					tu_enter(m, ts, 50, 51 + t, ++seq, d, names[f]);
-					d++;
+					st.fn[st.d] = f;
+					st.start[st.d] = ts;
+					st.child[st.d] = 0;
+					st.open_of[f]++;
+					tu_enter(m, ts, 50, 51 + t, ++st.seq, st.d, names[f]);
+					st.d++;
 				} else {
-					d--;
-					int f = fn[d];
-					int64_t dur = ts - start[d];
-					struct expect *e = &ex[t][f];
-
-					tu_exit(m, ts, 50, 51 + t, ++seq, d, names[f], dur);
-					open_of[f]--;
-					e->calls++;
-					e->sum += (uint64_t)dur;
-					e->self += (uint64_t)(dur - child[d]);
-					if ((uint64_t)dur > e->max)
-						e->max = (uint64_t)dur;
-					if (!open_of[f])
-						e->total += (uint64_t)dur;
-					if (d)
-						child[d - 1] += dur;
+					leave(&st, ex[t], m, t, ts);
 				}
 			}
-			while (d) {
-				d--;
+			while (st.d) {
 				ts += 3;
-				int f = fn[d];
-				int64_t dur = ts - start[d];
-				struct expect *e = &ex[t][f];
-
-				tu_exit(m, ts, 50, 51 + t, ++seq, d, names[f], dur);
-				open_of[f]--;
-				e->calls++;
-				e->sum += (uint64_t)dur;
-				e->self += (uint64_t)(dur - child[d]);
-				if ((uint64_t)dur > e->max)
-					e->max = (uint64_t)dur;
-				if (!open_of[f])
-					e->total += (uint64_t)dur;
-				if (d)
-					child[d - 1] += dur;
+				leave(&st, ex[t], m, t, ts);
 			}
 		}
 		profile_init(&p);

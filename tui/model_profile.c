@@ -176,15 +176,26 @@ static bool walk_thread(struct profile *p, const struct model *m, const struct m
 	return true;
 }
 
+const struct mnode *profile_scope_of(const struct model *m, const struct mnode *n, bool thread)
+{
+	if (!n)
+		return NULL;
+	if (mnode_kind(n) == MN_CALL)
+		n = &((const struct mcall *)n)->path->node;
+	if (mnode_kind(n) == MN_PATH)
+		n = &model_path_thread(m, (const struct mpath *)n)->node;
+	if (mnode_kind(n) == MN_PROCESS)
+		return !thread ? n : ((const struct mprocess *)n)->threads ?
+				     &((const struct mprocess *)n)->threads->node : NULL;
+	return thread ? n : &((const struct mthread *)n)->proc->node;
+}
+
+/* What a scope argument stands for: a process or thread, or NULL. */
 static const struct mnode *scope_node(const struct model *m, const struct mnode *scope)
 {
-	if (!scope)
-		return NULL;
-	if (mnode_kind(scope) == MN_CALL)
-		scope = &((const struct mcall *)scope)->path->node;
-	if (mnode_kind(scope) == MN_PATH)
-		scope = &model_path_thread(m, (const struct mpath *)scope)->node;
-	return scope;
+	if (scope && mnode_kind(scope) == MN_PROCESS)
+		return scope;
+	return profile_scope_of(m, scope, true);
 }
 
 static bool build_all(struct profile *p, const struct model *m)

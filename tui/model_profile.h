@@ -58,6 +58,9 @@ void profile_free(struct profile *p);
  * other node stands for its thread).  Row order is unspecified until
  * profile_sort().  False without memory (the rows are then empty). */
 bool profile_build(struct profile *p, const struct model *m, const struct mnode *scope);
+/* The process (thread false) or thread (true) that node n belongs to;
+ * a process's first thread for a thread; NULL for NULL. */
+const struct mnode *profile_scope_of(const struct model *m, const struct mnode *n, bool thread);
 /* A column's value for sorting: times in ns, share in millionths. */
 uint64_t profile_value(const struct profile *p, const struct prof_row *r, enum prof_col col);
 /* Largest first (names: A to Z), ties by name. */

@@ -139,17 +139,6 @@ static void lay_out(const struct profile_view *pv, struct layout *L)
 	}
 }
 
-static void put_right(WINDOW *w, int y, int x_end, int width, const char *s, attr_t a)
-{
-	int n = draw_width(s);
-
-	if (width <= 0)
-		return;
-	if (n > width - 1)
-		n = width - 1;
-	draw_text_hl(w, y, x_end - n, n, s, strlen(s), a, -1, 0, 0);
-}
-
 static void fmt_col(const struct profile *p, const struct prof_row *r, enum prof_col c, char *buf,
 		    size_t size)
 {
@@ -224,7 +213,7 @@ static void draw_header(struct profile_view *pv, WINDOW *w, const struct layout 
 			continue;
 		snprintf(head, sizeof(head), "%s%s", profile_col_name((enum prof_col)c),
 			 sorted ? (draw_utf8() ? "\u25be" : "*") : "");
-		put_right(w, 1, L->end[c], L->w[c], head, sorted ? a | A_BOLD | A_REVERSE : a);
+		draw_text_right(w, 1, L->end[c], L->w[c], head, sorted ? a | A_BOLD | A_REVERSE : a);
 	}
 	if (!callers && pv->sort == PROF_NAME) {
 		snprintf(head, sizeof(head), "function%s", draw_utf8() ? "\u25b4" : "^");
@@ -244,7 +233,7 @@ static void draw_fn_row(struct profile_view *pv, WINDOW *w, int y, const struct 
 		if (!L->w[c])
 			continue;
 		fmt_col(&pv->prof, r, (enum prof_col)c, buf, sizeof(buf));
-		put_right(w, y, L->end[c], L->w[c], buf,
+		draw_text_right(w, y, L->end[c], L->w[c], buf,
 			  c == PROF_EXC && !is_cursor ? draw_attr(COL_EXC) : base);
 	}
 }
@@ -304,7 +293,7 @@ static void draw_path_row(struct profile_view *pv, WINDOW *w, int y, const struc
 		if (!L->w[c] || c == PROF_SHARE)
 			continue;
 		fmt_col(&pv->prof, &r, (enum prof_col)c, buf, sizeof(buf));
-		put_right(w, y, L->end[c], L->w[c], buf,
+		draw_text_right(w, y, L->end[c], L->w[c], buf,
 			  c == PROF_EXC && !is_cursor ? draw_attr(COL_EXC) : base);
 	}
 }
@@ -367,20 +356,6 @@ void profile_view_draw(struct profile_view *pv, WINDOW *w, bool focused)
 
 /* ---- keys ------------------------------------------------------------------- */
 
-static const struct mnode *scope_of(const struct model *m, const struct mnode *sel, bool thread)
-{
-	if (!sel)
-		return NULL;
-	if (mnode_kind(sel) == MN_CALL)
-		sel = &((const struct mcall *)sel)->path->node;
-	if (mnode_kind(sel) == MN_PATH)
-		sel = &model_path_thread(m, (const struct mpath *)sel)->node;
-	if (mnode_kind(sel) == MN_PROCESS)
-		return thread ? (((const struct mprocess *)sel)->threads ?
-				 &((const struct mprocess *)sel)->threads->node : NULL) : sel;
-	return thread ? sel : &((const struct mthread *)sel)->proc->node;
-}
-
 static void set_scope(struct profile_view *pv, const struct mnode *sel)
 {
 	const struct mnode *s = NULL;
@@ -389,7 +364,7 @@ static void set_scope(struct profile_view *pv, const struct mnode *sel)
 		pv->scope_kind = (enum profile_scope)((pv->scope_kind + 1) % 3);
 		if (pv->scope_kind == PSCOPE_ALL)
 			break;
-		s = scope_of(pv->m, sel, pv->scope_kind == PSCOPE_THREAD);
+		s = profile_scope_of(pv->m, sel, pv->scope_kind == PSCOPE_THREAD);
 	}
 	if (!s)
 		pv->scope_kind = PSCOPE_ALL;
