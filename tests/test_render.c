@@ -1605,10 +1605,10 @@ static void test_profile_save(void **state)
 	ui_key(u, 't');
 	ui_key(u, 'c');
 	ui_draw(u);
-	assert_non_null(strstr(row(u->hint, 0), "profile saved: pipetrace-profile-"));
-	assert_non_null(strstr(row(u->hint, 0), "-2.csv and .txt"));
+	assert_non_null(strstr(row(u->status, 0), "profile saved: pipetrace-profile-"));
+	assert_non_null(strstr(row(u->status, 0), "-2.csv and .txt"));
 	assert_int_equal(access("victim", F_OK), -1);   /* no file made through a link */
-	const char *at = strstr(u->pv.message, "pipetrace-profile-");
+	const char *at = strstr(u->notice, "pipetrace-profile-");
 
 	snprintf(path, sizeof(path), "%.*s", (int)(strstr(at, ".csv") + 4 - at), at);
 	f = fopen(path, "r");
@@ -1625,11 +1625,153 @@ static void test_profile_save(void **state)
 	/* another key clears the message */
 	ui_key(u, 'j');
 	ui_draw(u);
-	assert_null(strstr(row(u->hint, 0), "profile saved"));
+	assert_null(strstr(row(u->status, 0), "profile saved"));
 	/* a directory that cannot be written: the error is said */
 	assert_false(profile_view_save(&u->pv, "/nonexistent-dir"));
 	assert_non_null(strstr(u->pv.message, "profile not saved: No such file or directory"));
 	assert_int_equal(chdir(old), 0);
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* ---- deep trees --------------------------------------------------------- */
+
+/* One thread whose calls nest `depth` levels deep, each level its own
+ * function (lvl_000 ... ), all still open, then closed. */
+static struct model *deep_model(int depth)
+{
+	struct model *m = model_create(NULL);
+	char fn[32];
+
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":300,\"v\":1,\"ppid\":1,\"prog\":\"deep\",\"wall\":0,\"lib\":\"x\"}");
+	for (int d = 0; d < depth; d++) {
+		snprintf(fn, sizeof(fn), "lvl_%03d", d);
+		enter(m, 300, 301, d, fn);
+	}
+	for (int d = depth - 1; d >= 0; d--) {
+		snprintf(fn, sizeof(fn), "lvl_%03d", d);
+		leave(m, 300, 301, d, fn, 10 + d);
+	}
+	return m;
+}
+
+static void type_search(struct ui *u, const char *q)
+{
+	ui_key(u, '/');
+	for (const char *c = q; *c; c++)
+		ui_key(u, *c);
+	ui_key(u, '\r');
+	ui_draw(u);
+}
+
+/* Every call row on screen shows its function's name, and rows whose
+ * indentation stopped short say their level. */
+static void check_named_rows(WINDOW *w, int *labelled)
+{
+	char want[32];
+
+	*labelled = 0;
+	for (int y = 2; y < getmaxy(w) - 1; y++) {
+		const char *r = row(w, y), *at = strstr(r, "lvl_");
+		int lv;
+
+		if (!at)
+			continue;
+		assert_int_equal(sscanf(at, "lvl_%d", &lv), 1);
+		snprintf(want, sizeof(want), "\u00b7%d lvl_%03d", lv, lv);
+		if (strstr(r, want))
+			(*labelled)++;
+		else
+			assert_true(col_of(r, "lvl_") < 2 * (lv + 2) + 4);   /* indented as deep as it is */
+	}
+}
+
+static void test_deep_rows_keep_names(void **state)
+{
+	static const int sizes[][2] = { { 45, 160 }, { 24, 80 } };
+
+	(void)state;
+	for (int v = 0; v < 2; v++)
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			struct model *m = deep_model(200);
+			struct ui u;
+			int y, labelled;
+
+			ui_state_init(&u, NULL, m);
+			resizeterm(sizes[k][0], sizes[k][1]);
+			ui_layout(&u);
+			if (v)
+				ui_key(&u, 'v');
+			ui_draw(&u);
+			/* the search lands on a row that shows the name */
+			type_search(&u, "lvl_199");
+			y = 2 + u.tv.cursor_row;
+			assert_true(u.tv.cursor_row >= 0);
+			assert_non_null(strstr(row(u.win[PANE_TREE], y), "\u00b7199 lvl_199"));
+			check_named_rows(u.win[PANE_TREE], &labelled);
+			assert_true(labelled > 3);
+			/* shallow rows keep their indentation */
+			type_search(&u, "lvl_002");
+			check_named_rows(u.win[PANE_TREE], &labelled);
+			y = find_row(u.win[PANE_TREE], "lvl_002");
+			assert_null(strstr(row(u.win[PANE_TREE], y), "\u00b7"));
+			assert_int_equal(col_of(row(u.win[PANE_TREE], y), "lvl_002"), 1 + 2 * 4 + 2);
+			/* ] shifts the window: level 2 is at the left edge, labelled */
+			ui_key(&u, ']');
+			ui_draw(&u);
+			assert_non_null(strstr(row(u.win[PANE_TREE], 0), "indent from level 4"));
+			y = find_row(u.win[PANE_TREE], "lvl_002");
+			assert_non_null(strstr(row(u.win[PANE_TREE], y), "\u00b72 lvl_002"));
+			assert_int_equal(col_of(row(u.win[PANE_TREE], y), "\u00b72"), 1 + 2 * 2 + 2);
+			y = find_row(u.win[PANE_TREE], "lvl_006");
+			assert_int_equal(col_of(row(u.win[PANE_TREE], y), "\u00b76"), 1 + 2 * 4 + 2);
+			ui_key(&u, '[');
+			ui_key(&u, '[');
+			ui_draw(&u);
+			assert_null(strstr(row(u.win[PANE_TREE], 0), "indent from"));
+			ui_state_free(&u);
+			model_free(m);
+		}
+}
+
+/* The calls pane's filters (F t, F h) apply to the profile too. */
+static void test_profile_follows_filter(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	WINDOW *w = u->win[PANE_TREE];
+
+	(void)state;
+	while (!strstr(row(w, 2 + u->tv.cursor_row), "101 worker-1")) {
+		ui_key(u, KEY_DOWN);
+		ui_draw(u);
+	}
+	ui_key(u, 'F');
+	ui_key(u, 't');
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: thread 101 worker-1"));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 3 "));
+	/* everything again: the table follows at once */
+	ui_key(u, 'F');
+	ui_key(u, 'a');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: all processes"));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 4 "));
+	/* a hidden function has no row */
+	ui_key(u, 't');
+	ui_key(u, 'j');
+	ui_key(u, 'l');     /* main */
+	ui_key(u, 'j');     /* main > fib */
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 2 + u->tv.cursor_row), "fib"));
+	ui_key(u, 'F');
+	ui_key(u, 'h');
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_int_equal(find_row(w, " fib "), -1);
+	assert_true(find_row(w, " main ") > 0);
 	ui_state_free(u);
 	model_free(m);
 }
@@ -1757,6 +1899,8 @@ int main(void)
 		cmocka_unit_test_setup(test_profile_scope_callers, per_test),
 		cmocka_unit_test_setup(test_profile_lazy_resort, per_test),
 		cmocka_unit_test_setup(test_profile_save, per_test),
+		cmocka_unit_test_setup(test_profile_follows_filter, per_test),
+		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),
 		cmocka_unit_test_setup(test_no_color, per_test),

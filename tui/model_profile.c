@@ -224,25 +224,18 @@ static bool build_all(struct profile *p, const struct model *m)
 	return true;
 }
 
-bool profile_build(struct profile *p, const struct model *m, const struct mnode *scope)
+static void begin(struct profile *p, node_id scope)
 {
-	bool ok = true;
-
 	p->n = 0;
 	p->paths = 0;
 	p->self_sum_ns = 0;
+	p->scope = scope;
 	if (p->slots)
 		memset(p->slots, 0, p->nslots * sizeof(*p->slots));
-	scope = scope_node(m, scope);
-	p->scope = scope ? scope->id : 0;
-	if (!scope) {
-		ok = build_all(p, m);
-	} else if (mnode_kind(scope) == MN_THREAD) {
-		ok = walk_thread(p, m, (const struct mthread *)scope);
-	} else {
-		for (const struct mthread *t = ((const struct mprocess *)scope)->threads; t && ok; t = t->next)
-			ok = walk_thread(p, m, t);
-	}
+}
+
+static bool finish(struct profile *p, bool ok, bool own_hists)
+{
 	if (!ok) {
 		p->n = 0;
 		return false;
@@ -250,13 +243,53 @@ bool profile_build(struct profile *p, const struct model *m, const struct mnode 
 	for (size_t i = 0; i < p->n; i++) {
 		struct prof_row *r = &p->rows[i];
 
-		if (scope)
+		if (own_hists)
 			r->hist = &p->hists[i];
 		r->p99_ns = hist_quantile(r->hist, 0.99);
 		if (__builtin_add_overflow(p->self_sum_ns, r->self_ns, &p->self_sum_ns))
 			p->self_sum_ns = UINT64_MAX;
 	}
 	return true;
+}
+
+bool profile_build(struct profile *p, const struct model *m, const struct mnode *scope)
+{
+	bool ok = true;
+
+	scope = scope_node(m, scope);
+	begin(p, scope ? scope->id : 0);
+	if (!scope)
+		return finish(p, build_all(p, m), false);
+	if (mnode_kind(scope) == MN_THREAD)
+		ok = walk_thread(p, m, (const struct mthread *)scope);
+	else
+		for (const struct mthread *t = ((const struct mprocess *)scope)->threads; t && ok; t = t->next)
+			ok = walk_thread(p, m, t);
+	return finish(p, ok, true);
+}
+
+bool profile_build_threads(struct profile *p, const struct model *m,
+			   bool (*keep)(const struct mthread *t, void *ctx), void *ctx)
+{
+	bool ok = true;
+
+	begin(p, 0);
+	for (const struct mnode *pn = model_first_child(m, VIEW_PATHS, NULL); pn && ok;
+	     pn = model_next_sibling(m, VIEW_PATHS, pn))
+		for (const struct mthread *t = ((const struct mprocess *)pn)->threads; t && ok; t = t->next)
+			if (keep(t, ctx))
+				ok = walk_thread(p, m, t);
+	return finish(p, ok, true);
+}
+
+void profile_remove_if(struct profile *p, bool (*drop)(const struct mfunc *fn, void *ctx), void *ctx)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (!drop(p->rows[i].fn, ctx))
+			p->rows[w++] = p->rows[i];
+	p->n = w;
 }
 
 uint64_t profile_value(const struct profile *p, const struct prof_row *r, enum prof_col col)

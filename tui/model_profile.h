@@ -58,6 +58,13 @@ void profile_free(struct profile *p);
  * other node stands for its thread).  Row order is unspecified until
  * profile_sort().  False without memory (the rows are then empty). */
 bool profile_build(struct profile *p, const struct model *m, const struct mnode *scope);
+/* The same over the threads keep() says yes to (scope 0).  Callers'
+ * filters: the model knows none. */
+bool profile_build_threads(struct profile *p, const struct model *m,
+			   bool (*keep)(const struct mthread *t, void *ctx), void *ctx);
+/* Leaves out the rows of the functions drop() says yes to (their time
+ * stays in the share's whole). */
+void profile_remove_if(struct profile *p, bool (*drop)(const struct mfunc *fn, void *ctx), void *ctx);
 /* The process (thread false) or thread (true) that node n belongs to;
  * a process's first thread for a thread; NULL for NULL. */
 const struct mnode *profile_scope_of(const struct model *m, const struct mnode *n, bool thread);

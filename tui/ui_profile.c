@@ -3,6 +3,8 @@
  * pane shows under it (the selected function's, or path's). */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "ui_int.h"
 
 static unsigned show(struct ui *u, bool on)
@@ -17,6 +19,17 @@ static unsigned show(struct ui *u, bool on)
 		return DIRTY_LAYOUT;
 	}
 	return DIRTY_TREE | DIRTY_HIST | DIRTY_STATUS | DIRTY_HINT;
+}
+
+/* What the view said goes on the status line until the next key. */
+static void tell(struct ui *u, bool warn)
+{
+	if (!u->pv.message[0])
+		return;
+	snprintf(u->notice, sizeof u->notice, "%s", u->pv.message);
+	u->notice_warn = warn;
+	u->pv.message[0] = 0;
+	u->dirty |= DIRTY_STATUS;
 }
 
 static bool moves(int key)
@@ -41,10 +54,6 @@ bool ui_profile_key(struct ui *u, int key)
 	}
 	if (!u->pv.on)
 		return false;
-	if (u->pv.message[0]) {
-		u->pv.message[0] = 0;
-		u->dirty |= DIRTY_HINT;
-	}
 	switch (key) {
 	case 'v':
 		/* back to the calls pane, in the view it had */
@@ -57,11 +66,11 @@ bool ui_profile_key(struct ui *u, int key)
 	case 'C': case '*':
 		return true;
 	case 'c':
-		profile_view_save(&u->pv, NULL);
-		u->dirty |= DIRTY_HINT;
+		tell(u, !profile_view_save(&u->pv, NULL));
 		return true;
 	case 'n': case 'N':
 		u->dirty |= profile_view_find(&u->pv, u->tv.search, key == 'N');
+		tell(u, true);
 		return true;
 	case '<': case '>': case 's': case KEY_F(6): case 'a':
 		u->dirty |= profile_view_key(&u->pv, key, tree_view_cursor(&u->tv), &jump) | DIRTY_STATUS;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scope.h"
 #include "view_profile.h"
 
 static int64_t mono_ns(void)
@@ -26,10 +27,11 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-void profile_view_init(struct profile_view *pv, const struct model *m)
+void profile_view_init(struct profile_view *pv, const struct model *m, const struct tree_view *tv)
 {
 	memset(pv, 0, sizeof(*pv));
 	pv->m = m;
+	pv->tv = tv;
 	pv->sort = PROF_TOTAL;
 	pv->now = mono_ns;
 	pv->last_key_ns = INT64_MIN / 2;
@@ -49,9 +51,43 @@ void profile_view_resize(struct profile_view *pv, int height, int width)
 	pv->width = width;
 }
 
+/* The figures' scope: the view's own, else the calls pane's filter to
+ * one process or thread, else everything (NULL). */
 static const struct mnode *scope_node(const struct profile_view *pv)
 {
-	return pv->scope ? model_find(pv->m, pv->scope) : NULL;
+	if (pv->scope)
+		return model_find(pv->m, pv->scope);
+	if (pv->tv && pv->tv->scope.only)
+		return model_find(pv->m, pv->tv->scope.only);
+	return NULL;
+}
+
+static bool keep_thread(const struct mthread *t, void *ctx)
+{
+	const struct tree_view *tv = ctx;
+
+	return scope_shows_thread(&tv->scope, tv->m, t);
+}
+
+static bool hidden_fn(const struct mfunc *fn, void *ctx)
+{
+	return scope_fn_hidden(ctx, fn);
+}
+
+/* The rows of the scope, under the calls pane's filters: ended processes
+ * left out, hidden functions' rows too. */
+static void build(struct profile_view *pv)
+{
+	const struct mnode *s = scope_node(pv);
+	const struct scope *f = pv->tv ? &pv->tv->scope : NULL;
+
+	if (!s && f && f->hide_ended)
+		profile_build_threads(&pv->prof, pv->m, keep_thread, (void *)pv->tv);
+	else
+		profile_build(&pv->prof, pv->m, s);
+	if (f && f->nhidden)
+		profile_remove_if(&pv->prof, hidden_fn, (void *)f);
+	pv->filter_stamp = pv->tv ? pv->tv->scope_stamp : 0;
 }
 
 static size_t cursor_index(const struct profile_view *pv)
@@ -82,7 +118,7 @@ static void rebuild(struct profile_view *pv, bool held)
 	if (held && nprev && (prev = malloc(nprev * sizeof(*prev))))
 		for (size_t i = 0; i < nprev; i++)
 			prev[i] = pv->prof.rows[i].fn;
-	profile_build(&pv->prof, pv->m, scope_node(pv));
+	build(pv);
 	if (prev)
 		profile_sort_like(&pv->prof, prev, nprev, pv->sort);
 	else
@@ -95,9 +131,20 @@ static void rebuild(struct profile_view *pv, bool held)
 		load_callers(pv);
 }
 
+/* Never made, or made under other filters than the calls pane's now. */
+static bool stale(const struct profile_view *pv)
+{
+	return !pv->built_gen || (pv->tv && pv->filter_stamp != pv->tv->scope_stamp);
+}
+
 bool profile_view_refresh(struct profile_view *pv, bool force)
 {
-	if (!pv->on || (!force && pv->built_gen && pv->built_gen == model_generation(pv->m)))
+	if (!pv->on)
+		return false;
+	/* the calls pane's filters changed: that is the user's doing */
+	if (stale(pv))
+		force = true;
+	if (!force && pv->built_gen && pv->built_gen == model_generation(pv->m))
 		return false;
 	rebuild(pv, !force && pv->now() - pv->last_key_ns < PROFILE_HOLD_NS);
 	return true;
@@ -170,7 +217,7 @@ void profile_view_scope_text(const struct profile_view *pv, char *buf, size_t si
 	const struct mnode *s = scope_node(pv);
 
 	if (!s) {
-		snprintf(buf, size, "all processes");
+		snprintf(buf, size, pv->tv && pv->tv->scope.hide_ended ? "all live processes" : "all processes");
 	} else if (mnode_kind(s) == MN_PROCESS) {
 		const struct mprocess *p = (const struct mprocess *)s;
 
@@ -315,7 +362,7 @@ void profile_view_draw(struct profile_view *pv, WINDOW *w, bool focused)
 	char title[200], scope[120], note[64];
 	struct layout L;
 
-	if (!pv->built_gen)
+	if (stale(pv))
 		rebuild(pv, false);
 	profile_view_scope_text(pv, scope, sizeof(scope));
 	if (pv->callers_of)
@@ -477,7 +524,7 @@ const struct prof_row *profile_view_selected(struct profile_view *pv, const stru
 			*path = model_find(pv->m, pv->callers[pv->ccursor]);
 		return NULL;
 	}
-	if (!pv->built_gen)
+	if (stale(pv))
 		rebuild(pv, false);
 	return pv->prof.n ? &pv->prof.rows[cursor_index(pv)] : NULL;
 }

@@ -19,6 +19,8 @@ enum profile_scope { PSCOPE_ALL, PSCOPE_PROCESS, PSCOPE_THREAD };
 
 struct profile_view {
 	const struct model *m;   /* borrowed */
+	const struct tree_view *tv; /* borrowed, may be NULL: its filters apply */
+	unsigned filter_stamp;   /* tv->scope_stamp the rows were made under */
 	bool on;                 /* shown instead of the calls pane */
 	struct profile prof;     /* owned: the rows, in the order shown */
 	enum prof_col sort;
@@ -37,7 +39,7 @@ struct profile_view {
 	char message[200];       /* the last save's path or error */
 };
 
-void profile_view_init(struct profile_view *pv, const struct model *m);
+void profile_view_init(struct profile_view *pv, const struct model *m, const struct tree_view *tv);
 void profile_view_free(struct profile_view *pv);
 void profile_view_resize(struct profile_view *pv, int height, int width);
 /* Rebuilds the rows when the model moved (a process or thread scope
