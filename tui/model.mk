@@ -7,6 +7,8 @@ tui_libptcore_a_SOURCES += tui/hist.h tui/model.h tui/search.h \
 tui_libptcore_a_SOURCES += tui/scope.h tui/scope.c
 # recursion: which calls count in a function's inclusive time
 tui_libptcore_a_SOURCES += tui/model_nest.c
+# exact figures from the writers' stats lines
+tui_libptcore_a_SOURCES += tui/model_stats.c
 # per-function figures over a scope: the profile view's table
 tui_libptcore_a_SOURCES += tui/model_profile.h tui/model_profile.c
 

@@ -187,7 +187,8 @@ static void draw_titled(WINDOW *w, const struct model *m, const struct mnode *se
 	uint64_t received, lost;
 	char shown[160 + 32];
 
-	model_scope_events(m, sel, &received, &lost);
+	/* a thread with stats has exact histograms whatever it lost */
+	model_scope_figures(m, sel, &received, &lost, NULL);
 	if (lost) {
 		char pct[16];
 
