@@ -1509,7 +1509,7 @@ static void test_profile_scope_callers(void **state)
 	assert_null(strstr(row(w, 1), "sample"));
 	ui_key(u, 'a');
 	ui_draw(u);
-	assert_non_null(strstr(row(w, 0), "Profile: all processes, by total (sample)"));
+	assert_non_null(strstr(row(w, 0), "Profile: all processes, by total (sample "));
 	assert_non_null(strstr(row(w, 1), "sample"));
 	assert_non_null(strstr(row(u->win[PANE_HIST], 0), "sample"));
 	/* Enter on fib (the second row): its paths, largest total first */
@@ -1630,6 +1630,53 @@ static void test_profile_save(void **state)
 	assert_false(profile_view_save(&u->pv, "/nonexistent-dir"));
 	assert_non_null(strstr(u->pv.message, "profile not saved: No such file or directory"));
 	assert_int_equal(chdir(old), 0);
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* Threads whose writer sends stats have exact figures however many events
+ * were dropped: the header says exact; a thread without stats that lost
+ * events makes the whole run a sample, said as such. */
+static void test_profile_exact_from_stats(void **state)
+{
+	static const char *const lines[] = {
+		"{\"ev\":\"hello\",\"ts\":1,\"pid\":5,\"v\":1,\"ppid\":1,\"prog\":\"p\",\"stats_ms\":200}",
+		"{\"ev\":\"enter\",\"ts\":10,\"pid\":5,\"tid\":5,\"seq\":1,\"depth\":0,\"fn\":\"main\"}",
+		"{\"ev\":\"drop\",\"ts\":11,\"pid\":5,\"tid\":5,\"count\":40}",
+		"{\"ev\":\"stats\",\"ts\":100,\"pid\":5,\"tid\":5,\"nodes\":["
+		"{\"id\":1,\"parent\":0,\"fn\":\"main\",\"count\":1,\"total\":200,\"self\":90,\"max\":200,\"hist\":[[7,1]]},"
+		"{\"id\":2,\"parent\":1,\"fn\":\"fib\",\"count\":6,\"total\":110,\"self\":70,\"max\":40,\"exc\":1,"
+		"\"hist\":[[3,4],[4,1],[5,1]]},"
+		"{\"id\":3,\"parent\":2,\"fn\":\"fib\",\"count\":4,\"total\":40,\"self\":40,\"max\":16,\"hist\":[[3,3],[4,1]]}]}",
+		"{\"ev\":\"exit\",\"ts\":210,\"pid\":5,\"tid\":5,\"seq\":80,\"depth\":0,\"fn\":\"main\",\"dur\":200}",
+		"{\"ev\":\"tally\",\"ts\":400,\"pid\":5,\"tid\":5,\"seq\":80,\"dropped\":76}",
+	};
+	struct model *m = model_create(NULL);
+	struct ui *u;
+	WINDOW *w;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		feed(m, "%s", lines[i]);
+	u = profile_ui(m);
+	w = u->win[PANE_TREE];
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 1), "function (exact)"));
+	assert_null(strstr(row(w, 1), "sample"));
+	assert_null(strstr(row(w, 0), "sample"));
+	/* fib: 10 calls at both levels, total its outermost path's 110 ns */
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 10 "));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 110 ns "));
+	assert_non_null(strstr(row(w, find_row(w, " main ")), " 200 ns "));
+	/* another writer, without stats, lost events */
+	feed(m, "{\"ev\":\"enter\",\"ts\":500,\"pid\":6,\"tid\":6,\"seq\":1,\"depth\":0,\"fn\":\"other\"}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":501,\"pid\":6,\"tid\":6,\"count\":9}");
+	ui_poll_model(u);
+	profile_view_refresh(&u->pv, true);
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 1), "sample"));
+	assert_non_null(strstr(row(w, 0), "by total (sample 10.0 % where no stats)"));
 	ui_state_free(u);
 	model_free(m);
 }
@@ -1900,6 +1947,7 @@ int main(void)
 		cmocka_unit_test_setup(test_profile_lazy_resort, per_test),
 		cmocka_unit_test_setup(test_profile_save, per_test),
 		cmocka_unit_test_setup(test_profile_follows_filter, per_test),
+		cmocka_unit_test_setup(test_profile_exact_from_stats, per_test),
 		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),

@@ -229,17 +229,22 @@ void profile_view_scope_text(const struct profile_view *pv, char *buf, size_t si
 	}
 }
 
-/* "sample 12.3 % of events" when the scope's figures are from a sample. */
-static bool sample_text(const struct profile_view *pv, char *buf, size_t size)
+/* "sample 12.3 % of events" when the scope's figures are from a sample
+ * (threads whose writers send stats are exact whatever was lost);
+ * *exact: the scope's threads with stats. */
+static bool sample_text(const struct profile_view *pv, char *buf, size_t size, uint32_t *exact)
 {
 	uint64_t received, lost;
+	uint32_t ex = 0;
 	char pct[16];
 
-	model_scope_events(pv->m, scope_node(pv), &received, &lost);
+	model_scope_figures(pv->m, scope_node(pv), &received, &lost, &ex);
+	if (exact)
+		*exact = ex;
 	if (!lost)
 		return false;
 	model_share_text(received, lost, pct, sizeof(pct));
-	snprintf(buf, size, "sample %s %% of events", pct);
+	snprintf(buf, size, ex ? "sample %s %% where no stats" : "sample %s %% of events", pct);
 	return true;
 }
 
@@ -249,9 +254,13 @@ static void draw_header(struct profile_view *pv, WINDOW *w, const struct layout 
 	char note[64], head[32];
 	int n;
 
+	uint32_t exact;
+	bool sample = sample_text(pv, note, sizeof(note), &exact);
+
 	draw_blank(w, 1, 1, pv->width, a);
-	n = draw_text(w, 1, 1, L->name_w, callers ? "called from (path)" : "function", a);
-	if (sample_text(pv, note, sizeof(note)) && n + 2 < L->name_w)
+	n = draw_text(w, 1, 1, L->name_w,
+		      callers ? "called from (path)" : !sample && exact ? "function (exact)" : "function", a);
+	if (sample && n + 2 < L->name_w)
 		draw_text(w, 1, 2 + n, L->name_w - n - 1, note, draw_attr(COL_WARN) | A_UNDERLINE);
 	for (int c = 1; c < PROF_NCOLS; c++) {
 		bool sorted = !callers && (enum prof_col)c == pv->sort;
@@ -368,9 +377,10 @@ void profile_view_draw(struct profile_view *pv, WINDOW *w, bool focused)
 	if (pv->callers_of)
 		snprintf(title, sizeof(title), "Profile: %s called from %zu path%s, %s", pv->callers_of->name,
 			 pv->callers_total, pv->callers_total == 1 ? "" : "s", scope);
+	else if (sample_text(pv, note, sizeof(note), NULL))
+		snprintf(title, sizeof(title), "Profile: %s, by %s (%s)", scope, profile_col_name(pv->sort), note);
 	else
-		snprintf(title, sizeof(title), "Profile: %s, by %s%s", scope, profile_col_name(pv->sort),
-			 sample_text(pv, note, sizeof(note)) ? " (sample)" : "");
+		snprintf(title, sizeof(title), "Profile: %s, by %s", scope, profile_col_name(pv->sort));
 	werase(w);
 	draw_frame(w, title, focused);
 	if (pv->height <= 0)
@@ -570,9 +580,10 @@ bool profile_view_save(struct profile_view *pv, const char *dir)
 	localtime_r(&now, &tm);
 	strftime(base, sizeof(base), "pipetrace-profile-%Y%m%d-%H%M%S", &tm);
 	profile_view_scope_text(pv, scope, sizeof(scope));
+	bool sample = sample_text(pv, note, sizeof(note), NULL);
+
 	snprintf(title, sizeof(title), "pipetrace-tui profile: %s, by %s%s%s", scope, profile_col_name(pv->sort),
-		 sample_text(pv, note, sizeof(note)) ? ", " : " (exact)",
-		 sample_text(pv, note, sizeof(note)) ? note : "");
+		 sample ? ", " : "", sample ? note : "");
 	if (!(f = create_new(dir, base, ".csv", csv, sizeof(csv))) ||
 	    (profile_write_csv(&pv->prof, f) | fclose(f)) != 0) {
 		snprintf(pv->message, sizeof(pv->message), "profile not saved: %s", strerror(errno));
