@@ -522,6 +522,11 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 		fprintf(out, "(%" PRIu64 " stats entr%s whose figures disagreed (self or max above "
 			"total, a histogram not of its calls): made to agree)\n", ms->stats_clamped,
 			ms->stats_clamped == 1 ? "y" : "ies");
+	if (ms->stats_unsure)
+		fprintf(out, "(%" PRIu64 " stats path%s deeper than 1024 calls without %s function "
+			"among the 1024 above: a recursive function's total may count %s twice)\n",
+			ms->stats_unsure, plural(ms->stats_unsure), ms->stats_unsure == 1 ? "its" : "their",
+			ms->stats_unsure == 1 ? "it" : "them");
 	const struct mfunc *other = model_other_func(m);
 	if (other->calls)
 		fprintf(out, "(%" PRIu64 " call%s counted in \"(other paths)\": past a writer's cap "
