@@ -193,8 +193,10 @@ static const char *scan_uint(const char *s, const char *e, uint64_t *out)
 	return s;
 }
 
+/* hist_missing: calls the writer could not put in the histogram (no
+ * memory): a number read and left, as jansson's path leaves it. */
 enum { N_ID, N_PARENT, N_FN, N_FILE, N_LINE, N_COUNT, N_TOTAL, N_SELF, N_MAX, N_EXC,
-       N_ABANDONED, N_OTHER, N_HIST };
+       N_ABANDONED, N_OTHER, N_HIST, N_HIST_MISSING };
 
 static int node_key(const char *k, size_t len)
 {
@@ -220,6 +222,8 @@ static int node_key(const char *k, size_t len)
 		return !memcmp(k, "parent", 6) ? N_PARENT : -1;
 	case 9:
 		return !memcmp(k, "abandoned", 9) ? N_ABANDONED : -1;
+	case 12:
+		return !memcmp(k, "hist_missing", 12) ? N_HIST_MISSING : -1;
 	default:
 		return -1;
 	}
