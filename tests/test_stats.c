@@ -46,6 +46,7 @@ struct wthread {
 	struct wnode *n;
 	uint32_t nn, cap;
 	uint64_t seq;
+	uint64_t dropped;        /* its events the other model did not get */
 	/* open calls */
 	struct { uint32_t node; int64_t start; uint64_t child; } st[64];
 	int depth;
@@ -60,8 +61,15 @@ struct sim {
 	uint64_t dropped_run;    /* events dropped in a row, for the drop line */
 };
 
+/* `test_stats gen SEED DIR` writes what each model is fed, as lines:
+ * DIR/truth.jsonl and DIR/stats.jsonl (tests/plain-stats.sh). */
+static struct model *gen_truth;
+static FILE *gen_out[2];
+
 static void feed(struct model *m, struct event_parser *p, struct event *ev, const char *line)
 {
+	if (gen_out[0])
+		fprintf(gen_out[m == gen_truth ? 0 : 1], "%s\n", line);
 	struct event_error err;
 	if (event_parse(p, line, strlen(line), ev, &err) != EVENT_OK)
 		fail_msg("not an event (%s): %s", err.text, line);
@@ -94,6 +102,7 @@ static void event_both(struct sim *s, struct wthread *t, const char *line, bool 
 	feed(s->truth, s->p, s->ev, line);
 	if (drop) {
 		s->dropped_run++;
+		t->dropped++;
 		return;
 	}
 	if (s->dropped_run) {
@@ -342,6 +351,7 @@ static void run(uint64_t seed)
 			 .p = event_parser_create(), .ev = malloc(sizeof(struct event)),
 			 .pid = 40, .ts = 1000 };
 	rs = seed;
+	gen_truth = s.truth;
 	char line[256], line2[256];
 	snprintf(line, sizeof line, "{\"ev\":\"hello\",\"ts\":1,\"pid\":40,\"v\":1,\"ppid\":1,\"prog\":\"sim\"}");
 	feed(s.truth, s.p, s.ev, line);
@@ -362,12 +372,14 @@ static void run(uint64_t seed)
 			 * as a new thread with a new trie */
 			send_stats(&s, t, false);
 			char tl[200];
-			snprintf(tl, sizeof tl, "{\"ev\":\"tally\",\"ts\":%lld,\"pid\":40,\"tid\":42,"
-				 "\"seq\":%llu,\"dropped\":0}", (long long)++s.ts,
-				 (unsigned long long)t->seq);
-			feed(s.truth, s.p, s.ev, tl);
+			s.ts++;
+			for (int k = 0; k < 2; k++) {
+				snprintf(tl, sizeof tl, "{\"ev\":\"tally\",\"ts\":%lld,\"pid\":40,"
+					 "\"tid\":42,\"seq\":%llu,\"dropped\":%llu}", (long long)s.ts,
+					 (unsigned long long)t->seq, k ? (unsigned long long)t->dropped : 0ull);
+				feed(k ? s.exact : s.truth, s.p, s.ev, tl);
+			}
 			s.dropped_run = 0;
-			feed(s.exact, s.p, s.ev, tl);
 			free(t->n);
 			memset(t, 0, sizeof(*t));
 			t->tid = 42;
@@ -412,8 +424,19 @@ static void test_stats_exact(void **state)
 		run(seed);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "gen")) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/truth.jsonl", argv[3]);
+		gen_out[0] = fopen(path, "w");
+		snprintf(path, sizeof path, "%s/stats.jsonl", argv[3]);
+		gen_out[1] = fopen(path, "w");
+		if (!gen_out[0] || !gen_out[1])
+			return 2;
+		run(strtoull(argv[2], NULL, 10));
+		return fclose(gen_out[0]) || fclose(gen_out[1]) ? 2 : 0;
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats_exact),
 	};
