@@ -5,7 +5,7 @@ tui_libptui_a_SOURCES += tui/ui.h tui/ui_int.h tui/ui.c tui/ui_loop.c \
 	tui/view_hist.c tui/view_exc.c tui/view_status.c tui/view_help.c
 dist_man_MANS += tui/pipetrace-tui.1
 # scope filters: the pane's walk under them, the menu, save and export keys
-tui_libptui_a_SOURCES += tui/view_scope.c tui/ui_scope.c
+tui_libptui_a_SOURCES += tui/view_scope.c tui/ui_scope.c tui/ui_save.c
 check_PROGRAMS += tests/test_scope
 TESTS += tests/test_scope
 tests_test_scope_SOURCES = tests/test_scope.c tests/model_testutil.h
