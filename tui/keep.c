@@ -13,7 +13,7 @@
 
 #include "keep.h"
 
-#define KEEP_BUF (1u << 16)
+#define KEEP_BUF (1u << 20)
 
 struct seg {
 	int fd;                  /* owned, unlinked */

@@ -11,6 +11,8 @@ TESTS += tests/test_scope
 tests_test_scope_SOURCES = tests/test_scope.c tests/model_testutil.h
 tests_test_scope_CPPFLAGS = $(ptui_test_cppflags)
 tests_test_scope_LDADD = $(ptui_test_ldadd)
+TESTS += tests/e2e-scope.sh
+EXTRA_DIST += tests/e2e-scope.sh
 
 # What a test of the curses layer links with.
 ptui_test_cppflags = $(ptcore_test_cppflags) $(CURSES_CFLAGS)
