@@ -3,8 +3,12 @@ tui_libptcore_a_SOURCES += tui/hist.h tui/model.h tui/search.h \
 	tui/hist.c tui/model.c tui/model_calls.c tui/model_dump.c tui/model_excsum.c tui/model_index.c \
 	tui/model_tree.c tui/model_priv.h \
 	tui/search.c
+# what the monitor shows of the model (no curses)
+tui_libptcore_a_SOURCES += tui/scope.h tui/scope.c
 # recursion: which calls count in a function's inclusive time
 tui_libptcore_a_SOURCES += tui/model_nest.c
+# exact figures from the writers' stats lines
+tui_libptcore_a_SOURCES += tui/model_stats.c
 
 check_PROGRAMS += tests/test_hist tests/test_model tests/test_search
 TESTS += tests/test_hist tests/test_model tests/test_search

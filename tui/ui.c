@@ -19,6 +19,7 @@ void ui_state_init(struct ui *u, struct ingest *ing, struct model *m)
 	u->ing = ing;
 	u->m = m;
 	tree_view_init(&u->tv, m);
+	u->ev.scope_tv = &u->tv;
 	u->focus = PANE_TREE;
 	u->dirty = DIRTY_ALL;
 }
@@ -115,7 +116,10 @@ static void fill_status(struct ui *u, struct status_info *si)
 	si->view = u->tv.view;
 	si->search_msg = u->tv.message[0] ? u->tv.message : NULL;
 	si->prompt = u->prompt ? u->query : NULL;
-	si->note = u->quit_note[0] ? u->quit_note : NULL;
+	si->note = u->quit_note[0] ? u->quit_note : ui_scope_hint(u);
+	si->scope = ui_scope_status(u, u->scope_text, sizeof u->scope_text);
+	si->notice = u->notice[0] ? u->notice : NULL;
+	si->notice_warn = u->notice_warn;
 }
 
 void ui_draw(struct ui *u)
@@ -363,6 +367,15 @@ void ui_key(struct ui *u, int key)
 		prompt_key(u, key);
 		return;
 	}
+	if (u->notice[0]) {
+		/* said until the next key */
+		u->notice[0] = 0;
+		u->dirty |= DIRTY_STATUS;
+	}
+	if (u->scope_mode) {
+		ui_scope_key(u, key);
+		return;
+	}
 	if (key == KEY_RESIZE) {
 		u->dirty |= DIRTY_LAYOUT;
 		return;
@@ -395,6 +408,9 @@ void ui_key(struct ui *u, int key)
 		return;
 	case 'o':
 		open_output(u);
+		return;
+	case 'F': case KEY_F(4):
+		ui_scope_open(u);
 		return;
 	case '/':
 		u->prompt = true;

@@ -20,7 +20,9 @@
  *     next level is the first of the first FOLD_SCAN children with the
  *     cycle's next function;
  *   - a chain starts a fold unless its node is the next level of its
- *     parent's chain. */
+ *     parent's chain.
+ * While the scope hides functions (their callees spliced into their
+ * place), nothing is folded. */
 #include "config.h"
 
 #include <stdio.h>
@@ -62,6 +64,7 @@ struct folds {
 	uint64_t epoch;              /* moves with every z */
 	uint64_t stamp;              /* of the memo entries valid now */
 	uint64_t gen, epoch_at;
+	unsigned scope_at;
 	enum model_view view;
 	struct vis *memo;
 	size_t cap, live;
@@ -90,10 +93,11 @@ static struct folds *folds(const struct tree_view *ctv)
 	}
 	uint64_t gen = model_generation(tv->m);
 
-	if (gen != f->gen || f->epoch != f->epoch_at || tv->view != f->view) {
+	if (gen != f->gen || f->epoch != f->epoch_at || tv->view != f->view || tv->scope_stamp != f->scope_at) {
 		f->gen = gen;
 		f->epoch_at = f->epoch;
 		f->view = tv->view;
+		f->scope_at = tv->scope_stamp;
 		f->stamp++;
 		f->live = f->clive = 0;
 	}
@@ -451,16 +455,24 @@ maybe_head:
 	}
 }
 
-/* n's place without folds (no memory for them). */
+/* Folds are off while the scope hides functions: their rows are
+ * replaced by their children, which makes chains the folds do not see. */
+static bool off(const struct tree_view *tv)
+{
+	return tv->scope.nhidden > 0;
+}
+
+/* n's place without folds (off, or no memory for them). */
 static struct vis plain(const struct tree_view *tv, const struct mnode *n)
 {
 	struct vis v = { .id = n->id, .j = -1 };
-	const struct mnode *p = model_parent(tv->m, tv->view, n);
+	const struct mnode *p = tree_parent(tv, n);
 
 	v.vparent = p ? p->id : 0;
-	for (; p; p = model_parent(tv->m, tv->view, p))
+	for (; p; p = tree_parent(tv, p))
+		v.vdepth++;
+	for (p = model_parent(tv->m, tv->view, n); p; p = model_parent(tv->m, tv->view, p))
 		v.rdepth++;
-	v.vdepth = v.rdepth;
 	return v;
 }
 
@@ -473,7 +485,7 @@ static struct vis resolve(const struct tree_view *tv, const struct mnode *n)
 	struct vis *e = NULL;
 	size_t depth = 0;
 
-	if (!f)
+	if (!f || off(tv))
 		return plain(tv, n);
 	while (x) {
 		TABLE_FIND(f->memo, f->cap, f->stamp, x->id, e);
@@ -539,7 +551,7 @@ static const struct chain *walked(const struct tree_view *tv, const struct mnode
 	struct vis v;
 	struct chain *c;
 
-	if (!f || mnode_kind(n) < MN_PATH)
+	if (!f || mnode_kind(n) < MN_PATH || off(tv))
 		return NULL;
 	v = resolve(tv, n);
 	if (v.head != n->id || v.j != 0)
@@ -621,6 +633,10 @@ unsigned tree_view_fold_key(struct tree_view *tv, const struct mnode *cur)
 
 	if (!cur || mnode_kind(cur) < MN_PATH || !folds(tv))
 		return 0;
+	if (off(tv)) {
+		snprintf(tv->message, sizeof(tv->message), "no folds while functions are hidden (scope filter)");
+		return DIRTY_HINT;
+	}
 	v = resolve(tv, cur);
 	if (!v.head) {
 		snprintf(tv->message, sizeof(tv->message), "no recursion folded here");

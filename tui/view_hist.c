@@ -175,7 +175,8 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 	uint64_t received, lost;
 	char shown[sizeof(title) + 32];
 
-	model_scope_events(m, sel, &received, &lost);
+	/* a thread with stats has exact histograms whatever it lost */
+	model_scope_figures(m, sel, &received, &lost, NULL);
 	if (lost) {
 		char pct[16];
 

@@ -151,6 +151,15 @@ void status_draw(WINDOW *w, const struct status_info *si)
 		sep(&l);
 		seg(&l, "$XDG_RUNTIME_DIR not used", draw_attr(COL_WARN));
 	}
+	if (si->notice) {
+		/* what the last key did, before anything else can push it off */
+		sep(&l);
+		seg(&l, si->notice, draw_attr(si->notice_warn ? COL_WARN : COL_LIVE));
+	}
+	if (si->scope && *si->scope) {
+		sep(&l);
+		seg(&l, si->scope, draw_attr(COL_WARN));
+	}
 	sep(&l);
 	snprintf(buf, sizeof(buf), "%u proc%s %u thread%s", si->ms.processes,
 		 si->ms.processes == 1 ? "" : "s", si->ms.threads, si->ms.threads == 1 ? "" : "s");
@@ -241,6 +250,7 @@ void hint_draw(WINDOW *w, const struct status_info *si)
 		{ "\x01", "move", 4 }, { "\x02", "expand/collapse", 3 }, { "/", "search", 1 },
 		{ "n/N", "next", 5 }, { "p", "pause", 2 }, { "e", "exception", 6 },
 		{ "Tab", "pane", 2 }, { "v", "view", 8 }, { "f", "follow", 9 }, { "o", "output", 5 },
+		{ "F", "filter", 7 },
 		{ "?", "help", 0 }, { "q", "quit", 0 },
 	};
 	enum { NHINTS = sizeof(hints) / sizeof(hints[0]) };

@@ -178,6 +178,8 @@ const struct mnode *tree_view_cursor(struct tree_view *tv)
 		if (!n)
 			n = first_row(tv);
 	}
+	if (n && !(n = tree_scope_row(tv, n)))
+		n = first_row(tv);   /* its thread or process is filtered out */
 	if (n)
 		n = visible_self(tv, n);
 	tv->cursor[tv->view] = n ? n->id : 0;
@@ -587,19 +589,27 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 
 	draw_blank(w, 1, 1, tv->width, a);
 	/* Counts and times below cover only the calls that got through: say so
-	 * first (the pane's title names the view already). */
-	model_scope_events(tv->m, NULL, &received, &lost);
+	 * first (the pane's title names the view already).  The paths of
+	 * threads with stats are exact whatever was lost; the calls view
+	 * stays the sample of calls that arrived. */
+	uint32_t exact = 0;
+	if (tv->view == VIEW_PATHS)
+		model_scope_figures(tv->m, NULL, &received, &lost, &exact);
+	else
+		model_scope_events(tv->m, NULL, &received, &lost);
 	if (lost) {
 		char pct[16], note[48];
 		int n = draw_text(w, 1, 1, name_w, "function", a);
 
 		model_share_text(received, lost, pct, sizeof(pct));
-		snprintf(note, sizeof(note), "sample %s %% of events", pct);
+		snprintf(note, sizeof(note), exact ? "sample %s %% where no stats" :
+			 "sample %s %% of events", pct);
 		if (n + 2 < name_w)
 			draw_text(w, 1, 2 + n, name_w - n - 1, note, draw_attr(COL_WARN) | A_UNDERLINE);
 	} else {
 		draw_text(w, 1, 1, name_w,
-			  tv->view == VIEW_PATHS ? "function (merged by path)" : "function (each call)", a);
+			  tv->view == VIEW_CALLS ? "function (each call)"
+			  : exact ? "function (merged by path, exact)" : "function (merged by path)", a);
 	}
 	if (!c.all)
 		return;
