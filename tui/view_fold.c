@@ -462,7 +462,8 @@ static bool off(const struct tree_view *tv)
 	return tv->scope.nhidden > 0;
 }
 
-/* n's place without folds (off, or no memory for them). */
+/* n's place without folds (off, or no memory for them); its level is
+ * the row's (a hidden function's callees take its level). */
 static struct vis plain(const struct tree_view *tv, const struct mnode *n)
 {
 	struct vis v = { .id = n->id, .j = -1 };
@@ -471,8 +472,7 @@ static struct vis plain(const struct tree_view *tv, const struct mnode *n)
 	v.vparent = p ? p->id : 0;
 	for (; p; p = tree_parent(tv, p))
 		v.vdepth++;
-	for (p = model_parent(tv->m, tv->view, n); p; p = model_parent(tv->m, tv->view, p))
-		v.rdepth++;
+	v.rdepth = v.vdepth;
 	return v;
 }
 
