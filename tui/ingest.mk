@@ -70,3 +70,7 @@ tests_bench_export_CPPFLAGS = $(ptcore_test_cppflags)
 tests_bench_export_LDADD = $(ptcore_test_ldadd)
 TESTS += tests/e2e-export.sh
 EXTRA_DIST += tests/e2e-export.sh
+# the demo's exports opened in speedscope in headless Chromium (skipped
+# without them; .ci/run installs both)
+TESTS += tests/viewer-speedscope.sh
+EXTRA_DIST += tests/viewer-speedscope.sh tests/viewer_speedscope.py

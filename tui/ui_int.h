@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "view.h"
+#include "view_profile.h"
 
 enum overlay { OV_NONE, OV_HELP, OV_PAGER };
 enum layout { LAYOUT_SIDE, LAYOUT_STACK, LAYOUT_SINGLE, LAYOUT_TOO_SMALL };
@@ -16,6 +17,7 @@ struct ui {
 	struct model *m;         /* borrowed */
 	struct tree_view tv;
 	struct exc_view ev;
+	struct profile_view pv;  /* the profile view, in the calls pane's place when on */
 	struct pager pager;
 	WINDOW *win[PANE_COUNT]; /* owned; NULL when the pane is hidden */
 	WINDOW *status, *hint, *overlay_win; /* owned */
@@ -70,6 +72,10 @@ void ui_draw(struct ui *u);
 void ui_key(struct ui *u, int key);
 /* Notes model and source changes since the last call (sets u->dirty). */
 void ui_poll_model(struct ui *u);
+/* The profile view's keys (ui_profile.c): true when the key was its. */
+bool ui_profile_key(struct ui *u, int key);
+/* The histogram pane under the profile view. */
+void ui_profile_hist(struct ui *u);
 /* While curses runs, whatever is written to fd 2 goes to a temporary file;
  * release puts fd 2 back and copies out what was written meanwhile. */
 void ui_stderr_capture(void);

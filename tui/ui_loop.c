@@ -183,6 +183,8 @@ static int event_loop(struct ui *u)
 				u->dirty |= DIRTY_TREE;
 			if (scope_active(&u->tv.scope))
 				ui_scope_recount(u);
+			if (profile_view_refresh(&u->pv, false))
+				u->dirty |= DIRTY_TREE | DIRTY_HIST;
 			last_sort = now;
 		}
 		if (now - last_status >= STATUS_NS) {

@@ -204,6 +204,10 @@ const struct mnode *tree_last_visible(const struct tree_view *tv, const struct m
 
 /* Histogram pane: for the node under the tree cursor, or the whole run. */
 void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused);
+/* A function's (the profile view's row): scope is whose events tell
+ * whether it is a sample (NULL: the whole run). */
+void hist_view_draw_func(WINDOW *w, const struct model *m, const char *name, const struct hist *h,
+			 uint64_t total_ns, uint64_t self_ns, const struct mnode *scope, bool focused);
 
 /* Exceptions pane: the kept exceptions by time, newest first. */
 struct exc_view {
@@ -237,6 +241,7 @@ struct status_info {
 	const char *scope;       /* borrowed: what the filters leave out, "" for nothing */
 	const char *notice;      /* borrowed: what the last key did (saved to...), or NULL */
 	bool notice_warn;
+	bool profile;            /* the profile view is shown: its keys */
 };
 void status_draw(WINDOW *w, const struct status_info *si);
 void hint_draw(WINDOW *w, const struct status_info *si);
