@@ -97,15 +97,20 @@ void ptp_stack_free(struct ptp_open *stack)
 PTP_COLD static int ptp_ring_wait(struct ptp_thread *t, uint64_t h)
 {
 	struct timespec d = { 0, 50000 };
+	uint64_t t0 = ptp_clock_raw_slow();
+	int room = 0;
 
 	while (atomic_load_explicit(&ptp_g.state, memory_order_relaxed) == PTP_ON &&
 	       ptp_g.flusher_running) {
 		nanosleep(&d, NULL);
 		t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
-		if (h - t->tail_cache < PTP_RING_SIZE)
-			return 1;
+		if (h - t->tail_cache < PTP_RING_SIZE) {
+			room = 1;
+			break;
+		}
 	}
-	return 0;
+	t->stall += ptp_clock_raw_slow() - t0;
+	return room;
 }
 
 /* The ring looked full.  While the consumer is behind, drop in bursts of
@@ -317,7 +322,7 @@ PTP_INLINE void ptp_push_enter(struct ptp_thread *t, uintptr_t ref,
 					  unsigned is_addr, uint64_t now, uint32_t d)
 {
 	t->stack[d].ref = ref;
-	t->stack[d].ts_kind = now << 1 | is_addr;
+	t->stack[d].ts_kind = (now - t->stall) << 1 | is_addr;
 	if (t->st)
 		ptp_stats_enter(t, &t->stack[d], ref);
 	t->depth = d + 1;
@@ -413,12 +418,16 @@ PTP_COLD static void ptp_close_full(struct ptp_thread *t, uintptr_t ref,
 }
 
 /* The exit of the open call at depth d: closes it and those inside it.
- * The statistics come after the record, when fewer values are live: the
- * hot path then needs no register saves. */
+ * start: from its shadow stack entry, on the stall-free clock; the record
+ * (and the statistics) get the enter's time moved by the stalls since, so
+ * that its duration leaves them out.  The statistics come after the
+ * record, when fewer values are live: the hot path then needs no register
+ * saves. */
 PTP_INLINE void ptp_close(struct ptp_thread *t, uintptr_t ref,
 			  unsigned is_addr, uint64_t now, uint32_t d,
 			  uint64_t start)
 {
+	start += t->stall;
 	t->depth = d;
 	++t->seq;
 	if (PTP_UNLIKELY(t->head_local - t->tail_cache >= PTP_RING_SIZE)) {
@@ -679,6 +688,20 @@ static void ptp_thread_key_gone(void *arg)
 		ptp_sync_thread_gone(t);        /* no flusher to free it */
 }
 
+/* pt_flush() waiting for the flusher: a stall like a lossless wait. */
+uint64_t ptp_stall_begin(void)
+{
+	return ptp_clock_raw_slow();
+}
+
+void ptp_stall_end(uint64_t begin)
+{
+	struct ptp_thread *t = ptp_self;
+
+	if (t && t != &ptp_off_thread)
+		t->stall += ptp_clock_raw_slow() - begin;
+}
+
 /* ---- slow path --------------------------------------------------------- */
 
 PTP_COLD static struct ptp_thread *ptp_slow_self(void)
@@ -698,9 +721,12 @@ PTP_COLD static struct ptp_thread *ptp_slow_self(void)
 static void ptp_emit_if_sync(struct ptp_thread *t)
 {
 	if (t->flags & PTP_F_SYNC) {
+		uint64_t t0 = ptp_clock_raw_slow();
+
 		ptp_busy++;
 		ptp_sync_emit(t);
 		ptp_busy--;
+		t->stall += ptp_clock_raw_slow() - t0;
 	}
 }
 

@@ -59,7 +59,10 @@ struct ptp_exc {
 struct ptp_node;
 struct ptp_stats;
 
-/* An open call on the thread's shadow stack.  ts_kind = raw ts << 1 | is_addr.
+/* An open call on the thread's shadow stack.  ts_kind = start << 1 | is_addr,
+ * where start is the enter's raw ts minus the thread's stall clock then
+ * (t->stall): at the exit, start + t->stall is the enter's time moved later
+ * by the stalls in between, so that exit ts minus it excludes them.
  * With statistics on (stats.h), node is the call's path and callee the ns
  * its finished traced callees took; stack[-1] is a sentinel whose node is
  * the thread's root. */
@@ -93,6 +96,10 @@ struct ptp_thread {
 					   frame's), or the exit's bucket */
 	unsigned char st_pend_b;
 	struct ptp_node *st_pend_node;
+	/* Raw clock units this thread spent blocked by tracing itself
+	 * (lossless waits for room, sync-mode writes, pt_flush, growing the
+	 * shadow stack): not part of its open calls' durations. */
+	uint64_t stall;
 	struct ptp_rec *ring;           /* owned, PTP_RING_SIZE records */
 	/* Owned: the shadow stack, stack_cap entries, every open call below
 	 * min(depth, stack_cap) remembered.  The crash handler reads both
@@ -187,6 +194,9 @@ void ptp_ensure_init(void);
 /* The shadow stack: cap entries from index 0, and the sentinel at -1. */
 struct ptp_open *ptp_stack_alloc(uint32_t cap);
 void ptp_stack_free(struct ptp_open *stack);
+/* Brackets a wait of the calling thread on tracing itself (stall clock). */
+uint64_t ptp_stall_begin(void);
+void ptp_stall_end(uint64_t begin);
 
 /* clock.c: raw timestamps are TSC ticks when the TSC is usable, else ns. */
 int ptp_clock_init(int allow_tsc);      /* 1 when the TSC is used */

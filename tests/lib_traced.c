@@ -33,6 +33,9 @@
  *                      "E" in thrower, once in mid_exc after it)
  *   statsfork N        N calls; fork: the child makes 3 calls, the
  *                      parent waits for it and makes 2
+ *   stall N            main -> stall_parent -> sleeper -> N x leaf, then
+ *                      sleeper sleeps 1 ms (a slow lossless reader holds
+ *                      the program up during the N calls)
  */
 #include <config.h>
 
@@ -65,6 +68,25 @@ static void __attribute__((noinline)) mid(int i)
 {
 	PT_TRACE();
 	leaf(i);
+}
+
+/* Its own work: n tiny calls and 1 ms of sleep; a lossless run with a
+ * slow reader makes it wait for room meanwhile, which its duration must
+ * leave out (the stall clock). */
+static void __attribute__((noinline)) sleeper(long n)
+{
+	struct timespec ms = { 0, 1000000 };
+
+	PT_TRACE();
+	for (long i = 0; i < n; i++)
+		leaf((int)i);
+	nanosleep(&ms, NULL);
+}
+
+static void __attribute__((noinline)) stall_parent(long n)
+{
+	PT_TRACE();
+	sleeper(n);
 }
 
 static void calls(long n)
@@ -469,6 +491,8 @@ int main(int argc, char **argv)
 		stats_fork(n);
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
+	} else if (strcmp(mode, "stall") == 0) {
+		stall_parent(n);
 	} else if (strcmp(mode, "exit") == 0) {
 		/* exit() from inside a traced call, main's still open */
 		calls(3);
