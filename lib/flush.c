@@ -383,6 +383,16 @@ size_t ptp_format_hello(char *buf)
 	return (size_t)(p - buf);
 }
 
+/* The thread's name changed: a thread line goes again.  One already in
+ * the batch being built (a stats line may have begun it) has the old
+ * name: once written, the batch must not count as announcing the new. */
+static void ptp_renamed(struct ptp_thread *t)
+{
+	t->announced = 0;
+	if (ptp_out_owner == t)
+		ptp_out_named = 0;
+}
+
 /* Frees what a record owns and applies a thread name, without writing. */
 static void ptp_rec_release(struct ptp_thread *t, const struct ptp_rec *r)
 {
@@ -396,7 +406,7 @@ static void ptp_rec_release(struct ptp_thread *t, const struct ptp_rec *r)
 		strncpy(t->name, name, PTP_TNAME_MAX);
 		t->name[PTP_TNAME_MAX] = 0;
 		free(name);
-		t->announced = 0;
+		ptp_renamed(t);
 	}
 }
 
@@ -507,7 +517,7 @@ static void ptp_take_news(struct ptp_thread *t)
 		strncpy(t->name, name, PTP_TNAME_MAX);
 		t->name[PTP_TNAME_MAX] = 0;
 		free(name);
-		t->announced = 0;
+		ptp_renamed(t);
 	}
 }
 

@@ -442,6 +442,48 @@ static void test_stats_reconnect(void **state)
 	cap_free(&c);
 }
 
+/* Out of memory (lib_nomem: blocks of 16 KiB and more fail): the nodes
+ * come 256 to a block, so the paths past the first block's go to "(other
+ * paths)", counted; the calls the shadow stack could not hold (past 511)
+ * are in no figure, their events counted as dropped; nothing crashes, and
+ * a path made once memory is back has its node. */
+static void test_stats_nomem(void **state)
+{
+	const char *args[] = { "600", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+	struct replay r;
+	struct sthread s;
+	const struct snode *other = NULL;
+	static char path[8 + 5 * 600];
+
+#if defined(__SANITIZE_ADDRESS__)
+	skip();         /* the helper cannot have a malloc of its own */
+#endif
+	cap_start(&c, "lib_nomem", args, env);
+	cap_done(&c);
+	replay(&c, &r, REPLAY_GAPS_COUNTED);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	stats_of(&c, c.spawned, c.spawned, &s);
+	strcpy(path, "main");
+	/* main is node 1, nest at depth L node L + 1: the first block holds
+	 * ids up to 255 */
+	for (int level = 1; level <= 254; level++) {
+		strcat(path, "/nest");
+		assert_counts(&s, path, 1, 0, 0);
+	}
+	for (size_t i = 0; i < s.n; i++)
+		if (s.nodes[i].other)
+			other = &s.nodes[i];
+	assert_non_null(other);
+	assert_int_equal(other->count, 511 - 254);
+	assert_counts(&s, "main", 1, 0, 0);
+	assert_counts(&s, "main/after", 1, 0, 0);
+	assert_int_equal(s.n, 1 + 254 + 1 + 1);
+	stats_free(&s);
+	cap_free(&c);
+}
+
 /* Sync and lossless modes send them too. */
 static void test_stats_modes(void **state)
 {
@@ -482,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_stats_slow_reader),
 		cmocka_unit_test(test_stats_late_reader),
 		cmocka_unit_test(test_stats_reconnect),
+		cmocka_unit_test(test_stats_nomem),
 		cmocka_unit_test(test_stats_modes),
 	};
 
