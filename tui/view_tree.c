@@ -475,6 +475,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	int level = mnode_kind(n) == MN_PATH || mnode_kind(n) == MN_CALL ? r->depth - 2 : -1;
 
 	x += tree_indent(tv, r->depth, level, name_end - x, &at_depth);
+	tv->rows[row].mark_x = x < name_end ? x : -1;
 	if (x < name_end) {
 		const char *gl = first_child(tv, n) ? (tree_view_expanded(tv, n) ? g->open : g->closed) : g->leaf;
 
