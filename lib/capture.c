@@ -181,6 +181,8 @@ PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
  * larger than its array. */
 static uint32_t ptp_limit(uint32_t cap)
 {
+	if (ptp_g.filtering)
+		return 0;       /* every call decided in ptp_enter_filter() */
 	return cap < ptp_g.depth_max ? cap : ptp_g.depth_max;
 }
 
@@ -267,11 +269,18 @@ PTP_COLD static void ptp_enter_deep(struct ptp_thread *t, uintptr_t ref,
 /* A call at t->limit or deeper.  The usual case, a filtered call with room
  * on the shadow stack, is kept apart from ptp_enter_deep(), whose register
  * saves would cost it more than a traced call costs. */
+PTP_COLD static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
+				      unsigned is_addr, uint64_t now, uint32_t d);
+
 PTP_COLD static void ptp_enter_over(struct ptp_thread *t, uintptr_t ref,
 				    unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
 
+	if (ptp_g.filtering) {
+		ptp_enter_filter(t, ref, is_addr, now, d);
+		return;
+	}
 	if (d >= ptp_g.depth_max && d < t->stack_cap) {
 		t->stack[d].ref = ref;
 		t->stack[d].ts_kind = is_addr;
@@ -345,11 +354,18 @@ PTP_COLD static void ptp_exit_filtered(struct ptp_thread *t, uintptr_t ref,
 	t->depth = d;
 }
 
+PTP_COLD static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
+				     unsigned is_addr, uint64_t now, uint32_t d);
+
 /* The exit of a call the shadow stack could not remember (see
  * ptp_enter_deep()), or of a filtered one. */
 PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uintptr_t ref,
 				   unsigned is_addr, uint64_t now, uint32_t d)
 {
+	if (ptp_g.filtering) {
+		ptp_exit_filter(t, ref, is_addr, now, d);
+		return;
+	}
 	if (d >= ptp_g.depth_max) {
 		/* the usual case first, as in ptp_enter_over() */
 		if (PTP_LIKELY(d < t->stack_cap && t->stack[d].ref == ref)) {
@@ -380,6 +396,131 @@ PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 		return;
 	}
 	ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
+}
+
+
+/* ---- PIPETRACE_FILTER --------------------------------------------------- */
+
+/* Under a filter every call comes here (t->limit is 0).  The shadow stack
+ * remembers every open call, traced or not; a traced one has its start
+ * time in ts_kind, a filtered one only is_addr (a raw clock is never 0).
+ * The depth on the wire counts traced calls only (t->wdepth).  Two marks
+ * say where the thread is: excl_at, the filtered call whose subtree is
+ * filtered too (an exclude pattern, or PIPETRACE_DEPTH reached), and
+ * incl_at, the outermost included call.  A mark at or above the current
+ * depth belongs to a call that returned (or was left by longjmp): it is
+ * cleared by the next call at that depth, so longjmp needs no bookkeeping.
+ * Inside an excluded subtree a call costs a compare and three stores. */
+
+/* First sight of a site or function since start-up: named and matched
+ * under the consumer's lock.  Instrumented code called meanwhile (by the
+ * symbol resolvers, the demangler, malloc) is not traced. */
+PTP_COLD static unsigned ptp_filter_miss(struct ptp_thread *t, uintptr_t ref,
+					 unsigned is_addr)
+{
+	unsigned flags = t->flags, v;
+
+	t->flags = flags | PTP_F_GROW;
+	ptp_busy++;
+	v = ptp_filter_decide(ref, is_addr);
+	ptp_busy--;
+	t->flags = flags;
+	return v;
+}
+
+PTP_COLD static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
+				      unsigned is_addr, uint64_t now, uint32_t d)
+{
+	unsigned v;
+
+	if (PTP_UNLIKELY(d >= t->stack_cap) &&
+	    (d != t->stack_cap || !ptp_stack_grow(t))) {
+		/* Not remembered (out of memory): as in ptp_enter_deep(), a
+		 * call that may have been traced is counted as lost. */
+		if (t->excl_at - 1u >= d)
+			ptp_lost_event(t);
+		t->depth = d + 1;
+		return;
+	}
+	t->stack[d].ref = ref;
+	t->depth = d + 1;
+	if (t->excl_at - 1u < d)
+		goto filtered;          /* inside an excluded call */
+	t->excl_at = 0;
+	if (t->incl_at - 1u >= d)
+		t->incl_at = 0;
+	if (t->wdepth >= ptp_g.depth_max) {
+		t->excl_at = d + 1;
+		goto filtered;
+	}
+	v = (unsigned)ptp_amap_get(&ptp_filter_cache, ref);
+	if (PTP_UNLIKELY(!v))
+		v = ptp_filter_miss(t, ref, is_addr);
+	if (v == PTP_FD_EXCL) {
+		t->excl_at = d + 1;
+		goto filtered;
+	}
+	if (ptp_g.filter_incl && !t->incl_at) {
+		if (v != PTP_FD_INCL)
+			goto filtered;  /* its callees are looked at */
+		t->incl_at = d + 1;
+	}
+	t->stack[d].ts_kind = now << 1 | is_addr;
+	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, t->wdepth++);
+	return;
+filtered:
+	t->stack[d].ts_kind = is_addr;
+}
+
+/* Traced calls among the open calls below shadow depth k. */
+static uint32_t ptp_traced_below(const struct ptp_thread *t, uint32_t k)
+{
+	uint32_t n = 0;
+
+	while (k-- > 0)
+		n += (t->stack[k].ts_kind >> 1) != 0;
+	return n;
+}
+
+PTP_COLD static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
+				     unsigned is_addr, uint64_t now, uint32_t d)
+{
+	uint64_t start;
+
+	if (PTP_UNLIKELY(d >= t->stack_cap)) {
+		if (t->excl_at - 1u >= d)
+			ptp_lost_event(t);      /* as its enter */
+		t->depth = d;
+		return;
+	}
+	if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
+		/* longjmp left calls without their exits */
+		d = ptp_find_open(t, ref, d);
+		if (d == UINT32_MAX)
+			return;
+		t->wdepth = ptp_traced_below(t, d + 1);
+	}
+	t->depth = d;
+	start = t->stack[d].ts_kind >> 1;
+	if (start)
+		ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, --t->wdepth);
+}
+
+uint32_t ptp_innermost_traced(const struct ptp_thread *t, uint32_t *wire)
+{
+	uint32_t d;
+
+	if (!ptp_g.filtering) {
+		d = t->depth < ptp_g.depth_max ? t->depth : ptp_g.depth_max;
+		*wire = d ? d - 1 : 0;
+		return d > 0 && d <= t->stack_cap ? d - 1 : UINT32_MAX;
+	}
+	*wire = t->wdepth ? t->wdepth - 1 : 0;
+	d = t->depth < t->stack_cap ? t->depth : t->stack_cap;
+	while (d-- > 0)
+		if (t->stack[d].ts_kind >> 1)
+			return d;
+	return UINT32_MAX;
 }
 
 /* ---- start-up ---------------------------------------------------------- */
@@ -444,6 +585,7 @@ PTP_COLD static void ptp_init(void)
 	ptp_g.lossless = ptp_env_is("PIPETRACE_LOSSLESS", "1");
 	ptp_g.no_demangle = ptp_env_is("PIPETRACE_DEMANGLE", "0");
 	ptp_g.depth_max = ptp_env_depth();
+	ptp_g.filtering = ptp_filter_init();
 	ptp_g.pid = getpid();
 	ptp_g.ppid = getppid();
 	ptp_thread_flags = 0;
@@ -680,20 +822,20 @@ void pt_exception(const char *type, const char *fmt, ...)
 	if (e) {
 		/* Raised in a filtered call: it belongs to the innermost
 		 * traced one. */
-		uint32_t d = t->depth < ptp_g.depth_max ? t->depth : ptp_g.depth_max;
+		uint32_t wire = 0, k = ptp_innermost_traced(t, &wire);
 
 		e->fn = 0;
 		e->fn_is_addr = 0;
-		if (d > 0 && d <= t->stack_cap) {
-			e->fn = t->stack[d - 1].ref;
-			e->fn_is_addr = (int)(t->stack[d - 1].ts_kind & 1);
+		if (k != UINT32_MAX) {
+			e->fn = t->stack[k].ref;
+			e->fn_is_addr = (int)(t->stack[k].ts_kind & 1);
 		}
 		e->type_len = tlen;
 		e->msg_len = mlen;
 		memcpy(e->text, type, tlen);
 		memcpy(e->text + tlen, msg, mlen);
 		if (!ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)e, 0,
-			      PTP_EXCEPTION, d ? d - 1 : 0))
+			      PTP_EXCEPTION, wire))
 			free(e);
 		else
 			ptp_emit_if_sync(t);

@@ -2,8 +2,8 @@
 lib_LTLIBRARIES += lib/libpipetrace.la
 include_HEADERS += lib/pipetrace.h
 lib_libpipetrace_la_SOURCES = lib/pipetrace.h lib/internal.h \
-	lib/capture.c lib/clock.c lib/encode.c lib/fifo.c lib/flush.c \
-	lib/signals.c lib/symbols.c
+	lib/addrmap.c lib/capture.c lib/clock.c lib/encode.c lib/fifo.c \
+	lib/filter.c lib/flush.c lib/signals.c lib/symbols.c
 lib_libpipetrace_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBDW_CFLAGS)
 lib_libpipetrace_la_LIBADD = $(LIBDW_LIBS)
 # Only the API is exported, plus the two -finstrument-functions hooks: the
