@@ -31,6 +31,9 @@
 
 #define PTP_HOT __attribute__((no_instrument_function, hot))
 #define PTP_COLD __attribute__((no_instrument_function, noinline, cold))
+/* Under a filter every call takes this path: out of the hot path's way, but
+ * optimized for speed, not size. */
+#define PTP_FILT __attribute__((no_instrument_function, noinline))
 #define PTP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PTP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -269,7 +272,7 @@ PTP_COLD static void ptp_enter_deep(struct ptp_thread *t, uintptr_t ref,
 /* A call at t->limit or deeper.  The usual case, a filtered call with room
  * on the shadow stack, is kept apart from ptp_enter_deep(), whose register
  * saves would cost it more than a traced call costs. */
-PTP_COLD static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
+PTP_FILT static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
 				      unsigned is_addr, uint64_t now, uint32_t d);
 
 PTP_COLD static void ptp_enter_over(struct ptp_thread *t, uintptr_t ref,
@@ -277,10 +280,6 @@ PTP_COLD static void ptp_enter_over(struct ptp_thread *t, uintptr_t ref,
 {
 	uint32_t d = t->depth;
 
-	if (ptp_g.filtering) {
-		ptp_enter_filter(t, ref, is_addr, now, d);
-		return;
-	}
 	if (d >= ptp_g.depth_max && d < t->stack_cap) {
 		t->stack[d].ref = ref;
 		t->stack[d].ts_kind = is_addr;
@@ -296,7 +295,10 @@ PTP_HOT static inline void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
 	uint32_t d = t->depth;
 
 	if (PTP_UNLIKELY(d >= t->limit)) {
-		ptp_enter_over(t, ref, is_addr, now);
+		if (ptp_g.filtering)
+			ptp_enter_filter(t, ref, is_addr, now, d);
+		else
+			ptp_enter_over(t, ref, is_addr, now);
 		return;
 	}
 	ptp_push_enter(t, ref, is_addr, now, d);
@@ -354,7 +356,7 @@ PTP_COLD static void ptp_exit_filtered(struct ptp_thread *t, uintptr_t ref,
 	t->depth = d;
 }
 
-PTP_COLD static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
+PTP_FILT static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
 				     unsigned is_addr, uint64_t now, uint32_t d);
 
 /* The exit of a call the shadow stack could not remember (see
@@ -362,10 +364,6 @@ PTP_COLD static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
 PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uintptr_t ref,
 				   unsigned is_addr, uint64_t now, uint32_t d)
 {
-	if (ptp_g.filtering) {
-		ptp_exit_filter(t, ref, is_addr, now, d);
-		return;
-	}
 	if (d >= ptp_g.depth_max) {
 		/* the usual case first, as in ptp_enter_over() */
 		if (PTP_LIKELY(d < t->stack_cap && t->stack[d].ref == ref)) {
@@ -388,7 +386,10 @@ PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 		return;         /* its enter was never recorded */
 	d--;
 	if (PTP_UNLIKELY(d >= t->limit)) {
-		ptp_exit_deep(t, ref, is_addr, now, d);
+		if (ptp_g.filtering)
+			ptp_exit_filter(t, ref, is_addr, now, d);
+		else
+			ptp_exit_deep(t, ref, is_addr, now, d);
 		return;
 	}
 	if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
@@ -428,48 +429,109 @@ PTP_COLD static unsigned ptp_filter_miss(struct ptp_thread *t, uintptr_t ref,
 	return v;
 }
 
-PTP_COLD static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
+/* The decision for ref: cached per site or address. */
+static inline unsigned ptp_filter_of(uintptr_t ref)
+{
+	struct ptp_amap_tab *tab = atomic_load_explicit(&ptp_filter_cache.tab,
+							memory_order_acquire);
+
+	if (PTP_LIKELY(tab)) {
+		size_t i = (size_t)(((uint64_t)ref * 0x9e3779b97f4a7c15ull) >> 17);
+
+		for (;; i++) {
+			struct ptp_amap_slot *sl = &tab->slots[i & tab->mask];
+			uintptr_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
+
+			if (k == ref)
+				return (unsigned)atomic_load_explicit(&sl->val,
+								      memory_order_relaxed);
+			if (!k)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* A traced call under a filter, on the shadow stack already.  Apart, so
+ * that ptp_enter_filter() makes tail calls only (no register saves). */
+PTP_FILT static void ptp_enter_traced(struct ptp_thread *t, uintptr_t ref,
+				      unsigned is_addr, uint64_t now, uint32_t d)
+{
+	t->stack[d].ts_kind = now << 1 | is_addr;
+	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, t->wdepth++);
+}
+
+/* A call outside any excluded subtree, on the shadow stack already as
+ * filtered, and its decision v. */
+static inline void ptp_enter_apply(struct ptp_thread *t, uintptr_t ref,
+				   unsigned is_addr, uint64_t now, uint32_t d,
+				   unsigned v)
+{
+	if (v == PTP_FD_EXCL) {
+		t->excl_at = d + 1;
+		return;
+	}
+	if (ptp_g.filter_incl && !t->incl_at) {
+		if (v != PTP_FD_INCL)
+			return;         /* its callees are looked at */
+		t->incl_at = d + 1;
+	}
+	ptp_enter_traced(t, ref, is_addr, now, d);
+}
+
+/* Not decided yet: decide (ptp_filter_miss), out of line so that the usual
+ * path makes no call and saves no register. */
+PTP_COLD static void ptp_enter_miss(struct ptp_thread *t, uintptr_t ref,
+				    unsigned is_addr, uint64_t now, uint32_t d)
+{
+	ptp_enter_apply(t, ref, is_addr, now, d, ptp_filter_miss(t, ref, is_addr));
+}
+
+PTP_COLD static void ptp_enter_filter_deep(struct ptp_thread *t, uintptr_t ref,
+					   unsigned is_addr, uint64_t now, uint32_t d);
+
+PTP_FILT static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
 				      unsigned is_addr, uint64_t now, uint32_t d)
 {
 	unsigned v;
 
-	if (PTP_UNLIKELY(d >= t->stack_cap) &&
-	    (d != t->stack_cap || !ptp_stack_grow(t))) {
-		/* Not remembered (out of memory): as in ptp_enter_deep(), a
-		 * call that may have been traced is counted as lost. */
-		if (t->excl_at - 1u >= d)
-			ptp_lost_event(t);
-		t->depth = d + 1;
+	if (PTP_UNLIKELY(d >= t->stack_cap)) {
+		ptp_enter_filter_deep(t, ref, is_addr, now, d);
 		return;
 	}
 	t->stack[d].ref = ref;
+	t->stack[d].ts_kind = is_addr;  /* filtered unless decided otherwise */
 	t->depth = d + 1;
 	if (t->excl_at - 1u < d)
-		goto filtered;          /* inside an excluded call */
+		return;                 /* inside an excluded call */
 	t->excl_at = 0;
 	if (t->incl_at - 1u >= d)
 		t->incl_at = 0;
-	if (t->wdepth >= ptp_g.depth_max) {
-		t->excl_at = d + 1;
-		goto filtered;
+	if (PTP_UNLIKELY(t->wdepth >= ptp_g.depth_max)) {
+		t->excl_at = d + 1;     /* PIPETRACE_DEPTH: deeper ones too */
+		return;
 	}
-	v = (unsigned)ptp_amap_get(&ptp_filter_cache, ref);
-	if (PTP_UNLIKELY(!v))
-		v = ptp_filter_miss(t, ref, is_addr);
-	if (v == PTP_FD_EXCL) {
-		t->excl_at = d + 1;
-		goto filtered;
+	v = ptp_filter_of(ref);
+	if (PTP_UNLIKELY(!v)) {
+		ptp_enter_miss(t, ref, is_addr, now, d);
+		return;
 	}
-	if (ptp_g.filter_incl && !t->incl_at) {
-		if (v != PTP_FD_INCL)
-			goto filtered;  /* its callees are looked at */
-		t->incl_at = d + 1;
+	ptp_enter_apply(t, ref, is_addr, now, d, v);
+}
+
+/* The shadow stack is full: grown, or the call is not remembered (out of
+ * memory) and, as in ptp_enter_deep(), counted as lost if it may have
+ * been traced. */
+PTP_COLD static void ptp_enter_filter_deep(struct ptp_thread *t, uintptr_t ref,
+					   unsigned is_addr, uint64_t now, uint32_t d)
+{
+	if (d == t->stack_cap && ptp_stack_grow(t)) {
+		ptp_enter_filter(t, ref, is_addr, now, d);
+		return;
 	}
-	t->stack[d].ts_kind = now << 1 | is_addr;
-	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, t->wdepth++);
-	return;
-filtered:
-	t->stack[d].ts_kind = is_addr;
+	if (t->excl_at - 1u >= d)
+		ptp_lost_event(t);
+	t->depth = d + 1;
 }
 
 /* Traced calls among the open calls below shadow depth k. */
@@ -482,28 +544,48 @@ static uint32_t ptp_traced_below(const struct ptp_thread *t, uint32_t k)
 	return n;
 }
 
-PTP_COLD static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
-				     unsigned is_addr, uint64_t now, uint32_t d)
+/* An exit that is not the innermost open call's (longjmp left calls
+ * without their exits), or past the shadow stack's size. */
+PTP_COLD static void ptp_exit_filter_odd(struct ptp_thread *t, uintptr_t ref,
+					 unsigned is_addr, uint64_t now, uint32_t d)
 {
 	uint64_t start;
 
-	if (PTP_UNLIKELY(d >= t->stack_cap)) {
+	if (d >= t->stack_cap) {
 		if (t->excl_at - 1u >= d)
 			ptp_lost_event(t);      /* as its enter */
 		t->depth = d;
 		return;
 	}
-	if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
-		/* longjmp left calls without their exits */
-		d = ptp_find_open(t, ref, d);
-		if (d == UINT32_MAX)
-			return;
-		t->wdepth = ptp_traced_below(t, d + 1);
+	d = ptp_find_open(t, ref, d);
+	if (d == UINT32_MAX)
+		return;
+	t->wdepth = ptp_traced_below(t, d);
+	t->depth = d;
+	start = t->stack[d].ts_kind >> 1;
+	if (start)
+		ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, t->wdepth);
+}
+
+PTP_FILT static void ptp_exit_traced(struct ptp_thread *t, uintptr_t ref,
+				     unsigned is_addr, uint64_t now, uint64_t start)
+{
+	ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, --t->wdepth);
+}
+
+PTP_FILT static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
+				     unsigned is_addr, uint64_t now, uint32_t d)
+{
+	uint64_t start;
+
+	if (PTP_UNLIKELY(d >= t->stack_cap || t->stack[d].ref != ref)) {
+		ptp_exit_filter_odd(t, ref, is_addr, now, d);
+		return;
 	}
 	t->depth = d;
 	start = t->stack[d].ts_kind >> 1;
 	if (start)
-		ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, --t->wdepth);
+		ptp_exit_traced(t, ref, is_addr, now, start);
 }
 
 uint32_t ptp_innermost_traced(const struct ptp_thread *t, uint32_t *wire)

@@ -121,8 +121,8 @@ int ptp_filter_init(void)
 {
 	const char *v = getenv("PIPETRACE_FILTER");
 
-	if (!v)
-		return 0;
+	if (!v || !*v)
+		return 0;       /* set empty: no filter, as if unset */
 	if (!ptp_filter_parse(v)) {
 		free(ptp_pats);
 		free(ptp_spec);

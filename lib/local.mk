@@ -81,6 +81,12 @@ tests_lib_demangle_cxx_LDADD = lib/libpipetrace.la -lstdc++
 tests_lib_demangle_cxx_LDFLAGS = -no-install -export-dynamic
 endif
 
+check_PROGRAMS += tests/test_lib_filter
+TESTS += tests/test_lib_filter
+tests_test_lib_filter_SOURCES = tests/test_lib_filter.c tests/lib_harness.c tests/lib_harness.h
+tests_test_lib_filter_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_filter_LDADD = $(lib_test_ldadd)
+
 check_PROGRAMS += tests/test_lib_demangle
 TESTS += tests/test_lib_demangle
 tests_test_lib_demangle_SOURCES = tests/test_lib_demangle.c tests/lib_harness.c tests/lib_harness.h

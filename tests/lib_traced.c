@@ -28,6 +28,7 @@
  *                      nobody reads), 10 calls, "done", waits for "go"
  *   seqthreads T N     T threads one after the other, each N calls; then
  *                      pt_flush, "done", waits for "go"
+ *   raise              main -> guard -> raiser (exception "ValueError") -> leaf
  */
 #include <config.h>
 
@@ -307,6 +308,19 @@ static void __attribute__((noinline)) descend(int level, long times, long n)
 		deep_catcher(n);
 }
 
+static void __attribute__((noinline)) raiser(void)
+{
+	PT_TRACE();
+	pt_exception("ValueError", "raised in raiser");
+	leaf(1);
+}
+
+static void __attribute__((noinline)) guard(void)
+{
+	PT_TRACE();
+	raiser();
+}
+
 static void strings(void)
 {
 	PT_TRACE_NAMED("we\"ird\\name\x01\xff");
@@ -417,6 +431,8 @@ int main(int argc, char **argv)
 		calls(10);
 		say("done");
 		await("go");
+	} else if (strcmp(mode, "raise") == 0) {
+		guard();
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else if (strcmp(mode, "exit") == 0) {
