@@ -36,6 +36,9 @@ EXTRA_DIST += tests/plain-orig.sh
 # PIPETRACE_DEPTH: the filter is shown, nothing counted lost
 TESTS += tests/plain-depth.sh
 EXTRA_DIST += tests/plain-depth.sh
+# PIPETRACE_FILTER: the same
+TESTS += tests/plain-filter.sh
+EXTRA_DIST += tests/plain-filter.sh
 EXTRA_DIST += tests/plain-common.sh tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh \
 	tests/plain-lib.sh tests/plain-bad.sh tests/plain-fifo-gone.sh tests/plain-grandchild.sh \
 	tests/data/bad
