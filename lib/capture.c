@@ -82,15 +82,20 @@ void ptp_thread_free(struct ptp_thread *t)
 PTP_COLD static int ptp_ring_wait(struct ptp_thread *t, uint64_t h)
 {
 	struct timespec d = { 0, 50000 };
+	uint64_t t0 = ptp_clock_raw_slow();
+	int room = 0;
 
 	while (atomic_load_explicit(&ptp_g.state, memory_order_relaxed) == PTP_ON &&
 	       ptp_g.flusher_running) {
 		nanosleep(&d, NULL);
 		t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
-		if (h - t->tail_cache < PTP_RING_SIZE)
-			return 1;
+		if (h - t->tail_cache < PTP_RING_SIZE) {
+			room = 1;
+			break;
+		}
 	}
-	return 0;
+	t->stall += ptp_clock_raw_slow() - t0;
+	return room;
 }
 
 /* The ring looked full.  While the consumer is behind, drop in bursts of
@@ -229,7 +234,7 @@ PTP_HOT static inline void ptp_push_enter(struct ptp_thread *t, uintptr_t ref,
 					  unsigned is_addr, uint64_t now, uint32_t d)
 {
 	t->stack[d].ref = ref;
-	t->stack[d].ts_kind = now << 1 | is_addr;
+	t->stack[d].ts_kind = (now - t->stall) << 1 | is_addr;
 	t->depth = d + 1;
 	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
 }
@@ -316,13 +321,16 @@ PTP_COLD static uint32_t ptp_find_open(struct ptp_thread *t, uintptr_t ref,
 	return UINT32_MAX;
 }
 
-/* The exit of the open call at depth d: closes it and those inside it. */
+/* The exit of the open call at depth d: closes it and those inside it.
+ * start: from its shadow stack entry, on the stall-free clock; the record
+ * gets the enter's time moved by the stalls since, so that its duration
+ * leaves them out. */
 PTP_HOT static inline void ptp_close(struct ptp_thread *t, uintptr_t ref,
 				     unsigned is_addr, uint64_t now, uint32_t d,
 				     uint64_t start)
 {
 	t->depth = d;
-	ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, d);
+	ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, d);
 }
 
 /* Out of line and called last, like ptp_push_full(): the hot exit needs no
@@ -770,6 +778,20 @@ static void ptp_thread_key_gone(void *arg)
 		ptp_sync_thread_gone(t);        /* no flusher to free it */
 }
 
+/* pt_flush() waiting for the flusher: a stall like a lossless wait. */
+uint64_t ptp_stall_begin(void)
+{
+	return ptp_clock_raw_slow();
+}
+
+void ptp_stall_end(uint64_t begin)
+{
+	struct ptp_thread *t = ptp_self;
+
+	if (t && t != &ptp_off_thread)
+		t->stall += ptp_clock_raw_slow() - begin;
+}
+
 /* ---- slow path --------------------------------------------------------- */
 
 PTP_COLD static struct ptp_thread *ptp_slow_self(void)
@@ -789,9 +811,12 @@ PTP_COLD static struct ptp_thread *ptp_slow_self(void)
 static void ptp_emit_if_sync(struct ptp_thread *t)
 {
 	if (t->flags & PTP_F_SYNC) {
+		uint64_t t0 = ptp_clock_raw_slow();
+
 		ptp_busy++;
 		ptp_sync_emit(t);
 		ptp_busy--;
+		t->stall += ptp_clock_raw_slow() - t0;
 	}
 }
 

@@ -844,11 +844,12 @@ void ptp_flush_after_fork(void)
 
 void pt_flush(void)
 {
-	uint64_t req;
+	uint64_t req, stall;
 
 	if (atomic_load(&ptp_g.state) != PTP_ON || ptp_g.sync)
 		return;         /* sync mode has nothing buffered */
 	ptp_publish_own_drops();
+	stall = ptp_stall_begin();
 	atomic_fetch_add(&ptp_flush_waiting, 1);
 	pthread_mutex_lock(&ptp_g.lock);
 	atomic_fetch_sub(&ptp_flush_waiting, 1);
@@ -857,6 +858,7 @@ void pt_flush(void)
 	while (ptp_g.flush_done < req && ptp_g.flusher_running)
 		pthread_cond_wait(&ptp_g.done, &ptp_g.lock);
 	pthread_mutex_unlock(&ptp_g.lock);
+	ptp_stall_end(stall);
 }
 
 /* Exit, first part: write what the threads buffered until `dl`, taking

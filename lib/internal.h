@@ -56,7 +56,10 @@ struct ptp_exc {
 	char text[];            /* type, then msg, not terminated */
 };
 
-/* An open call on the thread's shadow stack.  ts_kind = raw ts << 1 | is_addr. */
+/* An open call on the thread's shadow stack.  ts_kind = start << 1 | is_addr,
+ * where start is the enter's raw ts minus the thread's stall clock then
+ * (t->stall): at the exit, start + t->stall is the enter's time moved later
+ * by the stalls in between, so that exit ts minus it excludes them. */
 struct ptp_open {
 	uintptr_t ref;          /* pt_site_t * or function address (borrowed) */
 	uint64_t ts_kind;
@@ -79,6 +82,10 @@ struct ptp_thread {
 	uint64_t tail_cache;
 	uint64_t dropped_local;
 	unsigned skip;                  /* events still to drop unchecked */
+	/* Raw clock units this thread spent blocked by tracing itself
+	 * (lossless waits for room, sync-mode writes, pt_flush, growing the
+	 * shadow stack): not part of its open calls' durations. */
+	uint64_t stall;
 	struct ptp_rec *ring;           /* owned, PTP_RING_SIZE records */
 	/* Owned: the shadow stack, stack_cap entries, every open call below
 	 * min(depth, stack_cap) remembered.  The crash handler reads both
@@ -183,6 +190,9 @@ void ptp_ensure_init(void);
  * leave calls out): its index on the shadow stack, or UINT32_MAX when none
  * is remembered; *wire: the depth it was sent at.  Async-signal-safe. */
 uint32_t ptp_innermost_traced(const struct ptp_thread *t, uint32_t *wire);
+/* Brackets a wait of the calling thread on tracing itself (stall clock). */
+uint64_t ptp_stall_begin(void);
+void ptp_stall_end(uint64_t begin);
 
 /* clock.c: raw timestamps are TSC ticks when the TSC is usable, else ns. */
 int ptp_clock_init(int allow_tsc);      /* 1 when the TSC is used */

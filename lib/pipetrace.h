@@ -19,7 +19,7 @@
  *   PIPETRACE_MODE      "async" (default: per-thread buffers, background flusher)
  *                       or "sync" (each event written before the call goes on)
  *   PIPETRACE_LOSSLESS=1  wait for the reader when the pipe is full instead of
- *                       dropping events
+ *                       dropping events (the waits are left out of durations)
  *   PIPETRACE_SIGNALS=1 same as calling pt_catch_signals() at start-up
  *   PIPETRACE_DEMANGLE=0  leave C++ names of -finstrument-functions programs
  *                       mangled

@@ -28,6 +28,9 @@
  *                      nobody reads), 10 calls, "done", waits for "go"
  *   seqthreads T N     T threads one after the other, each N calls; then
  *                      pt_flush, "done", waits for "go"
+ *   stall N            main -> stall_parent -> sleeper -> N x leaf, then
+ *                      sleeper sleeps 1 ms (a slow lossless reader holds
+ *                      the program up during the N calls)
  *   raise              main -> guard -> raiser (exception "ValueError") -> leaf
  */
 #include <config.h>
@@ -61,6 +64,25 @@ static void __attribute__((noinline)) mid(int i)
 {
 	PT_TRACE();
 	leaf(i);
+}
+
+/* Its own work: n tiny calls and 1 ms of sleep; a lossless run with a
+ * slow reader makes it wait for room meanwhile, which its duration must
+ * leave out (the stall clock). */
+static void __attribute__((noinline)) sleeper(long n)
+{
+	struct timespec ms = { 0, 1000000 };
+
+	PT_TRACE();
+	for (long i = 0; i < n; i++)
+		leaf((int)i);
+	nanosleep(&ms, NULL);
+}
+
+static void __attribute__((noinline)) stall_parent(long n)
+{
+	PT_TRACE();
+	sleeper(n);
 }
 
 static void calls(long n)
@@ -435,6 +457,8 @@ int main(int argc, char **argv)
 		guard();
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
+	} else if (strcmp(mode, "stall") == 0) {
+		stall_parent(n);
 	} else if (strcmp(mode, "exit") == 0) {
 		/* exit() from inside a traced call, main's still open */
 		calls(3);

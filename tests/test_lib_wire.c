@@ -63,6 +63,57 @@ static void run_calls(const char *mode, int lossless)
 	cap_free(&c);
 }
 
+/* Lossless with a reader that reads slowly: the program waits for room
+ * (async: the ring is full; sync: the pipe), for much longer than sleeper's
+ * own work (1 ms of sleep and 10000 tiny calls).  The stall clock keeps
+ * those waits out of the durations of the calls open meanwhile: sleeper
+ * and its caller last about their own work, not the reader's pace. */
+static void run_stall(const char *mode)
+{
+	const char *args[] = { "stall", "10000", NULL };
+	const char *env[] = { mode, "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+	struct replay r;
+	json_int_t span, dur, pdur, leaves = 0;
+	json_t *o;
+	size_t i;
+
+	cap_start(&c, "lib_traced", args, env);
+	cap_finish_slow(&c, 16384, 20);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	assert_int_equal(c.bad, 0);
+	replay(&c, &r, REPLAY_CONTIGUOUS);
+	span = ev_int(need_ev(&c, "exit", "sleeper"), "ts") -
+	       ev_int(need_ev(&c, "enter", "sleeper"), "ts");
+	dur = ev_int(need_ev(&c, "exit", "sleeper"), "dur");
+	pdur = ev_int(need_ev(&c, "exit", "stall_parent"), "dur");
+	/* Else the reader never held the program up and this proves nothing. */
+	if (span < 300000000)
+		fail_msg("sleeper spanned only %lld ns: no stall to leave out", (long long)span);
+	json_array_foreach(c.lines, i, o)
+		if (strcmp(ev_kind(o), "exit") == 0 && strcmp(ev_str(o, "fn"), "leaf") == 0)
+			leaves += ev_int(o, "dur");
+	if (dur < 1000000 || dur > 150000000 || dur < leaves)
+		fail_msg("sleeper lasted %lld ns over a span of %lld ns (its leaves %lld ns): "
+			 "expected 1 ms and its leaves, without the waits", (long long)dur,
+			 (long long)span, (long long)leaves);
+	if (pdur < dur || pdur > 150000000)
+		fail_msg("stall_parent lasted %lld ns, sleeper %lld ns", (long long)pdur,
+			 (long long)dur);
+	cap_free(&c);
+}
+
+static void test_stall_async(void **state)
+{
+	run_stall("PIPETRACE_MODE=async");
+}
+
+static void test_stall_sync(void **state)
+{
+	run_stall("PIPETRACE_MODE=sync");
+}
+
 static void test_async_lines(void **state)
 {
 	run_calls("PIPETRACE_MODE=async", 0);
@@ -791,6 +842,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_async_lines),
 		cmocka_unit_test(test_async_lossless),
+		cmocka_unit_test(test_stall_async),
+		cmocka_unit_test(test_stall_sync),
 		cmocka_unit_test(test_sync_lines),
 		cmocka_unit_test(test_sync_lossless),
 		cmocka_unit_test(test_startup_no_stall),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -1414,6 +1415,459 @@ static void test_layouts_and_too_small(void **state)
 	model_free(m);
 }
 
+/* ---- profile view ------------------------------------------------------------ */
+
+static int64_t fake_now;
+static int64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+/* pid 100 "demo": thread 101 main -> fib (three levels of recursion),
+ * thread 102 fib alone; one exception in fib. */
+static struct model *recursive_model(void)
+{
+	struct model *m = model_create(NULL);
+
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"ppid\":1,\"prog\":\"demo\",\"wall\":0,\"lib\":\"x\"}");
+	feed(m, "{\"ev\":\"thread\",\"ts\":2,\"pid\":100,\"tid\":101,\"name\":\"worker-1\"}");
+	enter(m, 100, 101, 0, "main");
+	enter(m, 100, 101, 1, "fib");
+	enter(m, 100, 101, 2, "fib");
+	call(m, 100, 101, 3, "fib", 300000);                 /* 300 us */
+	leave(m, 100, 101, 2, "fib", 800000);
+	feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":101,\"seq\":%u,\"depth\":1,"
+	     "\"fn\":\"fib\",\"type\":\"E\",\"msg\":\"m\"}", ts++, ++seq[101]);
+	leave(m, 100, 101, 1, "fib", 1900000);               /* 1.9 ms */
+	call(m, 100, 101, 1, "log_line", 40000);
+	leave(m, 100, 101, 0, "main", 3000000);              /* 3 ms */
+	call(m, 100, 102, 0, "fib", 7000);
+	return m;
+}
+
+static struct ui *profile_ui(struct model *m)
+{
+	static struct ui u;
+
+	ui_state_init(&u, NULL, m);
+	resizeterm(45, 160);
+	ui_layout(&u);
+	u.pv.now = fake_clock;
+	fake_now = 1000000000000LL;
+	ui_draw(&u);
+	return &u;
+}
+
+static void test_profile_view(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	WINDOW *w = u->win[PANE_TREE];
+	char t[32];
+	int yf, ym;
+
+	(void)state;
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_true(u->pv.on);
+	assert_non_null(strstr(row(w, 0), "Profile: all processes, by total"));
+	const char *h = row(w, 1);
+
+	/* every column, the sorted one marked */
+	assert_true(col_of(h, "calls") < col_of(h, "total\u25be"));
+	assert_true(col_of(h, "total\u25be") < col_of(h, "self"));
+	assert_true(col_of(h, "self") < col_of(h, "avg"));
+	assert_true(col_of(h, "avg") < col_of(h, "p99"));
+	assert_true(col_of(h, "p99") < col_of(h, "max"));
+	assert_true(col_of(h, "max") < col_of(h, "exc"));
+	assert_true(col_of(h, "exc") < col_of(h, "share"));
+	assert_null(strstr(h, "sample"));
+	/* fib's total is its outermost calls' (1.9 ms + 7 us), not every
+	 * level's: not more than main's 3 ms, which is first */
+	ym = find_row(w, " main ");
+	yf = find_row(w, " fib ");
+	assert_int_equal(ym, 2);
+	assert_int_equal(yf, 3);
+	assert_non_null(strstr(row(w, ym), hist_format_ns(3000000, t, sizeof(t))));
+	assert_non_null(strstr(row(w, yf), hist_format_ns(1907000, t, sizeof(t))));
+	assert_non_null(strstr(row(w, yf), " 4 "));          /* calls */
+	assert_non_null(strstr(row(w, yf), hist_format_ns(1900000, t, sizeof(t))));  /* max */
+	/* the histogram pane shows the function under the cursor */
+	assert_non_null(strstr(row(u->win[PANE_HIST], 0), "main: 1 call"));
+	/* the hint line has the view's keys */
+	assert_non_null(strstr(row(u->hint, 0), "< > sort"));
+	/* > sorts by self: log_line and fib move above main */
+	ui_key(u, '>');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "by self"));
+	assert_non_null(strstr(row(w, 1), "self\u25be"));
+	assert_null(strstr(row(w, 1), "total\u25be"));
+	assert_true(find_row(w, " fib ") < find_row(w, " main "));
+	/* < twice: by calls; F6 and s go on to the next column */
+	ui_key(u, '<');
+	ui_key(u, '<');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "by calls"));
+	assert_int_equal(find_row(w, " fib "), 2);
+	ui_key(u, KEY_F(6));
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "by total"));
+	/* j moves the cursor: the histogram pane follows the function */
+	ui_key(u, 'j');
+	ui_draw(u);
+	assert_non_null(strstr(row(u->win[PANE_HIST], 0), "fib: 4 calls"));
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* a scope key, the sample mark, "called from" and the jump to the tree */
+static void test_profile_scope_callers(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	WINDOW *w = u->win[PANE_TREE];
+	char t[32];
+
+	(void)state;
+	/* the calls pane's cursor on thread 101 */
+	while (!strstr(row(w, 2 + u->tv.cursor_row), "101 worker-1")) {
+		ui_key(u, KEY_DOWN);
+		ui_draw(u);
+	}
+	ui_key(u, KEY_F(5));
+	ui_key(u, 'a');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: process 100 demo, by total"));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 4 "));
+	ui_key(u, 'a');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: thread 101 worker-1, by total"));
+	/* thread 102's call is not in thread 101's figures */
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 3 "));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), hist_format_ns(1900000, t, sizeof(t))));
+	assert_null(strstr(row(w, 1), "sample"));
+	/* a drop on thread 102: the whole run is a sample, thread 101 is not */
+	feed(m, "{\"ev\":\"drop\",\"ts\":%ld,\"pid\":100,\"tid\":102,\"count\":98}", ts++);
+	ui_poll_model(u);
+	ui_draw(u);
+	assert_null(strstr(row(w, 1), "sample"));
+	ui_key(u, 'a');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: all processes, by total (sample "));
+	assert_non_null(strstr(row(w, 1), "sample"));
+	assert_non_null(strstr(row(u->win[PANE_HIST], 0), "sample"));
+	/* Enter on fib (the second row): its paths, largest total first */
+	ui_key(u, 'j');
+	ui_key(u, '\r');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: fib called from 4 paths"));
+	assert_non_null(strstr(row(w, 2), "101 \u203a main \u203a fib "));
+	assert_non_null(strstr(row(w, 2), hist_format_ns(1900000, t, sizeof(t))));
+	assert_non_null(strstr(row(w, 3), "main \u203a fib \u203a fib "));
+	/* Esc goes back, Enter again, then Enter on a path shows it in the tree */
+	ui_key(u, VIEW_KEY_ESC);
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: all processes"));
+	ui_key(u, '\r');
+	ui_key(u, 'j');
+	ui_key(u, '\r');
+	ui_draw(u);
+	assert_false(u->pv.on);
+	assert_non_null(strstr(row(w, 0), "Calls: paths view"));
+	assert_non_null(strstr(row(w, 2 + u->tv.cursor_row), "fib"));
+	const struct mnode *c = tree_view_cursor(&u->tv);
+
+	assert_int_equal(mnode_kind(c), MN_PATH);
+	assert_int_equal(((const struct mpath *)c)->total_ns, 800000);
+	/* t comes back to the profile as it was: fib's paths */
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: fib called from 4 paths"));
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* Rows keep their order for a moment after a key, figures still move. */
+static void test_profile_lazy_resort(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	WINDOW *w = u->win[PANE_TREE];
+
+	(void)state;
+	ui_key(u, 't');
+	ui_key(u, 'j');                     /* a key at fake_now */
+	ui_draw(u);
+	assert_int_equal(find_row(w, " main "), 2);
+	call(m, 100, 103, 0, "late_big", 90000000);   /* 90 ms, more than main */
+	fake_now += PROFILE_HOLD_NS / 2;
+	assert_true(profile_view_refresh(&u->pv, false));
+	ui_poll_model(u);
+	ui_draw(u);
+	/* held: main still first, the newcomer below the others */
+	assert_int_equal(find_row(w, " main "), 2);
+	assert_true(find_row(w, " late_big ") > find_row(w, " log_line "));
+	/* the cursor stays on its function */
+	assert_non_null(strstr(row(w, 2 + 1), " fib "));
+	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "fib");
+	/* nothing new: nothing to do */
+	assert_false(profile_view_refresh(&u->pv, false));
+	call(m, 100, 103, 0, "late_big", 10);
+	fake_now += PROFILE_HOLD_NS;
+	assert_true(profile_view_refresh(&u->pv, false));
+	ui_poll_model(u);
+	ui_draw(u);
+	assert_int_equal(find_row(w, " late_big "), 2);
+	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "fib");
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* c writes the table as CSV and text: new files, never through a link */
+static void test_profile_save(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	char dir[] = "/tmp/pt-profile-XXXXXX", old[4096], path[4200], buf[4096];
+	time_t now = time(NULL);
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir(dir), 0);
+	/* links where this second's and the next one's files would go */
+	for (int k = 0; k < 2; k++) {
+		time_t at = now + k;
+		struct tm tm;
+		char name[64];
+
+		localtime_r(&at, &tm);
+		strftime(name, sizeof(name), "pipetrace-profile-%Y%m%d-%H%M%S.csv", &tm);
+		assert_int_equal(symlink("victim", name), 0);
+	}
+	ui_key(u, 't');
+	ui_key(u, 'c');
+	ui_draw(u);
+	assert_non_null(strstr(row(u->status, 0), "profile saved: pipetrace-profile-"));
+	assert_non_null(strstr(row(u->status, 0), "-2.csv and .txt"));
+	assert_int_equal(access("victim", F_OK), -1);   /* no file made through a link */
+	const char *at = strstr(u->notice, "pipetrace-profile-");
+
+	snprintf(path, sizeof(path), "%.*s", (int)(strstr(at, ".csv") + 4 - at), at);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+	buf[n] = 0;
+	fclose(f);
+	assert_non_null(strstr(buf, "function,calls,total_ns"));
+	assert_non_null(strstr(buf, "\"main\",1,3000000,"));
+	assert_non_null(strstr(buf, "\"fib\",4,1907000,"));
+	strcpy(strstr(path, ".csv"), ".txt");
+	assert_int_equal(access(path, R_OK), 0);
+	/* another key clears the message */
+	ui_key(u, 'j');
+	ui_draw(u);
+	assert_null(strstr(row(u->status, 0), "profile saved"));
+	/* a directory that cannot be written: the error is said */
+	assert_false(profile_view_save(&u->pv, "/nonexistent-dir"));
+	assert_non_null(strstr(u->pv.message, "profile not saved: No such file or directory"));
+	assert_int_equal(chdir(old), 0);
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* Threads whose writer sends stats have exact figures however many events
+ * were dropped: the header says exact; a thread without stats that lost
+ * events makes the whole run a sample, said as such. */
+static void test_profile_exact_from_stats(void **state)
+{
+	static const char *const lines[] = {
+		"{\"ev\":\"hello\",\"ts\":1,\"pid\":5,\"v\":1,\"ppid\":1,\"prog\":\"p\",\"stats_ms\":200}",
+		"{\"ev\":\"enter\",\"ts\":10,\"pid\":5,\"tid\":5,\"seq\":1,\"depth\":0,\"fn\":\"main\"}",
+		"{\"ev\":\"drop\",\"ts\":11,\"pid\":5,\"tid\":5,\"count\":40}",
+		"{\"ev\":\"stats\",\"ts\":100,\"pid\":5,\"tid\":5,\"nodes\":["
+		"{\"id\":1,\"parent\":0,\"fn\":\"main\",\"count\":1,\"total\":200,\"self\":90,\"max\":200,\"hist\":[[7,1]]},"
+		"{\"id\":2,\"parent\":1,\"fn\":\"fib\",\"count\":6,\"total\":110,\"self\":70,\"max\":40,\"exc\":1,"
+		"\"hist\":[[3,4],[4,1],[5,1]]},"
+		"{\"id\":3,\"parent\":2,\"fn\":\"fib\",\"count\":4,\"total\":40,\"self\":40,\"max\":16,\"hist\":[[3,3],[4,1]]}]}",
+		"{\"ev\":\"exit\",\"ts\":210,\"pid\":5,\"tid\":5,\"seq\":80,\"depth\":0,\"fn\":\"main\",\"dur\":200}",
+		"{\"ev\":\"tally\",\"ts\":400,\"pid\":5,\"tid\":5,\"seq\":80,\"dropped\":76}",
+	};
+	struct model *m = model_create(NULL);
+	struct ui *u;
+	WINDOW *w;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		feed(m, "%s", lines[i]);
+	u = profile_ui(m);
+	w = u->win[PANE_TREE];
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 1), "function (exact)"));
+	assert_null(strstr(row(w, 1), "sample"));
+	assert_null(strstr(row(w, 0), "sample"));
+	/* fib: 10 calls at both levels, total its outermost path's 110 ns */
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 10 "));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 110 ns "));
+	assert_non_null(strstr(row(w, find_row(w, " main ")), " 200 ns "));
+	/* another writer, without stats, lost events */
+	feed(m, "{\"ev\":\"enter\",\"ts\":500,\"pid\":6,\"tid\":6,\"seq\":1,\"depth\":0,\"fn\":\"other\"}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":501,\"pid\":6,\"tid\":6,\"count\":9}");
+	ui_poll_model(u);
+	profile_view_refresh(&u->pv, true);
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 1), "sample"));
+	assert_non_null(strstr(row(w, 0), "by total (sample 10.0 % where no stats)"));
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* ---- deep trees --------------------------------------------------------- */
+
+/* One thread whose calls nest `depth` levels deep, each level its own
+ * function (lvl_000 ... ), all still open, then closed. */
+static struct model *deep_model(int depth)
+{
+	struct model *m = model_create(NULL);
+	char fn[32];
+
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":300,\"v\":1,\"ppid\":1,\"prog\":\"deep\",\"wall\":0,\"lib\":\"x\"}");
+	for (int d = 0; d < depth; d++) {
+		snprintf(fn, sizeof(fn), "lvl_%03d", d);
+		enter(m, 300, 301, d, fn);
+	}
+	for (int d = depth - 1; d >= 0; d--) {
+		snprintf(fn, sizeof(fn), "lvl_%03d", d);
+		leave(m, 300, 301, d, fn, 10 + d);
+	}
+	return m;
+}
+
+static void type_search(struct ui *u, const char *q)
+{
+	ui_key(u, '/');
+	for (const char *c = q; *c; c++)
+		ui_key(u, *c);
+	ui_key(u, '\r');
+	ui_draw(u);
+}
+
+/* Every call row on screen shows its function's name, and rows whose
+ * indentation stopped short say their level. */
+static void check_named_rows(WINDOW *w, int *labelled)
+{
+	char want[32];
+
+	*labelled = 0;
+	for (int y = 2; y < getmaxy(w) - 1; y++) {
+		const char *r = row(w, y), *at = strstr(r, "lvl_");
+		int lv;
+
+		if (!at)
+			continue;
+		assert_int_equal(sscanf(at, "lvl_%d", &lv), 1);
+		snprintf(want, sizeof(want), "\u00b7%d lvl_%03d", lv, lv);
+		if (strstr(r, want))
+			(*labelled)++;
+		else
+			assert_true(col_of(r, "lvl_") < 2 * (lv + 2) + 4);   /* indented as deep as it is */
+	}
+}
+
+static void test_deep_rows_keep_names(void **state)
+{
+	static const int sizes[][2] = { { 45, 160 }, { 24, 80 } };
+
+	(void)state;
+	for (int v = 0; v < 2; v++)
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			struct model *m = deep_model(200);
+			struct ui u;
+			int y, labelled;
+
+			ui_state_init(&u, NULL, m);
+			resizeterm(sizes[k][0], sizes[k][1]);
+			ui_layout(&u);
+			if (v)
+				ui_key(&u, 'v');
+			ui_draw(&u);
+			/* the search lands on a row that shows the name */
+			type_search(&u, "lvl_199");
+			y = 2 + u.tv.cursor_row;
+			assert_true(u.tv.cursor_row >= 0);
+			assert_non_null(strstr(row(u.win[PANE_TREE], y), "\u00b7199 lvl_199"));
+			check_named_rows(u.win[PANE_TREE], &labelled);
+			assert_true(labelled > 3);
+			/* shallow rows keep their indentation */
+			type_search(&u, "lvl_002");
+			check_named_rows(u.win[PANE_TREE], &labelled);
+			y = find_row(u.win[PANE_TREE], "lvl_002");
+			assert_null(strstr(row(u.win[PANE_TREE], y), "\u00b7"));
+			assert_int_equal(col_of(row(u.win[PANE_TREE], y), "lvl_002"), 1 + 2 * 4 + 2);
+			/* ] shifts the window: level 2 is at the left edge, labelled */
+			ui_key(&u, ']');
+			ui_draw(&u);
+			assert_non_null(strstr(row(u.win[PANE_TREE], 0), "indent from level 4"));
+			y = find_row(u.win[PANE_TREE], "lvl_002");
+			assert_non_null(strstr(row(u.win[PANE_TREE], y), "\u00b72 lvl_002"));
+			assert_int_equal(col_of(row(u.win[PANE_TREE], y), "\u00b72"), 1 + 2 * 2 + 2);
+			y = find_row(u.win[PANE_TREE], "lvl_006");
+			assert_int_equal(col_of(row(u.win[PANE_TREE], y), "\u00b76"), 1 + 2 * 4 + 2);
+			ui_key(&u, '[');
+			ui_key(&u, '[');
+			ui_draw(&u);
+			assert_null(strstr(row(u.win[PANE_TREE], 0), "indent from"));
+			ui_state_free(&u);
+			model_free(m);
+		}
+}
+
+/* The calls pane's filters (F t, F h) apply to the profile too. */
+static void test_profile_follows_filter(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	WINDOW *w = u->win[PANE_TREE];
+
+	(void)state;
+	while (!strstr(row(w, 2 + u->tv.cursor_row), "101 worker-1")) {
+		ui_key(u, KEY_DOWN);
+		ui_draw(u);
+	}
+	ui_key(u, 'F');
+	ui_key(u, 't');
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: thread 101 worker-1"));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 3 "));
+	/* everything again: the table follows at once */
+	ui_key(u, 'F');
+	ui_key(u, 'a');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: all processes"));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 4 "));
+	/* a hidden function has no row */
+	ui_key(u, 't');
+	ui_key(u, 'j');
+	ui_key(u, 'l');     /* main */
+	ui_key(u, 'j');     /* main > fib */
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 2 + u->tv.cursor_row), "fib"));
+	ui_key(u, 'F');
+	ui_key(u, 'h');
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_int_equal(find_row(w, " fib "), -1);
+	assert_true(find_row(w, " main ") > 0);
+	ui_state_free(u);
+	model_free(m);
+}
+
 /* ---- safe drawing ----------------------------------------------------------- */
 
 static void test_hostile_names(void **state)
@@ -1534,6 +1988,13 @@ int main(void)
 		cmocka_unit_test_setup(test_follow_newest_thread, per_test),
 		cmocka_unit_test_setup(test_exceptions_follow_and_hold, per_test),
 		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),
+		cmocka_unit_test_setup(test_profile_view, per_test),
+		cmocka_unit_test_setup(test_profile_scope_callers, per_test),
+		cmocka_unit_test_setup(test_profile_lazy_resort, per_test),
+		cmocka_unit_test_setup(test_profile_save, per_test),
+		cmocka_unit_test_setup(test_profile_follows_filter, per_test),
+		cmocka_unit_test_setup(test_profile_exact_from_stats, per_test),
+		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),
 		cmocka_unit_test_setup(test_no_color, per_test),

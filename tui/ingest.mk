@@ -1,7 +1,7 @@
 # ingest part of pipetrace-tui: parsing, sources, ingest, plain mode; tests
 # and the ingest benchmark.
 tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h \
-	tui/event_int.h tui/event.c tui/event_fast.c \
+	tui/event_int.h tui/event.c tui/event_fast.c tui/event_stats.c \
 	tui/event_orig.h tui/event_orig.c \
 	tui/fifo.h tui/fifo.c tui/source.h tui/source.c \
 	tui/ingest.c tui/plain.h tui/plain.c
@@ -73,3 +73,7 @@ tests_bench_export_CPPFLAGS = $(ptcore_test_cppflags)
 tests_bench_export_LDADD = $(ptcore_test_ldadd)
 TESTS += tests/e2e-export.sh
 EXTRA_DIST += tests/e2e-export.sh
+# the demo's exports opened in speedscope in headless Chromium (skipped
+# without them; .ci/run installs both)
+TESTS += tests/viewer-speedscope.sh
+EXTRA_DIST += tests/viewer-speedscope.sh tests/viewer_speedscope.py

@@ -181,6 +181,10 @@ static int event_loop(struct ui *u)
 			tree_view_resort(&u->tv);
 			if (e != u->tv.sort_epoch)
 				u->dirty |= DIRTY_TREE;
+			if (scope_active(&u->tv.scope))
+				ui_scope_recount(u);
+			if (profile_view_refresh(&u->pv, false))
+				u->dirty |= DIRTY_TREE | DIRTY_HIST;
 			last_sort = now;
 		}
 		if (now - last_status >= STATUS_NS) {

@@ -13,6 +13,7 @@
 #include "draw.h"
 #include "ingest.h"
 #include "model.h"
+#include "scope.h"
 #include "search.h"
 
 enum dirty {
@@ -87,10 +88,25 @@ struct tree_view {
 	const struct mnode *pids_upto; /* borrowed, NULL before the first */
 	const char *empty_note;  /* borrowed: shown instead of "waiting for events"
 				  * when input ended with none (raw: drawn escaped) */
+	int indent_shift;        /* call levels scrolled off the left ([ and ], view_depth.c) */
+	/* what is shown (view_scope.c): the walks below leave out what it
+	 * filters; stamp moves with every change of it */
+	struct scope scope;
+	unsigned scope_stamp;
 };
 
+/* Indentation of a row (view_depth.c): columns before its glyph, given
+ * its tree depth, its call level (-1 for process and thread rows) and the
+ * columns left for the row's name; *at_depth when the row must say its
+ * level as a number. */
+int tree_indent(const struct tree_view *tv, int depth, int level, int room, bool *at_depth);
+/* [ and ]: shift the indentation window by a few levels. */
+unsigned tree_view_shift(struct tree_view *tv, bool deeper);
+
 /* Children order (view_sort.c).  The walk of the pane goes through
- * tree_first_child() and tree_next_sib(), never the model's own. */
+ * tree_first_child(), tree_next_sib() and tree_parent() (view_scope.c:
+ * the sorted order less what the scope filters leave out), never the
+ * model's own. */
 struct sortcache;
 const char *tree_sort_name(enum model_view view, enum tree_sort s);
 /* The next order of the current view (the `s` key). */
@@ -98,8 +114,15 @@ unsigned tree_view_cycle_sort(struct tree_view *tv);
 /* Sorts again when the model changed since the last sort (call at most
  * about once a second: rows move then). */
 void tree_view_resort(struct tree_view *tv);
+const struct mnode *sort_first_child(const struct tree_view *tv, const struct mnode *p);
+const struct mnode *sort_next_sib(const struct tree_view *tv, const struct mnode *n);
 const struct mnode *tree_first_child(const struct tree_view *tv, const struct mnode *p);
 const struct mnode *tree_next_sib(const struct tree_view *tv, const struct mnode *n);
+/* The row above n's: its parent, past rows of hidden functions. */
+const struct mnode *tree_parent(const struct tree_view *tv, const struct mnode *n);
+/* The row a node is shown on under the scope: itself, else its nearest
+ * shown ancestor (NULL when none is). */
+const struct mnode *tree_scope_row(const struct tree_view *tv, const struct mnode *n);
 /* The siblings before n in the sorted order (up to cap, in order, in
  * ring; *count of them); false when p is not sorted or n came after the
  * sort: then walk. */
@@ -151,6 +174,10 @@ const struct mnode *tree_last_visible(const struct tree_view *tv, const struct m
 
 /* Histogram pane: for the node under the tree cursor, or the whole run. */
 void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused);
+/* A function's (the profile view's row): scope is whose events tell
+ * whether it is a sample (NULL: the whole run). */
+void hist_view_draw_func(WINDOW *w, const struct model *m, const char *name, const struct hist *h,
+			 uint64_t total_ns, uint64_t self_ns, const struct mnode *scope, bool focused);
 
 /* Exceptions pane: the kept exceptions by time, newest first. */
 struct exc_view {
@@ -160,6 +187,10 @@ struct exc_view {
 	size_t norder, cap;
 	uint64_t order_id;       /* newest id and count `order` was made for */
 	size_t order_n;
+	/* borrowed, may be NULL: only its processes' and threads' exceptions
+	 * are listed; order_stamp is its stamp `order` was made for */
+	const struct tree_view *scope_tv;
+	unsigned order_stamp;
 };
 void exc_view_free(struct exc_view *ev);
 /* How many kept exceptions are newer than the one held (0 when following). */
@@ -177,6 +208,10 @@ struct status_info {
 	const char *search_msg;  /* borrowed, may be NULL */
 	const char *prompt;      /* borrowed: the search being typed, or NULL */
 	const char *note;        /* borrowed: a question in place of the hints, or NULL */
+	const char *scope;       /* borrowed: what the filters leave out, "" for nothing */
+	const char *notice;      /* borrowed: what the last key did (saved to...), or NULL */
+	bool notice_warn;
+	bool profile;            /* the profile view is shown: its keys */
 };
 void status_draw(WINDOW *w, const struct status_info *si);
 void hint_draw(WINDOW *w, const struct status_info *si);

@@ -27,7 +27,7 @@ static const struct mnode *next_sib(const struct tree_view *tv, const struct mno
 
 static const struct mnode *parent_of(const struct tree_view *tv, const struct mnode *n)
 {
-	return model_parent(tv->m, tv->view, n);
+	return tree_parent(tv, n);
 }
 
 void tree_view_init(struct tree_view *tv, const struct model *m)
@@ -180,6 +180,8 @@ const struct mnode *tree_view_cursor(struct tree_view *tv)
 		if (!n)
 			n = first_row(tv);
 	}
+	if (n && !(n = tree_scope_row(tv, n)))
+		n = first_row(tv);   /* its thread or process is filtered out */
 	if (n)
 		n = visible_self(tv, n);
 	tv->cursor[tv->view] = n ? n->id : 0;
@@ -469,16 +471,21 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 		return;
 	choose_cols(tv, &c);
 	int name_end = maxx - c.all - 1;
-	int indent = 2 * r->depth;
+	bool at_depth;
+	int level = mnode_kind(n) == MN_PATH || mnode_kind(n) == MN_CALL ? r->depth - 2 : -1;
 
-	if (indent > tv->width / 2)
-		indent = tv->width / 2;
-	x += indent;
+	x += tree_indent(tv, r->depth, level, name_end - x, &at_depth);
 	if (x < name_end) {
 		const char *gl = first_child(tv, n) ? (tree_view_expanded(tv, n) ? g->open : g->closed) : g->leaf;
 
 		draw_text(w, y, x, 1, gl, base);
 		x += 2;
+	}
+	if (at_depth && x < name_end) {
+		char lv[24];
+
+		snprintf(lv, sizeof(lv), "%s%d ", draw_utf8() ? "\u00b7" : ":", level);
+		x += draw_text(w, y, x, name_end - x, lv, is_cursor ? base : draw_attr(COL_DIM));
 	}
 	label[0] = 0;
 	switch (mnode_kind(n)) {
@@ -555,19 +562,27 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 
 	draw_blank(w, 1, 1, tv->width, a);
 	/* Counts and times below cover only the calls that got through: say so
-	 * first (the pane's title names the view already). */
-	model_scope_events(tv->m, NULL, &received, &lost);
+	 * first (the pane's title names the view already).  The paths of
+	 * threads with stats are exact whatever was lost; the calls view
+	 * stays the sample of calls that arrived. */
+	uint32_t exact = 0;
+	if (tv->view == VIEW_PATHS)
+		model_scope_figures(tv->m, NULL, &received, &lost, &exact);
+	else
+		model_scope_events(tv->m, NULL, &received, &lost);
 	if (lost) {
 		char pct[16], note[48];
 		int n = draw_text(w, 1, 1, name_w, "function", a);
 
 		model_share_text(received, lost, pct, sizeof(pct));
-		snprintf(note, sizeof(note), "sample %s %% of events", pct);
+		snprintf(note, sizeof(note), exact ? "sample %s %% where no stats" :
+			 "sample %s %% of events", pct);
 		if (n + 2 < name_w)
 			draw_text(w, 1, 2 + n, name_w - n - 1, note, draw_attr(COL_WARN) | A_UNDERLINE);
 	} else {
 		draw_text(w, 1, 1, name_w,
-			  tv->view == VIEW_PATHS ? "function (merged by path)" : "function (each call)", a);
+			  tv->view == VIEW_CALLS ? "function (each call)"
+			  : exact ? "function (merged by path, exact)" : "function (merged by path)", a);
 	}
 	if (!c.all)
 		return;
@@ -702,12 +717,16 @@ static void draw_note(struct tree_view *tv, WINDOW *w, const char *s)
 
 void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
 {
-	char title[80], by[32] = "";
+	char title[112], by[32] = "";
 
 	if (tv->sort[tv->view] != SORT_FIRST)
 		snprintf(by, sizeof(by), ", by %s", tree_sort_name(tv->view, tv->sort[tv->view]));
-	snprintf(title, sizeof(title), "Calls: %s view%s%s", tv->view == VIEW_PATHS ? "paths" : "calls",
-		 by, tv->follow ? " [follow]" : "");
+	char from[32] = "";
+
+	if (tv->indent_shift)
+		snprintf(from, sizeof(from), ", indent from level %d", tv->indent_shift);
+	snprintf(title, sizeof(title), "Calls: %s view%s%s%s", tv->view == VIEW_PATHS ? "paths" : "calls",
+		 by, from, tv->follow ? " [follow]" : "");
 	werase(w);
 	draw_frame(w, title, focused);
 	if (tv->height <= 0)
