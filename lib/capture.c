@@ -412,7 +412,8 @@ PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 
 /* Under a filter every call comes here (t->limit is 0).  The shadow stack
  * remembers every open call, traced or not; a traced one has its start
- * time in ts_kind, a filtered one only is_addr (a raw clock is never 0).
+ * time in ts_kind (stall-free, see internal.h), a filtered one only
+ * is_addr (neither clock is ever 0).
  * The depth on the wire counts traced calls only (t->wdepth).  Two marks
  * say where the thread is: excl_at, the filtered call whose subtree is
  * filtered too (an exclude pattern, or PIPETRACE_DEPTH reached), and
@@ -465,7 +466,7 @@ static inline unsigned ptp_filter_of(uintptr_t ref)
 PTP_FILT static void ptp_enter_traced(struct ptp_thread *t, uintptr_t ref,
 				      unsigned is_addr, uint64_t now, uint32_t d)
 {
-	t->stack[d].ts_kind = now << 1 | is_addr;
+	t->stack[d].ts_kind = (now - t->stall) << 1 | is_addr;
 	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, t->wdepth++);
 }
 
@@ -572,13 +573,13 @@ PTP_COLD static void ptp_exit_filter_odd(struct ptp_thread *t, uintptr_t ref,
 	t->depth = d;
 	start = t->stack[d].ts_kind >> 1;
 	if (start)
-		ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, t->wdepth);
+		ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, t->wdepth);
 }
 
 PTP_FILT static void ptp_exit_traced(struct ptp_thread *t, uintptr_t ref,
 				     unsigned is_addr, uint64_t now, uint64_t start)
 {
-	ptp_push(t, now, ref, start, PTP_EXIT_SITE + 2 * is_addr, --t->wdepth);
+	ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, --t->wdepth);
 }
 
 PTP_FILT static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,

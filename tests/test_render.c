@@ -1827,6 +1827,100 @@ static void test_deep_rows_keep_names(void **state)
 		}
 }
 
+/* Thread 401: main > (parse_term > lex_next, parse_factor > lex_next)
+ * x `cycles`, then the deepest parse_factor calls emit.  Thread 402:
+ * fact nested `direct` levels deep, a leaf call below the deepest. */
+static struct model *chain_model(int cycles, int direct)
+{
+	struct model *m = model_create(NULL);
+	int d = 0;
+
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":400,\"v\":1,\"ppid\":1,\"prog\":\"rec\",\"wall\":0,\"lib\":\"x\"}");
+	enter(m, 400, 401, d++, "main");
+	for (int i = 0; i < 2 * cycles; i++) {
+		enter(m, 400, 401, d, i % 2 ? "parse_factor" : "parse_term");
+		call(m, 400, 401, ++d, "lex_next", 5);
+	}
+	call(m, 400, 401, d, "emit", 7);
+	for (int i = 2 * cycles - 1; i >= 0; i--)
+		leave(m, 400, 401, --d, i % 2 ? "parse_factor" : "parse_term", 100 + i);
+	leave(m, 400, 401, --d, "main", 100000);
+	for (d = 0; d < direct; d++)
+		enter(m, 400, 402, d, "fact");
+	call(m, 400, 402, d, "leaf", 3);
+	while (d-- > 0)
+		leave(m, 400, 402, d, "fact", 10);
+	return m;
+}
+
+static void test_recursion_folded(void **state)
+{
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		struct model *m = chain_model(100, 10000);
+		struct tree_view tv;
+		WINDOW *w = newwin(30, 160, 0, 0);
+		int y, yf;
+
+		tree_fit(&tv, m, w);
+		if (v)
+			tree_view_key(&tv, 'v');
+		tree_view_key(&tv, '*');      /* expands the process and what is below */
+		cursor_to(&tv, w, "main");
+		tree_view_key(&tv, KEY_RIGHT);
+		tree_view_draw(&tv, w, true);
+		/* 200 levels of the cycle are one row, its level count beside */
+		yf = find_row(w, "parse_term \u203a parse_factor \u00d7100 (200 levels, more calls inside: z)");
+		assert_true(yf > 0);
+		assert_int_equal(find_row(w, "\u25be main") + 1, yf);
+		/* below it, the calls of the deepest level, at their real level */
+		y = find_row(w, "\u00b7201 lex_next");
+		assert_int_equal(y, yf + 1);
+		assert_int_equal(find_row(w, "\u00b7201 emit"), yf + 2);
+		/* moving through it: down, up, left land on the fold row and its children */
+		cursor_to(&tv, w, "\u00d7100");
+		tree_view_key(&tv, KEY_DOWN);
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(2 + tv.cursor_row, y);
+		tree_view_key(&tv, KEY_LEFT);
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(2 + tv.cursor_row, yf);
+		/* z unfolds it: one row a level; z on a level folds it again */
+		tree_view_key(&tv, 'z');
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(find_row(w, "\u00d7100"), -1);
+		assert_non_null(strstr(row(w, yf), "parse_term"));
+		assert_non_null(strstr(row(w, yf + 1), "lex_next"));
+		assert_non_null(strstr(row(w, yf + 2), "parse_factor"));
+		tree_view_key(&tv, KEY_DOWN);
+		tree_view_key(&tv, KEY_DOWN);
+		tree_view_key(&tv, 'z');
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(2 + tv.cursor_row, yf);
+		assert_non_null(strstr(row(w, yf), "\u00d7100"));
+		/* direct recursion 10,000 deep: one row; the leaf below at its level */
+		tree_view_set_query(&tv, "leaf");
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "\u00b710000 leaf"));
+		assert_non_null(strstr(row(w, 1 + tv.cursor_row), "fact \u00d710000 (10000 levels)"));
+		/* a search inside a fold opens it and lands on a named row */
+		tree_view_set_query(&tv, "emit");
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "emit"));
+		tree_view_set_query(&tv, "lex_next");
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "lex_next"));
+		tree_view_next_match(&tv, false);
+		tree_view_next_match(&tv, false);
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "lex_next"));
+		assert_non_null(strstr(tv.message, "match 3 of 200"));
+		assert_int_equal(tree_real_depth(&tv, tree_view_cursor(&tv)), 2 + 4);
+		tree_done(&tv, w, m);
+	}
+}
+
 /* The calls pane's filters (F t, F h) apply to the profile too. */
 static void test_profile_follows_filter(void **state)
 {
@@ -1995,6 +2089,7 @@ int main(void)
 		cmocka_unit_test_setup(test_profile_follows_filter, per_test),
 		cmocka_unit_test_setup(test_profile_exact_from_stats, per_test),
 		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
+		cmocka_unit_test_setup(test_recursion_folded, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),
 		cmocka_unit_test_setup(test_no_color, per_test),

@@ -24,7 +24,8 @@ enum val_type {
 	VAL_INT,                 /* i */
 	VAL_STR,                 /* s, len */
 	VAL_STRS,                /* an array of strings, already in out->stack */
-	VAL_ARR,                 /* any other array: arr (jansson's; the fast path takes none) */
+	VAL_ARR,                 /* any other array: arr (jansson's); for "nodes" from the
+				  * fast path, arr NULL and the entries already decoded */
 	VAL_OTHER,               /* anything else: tname says what, for the message */
 };
 
@@ -35,6 +36,7 @@ struct ev_val {
 	const char *s;           /* borrowed from the parser */
 	size_t len;
 	json_t *arr;             /* borrowed from the parser's document: VAL_ARR */
+	size_t n;                /* VAL_ARR "nodes" from the fast path: entries in p->nodes */
 };
 
 struct ev_fields {
@@ -54,6 +56,7 @@ struct event_parser {
 	size_t nodes_cap;
 	struct event_hist_pair *pairs;  /* owned: their histograms */
 	size_t pairs_cap;
+	size_t fast_nodes;       /* entries the fast path decoded into nodes */
 };
 
 /* The key's index, or -1 for a key this reader does not know. */
@@ -81,6 +84,8 @@ enum event_result event_parse_fast(struct event_parser *p, const char *line, siz
  * without memory. */
 bool event_stats_nodes(struct event_parser *p, json_t *arr, struct event *out,
 		       struct event_error *err);
+/* Room for this many entries and histogram pairs in p. */
+bool event_stats_reserve(struct event_parser *p, size_t nodes, size_t pairs);
 
 /* The line with each invalid UTF-8 byte replaced by U+FFFD (in p's
  * buffer, *len updated), or the line itself when it is valid. */

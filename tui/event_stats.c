@@ -59,6 +59,12 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return true;
 }
 
+bool event_stats_reserve(struct event_parser *p, size_t nodes, size_t pairs)
+{
+	return grow((void **)&p->nodes, &p->nodes_cap, nodes, sizeof(*p->nodes)) &&
+	       grow((void **)&p->pairs, &p->pairs_cap, pairs, sizeof(*p->pairs));
+}
+
 /* The entry's "hist" into p->pairs from *npairs on; NULL when it is right,
  * else why not. */
 static const char *take_hist(struct event_parser *p, json_t *h, size_t *npairs,
@@ -141,6 +147,14 @@ bool event_stats_nodes(struct event_parser *p, json_t *arr, struct event *out,
 		       struct event_error *err)
 {
 	size_t len = json_array_size(arr), n = 0, npairs = 0;
+
+	if (!arr) {
+		/* the fast path decoded them, every one valid (event_fast.c) */
+		out->stats = p->nodes;
+		out->nstats = p->fast_nodes;
+		out->stats_hist = p->pairs;
+		return true;
+	}
 
 	if (!grow((void **)&p->nodes, &p->nodes_cap, len ? len : 1, sizeof(*p->nodes))) {
 		if (err) {

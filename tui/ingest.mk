@@ -36,6 +36,9 @@ EXTRA_DIST += tests/plain-orig.sh
 # PIPETRACE_DEPTH: the filter is shown, nothing counted lost
 TESTS += tests/plain-depth.sh
 EXTRA_DIST += tests/plain-depth.sh
+# stats lines: exact figures in --summary whatever events were dropped
+TESTS += tests/plain-stats.sh
+EXTRA_DIST += tests/plain-stats.sh
 # PIPETRACE_FILTER: the same
 TESTS += tests/plain-filter.sh
 EXTRA_DIST += tests/plain-filter.sh

@@ -268,6 +268,10 @@ struct model_stats {
 	/* entries applied whose figures disagreed with each other (self or
 	 * max above total, a histogram not of count calls): made to agree */
 	uint64_t stats_clamped;
+	/* stats paths more than 1024 below the top whose function was not
+	 * found among the first 1024 above: taken as outermost (their total
+	 * counts in the function's), which a longer recursion would not be */
+	uint64_t stats_unsure;
 	uint32_t stats_threads;
 	/* processes traced with PIPETRACE_FILTER or _MIN_DURATION (calls left
 	 * out by choice, not lost); filter and min_duration are theirs when

@@ -23,6 +23,12 @@ tests_test_model_LDADD = $(ptcore_test_ldadd)
 tests_test_search_SOURCES = tests/test_search.c tests/model_testutil.h
 tests_test_search_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_search_LDADD = $(ptcore_test_ldadd)
+# exact figures from stats lines against a lossless model of the same run
+check_PROGRAMS += tests/test_stats
+TESTS += tests/test_stats
+tests_test_stats_SOURCES = tests/test_stats.c tests/model_testutil.h tests/xorshift.h
+tests_test_stats_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_stats_LDADD = $(ptcore_test_ldadd)
 # data-driven model cases: tests/data/model/<case>/{input,expected}
 EXTRA_DIST += tests/data/model
 

@@ -129,6 +129,13 @@ struct thread_ent {
 	struct stats_ent *smap;  /* owned: open addressing, id 0 = empty */
 	uint32_t smap_cap, smap_n;
 	uint64_t stats_exc;      /* exceptions in its stats (a stats thread's own count) */
+	/* The chain of paths from the top to the node placed last, and how
+	 * many times each function is on it: whether a new node's function
+	 * is above it, in O(1) when nodes come parent first (model_stats.c) */
+	uint32_t *chain;         /* owned: path serials */
+	uint32_t chain_n, chain_cap;
+	struct chain_fn *cset;   /* owned: open addressing by function */
+	uint32_t cset_cap, cset_used;
 	bool sx_dirty;           /* its paths' subtree exceptions need adding up again */
 };
 
@@ -136,8 +143,15 @@ struct thread_ent {
 struct stats_ent {
 	uint64_t id;             /* 0: an empty slot */
 	uint32_t path;           /* serial of its path */
-	uint32_t outer;          /* no path above it has its function: its calls are
-				  * the function's outermost (its total counts) */
+	/* no path above it has its function: its calls are the function's
+	 * outermost (its total counts) */
+	uint32_t outer : 1;
+	uint32_t depth : 31;     /* of its path: 0 at the top (saturates) */
+};
+
+struct chain_fn {
+	const struct func_ent *f; /* borrowed; NULL: an empty slot */
+	uint32_t n;              /* times on the chain (0: was, and left) */
 };
 
 /* What a path had when a later run of its thread (the same tid again)

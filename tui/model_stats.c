@@ -60,7 +60,7 @@ static void smap_insert(struct stats_ent *tab, uint32_t cap, const struct stats_
 }
 
 static struct stats_ent *smap_add(struct model *m, struct thread_ent *t, uint64_t id,
-				  uint32_t path, bool outer)
+				  uint32_t path, bool outer, uint32_t depth)
 {
 	if ((t->smap_n + 1) * 2 > t->smap_cap) {
 		uint32_t ncap = t->smap_cap ? t->smap_cap * 2 : 64;
@@ -72,15 +72,17 @@ static struct stats_ent *smap_add(struct model *m, struct thread_ent *t, uint64_
 		t->smap = nt;
 		t->smap_cap = ncap;
 	}
-	struct stats_ent e = { .id = id, .path = path, .outer = outer };
+	struct stats_ent e = { .id = id, .path = path, .outer = outer, .depth = depth };
 	smap_insert(t->smap, t->smap_cap, &e);
 	t->smap_n++;
 	return smap_find(t, id);
 }
 
+static void chain_clear(struct thread_ent *t);
+
 void model_stats_new_run(struct model *m, struct thread_ent *t)
 {
-	(void)m;
+	chain_clear(t);
 	for (uint32_t i = 0; i < t->smap_cap; i++)
 		if (t->smap[i].id)
 			model_path_at(m, t->smap[i].path)->stats = 0;
@@ -91,6 +93,8 @@ void model_stats_new_run(struct model *m, struct thread_ent *t)
 
 void model_stats_thread_free(struct model *m, struct thread_ent *t)
 {
+	model_release(m, t->chain);
+	model_release(m, t->cset);
 	model_release(m, t->smap);
 	t->smap = NULL;
 	t->smap_cap = t->smap_n = 0;
@@ -345,21 +349,142 @@ static void sl_add(struct model *m, uint64_t id, uint32_t idx)
 	m->sl_val[i] = idx;
 }
 
-/* No path above p has its function. */
-static bool outermost(const struct model *m, const struct mpath *p)
+/* ---- outermost paths --------------------------------------------------- */
+
+/* Whether no path above a new one has its function.  The thread keeps the
+ * chain of paths down to the node placed last, with a count of each
+ * function on it: a node placed under the chain's last path, or under one
+ * on the chain (a writer sends a path's node before its children), costs
+ * O(1).  Otherwise the chain is rebuilt from the parent up, for a parent
+ * at most STATS_CHAIN_REBUILD deep; deeper, the parent's ancestors are
+ * looked at up to STATS_OUTER_WALK of them, and past that the path is
+ * taken as outermost and counted unsure (the cost stays bounded whatever
+ * shape the writer's tree has). */
+#define STATS_CHAIN_REBUILD 4096u
+#define STATS_OUTER_WALK 1024u
+
+static struct chain_fn *cset_slot(struct thread_ent *t, const struct func_ent *f)
 {
-	for (uint32_t s = p->link.parent; s; s = model_path_at(m, s)->link.parent)
-		if (model_path_at(m, s)->fn == p->fn)
-			return false;
-	return true;
+	uint32_t mask = t->cset_cap - 1;
+	for (uint32_t i = f->hash & mask;; i = (i + 1) & mask)
+		if (!t->cset[i].f || t->cset[i].f == f)
+			return &t->cset[i];
 }
 
-/* A new node of the thread under the path of serial ps (0: top level):
- * its state, and its path's serial in *out. */
-static int place(struct model *m, struct thread_ent *t, const struct event_stats_node *n,
-		 uint32_t ps, uint32_t *out)
+/* Functions stay in the table when their count drops to 0 (no deletion
+ * in linear probing): it holds at most the functions of the thread. */
+static void cset_add(struct model *m, struct thread_ent *t, const struct func_ent *f, int d)
 {
-	struct mpath *parent = ps && !n->other ? model_path_at(m, ps) : NULL;
+	if ((t->cset_used + 1) * 2 > t->cset_cap) {
+		struct chain_fn *old = t->cset;
+		uint32_t ocap = t->cset_cap;
+		t->cset_cap = ocap ? ocap * 2 : 64;
+		t->cset = model_calloc(m, (size_t)t->cset_cap * sizeof(*t->cset));
+		for (uint32_t i = 0; i < ocap; i++)
+			if (old[i].f)
+				*cset_slot(t, old[i].f) = old[i];
+		model_release(m, old);
+	}
+	struct chain_fn *c = cset_slot(t, f);
+	if (!c->f) {
+		c->f = f;
+		t->cset_used++;
+	}
+	c->n += (uint32_t)d;
+}
+
+static bool cset_has(const struct thread_ent *t, const struct func_ent *f)
+{
+	if (!t->cset_cap)
+		return false;
+	uint32_t mask = t->cset_cap - 1;
+	for (uint32_t i = f->hash & mask; t->cset[i].f; i = (i + 1) & mask)
+		if (t->cset[i].f == f)
+			return t->cset[i].n != 0;
+	return false;
+}
+
+static const struct func_ent *fent(const struct mpath *p)
+{
+	return MODEL_CONTAINER(p->fn, const struct func_ent, pub);
+}
+
+static void chain_cut(struct model *m, struct thread_ent *t, uint32_t n)
+{
+	while (t->chain_n > n)
+		cset_add(m, t, fent(model_path_at(m, t->chain[--t->chain_n])), -1);
+}
+
+static void chain_clear(struct thread_ent *t)
+{
+	t->chain_n = 0;
+	if (t->cset_cap)
+		memset(t->cset, 0, (size_t)t->cset_cap * sizeof(*t->cset));
+	t->cset_used = 0;
+}
+
+static void chain_push(struct model *m, struct thread_ent *t, uint32_t serial)
+{
+	if (t->chain_n == t->chain_cap) {
+		size_t cap = t->chain_cap;
+		t->chain = model_grow(m, t->chain, t->chain_n, &cap, sizeof(*t->chain));
+		t->chain_cap = (uint32_t)cap;
+	}
+	t->chain[t->chain_n++] = serial;
+	cset_add(m, t, fent(model_path_at(m, serial)), 1);
+}
+
+/* p, new, under parent ps (0: the top) at depth pdepth + 1. */
+static bool outermost(struct model *m, struct thread_ent *t, const struct mpath *p, uint32_t ps,
+		      uint32_t pdepth)
+{
+	const struct func_ent *f = fent(p);
+	if (!ps) {
+		chain_cut(m, t, 0);
+	} else if (t->chain_n > pdepth && t->chain[pdepth] == ps) {
+		chain_cut(m, t, pdepth + 1);
+	} else if (pdepth < STATS_CHAIN_REBUILD) {
+		chain_clear(t);
+		uint32_t n = 0;
+		for (uint32_t s = ps; s; s = model_path_at(m, s)->link.parent)
+			n++;
+		while (t->chain_cap < n) {
+			size_t cap = t->chain_cap;
+			t->chain = model_grow(m, t->chain, t->chain_n, &cap, sizeof(*t->chain));
+			t->chain_cap = (uint32_t)cap;
+		}
+		uint32_t i = n;
+		for (uint32_t s = ps; s; s = model_path_at(m, s)->link.parent) {
+			t->chain[--i] = s;
+			cset_add(m, t, fent(model_path_at(m, s)), 1);
+		}
+		t->chain_n = n;
+	} else {
+		chain_clear(t);
+		uint32_t steps = 0;
+		for (uint32_t s = ps; s; s = model_path_at(m, s)->link.parent) {
+			if (model_path_at(m, s)->fn == p->fn)
+				return false;
+			if (++steps == STATS_OUTER_WALK) {
+				m->st.stats_unsure++;
+				return true;
+			}
+		}
+		return true;
+	}
+	bool outer = !cset_has(t, f);
+	chain_push(m, t, model_path_serial(p));
+	return outer;
+}
+
+/* A new node of the thread under the node pe (NULL: top level): its
+ * state, and its path's serial in *out. */
+static int place(struct model *m, struct thread_ent *t, const struct event_stats_node *n,
+		 const struct stats_ent *pe, uint32_t *out)
+{
+	uint32_t ps = pe && !n->other ? pe->path : 0;
+	uint32_t pdepth = ps ? pe->depth : 0;
+	struct mpath *parent = ps ? model_path_at(m, ps) : NULL;
 	bool full = parent && m->paths.n >= m->cfg.max_paths;
 	struct func_ent *f = n->other ? m->other
 			   : full ? model_func_lookup(m, n->fn.s, n->fn.len)
@@ -376,7 +501,9 @@ static int place(struct model *m, struct thread_ent *t, const struct event_stats
 		return SL_IGNORED;
 	p->stats = 1;
 	*out = model_path_serial(p);
-	smap_add(m, t, n->id, *out, outermost(m, p));
+	bool outer = outermost(m, t, p, ps, pdepth);
+	uint32_t depth = !ps ? 0 : pdepth + 1 < (1u << 31) ? pdepth + 1 : (1u << 31) - 1;
+	smap_add(m, t, n->id, *out, outer, depth);
 	return SL_OK;
 }
 
@@ -414,13 +541,14 @@ static void resolve(struct model *m, struct thread_ent *t, const struct event *e
 		uint64_t parent = n->has_parent && !n->other ? n->parent : 0;
 		if (m->sl_state[j] == SL_NEW) {
 			if (!parent) {
-				m->sl_state[j] = (uint8_t)place(m, t, n, 0, &m->sl_path[j]);
+				m->sl_state[j] = (uint8_t)place(m, t, n, NULL, &m->sl_path[j]);
 				sp--;
 				continue;
 			}
 			const struct stats_ent *pe = smap_find(t, parent);
 			if (pe) {
-				m->sl_state[j] = (uint8_t)place(m, t, n, pe->path, &m->sl_path[j]);
+				struct stats_ent pc = *pe;  /* place() may move the map */
+				m->sl_state[j] = (uint8_t)place(m, t, n, &pc, &m->sl_path[j]);
 				sp--;
 				continue;
 			}
@@ -443,10 +571,13 @@ static void resolve(struct model *m, struct thread_ent *t, const struct event *e
 		}
 		/* SL_BUSY: its parent, entry k of the line, is decided */
 		long k = sl_find(m, parent);
-		if (m->sl_state[k] == SL_OK)
-			m->sl_state[j] = (uint8_t)place(m, t, n, m->sl_path[k], &m->sl_path[j]);
-		else
+		if (m->sl_state[k] == SL_OK) {
+			struct stats_ent pc = *smap_find(t, nodes[k].id);
+			m->sl_state[j] = (uint8_t)place(m, t, n, &pc, &m->sl_path[j]);
+		}
+		else {
 			m->sl_state[j] = m->sl_state[k] == SL_BAD ? SL_BAD : SL_IGNORED;
+		}
 		sp--;
 	}
 }

@@ -514,16 +514,24 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 		fprintf(out, "(%" PRIu32 " process%s had not said bye when the input ended: still "
 			"running, or ended unseen; the last events may be missing)\n", live,
 			live == 1 ? "" : "es");
-	if (ms->calls_unfinished)
+	bool exact_all = ms->threads && ms->stats_threads == ms->threads;
+	if (ms->calls_unfinished && exact_all)
+		fprintf(out, "(the calls view has %" PRIu64 " call%s unfinished: never returned "
+			"before the process or the input ended, or the exit was lost; the figures "
+			"count every call that returned)\n", ms->calls_unfinished,
+			plural(ms->calls_unfinished));
+	else if (ms->calls_unfinished)
 		fprintf(out, "(%" PRIu64 " call%s unfinished: never returned before the process "
 			"or the input ended, or the exit was lost; not in the figures)\n",
 			ms->calls_unfinished, plural(ms->calls_unfinished));
-	if (ms->depth_mismatches)
+	/* Lost events' troubles, the calls view's only when every thread
+	 * has exact figures from stats. */
+	if (ms->depth_mismatches && !exact_all)
 		fprintf(out, "(%" PRIu64 " depth mismatch%s: enters or exits lost "
 			"(a longjmp with no event lost is no mismatch: its calls are abandoned); "
 			"the calls left open were closed as unfinished)\n",
 			ms->depth_mismatches, ms->depth_mismatches == 1 ? "" : "es");
-	if (ms->calls_partial)
+	if (ms->calls_partial && !exact_all)
 		fprintf(out, "(%" PRIu64 " exit%s without %s enter: counted with %s duration, "
 			"under the callers that were seen)\n", ms->calls_partial,
 			plural(ms->calls_partial), ms->calls_partial == 1 ? "its" : "their",
@@ -541,6 +549,11 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 		fprintf(out, "(%" PRIu64 " stats entr%s whose figures disagreed (self or max above "
 			"total, a histogram not of its calls): made to agree)\n", ms->stats_clamped,
 			ms->stats_clamped == 1 ? "y" : "ies");
+	if (ms->stats_unsure)
+		fprintf(out, "(%" PRIu64 " stats path%s deeper than 1024 calls without %s function "
+			"among the 1024 above: a recursive function's total may count %s twice)\n",
+			ms->stats_unsure, plural(ms->stats_unsure), ms->stats_unsure == 1 ? "its" : "their",
+			ms->stats_unsure == 1 ? "it" : "them");
 	const struct mfunc *other = model_other_func(m);
 	if (other->calls)
 		fprintf(out, "(%" PRIu64 " call%s counted in \"(other paths)\": past a writer's cap "
