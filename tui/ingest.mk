@@ -5,6 +5,13 @@ tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h \
 	tui/event_orig.h tui/event_orig.c \
 	tui/fifo.h tui/fifo.c tui/source.h tui/source.c \
 	tui/ingest.c tui/plain.h tui/plain.c
+# the lines kept for the full screen's save and export keys
+tui_libptcore_a_SOURCES += tui/keep.h tui/keep.c
+check_PROGRAMS += tests/test_keep
+TESTS += tests/test_keep
+tests_test_keep_SOURCES = tests/test_keep.c
+tests_test_keep_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_keep_LDADD = $(ptcore_test_ldadd)
 
 check_PROGRAMS += tests/test_event tests/test_ingest
 TESTS += tests/test_event tests/test_ingest
