@@ -123,6 +123,8 @@ static const char *const help_text[] = {
 	"calls ignored as too deep or without a duration, where they fit.",
 	"\"depth < N\": processes traced with PIPETRACE_DEPTH=N (their rows",
 	"say it too); deeper calls were filtered out, not lost.",
+	"\"filter: ...\": processes traced with PIPETRACE_FILTER (rows say",
+	"it too); the calls it leaves out are not lost.",
 	"Histogram: log2 duration buckets of the path under the cursor",
 	"(that thread's or process's calls on such a row); n, p50, p90,",
 	"p99, max.  Buckets that do not fit are merged, never left out.",
