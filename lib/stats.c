@@ -291,28 +291,41 @@ void ptp_stats_settle(struct ptp_thread *t)
 		/* An enter that missed the last-child cache: the top frame. */
 		struct ptp_open *f = &t->stack[t->depth - 1];
 
-		f->node = ptp_stats_child(t->st, f[-1].node, f->ref,
+		f->node = ptp_stats_child(t->st, t->st_pend_parent, f->ref,
 					  (unsigned)(f->ts_kind & 1));
 	}
 }
 
-void ptp_stats_exception(struct ptp_thread *t, uint32_t d)
+/* Traced open calls have a start time, filtered ones none (see capture.c). */
+static inline int ptp_traced(const struct ptp_open *f)
 {
-	if (d == 0 || d > t->stack_cap)
-		return;         /* no open call, or one not remembered */
-	PTP_BUMP(t->stack[d - 1].node->exc, 1, memory_order_release);
+	return (f->ts_kind >> 1) != 0;
+}
+
+void ptp_stats_exception(struct ptp_thread *t)
+{
+	uint32_t wire, k = ptp_innermost_traced(t, &wire);
+
+	if (k != UINT32_MAX)    /* else no traced call open, or not remembered */
+		PTP_BUMP(t->stack[k].node->exc, 1, memory_order_release);
 }
 
 void ptp_stats_unwind(struct ptp_thread *t, uint32_t k, uint32_t top)
 {
-	struct ptp_open *f = t->stack;
+	struct ptp_open *f = t->stack, *to = &f[-1];
 
 	if (top >= t->stack_cap)
 		top = t->stack_cap - 1;
-	for (uint32_t i = k + 1; i <= top; i++) {
-		PTP_BUMP(f[i].node->abandoned, 1, memory_order_release);
-		f[k].callee += f[i].callee;
-	}
+	for (uint32_t i = k + 1; i-- > 0;)
+		if (ptp_traced(&f[i])) {
+			to = &f[i];
+			break;
+		}
+	for (uint32_t i = k + 1; i <= top; i++)
+		if (ptp_traced(&f[i])) {
+			PTP_BUMP(f[i].node->abandoned, 1, memory_order_release);
+			to->callee += f[i].callee;
+		}
 }
 
 static void ptp_node_zero(struct ptp_node *n)

@@ -36,6 +36,7 @@
  *   stall N            main -> stall_parent -> sleeper -> N x leaf, then
  *                      sleeper sleeps 1 ms (a slow lossless reader holds
  *                      the program up during the N calls)
+ *   raise              main -> guard -> raiser (exception "ValueError") -> leaf
  */
 #include <config.h>
 
@@ -369,6 +370,17 @@ static void stats_fork(long n)
 	}
 	waitpid(pid, NULL, 0);
 	calls(2);
+static void __attribute__((noinline)) raiser(void)
+{
+	PT_TRACE();
+	pt_exception("ValueError", "raised in raiser");
+	leaf(1);
+}
+
+static void __attribute__((noinline)) guard(void)
+{
+	PT_TRACE();
+	raiser();
 }
 
 static void strings(void)
@@ -489,6 +501,8 @@ int main(int argc, char **argv)
 			mid_exc((int)i);
 	} else if (strcmp(mode, "statsfork") == 0) {
 		stats_fork(n);
+	} else if (strcmp(mode, "raise") == 0) {
+		guard();
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else if (strcmp(mode, "stall") == 0) {

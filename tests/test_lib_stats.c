@@ -294,6 +294,37 @@ static void test_stats_depth(void **state)
 	cap_free(&c);
 }
 
+/* PIPETRACE_FILTER: calls left out are in no node; an included call
+ * whose callers are left out is at the top level. */
+static void test_stats_filter(void **state)
+{
+	const char *args[] = { "calls", "300", NULL };
+	const char *excl[] = { "PIPETRACE_FILTER=-mid", NULL };
+	const char *incl[] = { "PIPETRACE_FILTER=mid", NULL };
+	const char *leaf[] = { "PIPETRACE_FILTER=leaf", NULL };
+	struct cap c;
+	struct sthread s;
+
+	(void)state;
+	run_main(&c, &s, args, excl);
+	assert_int_equal(s.n, 1);
+	assert_counts(&s, "main", 1, 0, 0);
+	assert_int_equal(need_path(&s, "main")->self, need_path(&s, "main")->total);
+	stats_free(&s);
+	cap_free(&c);
+	run_main(&c, &s, args, incl);
+	assert_int_equal(s.n, 2);
+	assert_counts(&s, "mid", 300, 0, 0);
+	assert_counts(&s, "mid/leaf", 300, 0, 0);
+	stats_free(&s);
+	cap_free(&c);
+	run_main(&c, &s, args, leaf);
+	assert_int_equal(s.n, 1);
+	assert_counts(&s, "leaf", 300, 0, 0);
+	stats_free(&s);
+	cap_free(&c);
+}
+
 /* Past PIPETRACE_STATS_PATHS, calls count in "(other paths)", and so do
  * the calls below them. */
 static void test_stats_paths_cap(void **state)
@@ -520,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_stats_longjmp_depth),
 		cmocka_unit_test(test_stats_exceptions),
 		cmocka_unit_test(test_stats_depth),
+		cmocka_unit_test(test_stats_filter),
 		cmocka_unit_test(test_stats_paths_cap),
 		cmocka_unit_test(test_stats_slow_reader),
 		cmocka_unit_test(test_stats_late_reader),

@@ -46,6 +46,9 @@ EXTRA_DIST += tests/plain-depth.sh
 # stats lines: exact figures in --summary whatever events were dropped
 TESTS += tests/plain-stats.sh
 EXTRA_DIST += tests/plain-stats.sh
+# PIPETRACE_FILTER: the same
+TESTS += tests/plain-filter.sh
+EXTRA_DIST += tests/plain-filter.sh
 EXTRA_DIST += tests/plain-common.sh tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh \
 	tests/plain-lib.sh tests/plain-bad.sh tests/plain-fifo-gone.sh tests/plain-grandchild.sh \
 	tests/data/bad

@@ -463,7 +463,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	attr_t base = is_cursor ? (focused ? draw_attr(COL_CURSOR) : A_REVERSE) : draw_attr(COL_NORMAL);
 	attr_t name_a = base;
 	struct cols c;
-	char label[48], state[48], depth_st[96];
+	char label[48], state[48], depth_st[96], filt_st[320], filt[200];
 	const char *name = NULL, *st = "";
 	long hl = -1;
 
@@ -476,6 +476,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	int level = is_call ? tree_real_depth(tv, n) - 2 : -1;
 
 	x += tree_indent(tv, r->depth, level, name_end - x, &at_depth);
+	tv->rows[row].mark_x = x < name_end ? x : -1;
 	if (is_call && level + 2 != r->depth)
 		at_depth = true;   /* below a folded chain: the row says its real level */
 	if (x < name_end) {
@@ -508,6 +509,12 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 			snprintf(depth_st, sizeof(depth_st), "%s%s(depth < %llu)", st, *st ? " " : "",
 				 (unsigned long long)p->depth_max);
 			st = depth_st;
+		}
+		/* PIPETRACE_FILTER, _MIN_DURATION: the same */
+		if (p->filter || p->min_duration) {
+			snprintf(filt_st, sizeof(filt_st), "%s%s(%s)", st, *st ? " " : "",
+				 model_filter_text(filt, sizeof(filt), p->filter, p->min_duration, ", "));
+			st = filt_st;
 		}
 		if (!is_cursor)
 			name_a = draw_attr(COL_PROCESS);
