@@ -370,6 +370,8 @@ static void stats_fork(long n)
 	}
 	waitpid(pid, NULL, 0);
 	calls(2);
+}
+
 static void __attribute__((noinline)) raiser(void)
 {
 	PT_TRACE();
