@@ -1173,6 +1173,51 @@ static void test_depth_limit_shown(void **state)
 	tree_done(&tv, w, m);
 }
 
+/* PIPETRACE_FILTER / _MIN_DURATION: hello's filter is shown on the
+ * process's row and in the status line, as text from the trace (no raw
+ * control character), and is no loss. */
+static void test_filter_shown(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	struct status_info si;
+	WINDOW *w = newwin(10, 150, 0, 0), *sw = newwin(1, 200, 0, 0);
+
+	(void)state;
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":10,\"v\":1,\"ppid\":1,\"prog\":\"cut\",\"wall\":0,\"lib\":\"x\",\"filter\":\"parse_*,-lex_*\",\"min_duration\":10000}");
+	feed(m, "{\"ev\":\"hello\",\"ts\":2,\"pid\":20,\"v\":1,\"ppid\":1,\"prog\":\"full\",\"wall\":0,\"lib\":\"x\"}");
+	call(m, 10, 11, 0, "parse_expr", 100000);
+	call(m, 20, 21, 0, "main", 100);
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, find_row(w, "10 cut")),
+			       "10 cut (filter: parse_*,-lex_*, calls >= 10.0 us)"));
+	assert_null(strstr(row(w, find_row(w, "20 full")), "filter"));
+	memset(&si, 0, sizeof(si));
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "filter: parse_*,-lex_* "));
+	assert_non_null(strstr(row(sw, 0), " calls >= 10.0 us in 1 proc"));
+	assert_non_null(strstr(row(sw, 0), "drops 0"));
+	assert_null(strstr(row(sw, 0), "incomplete"));
+	/* the same everywhere needs no count; different ones, one each */
+	feed(m, "{\"ev\":\"hello\",\"ts\":3,\"pid\":20,\"v\":1,\"ppid\":1,\"prog\":\"full\",\"wall\":0,\"lib\":\"x\",\"filter\":\"parse_*,-lex_*\",\"min_duration\":10000}");
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "calls >= 10.0 us "));
+	assert_null(strstr(row(sw, 0), " in "));
+	feed(m, "{\"ev\":\"hello\",\"ts\":4,\"pid\":30,\"v\":1,\"ppid\":1,\"prog\":\"evil\",\"wall\":0,\"lib\":\"x\",\"filter\":\"a\\u001b[31mb\"}");
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "filtered in 3 procs"));
+	tree_view_draw(&tv, w, true);
+	assert_null(strchr(row(w, find_row(w, "30 evil")), '\x1b'));
+	assert_non_null(strstr(row(w, find_row(w, "30 evil")), "(filter: a"));
+	delwin(sw);
+	tree_done(&tv, w, m);
+}
+
 static void test_status_line(void **state)
 {
 	struct model *m = sample_model();
@@ -1844,6 +1889,100 @@ static void test_deep_rows_keep_names(void **state)
 		}
 }
 
+/* Thread 401: main > (parse_term > lex_next, parse_factor > lex_next)
+ * x `cycles`, then the deepest parse_factor calls emit.  Thread 402:
+ * fact nested `direct` levels deep, a leaf call below the deepest. */
+static struct model *chain_model(int cycles, int direct)
+{
+	struct model *m = model_create(NULL);
+	int d = 0;
+
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":400,\"v\":1,\"ppid\":1,\"prog\":\"rec\",\"wall\":0,\"lib\":\"x\"}");
+	enter(m, 400, 401, d++, "main");
+	for (int i = 0; i < 2 * cycles; i++) {
+		enter(m, 400, 401, d, i % 2 ? "parse_factor" : "parse_term");
+		call(m, 400, 401, ++d, "lex_next", 5);
+	}
+	call(m, 400, 401, d, "emit", 7);
+	for (int i = 2 * cycles - 1; i >= 0; i--)
+		leave(m, 400, 401, --d, i % 2 ? "parse_factor" : "parse_term", 100 + i);
+	leave(m, 400, 401, --d, "main", 100000);
+	for (d = 0; d < direct; d++)
+		enter(m, 400, 402, d, "fact");
+	call(m, 400, 402, d, "leaf", 3);
+	while (d-- > 0)
+		leave(m, 400, 402, d, "fact", 10);
+	return m;
+}
+
+static void test_recursion_folded(void **state)
+{
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		struct model *m = chain_model(100, 10000);
+		struct tree_view tv;
+		WINDOW *w = newwin(30, 160, 0, 0);
+		int y, yf;
+
+		tree_fit(&tv, m, w);
+		if (v)
+			tree_view_key(&tv, 'v');
+		tree_view_key(&tv, '*');      /* expands the process and what is below */
+		cursor_to(&tv, w, "main");
+		tree_view_key(&tv, KEY_RIGHT);
+		tree_view_draw(&tv, w, true);
+		/* 200 levels of the cycle are one row, its level count beside */
+		yf = find_row(w, "parse_term \u203a parse_factor \u00d7100 (200 levels, more calls inside: z)");
+		assert_true(yf > 0);
+		assert_int_equal(find_row(w, "\u25be main") + 1, yf);
+		/* below it, the calls of the deepest level, at their real level */
+		y = find_row(w, "\u00b7201 lex_next");
+		assert_int_equal(y, yf + 1);
+		assert_int_equal(find_row(w, "\u00b7201 emit"), yf + 2);
+		/* moving through it: down, up, left land on the fold row and its children */
+		cursor_to(&tv, w, "\u00d7100");
+		tree_view_key(&tv, KEY_DOWN);
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(2 + tv.cursor_row, y);
+		tree_view_key(&tv, KEY_LEFT);
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(2 + tv.cursor_row, yf);
+		/* z unfolds it: one row a level; z on a level folds it again */
+		tree_view_key(&tv, 'z');
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(find_row(w, "\u00d7100"), -1);
+		assert_non_null(strstr(row(w, yf), "parse_term"));
+		assert_non_null(strstr(row(w, yf + 1), "lex_next"));
+		assert_non_null(strstr(row(w, yf + 2), "parse_factor"));
+		tree_view_key(&tv, KEY_DOWN);
+		tree_view_key(&tv, KEY_DOWN);
+		tree_view_key(&tv, 'z');
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(2 + tv.cursor_row, yf);
+		assert_non_null(strstr(row(w, yf), "\u00d7100"));
+		/* direct recursion 10,000 deep: one row; the leaf below at its level */
+		tree_view_set_query(&tv, "leaf");
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "\u00b710000 leaf"));
+		assert_non_null(strstr(row(w, 1 + tv.cursor_row), "fact \u00d710000 (10000 levels)"));
+		/* a search inside a fold opens it and lands on a named row */
+		tree_view_set_query(&tv, "emit");
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "emit"));
+		tree_view_set_query(&tv, "lex_next");
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "lex_next"));
+		tree_view_next_match(&tv, false);
+		tree_view_next_match(&tv, false);
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "lex_next"));
+		assert_non_null(strstr(tv.message, "match 3 of 200"));
+		assert_int_equal(tree_real_depth(&tv, tree_view_cursor(&tv)), 2 + 4);
+		tree_done(&tv, w, m);
+	}
+}
+
 /* The calls pane's filters (F t, F h) apply to the profile too. */
 static void test_profile_follows_filter(void **state)
 {
@@ -1882,6 +2021,129 @@ static void test_profile_follows_filter(void **state)
 	assert_int_equal(find_row(w, " fib "), -1);
 	assert_true(find_row(w, " main ") > 0);
 	ui_state_free(u);
+	model_free(m);
+}
+
+/* ---- mouse ------------------------------------------------------------------- */
+
+/* A mouse event through ncurses's own queue, as a terminal's would come. */
+static void mouse(struct ui *u, int y, int x, mmask_t b)
+{
+	MEVENT me = { .id = 0, .x = x, .y = y, .z = 0, .bstate = b };
+
+	assert_int_equal(ungetmouse(&me), OK);
+	ui_key(u, KEY_MOUSE);
+	ui_draw(u);
+}
+
+static void test_mouse(void **state)
+{
+	struct model *m = sample_model();
+	struct ui u;
+	WINDOW *w;
+	int y, x;
+
+	(void)state;
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	ui_state_init(&u, NULL, m);
+	resizeterm(45, 160);
+	ui_layout(&u);
+	ui_draw(&u);
+	w = u.win[PANE_TREE];
+	/* a click on a row puts the cursor there */
+	y = find_row(w, "handle_request");
+	mouse(&u, getbegy(w) + y, getbegx(w) + 30, BUTTON1_PRESSED);
+	assert_non_null(strstr(row(w, 2 + u.tv.cursor_row), "handle_request"));
+	assert_int_equal(find_row(w, "db_query"), -1);
+	/* a click on its mark opens it, another closes it */
+	x = col_of(row(w, y), "\u25b8 handle_request");
+	mouse(&u, getbegy(w) + y, getbegx(w) + x, BUTTON1_PRESSED);
+	assert_int_equal(find_row(w, "db_query"), y + 1);
+	assert_non_null(strstr(row(w, y), "\u25be handle_request"));
+	mouse(&u, getbegy(w) + y, getbegx(w) + x, BUTTON1_PRESSED);
+	assert_int_equal(find_row(w, "db_query"), -1);
+	/* the wheel moves the cursor three rows */
+	int before = u.tv.cursor_row;
+
+	mouse(&u, getbegy(w) + 5, getbegx(w) + 10, BUTTON5_PRESSED);
+	assert_int_equal(u.tv.cursor_row, before + 3);
+	mouse(&u, getbegy(w) + 5, getbegx(w) + 10, BUTTON4_PRESSED);
+	assert_int_equal(u.tv.cursor_row, before);
+	/* a click in the exceptions pane focuses it and selects the row */
+	WINDOW *ew = u.win[PANE_EXC];
+
+	feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":102,\"seq\":%u,\"depth\":0,"
+	     "\"fn\":\"serve_forever\",\"type\":\"Newer\",\"msg\":\"m\"}", ts++, ++seq[102]);
+	ui_poll_model(&u);
+	ui_draw(&u);
+	assert_int_equal(u.focus, PANE_TREE);
+	mouse(&u, getbegy(ew) + 3, getbegx(ew) + 5, BUTTON1_PRESSED);
+	assert_int_equal(u.focus, PANE_EXC);
+	assert_non_null(strstr(row(ew, 0), "1 newer"));
+	assert_non_null(strstr(row(ew, 3), "db_query"));
+	/* the profile view: a click on a column's header sorts by it */
+	ui_key(&u, 't');
+	ui_draw(&u);
+	assert_non_null(strstr(row(w, 0), "by total"));
+	x = col_of(row(w, 1), "calls");
+	mouse(&u, getbegy(w) + 1, getbegx(w) + x + 1, BUTTON1_PRESSED);
+	assert_non_null(strstr(row(w, 0), "by calls"));
+	assert_non_null(strstr(row(w, 1), "calls\u25be"));
+	/* and on a row selects it */
+	y = find_row(w, " log_line ");
+	mouse(&u, getbegy(w) + y, getbegx(w) + 4, BUTTON1_PRESSED);
+	assert_int_equal(u.focus, PANE_TREE);
+	assert_string_equal(profile_view_selected(&u.pv, &(const struct mnode *){ NULL })->fn->name, "log_line");
+	ui_state_free(&u);
+	model_free(m);
+}
+
+/* htop's and less's keys: F3 search, F5 profile, F10 quit; Space pages
+ * in the list panes (exceptions, help), Enter folds in the tree. */
+static void test_habit_keys(void **state)
+{
+	struct model *m = sample_model();
+	struct ui u;
+
+	(void)state;
+	for (int i = 0; i < 30; i++)
+		feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":102,\"seq\":%u,\"depth\":0,"
+		     "\"fn\":\"serve_forever\",\"type\":\"E%d\",\"msg\":\"m\"}", ts++, ++seq[102], i);
+	ui_state_init(&u, NULL, m);
+	resizeterm(45, 160);
+	ui_layout(&u);
+	ui_draw(&u);
+	ui_key(&u, KEY_F(3));
+	assert_true(u.prompt);
+	ui_key(&u, 'w');
+	ui_key(&u, '\r');
+	assert_false(u.prompt);
+	assert_string_equal(u.tv.message, "match 1 of 3");   /* worker-1, worker-2, "no answer" */
+	ui_key(&u, KEY_F(5));
+	assert_true(u.pv.on);
+	ui_key(&u, KEY_F(5));
+	assert_false(u.pv.on);
+	/* Space: a page down in the exceptions pane */
+	ui_key(&u, '\t');
+	ui_key(&u, '\t');
+	assert_int_equal(u.focus, PANE_EXC);
+	ui_draw(&u);
+	ui_key(&u, ' ');
+	ui_draw(&u);
+	assert_non_null(strstr(row(u.win[PANE_EXC], 0), "newer"));
+	size_t newer = exc_view_newer(&u.ev, m);
+
+	assert_true(newer > 3);
+	/* in the help, Space pages too */
+	ui_key(&u, KEY_F(1));
+	ui_key(&u, ' ');
+	assert_true(u.help_scroll > 10);
+	ui_key(&u, 'x');
+	assert_int_equal(u.overlay, OV_NONE);
+	/* F10 quits */
+	ui_key(&u, KEY_F(10));
+	assert_true(u.quit);
+	ui_state_free(&u);
 	model_free(m);
 }
 
@@ -1996,6 +2258,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
 		cmocka_unit_test_setup(test_depth_limit_shown, per_test),
+		cmocka_unit_test_setup(test_filter_shown, per_test),
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
 		cmocka_unit_test_setup(test_sample_marked, per_test),
 		cmocka_unit_test_setup(test_stats_exact_marked, per_test),
@@ -2011,7 +2274,10 @@ int main(void)
 		cmocka_unit_test_setup(test_profile_save, per_test),
 		cmocka_unit_test_setup(test_profile_follows_filter, per_test),
 		cmocka_unit_test_setup(test_profile_exact_from_stats, per_test),
+		cmocka_unit_test_setup(test_mouse, per_test),
+		cmocka_unit_test_setup(test_habit_keys, per_test),
 		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
+		cmocka_unit_test_setup(test_recursion_folded, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),
 		cmocka_unit_test_setup(test_no_color, per_test),

@@ -61,6 +61,9 @@ void ui_scope_recount(struct ui *u);
 /* What is filtered and how much is hidden, for the status line ("" when
  * nothing is). */
 const char *ui_scope_status(struct ui *u, char *buf, size_t size);
+/* ui_save.c: S and X, the trace received so far into new files here */
+void ui_save_trace(struct ui *u);
+void ui_export_trace(struct ui *u);
 
 void ui_state_init(struct ui *u, struct ingest *ing, struct model *m);
 void ui_state_free(struct ui *u);
@@ -74,6 +77,9 @@ void ui_key(struct ui *u, int key);
 void ui_poll_model(struct ui *u);
 /* The profile view's keys (ui_profile.c): true when the key was its. */
 bool ui_profile_key(struct ui *u, int key);
+/* A mouse event (ui_mouse.c); ui_key() takes KEY_MOUSE to it. */
+void ui_mouse(struct ui *u, const MEVENT *me);
+bool ui_mouse_enabled(void);
 /* The histogram pane under the profile view. */
 void ui_profile_hist(struct ui *u);
 /* While curses runs, whatever is written to fd 2 goes to a temporary file;

@@ -51,6 +51,7 @@ void idset_clear(struct idset *s);
 struct tree_row {
 	node_id id;
 	int depth;
+	int mark_x;              /* column of its \u25b8/\u25be mark (clicks), -1: none */
 };
 
 /* The calls pane. */
@@ -89,11 +90,41 @@ struct tree_view {
 	const char *empty_note;  /* borrowed: shown instead of "waiting for events"
 				  * when input ended with none (raw: drawn escaped) */
 	int indent_shift;        /* call levels scrolled off the left ([ and ], view_depth.c) */
+	struct folds *folds;     /* owned: folded recursion (view_fold.c) */
 	/* what is shown (view_scope.c): the walks below leave out what it
 	 * filters; stamp moves with every change of it */
 	struct scope scope;
 	unsigned scope_stamp;
 };
+
+/* Recursion folding (view_fold.c): a chain repeating a cycle of up to
+ * three functions is one row; the pane walks the tree through these. */
+struct folds;
+void fold_free(struct folds *f);
+/* The row above n in the pane (the fold row for the children of a
+ * folded chain's last level); NULL at the top. */
+const struct mnode *tree_vis_parent(const struct tree_view *tv, const struct mnode *n);
+/* The node whose children are n's rows: a folded chain's last level for
+ * its fold row, else n. */
+const struct mnode *tree_list_of(const struct tree_view *tv, const struct mnode *n);
+/* n, or the fold row standing for n when a folded chain hides it. */
+const struct mnode *tree_fold_shown_as(const struct tree_view *tv, const struct mnode *n);
+/* Depth of n's row in the pane (processes 0), and in the model. */
+int tree_vis_depth(const struct tree_view *tv, const struct mnode *n);
+int tree_real_depth(const struct tree_view *tv, const struct mnode *n);
+struct fold_row {
+	int period;              /* functions in the cycle */
+	const char *fn[3];       /* borrowed from the model */
+	uint32_t levels;         /* levels the chain spans */
+	uint32_t side_levels;    /* levels that also made other calls (inside the fold) */
+	bool folded;
+};
+/* Whether n starts a chain (folded or opened with z), and which. */
+bool tree_fold_row(const struct tree_view *tv, const struct mnode *n, struct fold_row *out);
+/* Opens the folds that hide n. */
+void tree_fold_reveal(struct tree_view *tv, const struct mnode *n);
+/* z: fold or unfold the chain under the cursor. */
+unsigned tree_view_fold_key(struct tree_view *tv, const struct mnode *cur);
 
 /* Indentation of a row (view_depth.c): columns before its glyph, given
  * its tree depth, its call level (-1 for process and thread rows) and the
@@ -198,6 +229,8 @@ size_t exc_view_newer(struct exc_view *ev, const struct model *m);
 void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool focused);
 unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int page);
 const struct mexception *exc_view_selected(struct exc_view *ev, const struct model *m);
+/* A click on row y of the pane's window: the exception drawn there. */
+unsigned exc_view_click(struct exc_view *ev, const struct model *m, int y);
 
 /* Status and key hint lines. */
 struct status_info {

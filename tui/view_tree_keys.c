@@ -16,12 +16,12 @@ static const struct mnode *find(const struct tree_view *tv, node_id id)
 
 static const struct mnode *parent_of(const struct tree_view *tv, const struct mnode *n)
 {
-	return tree_parent(tv, n);
+	return tree_vis_parent(tv, n);
 }
 
 static bool has_children(const struct tree_view *tv, const struct mnode *n)
 {
-	return tree_first_child(tv, n) != NULL;
+	return tree_first_child(tv, tree_list_of(tv, n)) != NULL;
 }
 
 static void set_expanded(struct tree_view *tv, const struct mnode *n, bool on)
@@ -136,6 +136,7 @@ unsigned tree_view_jump(struct tree_view *tv, node_id id)
 		tv->view = VIEW_CALLS;
 	else if (mnode_kind(n) == MN_PATH)
 		tv->view = VIEW_PATHS;
+	tree_fold_reveal(tv, n);
 	for (const struct mnode *p = parent_of(tv, n); p; p = parent_of(tv, p))
 		set_expanded(tv, p, true);
 	tv->follow = false;
@@ -212,7 +213,7 @@ static void expand_subtree(struct tree_view *tv, const struct mnode *root)
 			continue;
 		}
 		while (n && n != root && !(c = model_next_sibling(tv->m, tv->view, n)))
-			n = parent_of(tv, n);
+			n = model_parent(tv->m, tv->view, n);
 		n = (n && n != root) ? c : NULL;
 	}
 }
@@ -273,7 +274,7 @@ static unsigned key(struct tree_view *tv, int key)
 			set_expanded(tv, cur, true);
 			return DIRTY_TREE;
 		}
-		return set_cursor(tv, tree_first_child(tv, cur));
+		return set_cursor(tv, tree_first_child(tv, tree_list_of(tv, cur)));
 	case KEY_LEFT: case 'h': case '-':
 		if (!cur)
 			return 0;
@@ -300,6 +301,9 @@ static unsigned key(struct tree_view *tv, int key)
 		idset_clear(&tv->toggled);
 		tv->threads_closed = true;
 		return DIRTY_TREE | DIRTY_HIST;
+	case 'z':
+		tv->follow = false;
+		return tree_view_fold_key(tv, cur);
 	case '[': case ']':
 		return tree_view_shift(tv, key == ']');
 	case 's': case KEY_F(6):
