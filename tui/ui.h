@@ -2,6 +2,8 @@
 #ifndef PT_UI_H
 #define PT_UI_H
 
+#include <stdbool.h>
+
 #include "ingest.h"
 #include "model.h"
 
@@ -13,5 +15,7 @@ int ui_run(struct ingest *ing, struct model *m);
  * that ended last; older ones are cleared as with F c.  -1 (the default):
  * all stay. */
 void ui_set_keep_ended(long n);
+/* Mouse clicks and wheel (on by default; --no-mouse): before ui_run(). */
+void ui_set_mouse(bool on);
 
 #endif
