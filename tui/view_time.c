@@ -83,9 +83,14 @@ static int cell_of(const struct tree_view *tv, int64_t t, bool up)
 {
 	double span = (double)tv->tl_hi - (double)tv->tl_lo;
 	double x = span > 0 ? ((double)t - (double)tv->tl_lo) * TL_CELLS / span : 0;
-	int c = up ? (int)(x + 0.999999) : (int)x;
 
-	return c < 0 ? 0 : c > TL_CELLS ? TL_CELLS : c;
+	/* a running call drawn alone (cursor moves) may have gone past the
+	 * window of the frame: clamp before converting */
+	if (!(x > 0))
+		return 0;
+	if (x >= TL_CELLS)
+		return TL_CELLS;
+	return up ? (int)(x + 0.999999) : (int)x;
 }
 
 void tree_timeline_draw(const struct tree_view *tv, WINDOW *w, int y, int x_end, int width,
