@@ -1173,6 +1173,51 @@ static void test_depth_limit_shown(void **state)
 	tree_done(&tv, w, m);
 }
 
+/* PIPETRACE_FILTER / _MIN_DURATION: hello's filter is shown on the
+ * process's row and in the status line, as text from the trace (no raw
+ * control character), and is no loss. */
+static void test_filter_shown(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	struct status_info si;
+	WINDOW *w = newwin(10, 150, 0, 0), *sw = newwin(1, 200, 0, 0);
+
+	(void)state;
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":10,\"v\":1,\"ppid\":1,\"prog\":\"cut\",\"wall\":0,\"lib\":\"x\",\"filter\":\"parse_*,-lex_*\",\"min_duration\":10000}");
+	feed(m, "{\"ev\":\"hello\",\"ts\":2,\"pid\":20,\"v\":1,\"ppid\":1,\"prog\":\"full\",\"wall\":0,\"lib\":\"x\"}");
+	call(m, 10, 11, 0, "parse_expr", 100000);
+	call(m, 20, 21, 0, "main", 100);
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, find_row(w, "10 cut")),
+			       "10 cut (filter: parse_*,-lex_*, calls >= 10.0 us)"));
+	assert_null(strstr(row(w, find_row(w, "20 full")), "filter"));
+	memset(&si, 0, sizeof(si));
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "filter: parse_*,-lex_* "));
+	assert_non_null(strstr(row(sw, 0), " calls >= 10.0 us in 1 proc"));
+	assert_non_null(strstr(row(sw, 0), "drops 0"));
+	assert_null(strstr(row(sw, 0), "incomplete"));
+	/* the same everywhere needs no count; different ones, one each */
+	feed(m, "{\"ev\":\"hello\",\"ts\":3,\"pid\":20,\"v\":1,\"ppid\":1,\"prog\":\"full\",\"wall\":0,\"lib\":\"x\",\"filter\":\"parse_*,-lex_*\",\"min_duration\":10000}");
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "calls >= 10.0 us "));
+	assert_null(strstr(row(sw, 0), " in "));
+	feed(m, "{\"ev\":\"hello\",\"ts\":4,\"pid\":30,\"v\":1,\"ppid\":1,\"prog\":\"evil\",\"wall\":0,\"lib\":\"x\",\"filter\":\"a\\u001b[31mb\"}");
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "filtered in 3 procs"));
+	tree_view_draw(&tv, w, true);
+	assert_null(strchr(row(w, find_row(w, "30 evil")), '\x1b'));
+	assert_non_null(strstr(row(w, find_row(w, "30 evil")), "(filter: a"));
+	delwin(sw);
+	tree_done(&tv, w, m);
+}
+
 static void test_status_line(void **state)
 {
 	struct model *m = sample_model();
@@ -2227,6 +2272,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
 		cmocka_unit_test_setup(test_depth_limit_shown, per_test),
+		cmocka_unit_test_setup(test_filter_shown, per_test),
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
 		cmocka_unit_test_setup(test_sample_marked, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),

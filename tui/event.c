@@ -30,6 +30,7 @@ static const char *const key_names[K_NKEYS] = {
 	[K_WALL] = "wall", [K_COUNT] = "count", [K_STATUS] = "status",
 	[K_DROPPED] = "dropped", [K_THREADS] = "threads", [K_DEPTH_MAX] = "depth_max",
 	[K_NODES] = "nodes", [K_STATS_MS] = "stats_ms",
+	[K_FILTER] = "filter", [K_MIN_DURATION] = "min_duration",
 };
 
 const char *event_kind_name(enum event_kind kind)
@@ -77,6 +78,7 @@ int event_key_lookup(const char *k, size_t len)
 	case 6:
 		if (!memcmp(k, "signal", 6)) return K_SIGNAL;
 		if (!memcmp(k, "status", 6)) return K_STATUS;
+		if (!memcmp(k, "filter", 6)) return K_FILTER;
 		return -1;
 	case 7:
 		if (!memcmp(k, "dropped", 7)) return K_DROPPED;
@@ -86,6 +88,8 @@ int event_key_lookup(const char *k, size_t len)
 		return !memcmp(k, "stats_ms", 8) ? K_STATS_MS : -1;
 	case 9:
 		return !memcmp(k, "depth_max", 9) ? K_DEPTH_MAX : -1;
+	case 12:
+		return !memcmp(k, "min_duration", 12) ? K_MIN_DURATION : -1;
 	default:
 		return -1;
 	}
@@ -102,9 +106,10 @@ struct rule {
 
 /* Per kind, the keys it uses besides ev, ts and pid, in checking order.
  * Keys of other kinds are ignored like unknown keys. */
-static const struct rule rules[EV_KIND_COUNT][8] = {
+static const struct rule rules[EV_KIND_COUNT][10] = {
 	[EV_HELLO] = { {K_V, REQ}, {K_PPID, OPT}, {K_PROG, OPT}, {K_WALL, OPT},
-		       {K_LIB, OPT}, {K_DEPTH_MAX, OPT}, {K_STATS_MS, OPT}, {-1, 0} },
+		       {K_LIB, OPT}, {K_DEPTH_MAX, OPT}, {K_STATS_MS, OPT},
+		       {K_FILTER, OPT}, {K_MIN_DURATION, OPT}, {-1, 0} },
 	[EV_THREAD] = { {K_TID, REQ}, {K_NAME, REQ}, {-1, 0} },
 	[EV_ENTER] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DEPTH, REQ}, {K_FN, REQ},
 		       {K_FILE, OPT}, {K_LINE, OPT}, {-1, 0} },
@@ -158,6 +163,8 @@ static const struct keyspec keyspecs[K_NKEYS] = {
 	[K_DEPTH_MAX] = { VAL_INT, 1, I64 },
 	[K_NODES] = { VAL_ARR, 0, 0 },
 	[K_STATS_MS] = { VAL_INT, 0, I32 },
+	[K_FILTER] = { VAL_STR, 0, 0 },
+	[K_MIN_DURATION] = { VAL_INT, 1, I64 },
 };
 
 static const char *type_name(uint8_t t)
@@ -335,12 +342,16 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 		out->lib = str_of(f, K_LIB);
 		out->wall = int_of(f, K_WALL, 0);
 		out->depth_max = (uint64_t)int_of(f, K_DEPTH_MAX, 0);
+		out->filter = str_of(f, K_FILTER);
+		out->min_duration = (uint64_t)int_of(f, K_MIN_DURATION, 0);
 	} else {
 		out->ppid = 0;
 		out->version = 0;
 		out->prog = out->lib = (struct event_str){ NULL, 0 };
 		out->wall = 0;
 		out->depth_max = 0;
+		out->filter = (struct event_str){ NULL, 0 };
+		out->min_duration = 0;
 	}
 	out->count = kind == EV_DROP ? (uint64_t)f->v[K_COUNT].i : 0;
 	out->dropped = kind == EV_TALLY ? (uint64_t)f->v[K_DROPPED].i : 0;

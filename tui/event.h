@@ -88,6 +88,9 @@ struct event {
 	int64_t wall;            /* hello: CLOCK_REALTIME ns at ts */
 	uint64_t depth_max;      /* hello: calls at this depth and deeper are
 				  * not traced (PIPETRACE_DEPTH); 0 = no limit */
+	struct event_str filter; /* hello, optional: PIPETRACE_FILTER's patterns */
+	uint64_t min_duration;   /* hello: shorter calls are not sent
+				  * (PIPETRACE_MIN_DURATION), ns; 0 = none */
 	uint64_t count;          /* drop */
 	uint64_t dropped;        /* tally: the thread's events the writer knows it lost */
 	bool has_status;         /* bye */

@@ -16,6 +16,7 @@
 
 #include "event_orig.h"
 #include "ingest.h"
+#include "keep.h"
 #include "source.h"
 
 #define QUEUE_DEFAULT_MAX 1000000u
@@ -40,6 +41,8 @@ struct ingest {
 	FILE *rec;               /* owned: --record, or NULL */
 	bool rec_dirty;
 	char rec_error[300];
+	struct keep *keep;       /* owned: lines kept for the save and export keys, or NULL */
+	char keep_error[300];
 	struct ingest_status st;
 	ingest_event_cb cb;
 	void *cb_ctx;            /* borrowed */
@@ -134,6 +137,8 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 			goto fail_early;
 		}
 	}
+	if (cfg->keep_max)
+		ing->keep = keep_create(cfg->keep_max, ing->keep_error, sizeof ing->keep_error);
 	ing->st.source = ing->src.desc;
 	ing->cmd0 = cfg->cmd && !cfg->replay_path ? cfg->cmd[0] : NULL;
 	ing->st.queue_max = cfg->pause_queue_max ? cfg->pause_queue_max : QUEUE_DEFAULT_MAX;
@@ -165,10 +170,18 @@ void ingest_free(struct ingest *ing)
 	}
 	if (ing->rec)
 		fclose(ing->rec);
+	keep_free(ing->keep);
 	event_parser_free(ing->parser);
 	free(ing->lb);
 	free(ing->q);
 	free(ing);
+}
+
+struct keep *ingest_keep(struct ingest *ing, const char **why)
+{
+	if (why)
+		*why = ing->keep_error[0] ? ing->keep_error : NULL;
+	return ing->keep;
 }
 
 void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx)
@@ -414,6 +427,8 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 		putc('\n', ing->rec);
 		ing->rec_dirty = true;
 	}
+	if (ing->keep)
+		keep_line(ing->keep, line, len);
 	if (st->paused || st->queued) {
 		/* Behind what is already queued, to keep the order. */
 		if (!queue_push(ing, line, len)) {

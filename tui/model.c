@@ -846,6 +846,70 @@ static void proc_depth_max(struct model *m, struct mprocess *p, uint64_t depth_m
 		m->st.depth_max = 0;    /* several limits: each process says its own */
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* s into dst, cut with "…" when it does not fit (on a UTF-8 boundary). */
+static void cut_copy(char *dst, size_t size, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < size) {
+		memcpy(dst, s, len + 1);
+		return;
+	}
+	len = size - 4;
+	while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	memcpy(dst, s, len);
+	memcpy(dst + len, "\xe2\x80\xa6", 4);
+}
+
+/* PIPETRACE_FILTER and _MIN_DURATION, as proc_depth_max(). */
+static void proc_filter(struct model *m, struct mprocess *p, const struct event *ev)
+{
+	bool was = p->filter || p->min_duration;
+
+	model_release(m, (void *)p->filter);
+	p->filter = ev->filter.s ? dup_evstr(m, &ev->filter) : NULL;
+	p->min_duration = ev->min_duration;
+	if (!p->filter && !p->min_duration) {
+		m->st.filtered -= was;
+		return;
+	}
+	m->st.filtered += !was;
+	if (m->st.filtered == 1 && !m->st.filters_differ) {
+		free(m->st_filter_full);
+		m->st_filter_full = p->filter ? strdup(p->filter) : NULL;
+		cut_copy(m->st.filter, sizeof m->st.filter, p->filter ? p->filter : "");
+		m->st.min_duration = p->min_duration;
+	} else if (!m->st.filters_differ &&
+		   (!same_str(m->st_filter_full, p->filter) || m->st.min_duration != p->min_duration)) {
+		m->st.filters_differ = true;    /* each process says its own */
+		m->st.filter[0] = 0;
+		m->st.min_duration = 0;
+	}
+}
+
+char *model_filter_text(char *buf, size_t size, const char *filter,
+			uint64_t min_duration, const char *sep)
+{
+	char dur[32];
+	int n = 0;
+
+	if (!size)
+		return buf;
+	buf[0] = 0;
+	if (filter)
+		n = snprintf(buf, size, "filter: %s", filter);
+	if (min_duration && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "%scalls >= %s", n ? sep : "",
+			 hist_format_ns(min_duration, dur, sizeof dur));
+	return buf;
+}
+
 static void on_hello(struct model *m, const struct event *ev)
 {
 	struct proc_ent *p = model_proc_lookup(m, ev->pid);
@@ -873,6 +937,7 @@ static void on_hello(struct model *m, const struct event *ev)
 	p->pub.wall_ns = ev->wall;
 	proc_depth_max(m, &p->pub, ev->depth_max);
 	p->pub.stats_ms = ev->stats_ms;
+	proc_filter(m, &p->pub, ev);
 	proc_saw(&p->pub, ev->ts);
 }
 
@@ -1059,12 +1124,14 @@ void model_free(struct model *m)
 	for (size_t i = 0; i < m->procs.n; i++) {
 		struct proc_ent *p = m->procs.v[i];
 		model_release(m, (void *)p->pub.prog);
+		model_release(m, (void *)p->pub.filter);
 		model_release(m, p);
 	}
 	model_calls_free_all(m);
 	struct ptrvec *vecs[] = { &m->funcs, &m->threads, &m->procs, &m->late, &m->work };
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
 		model_release(m, vecs[i]->v);
+	free(m->st_filter_full);
 	model_release(m, m->ftab);
 	model_release(m, m->ptab);
 	model_release(m, m->pidtab);

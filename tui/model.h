@@ -100,6 +100,8 @@ struct mprocess {
 	uint64_t depth_max;      /* hello's: traced to depth < depth_max only
 				    (deeper calls are no events); 0 = no limit */
 	uint32_t stats_ms;       /* hello's: the writer sends stats (exact figures) this often; 0 = never */
+	const char *filter;      /* owned; hello's PIPETRACE_FILTER, NULL: none */
+	uint64_t min_duration;   /* hello's: shorter calls not sent, ns; 0 = none */
 	bool has_bye_threads;
 	uint32_t bye_threads;    /* from bye: its threads that recorded events */
 	uint32_t tallies;        /* tally events received */
@@ -271,6 +273,13 @@ struct model_stats {
 	 * counts in the function's), which a longer recursion would not be */
 	uint64_t stats_unsure;
 	uint32_t stats_threads;
+	/* processes traced with PIPETRACE_FILTER or _MIN_DURATION (calls left
+	 * out by choice, not lost); filter and min_duration are theirs when
+	 * they all have the same, else filters_differ is set */
+	uint32_t filtered;
+	bool filters_differ;
+	char filter[128];        /* "": none, or differing; cut with "…" */
+	uint64_t min_duration;
 	size_t bytes;            /* memory held by the model, approximately */
 };
 
@@ -391,5 +400,12 @@ void model_dump(const struct model *m, enum model_view view, FILE *out);
 void model_dump_summary(const struct model *m, FILE *out);
 /* "pid/tid/fn/fn..." naming a node for people; control characters escaped. */
 char *model_node_label(const struct model *m, const struct mnode *node, char *buf, size_t size);
+
+/* What a process's source filters leave out, as text for a screen or a
+ * report: "filter: PATTERNS", "calls >= DURATION" (PIPETRACE_FILTER,
+ * PIPETRACE_MIN_DURATION), joined by sep; "" when neither.  The patterns
+ * come from the trace: draw or escape the text as any other. */
+char *model_filter_text(char *buf, size_t size, const char *filter,
+			uint64_t min_duration, const char *sep);
 
 #endif

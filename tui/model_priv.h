@@ -180,6 +180,7 @@ struct model {
 	struct model_config cfg;
 	uint64_t gen;
 	struct model_stats st;   /* calls_kept/bytes/etc. kept up to date here */
+	char *st_filter_full;    /* malloc'd: st.filter uncut, to compare */
 
 	/* functions: order of appearance, and a hash table by name */
 	struct ptrvec funcs;

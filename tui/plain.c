@@ -182,6 +182,16 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 			fprintf(out, "[%" PRId32 "] traced to depth %" PRIu64 " only (PIPETRACE_DEPTH=%"
 				PRIu64 "): deeper calls filtered out, not lost\n", ev->pid,
 				ev->depth_max - 1, ev->depth_max);
+		if (ev->filter.s)
+			fprintf(out, "[%" PRId32 "] traced with PIPETRACE_FILTER=%s: calls it "
+				"leaves out are not events, not lost\n", ev->pid, safe(p, 0, &ev->filter));
+		if (ev->min_duration) {
+			char mdur[32];
+
+			fprintf(out, "[%" PRId32 "] calls shorter than %s not sent "
+				"(PIPETRACE_MIN_DURATION): left out, not lost\n", ev->pid,
+				hist_format_ns(ev->min_duration, mdur, sizeof mdur));
+		}
 		if (ev->version > 1 && !p->warned_version) {
 			p->warned_version = true;
 			fprintf(out, "! protocol v%" PRId32 " is newer than this reader's v1: "
@@ -484,9 +494,18 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 		char safe_name[160];
 
 		live += p->state == PROC_LIVE;
+		event_safe_text(safe_name, sizeof safe_name, p->prog, strlen(p->prog), false);
+		if (p->filter || p->min_duration) {
+			char text[200], safe_text[400];
+
+			model_filter_text(text, sizeof text, p->filter, p->min_duration, ", ");
+			event_safe_text(safe_text, sizeof safe_text, text, strlen(text), false);
+			fprintf(out, "(process %" PRId32 " %s traced with %s: the calls it leaves "
+				"out were filtered at the source, not lost; their time is in their "
+				"traced caller's self time)\n", p->pid, safe_name, safe_text);
+		}
 		if (!p->depth_max)
 			continue;
-		event_safe_text(safe_name, sizeof safe_name, p->prog, strlen(p->prog), false);
 		fprintf(out, "(process %" PRId32 " %s traced to depth %" PRIu64 " only "
 			"(PIPETRACE_DEPTH=%" PRIu64 "): deeper calls were filtered out, not lost; "
 			"their time is in their traced caller's self time)\n", p->pid, safe_name, p->depth_max - 1, p->depth_max);

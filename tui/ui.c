@@ -423,6 +423,12 @@ void ui_key(struct ui *u, int key)
 	case 'F': case KEY_F(4):
 		ui_scope_open(u);
 		return;
+	case 'S':
+		ui_save_trace(u);
+		return;
+	case 'X':
+		ui_export_trace(u);
+		return;
 	case '/':
 		u->prompt = true;
 		u->qlen = 0;

@@ -7,12 +7,14 @@ tui_libptui_a_SOURCES += tui/ui.h tui/ui_int.h tui/ui.c tui/ui_loop.c \
 tui_libptui_a_SOURCES += tui/view_profile.h tui/view_profile.c tui/ui_profile.c
 dist_man_MANS += tui/pipetrace-tui.1
 # scope filters: the pane's walk under them, the menu, save and export keys
-tui_libptui_a_SOURCES += tui/view_scope.c tui/ui_scope.c
+tui_libptui_a_SOURCES += tui/view_scope.c tui/ui_scope.c tui/ui_save.c
 check_PROGRAMS += tests/test_scope
 TESTS += tests/test_scope
 tests_test_scope_SOURCES = tests/test_scope.c tests/model_testutil.h
 tests_test_scope_CPPFLAGS = $(ptui_test_cppflags)
 tests_test_scope_LDADD = $(ptui_test_ldadd)
+TESTS += tests/e2e-scope.sh
+EXTRA_DIST += tests/e2e-scope.sh
 
 # What a test of the curses layer links with.
 ptui_test_cppflags = $(ptcore_test_cppflags) $(CURSES_CFLAGS)

@@ -61,6 +61,9 @@ void ui_scope_recount(struct ui *u);
 /* What is filtered and how much is hidden, for the status line ("" when
  * nothing is). */
 const char *ui_scope_status(struct ui *u, char *buf, size_t size);
+/* ui_save.c: S and X, the trace received so far into new files here */
+void ui_save_trace(struct ui *u);
+void ui_export_trace(struct ui *u);
 
 void ui_state_init(struct ui *u, struct ingest *ing, struct model *m);
 void ui_state_free(struct ui *u);

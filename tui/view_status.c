@@ -178,6 +178,24 @@ void status_draw(WINDOW *w, const struct status_info *si)
 	 * "unaccounted", never added to it */
 	snprintf(buf, sizeof(buf), "drops %s", draw_count(si->ms.drops, n1, sizeof(n1)));
 	seg(&l, buf, si->ms.drops ? draw_attr(COL_WARN) : a);
+	if (si->ms.filtered) {
+		/* PIPETRACE_FILTER, _MIN_DURATION: calls left out by choice */
+		char dot[16], text[200];
+
+		sep(&l);
+		snprintf(dot, sizeof(dot), " %s ", draw_glyphs()->dot);
+		if (si->ms.filters_differ)
+			snprintf(buf, sizeof(buf), "filtered in %u proc%s", si->ms.filtered,
+				 si->ms.filtered == 1 ? "" : "s");
+		else if (si->ms.filtered == si->ms.processes)
+			snprintf(buf, sizeof(buf), "%s", model_filter_text(text, sizeof(text),
+				 si->ms.filter[0] ? si->ms.filter : NULL, si->ms.min_duration, dot));
+		else
+			snprintf(buf, sizeof(buf), "%s in %u proc%s", model_filter_text(text, sizeof(text),
+				 si->ms.filter[0] ? si->ms.filter : NULL, si->ms.min_duration, dot),
+				 si->ms.filtered, si->ms.filtered == 1 ? "" : "s");
+		seg(&l, buf, a);
+	}
 	if (si->ms.depth_limited) {
 		/* PIPETRACE_DEPTH: deeper calls are not events, not losses */
 		sep(&l);

@@ -475,7 +475,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	attr_t base = is_cursor ? (focused ? draw_attr(COL_CURSOR) : A_REVERSE) : draw_attr(COL_NORMAL);
 	attr_t name_a = base;
 	struct cols c;
-	char label[48], state[48], depth_st[96];
+	char label[48], state[48], depth_st[96], filt_st[320], filt[200];
 	const char *name = NULL, *st = "";
 	long hl = -1;
 
@@ -520,6 +520,12 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 			snprintf(depth_st, sizeof(depth_st), "%s%s(depth < %llu)", st, *st ? " " : "",
 				 (unsigned long long)p->depth_max);
 			st = depth_st;
+		}
+		/* PIPETRACE_FILTER, _MIN_DURATION: the same */
+		if (p->filter || p->min_duration) {
+			snprintf(filt_st, sizeof(filt_st), "%s%s(%s)", st, *st ? " " : "",
+				 model_filter_text(filt, sizeof(filt), p->filter, p->min_duration, ", "));
+			st = filt_st;
 		}
 		if (!is_cursor)
 			name_a = draw_attr(COL_PROCESS);
