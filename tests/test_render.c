@@ -2161,6 +2161,129 @@ static void test_slowest_when_dropped(void **state)
 	}
 }
 
+/* ---- mouse ------------------------------------------------------------------- */
+
+/* A mouse event through ncurses's own queue, as a terminal's would come. */
+static void mouse(struct ui *u, int y, int x, mmask_t b)
+{
+	MEVENT me = { .id = 0, .x = x, .y = y, .z = 0, .bstate = b };
+
+	assert_int_equal(ungetmouse(&me), OK);
+	ui_key(u, KEY_MOUSE);
+	ui_draw(u);
+}
+
+static void test_mouse(void **state)
+{
+	struct model *m = sample_model();
+	struct ui u;
+	WINDOW *w;
+	int y, x;
+
+	(void)state;
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	ui_state_init(&u, NULL, m);
+	resizeterm(45, 160);
+	ui_layout(&u);
+	ui_draw(&u);
+	w = u.win[PANE_TREE];
+	/* a click on a row puts the cursor there */
+	y = find_row(w, "handle_request");
+	mouse(&u, getbegy(w) + y, getbegx(w) + 30, BUTTON1_PRESSED);
+	assert_non_null(strstr(row(w, 2 + u.tv.cursor_row), "handle_request"));
+	assert_int_equal(find_row(w, "db_query"), -1);
+	/* a click on its mark opens it, another closes it */
+	x = col_of(row(w, y), "\u25b8 handle_request");
+	mouse(&u, getbegy(w) + y, getbegx(w) + x, BUTTON1_PRESSED);
+	assert_int_equal(find_row(w, "db_query"), y + 1);
+	assert_non_null(strstr(row(w, y), "\u25be handle_request"));
+	mouse(&u, getbegy(w) + y, getbegx(w) + x, BUTTON1_PRESSED);
+	assert_int_equal(find_row(w, "db_query"), -1);
+	/* the wheel moves the cursor three rows */
+	int before = u.tv.cursor_row;
+
+	mouse(&u, getbegy(w) + 5, getbegx(w) + 10, BUTTON5_PRESSED);
+	assert_int_equal(u.tv.cursor_row, before + 3);
+	mouse(&u, getbegy(w) + 5, getbegx(w) + 10, BUTTON4_PRESSED);
+	assert_int_equal(u.tv.cursor_row, before);
+	/* a click in the exceptions pane focuses it and selects the row */
+	WINDOW *ew = u.win[PANE_EXC];
+
+	feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":102,\"seq\":%u,\"depth\":0,"
+	     "\"fn\":\"serve_forever\",\"type\":\"Newer\",\"msg\":\"m\"}", ts++, ++seq[102]);
+	ui_poll_model(&u);
+	ui_draw(&u);
+	assert_int_equal(u.focus, PANE_TREE);
+	mouse(&u, getbegy(ew) + 3, getbegx(ew) + 5, BUTTON1_PRESSED);
+	assert_int_equal(u.focus, PANE_EXC);
+	assert_non_null(strstr(row(ew, 0), "1 newer"));
+	assert_non_null(strstr(row(ew, 3), "db_query"));
+	/* the profile view: a click on a column's header sorts by it */
+	ui_key(&u, 't');
+	ui_draw(&u);
+	assert_non_null(strstr(row(w, 0), "by total"));
+	x = col_of(row(w, 1), "calls");
+	mouse(&u, getbegy(w) + 1, getbegx(w) + x + 1, BUTTON1_PRESSED);
+	assert_non_null(strstr(row(w, 0), "by calls"));
+	assert_non_null(strstr(row(w, 1), "calls\u25be"));
+	/* and on a row selects it */
+	y = find_row(w, " log_line ");
+	mouse(&u, getbegy(w) + y, getbegx(w) + 4, BUTTON1_PRESSED);
+	assert_int_equal(u.focus, PANE_TREE);
+	assert_string_equal(profile_view_selected(&u.pv, &(const struct mnode *){ NULL })->fn->name, "log_line");
+	ui_state_free(&u);
+	model_free(m);
+}
+
+/* htop's and less's keys: F3 search, F5 profile, F10 quit; Space pages
+ * in the list panes (exceptions, help), Enter folds in the tree. */
+static void test_habit_keys(void **state)
+{
+	struct model *m = sample_model();
+	struct ui u;
+
+	(void)state;
+	for (int i = 0; i < 30; i++)
+		feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":102,\"seq\":%u,\"depth\":0,"
+		     "\"fn\":\"serve_forever\",\"type\":\"E%d\",\"msg\":\"m\"}", ts++, ++seq[102], i);
+	ui_state_init(&u, NULL, m);
+	resizeterm(45, 160);
+	ui_layout(&u);
+	ui_draw(&u);
+	ui_key(&u, KEY_F(3));
+	assert_true(u.prompt);
+	ui_key(&u, 'w');
+	ui_key(&u, '\r');
+	assert_false(u.prompt);
+	assert_string_equal(u.tv.message, "match 1 of 3");   /* worker-1, worker-2, "no answer" */
+	ui_key(&u, KEY_F(5));
+	assert_true(u.pv.on);
+	ui_key(&u, KEY_F(5));
+	assert_false(u.pv.on);
+	/* Space: a page down in the exceptions pane */
+	ui_key(&u, '\t');
+	ui_key(&u, '\t');
+	assert_int_equal(u.focus, PANE_EXC);
+	ui_draw(&u);
+	ui_key(&u, ' ');
+	ui_draw(&u);
+	assert_non_null(strstr(row(u.win[PANE_EXC], 0), "newer"));
+	size_t newer = exc_view_newer(&u.ev, m);
+
+	assert_true(newer > 3);
+	/* in the help, Space pages too */
+	ui_key(&u, KEY_F(1));
+	ui_key(&u, ' ');
+	assert_true(u.help_scroll > 10);
+	ui_key(&u, 'x');
+	assert_int_equal(u.overlay, OV_NONE);
+	/* F10 quits */
+	ui_key(&u, KEY_F(10));
+	assert_true(u.quit);
+	ui_state_free(&u);
+	model_free(m);
+}
+
 /* ---- safe drawing ----------------------------------------------------------- */
 
 static void test_hostile_names(void **state)
@@ -2287,6 +2410,8 @@ int main(void)
 		cmocka_unit_test_setup(test_profile_save, per_test),
 		cmocka_unit_test_setup(test_profile_follows_filter, per_test),
 		cmocka_unit_test_setup(test_profile_exact_from_stats, per_test),
+		cmocka_unit_test_setup(test_mouse, per_test),
+		cmocka_unit_test_setup(test_habit_keys, per_test),
 		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
 		cmocka_unit_test_setup(test_recursion_folded, per_test),
 		cmocka_unit_test_setup(test_calls_time_columns, per_test),

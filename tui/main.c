@@ -64,6 +64,9 @@ static void usage(FILE *f)
 	      "                       Ctrl-C; implies --plain\n"
 	      "  -q, --quiet          no line per event, only notes (and the summary);\n"
 	      "                       implies --plain\n"
+	      "      --no-mouse       in the full screen, leave the mouse to the terminal\n"
+	      "                       (by default a click selects, the wheel scrolls, and\n"
+	      "                       selecting text wants Shift)\n"
 	      "  -V, --version        print the version and exit\n"
 	      "  -h, --help           print this help and exit\n"
 	      "\n"
@@ -187,6 +190,7 @@ int main(int argc, char **argv)
 		{ "plain", no_argument, NULL, 'p' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-mouse", no_argument, NULL, 'M' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -246,6 +250,7 @@ int main(int argc, char **argv)
 		case 'p': plain = true; break;
 		case 's': summary = true; break;
 		case 'q': quiet = true; break;
+		case 'M': ui_set_mouse(false); break;
 		case 'V':
 			printf("pipetrace-tui %s (wire protocol v1)\n", PACKAGE_VERSION);
 			return 0;

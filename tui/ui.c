@@ -350,13 +350,29 @@ void ui_key(struct ui *u, int key)
 {
 	int page = u->tv.height > 1 ? u->tv.height - 1 : 1;
 
+	if (key == KEY_MOUSE) {
+		MEVENT me;
+
+		/* over an overlay or a prompt the wheel scrolls, clicks do nothing */
+		if (getmouse(&me) != OK)
+			return;
+		if (u->overlay == OV_NONE && !u->prompt && !u->scope_mode)
+			ui_mouse(u, &me);
+		else if (u->overlay != OV_NONE && (me.bstate & BUTTON4_PRESSED))
+			ui_key(u, KEY_UP);
+#ifdef BUTTON5_PRESSED
+		else if (u->overlay != OV_NONE && (me.bstate & BUTTON5_PRESSED))
+			ui_key(u, KEY_DOWN);
+#endif
+		return;
+	}
 	if (u->overlay != OV_NONE) {
 		if (u->overlay == OV_PAGER && key != 'q' && key != VIEW_KEY_ESC && key != 'o') {
 			u->dirty |= pager_key(&u->pager, key, page);
 			return;
 		}
-		if (u->overlay == OV_HELP && (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE)) {
-			u->help_scroll += key == KEY_NPAGE ? page : 1;
+		if (u->overlay == OV_HELP && (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE || key == ' ')) {
+			u->help_scroll += key == KEY_NPAGE || key == ' ' ? page : 1;
 			if (u->help_scroll > help_lines() - 1)
 				u->help_scroll = help_lines() - 1;
 			u->dirty |= DIRTY_OVERLAY;
@@ -390,7 +406,7 @@ void ui_key(struct ui *u, int key)
 		return;
 	}
 	if (u->layout == LAYOUT_TOO_SMALL) {
-		if (key == 'q')
+		if (key == 'q' || key == KEY_F(10))
 			u->quit = true;
 		return;
 	}
@@ -398,7 +414,7 @@ void ui_key(struct ui *u, int key)
 		/* the question is answered by this key */
 		u->quit_note[0] = 0;
 		u->dirty |= DIRTY_HINT;
-		if (key == 'q') {
+		if (key == 'q' || key == KEY_F(10)) {
 			u->quit = true;
 			return;
 		}
@@ -406,7 +422,7 @@ void ui_key(struct ui *u, int key)
 	if (ui_profile_key(u, key))
 		return;
 	switch (key) {
-	case 'q':
+	case 'q': case KEY_F(10):
 		if (ask_before_quit(u))
 			return;
 		u->quit = true;
@@ -429,7 +445,7 @@ void ui_key(struct ui *u, int key)
 	case 'X':
 		ui_export_trace(u);
 		return;
-	case '/':
+	case '/': case KEY_F(3):
 		u->prompt = true;
 		u->qlen = 0;
 		u->query[0] = 0;

@@ -5,6 +5,8 @@ tui_libptui_a_SOURCES += tui/ui.h tui/ui_int.h tui/ui.c tui/ui_loop.c \
 	tui/view_hist.c tui/view_exc.c tui/view_status.c tui/view_help.c
 # the profile view (t, F5)
 tui_libptui_a_SOURCES += tui/view_profile.h tui/view_profile.c tui/ui_profile.c
+# clicks and the wheel (--no-mouse)
+tui_libptui_a_SOURCES += tui/ui_mouse.c
 dist_man_MANS += tui/pipetrace-tui.1
 # scope filters: the pane's walk under them, the menu, save and export keys
 tui_libptui_a_SOURCES += tui/view_scope.c tui/ui_scope.c tui/ui_save.c
@@ -32,6 +34,9 @@ tests_e2e_traced_SOURCES = tests/e2e_traced.c
 tests_e2e_traced_LDADD = lib/libpipetrace.la
 TESTS += tests/e2e-tui.sh tests/e2e-views.sh tests/e2e-deep.sh
 EXTRA_DIST += tests/e2e-tui.sh tests/e2e-views.sh tests/e2e-lib.sh tests/e2e-deep.sh
+# The profile view and the mouse, on the demo.
+TESTS += tests/e2e-profile.sh
+EXTRA_DIST += tests/e2e-profile.sh
 # Awkward input and commands on the full screen (endless line, empty
 # recording, a command from which nothing arrives).
 TESTS += tests/e2e-input.sh

@@ -77,6 +77,9 @@ void ui_key(struct ui *u, int key);
 void ui_poll_model(struct ui *u);
 /* The profile view's keys (ui_profile.c): true when the key was its. */
 bool ui_profile_key(struct ui *u, int key);
+/* A mouse event (ui_mouse.c); ui_key() takes KEY_MOUSE to it. */
+void ui_mouse(struct ui *u, const MEVENT *me);
+bool ui_mouse_enabled(void);
 /* The histogram pane under the profile view. */
 void ui_profile_hist(struct ui *u);
 /* While curses runs, whatever is written to fd 2 goes to a temporary file;

@@ -265,6 +265,15 @@ int ui_run(struct ingest *ing, struct model *m)
 	doupdate();
 	curs_set(0);
 	draw_init_colours();
+	if (ui_mouse_enabled()) {
+		/* presses, not clicks: no wait to tell a click from a double one */
+		mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+			  | BUTTON5_PRESSED
+#endif
+			  , NULL);
+		mouseinterval(0);
+	}
 
 	ui_state_init(&u, ing, m);
 	u.dirty = DIRTY_ALL;   /* with DIRTY_LAYOUT: windows are made by the first draw */

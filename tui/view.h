@@ -51,6 +51,7 @@ void idset_clear(struct idset *s);
 struct tree_row {
 	node_id id;
 	int depth;
+	int mark_x;              /* column of its \u25b8/\u25be mark (clicks), -1: none */
 };
 
 /* The calls pane. */
@@ -249,6 +250,8 @@ size_t exc_view_newer(struct exc_view *ev, const struct model *m);
 void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool focused);
 unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int page);
 const struct mexception *exc_view_selected(struct exc_view *ev, const struct model *m);
+/* A click on row y of the pane's window: the exception drawn there. */
+unsigned exc_view_click(struct exc_view *ev, const struct model *m, int y);
 
 /* Status and key hint lines. */
 struct status_info {

@@ -200,7 +200,7 @@ unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int p
 	case KEY_UP: case 'k':
 		to = cur ? cur - 1 : 0;
 		break;
-	case KEY_NPAGE: case VIEW_CTRL('f'):
+	case KEY_NPAGE: case VIEW_CTRL('f'): case ' ':
 		to = cur + (size_t)page < n ? cur + (size_t)page : n - 1;
 		break;
 	case KEY_PPAGE: case VIEW_CTRL('b'):
@@ -217,5 +217,16 @@ unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int p
 		return 0;
 	}
 	ev->cursor_id = at(ev, m, to)->id;
+	return DIRTY_EXC;
+}
+
+unsigned exc_view_click(struct exc_view *ev, const struct model *m, int y)
+{
+	size_t i = ev->top + (size_t)(y > 1 ? y - 1 : 0) / 2;
+
+	cursor_pos(ev, m);   /* the order as drawn */
+	if (y < 1 || i >= ev->norder)
+		return 0;
+	ev->cursor_id = at(ev, m, i)->id;
 	return DIRTY_EXC;
 }

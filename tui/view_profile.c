@@ -500,6 +500,8 @@ unsigned profile_view_click(struct profile_view *pv, int row, int col)
 {
 	struct layout L;
 
+	if (row < -1)
+		return 0;   /* the frame */
 	lay_out(pv, &L);
 	pv->last_key_ns = pv->now();
 	if (row < 0) {

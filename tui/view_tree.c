@@ -488,6 +488,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	int level = is_call ? tree_real_depth(tv, n) - 2 : -1;
 
 	x += tree_indent(tv, r->depth, level, name_end - x, &at_depth);
+	tv->rows[row].mark_x = x < name_end ? x : -1;
 	if (is_call && level + 2 != r->depth)
 		at_depth = true;   /* below a folded chain: the row says its real level */
 	if (x < name_end) {
