@@ -1368,6 +1368,68 @@ static void test_sample_marked(void **state)
 	tree_done(&tv, tw, m);
 }
 
+/* A thread with stats: its paths, histograms and the status line say
+ * exact whatever it lost; the calls view stays a sample; a thread without
+ * stats that lost events keeps the paths header's mark, which then says
+ * where.  The writer's "(other paths)" row shows its figures. */
+static void test_stats_exact_marked(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	struct status_info si;
+	WINDOW *tw = newwin(12, 100, 0, 0), *hw = newwin(12, 60, 12, 0), *sw = newwin(1, 200, 24, 0);
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":8,\"v\":1,\"ppid\":1,\"prog\":\"s\",\"stats_ms\":200}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":8,\"tid\":9,\"seq\":1,\"depth\":0,\"fn\":\"handle\"}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":6,\"pid\":8,\"tid\":9,\"count\":1200}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":8,\"tid\":9,\"seq\":1202,\"depth\":0,\"fn\":\"handle\",\"dur\":4}");
+	feed(m, "{\"ev\":\"stats\",\"ts\":8,\"pid\":8,\"tid\":9,\"nodes\":["
+	     "{\"id\":1,\"parent\":0,\"fn\":\"handle\",\"count\":600,\"total\":6000,\"self\":3000,\"max\":40,\"hist\":[[2,100],[3,400],[5,100]]},"
+	     "{\"id\":2,\"parent\":1,\"fn\":\"db_query\",\"count\":600,\"total\":3000,\"self\":3000,\"max\":9,\"hist\":[[2,500],[3,100]]},"
+	     "{\"id\":3,\"parent\":0,\"fn\":\"(other paths)\",\"other\":true,\"count\":77,\"total\":770,\"self\":770,\"max\":10,\"hist\":[[3,77]]}]}");
+	tree_fit(&tv, m, tw);
+	tree_view_key(&tv, 'e');
+	tree_view_draw(&tv, tw, true);
+	assert_non_null(strstr(row(tw, 1), "function (merged by path, exact)"));
+	assert_null(strstr(row(tw, 1), "sample"));
+	int y = find_row(tw, "handle");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(tw, y), "600"));
+	y = find_row(tw, "(other paths)");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(tw, y), "77"));
+	hist_view_draw(hw, m, &model_thread_find(m, 8, 9)->node, false);
+	assert_null(strstr(row(hw, 0), "sample"));
+	assert_non_null(strstr(row(hw, 0), "1277 calls"));
+	memset(&si, 0, sizeof(si));
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "figures exact"));
+	/* the calls view: the calls that arrived, a sample */
+	tree_view_key(&tv, 'v');
+	tree_view_draw(&tv, tw, true);
+	assert_non_null(strstr(row(tw, 1), "sample"));
+
+	/* a thread without stats that lost events */
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":20,\"tid\":20,\"seq\":1,\"depth\":0,\"fn\":\"old\"}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":6,\"pid\":20,\"tid\":20,\"count\":3}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":20,\"tid\":20,\"seq\":5,\"depth\":0,\"fn\":\"old\",\"dur\":4}");
+	tree_view_key(&tv, 'v');
+	tree_view_draw(&tv, tw, true);
+	assert_non_null(strstr(row(tw, 1), "sample 40.0 % where no stats"));
+	hist_view_draw(hw, m, &model_thread_find(m, 8, 9)->node, false);
+	assert_null(strstr(row(hw, 0), "sample"));
+	hist_view_draw(hw, m, &model_thread_find(m, 20, 20)->node, false);
+	assert_non_null(strstr(row(hw, 0), "sample 40.0 %"));
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "exact: 1/2 threads"));
+	delwin(hw);
+	delwin(sw);
+	tree_done(&tv, tw, m);
+}
+
 static void test_layouts_and_too_small(void **state)
 {
 	struct model *m = sample_model();
@@ -2398,6 +2460,7 @@ int main(void)
 		cmocka_unit_test_setup(test_filter_shown, per_test),
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
 		cmocka_unit_test_setup(test_sample_marked, per_test),
+		cmocka_unit_test_setup(test_stats_exact_marked, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),
 		cmocka_unit_test_setup(test_running_mark_alignment, per_test),
 		cmocka_unit_test_setup(test_histogram_keeps_tail, per_test),
