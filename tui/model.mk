@@ -25,6 +25,12 @@ tests_test_model_LDADD = $(ptcore_test_ldadd)
 tests_test_search_SOURCES = tests/test_search.c tests/model_testutil.h
 tests_test_search_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_search_LDADD = $(ptcore_test_ldadd)
+# make bench: what stats lines cost the monitor (parse, model_apply per entry)
+EXTRA_PROGRAMS += tests/bench_stats
+benchmarks += tests/bench_stats
+tests_bench_stats_SOURCES = tests/bench_stats.c tests/xorshift.h
+tests_bench_stats_CPPFLAGS = $(ptcore_test_cppflags)
+tests_bench_stats_LDADD = $(ptcore_test_ldadd)
 # exact figures from stats lines against a lossless model of the same run
 check_PROGRAMS += tests/test_stats
 TESTS += tests/test_stats
