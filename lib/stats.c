@@ -302,12 +302,17 @@ static inline int ptp_traced(const struct ptp_open *f)
 	return (f->ts_kind >> 1) != 0;
 }
 
+/* On the innermost traced open call (calls held by PIPETRACE_MIN_DURATION
+ * included), if one is remembered. */
 void ptp_stats_exception(struct ptp_thread *t)
 {
-	uint32_t wire, k = ptp_innermost_traced(t, &wire);
+	uint32_t d = t->depth < t->stack_cap ? t->depth : t->stack_cap;
 
-	if (k != UINT32_MAX)    /* else no traced call open, or not remembered */
-		PTP_BUMP(t->stack[k].node->exc, 1, memory_order_release);
+	while (d-- > 0)
+		if (ptp_traced(&t->stack[d])) {
+			PTP_BUMP(t->stack[d].node->exc, 1, memory_order_release);
+			return;
+		}
 }
 
 void ptp_stats_unwind(struct ptp_thread *t, uint32_t k, uint32_t top)

@@ -325,6 +325,38 @@ static void test_stats_filter(void **state)
 	cap_free(&c);
 }
 
+/* PIPETRACE_MIN_DURATION keeps short calls off the wire, not out of the
+ * statistics. */
+static void test_stats_min_duration(void **state)
+{
+	const char *args[] = { "exc", "200", NULL };
+	const char *env[] = { "PIPETRACE_MIN_DURATION=10s", NULL };
+	struct cap c;
+	struct sthread s;
+	json_int_t dur;
+
+	(void)state;
+	run_main(&c, &s, args, env);
+	/* each exception sends its open calls; nothing else is long */
+	assert_int_equal(exits_of(&c, "thrower", &dur), 200);
+	assert_counts(&s, "main", 1, 0, 0);
+	assert_counts(&s, "main/mid_exc", 200, 1, 0);
+	assert_counts(&s, "main/mid_exc/thrower", 200, 200, 0);
+	stats_free(&s);
+	cap_free(&c);
+	{
+		const char *calls[] = { "calls", "400", NULL };
+
+		run_main(&c, &s, calls, env);
+		assert_int_equal(exits_of(&c, "leaf", &dur), 0);
+		assert_counts(&s, "main", 1, 0, 0);
+		assert_counts(&s, "main/mid", 400, 0, 0);
+		assert_counts(&s, "main/mid/leaf", 400, 0, 0);
+		stats_free(&s);
+		cap_free(&c);
+	}
+}
+
 /* Past PIPETRACE_STATS_PATHS, calls count in "(other paths)", and so do
  * the calls below them. */
 static void test_stats_paths_cap(void **state)
@@ -552,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_stats_exceptions),
 		cmocka_unit_test(test_stats_depth),
 		cmocka_unit_test(test_stats_filter),
+		cmocka_unit_test(test_stats_min_duration),
 		cmocka_unit_test(test_stats_paths_cap),
 		cmocka_unit_test(test_stats_slow_reader),
 		cmocka_unit_test(test_stats_late_reader),
