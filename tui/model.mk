@@ -5,6 +5,8 @@ tui_libptcore_a_SOURCES += tui/hist.h tui/model.h tui/search.h \
 	tui/search.c
 # what the monitor shows of the model (no curses)
 tui_libptcore_a_SOURCES += tui/scope.h tui/scope.c
+# clearing ended processes
+tui_libptcore_a_SOURCES += tui/model_forget.c
 # recursion: which calls count in a function's inclusive time
 tui_libptcore_a_SOURCES += tui/model_nest.c
 # exact figures from the writers' stats lines

@@ -1158,22 +1158,58 @@ def _fexit(t, site, d, start):
 
 
 def _fcall(t, site, fn, args, kwargs):
-    """@trace's call with filters."""
-    if site.verdict == _EXCL:   # decided at its first call, by _fenter()
+    """@trace's call with filters.  The usual traced call (its enter not
+    held) takes _fenter() and _fexit() inlined."""
+    v = site.verdict
+    if v == _EXCL:              # decided at its first call, by _fenter()
         t.excl += 1
         try:
             return fn(*args, **kwargs)
         finally:
             t.excl -= 1
-    d, start = _fenter(t, site)
+    d = t.depth
+    if (v is None or _min_dur or t.excl or _depth_max is not None and d >= _depth_max
+            or _includes is not None and not d and v != _INCL):
+        d, start = _fenter(t, site)
+        try:
+            return fn(*args, **kwargs)
+        except BaseException as e:
+            if d >= 0:
+                _raised(t, e)
+            raise
+        finally:
+            _fexit(t, site, d, start)
+    t.depth = d + 1
+    t.stack.append(site)
+    start = _mono()
+    t.starts.append(start)
+    t.sent = d + 1
+    t.seq = seq = t.seq + 1
+    buf = t.buf
+    if _connected and len(buf) < _QUEUE_MAX or _room(t):
+        buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
+                   % (start, t.id, seq, d, site.enter))
+        if len(buf) % _batch == 0:
+            _flush_own(t)
     try:
         return fn(*args, **kwargs)
     except BaseException as e:
-        if d >= 0:
-            _raised(t, e)
+        _raised(t, e)
         raise
     finally:
-        _fexit(t, site, d, start)
+        if d < len(t.stack):    # else closed already, with a call it was in
+            ts = _mono()
+            t.seq = seq = t.seq + 1
+            if _connected and len(buf) < _QUEUE_MAX or _room(t):
+                buf.append('{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
+                           % (ts, t.id, seq, d, site.exit, ts - start))
+                if len(buf) % _batch == 0:
+                    _flush_own(t)
+            t.depth = d
+            del t.stack[d:]
+            del t.starts[d:]
+            if t.sent > d:
+                t.sent = d
 
 
 def _type_name(tp):
