@@ -156,7 +156,7 @@ void ptp_publish_own_drops(void)
 
 /* Stores a record at the head of the ring, which has room. */
 PTP_INLINE void ptp_store(struct ptp_thread *t, uint64_t ts,
-				     uintptr_t ptr, uint64_t aux, uint32_t depth_kind)
+				     uintptr_t ptr, uint64_t dur, uint32_t depth_kind)
 {
 	uint64_t h = t->head_local;
 	struct ptp_rec *r = &t->ring[h & (PTP_RING_SIZE - 1)];
@@ -165,7 +165,7 @@ PTP_INLINE void ptp_store(struct ptp_thread *t, uint64_t ts,
 	r->ptr = ptr;
 	/* Only exits have one: an enter (half of all events) saves a store. */
 	if ((depth_kind & 15) == PTP_EXIT_SITE || (depth_kind & 15) == PTP_EXIT_ADDR)
-		r->aux = aux;
+		r->dur = dur;
 	r->seq = t->seq;
 	r->depth_kind = depth_kind;
 	t->head_local = h + 1;
@@ -285,21 +285,29 @@ PTP_INLINE void ptp_stats_enter(struct ptp_thread *t, struct ptp_open *f,
 	}
 }
 
-/* A call ends normally: into its node, and its time into its parent's
- * callees.  Ticks become ns here, per call, so that the histogram bucket
- * is the call's own, and self is the call's ns less its callees' ns.
- * count goes last (see stats.h). */
-PTP_INLINE void ptp_stats_exit(struct ptp_thread *t, struct ptp_open *f,
-				struct ptp_open *up, uint64_t now, uint64_t start)
+/* A call's duration in ns, from its exit's and its (stall-moved) enter's
+ * raw clocks.  Converted here, once: the exit event's dur and the
+ * statistics are the same figure, and the histogram bucket is the
+ * call's own. */
+PTP_INLINE uint64_t ptp_call_ns(uint64_t now, uint64_t start)
 {
-	struct ptp_node *n = f->node;
-	uint64_t m = atomic_load_explicit(&ptp_stats_mult, PTP_RELAXED);
-	uint64_t dur = now - start, ns, sns;
-	unsigned b, i;
+	uint64_t dur = now - start;
 
 	if (PTP_UNLIKELY((int64_t)dur < 0))
 		dur = 0;
-	ns = ptp_stats_ns(dur, m);
+	return ptp_stats_ns(dur, atomic_load_explicit(&ptp_stats_mult, PTP_RELAXED));
+}
+
+/* A call of ns ns ends normally: into its node, and its time into its
+ * caller's callees (up); self is the call's ns less its callees'.  count
+ * goes last (see stats.h). */
+PTP_INLINE void ptp_stats_exit(struct ptp_thread *t, struct ptp_open *f,
+			       struct ptp_open *up, uint64_t ns)
+{
+	struct ptp_node *n = f->node;
+	uint64_t sns;
+	unsigned b, i;
+
 	/* (Callees converted with a slightly different rate may add up to
 	 * a hair more than the call: then its self is 0.) */
 	sns = ns - f->callee;
@@ -421,11 +429,11 @@ PTP_COLD static uint32_t ptp_find_open(struct ptp_thread *t, uintptr_t ref,
 /* ptp_close() with the ring looking full. */
 PTP_COLD static void ptp_close_full(struct ptp_thread *t, uintptr_t ref,
 				    unsigned is_addr, uint64_t now, uint32_t d,
-				    uint64_t start)
+				    uint64_t ns)
 {
-	ptp_push_full(t, now, ref, start, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
+	ptp_push_full(t, now, ref, ns, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
 	if (t->st)
-		ptp_stats_exit(t, &t->stack[d], &t->stack[d] - 1, now, start);
+		ptp_stats_exit(t, &t->stack[d], &t->stack[d] - 1, ns);
 	if (t->st_pend)
 		ptp_stats_settle(t);
 }
@@ -440,16 +448,17 @@ PTP_INLINE void ptp_close(struct ptp_thread *t, uintptr_t ref,
 			  unsigned is_addr, uint64_t now, uint32_t d,
 			  uint64_t start)
 {
-	start += t->stall;
+	uint64_t ns = ptp_call_ns(now, start + t->stall);
+
 	t->depth = d;
 	++t->seq;
 	if (PTP_UNLIKELY(t->head_local - t->tail_cache >= PTP_RING_SIZE)) {
-		ptp_close_full(t, ref, is_addr, now, d, start);
+		ptp_close_full(t, ref, is_addr, now, d, ns);
 		return;
 	}
-	ptp_store(t, now, ref, start, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
+	ptp_store(t, now, ref, ns, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
 	if (t->st)
-		ptp_stats_exit(t, &t->stack[d], &t->stack[d] - 1, now, start);
+		ptp_stats_exit(t, &t->stack[d], &t->stack[d] - 1, ns);
 	if (PTP_UNLIKELY(t->st_pend))
 		ptp_stats_settle(t);
 }
@@ -730,11 +739,11 @@ PTP_FILT static void ptp_exit_traced(struct ptp_thread *t, uintptr_t ref,
 				     uint32_t d)
 {
 	uint32_t w = --t->wdepth;
-	uint64_t from = start + t->stall;
+	uint64_t from = start + t->stall, ns = ptp_call_ns(now, from);
 
 	/* (in the statistics whether it is sent or not) */
 	if (t->st)
-		ptp_stats_exit(t, &t->stack[d], ptp_traced_up(t, d), now, from);
+		ptp_stats_exit(t, &t->stack[d], ptp_traced_up(t, d), ns);
 	if (ptp_g.min_duration) {
 		if (w >= t->wsent) {
 			/* held: sent only if it was long */
@@ -748,7 +757,7 @@ PTP_FILT static void ptp_exit_traced(struct ptp_thread *t, uintptr_t ref,
 		}
 		t->wsent = w;
 	}
-	ptp_push_call(t, now, ref, from, PTP_EXIT_SITE + 2 * is_addr, w);
+	ptp_push_call(t, now, ref, ns, PTP_EXIT_SITE + 2 * is_addr, w);
 }
 
 /* An exit that is not the innermost open call's (longjmp left calls
@@ -934,7 +943,7 @@ PTP_COLD static void ptp_init(void)
 		ptp_thread_flags |= PTP_F_SYNC;
 	if (!ptp_clock_init(!ptp_g.sync))
 		ptp_thread_flags |= PTP_F_CLOCK;
-	else if (ptp_g.stats_ms)
+	else
 		ptp_clock_prime();
 	ptp_fifo_init();
 	if (!ptp_g.sync && ptp_flusher_start() != 0) {

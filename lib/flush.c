@@ -493,10 +493,8 @@ static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
 	*p++ = ',';
 	p = ptp_put(p, frag, len);
 	if (kind == PTP_EXIT_SITE || kind == PTP_EXIT_ADDR) {
-		uint64_t dur = r->aux && r->ts >= r->aux ? ptp_clock_dur(r->ts - r->aux) : 0;
-
 		p = PTP_PUTS(p, ",\"dur\":");
-		p = ptp_fmt_u64(p, dur);
+		p = ptp_fmt_u64(p, r->dur);
 	} else if (kind == PTP_EXCEPTION) {
 		p = PTP_PUTS(p, ",\"type\":");
 		p += ptp_json_str(p, PTP_NAME_MAX / 2, e->text, e->type_len);

@@ -41,8 +41,10 @@ enum ptp_kind {
 struct ptp_rec {
 	uint64_t ts;            /* raw clock (see clock.c) */
 	uintptr_t ptr;          /* meaning depends on the kind */
-	uint64_t aux;           /* exit: raw clock of the enter, 0 if unknown;
-				   not written for other kinds */
+	uint64_t dur;           /* exit: the call's duration in ns, stalls
+				   left out, converted by the traced thread
+				   (the statistics add the same figure); not
+				   written for other kinds */
 	uint32_t seq;           /* low 32 bits of the thread's event counter */
 	uint32_t depth_kind;    /* depth << 4 | enum ptp_kind */
 };
@@ -226,11 +228,10 @@ int ptp_clock_init(int allow_tsc);      /* 1 when the TSC is used */
 uint64_t ptp_clock_raw_slow(void);
 void ptp_clock_update(void);            /* consumer: new anchor, refine rate */
 uint64_t ptp_clock_ns(uint64_t raw);
-uint64_t ptp_clock_dur(uint64_t raw_delta);
 uint64_t ptp_mono_ns(void);
 uint64_t ptp_wall_ns(void);
-/* Spins until the TSC rate is known to about 0.1% (statistics convert
- * each call's ticks to ns on the traced thread). */
+/* Spins until the TSC rate is known to about 0.1%: the traced threads
+ * convert each call's duration to ns (ptp_stats_mult). */
 void ptp_clock_prime(void);
 
 /* encode.c: JSON pieces.  All async-signal-safe. */
