@@ -106,7 +106,7 @@ static const char *const help_text[] = {
 	"                   there Enter shows the path in the tree,",
 	"                   Esc Left go back",
 	"  Space            a page down (as PgDn)",
-	"  n N              next / previous function matching the search",
+	"  / Enter, n N     the next / previous function matching",
 	"  c                save the table: pipetrace-profile-DATE.csv",
 	"                   and .txt in the current directory",
 	"",
