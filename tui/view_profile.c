@@ -168,6 +168,8 @@ static void lay_out(const struct profile_view *pv, struct layout *L)
 	int sum = 0;
 
 	memcpy(L->w, full, sizeof(L->w));
+	if (pv->callers_of)
+		L->w[PROF_SHARE] = 0;   /* paths have none: room for their callers */
 	for (int c = 1; c < PROF_NCOLS; c++)
 		sum += L->w[c];
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]) && pv->width - sum < 16; i++) {
