@@ -1675,6 +1675,12 @@ static void test_profile_lazy_resort(void **state)
 	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "fib");
 	/* nothing new: nothing to do */
 	assert_false(profile_view_refresh(&u->pv, false));
+	/* the whole run's figures are drawn as they are, between two sorts */
+	call(m, 100, 103, 0, "main", 10);
+	ui_poll_model(u);
+	ui_draw(u);
+	assert_non_null(strstr(row(w, find_row(w, " main ")), " 2 "));
+	assert_int_equal(find_row(w, " main "), 2);
 	call(m, 100, 103, 0, "late_big", 10);
 	fake_now += PROFILE_HOLD_NS;
 	assert_true(profile_view_refresh(&u->pv, false));

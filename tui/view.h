@@ -259,7 +259,8 @@ struct status_info {
 	struct model_stats ms;
 	bool follow;
 	enum model_view view;
-	const char *search_msg;  /* borrowed, may be NULL */
+	const char *search_msg;  /* borrowed, may be NULL: what the last key said */
+	bool searching;          /* a search is active (n/N step through it) */
 	const char *prompt;      /* borrowed: the search being typed, or NULL */
 	const char *note;        /* borrowed: a question in place of the hints, or NULL */
 	const char *scope;       /* borrowed: what the filters leave out, "" for nothing */

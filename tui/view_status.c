@@ -321,7 +321,9 @@ void hint_draw(WINDOW *w, const struct status_info *si)
 	if (si->search_msg && *si->search_msg) {
 		seg(&l, " ", draw_attr(COL_NORMAL));
 		seg(&l, si->search_msg, draw_attr(COL_FOCUS));
-		seg(&l, "  (n/N step, Esc clears) ", draw_attr(COL_DIM));
+		/* other keys' messages (slowest call, no exception...) are not
+		 * stepped with n/N */
+		seg(&l, si->searching ? "  (n/N step, Esc clears) " : "  ", draw_attr(COL_DIM));
 	}
 	for (int i = 0; i < nh; i++) {
 		skip[i] = hs[i].key[0] == 'o' && !(si->st && si->st->has_child);

@@ -108,12 +108,21 @@ void tree_timeline_draw(const struct tree_view *tv, WINDOW *w, int y, int x_end,
 		to = TL_CELLS;
 		from = to - 1 < from ? to - 1 : from;
 	}
-	for (int i = 0; i < TL_CELLS; i++) {
-		bool on = i >= from && i < to;
+	/* three runs (before, during, after the call), one draw each */
+	int cut[4] = { 0, from, to, TL_CELLS };
 
-		draw_text(w, y, x + i, 1, on ? g->bar : g->dot,
-			  is_cursor ? base : draw_attr(on ? (c->state == CALL_RUNNING ? COL_RUNNING : COL_BAR)
-							 : COL_DIM));
+	for (int r = 0; r < 3; r++) {
+		const char *glyph = r == 1 ? g->bar : g->dot;
+		char run[TL_CELLS * 4 + 1];
+		size_t gl = strlen(glyph), at = 0;
+
+		if (cut[r + 1] <= cut[r])
+			continue;
+		for (int i = cut[r]; i < cut[r + 1] && at + gl < sizeof(run); i++, at += gl)
+			memcpy(run + at, glyph, gl);
+		run[at] = '\0';
+		draw_text(w, y, x + cut[r], cut[r + 1] - cut[r], run,
+			  is_cursor ? base : draw_attr(r != 1 ? COL_DIM : c->state == CALL_RUNNING ? COL_RUNNING : COL_BAR));
 	}
 }
 

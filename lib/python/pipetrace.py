@@ -778,7 +778,7 @@ def _flusher_join(timeout):
         f.release()
 
 
-_DUR_UNITS = {'': 1, 'ns': 1, 'us': 1000, 'ms': 1000_000, 's': 1000_000_000}
+_DUR_UNITS = {'': 1, 'ns': 1, 'us': 1e3, '\u00b5s': 1e3, 'ms': 1e6, 's': 1e9}
 
 
 def _glob_re(g):
@@ -855,10 +855,12 @@ def _env_filters():
             sys.stderr.write('pipetrace: PIPETRACE_FILTER "%s": %s; tracing every '
                              'function\n' % (v, why))
     v = os.environ.get('PIPETRACE_MIN_DURATION')
-    if v is not None:
-        m = re.fullmatch('([0-9]+)(ns|us|ms|s)?', v.strip())
-        if m:
-            _min_dur = int(m.group(1)) * _DUR_UNITS[m.group(2) or '']
+    if v is not None and v != '0':
+        # As the C library's strtod() and units: 10us, 1.5ms, 2e3ns.
+        m = re.fullmatch('([0-9]+(?:[.][0-9]*)?(?:[eE][-+]?[0-9]+)?)(ns|us|\u00b5s|ms|s)?', v)
+        ns = float(m.group(1)) * _DUR_UNITS[m.group(2) or ''] if m else 0
+        if 1 <= ns < 1e18:
+            _min_dur = int(ns + 0.5)
         else:
             sys.stderr.write('pipetrace: PIPETRACE_MIN_DURATION "%s" is not a duration '
                              '(e.g. 10us; units ns, us, ms, s), sending every call\n' % v)
@@ -1158,22 +1160,58 @@ def _fexit(t, site, d, start):
 
 
 def _fcall(t, site, fn, args, kwargs):
-    """@trace's call with filters."""
-    if site.verdict == _EXCL:   # decided at its first call, by _fenter()
+    """@trace's call with filters.  The usual traced call (its enter not
+    held) takes _fenter() and _fexit() inlined."""
+    v = site.verdict
+    if v == _EXCL:              # decided at its first call, by _fenter()
         t.excl += 1
         try:
             return fn(*args, **kwargs)
         finally:
             t.excl -= 1
-    d, start = _fenter(t, site)
+    d = t.depth
+    if (v is None or _min_dur or t.excl or _depth_max is not None and d >= _depth_max
+            or _includes is not None and not d and v != _INCL):
+        d, start = _fenter(t, site)
+        try:
+            return fn(*args, **kwargs)
+        except BaseException as e:
+            if d >= 0:
+                _raised(t, e)
+            raise
+        finally:
+            _fexit(t, site, d, start)
+    t.depth = d + 1
+    t.stack.append(site)
+    start = _mono()
+    t.starts.append(start)
+    t.sent = d + 1
+    t.seq = seq = t.seq + 1
+    buf = t.buf
+    if _connected and len(buf) < _QUEUE_MAX or _room(t):
+        buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
+                   % (start, t.id, seq, d, site.enter))
+        if len(buf) % _batch == 0:
+            _flush_own(t)
     try:
         return fn(*args, **kwargs)
     except BaseException as e:
-        if d >= 0:
-            _raised(t, e)
+        _raised(t, e)
         raise
     finally:
-        _fexit(t, site, d, start)
+        if d < len(t.stack):    # else closed already, with a call it was in
+            ts = _mono()
+            t.seq = seq = t.seq + 1
+            if _connected and len(buf) < _QUEUE_MAX or _room(t):
+                buf.append('{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
+                           % (ts, t.id, seq, d, site.exit, ts - start))
+                if len(buf) % _batch == 0:
+                    _flush_own(t)
+            t.depth = d
+            del t.stack[d:]
+            del t.starts[d:]
+            if t.sent > d:
+                t.sent = d
 
 
 def _type_name(tp):
