@@ -286,7 +286,7 @@ static bool grow_chains(struct folds *f)
 	return true;
 }
 
-#define KEEP_MAX (1u << 16)
+#define KEEP_MAX (1u << 14)        /* fold rows on screen are far fewer */
 
 static bool finished_call(const struct mnode *x)
 {
