@@ -627,6 +627,14 @@ void tree_fold_reveal(struct tree_view *tv, const struct mnode *n)
 	}
 }
 
+void tree_fold_reset(struct tree_view *tv)
+{
+	if (tv->folds) {
+		idset_clear(&tv->folds->unfolded);
+		tv->folds->epoch++;
+	}
+}
+
 unsigned tree_view_fold_key(struct tree_view *tv, const struct mnode *cur)
 {
 	struct vis v;
