@@ -1575,6 +1575,14 @@ static void test_profile_view(void **state)
 	ui_key(u, KEY_F(6));
 	ui_draw(u);
 	assert_non_null(strstr(row(w, 0), "by total"));
+	/* / in the profile: Enter goes to the next function that matches */
+	ui_key(u, '/');
+	ui_key(u, 'l');
+	ui_key(u, 'o');
+	ui_key(u, 'g');
+	ui_key(u, '\r');
+	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "log_line");
+	ui_key(u, 'g');
 	/* j moves the cursor: the histogram pane follows the function */
 	ui_key(u, 'j');
 	ui_draw(u);
@@ -1675,6 +1683,12 @@ static void test_profile_lazy_resort(void **state)
 	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "fib");
 	/* nothing new: nothing to do */
 	assert_false(profile_view_refresh(&u->pv, false));
+	/* the whole run's figures are drawn as they are, between two sorts */
+	call(m, 100, 103, 0, "main", 10);
+	ui_poll_model(u);
+	ui_draw(u);
+	assert_non_null(strstr(row(w, find_row(w, " main ")), " 2 "));
+	assert_int_equal(find_row(w, " main "), 2);
 	call(m, 100, 103, 0, "late_big", 10);
 	fake_now += PROFILE_HOLD_NS;
 	assert_true(profile_view_refresh(&u->pv, false));
