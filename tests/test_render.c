@@ -1981,6 +1981,12 @@ static void test_recursion_folded(void **state)
 		tree_view_draw(&tv, w, true);
 		assert_int_equal(2 + tv.cursor_row, yf);
 		assert_non_null(strstr(row(w, yf), "\u00d7100"));
+		/* C folds what z opened */
+		tree_view_key(&tv, 'z');
+		tree_view_key(&tv, 'C');
+		tree_view_key(&tv, '*');
+		tree_view_draw(&tv, w, true);
+		assert_true(find_row(w, "\u00d7100") > 0);
 		/* direct recursion 10,000 deep: one row; the leaf below at its level */
 		tree_view_set_query(&tv, "leaf");
 		tree_view_draw(&tv, w, true);

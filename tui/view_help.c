@@ -25,7 +25,7 @@ static const char *const help_text[] = {
 	"  Left h -         collapse; on a leaf or closed node: its parent",
 	"  Enter Space      toggle the node (fold / unfold)",
 	"  *                expand the whole subtree",
-	"  C                collapse all (down to the threads)",
+	"  C                collapse all (down to the threads), fold all",
 	"  [ ]              shift the indentation 4 levels left / right",
 	"  z                fold / unfold the recursion under the cursor",
 	"  T                calls view: start by wall clock / since start",
