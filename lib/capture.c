@@ -451,6 +451,10 @@ PTP_COLD static void ptp_init(void)
 		fprintf(stderr, "pipetrace: unknown PIPETRACE_MODE \"%s\", using async\n", mode);
 	ptp_g.lossless = ptp_env_is("PIPETRACE_LOSSLESS", "1");
 	ptp_g.no_demangle = ptp_env_is("PIPETRACE_DEMANGLE", "0");
+	ptp_g.binary = ptp_env_is("PIPETRACE_WIRE", "binary");
+	if (getenv("PIPETRACE_WIRE") && !ptp_g.binary && !ptp_env_is("PIPETRACE_WIRE", "json"))
+		fprintf(stderr, "pipetrace: unknown PIPETRACE_WIRE \"%s\", using json\n",
+			getenv("PIPETRACE_WIRE"));
 	ptp_g.depth_max = ptp_env_depth();
 	ptp_g.pid = getpid();
 	ptp_g.ppid = getppid();

@@ -138,6 +138,8 @@ struct ptp_global {
 	int sync;                       /* PIPETRACE_MODE=sync */
 	int lossless;                   /* PIPETRACE_LOSSLESS=1 */
 	int no_demangle;                /* PIPETRACE_DEMANGLE=0 */
+	int binary;                     /* PIPETRACE_WIRE=binary: enters and
+					   exits go in binary frames */
 	uint32_t depth_max;             /* PIPETRACE_DEPTH, UINT32_MAX if unset:
 					   calls at this depth or deeper are
 					   not events */
@@ -247,6 +249,19 @@ static inline char *ptp_fmt_u64(char *p, uint64_t v)
 	}
 	return end;
 }
+
+/* symbols.c: a function's cached fragment, and its id in binary frames. */
+struct ptp_frag {
+	size_t len;             /* whole fragment */
+	size_t fn_len;          /* `"fn":"…"` part */
+	uint32_t id;            /* > 0, unique in the process */
+	unsigned sent;          /* connection generation that got its
+				   definition (binary frames); 0: none */
+	char text[];
+};
+/* The fragment itself, NULL when out of memory.  Consumer only. */
+struct ptp_frag *ptp_site_fragp(const pt_site_t *site);
+struct ptp_frag *ptp_addr_fragp(uintptr_t addr);
 
 /* symbols.c: the cached `"fn":"…","file":"…","line":N` fragment of a site
  * or function address; *fn_len is the length of the `"fn":"…"` prefix.

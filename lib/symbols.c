@@ -25,12 +25,6 @@
 
 #include "internal.h"
 
-struct ptp_frag {
-	size_t len;             /* whole fragment */
-	size_t fn_len;          /* `"fn":"…"` part */
-	char text[];
-};
-
 struct ptp_slot {
 	_Atomic uintptr_t addr;
 	struct ptp_frag *_Atomic frag;  /* owned */
@@ -44,6 +38,7 @@ struct ptp_table {
 };
 
 static struct ptp_table *_Atomic ptp_table;
+static uint32_t ptp_frag_ids;           /* binary frames' function ids */
 
 static struct ptp_frag *ptp_frag_make(const char *fn, size_t fnlen,
 				      const char *file, int line)
@@ -68,11 +63,13 @@ static struct ptp_frag *ptp_frag_make(const char *fn, size_t fnlen,
 		return NULL;
 	f->len = (size_t)(p - buf);
 	f->fn_len = fn_len;
+	f->id = ++ptp_frag_ids;
+	f->sent = 0;
 	memcpy(f->text, buf, f->len);
 	return f;
 }
 
-const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len)
+struct ptp_frag *ptp_site_fragp(const pt_site_t *site)
 {
 	/* The library owns site->cache (see pipetrace.h); only the consumer
 	 * touches it. */
@@ -82,11 +79,18 @@ const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len)
 		const char *fn = site->fn ? site->fn : "?";
 
 		f = ptp_frag_make(fn, strlen(fn), site->file, site->line);
-		if (!f) {
-			*len = *fn_len = 8;
-			return "\"fn\":\"?\"";
-		}
 		((pt_site_t *)site)->cache = f;
+	}
+	return f;
+}
+
+const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len)
+{
+	struct ptp_frag *f = ptp_site_fragp(site);
+
+	if (!f) {
+		*len = *fn_len = 8;
+		return "\"fn\":\"?\"";
 	}
 	*len = f->len;
 	*fn_len = f->fn_len;
@@ -297,7 +301,7 @@ static int ptp_insert(uintptr_t addr, struct ptp_frag *f)
 	return 0;
 }
 
-const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len)
+struct ptp_frag *ptp_addr_fragp(uintptr_t addr)
 {
 	struct ptp_table *t = atomic_load_explicit(&ptp_table, memory_order_acquire);
 	struct ptp_frag *f = NULL;
@@ -312,9 +316,19 @@ const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len)
 		f = ptp_resolve(addr);
 		if (!f || ptp_insert(addr, f) != 0) {
 			free(f);
-			*len = *fn_len = 8;
-			return "\"fn\":\"?\"";
+			return NULL;
 		}
+	}
+	return f;
+}
+
+const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len)
+{
+	struct ptp_frag *f = ptp_addr_fragp(addr);
+
+	if (!f) {
+		*len = *fn_len = 8;
+		return "\"fn\":\"?\"";
 	}
 	*len = f->len;
 	*fn_len = f->fn_len;

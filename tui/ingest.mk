@@ -2,7 +2,7 @@
 # and the ingest benchmark.
 tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h \
 	tui/event_int.h tui/event.c tui/event_fast.c \
-	tui/event_orig.h tui/event_orig.c \
+	tui/event_orig.h tui/event_orig.c tui/event_bin.h tui/event_bin.c \
 	tui/fifo.h tui/fifo.c tui/source.h tui/source.c \
 	tui/ingest.c tui/plain.h tui/plain.c
 
