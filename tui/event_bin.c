@@ -179,6 +179,25 @@ static enum event_result bad(struct event_error *err, size_t at, const char *fmt
 	return EVENT_BAD;
 }
 
+/* Whether the lines of every event naming this function fit the line
+ * limit, whatever its numbers (a recording holds them as lines). */
+static bool def_fits(const struct event_str *fn, const struct event_str *file, int32_t line)
+{
+	char buf[EVENT_LINE_MAX];
+	struct event ev = {
+		.kind = EV_ENTER, .ts = INT64_MAX, .pid = INT32_MAX, .tid = INT32_MAX,
+		.seq = INT64_MAX, .depth = INT32_MAX, .fn = *fn, .file = *file, .line = line,
+	};
+	size_t n = bin_event_json(&ev, buf, sizeof buf);
+
+	if (!n || n > EVENT_LINE_MAX - 1)
+		return false;
+	ev.kind = EV_EXIT;
+	ev.dur = INT64_MAX;
+	n = bin_event_json(&ev, buf, sizeof buf);
+	return n && n <= EVENT_LINE_MAX - 1;
+}
+
 /* A definition: its text read as the fn, file and line of an enter line. */
 static enum event_result def_add(struct bin_decoder *d, int32_t pid, uint32_t id,
 				 const unsigned char *text, size_t n, size_t at,
@@ -201,6 +220,9 @@ static enum event_result def_add(struct bin_decoder *d, int32_t pid, uint32_t id
 		return bad(err, at, "function definition %u: %s", id, perr.text);
 	if (d->ev.kind != EV_ENTER || !d->ev.fn.s)
 		return bad(err, at, "function definition %u: its keys change the event", id);
+	if (!def_fits(&d->ev.fn, &d->ev.file, d->ev.line))
+		return bad(err, at, "function definition %u: its lines would pass %d bytes", id,
+			   EVENT_LINE_MAX);
 	if (d->ndefs >= BIN_DEFS_MAX ||
 	    d->def_bytes + d->ev.fn.len + d->ev.file.len > BIN_DEF_BYTES_MAX)
 		return bad(err, at, "function definition %u: more than the %u definitions "

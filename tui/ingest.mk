@@ -6,8 +6,11 @@ tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h \
 	tui/fifo.h tui/fifo.c tui/source.h tui/source.c \
 	tui/ingest.c tui/plain.h tui/plain.c
 
-check_PROGRAMS += tests/test_event tests/test_ingest
-TESTS += tests/test_event tests/test_ingest
+check_PROGRAMS += tests/test_event tests/test_ingest tests/test_event_bin
+TESTS += tests/test_event tests/test_ingest tests/test_event_bin
+tests_test_event_bin_SOURCES = tests/test_event_bin.c tests/xorshift.h
+tests_test_event_bin_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_event_bin_LDADD = $(ptcore_test_ldadd)
 tests_test_event_SOURCES = tests/test_event.c tests/xorshift.h
 tests_test_event_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_event_LDADD = $(ptcore_test_ldadd)

@@ -350,7 +350,10 @@ exec_child(struct source *s, char *const *cmd, int logfd, int errpipe, bool keep
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (setenv("PIPETRACE_FIFO", s->fifo.path, 1) == 0)
+	/* Only we read this FIFO, and we read binary frames: the cheaper
+	 * wire, unless the user chose one. */
+	if (setenv("PIPETRACE_FIFO", s->fifo.path, 1) == 0 &&
+	    setenv("PIPETRACE_WIRE", "binary", 0) == 0)
 		execvp(cmd[0], cmd);
 	int e = errno;
 	if (write(errpipe, &e, sizeof e) < 0) {
