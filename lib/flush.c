@@ -37,6 +37,11 @@
 #define PTP_EXIT_FINAL_NS 40000000u
 #define PTP_EXIT_WAIT_LOSSLESS_NS 2000000000u
 #define PTP_EXIT_FINAL_LOSSLESS_NS 200000000u
+/* Lossless, at exit: a pipe that others keep full may leave us no room for
+ * long while the reader reads; the wait then goes on while its content
+ * moves, until it stands still this long, or this much time in all. */
+#define PTP_EXIT_STILL_NS 2000000000u
+#define PTP_EXIT_LOSSLESS_MAX_NS 30000000000u
 
 enum ptp_pass_result { PTP_IDLE, PTP_WORKED, PTP_BLOCKED };
 
@@ -67,6 +72,7 @@ static struct ptp_thread *ptp_rr;       /* where a pass starts; NULL: head */
 static uint64_t ptp_nthreads;           /* threads seen: bye's "threads" */
 static unsigned ptp_retired;            /* retired threads not yet freed */
 static int ptp_final;                   /* exit: drain up to stop_at only */
+static uint64_t ptp_exit_start;         /* lossless exit: when it began */
 static uint64_t ptp_batches_written, ptp_batches_given_up;
 
 /* ---- writing batches --------------------------------------------------- */
@@ -121,6 +127,28 @@ static void ptp_disconnected(void)
 	ptp_connected = 0;
 }
 
+/* Lossless mode, exiting, deadline dl passed: a later one while the pipe's
+ * content moves (see PTP_EXIT_STILL_NS), else dl. */
+static uint64_t ptp_exit_extend(uint64_t dl)
+{
+	static long last = -2;
+	static uint64_t moved;
+	uint64_t now = ptp_mono_ns();
+	long unread;
+
+	if (!ptp_g.lossless || !ptp_exit_start)
+		return dl;
+	unread = ptp_fifo_unread();
+	if (unread != last || !moved) {
+		last = unread;
+		moved = now;
+	}
+	if (unread < 0 || now - moved >= PTP_EXIT_STILL_NS ||
+	    now - ptp_exit_start >= PTP_EXIT_LOSSLESS_MAX_NS)
+		return dl;
+	return now + 10000000u;
+}
+
 /* Writes the batch.  Returns 1 when it was written, 0 when it is gone
  * otherwise (given up, or nothing to write), -1 when it is kept because the
  * pipe is full (PTP_DL_KEEP). */
@@ -147,6 +175,8 @@ static int ptp_out_write(uint64_t deadline)
 		if (deadline != PTP_DL_NEVER) {
 			uint64_t now = ptp_mono_ns();
 
+			if (now >= deadline)
+				deadline = ptp_exit_extend(deadline);
 			if (now >= deadline) {
 				ptp_out_discard();
 				return 0;
@@ -619,6 +649,8 @@ static void ptp_lose(struct ptp_thread *t, uint64_t tail, uint64_t head)
 		ptp_rec_release(t, rec);
 	}
 	atomic_store_explicit(&t->tail, tail, memory_order_release);
+	if (ptp_g.lossless)
+		ptp_wake_waiter(t, tail);
 }
 
 /* Writes at most `budget` of the thread's records.  Returns -1 when the
@@ -667,6 +699,8 @@ static int ptp_drain(struct ptp_thread *t, uint64_t deadline, uint64_t budget)
 			atomic_store_explicit(&t->tail, tail + 1, memory_order_release);
 	}
 	atomic_store_explicit(&t->tail, tail, memory_order_release);
+	if (ptp_g.lossless)
+		ptp_wake_waiter(t, tail);
 	return r;
 }
 
@@ -975,6 +1009,8 @@ static void ptp_final_drain(uint64_t dl)
 		enum ptp_pass_result r = ptp_pass(PTP_DL_KEEP, NULL);
 		uint64_t now = ptp_mono_ns();
 
+		if (now >= dl)
+			dl = ptp_exit_extend(dl);
 		if (r == PTP_IDLE || now >= dl)
 			break;
 		if (r == PTP_BLOCKED)
@@ -1079,7 +1115,11 @@ void ptp_flusher_stop_and_bye(int status)
 	start = ptp_mono_ns();
 	wait = ptp_g.lossless ? PTP_EXIT_WAIT_LOSSLESS_NS : PTP_EXIT_WAIT_NS;
 	final = ptp_g.lossless ? PTP_EXIT_FINAL_LOSSLESS_NS : PTP_EXIT_FINAL_NS;
+	ptp_exit_start = start;
 	ptp_final_drain(start + wait - final);
+	/* (An extended drain still leaves the final lines their share.) */
+	if (ptp_mono_ns() + final > start + wait)
+		wait = ptp_mono_ns() + final - start;
 	ptp_final_lines(status, start + wait);
 	pthread_mutex_unlock(&ptp_g.lock);
 }

@@ -103,6 +103,10 @@ struct ptp_thread {
 	 * own: the consumer's reads must not evict what each event reads. */
 	_Atomic uint64_t head __attribute__((aligned(64)));  /* = head_local */
 	_Atomic uint64_t dropped;       /* events lost to a full ring */
+	/* Lossless wait: the tail the thread waits for (0: none), and the
+	 * futex word the consumer bumps and wakes once the tail reaches it. */
+	_Atomic uint64_t wait_tail;
+	_Atomic uint32_t wake;
 
 	/* Written by the consumer (holder of ptp_g.lock). */
 	_Atomic uint64_t tail __attribute__((aligned(64)));
@@ -283,8 +287,12 @@ void ptp_fifo_new_process(void);         /* after fork: hello again */
 void ptp_fifo_mark_flusher(void);        /* this thread blocks SIGPIPE */
 int ptp_fifo_open_raw(void);            /* async-signal-safe open + checks */
 int ptp_fifo_wait_writable(int timeout_ms);
+long ptp_fifo_unread(void);
 int ptp_fifo_reader_gone(void);
 int ptp_fifo_still_ours(int fd);        /* async-signal-safe */
+
+/* capture.c: the consumer moved t's tail: wakes a lossless wait for it. */
+void ptp_wake_waiter(struct ptp_thread *t, uint64_t tail);
 
 /* flush.c */
 int ptp_flusher_start(void);
