@@ -32,6 +32,9 @@
 
 #define PTP_HOT __attribute__((no_instrument_function, hot))
 #define PTP_COLD __attribute__((no_instrument_function, noinline, cold))
+/* Under a filter every call takes this path: out of the hot path's way, but
+ * optimized for speed, not size. */
+#define PTP_FILT __attribute__((no_instrument_function, noinline))
 #define PTP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PTP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -208,6 +211,8 @@ PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
  * larger than its array. */
 static uint32_t ptp_limit(uint32_t cap)
 {
+	if (ptp_g.filtering)
+		return 0;       /* every call decided in ptp_enter_filter() */
 	return cap < ptp_g.depth_max ? cap : ptp_g.depth_max;
 }
 
@@ -294,6 +299,9 @@ PTP_COLD static void ptp_enter_deep(struct ptp_thread *t, uintptr_t ref,
 /* A call at t->limit or deeper.  The usual case, a filtered call with room
  * on the shadow stack, is kept apart from ptp_enter_deep(), whose register
  * saves would cost it more than a traced call costs. */
+PTP_FILT static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
+				      unsigned is_addr, uint64_t now, uint32_t d);
+
 PTP_COLD static void ptp_enter_over(struct ptp_thread *t, uintptr_t ref,
 				    unsigned is_addr, uint64_t now)
 {
@@ -314,7 +322,10 @@ PTP_HOT static inline void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
 	uint32_t d = t->depth;
 
 	if (PTP_UNLIKELY(d >= t->limit)) {
-		ptp_enter_over(t, ref, is_addr, now);
+		if (ptp_g.filtering)
+			ptp_enter_filter(t, ref, is_addr, now, d);
+		else
+			ptp_enter_over(t, ref, is_addr, now);
 		return;
 	}
 	ptp_push_enter(t, ref, is_addr, now, d);
@@ -375,6 +386,9 @@ PTP_COLD static void ptp_exit_filtered(struct ptp_thread *t, uintptr_t ref,
 	t->depth = d;
 }
 
+PTP_FILT static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
+				     unsigned is_addr, uint64_t now, uint32_t d);
+
 /* The exit of a call the shadow stack could not remember (see
  * ptp_enter_deep()), or of a filtered one. */
 PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uintptr_t ref,
@@ -402,7 +416,10 @@ PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 		return;         /* its enter was never recorded */
 	d--;
 	if (PTP_UNLIKELY(d >= t->limit)) {
-		ptp_exit_deep(t, ref, is_addr, now, d);
+		if (ptp_g.filtering)
+			ptp_exit_filter(t, ref, is_addr, now, d);
+		else
+			ptp_exit_deep(t, ref, is_addr, now, d);
 		return;
 	}
 	if (PTP_UNLIKELY(t->stack[d].ref != ref)) {
@@ -410,6 +427,213 @@ PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 		return;
 	}
 	ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
+}
+
+
+/* ---- PIPETRACE_FILTER --------------------------------------------------- */
+
+/* Under a filter every call comes here (t->limit is 0).  The shadow stack
+ * remembers every open call, traced or not; a traced one has its start
+ * time in ts_kind (stall-free, see internal.h), a filtered one only
+ * is_addr (neither clock is ever 0).
+ * The depth on the wire counts traced calls only (t->wdepth).  Two marks
+ * say where the thread is: excl_at, the filtered call whose subtree is
+ * filtered too (an exclude pattern, or PIPETRACE_DEPTH reached), and
+ * incl_at, the outermost included call.  A mark at or above the current
+ * depth belongs to a call that returned (or was left by longjmp): it is
+ * cleared by the next call at that depth, so longjmp needs no bookkeeping.
+ * Inside an excluded subtree a call costs a compare and three stores. */
+
+/* First sight of a site or function since start-up: named and matched
+ * under the consumer's lock.  Instrumented code called meanwhile (by the
+ * symbol resolvers, the demangler, malloc) is not traced. */
+PTP_COLD static unsigned ptp_filter_miss(struct ptp_thread *t, uintptr_t ref,
+					 unsigned is_addr)
+{
+	unsigned flags = t->flags, v;
+
+	t->flags = flags | PTP_F_GROW;
+	ptp_busy++;
+	v = ptp_filter_decide(ref, is_addr);
+	ptp_busy--;
+	t->flags = flags;
+	return v;
+}
+
+/* The decision for ref: cached per site or address. */
+static inline unsigned ptp_filter_of(uintptr_t ref)
+{
+	struct ptp_amap_tab *tab = atomic_load_explicit(&ptp_filter_cache.tab,
+							memory_order_acquire);
+
+	if (PTP_LIKELY(tab)) {
+		size_t i = (size_t)(((uint64_t)ref * 0x9e3779b97f4a7c15ull) >> 17);
+
+		for (;; i++) {
+			struct ptp_amap_slot *sl = &tab->slots[i & tab->mask];
+			uintptr_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
+
+			if (k == ref)
+				return (unsigned)atomic_load_explicit(&sl->val,
+								      memory_order_relaxed);
+			if (!k)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* A traced call under a filter, on the shadow stack already.  Apart, so
+ * that ptp_enter_filter() makes tail calls only (no register saves). */
+PTP_FILT static void ptp_enter_traced(struct ptp_thread *t, uintptr_t ref,
+				      unsigned is_addr, uint64_t now, uint32_t d)
+{
+	t->stack[d].ts_kind = (now - t->stall) << 1 | is_addr;
+	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, t->wdepth++);
+}
+
+/* A call outside any excluded subtree, on the shadow stack already as
+ * filtered, and its decision v. */
+static inline void ptp_enter_apply(struct ptp_thread *t, uintptr_t ref,
+				   unsigned is_addr, uint64_t now, uint32_t d,
+				   unsigned v)
+{
+	if (v == PTP_FD_EXCL) {
+		t->excl_at = d + 1;
+		return;
+	}
+	if (ptp_g.filter_incl && !t->incl_at) {
+		if (v != PTP_FD_INCL)
+			return;         /* its callees are looked at */
+		t->incl_at = d + 1;
+	}
+	ptp_enter_traced(t, ref, is_addr, now, d);
+}
+
+/* Not decided yet: decide (ptp_filter_miss), out of line so that the usual
+ * path makes no call and saves no register. */
+PTP_COLD static void ptp_enter_miss(struct ptp_thread *t, uintptr_t ref,
+				    unsigned is_addr, uint64_t now, uint32_t d)
+{
+	ptp_enter_apply(t, ref, is_addr, now, d, ptp_filter_miss(t, ref, is_addr));
+}
+
+PTP_COLD static void ptp_enter_filter_deep(struct ptp_thread *t, uintptr_t ref,
+					   unsigned is_addr, uint64_t now, uint32_t d);
+
+PTP_FILT static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
+				      unsigned is_addr, uint64_t now, uint32_t d)
+{
+	unsigned v;
+
+	if (PTP_UNLIKELY(d >= t->stack_cap)) {
+		ptp_enter_filter_deep(t, ref, is_addr, now, d);
+		return;
+	}
+	t->stack[d].ref = ref;
+	t->stack[d].ts_kind = is_addr;  /* filtered unless decided otherwise */
+	t->depth = d + 1;
+	if (t->excl_at - 1u < d)
+		return;                 /* inside an excluded call */
+	t->excl_at = 0;
+	if (t->incl_at - 1u >= d)
+		t->incl_at = 0;
+	if (PTP_UNLIKELY(t->wdepth >= ptp_g.depth_max)) {
+		t->excl_at = d + 1;     /* PIPETRACE_DEPTH: deeper ones too */
+		return;
+	}
+	v = ptp_filter_of(ref);
+	if (PTP_UNLIKELY(!v)) {
+		ptp_enter_miss(t, ref, is_addr, now, d);
+		return;
+	}
+	ptp_enter_apply(t, ref, is_addr, now, d, v);
+}
+
+/* The shadow stack is full: grown, or the call is not remembered (out of
+ * memory) and, as in ptp_enter_deep(), counted as lost if it may have
+ * been traced. */
+PTP_COLD static void ptp_enter_filter_deep(struct ptp_thread *t, uintptr_t ref,
+					   unsigned is_addr, uint64_t now, uint32_t d)
+{
+	if (d == t->stack_cap && ptp_stack_grow(t)) {
+		ptp_enter_filter(t, ref, is_addr, now, d);
+		return;
+	}
+	if (t->excl_at - 1u >= d)
+		ptp_lost_event(t);
+	t->depth = d + 1;
+}
+
+/* Traced calls among the open calls below shadow depth k. */
+static uint32_t ptp_traced_below(const struct ptp_thread *t, uint32_t k)
+{
+	uint32_t n = 0;
+
+	while (k-- > 0)
+		n += (t->stack[k].ts_kind >> 1) != 0;
+	return n;
+}
+
+/* An exit that is not the innermost open call's (longjmp left calls
+ * without their exits), or past the shadow stack's size. */
+PTP_COLD static void ptp_exit_filter_odd(struct ptp_thread *t, uintptr_t ref,
+					 unsigned is_addr, uint64_t now, uint32_t d)
+{
+	uint64_t start;
+
+	if (d >= t->stack_cap) {
+		if (t->excl_at - 1u >= d)
+			ptp_lost_event(t);      /* as its enter */
+		t->depth = d;
+		return;
+	}
+	d = ptp_find_open(t, ref, d);
+	if (d == UINT32_MAX)
+		return;
+	t->wdepth = ptp_traced_below(t, d);
+	t->depth = d;
+	start = t->stack[d].ts_kind >> 1;
+	if (start)
+		ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, t->wdepth);
+}
+
+PTP_FILT static void ptp_exit_traced(struct ptp_thread *t, uintptr_t ref,
+				     unsigned is_addr, uint64_t now, uint64_t start)
+{
+	ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, --t->wdepth);
+}
+
+PTP_FILT static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
+				     unsigned is_addr, uint64_t now, uint32_t d)
+{
+	uint64_t start;
+
+	if (PTP_UNLIKELY(d >= t->stack_cap || t->stack[d].ref != ref)) {
+		ptp_exit_filter_odd(t, ref, is_addr, now, d);
+		return;
+	}
+	t->depth = d;
+	start = t->stack[d].ts_kind >> 1;
+	if (start)
+		ptp_exit_traced(t, ref, is_addr, now, start);
+}
+
+uint32_t ptp_innermost_traced(const struct ptp_thread *t, uint32_t *wire)
+{
+	uint32_t d;
+
+	if (!ptp_g.filtering) {
+		d = t->depth < ptp_g.depth_max ? t->depth : ptp_g.depth_max;
+		*wire = d ? d - 1 : 0;
+		return d > 0 && d <= t->stack_cap ? d - 1 : UINT32_MAX;
+	}
+	*wire = t->wdepth ? t->wdepth - 1 : 0;
+	d = t->depth < t->stack_cap ? t->depth : t->stack_cap;
+	while (d-- > 0)
+		if (t->stack[d].ts_kind >> 1)
+			return d;
+	return UINT32_MAX;
 }
 
 /* ---- start-up ---------------------------------------------------------- */
@@ -478,6 +702,7 @@ PTP_COLD static void ptp_init(void)
 		fprintf(stderr, "pipetrace: unknown PIPETRACE_WIRE \"%s\", using json\n",
 			getenv("PIPETRACE_WIRE"));
 	ptp_g.depth_max = ptp_env_depth();
+	ptp_g.filtering = ptp_filter_init();
 	ptp_g.pid = getpid();
 	ptp_g.ppid = getppid();
 	ptp_thread_flags = 0;
@@ -731,20 +956,20 @@ void pt_exception(const char *type, const char *fmt, ...)
 	if (e) {
 		/* Raised in a filtered call: it belongs to the innermost
 		 * traced one. */
-		uint32_t d = t->depth < ptp_g.depth_max ? t->depth : ptp_g.depth_max;
+		uint32_t wire = 0, k = ptp_innermost_traced(t, &wire);
 
 		e->fn = 0;
 		e->fn_is_addr = 0;
-		if (d > 0 && d <= t->stack_cap) {
-			e->fn = t->stack[d - 1].ref;
-			e->fn_is_addr = (int)(t->stack[d - 1].ts_kind & 1);
+		if (k != UINT32_MAX) {
+			e->fn = t->stack[k].ref;
+			e->fn_is_addr = (int)(t->stack[k].ts_kind & 1);
 		}
 		e->type_len = tlen;
 		e->msg_len = mlen;
 		memcpy(e->text, type, tlen);
 		memcpy(e->text + tlen, msg, mlen);
 		if (!ptp_push(t, ptp_clock_raw_slow(), (uintptr_t)e, 0,
-			      PTP_EXCEPTION, d ? d - 1 : 0))
+			      PTP_EXCEPTION, wire))
 			free(e);
 		else
 			ptp_emit_if_sync(t);

@@ -414,6 +414,11 @@ size_t ptp_format_hello(char *buf)
 		p = PTP_PUTS(p, ",\"depth_max\":");
 		p = ptp_fmt_u64(p, ptp_g.depth_max);
 	}
+	if (ptp_g.filter) {
+		p = PTP_PUTS(p, ",\"filter\":");
+		/* cut (marked "…") to keep hello one line */
+		p += ptp_json_str(p, 2 * PTP_NAME_MAX + 2, ptp_g.filter, strlen(ptp_g.filter));
+	}
 	if (ptp_g.binary)
 		p = PTP_PUTS(p, ",\"wire\":\"binary\"");
 	p = PTP_PUTS(p, ",\"lib\":\"pipetrace " PT_VERSION_STRING "\"}\n");

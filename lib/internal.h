@@ -69,8 +69,9 @@ struct ptp_open {
 #define PTP_F_OFF   1u      /* never record (tracing off, flusher, exited) */
 #define PTP_F_SYNC  2u      /* sync mode: write each event at once */
 #define PTP_F_CLOCK 4u      /* no usable TSC: read clock_gettime */
-#define PTP_F_GROW  8u      /* growing the shadow stack: calls made meanwhile
-			       (an instrumented malloc) are not traced */
+#define PTP_F_GROW  8u      /* growing the shadow stack, or naming a function
+			       for PIPETRACE_FILTER: calls made meanwhile (an
+			       instrumented malloc) are not traced */
 
 struct ptp_thread {
 	/* Written by the owning thread only. */
@@ -96,6 +97,13 @@ struct ptp_thread {
 	 * a call at or above it takes the cold path, which grows the stack or
 	 * filters the call (PIPETRACE_DEPTH). */
 	uint32_t limit;
+	/* Under a filter (ptp_g.filtering; see capture.c): */
+	uint32_t wdepth;                /* traced calls open: the next one's depth
+					   on the wire */
+	uint32_t excl_at;               /* 1 + shadow depth of the open call whose
+					   subtree is filtered out, 0: none */
+	uint32_t incl_at;               /* 1 + shadow depth of the outermost open
+					   included call, 0: none */
 	pid_t tid;
 	void *altstack;                 /* owned: sigaltstack memory, or NULL */
 
@@ -147,6 +155,10 @@ struct ptp_global {
 	uint32_t depth_max;             /* PIPETRACE_DEPTH, UINT32_MAX if unset:
 					   calls at this depth or deeper are
 					   not events */
+	const char *filter;             /* PIPETRACE_FILTER when valid, else NULL */
+	int filter_incl;                /* it has include patterns */
+	int filtering;                  /* a filter is on: each call is decided
+					   in capture.c's cold path (limit 0) */
 	pid_t pid;
 	pid_t ppid;
 
@@ -180,6 +192,10 @@ void ptp_thread_set_off(void);
 void ptp_thread_free(struct ptp_thread *t);
 void ptp_publish_own_drops(void);
 void ptp_ensure_init(void);
+/* The innermost open call that is an event (PIPETRACE_DEPTH and _FILTER
+ * leave calls out): its index on the shadow stack, or UINT32_MAX when none
+ * is remembered; *wire: the depth it was sent at.  Async-signal-safe. */
+uint32_t ptp_innermost_traced(const struct ptp_thread *t, uint32_t *wire);
 /* Brackets a wait of the calling thread on tracing itself (stall clock). */
 uint64_t ptp_stall_begin(void);
 void ptp_stall_end(uint64_t begin);
@@ -258,6 +274,8 @@ static inline char *ptp_fmt_u64(char *p, uint64_t v)
 struct ptp_frag {
 	size_t len;             /* whole fragment */
 	size_t fn_len;          /* `"fn":"…"` part */
+	const char *name;       /* the name itself, unescaped (PIPETRACE_FILTER
+				   matches it), in the same allocation */
 	uint32_t id;            /* > 0, unique in the process */
 	unsigned sent;          /* connection generation that got its
 				   definition (binary frames); 0: none */
@@ -267,13 +285,68 @@ struct ptp_frag {
 struct ptp_frag *ptp_site_fragp(const pt_site_t *site);
 struct ptp_frag *ptp_addr_fragp(uintptr_t addr);
 
+/* addrmap.c: address -> nonzero word, lock-free readers (async-signal-safe),
+ * one writer at a time (the caller's lock).  Keys and values are not 0. */
+struct ptp_amap_slot {
+	_Atomic uintptr_t key;
+	_Atomic uintptr_t val;
+};
+struct ptp_amap_tab {
+	size_t mask;
+	size_t used;
+	struct ptp_amap_tab *older;     /* owned: kept for lock-free readers */
+	struct ptp_amap_slot slots[];
+};
+struct ptp_amap {
+	struct ptp_amap_tab *_Atomic tab;
+};
+/* The slot of key, or the empty one where it would go. */
+static inline struct ptp_amap_slot *ptp_amap_slot(struct ptp_amap_tab *t, uintptr_t key)
+{
+	size_t i = (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> 17) & t->mask;
+
+	for (;; i = (i + 1) & t->mask) {
+		uintptr_t k = atomic_load_explicit(&t->slots[i].key, memory_order_acquire);
+
+		if (k == key || k == 0)
+			return &t->slots[i];
+	}
+}
+/* The value of key, 0 if none. */
+static inline uintptr_t ptp_amap_get(struct ptp_amap *m, uintptr_t key)
+{
+	struct ptp_amap_tab *t = atomic_load_explicit(&m->tab, memory_order_acquire);
+	struct ptp_amap_slot *s;
+
+	if (!t)
+		return 0;
+	s = ptp_amap_slot(t, key);
+	if (atomic_load_explicit(&s->key, memory_order_acquire) != key)
+		return 0;
+	return atomic_load_explicit(&s->val, memory_order_acquire);
+}
+/* Sets (or replaces) key's value; -1 when out of memory. */
+int ptp_amap_put(struct ptp_amap *m, uintptr_t key, uintptr_t val);
+
 /* symbols.c: the cached `"fn":"…","file":"…","line":N` fragment of a site
  * or function address; *fn_len is the length of the `"fn":"…"` prefix.
  * Consumer only (holder of ptp_g.lock). */
 const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len);
 const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len);
+/* The unescaped name of an address, as its fragment shows it ("?" when it
+ * cannot be had); valid for the life of the process.  Holder of ptp_g.lock. */
+const char *ptp_addr_name(uintptr_t addr);
 /* Async-signal-safe: the escaped `"name"` of an already resolved address. */
 const char *ptp_sym_cached_name(uintptr_t addr, size_t *len);
+
+/* filter.c: PIPETRACE_FILTER.  A decision per site or function address,
+ * cached in ptp_filter_cache (0: not decided yet). */
+enum ptp_fd { PTP_FD_NONE = 1, PTP_FD_INCL, PTP_FD_EXCL };
+extern struct ptp_amap ptp_filter_cache;
+/* Reads PIPETRACE_FILTER (a warning on stderr when invalid); 1 when on. */
+int ptp_filter_init(void);
+/* Names ref, matches it, caches the decision.  Takes ptp_g.lock. */
+unsigned ptp_filter_decide(uintptr_t ref, unsigned is_addr);
 
 /* fifo.c */
 void ptp_fifo_init(void);

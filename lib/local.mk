@@ -2,8 +2,8 @@
 lib_LTLIBRARIES += lib/libpipetrace.la
 include_HEADERS += lib/pipetrace.h
 lib_libpipetrace_la_SOURCES = lib/pipetrace.h lib/internal.h \
-	lib/capture.c lib/clock.c lib/encode.c lib/fifo.c lib/flush.c \
-	lib/signals.c lib/symbols.c
+	lib/addrmap.c lib/capture.c lib/clock.c lib/encode.c lib/fifo.c \
+	lib/filter.c lib/flush.c lib/signals.c lib/symbols.c
 lib_libpipetrace_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBDW_CFLAGS)
 lib_libpipetrace_la_LIBADD = $(LIBDW_LIBS)
 # Only the API is exported, plus the two -finstrument-functions hooks: the
@@ -81,6 +81,12 @@ tests_lib_demangle_cxx_CFLAGS = $(AM_CFLAGS) -finstrument-functions
 tests_lib_demangle_cxx_LDADD = lib/libpipetrace.la -lstdc++
 tests_lib_demangle_cxx_LDFLAGS = -no-install -export-dynamic
 endif
+
+check_PROGRAMS += tests/test_lib_filter
+TESTS += tests/test_lib_filter
+tests_test_lib_filter_SOURCES = tests/test_lib_filter.c tests/lib_harness.c tests/lib_harness.h
+tests_test_lib_filter_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_filter_LDADD = $(lib_test_ldadd)
 
 check_PROGRAMS += tests/test_lib_demangle
 TESTS += tests/test_lib_demangle

@@ -28,7 +28,20 @@
  *   PIPETRACE_DEPTH=N   trace each thread to depth N-1 only (depth 0 = the
  *                       outermost traced call), like uftrace -D: deeper calls
  *                       are no events (no seq, not dropped); N must be a
- *                       positive integer, else a warning and no limit
+ *                       positive integer, else a warning and no limit.
+ *                       Under PIPETRACE_FILTER the depth counts traced
+ *                       calls only
+ *   PIPETRACE_FILTER=G,G,-G  fnmatch(3) globs on the function name as the
+ *                       trace shows it (demangled), like uftrace -F/-N:
+ *                       with any include pattern, only calls of a matching
+ *                       function and everything they call are traced; a
+ *                       call matching a "-" pattern is not traced, nor
+ *                       anything it calls (exclusion wins).  Decided once
+ *                       per call site or function address; calls left out
+ *                       are no events (no seq, not dropped), an exception
+ *                       in one goes to the innermost traced call.  An
+ *                       invalid value (an empty pattern, a '[' without
+ *                       ']') is reported on stderr and filters nothing
  */
 #ifndef PIPETRACE_H
 #define PIPETRACE_H

@@ -102,13 +102,14 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 			       const siginfo_t *si)
 {
 	char *p = buf, *end = buf + PTP_LINE_MAX - 8;   /* room for `"]}\n` */
-	uint32_t depth = t->depth, cap = t->stack_cap, shown = depth < cap ? depth : cap;
+	uint32_t cap = t->stack_cap, shown = t->depth < cap ? t->depth : cap;
 	const struct ptp_open *stack = t->stack;
+	uint32_t depth, in;
 
-	/* Crashed in a call PIPETRACE_DEPTH filters out: the event belongs to
-	 * the innermost traced call; "stack" still names every open call. */
-	if (depth > ptp_g.depth_max)
-		depth = ptp_g.depth_max;
+	/* Crashed in a call PIPETRACE_DEPTH or _FILTER leaves out: the event
+	 * belongs to the innermost traced call; "stack" still names every
+	 * open call. */
+	in = ptp_innermost_traced(t, &depth);
 
 	p = PTP_PUTS(p, "{\"ev\":\"exception\",\"ts\":");
 	p = ptp_fmt_u64(p, ptp_mono_ns());
@@ -119,14 +120,14 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 	p = PTP_PUTS(p, ",\"seq\":");
 	p = ptp_fmt_u64(p, (uint64_t)t->seq + 1);
 	p = PTP_PUTS(p, ",\"depth\":");
-	p = ptp_fmt_u64(p, depth ? depth - 1 : 0);
+	p = ptp_fmt_u64(p, depth);
 	p = PTP_PUTS(p, ",\"fn\":");
 	/* Names get the room they have on enter lines (PTP_NAME_MAX), so that
 	 * a cached name - a long demangled C++ one too - is shown as it was
 	 * there rather than as an address. */
-	if (shown && depth <= cap)
-		p += ptp_open_name(p, PTP_NAME_MAX, stack[depth - 1].ref,
-				   (int)(stack[depth - 1].ts_kind & 1));
+	if (in != UINT32_MAX)
+		p += ptp_open_name(p, PTP_NAME_MAX, stack[in].ref,
+				   (int)(stack[in].ts_kind & 1));
 	else
 		p = PTP_PUTS(p, "\"?\"");
 	p = PTP_PUTS(p, ",\"type\":\"");

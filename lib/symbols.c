@@ -7,10 +7,10 @@
  * information gives file and line; it applies each module's load bias, so
  * PIE executables and shared libraries work), else with dladdr, which only
  * knows exported symbols.  C++ symbols are demangled when the process has
- * a C++ runtime (see ptp_demangle).  The address cache is a hash table that
- * only the consumer writes and that the crash handler may read without a
- * lock: it only ever finds finished fragments there, never calls the
- * resolvers or the demangler (neither is async-signal-safe).
+ * a C++ runtime (see ptp_demangle).  The address cache (addrmap.c) is
+ * written by the holder of ptp_g.lock only, and the crash handler reads it
+ * without a lock: it only ever finds finished fragments there, never calls
+ * the resolvers or the demangler (neither is async-signal-safe).
  */
 #include <config.h>
 
@@ -25,19 +25,7 @@
 
 #include "internal.h"
 
-struct ptp_slot {
-	_Atomic uintptr_t addr;
-	struct ptp_frag *_Atomic frag;  /* owned */
-};
-
-struct ptp_table {
-	size_t mask;
-	size_t used;
-	struct ptp_table *older;        /* owned: kept for lock-free readers */
-	struct ptp_slot slots[];
-};
-
-static struct ptp_table *_Atomic ptp_table;
+static struct ptp_amap ptp_syms;   /* address -> struct ptp_frag * (owned) */
 static uint32_t ptp_frag_ids;           /* binary frames' function ids */
 
 static struct ptp_frag *ptp_frag_make(const char *fn, size_t fnlen,
@@ -58,7 +46,9 @@ static struct ptp_frag *ptp_frag_make(const char *fn, size_t fnlen,
 		p = PTP_PUTS(p, ",\"line\":");
 		p = ptp_fmt_i64(p, line);
 	}
-	f = malloc(sizeof *f + (size_t)(p - buf));
+	if (fnlen > PTP_NAME_MAX)
+		fnlen = PTP_NAME_MAX;
+	f = malloc(sizeof *f + (size_t)(p - buf) + fnlen + 1);
 	if (!f)
 		return NULL;
 	f->len = (size_t)(p - buf);
@@ -66,6 +56,9 @@ static struct ptp_frag *ptp_frag_make(const char *fn, size_t fnlen,
 	f->id = ++ptp_frag_ids;
 	f->sent = 0;
 	memcpy(f->text, buf, f->len);
+	memcpy(f->text + f->len, fn, fnlen);
+	f->text[f->len + fnlen] = 0;
+	f->name = f->text + f->len;
 	return f;
 }
 
@@ -239,82 +232,15 @@ static struct ptp_frag *ptp_resolve(uintptr_t addr)
 	return ptp_frag_make(buf, (size_t)(p - buf), NULL, 0);
 }
 
-static size_t ptp_hash(uintptr_t a)
+/* The address's fragment, resolved and cached at its first use; NULL when
+ * out of memory. */
+static struct ptp_frag *ptp_addr_lookup(uintptr_t addr)
 {
-	uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ull;
+	struct ptp_frag *f = (struct ptp_frag *)ptp_amap_get(&ptp_syms, addr);
 
-	return (size_t)(h >> 17);
-}
-
-static struct ptp_slot *ptp_find(struct ptp_table *t, uintptr_t addr)
-{
-	size_t i = ptp_hash(addr) & t->mask;
-
-	for (;; i = (i + 1) & t->mask) {
-		uintptr_t a = atomic_load_explicit(&t->slots[i].addr, memory_order_acquire);
-
-		if (a == addr || a == 0)
-			return &t->slots[i];
-	}
-}
-
-static struct ptp_table *ptp_table_new(size_t size)
-{
-	struct ptp_table *t = calloc(1, sizeof *t + size * sizeof t->slots[0]);
-
-	if (t)
-		t->mask = size - 1;
-	return t;
-}
-
-static int ptp_insert(uintptr_t addr, struct ptp_frag *f)
-{
-	struct ptp_table *t = atomic_load(&ptp_table);
-	struct ptp_slot *s;
-
-	if (!t || 2 * (t->used + 1) > t->mask + 1) {
-		struct ptp_table *n = ptp_table_new(t ? 2 * (t->mask + 1) : 1024);
-
-		if (!n)
-			return -1;
-		if (t) {
-			for (size_t i = 0; i <= t->mask; i++) {
-				uintptr_t a = atomic_load(&t->slots[i].addr);
-
-				if (!a)
-					continue;
-				s = ptp_find(n, a);
-				atomic_store(&s->frag, atomic_load(&t->slots[i].frag));
-				atomic_store(&s->addr, a);
-			}
-			n->used = t->used;
-		}
-		n->older = t;
-		atomic_store_explicit(&ptp_table, n, memory_order_release);
-		t = n;
-	}
-	s = ptp_find(t, addr);
-	/* The fragment first, so a reader that sees the address sees it. */
-	atomic_store_explicit(&s->frag, f, memory_order_release);
-	atomic_store_explicit(&s->addr, addr, memory_order_release);
-	t->used++;
-	return 0;
-}
-
-struct ptp_frag *ptp_addr_fragp(uintptr_t addr)
-{
-	struct ptp_table *t = atomic_load_explicit(&ptp_table, memory_order_acquire);
-	struct ptp_frag *f = NULL;
-
-	if (t) {
-		struct ptp_slot *s = ptp_find(t, addr);
-
-		if (atomic_load_explicit(&s->addr, memory_order_acquire) == addr)
-			f = atomic_load_explicit(&s->frag, memory_order_acquire);
-	}
 	if (!f) {
 		f = ptp_resolve(addr);
-		if (!f || ptp_insert(addr, f) != 0) {
+		if (!f || ptp_amap_put(&ptp_syms, addr, (uintptr_t)f) != 0) {
 			free(f);
 			return NULL;
 		}
@@ -322,9 +248,14 @@ struct ptp_frag *ptp_addr_fragp(uintptr_t addr)
 	return f;
 }
 
+struct ptp_frag *ptp_addr_fragp(uintptr_t addr)
+{
+	return ptp_addr_lookup(addr);
+}
+
 const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len)
 {
-	struct ptp_frag *f = ptp_addr_fragp(addr);
+	struct ptp_frag *f = ptp_addr_lookup(addr);
 
 	if (!f) {
 		*len = *fn_len = 8;
@@ -335,19 +266,18 @@ const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len)
 	return f->text;
 }
 
+const char *ptp_addr_name(uintptr_t addr)
+{
+	struct ptp_frag *f = ptp_addr_lookup(addr);
+
+	return f ? f->name : "?";
+}
+
 /* For the crash handler: no allocation, no lock. */
 const char *ptp_sym_cached_name(uintptr_t addr, size_t *len)
 {
-	struct ptp_table *t = atomic_load_explicit(&ptp_table, memory_order_acquire);
-	struct ptp_slot *s;
-	struct ptp_frag *f;
+	struct ptp_frag *f = (struct ptp_frag *)ptp_amap_get(&ptp_syms, addr);
 
-	if (!t)
-		return NULL;
-	s = ptp_find(t, addr);
-	if (atomic_load_explicit(&s->addr, memory_order_acquire) != addr)
-		return NULL;
-	f = atomic_load_explicit(&s->frag, memory_order_acquire);
 	if (!f)
 		return NULL;
 	/* Skip `"fn":`: what remains is the quoted name. */

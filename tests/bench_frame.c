@@ -6,8 +6,10 @@
  * headless curses screen and sending it to /dev/null - while paging down
  * through the tree and jumping around it.  A second model holds one
  * thread with 1,000,000 collapsed root calls: the worst case for moving up
- * (sibling lists have no back links).  Prints medians; the last line is
- * tui_frame_ms=<median>. */
+ * (sibling lists have no back links).  A third holds 100 recursions
+ * 10,000 levels deep: frames with them folded, and deep inside one
+ * unfolded, the model changing between frames.  Prints medians; the last
+ * line is tui_frame_ms=<median>. */
 #include "config.h"
 
 #include <locale.h>
@@ -103,6 +105,32 @@ static struct model *build(int threads, int roots, int children)
 			}
 			ev_call(m, 1001 + t, 0, "handle_request", &ts, &seq, true, 200000 + r);
 		}
+	}
+	return m;
+}
+
+static int64_t deep_ts = 100;
+static uint64_t deep_seq;
+
+/* `roots` calls of main, each a parse_term > parse_factor chain `levels`
+ * deep with a lex_next call at every level (calls view). */
+static struct model *build_deep(int roots, int levels)
+{
+	struct model_config cfg = { .max_calls = 4000000 };
+	struct model *m = model_create(&cfg);
+
+	hello(m);
+	for (int r = 0; r < roots; r++) {
+		ev_call(m, 1, 0, "main", &deep_ts, &deep_seq, false, 0);
+		for (int d = 1; d <= levels; d++) {
+			ev_call(m, 1, d, d % 2 ? "parse_term" : "parse_factor", &deep_ts, &deep_seq, false, 0);
+			ev_call(m, 1, d + 1, "lex_next", &deep_ts, &deep_seq, false, 0);
+			ev_call(m, 1, d + 1, "lex_next", &deep_ts, &deep_seq, true, 10);
+		}
+		for (int d = levels; d >= 1; d--)
+			ev_call(m, 1, d, d % 2 ? "parse_term" : "parse_factor", &deep_ts, &deep_seq, true,
+				10 * (levels - d + 1));
+		ev_call(m, 1, 0, "main", &deep_ts, &deep_seq, true, 10 * levels + 10);
 	}
 	return m;
 }
@@ -279,6 +307,52 @@ int main(void)
 
 	ui_state_free(&u);
 	model_free(m);
+
+	/* deep recursion: 100 calls of main, each a parse_term > parse_factor
+	 * chain 10,000 levels deep (a lex_next call at every level), 2M nodes;
+	 * paths view, every chain folded into one row */
+	double deep_page, deep_unfold, deep_inside, deep_live;
+
+	m = build_deep(100, 10000);
+	ui_state_init(&u, NULL, m);
+	ui_layout(&u);
+	ui_key(&u, 'v');
+	ui_key(&u, '*');
+	frame(&u);
+	for (int i = 0; i < 50; i++) {
+		ui_key(&u, i < 25 ? KEY_NPAGE : KEY_PPAGE);
+		t[i] = frame(&u);
+	}
+	deep_page = median(t, 50);
+	/* as above, with the model changing before every frame (live data:
+	 * what the pane keeps about folds is recomputed) */
+	for (int i = 0; i < 50; i++) {
+		ev_call(m, 2, 0, "tick", &deep_ts, &deep_seq, false, 0);
+		ev_call(m, 2, 0, "tick", &deep_ts, &deep_seq, true, 5);
+		ui_key(&u, i < 25 ? KEY_NPAGE : KEY_PPAGE);
+		t[i] = frame(&u);
+	}
+	deep_live = median(t, 50);
+	/* unfolded (z), every level open: the frames deep in the chain */
+	ui_key(&u, 'g');
+	ui_key(&u, 'j');
+	ui_key(&u, 'j');
+	ui_key(&u, 'j');
+	deep_unfold = now_ms();
+	ui_key(&u, 'z');
+	ui_key(&u, '*');
+	frame(&u);
+	deep_unfold = now_ms() - deep_unfold;
+	for (int i = 0; i < 50; i++) {
+		ev_call(m, 2, 0, "tick", &deep_ts, &deep_seq, false, 0);
+		ev_call(m, 2, 0, "tick", &deep_ts, &deep_seq, true, 5);
+		for (int k = 0; k < 40; k++)
+			ui_key(&u, KEY_NPAGE);
+		t[i] = frame(&u);
+	}
+	deep_inside = median(t, 50);
+	ui_state_free(&u);
+	model_free(m);
 	endwin();
 	delscreen(scr);
 	fclose(out);
@@ -297,6 +371,10 @@ int main(void)
 	printf("sorted: s key + frame, 1M collapsed siblings: %.1f ms\n", flat_sort);
 	printf("sorted: PgUp + frame at the end of 1M sibl.:  median %.1f ms\n", flat_sorted_up);
 	printf("sorted: follow + frame, 1M collapsed sibl.:   median %.1f ms\n", flat_sorted_follow);
+	printf("deep recursion (2M nodes, chains 10k deep): frame, folded, paging:      median %.3f ms\n", deep_page);
+	printf("deep recursion: frame, folded, paging, model changed before each frame: median %.3f ms\n", deep_live);
+	printf("deep recursion: z + * + frame (unfold a 10k chain, open every level):  %.1f ms\n", deep_unfold);
+	printf("deep recursion: frame 1,000-odd levels down an unfolded chain, live:   median %.3f ms\n", deep_inside);
 	printf("tui_frame_ms=%.3f\n", page_med);
 	return 0;
 }

@@ -6,6 +6,9 @@ it, for every event) with the same reader, side by side in one run.  Each
 figure is the median of REPS runs, each run a fresh process (the emitter
 reads its environment once per process).  trace_all() is measured too:
 every Python function traced, through sys.setprofile or sys.monitoring.
+So are the filters (PIPETRACE_FILTER excluding the function, or including
+it, and PIPETRACE_MIN_DURATION holding back its short calls), against
+@trace without filters in the same run.
 
 Per call means one call of the tiny function: its enter and its exit.
 "loop" is wall time of the calling loop; "to flushed" adds the time until
@@ -114,7 +117,8 @@ def run(mode, n, reader, env=None):
     path = os.path.join(d, 'trace.fifo')
     r = Reader(path) if reader else None
     e = dict(os.environ, PIPETRACE_FIFO=path)
-    for k in ('PIPETRACE', 'PIPETRACE_MODE', 'PIPETRACE_LOSSLESS'):
+    for k in ('PIPETRACE', 'PIPETRACE_MODE', 'PIPETRACE_LOSSLESS', 'PIPETRACE_FILTER',
+              'PIPETRACE_DEPTH', 'PIPETRACE_MIN_DURATION'):
         e.pop(k, None)
     e.update(env or {})
     out = subprocess.run([sys.executable, __file__, '--child', mode, str(n)], env=e,
@@ -139,6 +143,10 @@ def main():
         ('@trace, lossless, reader', 'trace', N, True, {'PIPETRACE_LOSSLESS': '1'}),
         ('trace_all(), reader attached', 'all', N, True, None),
         ('original: open/write/close', 'orig', N_ORIG, True, None),
+        # the function is child.<locals>.tiny
+        ('@trace, filter excludes it', 'trace', N, True, {'PIPETRACE_FILTER': '-*.tiny'}),
+        ('@trace, filter includes it', 'trace', N, True, {'PIPETRACE_FILTER': '*.tiny'}),
+        ('@trace, min duration 1ms', 'trace', N, True, {'PIPETRACE_MIN_DURATION': '1ms'}),
     ]
     results = {}
     for label, mode, n, reader, env in cases:
@@ -147,23 +155,21 @@ def main():
         flushed = statistics.median(r[0][1] for r in runs)
         cpu = statistics.median(r[0][2] for r in runs)
         got = statistics.median(r[1] for r in runs)
-        results[mode, reader, bool(env)] = flushed
+        results[label] = flushed
         extra = ''
         if reader and mode != 'plain':
             # Each call is 2 events (enter, exit) besides a few other lines.
             extra = ', reader received %.1f %% of the events' % min(100.0, 100.0 * got / (2 * n))
         print('%-28s loop %8.0f ns/call  to flushed %8.0f ns/call  CPU %8.0f ns/call%s'
               % (label, loop, flushed, cpu, extra))
-    base = results['plain', False, False]
+    base = results['untraced']
     print('per traced call, less the untraced call, to flushed:')
-    for label, key in (('@trace, reader attached', ('trace', True, False)),
-                       ('@trace, no reader', ('trace', False, False)),
-                       ('@trace, lossless, reader', ('trace', True, True)),
-                       ('trace_all(), reader attached', ('all', True, False)),
-                       ('original: open/write/close', ('orig', True, False))):
-        print('  %-28s %10.2f us' % (label, (results[key] - base) / 1000))
-    print('python_trace_us=%.2f python_orig_us=%.2f' % (
-        (results['trace', True, False] - base) / 1000, (results['orig', True, False] - base) / 1000))
+    for label, _, _, _, _ in cases[1:]:
+        print('  %-28s %10.2f us' % (label, (results[label] - base) / 1000))
+    print('python_trace_us=%.2f python_orig_us=%.2f python_filtered_out_us=%.2f' % (
+        (results['@trace, reader attached'] - base) / 1000,
+        (results['original: open/write/close'] - base) / 1000,
+        (results['@trace, filter excludes it'] - base) / 1000))
 
 
 if __name__ == '__main__':

@@ -333,6 +333,19 @@ example() {     # example SOURCE LINE
 		run "pipetrace-tui --quiet --summary --max-calls 5 -- ./server" >"$dir/out" 2>&1
 		check "$what (N = 5, --summary -- ./server): older calls retired, counted" \
 			grep -q '(5 individual calls kept, 7 older ones retired' "$dir/out" ;;
+	'pipetrace-tui --keep-max MIB …')
+		# the keys it serves are the full screen's (tests/e2e-scope.sh);
+		# here: taken, and a bad value refused
+		run "pipetrace-tui --quiet --keep-max 16 -- ./server" >"$dir/out" 2>&1
+		r=$?
+		run "pipetrace-tui --quiet --keep-max lots -- ./server" >"$dir/out2" 2>&1
+		check "$what (16, --quiet -- ./server; 'lots' refused)" \
+			sh -c "[ $r = 0 ] && grep -q 'command exited with status 0' '$dir/out' && grep -q 'keep-max wants a number' '$dir/out2'" ;;
+	'pipetrace-tui --no-mouse …')
+		# the full screen's option (e2e-profile.sh checks what it does
+		# there); here: accepted, and the run goes on as without it
+		run "pipetrace-tui --quiet --no-mouse -- ./server" >"$dir/out" 2>&1
+		check "$what (--quiet -- ./server): accepted" grep -q 'command exited with status 0' "$dir/out" ;;
 	'pipetrace-tui --export FORMAT:FILE …')
 		run "pipetrace-tui --quiet --export chrome:$dir/mode.json --export collapsed:$dir/mode.folded -- ./server" >/dev/null 2>&1
 		check "$what (both formats, --quiet -- ./server): calls in each file" \

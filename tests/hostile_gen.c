@@ -9,6 +9,9 @@
  *                                characters and invalid UTF-8 in every string,
  *                                byte flips, cut lines, lines of 4095-4097
  *                                bytes, NULs, CR/LF mixes, random bytes;
+ *                                stats lines of every shape (bad entries,
+ *                                cycles, unknown parents, absurd figures,
+ *                                long chains of distinct names);
  *                                and binary frames (lib/PROTOCOL.md) with
  *                                such names in their definitions, wrong
  *                                ids, huge varints, cut or flipped bytes.
@@ -156,8 +159,75 @@ static void put_strval(struct buf *b)
 }
 
 static const char *const kinds[] = {
-	"hello", "thread", "enter", "exit", "exception", "drop", "bye", "nope", "",
+	"hello", "thread", "enter", "exit", "exception", "drop", "bye", "nope", "", "stats",
 };
+
+/* A stats line's "nodes": entries of every shape, ids small (to meet
+ * each other: parents, cycles, redefinitions), huge or negative, figures
+ * absurd, histograms with bad buckets, pairs and order. */
+static void put_stats_nodes(struct buf *b)
+{
+	size_t n = below(4) ? below(12) : below(400);
+	puts_(b, "[");
+	for (size_t i = 0; i < n && b->len < 4200; i++) {
+		if (i)
+			puts_(b, ",");
+		if (below(30) == 0) {
+			put_strval(b);           /* not an object */
+			continue;
+		}
+		puts_(b, "{\"id\":");
+		put_num(b, 1 + below(below(3) ? 20 : 100000));
+		if (below(4)) {
+			puts_(b, ",\"parent\":");
+			put_num(b, below(3) ? below(20) : below(100000));
+		}
+		if (below(3)) {
+			puts_(b, ",\"fn\":");
+			put_strval(b);
+		}
+		if (below(6) == 0) {
+			puts_(b, ",\"file\":");
+			put_strval(b);
+			puts_(b, ",\"line\":");
+			put_num(b, below(500));
+		}
+		static const char *const figs[] = { "count", "total", "self", "max", "exc", "abandoned" };
+		for (size_t k = 0; k < sizeof figs / sizeof *figs; k++) {
+			if (below(8) == 0)
+				continue;
+			putf(b, ",\"%s\":", figs[k]);
+			put_num(b, below(2) ? below(100) : below(1000000000));
+		}
+		if (below(20) == 0)
+			puts_(b, below(2) ? ",\"other\":true" : ",\"other\":1");
+		if (below(2)) {
+			puts_(b, ",\"hist\":[");
+			size_t np = below(below(4) ? 6 : 60);
+			for (size_t k = 0; k < np; k++) {
+				if (k)
+					puts_(b, ",");
+				switch (below(10)) {
+				case 0:
+					put_num(b, below(50));   /* not a pair */
+					break;
+				case 1:
+					puts_(b, "[1,2,3]");
+					break;
+				default:
+					puts_(b, "[");
+					put_num(b, below(2) ? 2 * k + below(2) : below(50));
+					puts_(b, ",");
+					put_num(b, below(100));
+					puts_(b, "]");
+				}
+			}
+			puts_(b, "]");
+		}
+		puts_(b, "}");
+	}
+	puts_(b, "]");
+}
 
 /* State kept so that streams look like real traces (nesting, reuse). */
 static int32_t cur_pid = 100, cur_tid = 100;
@@ -235,6 +305,13 @@ static void gen_event(struct buf *b)
 		puts_(b, ",\"name\":");
 		put_strval(b);
 	}
+	if (!strcmp(kind, "stats")) {
+		puts_(b, ",\"nodes\":");
+		if (below(15) == 0)
+			put_strval(b);           /* not an array */
+		else
+			put_stats_nodes(b);
+	}
 	if (!strcmp(kind, "hello")) {
 		puts_(b, ",\"v\":");
 		put_num(b, below(3));
@@ -246,6 +323,10 @@ static void gen_event(struct buf *b)
 		put_num(b, 1764100000123456789ULL);
 		puts_(b, ",\"lib\":");
 		put_strval(b);
+		if (below(2)) {
+			puts_(b, ",\"stats_ms\":");
+			put_num(b, 200);
+		}
 	}
 	if (!strcmp(kind, "drop")) {
 		puts_(b, ",\"count\":");
@@ -305,6 +386,32 @@ static void gen_many(FILE *out, size_t n)
 		if (below(8) == 0)
 			fprintf(out, "{\"ev\":\"bye\",\"ts\":%zu,\"pid\":%d}\n", i + 6, pid);
 	}
+}
+
+/* A thread with stats whose nodes form one long chain of distinct names
+ * (the costliest shape for finding a function's outermost calls), sent
+ * in lines of many entries, the children first in each line at times;
+ * then lines changing the deepest node's figures and exceptions, a cycle
+ * through known ids and redefinitions of known ids. */
+static void gen_stats_chain(FILE *out, size_t n)
+{
+	int32_t pid = (int32_t)(1 + below(30000));
+	fprintf(out, "{\"ev\":\"hello\",\"ts\":1,\"pid\":%d,\"v\":1,\"ppid\":1,\"prog\":\"chain\",\"stats_ms\":200}\n",
+		(int)pid);
+	bool rev = below(2);
+	for (size_t i = 1; i <= n; i += 30) {
+		size_t end = i + 30 > n + 1 ? n + 1 : i + 30;
+		fprintf(out, "{\"ev\":\"stats\",\"ts\":2,\"pid\":%d,\"tid\":%d,\"nodes\":[", (int)pid, (int)pid);
+		for (size_t k = i; k < end; k++) {
+			size_t id = rev ? end - 1 - (k - i) : k;
+			fprintf(out, "%s{\"id\":%zu,\"parent\":%zu,\"fn\":\"f%zu\",\"count\":1,\"total\":%zu,\"self\":1,\"max\":%zu,\"hist\":[[3,1]]}",
+				k == i ? "" : ",", id, id - 1, id, n - id + 1, n - id + 1);
+		}
+		fputs("]}\n", out);
+	}
+	for (size_t r = 0; r < 200; r++)
+		fprintf(out, "{\"ev\":\"stats\",\"ts\":3,\"pid\":%d,\"tid\":%d,\"nodes\":[{\"id\":%zu,\"count\":%zu,\"total\":%zu,\"self\":1,\"max\":1,\"exc\":%zu},{\"id\":1,\"parent\":%zu,\"fn\":\"f1\"},{\"id\":2,\"parent\":0,\"fn\":\"zz\"}]}\n",
+			(int)pid, (int)pid, n, r + 1, r + 1, r, n);
 }
 
 /* A line whose length (without newline) is exactly len, valid JSON. */
@@ -450,6 +557,8 @@ static int gen(uint64_t seed, size_t lines)
 			gen_deep(out, below(4) ? below(3000) : 100000);
 		} else if (pick < 6) {
 			gen_many(out, below(4) ? 300 : 5000);
+		} else if (pick < 8) {
+			gen_stats_chain(out, below(4) ? below(3000) : 100000);
 		} else if (pick < 20) {
 			gen_exact(out, 4094 + below(4));
 		} else if (pick < 40) {

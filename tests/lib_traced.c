@@ -32,6 +32,7 @@
  *   stall N            main -> stall_parent -> sleeper -> N x leaf, then
  *                      sleeper sleeps 1 ms (a slow lossless reader holds
  *                      the program up during the N calls)
+ *   raise              main -> guard -> raiser (exception "ValueError") -> leaf
  */
 #include <config.h>
 
@@ -330,6 +331,19 @@ static void __attribute__((noinline)) descend(int level, long times, long n)
 		deep_catcher(n);
 }
 
+static void __attribute__((noinline)) raiser(void)
+{
+	PT_TRACE();
+	pt_exception("ValueError", "raised in raiser");
+	leaf(1);
+}
+
+static void __attribute__((noinline)) guard(void)
+{
+	PT_TRACE();
+	raiser();
+}
+
 static void strings(void)
 {
 	PT_TRACE_NAMED("we\"ird\\name\x01\xff");
@@ -440,6 +454,8 @@ int main(int argc, char **argv)
 		calls(10);
 		say("done");
 		await("go");
+	} else if (strcmp(mode, "raise") == 0) {
+		guard();
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
 	} else if (strcmp(mode, "procs") == 0 && argc > 4) {

@@ -317,5 +317,70 @@ def case_noreader(n):
     os.write(1, b'done\n')
 
 
+# PIPETRACE_FILTER, PIPETRACE_DEPTH, PIPETRACE_MIN_DURATION (tests set
+# them): known calls, short ones and a few long ones (f_slow sleeps 30 ms).
+import time     # noqa: E402 (here: the lines above are in the tests)
+
+
+@trace
+def f_leaf():
+    pass
+
+
+@trace
+def f_slow():
+    time.sleep(0.03)
+
+
+@trace
+def f_mid(slow):
+    for _ in range(10):
+        f_leaf()
+    if slow:
+        f_slow()
+
+
+@trace
+def f_noisy():
+    f_leaf()
+    f_mid(True)
+
+
+@trace
+def f_raise():
+    raise ValueError('short, raised')
+
+
+@trace
+def f_gen(n):
+    for i in range(n):
+        yield f_leaf()
+
+
+@trace
+def f_top():
+    for i in range(3):
+        f_mid(i == 1)
+    f_noisy()
+    try:
+        f_raise()
+    except ValueError:
+        pass
+    with trace_block('f_block'):
+        f_leaf()
+    list(f_gen(2))
+
+
+def case_filters(all_fns=''):
+    if all_fns:
+        pipetrace.trace_all()
+        plain_a(1)
+        plain_catches()
+    f_top()
+    f_leaf()
+    if all_fns:
+        pipetrace.trace_all(False)
+
+
 if __name__ == '__main__':
     globals()['case_' + sys.argv[1]](*sys.argv[2:])

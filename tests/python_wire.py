@@ -618,6 +618,168 @@ class WireTest(unittest.TestCase):
     def test_regular_file_refused(self):
         self.refused(False)
 
+    # ---- filters: PIPETRACE_FILTER, PIPETRACE_DEPTH, PIPETRACE_MIN_DURATION --
+
+    def tree(self, lines):
+        """The calls of a well-formed trace (one thread) as nested nodes:
+        [fn, enter, exit, [items]], items are nodes and exception events."""
+        root = [None, None, None, []]
+        stack = [root]
+        for o in lines:
+            if o['ev'] == 'enter':
+                node = [o['fn'], o, None, []]
+                stack[-1][3].append(node)
+                stack.append(node)
+            elif o['ev'] == 'exit':
+                stack.pop()[2] = o
+            elif o['ev'] == 'exception':
+                stack[-1][3].append(o)
+        self.assertEqual(len(stack), 1, 'calls left open')
+        return root[3]
+
+    def expected(self, items, inc=(), exc=(), depth_max=1 << 32):
+        """What the filters must let through, from an unfiltered trace, by
+        their rules: an excluded call and everything in it go; with include
+        patterns, only included calls and what they call stay; depth counts
+        the calls that stay."""
+        import fnmatch
+        out = []
+
+        def walk(items, depth, inside):
+            for it in items:
+                if isinstance(it, dict):        # an exception: with its call
+                    continue
+                fn = it[0]
+                if any(fnmatch.fnmatchcase(fn, p) for p in exc):
+                    continue
+                traced = depth < depth_max and (inside or not inc or
+                                                any(fnmatch.fnmatchcase(fn, p) for p in inc))
+                if not traced:
+                    walk(it[3], depth, inside)
+                    continue
+                out.append(('enter', fn, depth))
+                for sub in it[3]:
+                    if isinstance(sub, dict):
+                        out.append(('exception', fn, depth))
+                    else:
+                        walk([sub], depth + 1, True)
+                out.append(('exit', fn, depth))
+        walk(items, 0, False)
+        return out
+
+    def filtered(self, env, args=(), sync=False):
+        env = dict(env, PIPETRACE_LOSSLESS='1')
+        if sync:
+            env['PIPETRACE_MODE'] = 'sync'
+        c, lines = self.run_case('filters', *args, env=env)
+        th = self.replay(lines, True)       # seq 1, 2, ... and trees well formed
+        self.assertEqual(len(th), 1)
+        return lines
+
+    def check_filter(self, env, inc=(), exc=(), depth_max=1 << 32, args=(), sync=False):
+        ref = self.tree(self.filtered({}, args))
+        lines = self.filtered(env, args, sync)
+        got = [(o['ev'], o['fn'], o['depth']) for o in lines
+               if o['ev'] in ('enter', 'exit', 'exception')]
+        want = self.expected(ref, inc, exc, depth_max)
+        self.assertEqual(got, want)
+        hello = lines[0]
+        self.assertEqual(hello.get('filter'), env.get('PIPETRACE_FILTER'))
+        self.assertEqual(hello.get('depth_max'),
+                         int(env['PIPETRACE_DEPTH']) if 'PIPETRACE_DEPTH' in env else None)
+        # Nothing left out was counted as lost.
+        self.assertEqual(self.find(lines, 'drop'), [])
+        self.assertEqual(self.find(lines, 'tally')[0]['dropped'], 0)
+        return lines
+
+    def test_filter_exclude(self):
+        lines = self.check_filter({'PIPETRACE_FILTER': '-f_noisy'}, exc=['f_noisy'])
+        self.assertEqual(self.find(lines, 'enter', 'f_noisy'), [])
+        self.assertEqual(len(self.find(lines, 'exit', 'f_slow')), 1)
+        self.assertEqual(len(self.find(lines, 'exit', 'f_leaf')), 45 - 11)
+        self.assertEqual(len(self.find(lines, 'exception', 'f_raise')), 1)
+
+    def test_filter_include(self):
+        lines = self.check_filter({'PIPETRACE_FILTER': ' f_mid , -f_slow'},
+                                  inc=['f_mid'], exc=['f_slow'], sync=True)
+        self.assertEqual({(o['fn'], o['depth']) for o in self.find(lines, 'enter')},
+                         {('f_mid', 0), ('f_leaf', 1)})
+        self.assertEqual(len(self.find(lines, 'exit', 'f_mid')), 4)
+        self.assertEqual(len(self.find(lines, 'exit', 'f_leaf')), 40)
+
+    def test_filter_globs_and_depth(self):
+        self.check_filter({'PIPETRACE_FILTER': 'f_[nt]o*,-*block,-f_g?n',
+                           'PIPETRACE_DEPTH': '3'},
+                          inc=['f_[nt]o*'], exc=['*block', 'f_g?n'], depth_max=3)
+
+    def test_filter_depth(self):
+        lines = self.check_filter({'PIPETRACE_DEPTH': '2'}, depth_max=2)
+        self.assertEqual(max(o['depth'] for o in self.find(lines, 'enter')), 1)
+
+    def test_filter_trace_all(self):
+        """trace_all(): the same rules for every Python function."""
+        lines = self.check_filter({'PIPETRACE_FILTER': '-plain_b,-f_mid',
+                                   'PIPETRACE_DEPTH': '4'},
+                                  exc=['plain_b', 'f_mid'], depth_max=4, args=('all',))
+        self.assertTrue(self.find(lines, 'exit', 'plain_a'))
+
+    def test_filter_bad_values(self):
+        """A value the emitter cannot use: said once on stderr, every call
+        traced, no filter announced."""
+        ref = self.filtered({})
+        c = Capture()
+        self.addCleanup(c.cleanup)
+        c.spawn('filters', env={'PIPETRACE_LOSSLESS': '1', 'PIPETRACE_DEPTH': '0',
+                                'PIPETRACE_MIN_DURATION': '10 parsecs',
+                                'PIPETRACE_FILTER': ' , -'})
+        c.finish()
+        self.assertEqual(c.status, 0)
+        err = c.err.decode()
+        self.assertIn('PIPETRACE_DEPTH "0" is not a positive integer', err)
+        self.assertIn('PIPETRACE_MIN_DURATION "10 parsecs" is not a duration', err)
+        self.assertEqual(len(err.splitlines()), 2, err)
+        lines = self.parse(c.buf)
+        self.replay(lines, True)
+        self.assertEqual(len(lines), len(ref))
+        for k in ('filter', 'depth_max', 'min_duration'):
+            self.assertNotIn(k, lines[0])
+
+    def test_min_duration(self):
+        """Short calls are not sent; a long call is, after the enters of
+        its open callers, which keep the times they began; an exception is
+        sent with its callers."""
+        for sync in (False, True):
+            lines = self.filtered({'PIPETRACE_MIN_DURATION': '15ms'}, sync=sync)
+            self.assertEqual(lines[0]['min_duration'], 15_000_000)
+            self.assertEqual(self.find(lines, 'drop'), [])
+            items = self.tree(lines)
+            paths = []
+
+            def walk(items, path):
+                for it in items:
+                    if isinstance(it, dict):
+                        continue
+                    fn, enter, exit_, sub = it
+                    p = path + (fn,)
+                    paths.append(p)
+                    self.assertEqual(enter['ts'], exit_['ts'] - exit_['dur'], p)
+                    # sent because it was long, or for what it holds
+                    self.assertTrue(exit_['dur'] >= 15_000_000 or sub, p)
+                    for s in sub:
+                        self.assertGreaterEqual((s if isinstance(s, dict) else s[1])['ts'],
+                                                enter['ts'], p)
+                    walk(sub, p)
+            walk(items, ())
+            self.assertEqual(sorted(p for p in paths if p[-1] == 'f_slow'),
+                             [('f_top', 'f_mid', 'f_slow'),
+                              ('f_top', 'f_noisy', 'f_mid', 'f_slow')])
+            self.assertIn(('f_top', 'f_raise'), paths)
+            self.assertEqual([(o['fn'], o['depth'], o['msg']) for o in self.find(lines, 'exception')],
+                             [('f_raise', 1, 'short, raised')])
+            # 45 calls of f_leaf, each far shorter than 15 ms (a few could
+            # be made long by a busy machine: then they are sent, rightly)
+            self.assertLess(len(self.find(lines, 'exit', 'f_leaf')), 5)
+
     def test_readme_example(self):
         """The Python example of README.org runs as it stands."""
         readme = open(os.path.join(SRC, 'README.org'), encoding='utf-8').read()

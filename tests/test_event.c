@@ -56,6 +56,98 @@ static bool str_is(struct event_str s, const char *want)
 	return s.s && s.len == strlen(want) && !memcmp(s.s, want, s.len) && s.s[s.len] == '\0';
 }
 
+/* stats: the entries of "nodes" one by one; the line is bad only when it
+ * is not JSON or "nodes" is not an array of its own. */
+static void test_stats(void **state)
+{
+	(void)state;
+	const char *line = "{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3,\"nodes\":["
+		"{\"id\":7,\"parent\":3,\"fn\":\"parse_term\",\"file\":\"p.c\",\"line\":40,"
+		"\"count\":1200,\"total\":5400000,\"self\":1200000,\"max\":90000,\"exc\":2,"
+		"\"abandoned\":0,\"hist\":[[10,300],[11,880],[12,20]]},"
+		"{\"id\":9,\"count\":4},"
+		"{\"id\":1,\"parent\":0,\"fn\":\"(other paths)\",\"other\":true,\"count\":1}]}";
+	for (int slow = 0; slow < 2; slow++) {
+		assert_int_equal(slow ? parse_slow(line) : parse(line), EVENT_OK);
+		assert_int_equal(ev.kind, EV_STATS);
+		assert_int_equal(ev.tid, 3);
+		assert_int_equal(ev.nstats, 3);
+		assert_int_equal(ev.stats_bad, 0);
+		const struct event_stats_node *n = &ev.stats[0];
+		assert_int_equal(n->id, 7);
+		assert_true(n->has_parent);
+		assert_int_equal(n->parent, 3);
+		assert_true(str_is(n->fn, "parse_term"));
+		assert_true(str_is(n->file, "p.c"));
+		assert_int_equal(n->line, 40);
+		assert_int_equal(n->count, 1200);
+		assert_int_equal(n->total, 5400000);
+		assert_int_equal(n->self, 1200000);
+		assert_int_equal(n->max, 90000);
+		assert_int_equal(n->exc, 2);
+		assert_int_equal(n->hist_n, 3);
+		assert_int_equal(ev.stats_hist[n->hist_off + 1].bucket, 11);
+		assert_int_equal(ev.stats_hist[n->hist_off + 1].count, 880);
+		/* later lines may leave out parent, fn, file and line */
+		assert_false(ev.stats[1].has_parent);
+		assert_null(ev.stats[1].fn.s);
+		assert_int_equal(ev.stats[1].hist_n, 0);
+		assert_true(ev.stats[2].other);
+		assert_false(ev.stats[0].other);
+	}
+	/* each wrong entry counted, the others kept (jansson's path: the fast
+	 * path takes only lines whose entries are all valid) */
+	static const char *const wrong[] = {
+		"5", "{\"parent\":1}", "{\"id\":0}", "{\"id\":-4}", "{\"id\":\"7\"}",
+		"{\"id\":4,\"parent\":4}", "{\"id\":4,\"parent\":-1}", "{\"id\":4,\"fn\":7}",
+		"{\"id\":4,\"count\":-1}", "{\"id\":4,\"total\":1.5}", "{\"id\":4,\"line\":2147483648}",
+		"{\"id\":4,\"other\":1}", "{\"id\":4,\"hist\":{}}", "{\"id\":4,\"hist\":[[48,1]]}",
+		"{\"id\":4,\"hist\":[[-1,1]]}", "{\"id\":4,\"hist\":[[3,1],[3,1]]}",
+		"{\"id\":4,\"hist\":[[4,1],[3,1]]}", "{\"id\":4,\"hist\":[[3,-1]]}",
+		"{\"id\":4,\"hist\":[[3]]}", "{\"id\":4,\"hist\":[3,1]}",
+	};
+	char buf[512];
+	for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+		snprintf(buf, sizeof buf, "{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3,\"nodes\":"
+			 "[{\"id\":1,\"fn\":\"a\"},%s,{\"id\":2,\"count\":3}]}", wrong[i]);
+		if (parse(buf) != EVENT_OK)
+			fail_msg("a wrong entry cost the line: %s (%s)", buf, err.text);
+		assert_int_equal(ev.nstats, 2);
+		assert_int_equal(ev.stats[1].id, 2);
+		assert_int_equal(ev.stats_bad, 1);
+		assert_non_null(ev.stats_bad_why);
+	}
+	/* the line itself: not an array, missing, no tid, a number past
+	 * int64 (jansson refuses it), a duplicate key in an entry */
+	static const char *const bad[] = {
+		"{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3,\"nodes\":{}}",
+		"{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3,\"nodes\":3}",
+		"{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3}",
+		"{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"nodes\":[]}",
+		"{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3,\"nodes\":[{\"id\":1,\"count\":9223372036854775808}]}",
+		"{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3,\"nodes\":[{\"id\":1,\"id\":2}]}",
+		"{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3,\"nodes\":[{\"id\":1}}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parse(bad[i]) != EVENT_BAD)
+			fail_msg("taken: %s", bad[i]);
+	/* the largest figures there are, and an empty array */
+	assert_int_equal(parse("{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3,\"nodes\":"
+			       "[{\"id\":9223372036854775807,\"total\":9223372036854775807}]}"),
+			 EVENT_OK);
+	assert_int_equal(ev.stats[0].id, INT64_MAX);
+	assert_int_equal(ev.stats[0].total, INT64_MAX);
+	assert_int_equal(parse("{\"ev\":\"stats\",\"ts\":5,\"pid\":2,\"tid\":3,\"nodes\":[]}"),
+			 EVENT_OK);
+	assert_int_equal(ev.nstats, 0);
+	/* hello's stats_ms */
+	assert_int_equal(parse("{\"ev\":\"hello\",\"ts\":1,\"pid\":2,\"v\":1,\"stats_ms\":200}"),
+			 EVENT_OK);
+	assert_int_equal(ev.stats_ms, 200);
+	assert_int_equal(parse("{\"ev\":\"hello\",\"ts\":1,\"pid\":2,\"v\":1,\"stats_ms\":-1}"),
+			 EVENT_BAD);
+}
+
 /* --- every kind ----------------------------------------------------------- */
 
 static void test_hello(void **state)
@@ -509,15 +601,72 @@ static int64_t rand_int(void)
 	}
 }
 
+/* A stats line's "nodes": valid entries of random shape, keys in the
+ * library's order unless `shuffle`. */
+static void put_nodes(struct gen *g, bool shuffle, const char *sp)
+{
+	int n = (int)rnd(7);
+	putf(g, "%s[", sp);
+	for (int i = 0; i < n; i++) {
+		char parts[16][160];
+		int np = 0;
+		unsigned id = 1 + rnd(1000);
+		snprintf(parts[np++], sizeof parts[0], "\"id\":%u", id);
+		if (rnd(2))
+			snprintf(parts[np++], sizeof parts[0], "\"parent\":%u", (id + 1 + rnd(5)) % 1002);
+		if (rnd(2)) {
+			struct gen s = { .len = 0 };
+			put_rand_string(&s);
+			snprintf(parts[np++], sizeof parts[0], "\"fn\":%.*s", (int)s.len, s.line);
+			if (rnd(2))
+				snprintf(parts[np++], sizeof parts[0], "\"line\":%u", rnd(100000));
+		}
+		static const char *const figs[] = { "count", "total", "self", "max", "exc", "abandoned" };
+		for (int k = 0; k < 6; k++)
+			if (rnd(5))
+				snprintf(parts[np++], sizeof parts[0], "\"%s\":%lld", figs[k],
+					 (long long)rand_int());
+		if (rnd(8) == 0)
+			snprintf(parts[np++], sizeof parts[0], "\"other\":%s", rnd(2) ? "true" : "false");
+		if (rnd(2)) {
+			int at = snprintf(parts[np], sizeof parts[0], "\"hist\":[");
+			int b = -1;
+			for (int k = 0, nb = (int)rnd(5); k < nb; k++) {
+				b += 1 + (int)rnd(8);
+				if (b >= 48)
+					break;
+				at += snprintf(parts[np] + at, sizeof parts[0] - (size_t)at, "%s[%d,%u]",
+					       k ? "," : "", b, rnd(100000));
+			}
+			snprintf(parts[np] + at, sizeof parts[0] - (size_t)at, "]");
+			np++;
+		}
+		if (shuffle)
+			for (int k = np - 1; k > 0; k--) {
+				int j = (int)rnd((uint32_t)k + 1);
+				char t[160];
+				memcpy(t, parts[k], sizeof t);
+				memcpy(parts[k], parts[j], sizeof t);
+				memcpy(parts[j], t, sizeof t);
+			}
+		putf(g, "%s{", i ? "," : "");
+		for (int k = 0; k < np; k++)
+			putf(g, "%s%s%s", k ? "," : "", sp, parts[k]);
+		putf(g, "%s}", sp);
+	}
+	putf(g, "%s]", sp);
+}
+
 /* One random valid line; canonical (the library's key order, no spaces)
  * unless `shuffle`. */
 static void gen_line(struct gen *g, bool shuffle)
 {
 	static const char *const kinds[] = { "hello", "thread", "enter", "exit", "exception",
-					     "drop", "bye", "tally" };
-	struct { const char *key; int type; } keys[16];   /* 0 int, 1 string, 2 pos int, 3 signal number */
+					     "drop", "bye", "tally", "stats" };
+	/* 0 int, 1 string, 2 pos int, 3 signal number, 4 stats nodes */
+	struct { const char *key; int type; } keys[16];
 	int nk = 0;
-	int kind = (int)rnd(8);
+	int kind = (int)rnd(9);
 
 #define K(k, t) (keys[nk].key = (k), keys[nk].type = (t), nk++)
 	K("ts", 0);
@@ -535,6 +684,8 @@ static void gen_line(struct gen *g, bool shuffle)
 			K("wall", 0);
 		if (rnd(2))
 			K("lib", 1);
+		if (rnd(2))
+			K("stats_ms", 0);
 		break;
 	case 1: K("name", 1); break;
 	case 2:
@@ -562,6 +713,7 @@ static void gen_line(struct gen *g, bool shuffle)
 			K("threads", 0);
 		break;
 	case 7: K("seq", 0); K("dropped", 0); break;
+	case 8: K("nodes", 4); break;
 	}
 #undef K
 	if (shuffle)
@@ -583,10 +735,12 @@ static void gen_line(struct gen *g, bool shuffle)
 			v = 1 + rnd(4000000);
 		if (!strcmp(keys[i].key, "depth") || !strcmp(keys[i].key, "line") ||
 		    !strcmp(keys[i].key, "ppid") || !strcmp(keys[i].key, "status") ||
-		    !strcmp(keys[i].key, "threads"))
+		    !strcmp(keys[i].key, "threads") || !strcmp(keys[i].key, "stats_ms"))
 			v = rnd(100000);
 		putf(g, ",%s\"%s\"%s:%s", sp, keys[i].key, sp, sp);
-		if (keys[i].type == 3)
+		if (keys[i].type == 4)
+			put_nodes(g, shuffle, sp);
+		else if (keys[i].type == 3)
 			putf(g, "%u", 1 + rnd(64));
 		else if (keys[i].type == 1)
 			put_rand_string(g);
@@ -619,6 +773,23 @@ static bool same_event(const struct event *a, const struct event *b)
 	for (size_t i = 0; i < a->nstack; i++)
 		if (!same_str(a->stack[i], b->stack[i]))
 			return false;
+	if (a->stats_ms != b->stats_ms || a->nstats != b->nstats || a->stats_bad != b->stats_bad)
+		return false;
+	for (size_t i = 0; i < a->nstats; i++) {
+		const struct event_stats_node *x = &a->stats[i], *y = &b->stats[i];
+		if (x->id != y->id || x->parent != y->parent || x->has_parent != y->has_parent ||
+		    x->other != y->other || !same_str(x->fn, y->fn) || !same_str(x->file, y->file) ||
+		    x->line != y->line || x->count != y->count || x->total != y->total ||
+		    x->self != y->self || x->max != y->max || x->exc != y->exc ||
+		    x->abandoned != y->abandoned || x->hist_n != y->hist_n)
+			return false;
+		for (uint32_t k = 0; k < x->hist_n; k++) {
+			const struct event_hist_pair *hx = &a->stats_hist[x->hist_off + k];
+			const struct event_hist_pair *hy = &b->stats_hist[y->hist_off + k];
+			if (hx->bucket != hy->bucket || hx->count != hy->count)
+				return false;
+		}
+	}
 	return true;
 }
 
@@ -1086,6 +1257,7 @@ int main(void)
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_nul_and_utf8),
 		cmocka_unit_test(test_safe_text),
+		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_fast_every_byte),
 		cmocka_unit_test(test_differential_valid),
 		cmocka_unit_test(test_differential_mutated),

@@ -5,7 +5,7 @@
  * random event soup, memory per call, model_find of retired calls).
  *
  * Input lines starting with '#' are directives:
- *   #max_calls N / #max_exceptions N   (before the first event)
+ *   #max_calls N / #max_exceptions N / #max_paths N  (before the first event)
  *   #vanish PID   #end                 model_process_vanished / end_of_input
  *   #search paths|calls QUERY          prints the matches in tree order
  *   # anything else                    a comment
@@ -91,6 +91,9 @@ static char *run_input(char *input, size_t *outlen)
 			} else if (sscanf(line, "#max_exceptions %llu", &v) == 1) {
 				assert_null(m);
 				cfg.max_exceptions = v;
+			} else if (sscanf(line, "#max_paths %llu", &v) == 1) {
+				assert_null(m);
+				cfg.max_paths = (uint32_t)v;
 			} else if (sscanf(line, "#vanish %llu", &v) == 1) {
 				model_process_vanished(m, (int32_t)v);
 			} else if (!strcmp(line, "#end")) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -1172,6 +1173,51 @@ static void test_depth_limit_shown(void **state)
 	tree_done(&tv, w, m);
 }
 
+/* PIPETRACE_FILTER / _MIN_DURATION: hello's filter is shown on the
+ * process's row and in the status line, as text from the trace (no raw
+ * control character), and is no loss. */
+static void test_filter_shown(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	struct status_info si;
+	WINDOW *w = newwin(10, 150, 0, 0), *sw = newwin(1, 200, 0, 0);
+
+	(void)state;
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":10,\"v\":1,\"ppid\":1,\"prog\":\"cut\",\"wall\":0,\"lib\":\"x\",\"filter\":\"parse_*,-lex_*\",\"min_duration\":10000}");
+	feed(m, "{\"ev\":\"hello\",\"ts\":2,\"pid\":20,\"v\":1,\"ppid\":1,\"prog\":\"full\",\"wall\":0,\"lib\":\"x\"}");
+	call(m, 10, 11, 0, "parse_expr", 100000);
+	call(m, 20, 21, 0, "main", 100);
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, find_row(w, "10 cut")),
+			       "10 cut (filter: parse_*,-lex_*, calls >= 10.0 us)"));
+	assert_null(strstr(row(w, find_row(w, "20 full")), "filter"));
+	memset(&si, 0, sizeof(si));
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "filter: parse_*,-lex_* "));
+	assert_non_null(strstr(row(sw, 0), " calls >= 10.0 us in 1 proc"));
+	assert_non_null(strstr(row(sw, 0), "drops 0"));
+	assert_null(strstr(row(sw, 0), "incomplete"));
+	/* the same everywhere needs no count; different ones, one each */
+	feed(m, "{\"ev\":\"hello\",\"ts\":3,\"pid\":20,\"v\":1,\"ppid\":1,\"prog\":\"full\",\"wall\":0,\"lib\":\"x\",\"filter\":\"parse_*,-lex_*\",\"min_duration\":10000}");
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "calls >= 10.0 us "));
+	assert_null(strstr(row(sw, 0), " in "));
+	feed(m, "{\"ev\":\"hello\",\"ts\":4,\"pid\":30,\"v\":1,\"ppid\":1,\"prog\":\"evil\",\"wall\":0,\"lib\":\"x\",\"filter\":\"a\\u001b[31mb\"}");
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "filtered in 3 procs"));
+	tree_view_draw(&tv, w, true);
+	assert_null(strchr(row(w, find_row(w, "30 evil")), '\x1b'));
+	assert_non_null(strstr(row(w, find_row(w, "30 evil")), "(filter: a"));
+	delwin(sw);
+	tree_done(&tv, w, m);
+}
+
 static void test_status_line(void **state)
 {
 	struct model *m = sample_model();
@@ -1369,6 +1415,317 @@ static void test_layouts_and_too_small(void **state)
 	model_free(m);
 }
 
+/* ---- profile view ------------------------------------------------------------ */
+
+static int64_t fake_now;
+static int64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+/* pid 100 "demo": thread 101 main -> fib (three levels of recursion),
+ * thread 102 fib alone; one exception in fib. */
+static struct model *recursive_model(void)
+{
+	struct model *m = model_create(NULL);
+
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"ppid\":1,\"prog\":\"demo\",\"wall\":0,\"lib\":\"x\"}");
+	feed(m, "{\"ev\":\"thread\",\"ts\":2,\"pid\":100,\"tid\":101,\"name\":\"worker-1\"}");
+	enter(m, 100, 101, 0, "main");
+	enter(m, 100, 101, 1, "fib");
+	enter(m, 100, 101, 2, "fib");
+	call(m, 100, 101, 3, "fib", 300000);                 /* 300 us */
+	leave(m, 100, 101, 2, "fib", 800000);
+	feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":101,\"seq\":%u,\"depth\":1,"
+	     "\"fn\":\"fib\",\"type\":\"E\",\"msg\":\"m\"}", ts++, ++seq[101]);
+	leave(m, 100, 101, 1, "fib", 1900000);               /* 1.9 ms */
+	call(m, 100, 101, 1, "log_line", 40000);
+	leave(m, 100, 101, 0, "main", 3000000);              /* 3 ms */
+	call(m, 100, 102, 0, "fib", 7000);
+	return m;
+}
+
+static struct ui *profile_ui(struct model *m)
+{
+	static struct ui u;
+
+	ui_state_init(&u, NULL, m);
+	resizeterm(45, 160);
+	ui_layout(&u);
+	u.pv.now = fake_clock;
+	fake_now = 1000000000000LL;
+	ui_draw(&u);
+	return &u;
+}
+
+static void test_profile_view(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	WINDOW *w = u->win[PANE_TREE];
+	char t[32];
+	int yf, ym;
+
+	(void)state;
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_true(u->pv.on);
+	assert_non_null(strstr(row(w, 0), "Profile: all processes, by total"));
+	const char *h = row(w, 1);
+
+	/* every column, the sorted one marked */
+	assert_true(col_of(h, "calls") < col_of(h, "total\u25be"));
+	assert_true(col_of(h, "total\u25be") < col_of(h, "self"));
+	assert_true(col_of(h, "self") < col_of(h, "avg"));
+	assert_true(col_of(h, "avg") < col_of(h, "p99"));
+	assert_true(col_of(h, "p99") < col_of(h, "max"));
+	assert_true(col_of(h, "max") < col_of(h, "exc"));
+	assert_true(col_of(h, "exc") < col_of(h, "share"));
+	assert_null(strstr(h, "sample"));
+	/* fib's total is its outermost calls' (1.9 ms + 7 us), not every
+	 * level's: not more than main's 3 ms, which is first */
+	ym = find_row(w, " main ");
+	yf = find_row(w, " fib ");
+	assert_int_equal(ym, 2);
+	assert_int_equal(yf, 3);
+	assert_non_null(strstr(row(w, ym), hist_format_ns(3000000, t, sizeof(t))));
+	assert_non_null(strstr(row(w, yf), hist_format_ns(1907000, t, sizeof(t))));
+	assert_non_null(strstr(row(w, yf), " 4 "));          /* calls */
+	assert_non_null(strstr(row(w, yf), hist_format_ns(1900000, t, sizeof(t))));  /* max */
+	/* the histogram pane shows the function under the cursor */
+	assert_non_null(strstr(row(u->win[PANE_HIST], 0), "main: 1 call"));
+	/* the hint line has the view's keys */
+	assert_non_null(strstr(row(u->hint, 0), "< > sort"));
+	/* > sorts by self: log_line and fib move above main */
+	ui_key(u, '>');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "by self"));
+	assert_non_null(strstr(row(w, 1), "self\u25be"));
+	assert_null(strstr(row(w, 1), "total\u25be"));
+	assert_true(find_row(w, " fib ") < find_row(w, " main "));
+	/* < twice: by calls; F6 and s go on to the next column */
+	ui_key(u, '<');
+	ui_key(u, '<');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "by calls"));
+	assert_int_equal(find_row(w, " fib "), 2);
+	ui_key(u, KEY_F(6));
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "by total"));
+	/* j moves the cursor: the histogram pane follows the function */
+	ui_key(u, 'j');
+	ui_draw(u);
+	assert_non_null(strstr(row(u->win[PANE_HIST], 0), "fib: 4 calls"));
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* a scope key, the sample mark, "called from" and the jump to the tree */
+static void test_profile_scope_callers(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	WINDOW *w = u->win[PANE_TREE];
+	char t[32];
+
+	(void)state;
+	/* the calls pane's cursor on thread 101 */
+	while (!strstr(row(w, 2 + u->tv.cursor_row), "101 worker-1")) {
+		ui_key(u, KEY_DOWN);
+		ui_draw(u);
+	}
+	ui_key(u, KEY_F(5));
+	ui_key(u, 'a');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: process 100 demo, by total"));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 4 "));
+	ui_key(u, 'a');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: thread 101 worker-1, by total"));
+	/* thread 102's call is not in thread 101's figures */
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 3 "));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), hist_format_ns(1900000, t, sizeof(t))));
+	assert_null(strstr(row(w, 1), "sample"));
+	/* a drop on thread 102: the whole run is a sample, thread 101 is not */
+	feed(m, "{\"ev\":\"drop\",\"ts\":%ld,\"pid\":100,\"tid\":102,\"count\":98}", ts++);
+	ui_poll_model(u);
+	ui_draw(u);
+	assert_null(strstr(row(w, 1), "sample"));
+	ui_key(u, 'a');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: all processes, by total (sample "));
+	assert_non_null(strstr(row(w, 1), "sample"));
+	assert_non_null(strstr(row(u->win[PANE_HIST], 0), "sample"));
+	/* Enter on fib (the second row): its paths, largest total first */
+	ui_key(u, 'j');
+	ui_key(u, '\r');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: fib called from 4 paths"));
+	assert_non_null(strstr(row(w, 2), "101 \u203a main \u203a fib "));
+	assert_non_null(strstr(row(w, 2), hist_format_ns(1900000, t, sizeof(t))));
+	assert_non_null(strstr(row(w, 3), "main \u203a fib \u203a fib "));
+	/* Esc goes back, Enter again, then Enter on a path shows it in the tree */
+	ui_key(u, VIEW_KEY_ESC);
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: all processes"));
+	ui_key(u, '\r');
+	ui_key(u, 'j');
+	ui_key(u, '\r');
+	ui_draw(u);
+	assert_false(u->pv.on);
+	assert_non_null(strstr(row(w, 0), "Calls: paths view"));
+	assert_non_null(strstr(row(w, 2 + u->tv.cursor_row), "fib"));
+	const struct mnode *c = tree_view_cursor(&u->tv);
+
+	assert_int_equal(mnode_kind(c), MN_PATH);
+	assert_int_equal(((const struct mpath *)c)->total_ns, 800000);
+	/* t comes back to the profile as it was: fib's paths */
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: fib called from 4 paths"));
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* Rows keep their order for a moment after a key, figures still move. */
+static void test_profile_lazy_resort(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	WINDOW *w = u->win[PANE_TREE];
+
+	(void)state;
+	ui_key(u, 't');
+	ui_key(u, 'j');                     /* a key at fake_now */
+	ui_draw(u);
+	assert_int_equal(find_row(w, " main "), 2);
+	call(m, 100, 103, 0, "late_big", 90000000);   /* 90 ms, more than main */
+	fake_now += PROFILE_HOLD_NS / 2;
+	assert_true(profile_view_refresh(&u->pv, false));
+	ui_poll_model(u);
+	ui_draw(u);
+	/* held: main still first, the newcomer below the others */
+	assert_int_equal(find_row(w, " main "), 2);
+	assert_true(find_row(w, " late_big ") > find_row(w, " log_line "));
+	/* the cursor stays on its function */
+	assert_non_null(strstr(row(w, 2 + 1), " fib "));
+	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "fib");
+	/* nothing new: nothing to do */
+	assert_false(profile_view_refresh(&u->pv, false));
+	call(m, 100, 103, 0, "late_big", 10);
+	fake_now += PROFILE_HOLD_NS;
+	assert_true(profile_view_refresh(&u->pv, false));
+	ui_poll_model(u);
+	ui_draw(u);
+	assert_int_equal(find_row(w, " late_big "), 2);
+	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "fib");
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* c writes the table as CSV and text: new files, never through a link */
+static void test_profile_save(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	char dir[] = "/tmp/pt-profile-XXXXXX", old[4096], path[4200], buf[4096];
+	time_t now = time(NULL);
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir(dir), 0);
+	/* links where this second's and the next one's files would go */
+	for (int k = 0; k < 2; k++) {
+		time_t at = now + k;
+		struct tm tm;
+		char name[64];
+
+		localtime_r(&at, &tm);
+		strftime(name, sizeof(name), "pipetrace-profile-%Y%m%d-%H%M%S.csv", &tm);
+		assert_int_equal(symlink("victim", name), 0);
+	}
+	ui_key(u, 't');
+	ui_key(u, 'c');
+	ui_draw(u);
+	assert_non_null(strstr(row(u->status, 0), "profile saved: pipetrace-profile-"));
+	assert_non_null(strstr(row(u->status, 0), "-2.csv and .txt"));
+	assert_int_equal(access("victim", F_OK), -1);   /* no file made through a link */
+	const char *at = strstr(u->notice, "pipetrace-profile-");
+
+	snprintf(path, sizeof(path), "%.*s", (int)(strstr(at, ".csv") + 4 - at), at);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+	buf[n] = 0;
+	fclose(f);
+	assert_non_null(strstr(buf, "function,calls,total_ns"));
+	assert_non_null(strstr(buf, "\"main\",1,3000000,"));
+	assert_non_null(strstr(buf, "\"fib\",4,1907000,"));
+	strcpy(strstr(path, ".csv"), ".txt");
+	assert_int_equal(access(path, R_OK), 0);
+	/* another key clears the message */
+	ui_key(u, 'j');
+	ui_draw(u);
+	assert_null(strstr(row(u->status, 0), "profile saved"));
+	/* a directory that cannot be written: the error is said */
+	assert_false(profile_view_save(&u->pv, "/nonexistent-dir"));
+	assert_non_null(strstr(u->pv.message, "profile not saved: No such file or directory"));
+	assert_int_equal(chdir(old), 0);
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* Threads whose writer sends stats have exact figures however many events
+ * were dropped: the header says exact; a thread without stats that lost
+ * events makes the whole run a sample, said as such. */
+static void test_profile_exact_from_stats(void **state)
+{
+	static const char *const lines[] = {
+		"{\"ev\":\"hello\",\"ts\":1,\"pid\":5,\"v\":1,\"ppid\":1,\"prog\":\"p\",\"stats_ms\":200}",
+		"{\"ev\":\"enter\",\"ts\":10,\"pid\":5,\"tid\":5,\"seq\":1,\"depth\":0,\"fn\":\"main\"}",
+		"{\"ev\":\"drop\",\"ts\":11,\"pid\":5,\"tid\":5,\"count\":40}",
+		"{\"ev\":\"stats\",\"ts\":100,\"pid\":5,\"tid\":5,\"nodes\":["
+		"{\"id\":1,\"parent\":0,\"fn\":\"main\",\"count\":1,\"total\":200,\"self\":90,\"max\":200,\"hist\":[[7,1]]},"
+		"{\"id\":2,\"parent\":1,\"fn\":\"fib\",\"count\":6,\"total\":110,\"self\":70,\"max\":40,\"exc\":1,"
+		"\"hist\":[[3,4],[4,1],[5,1]]},"
+		"{\"id\":3,\"parent\":2,\"fn\":\"fib\",\"count\":4,\"total\":40,\"self\":40,\"max\":16,\"hist\":[[3,3],[4,1]]}]}",
+		"{\"ev\":\"exit\",\"ts\":210,\"pid\":5,\"tid\":5,\"seq\":80,\"depth\":0,\"fn\":\"main\",\"dur\":200}",
+		"{\"ev\":\"tally\",\"ts\":400,\"pid\":5,\"tid\":5,\"seq\":80,\"dropped\":76}",
+	};
+	struct model *m = model_create(NULL);
+	struct ui *u;
+	WINDOW *w;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		feed(m, "%s", lines[i]);
+	u = profile_ui(m);
+	w = u->win[PANE_TREE];
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 1), "function (exact)"));
+	assert_null(strstr(row(w, 1), "sample"));
+	assert_null(strstr(row(w, 0), "sample"));
+	/* fib: 10 calls at both levels, total its outermost path's 110 ns */
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 10 "));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 110 ns "));
+	assert_non_null(strstr(row(w, find_row(w, " main ")), " 200 ns "));
+	/* another writer, without stats, lost events */
+	feed(m, "{\"ev\":\"enter\",\"ts\":500,\"pid\":6,\"tid\":6,\"seq\":1,\"depth\":0,\"fn\":\"other\"}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":501,\"pid\":6,\"tid\":6,\"count\":9}");
+	ui_poll_model(u);
+	profile_view_refresh(&u->pv, true);
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 1), "sample"));
+	assert_non_null(strstr(row(w, 0), "by total (sample 10.0 % where no stats)"));
+	ui_state_free(u);
+	model_free(m);
+}
+
 /* ---- deep trees --------------------------------------------------------- */
 
 /* One thread whose calls nest `depth` levels deep, each level its own
@@ -1468,6 +1825,264 @@ static void test_deep_rows_keep_names(void **state)
 			ui_state_free(&u);
 			model_free(m);
 		}
+}
+
+/* Thread 401: main > (parse_term > lex_next, parse_factor > lex_next)
+ * x `cycles`, then the deepest parse_factor calls emit.  Thread 402:
+ * fact nested `direct` levels deep, a leaf call below the deepest. */
+static struct model *chain_model(int cycles, int direct)
+{
+	struct model *m = model_create(NULL);
+	int d = 0;
+
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":400,\"v\":1,\"ppid\":1,\"prog\":\"rec\",\"wall\":0,\"lib\":\"x\"}");
+	enter(m, 400, 401, d++, "main");
+	for (int i = 0; i < 2 * cycles; i++) {
+		enter(m, 400, 401, d, i % 2 ? "parse_factor" : "parse_term");
+		call(m, 400, 401, ++d, "lex_next", 5);
+	}
+	call(m, 400, 401, d, "emit", 7);
+	for (int i = 2 * cycles - 1; i >= 0; i--)
+		leave(m, 400, 401, --d, i % 2 ? "parse_factor" : "parse_term", 100 + i);
+	leave(m, 400, 401, --d, "main", 100000);
+	for (d = 0; d < direct; d++)
+		enter(m, 400, 402, d, "fact");
+	call(m, 400, 402, d, "leaf", 3);
+	while (d-- > 0)
+		leave(m, 400, 402, d, "fact", 10);
+	return m;
+}
+
+static void test_recursion_folded(void **state)
+{
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		struct model *m = chain_model(100, 10000);
+		struct tree_view tv;
+		WINDOW *w = newwin(30, 160, 0, 0);
+		int y, yf;
+
+		tree_fit(&tv, m, w);
+		if (v)
+			tree_view_key(&tv, 'v');
+		tree_view_key(&tv, '*');      /* expands the process and what is below */
+		cursor_to(&tv, w, "main");
+		tree_view_key(&tv, KEY_RIGHT);
+		tree_view_draw(&tv, w, true);
+		/* 200 levels of the cycle are one row, its level count beside */
+		yf = find_row(w, "parse_term \u203a parse_factor \u00d7100 (200 levels, more calls inside: z)");
+		assert_true(yf > 0);
+		assert_int_equal(find_row(w, "\u25be main") + 1, yf);
+		/* below it, the calls of the deepest level, at their real level */
+		y = find_row(w, "\u00b7201 lex_next");
+		assert_int_equal(y, yf + 1);
+		assert_int_equal(find_row(w, "\u00b7201 emit"), yf + 2);
+		/* moving through it: down, up, left land on the fold row and its children */
+		cursor_to(&tv, w, "\u00d7100");
+		tree_view_key(&tv, KEY_DOWN);
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(2 + tv.cursor_row, y);
+		tree_view_key(&tv, KEY_LEFT);
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(2 + tv.cursor_row, yf);
+		/* z unfolds it: one row a level; z on a level folds it again */
+		tree_view_key(&tv, 'z');
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(find_row(w, "\u00d7100"), -1);
+		assert_non_null(strstr(row(w, yf), "parse_term"));
+		assert_non_null(strstr(row(w, yf + 1), "lex_next"));
+		assert_non_null(strstr(row(w, yf + 2), "parse_factor"));
+		tree_view_key(&tv, KEY_DOWN);
+		tree_view_key(&tv, KEY_DOWN);
+		tree_view_key(&tv, 'z');
+		tree_view_draw(&tv, w, true);
+		assert_int_equal(2 + tv.cursor_row, yf);
+		assert_non_null(strstr(row(w, yf), "\u00d7100"));
+		/* direct recursion 10,000 deep: one row; the leaf below at its level */
+		tree_view_set_query(&tv, "leaf");
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "\u00b710000 leaf"));
+		assert_non_null(strstr(row(w, 1 + tv.cursor_row), "fact \u00d710000 (10000 levels)"));
+		/* a search inside a fold opens it and lands on a named row */
+		tree_view_set_query(&tv, "emit");
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "emit"));
+		tree_view_set_query(&tv, "lex_next");
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "lex_next"));
+		tree_view_next_match(&tv, false);
+		tree_view_next_match(&tv, false);
+		tree_view_draw(&tv, w, true);
+		assert_non_null(strstr(row(w, 2 + tv.cursor_row), "lex_next"));
+		assert_non_null(strstr(tv.message, "match 3 of 200"));
+		assert_int_equal(tree_real_depth(&tv, tree_view_cursor(&tv)), 2 + 4);
+		tree_done(&tv, w, m);
+	}
+}
+
+/* The calls pane's filters (F t, F h) apply to the profile too. */
+static void test_profile_follows_filter(void **state)
+{
+	struct model *m = recursive_model();
+	struct ui *u = profile_ui(m);
+	WINDOW *w = u->win[PANE_TREE];
+
+	(void)state;
+	while (!strstr(row(w, 2 + u->tv.cursor_row), "101 worker-1")) {
+		ui_key(u, KEY_DOWN);
+		ui_draw(u);
+	}
+	ui_key(u, 'F');
+	ui_key(u, 't');
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: thread 101 worker-1"));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 3 "));
+	/* everything again: the table follows at once */
+	ui_key(u, 'F');
+	ui_key(u, 'a');
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 0), "Profile: all processes"));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 4 "));
+	/* a hidden function has no row */
+	ui_key(u, 't');
+	ui_key(u, 'j');
+	ui_key(u, 'l');     /* main */
+	ui_key(u, 'j');     /* main > fib */
+	ui_draw(u);
+	assert_non_null(strstr(row(w, 2 + u->tv.cursor_row), "fib"));
+	ui_key(u, 'F');
+	ui_key(u, 'h');
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_int_equal(find_row(w, " fib "), -1);
+	assert_true(find_row(w, " main ") > 0);
+	ui_state_free(u);
+	model_free(m);
+}
+
+/* ---- mouse ------------------------------------------------------------------- */
+
+/* A mouse event through ncurses's own queue, as a terminal's would come. */
+static void mouse(struct ui *u, int y, int x, mmask_t b)
+{
+	MEVENT me = { .id = 0, .x = x, .y = y, .z = 0, .bstate = b };
+
+	assert_int_equal(ungetmouse(&me), OK);
+	ui_key(u, KEY_MOUSE);
+	ui_draw(u);
+}
+
+static void test_mouse(void **state)
+{
+	struct model *m = sample_model();
+	struct ui u;
+	WINDOW *w;
+	int y, x;
+
+	(void)state;
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	ui_state_init(&u, NULL, m);
+	resizeterm(45, 160);
+	ui_layout(&u);
+	ui_draw(&u);
+	w = u.win[PANE_TREE];
+	/* a click on a row puts the cursor there */
+	y = find_row(w, "handle_request");
+	mouse(&u, getbegy(w) + y, getbegx(w) + 30, BUTTON1_PRESSED);
+	assert_non_null(strstr(row(w, 2 + u.tv.cursor_row), "handle_request"));
+	assert_int_equal(find_row(w, "db_query"), -1);
+	/* a click on its mark opens it, another closes it */
+	x = col_of(row(w, y), "\u25b8 handle_request");
+	mouse(&u, getbegy(w) + y, getbegx(w) + x, BUTTON1_PRESSED);
+	assert_int_equal(find_row(w, "db_query"), y + 1);
+	assert_non_null(strstr(row(w, y), "\u25be handle_request"));
+	mouse(&u, getbegy(w) + y, getbegx(w) + x, BUTTON1_PRESSED);
+	assert_int_equal(find_row(w, "db_query"), -1);
+	/* the wheel moves the cursor three rows */
+	int before = u.tv.cursor_row;
+
+	mouse(&u, getbegy(w) + 5, getbegx(w) + 10, BUTTON5_PRESSED);
+	assert_int_equal(u.tv.cursor_row, before + 3);
+	mouse(&u, getbegy(w) + 5, getbegx(w) + 10, BUTTON4_PRESSED);
+	assert_int_equal(u.tv.cursor_row, before);
+	/* a click in the exceptions pane focuses it and selects the row */
+	WINDOW *ew = u.win[PANE_EXC];
+
+	feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":102,\"seq\":%u,\"depth\":0,"
+	     "\"fn\":\"serve_forever\",\"type\":\"Newer\",\"msg\":\"m\"}", ts++, ++seq[102]);
+	ui_poll_model(&u);
+	ui_draw(&u);
+	assert_int_equal(u.focus, PANE_TREE);
+	mouse(&u, getbegy(ew) + 3, getbegx(ew) + 5, BUTTON1_PRESSED);
+	assert_int_equal(u.focus, PANE_EXC);
+	assert_non_null(strstr(row(ew, 0), "1 newer"));
+	assert_non_null(strstr(row(ew, 3), "db_query"));
+	/* the profile view: a click on a column's header sorts by it */
+	ui_key(&u, 't');
+	ui_draw(&u);
+	assert_non_null(strstr(row(w, 0), "by total"));
+	x = col_of(row(w, 1), "calls");
+	mouse(&u, getbegy(w) + 1, getbegx(w) + x + 1, BUTTON1_PRESSED);
+	assert_non_null(strstr(row(w, 0), "by calls"));
+	assert_non_null(strstr(row(w, 1), "calls\u25be"));
+	/* and on a row selects it */
+	y = find_row(w, " log_line ");
+	mouse(&u, getbegy(w) + y, getbegx(w) + 4, BUTTON1_PRESSED);
+	assert_int_equal(u.focus, PANE_TREE);
+	assert_string_equal(profile_view_selected(&u.pv, &(const struct mnode *){ NULL })->fn->name, "log_line");
+	ui_state_free(&u);
+	model_free(m);
+}
+
+/* htop's and less's keys: F3 search, F5 profile, F10 quit; Space pages
+ * in the list panes (exceptions, help), Enter folds in the tree. */
+static void test_habit_keys(void **state)
+{
+	struct model *m = sample_model();
+	struct ui u;
+
+	(void)state;
+	for (int i = 0; i < 30; i++)
+		feed(m, "{\"ev\":\"exception\",\"ts\":%ld,\"pid\":100,\"tid\":102,\"seq\":%u,\"depth\":0,"
+		     "\"fn\":\"serve_forever\",\"type\":\"E%d\",\"msg\":\"m\"}", ts++, ++seq[102], i);
+	ui_state_init(&u, NULL, m);
+	resizeterm(45, 160);
+	ui_layout(&u);
+	ui_draw(&u);
+	ui_key(&u, KEY_F(3));
+	assert_true(u.prompt);
+	ui_key(&u, 'w');
+	ui_key(&u, '\r');
+	assert_false(u.prompt);
+	assert_string_equal(u.tv.message, "match 1 of 3");   /* worker-1, worker-2, "no answer" */
+	ui_key(&u, KEY_F(5));
+	assert_true(u.pv.on);
+	ui_key(&u, KEY_F(5));
+	assert_false(u.pv.on);
+	/* Space: a page down in the exceptions pane */
+	ui_key(&u, '\t');
+	ui_key(&u, '\t');
+	assert_int_equal(u.focus, PANE_EXC);
+	ui_draw(&u);
+	ui_key(&u, ' ');
+	ui_draw(&u);
+	assert_non_null(strstr(row(u.win[PANE_EXC], 0), "newer"));
+	size_t newer = exc_view_newer(&u.ev, m);
+
+	assert_true(newer > 3);
+	/* in the help, Space pages too */
+	ui_key(&u, KEY_F(1));
+	ui_key(&u, ' ');
+	assert_true(u.help_scroll > 10);
+	ui_key(&u, 'x');
+	assert_int_equal(u.overlay, OV_NONE);
+	/* F10 quits */
+	ui_key(&u, KEY_F(10));
+	assert_true(u.quit);
+	ui_state_free(&u);
+	model_free(m);
 }
 
 /* ---- safe drawing ----------------------------------------------------------- */
@@ -1581,6 +2196,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
 		cmocka_unit_test_setup(test_status_line, per_test),
 		cmocka_unit_test_setup(test_depth_limit_shown, per_test),
+		cmocka_unit_test_setup(test_filter_shown, per_test),
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
 		cmocka_unit_test_setup(test_sample_marked, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),
@@ -1589,7 +2205,16 @@ int main(void)
 		cmocka_unit_test_setup(test_follow_newest_thread, per_test),
 		cmocka_unit_test_setup(test_exceptions_follow_and_hold, per_test),
 		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),
+		cmocka_unit_test_setup(test_profile_view, per_test),
+		cmocka_unit_test_setup(test_profile_scope_callers, per_test),
+		cmocka_unit_test_setup(test_profile_lazy_resort, per_test),
+		cmocka_unit_test_setup(test_profile_save, per_test),
+		cmocka_unit_test_setup(test_profile_follows_filter, per_test),
+		cmocka_unit_test_setup(test_profile_exact_from_stats, per_test),
+		cmocka_unit_test_setup(test_mouse, per_test),
+		cmocka_unit_test_setup(test_habit_keys, per_test),
 		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
+		cmocka_unit_test_setup(test_recursion_folded, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),
 		cmocka_unit_test_setup(test_no_color, per_test),

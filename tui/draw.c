@@ -251,6 +251,17 @@ int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, attr_t attr)
 	return s ? draw_text_hl(w, y, x, maxw, s, strlen(s), attr, -1, 0, 0) : 0;
 }
 
+int draw_text_right(WINDOW *w, int y, int x_end, int width, const char *s, attr_t attr)
+{
+	int n = draw_width(s);
+
+	if (width <= 0)
+		return 0;
+	if (n > width - 1)
+		n = width - 1;
+	return draw_text_hl(w, y, x_end - n, n, s, strlen(s), attr, -1, 0, 0);
+}
+
 void draw_blank(WINDOW *w, int y, int x, int n, attr_t attr)
 {
 	wmove(w, y, x);

@@ -76,6 +76,9 @@ attr_t draw_attr(enum draw_colour c);
 int draw_text_hl(WINDOW *w, int y, int x, int maxw, const char *s, size_t len,
 		 attr_t attr, long hl_start, size_t hl_len, attr_t hl_attr);
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, attr_t attr);
+/* The same, right-aligned to end before column x_end in a field of
+ * `width` (a column of it kept blank as a gap). */
+int draw_text_right(WINDOW *w, int y, int x_end, int width, const char *s, attr_t attr);
 /* Columns `s` takes when drawn (same rules as draw_text). */
 int draw_width(const char *s);
 

@@ -18,7 +18,7 @@
 static const char *const kind_names[EV_KIND_COUNT] = {
 	[EV_HELLO] = "hello", [EV_THREAD] = "thread", [EV_ENTER] = "enter",
 	[EV_EXIT] = "exit", [EV_EXCEPTION] = "exception", [EV_DROP] = "drop",
-	[EV_BYE] = "bye", [EV_TALLY] = "tally",
+	[EV_BYE] = "bye", [EV_TALLY] = "tally", [EV_STATS] = "stats",
 };
 
 static const char *const key_names[K_NKEYS] = {
@@ -29,6 +29,8 @@ static const char *const key_names[K_NKEYS] = {
 	[K_PPID] = "ppid", [K_V] = "v", [K_PROG] = "prog", [K_LIB] = "lib",
 	[K_WALL] = "wall", [K_COUNT] = "count", [K_STATUS] = "status",
 	[K_DROPPED] = "dropped", [K_THREADS] = "threads", [K_DEPTH_MAX] = "depth_max",
+	[K_NODES] = "nodes", [K_STATS_MS] = "stats_ms",
+	[K_FILTER] = "filter", [K_MIN_DURATION] = "min_duration",
 };
 
 const char *event_kind_name(enum event_kind kind)
@@ -71,17 +73,23 @@ int event_key_lookup(const char *k, size_t len)
 		if (!memcmp(k, "depth", 5)) return K_DEPTH;
 		if (!memcmp(k, "stack", 5)) return K_STACK;
 		if (!memcmp(k, "count", 5)) return K_COUNT;
+		if (!memcmp(k, "nodes", 5)) return K_NODES;
 		return -1;
 	case 6:
 		if (!memcmp(k, "signal", 6)) return K_SIGNAL;
 		if (!memcmp(k, "status", 6)) return K_STATUS;
+		if (!memcmp(k, "filter", 6)) return K_FILTER;
 		return -1;
 	case 7:
 		if (!memcmp(k, "dropped", 7)) return K_DROPPED;
 		if (!memcmp(k, "threads", 7)) return K_THREADS;
 		return -1;
+	case 8:
+		return !memcmp(k, "stats_ms", 8) ? K_STATS_MS : -1;
 	case 9:
 		return !memcmp(k, "depth_max", 9) ? K_DEPTH_MAX : -1;
+	case 12:
+		return !memcmp(k, "min_duration", 12) ? K_MIN_DURATION : -1;
 	default:
 		return -1;
 	}
@@ -98,9 +106,10 @@ struct rule {
 
 /* Per kind, the keys it uses besides ev, ts and pid, in checking order.
  * Keys of other kinds are ignored like unknown keys. */
-static const struct rule rules[EV_KIND_COUNT][8] = {
+static const struct rule rules[EV_KIND_COUNT][10] = {
 	[EV_HELLO] = { {K_V, REQ}, {K_PPID, OPT}, {K_PROG, OPT}, {K_WALL, OPT},
-		       {K_LIB, OPT}, {K_DEPTH_MAX, OPT}, {-1, 0} },
+		       {K_LIB, OPT}, {K_DEPTH_MAX, OPT}, {K_STATS_MS, OPT},
+		       {K_FILTER, OPT}, {K_MIN_DURATION, OPT}, {-1, 0} },
 	[EV_THREAD] = { {K_TID, REQ}, {K_NAME, REQ}, {-1, 0} },
 	[EV_ENTER] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DEPTH, REQ}, {K_FN, REQ},
 		       {K_FILE, OPT}, {K_LINE, OPT}, {-1, 0} },
@@ -114,6 +123,8 @@ static const struct rule rules[EV_KIND_COUNT][8] = {
 	[EV_BYE] = { {K_STATUS, OPT}, {K_THREADS, OPT}, {-1, 0} },
 	/* "seq" here is the thread's last seq, 0 for a thread that made none */
 	[EV_TALLY] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DROPPED, REQ}, {-1, 0} },
+	/* the entries of "nodes" are checked one by one (event_stats.c) */
+	[EV_STATS] = { {K_TID, REQ}, {K_NODES, REQ}, {-1, 0} },
 };
 
 /* What each key must hold: its type, and for integers the allowed range. */
@@ -150,6 +161,10 @@ static const struct keyspec keyspecs[K_NKEYS] = {
 	[K_DROPPED] = { VAL_INT, 0, I64 },
 	[K_THREADS] = { VAL_INT, 0, I32 },
 	[K_DEPTH_MAX] = { VAL_INT, 1, I64 },
+	[K_NODES] = { VAL_ARR, 0, 0 },
+	[K_STATS_MS] = { VAL_INT, 0, I32 },
+	[K_FILTER] = { VAL_STR, 0, 0 },
+	[K_MIN_DURATION] = { VAL_INT, 1, I64 },
 };
 
 static const char *type_name(uint8_t t)
@@ -158,6 +173,7 @@ static const char *type_name(uint8_t t)
 	case VAL_INT: return "integer";
 	case VAL_STR: return "string";
 	case VAL_STRS: return "array of strings";
+	case VAL_ARR: return "array";
 	default: return "?";
 	}
 }
@@ -229,6 +245,7 @@ static int kind_of(const char *s, size_t len)
 	case 'e': k = len == 5 ? EV_ENTER : len == 4 ? EV_EXIT : EV_EXCEPTION; break;
 	case 'd': k = EV_DROP; break;
 	case 'b': k = EV_BYE; break;
+	case 's': k = EV_STATS; break;
 	default: return -1;
 	}
 	return strlen(kind_names[k]) == len && !memcmp(kind_names[k], s, len) ? k : -1;
@@ -325,12 +342,16 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 		out->lib = str_of(f, K_LIB);
 		out->wall = int_of(f, K_WALL, 0);
 		out->depth_max = (uint64_t)int_of(f, K_DEPTH_MAX, 0);
+		out->filter = str_of(f, K_FILTER);
+		out->min_duration = (uint64_t)int_of(f, K_MIN_DURATION, 0);
 	} else {
 		out->ppid = 0;
 		out->version = 0;
 		out->prog = out->lib = (struct event_str){ NULL, 0 };
 		out->wall = 0;
 		out->depth_max = 0;
+		out->filter = (struct event_str){ NULL, 0 };
+		out->min_duration = 0;
 	}
 	out->count = kind == EV_DROP ? (uint64_t)f->v[K_COUNT].i : 0;
 	out->dropped = kind == EV_TALLY ? (uint64_t)f->v[K_DROPPED].i : 0;
@@ -338,6 +359,14 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 	out->status = out->has_status ? (int32_t)f->v[K_STATUS].i : 0;
 	out->has_threads = kind == EV_BYE && (f->present & (1u << K_THREADS));
 	out->threads = out->has_threads ? (uint32_t)f->v[K_THREADS].i : 0;
+	out->stats_ms = kind == EV_HELLO ? (uint32_t)int_of(f, K_STATS_MS, 0) : 0;
+	out->stats = NULL;
+	out->nstats = 0;
+	out->stats_hist = NULL;
+	out->stats_bad = 0;
+	out->stats_bad_why = NULL;
+	if (kind == EV_STATS && !event_stats_nodes(p, f->v[K_NODES].arr, out, err))
+		return EVENT_BAD;
 	return EVENT_OK;
 }
 
@@ -436,6 +465,8 @@ void event_parser_free(struct event_parser *p)
 	json_decref(p->root);
 	free(p->buf);
 	free(p->fix);
+	free(p->nodes);
+	free(p->pairs);
 	free(p);
 }
 
@@ -465,6 +496,9 @@ static void take_value(struct ev_fields *f, int k, json_t *val, struct event *ou
 		v->type = VAL_STR;
 		v->s = json_string_value(val);
 		v->len = json_string_length(val);
+	} else if (json_is_array(val) && k == K_NODES) {
+		v->type = VAL_ARR;
+		v->arr = val;
 	} else if (json_is_array(val)) {
 		size_t n = json_array_size(val);
 

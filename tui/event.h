@@ -25,6 +25,7 @@ enum event_kind {
 	EV_DROP,
 	EV_BYE,
 	EV_TALLY,
+	EV_STATS,
 	EV_KIND_COUNT
 };
 
@@ -37,6 +38,29 @@ struct event_str {
 	const char *s;           /* borrowed from the parser, NUL-terminated; NULL when absent */
 	size_t len;
 };
+
+/* One entry of a stats line's "nodes": the cumulative figures of one call
+ * path of the thread (lib/PROTOCOL.md).  Entries that break the rules are
+ * left out of the event and only counted (event.stats_bad). */
+struct event_stats_node {
+	uint64_t id;             /* >= 1 */
+	uint64_t parent;         /* 0 = top level; valid when has_parent */
+	bool has_parent;
+	bool other;              /* the writer's "(other paths)" node */
+	struct event_str fn;     /* s NULL when absent */
+	struct event_str file;   /* optional */
+	int32_t line;            /* optional; 0 when absent */
+	uint64_t count, total, self, max, exc, abandoned; /* each <= INT64_MAX */
+	uint32_t hist_off, hist_n; /* its [bucket, count] pairs: event.stats_hist[off .. off+n) */
+};
+
+struct event_hist_pair {
+	uint32_t bucket;         /* < EVENT_HIST_BUCKETS, strictly increasing within a node */
+	uint64_t count;
+};
+
+/* tui/hist.h's buckets, which the writers use too. */
+#define EVENT_HIST_BUCKETS 48
 
 struct event {
 	enum event_kind kind;
@@ -64,12 +88,23 @@ struct event {
 	int64_t wall;            /* hello: CLOCK_REALTIME ns at ts */
 	uint64_t depth_max;      /* hello: calls at this depth and deeper are
 				  * not traced (PIPETRACE_DEPTH); 0 = no limit */
+	struct event_str filter; /* hello, optional: PIPETRACE_FILTER's patterns */
+	uint64_t min_duration;   /* hello: shorter calls are not sent
+				  * (PIPETRACE_MIN_DURATION), ns; 0 = none */
 	uint64_t count;          /* drop */
 	uint64_t dropped;        /* tally: the thread's events the writer knows it lost */
 	bool has_status;         /* bye */
 	int32_t status;          /* bye */
 	bool has_threads;        /* bye */
 	uint32_t threads;        /* bye: threads of the process that recorded events */
+	uint32_t stats_ms;       /* hello: the writer sends stats this often; 0 = never */
+	/* stats: the valid entries of "nodes" (borrowed from the parser, like
+	 * the strings), and how many entries were refused, the first's reason */
+	const struct event_stats_node *stats;
+	size_t nstats;
+	const struct event_hist_pair *stats_hist;
+	uint32_t stats_bad;
+	const char *stats_bad_why; /* static text; NULL when stats_bad is 0 */
 };
 
 /* Why a line was refused, jansson-style: the first error wins. */

@@ -1,4 +1,6 @@
 /* event_fast.c - a strict parser for the lines libpipetrace writes.
+ * (Stats lines too: their "nodes" array of flat objects, when every entry
+ * is valid.)
  *
  * jansson costs ~3 us a line (~0.3 M lines/s); the reader must take in
  * millions of events a second.  This path accepts only a flat object of
@@ -173,6 +175,193 @@ static const char *scan_string(const char *s, const char *e, char **wp)
 	}
 }
 
+/* A non-negative integer as the main loop takes them: NULL to fall back
+ * (a sign, leading zeros, 20+ digits, beyond int64, a fraction). */
+static const char *scan_uint(const char *s, const char *e, uint64_t *out)
+{
+	const char *d0 = s;
+	uint64_t n = 0;
+	const char *lim = e - s > 19 ? s + 19 : e;
+
+	while (s < lim && (unsigned char)(*s - '0') < 10)
+		n = n * 10 + (uint64_t)(*s++ - '0');
+	if (s == d0 || n > INT64_MAX || (*d0 == '0' && s - d0 > 1))
+		return NULL;
+	if (s < e && ((*s >= '0' && *s <= '9') || *s == '.' || *s == 'e' || *s == 'E'))
+		return NULL;
+	*out = n;
+	return s;
+}
+
+/* hist_missing: calls the writer could not put in the histogram (no
+ * memory): a number read and left, as jansson's path leaves it. */
+enum { N_ID, N_PARENT, N_FN, N_FILE, N_LINE, N_COUNT, N_TOTAL, N_SELF, N_MAX, N_EXC,
+       N_ABANDONED, N_OTHER, N_HIST, N_HIST_MISSING };
+
+static int node_key(const char *k, size_t len)
+{
+	switch (len) {
+	case 2:
+		return k[0] == 'i' && k[1] == 'd' ? N_ID : k[0] == 'f' && k[1] == 'n' ? N_FN : -1;
+	case 3:
+		if (!memcmp(k, "max", 3)) return N_MAX;
+		if (!memcmp(k, "exc", 3)) return N_EXC;
+		return -1;
+	case 4:
+		if (!memcmp(k, "self", 4)) return N_SELF;
+		if (!memcmp(k, "hist", 4)) return N_HIST;
+		if (!memcmp(k, "file", 4)) return N_FILE;
+		if (!memcmp(k, "line", 4)) return N_LINE;
+		return -1;
+	case 5:
+		if (!memcmp(k, "count", 5)) return N_COUNT;
+		if (!memcmp(k, "total", 5)) return N_TOTAL;
+		if (!memcmp(k, "other", 5)) return N_OTHER;
+		return -1;
+	case 6:
+		return !memcmp(k, "parent", 6) ? N_PARENT : -1;
+	case 9:
+		return !memcmp(k, "abandoned", 9) ? N_ABANDONED : -1;
+	case 12:
+		return !memcmp(k, "hist_missing", 12) ? N_HIST_MISSING : -1;
+	default:
+		return -1;
+	}
+}
+
+/* A stats line's "hist": [[bucket,count],...], buckets increasing. */
+static const char *scan_hist(struct event_parser *p, const char *s, const char *e, size_t *npairs,
+			     struct event_stats_node *nd)
+{
+	long long prev = -1;
+
+	s = skip_ws(s, e);
+	if (s < e && *s == ']')
+		return s + 1;
+	for (;;) {
+		uint64_t b, c;
+		if (s >= e || *s != '[')
+			return NULL;
+		s = skip_ws(s + 1, e);
+		if (!(s = scan_uint(s, e, &b)))
+			return NULL;
+		s = skip_ws(s, e);
+		if (s >= e || *s != ',')
+			return NULL;
+		s = skip_ws(s + 1, e);
+		if (!(s = scan_uint(s, e, &c)))
+			return NULL;
+		s = skip_ws(s, e);
+		if (s >= e || *s != ']' || b >= EVENT_HIST_BUCKETS || (long long)b <= prev)
+			return NULL;
+		prev = (long long)b;
+		p->pairs[(*npairs)++] = (struct event_hist_pair){ (uint32_t)b, c };
+		nd->hist_n++;
+		s = skip_ws(s + 1, e);
+		if (s < e && *s == ']')
+			return s + 1;
+		if (s >= e || *s != ',')
+			return NULL;
+		s = skip_ws(s + 1, e);
+	}
+}
+
+/* A stats line's "nodes" whose entries are all objects of known keys and
+ * valid (event_stats.c's rules) into p->nodes: NULL to fall back (jansson
+ * then judges each entry, and counts the bad ones). */
+static const char *scan_nodes(struct event_parser *p, const char *s, const char *e, char **wp)
+{
+	size_t n = 0, npairs = 0;
+
+	s = skip_ws(s, e);
+	if (s < e && *s == ']') {
+		p->fast_nodes = 0;
+		return s + 1;
+	}
+	for (;;) {
+		if (s >= e || *s != '{' || !event_stats_reserve(p, n + 1, npairs + EVENT_HIST_BUCKETS))
+			return NULL;
+		struct event_stats_node *nd = &p->nodes[n];
+		memset(nd, 0, sizeof(*nd));
+		nd->hist_off = (uint32_t)npairs;
+		uint32_t seen = 0;
+		s = skip_ws(s + 1, e);
+		for (;;) {
+			if (s >= e || *s != '"')
+				return NULL;
+			const char *k0 = ++s;
+			while (s < e && plain_byte[(unsigned char)*s])
+				s++;
+			if (s >= e || *s != '"')
+				return NULL;
+			int k = node_key(k0, (size_t)(s - k0));
+			if (k < 0 || (seen & (1u << k)))
+				return NULL;
+			seen |= 1u << k;
+			s = skip_ws(s + 1, e);
+			if (s >= e || *s != ':')
+				return NULL;
+			s = skip_ws(s + 1, e);
+			if (s >= e)
+				return NULL;
+			uint64_t v = 0;
+			if (k == N_FN || k == N_FILE) {
+				struct event_str *str = k == N_FN ? &nd->fn : &nd->file;
+				if (*s != '"')
+					return NULL;
+				str->s = *wp;
+				if (!(s = scan_string(s + 1, e, wp)))
+					return NULL;
+				str->len = (size_t)(*wp - str->s) - 1;
+			} else if (k == N_OTHER) {
+				if (e - s >= 4 && !memcmp(s, "true", 4)) {
+					nd->other = true;
+					s += 4;
+				} else if (e - s >= 5 && !memcmp(s, "false", 5)) {
+					s += 5;
+				} else {
+					return NULL;
+				}
+			} else if (k == N_HIST) {
+				if (*s != '[' || !(s = scan_hist(p, s + 1, e, &npairs, nd)))
+					return NULL;
+			} else if (!(s = scan_uint(s, e, &v))) {
+				return NULL;
+			}
+			switch (k) {
+			case N_ID: nd->id = v; break;
+			case N_PARENT: nd->parent = v; nd->has_parent = true; break;
+			case N_LINE: nd->line = v > INT32_MAX ? -1 : (int32_t)v; break;
+			case N_COUNT: nd->count = v; break;
+			case N_TOTAL: nd->total = v; break;
+			case N_SELF: nd->self = v; break;
+			case N_MAX: nd->max = v; break;
+			case N_EXC: nd->exc = v; break;
+			case N_ABANDONED: nd->abandoned = v; break;
+			default: break;
+			}
+			s = skip_ws(s, e);
+			if (s < e && *s == '}')
+				break;
+			if (s >= e || *s != ',')
+				return NULL;
+			s = skip_ws(s + 1, e);
+		}
+		/* an entry jansson's path would refuse: let it count it */
+		if (!nd->id || (nd->has_parent && nd->parent == nd->id) || nd->line < 0)
+			return NULL;
+		n++;
+		s = skip_ws(s + 1, e);
+		if (s < e && *s == ']')
+			break;
+		if (s >= e || *s != ',')
+			return NULL;
+		s = skip_ws(s + 1, e);
+	}
+	p->fast_nodes = n;
+	return s + 1;
+}
+
 int event_try_fast(struct event_parser *p, const char *line, size_t len, struct event *out,
 		   struct event_error *err)
 {
@@ -238,6 +427,12 @@ int event_try_fast(struct event_parser *p, const char *line, size_t len, struct 
 				return FALLBACK;
 			v->type = VAL_INT;
 			v->i = (long long)n;
+		} else if (*s == '[' && k == K_NODES) {
+			s = scan_nodes(p, s + 1, e, &w);
+			if (!s)
+				return FALLBACK;
+			v->type = VAL_ARR;
+			v->arr = NULL;
 		} else {
 			return FALLBACK;
 		}

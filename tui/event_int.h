@@ -15,7 +15,8 @@
 enum ev_key {
 	K_EV, K_TS, K_PID, K_TID, K_SEQ, K_DEPTH, K_FN, K_FILE, K_LINE, K_DUR,
 	K_TYPE, K_MSG, K_SIGNAL, K_STACK, K_NAME, K_PPID, K_V, K_PROG, K_LIB,
-	K_WALL, K_COUNT, K_STATUS, K_DROPPED, K_THREADS, K_DEPTH_MAX,
+	K_WALL, K_COUNT, K_STATUS, K_DROPPED, K_THREADS, K_DEPTH_MAX, K_NODES, K_STATS_MS,
+	K_FILTER, K_MIN_DURATION,
 	K_NKEYS
 };
 
@@ -23,6 +24,8 @@ enum val_type {
 	VAL_INT,                 /* i */
 	VAL_STR,                 /* s, len */
 	VAL_STRS,                /* an array of strings, already in out->stack */
+	VAL_ARR,                 /* any other array: arr (jansson's); for "nodes" from the
+				  * fast path, arr NULL and the entries already decoded */
 	VAL_OTHER,               /* anything else: tname says what, for the message */
 };
 
@@ -32,6 +35,8 @@ struct ev_val {
 	long long i;
 	const char *s;           /* borrowed from the parser */
 	size_t len;
+	json_t *arr;             /* borrowed from the parser's document: VAL_ARR */
+	size_t n;                /* VAL_ARR "nodes" from the fast path: entries in p->nodes */
 };
 
 struct ev_fields {
@@ -47,6 +52,11 @@ struct event_parser {
 	char *fix;               /* owned: the line with invalid UTF-8 replaced */
 	size_t fixcap;
 	char signame[16];        /* a "signal" given as a number, by name */
+	struct event_stats_node *nodes; /* owned: a stats line's valid entries */
+	size_t nodes_cap;
+	struct event_hist_pair *pairs;  /* owned: their histograms */
+	size_t pairs_cap;
+	size_t fast_nodes;       /* entries the fast path decoded into nodes */
 };
 
 /* The key's index, or -1 for a key this reader does not know. */
@@ -68,6 +78,14 @@ int event_try_fast(struct event_parser *p, const char *line, size_t len, struct 
  * "not taken by the fast path". */
 enum event_result event_parse_fast(struct event_parser *p, const char *line, size_t len,
 				   struct event *out);
+
+/* A stats line's "nodes" array (event_stats.c): the valid entries into
+ * out->stats, the others counted in out->stats_bad.  False (err set) only
+ * without memory. */
+bool event_stats_nodes(struct event_parser *p, json_t *arr, struct event *out,
+		       struct event_error *err);
+/* Room for this many entries and histogram pairs in p. */
+bool event_stats_reserve(struct event_parser *p, size_t nodes, size_t pairs);
 
 /* The line with each invalid UTF-8 byte replaced by U+FFFD (in p's
  * buffer, *len updated), or the line itself when it is valid. */

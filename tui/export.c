@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "export.h"
 
@@ -140,6 +141,7 @@ struct pnode {                   /* one call path of one thread */
 struct export {
 	char *chrome_path, *collapsed_path;
 	FILE *chrome;
+	FILE *collapsed;         /* owned: given open by export_open_fds(), else NULL */
 	bool chrome_first;       /* no event written yet */
 	struct sbuf scratch;     /* the event being written */
 	bool oom;
@@ -230,6 +232,33 @@ const char *export_clash(const struct export *x, const char *path)
 	return NULL;
 }
 
+static void chrome_begin(struct export *x)
+{
+	setvbuf(x->chrome, NULL, _IOFBF, 1 << 20);
+	fputs("{\"traceEvents\":[\n", x->chrome);
+	x->chrome_first = true;
+}
+
+bool export_open_fds(struct export *x, int chrome_fd, const char *chrome_path,
+		     int collapsed_fd, const char *collapsed_path, char *err, size_t errsize)
+{
+	x->chrome_path = chrome_fd >= 0 ? strdup(chrome_path) : NULL;
+	x->collapsed_path = collapsed_fd >= 0 ? strdup(collapsed_path) : NULL;
+	x->chrome = chrome_fd >= 0 && x->chrome_path ? fdopen(chrome_fd, "w") : NULL;
+	x->collapsed = collapsed_fd >= 0 && x->collapsed_path ? fdopen(collapsed_fd, "w") : NULL;
+	if ((chrome_fd >= 0 && !x->chrome) || (collapsed_fd >= 0 && !x->collapsed)) {
+		if (chrome_fd >= 0 && !x->chrome)
+			close(chrome_fd);
+		if (collapsed_fd >= 0 && !x->collapsed)
+			close(collapsed_fd);
+		snprintf(err, errsize, "out of memory");
+		return false;
+	}
+	if (x->chrome)
+		chrome_begin(x);
+	return true;
+}
+
 bool export_open(struct export *x, char *err, size_t errsize)
 {
 	if (same_file(x->chrome_path, x->collapsed_path)) {
@@ -243,9 +272,7 @@ bool export_open(struct export *x, char *err, size_t errsize)
 			snprintf(err, errsize, "cannot write %.1000s: %s", x->chrome_path, strerror(errno));
 			return false;
 		}
-		setvbuf(x->chrome, NULL, _IOFBF, 1 << 20);
-		fputs("{\"traceEvents\":[\n", x->chrome);
-		x->chrome_first = true;
+		chrome_begin(x);
 	}
 	if (x->collapsed_path) {
 		/* Written at the end; created now so that a bad path is told at once. */
@@ -726,7 +753,8 @@ static void put_meta(struct export *x, const char *what, int32_t pid, int32_t ti
 
 static bool write_collapsed(struct export *x, const struct model *m, char *err, size_t errsize)
 {
-	FILE *f = fopen(x->collapsed_path, "we");
+	FILE *f = x->collapsed ? x->collapsed : fopen(x->collapsed_path, "we");
+	x->collapsed = NULL;
 	if (!f) {
 		snprintf(err, errsize, "cannot write %.1000s: %s", x->collapsed_path, strerror(errno));
 		return false;
@@ -823,6 +851,8 @@ void export_free(struct export *x)
 		return;
 	if (x->chrome)
 		fclose(x->chrome);
+	if (x->collapsed)
+		fclose(x->collapsed);
 	for (size_t i = 0; i < x->nnames; i++)
 		free(x->names[i].s);
 	for (size_t i = 0; i < x->nthreads; i++) {

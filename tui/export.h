@@ -37,6 +37,11 @@ struct export *export_create(void);
 const char *export_clash(const struct export *x, const char *path);
 /* Opens the files given by export_add_spec(); false with a message in err. */
 bool export_open(struct export *x, char *err, size_t errsize);
+/* Instead of export_add_spec() and export_open(): files the caller
+ * created (fd -1: not that format), named for messages; the exporter
+ * owns the fds from here on. */
+bool export_open_fds(struct export *x, int chrome_fd, const char *chrome_path,
+		     int collapsed_fd, const char *collapsed_path, char *err, size_t errsize);
 bool export_active(const struct export *x);
 
 /* One applied event; the signature of an ingest tap. */

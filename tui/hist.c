@@ -3,6 +3,7 @@
  * Pure: no I/O; the compact form allocates only through the caller's hooks. */
 #include <config.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,22 @@ void hist_merge(struct hist *into, const struct hist *from)
 		uint64_t s = (uint64_t)into->bucket[i] + from->bucket[i];
 		into->bucket[i] = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
 	}
+}
+
+void hist_replace_part(struct hist *h, const struct hist *before, const struct hist *after)
+{
+	bool was_empty = h->n == 0;
+
+	h->n += after->n - before->n;
+	h->sum_ns += after->sum_ns - before->sum_ns;
+	for (int i = 0; i < HIST_BUCKETS; i++)
+		h->bucket[i] += after->bucket[i] - before->bucket[i];
+	if (!after->n)
+		return;
+	if (was_empty || after->min_ns < h->min_ns)
+		h->min_ns = after->min_ns;
+	if (after->max_ns > h->max_ns)
+		h->max_ns = after->max_ns;
 }
 
 uint64_t hist_quantile(const struct hist *h, double q)
@@ -173,6 +190,32 @@ void hist_compact_add(struct hist_compact *c, uint64_t dur_ns, const struct hist
 	uint32_t *n = &compact_buckets(c)[b - c->u.in.lo];
 	if (*n != UINT32_MAX)
 		(*n)++;
+}
+
+void hist_compact_set(struct hist_compact *c, const uint64_t bucket[HIST_BUCKETS], uint64_t min_ns,
+		      const struct hist_alloc *a)
+{
+	int lo = -1, hi = -1;
+
+	hist_compact_free(c, a);
+	for (int i = 0; i < HIST_BUCKETS; i++) {
+		if (!bucket[i])
+			continue;
+		if (lo < 0)
+			lo = i;
+		hi = i;
+	}
+	if (lo < 0)
+		return;
+	int len = hi - lo + 1;
+	uint32_t *to = c->u.in.bucket;
+	if (len > HIST_COMPACT_INLINE)
+		to = c->u.out.bucket = a->alloc(a->ctx, (size_t)len * sizeof(*to));
+	for (int i = 0; i < len; i++)
+		to[i] = bucket[lo + i] > UINT32_MAX ? UINT32_MAX : (uint32_t)bucket[lo + i];
+	c->u.in.lo = (uint8_t)lo;
+	c->u.in.len = (uint8_t)len;
+	c->min_ns = min_ns;
 }
 
 void hist_compact_free(struct hist_compact *c, const struct hist_alloc *a)

@@ -23,6 +23,11 @@ struct hist {
 void hist_init(struct hist *h);
 void hist_add(struct hist *h, uint64_t dur_ns);
 void hist_merge(struct hist *into, const struct hist *from);
+/* A part of `h` was `before` and is now `after` (figures replaced, as
+ * exact cumulative ones are): count, sum and buckets move by the
+ * difference (modulo 2^64 and 2^32: exact while the true values fit),
+ * max and min take after's in when they are beyond (they never move back). */
+void hist_replace_part(struct hist *h, const struct hist *before, const struct hist *after);
 int hist_bucket_of(uint64_t dur_ns);
 uint64_t hist_bucket_lo(int bucket);   /* inclusive lower bound, ns */
 uint64_t hist_bucket_hi(int bucket);   /* exclusive upper bound, ns */
@@ -70,6 +75,10 @@ struct hist_alloc {
 void hist_compact_add(struct hist_compact *c, uint64_t dur_ns, const struct hist_alloc *a);
 /* Gives back the block of a wide span; c is empty afterwards. */
 void hist_compact_free(struct hist_compact *c, const struct hist_alloc *a);
+/* Sets c to these bucket counts (saturated at UINT32_MAX) and minimum;
+ * empty when every count is 0. */
+void hist_compact_set(struct hist_compact *c, const uint64_t bucket[HIST_BUCKETS], uint64_t min_ns,
+		      const struct hist_alloc *a);
 /* The full histogram: the same buckets and min as a struct hist fed the
  * same durations, with n, sum and max from the owner.  Empty when c is. */
 void hist_compact_expand(const struct hist_compact *c, uint64_t n, uint64_t sum_ns,

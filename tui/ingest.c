@@ -17,6 +17,7 @@
 #include "event_bin.h"
 #include "event_orig.h"
 #include "ingest.h"
+#include "keep.h"
 #include "source.h"
 
 #define QUEUE_DEFAULT_MAX 1000000u
@@ -42,6 +43,8 @@ struct ingest {
 	FILE *rec;               /* owned: --record, or NULL */
 	bool rec_dirty;
 	char rec_error[300];
+	struct keep *keep;       /* owned: lines kept for the save and export keys, or NULL */
+	char keep_error[300];
 	struct ingest_status st;
 	ingest_event_cb cb;
 	void *cb_ctx;            /* borrowed */
@@ -137,6 +140,8 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 			goto fail_early;
 		}
 	}
+	if (cfg->keep_max)
+		ing->keep = keep_create(cfg->keep_max, ing->keep_error, sizeof ing->keep_error);
 	ing->st.source = ing->src.desc;
 	ing->cmd0 = cfg->cmd && !cfg->replay_path ? cfg->cmd[0] : NULL;
 	ing->st.queue_max = cfg->pause_queue_max ? cfg->pause_queue_max : QUEUE_DEFAULT_MAX;
@@ -169,11 +174,19 @@ void ingest_free(struct ingest *ing)
 	}
 	if (ing->rec)
 		fclose(ing->rec);
+	keep_free(ing->keep);
 	event_parser_free(ing->parser);
 	bin_decoder_free(ing->bin);
 	free(ing->lb);
 	free(ing->q);
 	free(ing);
+}
+
+struct keep *ingest_keep(struct ingest *ing, const char **why)
+{
+	if (why)
+		*why = ing->keep_error[0] ? ing->keep_error : NULL;
+	return ing->keep;
 }
 
 void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx)
@@ -368,14 +381,14 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
-/* An event of a binary frame: as a valid line's (take_line), recorded
- * and queued as its JSON line. */
+/* An event of a binary frame: as a valid line's (take_line), recorded,
+ * kept and queued as its JSON line. */
 static void take_frame_event(void *ctx, const struct event *ev)
 {
 	struct ingest *ing = ctx;
 	struct ingest_status *st = &ing->st;
 
-	if (ing->rec || st->paused || st->queued) {
+	if (ing->rec || ing->keep || st->paused || st->queued) {
 		char line[EVENT_LINE_MAX + 64];
 		size_t n = bin_event_json(ev, line, sizeof line);
 
@@ -384,6 +397,8 @@ static void take_frame_event(void *ctx, const struct event *ev)
 			putc('\n', ing->rec);
 			ing->rec_dirty = true;
 		}
+		if (ing->keep && n)
+			keep_line(ing->keep, line, n);
 		if (st->paused || st->queued) {
 			if (!n || !queue_push(ing, line, n)) {
 				st->queue_dropped++;
@@ -471,6 +486,8 @@ static size_t take_line(struct ingest *ing, enum line_kind kind, const char *lin
 		putc('\n', ing->rec);
 		ing->rec_dirty = true;
 	}
+	if (ing->keep)
+		keep_line(ing->keep, line, len);
 	if (st->paused || st->queued) {
 		/* Behind what is already queued, to keep the order. */
 		if (!queue_push(ing, line, len)) {

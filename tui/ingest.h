@@ -24,6 +24,9 @@ struct ingest_config {
 	const char *child_log_path; /* cmd's stdout and stderr go here (kept), or NULL
 				     * for a private temporary log removed at the end */
 	bool cmd_stdin;          /* cmd reads our stdin (plain mode); else /dev/null */
+	/* keep every valid line in private temporary files for the save and
+	 * export keys (keep.h), up to this many bytes on disk; 0: not kept */
+	uint64_t keep_max;
 	unsigned cmd_quiet_end_ms; /* with cmd, once it has exited: input ends when no
 				    * writer has the FIFO open and no process it started
 				    * runs; with this > 0 (plain mode) also when nothing
@@ -78,6 +81,10 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 /* Stops the child if still running (SIGTERM, then SIGKILL), removes a FIFO
  * it created and the private log. */
 void ingest_free(struct ingest *ing);
+
+/* The lines kept for the save and export keys, or NULL (not asked for,
+ * or no temporary file could be made: *why says so when not NULL). */
+struct keep *ingest_keep(struct ingest *ing, const char **why);
 
 /* Called for each applied event (optional). */
 void ingest_set_event_cb(struct ingest *ing, ingest_event_cb cb, void *ctx);

@@ -1,10 +1,17 @@
 # ingest part of pipetrace-tui: parsing, sources, ingest, plain mode; tests
 # and the ingest benchmark.
 tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h \
-	tui/event_int.h tui/event.c tui/event_fast.c \
+	tui/event_int.h tui/event.c tui/event_fast.c tui/event_stats.c \
 	tui/event_orig.h tui/event_orig.c tui/event_bin.h tui/event_bin.c \
 	tui/fifo.h tui/fifo.c tui/source.h tui/source.c \
 	tui/ingest.c tui/plain.h tui/plain.c
+# the lines kept for the full screen's save and export keys
+tui_libptcore_a_SOURCES += tui/keep.h tui/keep.c
+check_PROGRAMS += tests/test_keep
+TESTS += tests/test_keep
+tests_test_keep_SOURCES = tests/test_keep.c
+tests_test_keep_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_keep_LDADD = $(ptcore_test_ldadd)
 
 check_PROGRAMS += tests/test_event tests/test_ingest tests/test_event_bin
 TESTS += tests/test_event tests/test_ingest tests/test_event_bin
@@ -39,6 +46,12 @@ EXTRA_DIST += tests/plain-orig.sh
 # PIPETRACE_DEPTH: the filter is shown, nothing counted lost
 TESTS += tests/plain-depth.sh
 EXTRA_DIST += tests/plain-depth.sh
+# stats lines: exact figures in --summary whatever events were dropped
+TESTS += tests/plain-stats.sh
+EXTRA_DIST += tests/plain-stats.sh
+# PIPETRACE_FILTER: the same
+TESTS += tests/plain-filter.sh
+EXTRA_DIST += tests/plain-filter.sh
 EXTRA_DIST += tests/plain-common.sh tests/plain-fifo.sh tests/plain-cmd.sh tests/plain-replay.sh \
 	tests/plain-lib.sh tests/plain-bad.sh tests/plain-fifo-gone.sh tests/plain-grandchild.sh \
 	tests/data/bad
@@ -73,3 +86,7 @@ tests_bench_export_CPPFLAGS = $(ptcore_test_cppflags)
 tests_bench_export_LDADD = $(ptcore_test_ldadd)
 TESTS += tests/e2e-export.sh
 EXTRA_DIST += tests/e2e-export.sh
+# the demo's exports opened in speedscope in headless Chromium (skipped
+# without them; .ci/run installs both)
+TESTS += tests/viewer-speedscope.sh
+EXTRA_DIST += tests/viewer-speedscope.sh tests/viewer_speedscope.py

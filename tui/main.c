@@ -16,11 +16,14 @@
 
 #include "export.h"
 #include "ingest.h"
+#include "keep.h"
 #include "model.h"
 #include "plain.h"
 #include "ui.h"
 
 static volatile sig_atomic_t stop_requested;
+
+enum { OPT_KEEP_MAX = 1000 };   /* long options without a short one */
 
 static void usage(FILE *f)
 {
@@ -47,6 +50,11 @@ static void usage(FILE *f)
 	      "                       JSON, for Perfetto, chrome://tracing, speedscope)\n"
 	      "                       or collapsed (stacks with self ns, flamegraph.pl);\n"
 	      "                       once per format\n"
+	      "      --keep-max MIB   full screen: keep the event lines received in\n"
+	      "                       private temporary files of at most MIB MiB in all,\n"
+	      "                       for the save (S) and export (X) keys (past half of\n"
+	      "                       it the oldest are let go, and counted); 0: none;\n"
+	      "                       default %u\n"
 	      "  -n, --max-calls N    keep at most N individual calls in memory (older\n"
 	      "                       ones stay counted in the merged view); default %u\n"
 	      "  -p, --plain          print one text line per event instead of the full\n"
@@ -56,6 +64,9 @@ static void usage(FILE *f)
 	      "                       Ctrl-C; implies --plain\n"
 	      "  -q, --quiet          no line per event, only notes (and the summary);\n"
 	      "                       implies --plain\n"
+	      "      --no-mouse       in the full screen, leave the mouse to the terminal\n"
+	      "                       (by default a click selects, the wheel scrolls, and\n"
+	      "                       selecting text wants Shift)\n"
 	      "  -V, --version        print the version and exit\n"
 	      "  -h, --help           print this help and exit\n"
 	      "\n"
@@ -65,7 +76,8 @@ static void usage(FILE *f)
 	      "while they run and write (up to 2 s without events).  There CMD may read\n"
 	      "our stdin (in the full screen it reads /dev/null).  A CMD that cannot be\n"
 	      "run gives 127 (not found) or 126; a --replay FILE without a valid event, 1.\n"
-	      "In the full screen, press ? for the keys, q to quit.\n", MODEL_DEFAULT_MAX_CALLS);
+	      "In the full screen, press ? for the keys, q to quit.\n",
+	      (unsigned)(KEEP_DEFAULT_MAX >> 20), MODEL_DEFAULT_MAX_CALLS);
 }
 
 static void on_stop(int sig)
@@ -174,9 +186,11 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "max-calls", required_argument, NULL, 'n' },
 		{ "export", required_argument, NULL, 'e' },
+		{ "keep-max", required_argument, NULL, OPT_KEEP_MAX },
 		{ "plain", no_argument, NULL, 'p' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-mouse", no_argument, NULL, 'M' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -184,6 +198,7 @@ int main(int argc, char **argv)
 	struct ingest_config icfg = { 0 };
 	struct model_config mcfg = { 0 };
 	bool plain = false, summary = false, quiet = false;
+	uint64_t keep_mib = KEEP_DEFAULT_MAX >> 20;
 	int c;
 	const char *specs[3];
 	size_t nspecs = 0;
@@ -218,9 +233,24 @@ int main(int argc, char **argv)
 			}
 			specs[nspecs++] = optarg;
 			break;
+		case OPT_KEEP_MAX:
+			/* 0 is allowed: nothing kept */
+			if (!parse_count(optarg, &keep_mib) && strcmp(optarg, "0")) {
+				fprintf(stderr, "pipetrace-tui: --keep-max wants a number of MiB, not '%s'\n",
+					shown(sbuf, sizeof sbuf, optarg, utf8));
+				return 2;
+			}
+			if (!strcmp(optarg, "0"))
+				keep_mib = 0;
+			if (keep_mib > (UINT64_MAX >> 21)) {
+				fputs("pipetrace-tui: --keep-max is too large\n", stderr);
+				return 2;
+			}
+			break;
 		case 'p': plain = true; break;
 		case 's': summary = true; break;
 		case 'q': quiet = true; break;
+		case 'M': ui_set_mouse(false); break;
 		case 'V':
 			printf("pipetrace-tui %s (wire protocol v1)\n", PACKAGE_VERSION);
 			return 0;
@@ -257,6 +287,8 @@ int main(int argc, char **argv)
 	 * left behind holds the end only while events keep coming (or for
 	 * 2 s).  The full screen reads as long as anything may still write. */
 	icfg.cmd_quiet_end_ms = plain ? 2000 : 0;
+	/* the save and export keys are the full screen's */
+	icfg.keep_max = plain ? 0 : keep_mib << 20;
 
 	struct export *ex = export_create();
 	for (size_t i = 0; ex && i < nspecs; i++)

@@ -305,6 +305,15 @@ static void path_hist_add(struct model *m, struct mpath *p, uint64_t dur)
 static void account(struct model *m, struct thread_ent *t, struct mpath *p, int32_t depth,
 		    uint64_t dur, uint64_t child_ns, uint64_t incl)
 {
+	struct frame *parent = top_frame(t);
+	if (parent && parent->depth == depth - 1) {
+		sat_add(&parent->child_ns, dur);
+	} else {
+		orphans_add(t, depth, dur);
+	}
+	/* A stats thread's figures are the stats' (model_stats.c). */
+	if (t->pub.stats)
+		return;
 	uint64_t self = dur > child_ns ? dur - child_ns : 0;
 	path_hist_add(m, p, dur);
 	p->count++;
@@ -319,12 +328,6 @@ static void account(struct model *m, struct thread_ent *t, struct mpath *p, int3
 	hist_add(&f->hist, dur);
 	hist_add(&m->all, dur);
 	hist_add(&t->hist, dur);
-	struct frame *parent = top_frame(t);
-	if (parent && parent->depth == depth - 1) {
-		sat_add(&parent->child_ns, dur);
-	} else {
-		orphans_add(t, depth, dur);
-	}
 }
 
 /* Depths from the wire, kept far enough from INT32_MAX to add one. */
@@ -368,10 +371,12 @@ static void unwind_deeper(struct model *m, struct thread_ent *t, int32_t d, cons
 		sat_add(&known, f->child_ns);
 		f->call->state = CALL_ABANDONED;
 		frame_path_release(f);
+		m->st.calls_abandoned++;
+		if (t->pub.stats)
+			continue;
 		if (f->path->abandoned != UINT32_MAX)
 			f->path->abandoned++;
 		f->path->fn->abandoned++;
-		m->st.calls_abandoned++;
 	}
 	struct frame *top = top_frame(t);
 	if (top && top->depth == d)
@@ -431,9 +436,11 @@ static void on_call(struct model *m, struct thread_ent *t, const struct event *e
  * never as 0 ns in any figure or histogram. */
 static void account_nodur(struct model *m, struct thread_ent *t, struct mpath *p, int32_t depth)
 {
+	orphans_take(t, depth + 1);
+	if (t->pub.stats)
+		return;
 	p->fn->calls_nodur++;
 	m->st.calls_nodur++;
-	orphans_take(t, depth + 1);
 }
 
 static void on_return(struct model *m, struct thread_ent *t, const struct event *ev)
@@ -633,16 +640,18 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 	}
 	if (f && frame_is_marker(f))
 		f = NULL;
-	if (f) {
+	if (f)
 		f->call->has_exception = 1;
-		if (f->path->exceptions != UINT32_MAX)
-			f->path->exceptions++;
-	}
 	model_excsum_raise(m, t, f);
-	if (len)
-		model_func_intern(m, fn, len)->pub.exceptions++;
-	else if (f)
-		f->path->fn->exceptions++;
+	/* A stats thread's figures are the stats' (model_stats.c). */
+	if (!t->pub.stats) {
+		if (f && f->path->exceptions != UINT32_MAX)
+			f->path->exceptions++;
+		if (len)
+			model_func_intern(m, fn, len)->pub.exceptions++;
+		else if (f)
+			f->path->fn->exceptions++;
+	}
 	m->st.exceptions++;
 
 	struct mexception *e = exc_new(m);
@@ -682,7 +691,7 @@ static bool proc_missing(const struct mprocess *p)
 
 static void thread_flag(struct model *m, struct thread_ent *t)
 {
-	bool inc = t->pub.unaccounted || t->overcount ||
+	bool inc = t->pub.unaccounted || t->overcount || t->pub.stats_lost ||
 		   (!t->pub.has_tally && proc_missing(t->pub.proc));
 	if (inc == t->pub.incomplete)
 		return;
@@ -751,8 +760,9 @@ static void acc_refresh(struct model *m, struct thread_ent *t)
 
 /* An event after the thread's tally: a new thread with the same tid (the
  * kernel reuses them), whose seqs start again at 1. */
-static void acc_new_run(struct thread_ent *t)
+static void acc_new_run(struct model *m, struct thread_ent *t)
 {
+	model_stats_new_run(m, t);
 	t->unacc_done = t->pub.unaccounted;
 	t->pub.has_tally = false;
 	t->pub.tally_seq = 0;
@@ -766,7 +776,7 @@ static void acc_new_run(struct thread_ent *t)
 static void acc_seq(struct model *m, struct thread_ent *t, uint64_t seq)
 {
 	if (t->pub.has_tally)
-		acc_new_run(t);
+		acc_new_run(m, t);
 	t->pub.received++;
 	if (seq == t->max_seq + 1) {
 		t->max_seq = seq;
@@ -780,7 +790,7 @@ static void acc_seq(struct model *m, struct thread_ent *t, uint64_t seq)
 static void on_drop(struct model *m, struct thread_ent *t, uint64_t count)
 {
 	if (t->pub.has_tally)
-		acc_new_run(t);
+		acc_new_run(m, t);
 	sat_add(&t->pub.drops, count);
 	sat_add(&m->st.drops, count);
 	acc_refresh(m, t);
@@ -793,7 +803,7 @@ static void on_tally(struct model *m, struct thread_ent *t, const struct event *
 	struct mprocess *p = t->pub.proc;
 	bool was = proc_missing(p);
 	if (t->pub.has_tally)
-		acc_new_run(t);
+		acc_new_run(m, t);
 	uint64_t d = t->drops_base;
 	sat_add(&d, ev->dropped);
 	m->st.drops += d - t->pub.drops;
@@ -836,6 +846,70 @@ static void proc_depth_max(struct model *m, struct mprocess *p, uint64_t depth_m
 		m->st.depth_max = 0;    /* several limits: each process says its own */
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* s into dst, cut with "…" when it does not fit (on a UTF-8 boundary). */
+static void cut_copy(char *dst, size_t size, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < size) {
+		memcpy(dst, s, len + 1);
+		return;
+	}
+	len = size - 4;
+	while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	memcpy(dst, s, len);
+	memcpy(dst + len, "\xe2\x80\xa6", 4);
+}
+
+/* PIPETRACE_FILTER and _MIN_DURATION, as proc_depth_max(). */
+static void proc_filter(struct model *m, struct mprocess *p, const struct event *ev)
+{
+	bool was = p->filter || p->min_duration;
+
+	model_release(m, (void *)p->filter);
+	p->filter = ev->filter.s ? dup_evstr(m, &ev->filter) : NULL;
+	p->min_duration = ev->min_duration;
+	if (!p->filter && !p->min_duration) {
+		m->st.filtered -= was;
+		return;
+	}
+	m->st.filtered += !was;
+	if (m->st.filtered == 1 && !m->st.filters_differ) {
+		free(m->st_filter_full);
+		m->st_filter_full = p->filter ? strdup(p->filter) : NULL;
+		cut_copy(m->st.filter, sizeof m->st.filter, p->filter ? p->filter : "");
+		m->st.min_duration = p->min_duration;
+	} else if (!m->st.filters_differ &&
+		   (!same_str(m->st_filter_full, p->filter) || m->st.min_duration != p->min_duration)) {
+		m->st.filters_differ = true;    /* each process says its own */
+		m->st.filter[0] = 0;
+		m->st.min_duration = 0;
+	}
+}
+
+char *model_filter_text(char *buf, size_t size, const char *filter,
+			uint64_t min_duration, const char *sep)
+{
+	char dur[32];
+	int n = 0;
+
+	if (!size)
+		return buf;
+	buf[0] = 0;
+	if (filter)
+		n = snprintf(buf, size, "filter: %s", filter);
+	if (min_duration && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "%scalls >= %s", n ? sep : "",
+			 hist_format_ns(min_duration, dur, sizeof dur));
+	return buf;
+}
+
 static void on_hello(struct model *m, const struct event *ev)
 {
 	struct proc_ent *p = model_proc_lookup(m, ev->pid);
@@ -862,6 +936,8 @@ static void on_hello(struct model *m, const struct event *ev)
 	p->pub.hello_ts = ev->ts;
 	p->pub.wall_ns = ev->wall;
 	proc_depth_max(m, &p->pub, ev->depth_max);
+	p->pub.stats_ms = ev->stats_ms;
+	proc_filter(m, &p->pub, ev);
 	proc_saw(&p->pub, ev->ts);
 }
 
@@ -953,6 +1029,13 @@ void model_apply(struct model *m, const struct event *ev)
 	case EV_TALLY:
 		on_tally(m, t, ev);
 		break;
+	case EV_STATS:
+		if (t->pub.has_tally)
+			acc_new_run(m, t);  /* a new thread with the same tid */
+		model_stats_apply(m, t, ev);
+		thread_flag(m, t);
+		proc_flag(m, t->pub.proc);
+		break;
 	default:
 		break;
 	}
@@ -997,6 +1080,12 @@ struct model *model_create(const struct model_config *cfg)
 	m->marker->pub.marker = true;
 	m->marker->len = sizeof(marker) - 1;
 	hist_init(&m->marker->pub.hist);
+	static const char other[] = "(other paths)";
+	m->other = model_calloc(m, sizeof(*m->other));
+	m->other->pub.name = model_strdup(m, other, sizeof(other) - 1);
+	m->other->pub.other = true;
+	m->other->len = sizeof(other) - 1;
+	hist_init(&m->other->pub.hist);
 	return m;
 }
 
@@ -1011,6 +1100,9 @@ void model_free(struct model *m)
 	model_release(m, m->exc);
 	model_release(m, (void *)m->marker->pub.name);
 	model_release(m, m->marker);
+	model_release(m, (void *)m->other->pub.name);
+	model_release(m, m->other);
+	model_stats_free(m);
 	for (size_t i = 0; i < m->funcs.n; i++) {
 		struct func_ent *f = m->funcs.v[i];
 		model_release(m, (void *)f->pub.name);
@@ -1026,17 +1118,20 @@ void model_free(struct model *m)
 		model_release(m, (void *)t->pub.name);
 		model_release(m, t->stack);
 		model_nest_free(m, t);
+		model_stats_thread_free(m, t);
 		model_release(m, t);
 	}
 	for (size_t i = 0; i < m->procs.n; i++) {
 		struct proc_ent *p = m->procs.v[i];
 		model_release(m, (void *)p->pub.prog);
+		model_release(m, (void *)p->pub.filter);
 		model_release(m, p);
 	}
 	model_calls_free_all(m);
 	struct ptrvec *vecs[] = { &m->funcs, &m->threads, &m->procs, &m->late, &m->work };
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
 		model_release(m, vecs[i]->v);
+	free(m->st_filter_full);
 	model_release(m, m->ftab);
 	model_release(m, m->ptab);
 	model_release(m, m->pidtab);

@@ -28,7 +28,10 @@
  * tallies, unaccounted and incomplete, model_stats the matching totals;
  * mthread.drops became the writer's count, superseded by its tally.
  * Calls whose exit carried no duration: mfunc.calls_nodur,
- * model_stats.calls_nodur, an mcall CALL_DONE with dur_ns -1. */
+ * model_stats.calls_nodur, an mcall CALL_DONE with dur_ns -1.
+ * Exact figures from "stats" lines (model_stats.c): mprocess.stats_ms,
+ * mthread.stats/stats_lines/stats_lost, mpath.stats (1 bit taken from
+ * unfinished), mfunc.other, model_stats.stats_*, model_scope_figures(). */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
 
@@ -73,6 +76,10 @@ struct mfunc {                   /* one per distinct function name */
 	/* The "(callers not seen)" node's pseudo-function, not one of the
 	 * trace's (which may have any name): never listed among them. */
 	bool marker;
+	/* The "(other paths)" pseudo-function, never listed either: the
+	 * calls a writer counted past its cap on distinct paths (stats),
+	 * of any function.  Its figures are real calls, unlike the marker's. */
+	bool other;
 };
 
 enum mprocess_state { PROC_LIVE, PROC_EXITED, PROC_VANISHED };
@@ -92,6 +99,9 @@ struct mprocess {
 	int64_t wall_ns;         /* hello's CLOCK_REALTIME at hello_ts, 0 without one */
 	uint64_t depth_max;      /* hello's: traced to depth < depth_max only
 				    (deeper calls are no events); 0 = no limit */
+	uint32_t stats_ms;       /* hello's: the writer sends stats (exact figures) this often; 0 = never */
+	const char *filter;      /* owned; hello's PIPETRACE_FILTER, NULL: none */
+	uint64_t min_duration;   /* hello's: shorter calls not sent, ns; 0 = none */
 	bool has_bye_threads;
 	uint32_t bye_threads;    /* from bye: its threads that recorded events */
 	uint32_t tallies;        /* tally events received */
@@ -132,6 +142,15 @@ struct mthread {
 	 * its tally's seq). */
 	bool incomplete;
 	uint64_t depth_mismatches; /* enters/exits whose depth did not fit the open calls */
+	/* Its figures (paths, functions, histograms) come from the writer's
+	 * stats lines, exact whatever events were lost, not from its events:
+	 * its process announced stats_ms.  They lag the events by up to a
+	 * stats period until the final ones (before the tally). */
+	bool stats;
+	uint64_t stats_lines;    /* stats lines applied */
+	/* Stats entries that could not be applied (refused, unknown, a path
+	 * past max_paths): its figures miss them, and it is incomplete. */
+	uint64_t stats_lost;
 	int64_t last_ts;
 	struct mpath *paths;     /* borrowed: first root path (VIEW_PATHS children) */
 	struct mcall *calls;     /* borrowed: oldest kept root call (VIEW_CALLS children) */
@@ -153,8 +172,11 @@ struct mpath {
 	 * callers on one thread, so at most one of its calls is open (but
 	 * for root paths past max_paths, which the model keeps exact). */
 	uint32_t running : 1;
-	uint32_t unfinished : 31; /* calls that never returned (process ended, exit lost); saturates */
-#define MPATH_UNFINISHED_MAX 0x7fffffffu
+	/* Its figures are a stats node's (of its thread's current run), plus
+	 * what earlier runs of the thread had there. */
+	uint32_t stats : 1;
+	uint32_t unfinished : 30; /* calls that never returned (process ended, exit lost); saturates */
+#define MPATH_UNFINISHED_MAX 0x3fffffffu
 	uint32_t abandoned;      /* calls left by a longjmp (an outer call returned first); saturates */
 	uint32_t exceptions;     /* saturates (per function: mfunc.exceptions) */
 	struct {                 /* the model's own: serials, 0 for none */
@@ -237,6 +259,27 @@ struct model_stats {
 	 * they all have the same, else 0 */
 	uint32_t depth_limited;
 	uint64_t depth_max;
+	/* stats lines (exact figures): lines applied, entries applied,
+	 * entries refused (malformed entry, parent cycle or unknown parent,
+	 * a known id given another function or parent), entries ignored
+	 * (an unknown id without "fn"; a thread whose process announced no
+	 * stats_ms; a path past max_paths); threads with stats */
+	uint64_t stats_lines, stats_nodes, stats_bad, stats_ignored;
+	/* entries applied whose figures disagreed with each other (self or
+	 * max above total, a histogram not of count calls): made to agree */
+	uint64_t stats_clamped;
+	/* stats paths more than 1024 below the top whose function was not
+	 * found among the first 1024 above: taken as outermost (their total
+	 * counts in the function's), which a longer recursion would not be */
+	uint64_t stats_unsure;
+	uint32_t stats_threads;
+	/* processes traced with PIPETRACE_FILTER or _MIN_DURATION (calls left
+	 * out by choice, not lost); filter and min_duration are theirs when
+	 * they all have the same, else filters_differ is set */
+	uint32_t filtered;
+	bool filters_differ;
+	char filter[128];        /* "": none, or differing; cut with "…" */
+	uint64_t min_duration;
 	size_t bytes;            /* memory held by the model, approximately */
 };
 
@@ -308,6 +351,8 @@ const struct mnode *model_find(const struct model *m, node_id id);
 size_t model_func_count(const struct model *m);
 const struct mfunc *model_func_at(const struct model *m, size_t i);
 const struct mfunc *model_func_find(const struct model *m, const char *name);
+/* The "(other paths)" pseudo-function (mfunc.other): never listed. */
+const struct mfunc *model_other_func(const struct model *m);
 /* Every finished call of the whole run. */
 const struct hist *model_all_hist(const struct model *m);
 /* The histogram of a path's finished calls, expanded into `out`. */
@@ -334,6 +379,12 @@ void model_process_hist(const struct model *m, const struct mprocess *p, struct 
  * not 0 the scope's counts, times and histograms are from a sample. */
 void model_scope_events(const struct model *m, const struct mnode *n,
 			uint64_t *received, uint64_t *lost);
+/* The same for the scope's figures (paths, functions, histograms): only
+ * its threads without stats count, since those with stats have exact
+ * figures whatever events were lost.  *exact (may be NULL): how many of
+ * the scope's threads have stats. */
+void model_scope_figures(const struct model *m, const struct mnode *n, uint64_t *received,
+			 uint64_t *lost, uint32_t *exact);
 /* The share of a scope's events received, in percent, as text for a
  * "sample" mark: "2.1", "0.43", "<0.01". */
 void model_share_text(uint64_t received, uint64_t lost, char *buf, size_t size);
@@ -349,5 +400,12 @@ void model_dump(const struct model *m, enum model_view view, FILE *out);
 void model_dump_summary(const struct model *m, FILE *out);
 /* "pid/tid/fn/fn..." naming a node for people; control characters escaped. */
 char *model_node_label(const struct model *m, const struct mnode *node, char *buf, size_t size);
+
+/* What a process's source filters leave out, as text for a screen or a
+ * report: "filter: PATTERNS", "calls >= DURATION" (PIPETRACE_FILTER,
+ * PIPETRACE_MIN_DURATION), joined by sep; "" when neither.  The patterns
+ * come from the trace: draw or escape the text as any other. */
+char *model_filter_text(char *buf, size_t size, const char *filter,
+			uint64_t min_duration, const char *sep);
 
 #endif

@@ -96,6 +96,9 @@ static void dump_node(FILE *out, const struct model *m, const struct mnode *n, i
 				(unsigned long long)t->tally_seq);
 		if (t->unaccounted)
 			fprintf(out, " unaccounted=%llu", (unsigned long long)t->unaccounted);
+		if (t->stats)
+			fprintf(out, " stats_lines=%llu stats_lost=%llu",
+				(unsigned long long)t->stats_lines, (unsigned long long)t->stats_lost);
 		fputs(t->incomplete ? " incomplete\n" : "\n", out);
 		break;
 	}
@@ -111,6 +114,10 @@ static void dump_node(FILE *out, const struct model *m, const struct mnode *n, i
 			fprintf(out, " abandoned=%llu", (unsigned long long)p->abandoned);
 		if (p->fn->marker)
 			fputs(" marker", out);
+		if (p->fn->other)
+			fputs(" other", out);
+		if (p->stats)
+			fputs(" stats", out);
 		struct hist h;
 		model_path_hist(m, p, &h);
 		put_quantiles(out, &h);
@@ -257,6 +264,11 @@ void model_dump_summary(const struct model *m, FILE *out)
 		fprintf(out, "stats abandoned=%llu unwinds=%llu callers_unseen=%llu\n",
 			(unsigned long long)st.calls_abandoned, (unsigned long long)st.unwinds,
 			(unsigned long long)st.callers_unseen);
+	if (st.stats_lines || st.stats_bad || st.stats_ignored)
+		fprintf(out, "stats lines=%llu nodes=%llu bad=%llu ignored=%llu clamped=%llu threads=%u\n",
+			(unsigned long long)st.stats_lines, (unsigned long long)st.stats_nodes,
+			(unsigned long long)st.stats_bad, (unsigned long long)st.stats_ignored,
+			(unsigned long long)st.stats_clamped, st.stats_threads);
 	if (st.calls_flattened)
 		fprintf(out, "flattened %llu\n", (unsigned long long)st.calls_flattened);
 	if (st.unaccounted || st.incomplete_processes || st.incomplete_threads || st.calls_nodur)

@@ -84,13 +84,27 @@ void model_excsum_raise(struct model *m, struct thread_ent *t, struct frame *f)
 
 void model_excsum_commit(struct model *m, struct thread_ent *t, struct frame *f)
 {
-	sx_add(m, model_path_serial(f->path), f->exc_sub);
+	/* a stats thread's paths take theirs from the stats (exact) */
+	if (!t->pub.stats)
+		sx_add(m, model_path_serial(f->path), f->exc_sub);
 	if (f > t->stack) {
 		struct frame *up = f - 1;
 		up->exc_sub = UINT32_MAX - up->exc_sub < f->exc_sub ? UINT32_MAX
 								     : up->exc_sub + f->exc_sub;
 	}
 	f->exc_sub = 0;
+}
+
+void model_excsum_set(struct model *m, uint32_t serial, uint64_t n)
+{
+	uint32_t now = sx_get(m, serial), want = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	if (now == want)
+		return;
+	if (!now) {
+		sx_add(m, serial, want);
+		return;
+	}
+	m->sx_val[sx_slot(m, serial) - m->sx_key] = want;
 }
 
 void model_excsum_adopted(struct thread_ent *t, struct mcall *c)
@@ -113,18 +127,22 @@ uint64_t model_subtree_exceptions(const struct model *m, const struct mnode *n)
 	case MN_PROCESS: {
 		uint64_t sum = 0;
 		for (const struct mthread *t = ((const struct mprocess *)n)->threads; t; t = t->next)
-			sum += MODEL_CONTAINER(t, const struct thread_ent, pub)->exceptions;
+			sum += model_subtree_exceptions(m, &t->node);
 		return sum;
 	}
-	case MN_THREAD:
-		return MODEL_CONTAINER(n, const struct thread_ent, pub)->exceptions;
+	case MN_THREAD: {
+		const struct thread_ent *t = MODEL_CONTAINER(n, const struct thread_ent, pub);
+		return t->pub.stats ? t->stats_exc : t->exceptions;
+	}
 	case MN_PATH: {
 		const struct mpath *p = (const struct mpath *)n;
+		const struct thread_ent *t = model_thread_at(m, p->link.thread);
+		if (t->pub.stats)
+			model_stats_sx_refresh(m, t);
 		uint64_t sum = sx_get(m, model_path_serial(p));
-		if (!p->running)
+		if (!p->running || t->pub.stats)
 			return sum;
 		/* its open call and the open ones above it hold the rest */
-		const struct thread_ent *t = model_thread_at(m, p->link.thread);
 		uint64_t open = 0;
 		for (uint32_t i = t->nstack; i-- > 0;) {
 			open += t->stack[i].exc_sub;

@@ -252,20 +252,31 @@ struct func_ent *model_func_intern(struct model *m, const char *s, size_t len)
 
 /* ---- paths ----------------------------------------------------------- */
 
-struct mpath *model_path_get(struct model *m, struct thread_ent *t, struct mpath *parent,
-			      struct func_ent *f)
+struct mpath *model_path_find(const struct model *m, const struct thread_ent *t,
+			      const struct mpath *parent, const struct func_ent *f)
 {
 	uint32_t ps = parent ? model_path_serial(parent) : 0;
 	uint32_t ts = (uint32_t)MODEL_ID_SERIAL(t->pub.node.id);
-	size_t h = path_hash(ps, ts, &f->pub);
-	if (m->pcap) {
-		size_t mask = m->pcap - 1;
-		for (size_t i = h & mask; m->ptab[i]; i = (i + 1) & mask) {
-			struct mpath *p = model_path_at(m, m->ptab[i]);
-			if (p->fn == &f->pub && p->link.parent == ps && p->link.thread == ts)
-				return p;
-		}
+	if (!m->pcap)
+		return NULL;
+	size_t mask = m->pcap - 1;
+	for (size_t i = path_hash(ps, ts, &f->pub) & mask; m->ptab[i]; i = (i + 1) & mask) {
+		struct mpath *p = model_path_at(m, m->ptab[i]);
+		if (p->fn == &f->pub && p->link.parent == ps && p->link.thread == ts)
+			return p;
 	}
+	return NULL;
+}
+
+struct mpath *model_path_get(struct model *m, struct thread_ent *t, struct mpath *parent,
+			      struct func_ent *f)
+{
+	struct mpath *found = model_path_find(m, t, parent, f);
+	if (found)
+		return found;
+	uint32_t ps = parent ? model_path_serial(parent) : 0;
+	uint32_t ts = (uint32_t)MODEL_ID_SERIAL(t->pub.node.id);
+	size_t h = path_hash(ps, ts, &f->pub);
 	/* The bound: a new path only at the top level now (model.h). */
 	if (parent && m->paths.n >= m->cfg.max_paths) {
 		m->paths_full = true;
@@ -399,6 +410,9 @@ static struct thread_ent *thread_new(struct model *m, struct proc_ent *p, int32_
 	t->orph_hi = -1;
 	t->span_lost_end = INT64_MIN;
 	t->pub.proc = &p->pub;
+	/* its figures come from stats when its process sends them */
+	t->pub.stats = p->pub.stats_ms != 0;
+	m->st.stats_threads += t->pub.stats;
 	thread_link(p, &t->pub);
 	p->pub.nthreads++;
 	m->st.threads++;

@@ -125,6 +125,41 @@ struct thread_ent {
 	bool overcount;          /* received + drops > the tally's seq */
 	uint64_t exceptions;     /* every exception event of the thread */
 	struct hist hist;        /* its finished calls (the histogram of a thread row) */
+	/* stats (model_stats.c): the current run's node ids -> paths */
+	struct stats_ent *smap;  /* owned: open addressing, id 0 = empty */
+	uint32_t smap_cap, smap_n;
+	uint64_t stats_exc;      /* exceptions in its stats (a stats thread's own count) */
+	/* The chain of paths from the top to the node placed last, and how
+	 * many times each function is on it: whether a new node's function
+	 * is above it, in O(1) when nodes come parent first (model_stats.c) */
+	uint32_t *chain;         /* owned: path serials */
+	uint32_t chain_n, chain_cap;
+	struct chain_fn *cset;   /* owned: open addressing by function */
+	uint32_t cset_cap, cset_used;
+	bool sx_dirty;           /* its paths' subtree exceptions need adding up again */
+};
+
+/* One stats node of a thread's current run. */
+struct stats_ent {
+	uint64_t id;             /* 0: an empty slot */
+	uint32_t path;           /* serial of its path */
+	/* no path above it has its function: its calls are the function's
+	 * outermost (its total counts) */
+	uint32_t outer : 1;
+	uint32_t depth : 31;     /* of its path: 0 at the top (saturates) */
+};
+
+struct chain_fn {
+	const struct func_ent *f; /* borrowed; NULL: an empty slot */
+	uint32_t n;              /* times on the chain (0: was, and left) */
+};
+
+/* What a path had when a later run of its thread (the same tid again)
+ * began sending figures for it: the path shows this plus the run's. */
+struct stats_base {
+	uint32_t path;           /* serial */
+	uint64_t count, total, self, max, exc, abandoned;
+	uint32_t bucket[HIST_BUCKETS];
 };
 
 struct proc_ent {
@@ -145,6 +180,7 @@ struct model {
 	struct model_config cfg;
 	uint64_t gen;
 	struct model_stats st;   /* calls_kept/bytes/etc. kept up to date here */
+	char *st_filter_full;    /* malloc'd: st.filter uncut, to compare */
 
 	/* functions: order of appearance, and a hash table by name */
 	struct ptrvec funcs;
@@ -196,6 +232,17 @@ struct model {
 
 	struct hist all;
 	struct func_ent *marker; /* owned: the "(callers not seen)" pseudo-function */
+	struct func_ent *other;  /* owned: the "(other paths)" pseudo-function */
+	/* stats (model_stats.c): bases by path serial, and a line's scratch */
+	struct stats_base *base; /* owned, nbase of them */
+	uint32_t nbase, capbase;
+	uint32_t *btab;          /* owned: open addressing, index + 1 */
+	size_t bcap;
+	uint64_t *sl_key;        /* owned: a line's defining entries, id -> index */
+	uint32_t *sl_val, *sl_path; /* owned; sl_path: per entry, its path or a failure */
+	uint8_t *sl_state;       /* owned: per entry */
+	uint32_t *sl_stack;      /* owned: entries whose parent is being placed */
+	size_t sl_cap, sl_n;
 	struct hist_alloc halloc; /* the paths' histogram blocks: model_alloc/model_release on this model */
 };
 
@@ -251,6 +298,9 @@ struct func_ent *model_func_intern(struct model *m, const char *s, size_t len);
 struct func_ent *model_func_lookup(const struct model *m, const char *s, size_t len);
 struct mpath *model_path_get(struct model *m, struct thread_ent *t, struct mpath *parent,
 			     struct func_ent *f);
+/* The path if it exists, without making it. */
+struct mpath *model_path_find(const struct model *m, const struct thread_ent *t,
+			      const struct mpath *parent, const struct func_ent *f);
 struct proc_ent *model_proc_lookup(const struct model *m, int32_t pid);
 /* A new entry for `pid`, which becomes the pid's current one. */
 struct proc_ent *model_proc_new(struct model *m, int32_t pid, int64_t ts);
@@ -307,6 +357,19 @@ static inline void model_excsum_pop(struct model *m, struct thread_ent *t, struc
  * and the open calls above it. */
 void model_excsum_adopted(struct thread_ent *t, struct mcall *c);
 void model_excsum_free(struct model *m);
+/* A stats thread's path: its subtree's exceptions are `n` (model_stats.c). */
+void model_excsum_set(struct model *m, uint32_t serial, uint64_t n);
+
+/* model_stats.c */
+void model_stats_apply(struct model *m, struct thread_ent *t, const struct event *ev);
+/* A new run of the thread (its tid again after its tally): its node ids
+ * start again. */
+void model_stats_new_run(struct model *m, struct thread_ent *t);
+/* Its paths' subtree exceptions (model_excsum.c's table), added up again
+ * from their stats when they changed. */
+void model_stats_sx_refresh(const struct model *m, const struct thread_ent *t);
+void model_stats_free(struct model *m);
+void model_stats_thread_free(struct model *m, struct thread_ent *t);
 
 /* model_calls.c */
 struct mcall *model_calls_new(struct model *m);

@@ -133,6 +133,11 @@ const struct mfunc *model_func_at(const struct model *m, size_t i)
 	return i < m->funcs.n ? &((struct func_ent *)m->funcs.v[i])->pub : NULL;
 }
 
+const struct mfunc *model_other_func(const struct model *m)
+{
+	return &m->other->pub;
+}
+
 const struct mfunc *model_func_find(const struct model *m, const char *name)
 {
 	struct func_ent *f = model_func_lookup(m, name, strlen(name));
@@ -184,22 +189,28 @@ const struct mexception *model_exception_at(const struct model *m, size_t i)
 	return &m->exc[(m->exc_head + m->exc_cap - 1 - i) % m->exc_cap];
 }
 
-static void add_thread_events(const struct mthread *t, uint64_t *received, uint64_t *lost)
+/* figures: a thread with stats has exact figures, whatever it lost */
+static void add_thread_events(const struct mthread *t, bool figures, uint64_t *received,
+			      uint64_t *lost, uint32_t *exact)
 {
+	if (figures && t->stats) {
+		++*exact;
+		return;
+	}
 	*received += t->received;
 	*lost += t->drops + t->unaccounted;
 }
 
-void model_scope_events(const struct model *m, const struct mnode *n,
-			uint64_t *received, uint64_t *lost)
+static void scope_events(const struct model *m, const struct mnode *n, bool figures,
+			 uint64_t *received, uint64_t *lost, uint32_t *exact)
 {
-	*received = *lost = 0;
+	*received = *lost = *exact = 0;
 	if (n && mnode_kind(n) == MN_CALL)
 		n = &((const struct mcall *)n)->path->node;
 	if (n && mnode_kind(n) == MN_PATH)
 		n = &model_path_thread(m, (const struct mpath *)n)->node;
 	if (n && mnode_kind(n) == MN_THREAD) {
-		add_thread_events((const struct mthread *)n, received, lost);
+		add_thread_events((const struct mthread *)n, figures, received, lost, exact);
 		return;
 	}
 	for (const struct mnode *pn = model_first_child(m, VIEW_PATHS, NULL); pn;
@@ -210,8 +221,22 @@ void model_scope_events(const struct model *m, const struct mnode *n,
 		if (n && pn != n)
 			continue;
 		for (const struct mthread *t = p->threads; t; t = t->next)
-			add_thread_events(t, received, lost);
+			add_thread_events(t, figures, received, lost, exact);
 	}
+}
+
+void model_scope_events(const struct model *m, const struct mnode *n,
+			uint64_t *received, uint64_t *lost)
+{
+	uint32_t exact;
+	scope_events(m, n, false, received, lost, &exact);
+}
+
+void model_scope_figures(const struct model *m, const struct mnode *n, uint64_t *received,
+			 uint64_t *lost, uint32_t *exact)
+{
+	uint32_t x;
+	scope_events(m, n, true, received, lost, exact ? exact : &x);
 }
 
 void model_share_text(uint64_t received, uint64_t lost, char *buf, size_t size)

@@ -26,6 +26,7 @@ struct plain {
 	uint64_t fifo_notes;
 	uint32_t end_lost;       /* processes_end_lost already reported */
 	uint64_t unwinds, callers_unseen;   /* the model's, already reported */
+	uint64_t stats_lost;     /* the model's stats_bad + stats_ignored, already reported */
 	bool rec_reported;
 	char buf[3][4 * EVENT_LINE_MAX + 8];
 };
@@ -119,6 +120,16 @@ static void model_notes(struct plain *p, const struct event *ev, const struct mo
 		p->callers_unseen = ms.callers_unseen;
 		fprintf(p->out, "[%" PRId32 ":%" PRId32 "] (callers not seen)\n", ev->pid, ev->tid);
 	}
+	uint64_t stats_lost = ms.stats_bad + ms.stats_ignored;
+	if (stats_lost != p->stats_lost) {
+		uint64_t n = stats_lost - p->stats_lost;
+		p->stats_lost = stats_lost;
+		fprintf(p->out, "[%" PRId32 ":%" PRId32 "] ! %" PRIu64 " stats entr%s not applied "
+			"(%s)\n", ev->pid, ev->tid, n, n == 1 ? "y" : "ies",
+			ev->kind == EV_STATS && ev->stats_bad_why ? ev->stats_bad_why
+			: "unknown id or parent, a parent cycle, another function or parent for a "
+			  "known id, past the paths kept, or no stats_ms in the hello");
+	}
 	if (ms.unwinds == p->unwinds)
 		return;
 	p->unwinds = ms.unwinds;
@@ -171,6 +182,16 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 			fprintf(out, "[%" PRId32 "] traced to depth %" PRIu64 " only (PIPETRACE_DEPTH=%"
 				PRIu64 "): deeper calls filtered out, not lost\n", ev->pid,
 				ev->depth_max - 1, ev->depth_max);
+		if (ev->filter.s)
+			fprintf(out, "[%" PRId32 "] traced with PIPETRACE_FILTER=%s: calls it "
+				"leaves out are not events, not lost\n", ev->pid, safe(p, 0, &ev->filter));
+		if (ev->min_duration) {
+			char mdur[32];
+
+			fprintf(out, "[%" PRId32 "] calls shorter than %s not sent "
+				"(PIPETRACE_MIN_DURATION): left out, not lost\n", ev->pid,
+				hist_format_ns(ev->min_duration, mdur, sizeof mdur));
+		}
 		if (ev->version > 1 && !p->warned_version) {
 			p->warned_version = true;
 			fprintf(out, "! protocol v%" PRId32 " is newer than this reader's v1: "
@@ -393,6 +414,12 @@ static int cmp_total(const void *a, const void *b)
 /* Most lines naming an incomplete process or thread; the rest are counted. */
 #define INCOMPLETE_LINES 20
 
+/* The process ended with tallies missing (as the model decides it). */
+static bool proc_ended_lost(const struct mprocess *p)
+{
+	return p->state == PROC_VANISHED || (p->has_bye_threads && p->tallies < p->bye_threads);
+}
+
 /* Which processes and threads are known to miss events, and why. */
 static void summary_incomplete(const struct model *m, const struct model_stats *ms, FILE *out)
 {
@@ -407,6 +434,10 @@ static void summary_incomplete(const struct model *m, const struct model_stats *
 	if (ms->processes_end_lost)
 		fprintf(out, " %" PRIu32 " process%s ended without final counts",
 			ms->processes_end_lost, ms->processes_end_lost == 1 ? "" : "es");
+	if (ms->stats_bad || ms->stats_ignored)
+		fprintf(out, "%s %" PRIu64 " stats entries not applied",
+			ms->unaccounted || ms->processes_end_lost ? ";" : "",
+			ms->stats_bad + ms->stats_ignored);
 	fputc('\n', out);
 	for (const struct mnode *n = model_first_child(m, VIEW_PATHS, NULL); n;
 	     n = model_next_sibling(m, VIEW_PATHS, n)) {
@@ -440,6 +471,9 @@ static void summary_incomplete(const struct model *m, const struct model_stats *
 				fprintf(out, ", %" PRIu64 " written", t->tally_seq);
 			if (t->unaccounted)
 				fprintf(out, ": %" PRIu64 " unaccounted for\n", t->unaccounted);
+			else if (t->stats_lost && (t->has_tally || !proc_ended_lost(p)))
+				fprintf(out, ": %" PRIu64 " stats entr%s not applied\n", t->stats_lost,
+					t->stats_lost == 1 ? "y" : "ies");
 			else
 				fputs(": its tally never arrived\n", out);
 		}
@@ -460,9 +494,18 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 		char safe_name[160];
 
 		live += p->state == PROC_LIVE;
+		event_safe_text(safe_name, sizeof safe_name, p->prog, strlen(p->prog), false);
+		if (p->filter || p->min_duration) {
+			char text[200], safe_text[400];
+
+			model_filter_text(text, sizeof text, p->filter, p->min_duration, ", ");
+			event_safe_text(safe_text, sizeof safe_text, text, strlen(text), false);
+			fprintf(out, "(process %" PRId32 " %s traced with %s: the calls it leaves "
+				"out were filtered at the source, not lost; their time is in their "
+				"traced caller's self time)\n", p->pid, safe_name, safe_text);
+		}
 		if (!p->depth_max)
 			continue;
-		event_safe_text(safe_name, sizeof safe_name, p->prog, strlen(p->prog), false);
 		fprintf(out, "(process %" PRId32 " %s traced to depth %" PRIu64 " only "
 			"(PIPETRACE_DEPTH=%" PRIu64 "): deeper calls were filtered out, not lost; "
 			"their time is in their traced caller's self time)\n", p->pid, safe_name, p->depth_max - 1, p->depth_max);
@@ -471,16 +514,24 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 		fprintf(out, "(%" PRIu32 " process%s had not said bye when the input ended: still "
 			"running, or ended unseen; the last events may be missing)\n", live,
 			live == 1 ? "" : "es");
-	if (ms->calls_unfinished)
+	bool exact_all = ms->threads && ms->stats_threads == ms->threads;
+	if (ms->calls_unfinished && exact_all)
+		fprintf(out, "(the calls view has %" PRIu64 " call%s unfinished: never returned "
+			"before the process or the input ended, or the exit was lost; the figures "
+			"count every call that returned)\n", ms->calls_unfinished,
+			plural(ms->calls_unfinished));
+	else if (ms->calls_unfinished)
 		fprintf(out, "(%" PRIu64 " call%s unfinished: never returned before the process "
 			"or the input ended, or the exit was lost; not in the figures)\n",
 			ms->calls_unfinished, plural(ms->calls_unfinished));
-	if (ms->depth_mismatches)
+	/* Lost events' troubles, the calls view's only when every thread
+	 * has exact figures from stats. */
+	if (ms->depth_mismatches && !exact_all)
 		fprintf(out, "(%" PRIu64 " depth mismatch%s: enters or exits lost "
 			"(a longjmp with no event lost is no mismatch: its calls are abandoned); "
 			"the calls left open were closed as unfinished)\n",
 			ms->depth_mismatches, ms->depth_mismatches == 1 ? "" : "es");
-	if (ms->calls_partial)
+	if (ms->calls_partial && !exact_all)
 		fprintf(out, "(%" PRIu64 " exit%s without %s enter: counted with %s duration, "
 			"under the callers that were seen)\n", ms->calls_partial,
 			plural(ms->calls_partial), ms->calls_partial == 1 ? "its" : "their",
@@ -489,6 +540,25 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 		fprintf(out, "(%" PRIu64 " call%s put at their thread's top level: more than %u "
 			"call paths; their figures are counted, under no caller)\n",
 			ms->calls_flattened, plural(ms->calls_flattened), MODEL_DEFAULT_MAX_PATHS);
+	if (ms->stats_bad || ms->stats_ignored)
+		fprintf(out, "(%" PRIu64 " stats entr%s refused as malformed or inconsistent, %"
+			PRIu64 " ignored (unknown, or past the %u paths kept): the figures of their "
+			"threads miss them)\n", ms->stats_bad, ms->stats_bad == 1 ? "y" : "ies",
+			ms->stats_ignored, MODEL_DEFAULT_MAX_PATHS);
+	if (ms->stats_clamped)
+		fprintf(out, "(%" PRIu64 " stats entr%s whose figures disagreed (self or max above "
+			"total, a histogram not of its calls): made to agree)\n", ms->stats_clamped,
+			ms->stats_clamped == 1 ? "y" : "ies");
+	if (ms->stats_unsure)
+		fprintf(out, "(%" PRIu64 " stats path%s deeper than 1024 calls without %s function "
+			"among the 1024 above: a recursive function's total may count %s twice)\n",
+			ms->stats_unsure, plural(ms->stats_unsure), ms->stats_unsure == 1 ? "its" : "their",
+			ms->stats_unsure == 1 ? "it" : "them");
+	const struct mfunc *other = model_other_func(m);
+	if (other->calls)
+		fprintf(out, "(%" PRIu64 " call%s counted in \"(other paths)\": past a writer's cap "
+			"on distinct paths (PIPETRACE_STATS_PATHS), of no function listed here; in "
+			"their thread's figures)\n", other->calls, plural(other->calls));
 	if (ms->calls_nodur)
 		fprintf(out, "(%" PRIu64 " call%s without a duration (the writer did not know it): "
 			"shown as +N in the calls column, not in the times)\n", ms->calls_nodur,
@@ -515,14 +585,31 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		fprintf(out, "(%" PRIu64 " enter and exit events ignored: more than %d calls open "
 			"in a thread)\n", ms.too_deep, MODEL_MAX_DEPTH);
 	uint64_t received, lost;
-	model_scope_events(m, NULL, &received, &lost);
+	uint32_t exact;
+	model_scope_figures(m, NULL, &received, &lost, &exact);
+	if (exact)
+	{
+		char of[48] = "";
+		if (exact != ms.threads)
+			snprintf(of, sizeof of, " of the %" PRIu32, ms.threads);
+		fprintf(out, "(exact for %" PRIu32 "%s thread%s: the figures below come from the "
+			"writers' stats, counted in the traced threads: every call counts, whatever "
+			"events were lost; the events and calls above are those that arrived)\n",
+			exact, of, plural(*of ? ms.threads : exact));
+	}
 	if (lost) {
 		char pct[16];
 
 		model_share_text(received, lost, pct, sizeof pct);
-		fprintf(out, "(a sample: %s %% of the traced threads' events arrived, %" PRIu64
-			" were lost; the calls, times and percentiles below count only the calls "
-			"that arrived: PIPETRACE_LOSSLESS=1 makes them exact)\n", pct, lost);
+		if (exact)
+			fprintf(out, "(a sample for the %" PRIu32 " thread%s without stats: %s %% of "
+				"their events arrived, %" PRIu64 " were lost; their calls, times and "
+				"percentiles below count only the calls that arrived)\n",
+				ms.threads - exact, plural(ms.threads - exact), pct, lost);
+		else
+			fprintf(out, "(a sample: %s %% of the traced threads' events arrived, %" PRIu64
+				" were lost; the calls, times and percentiles below count only the calls "
+				"that arrived: PIPETRACE_LOSSLESS=1 makes them exact)\n", pct, lost);
 	}
 	summary_caveats(m, &ms, out);
 	if (ms.calls_abandoned)
@@ -544,7 +631,8 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 	/* total: inclusive time, a recursive function's outermost calls
 	 * only; self: exclusive; avg: of every call, at every level */
 	fprintf(out, "%-40s %10s %10s %10s %10s %10s %10s %6s\n",
-		lost ? "function (sample)" : "function", "calls", "total",
+		lost ? (exact ? "function (partly a sample)" : "function (sample)") : "function",
+		"calls", "total",
 		"self", "avg", "p99", "max", "exc");
 	for (size_t i = 0; i < n; i++) {
 		const struct mfunc *f = fs[i];

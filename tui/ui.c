@@ -19,6 +19,8 @@ void ui_state_init(struct ui *u, struct ingest *ing, struct model *m)
 	u->ing = ing;
 	u->m = m;
 	tree_view_init(&u->tv, m);
+	profile_view_init(&u->pv, m, &u->tv);
+	u->ev.scope_tv = &u->tv;
 	u->focus = PANE_TREE;
 	u->dirty = DIRTY_ALL;
 }
@@ -43,6 +45,7 @@ void ui_state_free(struct ui *u)
 {
 	free_windows(u);
 	tree_view_free(&u->tv);
+	profile_view_free(&u->pv);
 	exc_view_free(&u->ev);
 	pager_free(&u->pager);
 }
@@ -52,6 +55,7 @@ static void place_tree(struct ui *u, int h, int w, int y, int x)
 	u->win[PANE_TREE] = newwin(h, w, y, x);
 	/* frame (2 rows) and the column header */
 	tree_view_resize(&u->tv, h - 3, w - 2);
+	profile_view_resize(&u->pv, h - 3, w - 2);
 }
 
 void ui_layout(struct ui *u)
@@ -115,7 +119,11 @@ static void fill_status(struct ui *u, struct status_info *si)
 	si->view = u->tv.view;
 	si->search_msg = u->tv.message[0] ? u->tv.message : NULL;
 	si->prompt = u->prompt ? u->query : NULL;
-	si->note = u->quit_note[0] ? u->quit_note : NULL;
+	si->note = u->quit_note[0] ? u->quit_note : ui_scope_hint(u);
+	si->scope = ui_scope_status(u, u->scope_text, sizeof u->scope_text);
+	si->notice = u->notice[0] ? u->notice : NULL;
+	si->notice_warn = u->notice_warn;
+	si->profile = u->pv.on;
 }
 
 void ui_draw(struct ui *u)
@@ -145,14 +153,19 @@ void ui_draw(struct ui *u)
 		wnoutrefresh(u->status);
 	}
 	if (u->win[PANE_TREE] && (d & (DIRTY_TREE | DIRTY_CURSOR))) {
-		if (d & DIRTY_TREE)
+		if (u->pv.on)
+			profile_view_draw(&u->pv, u->win[PANE_TREE], u->focus == PANE_TREE);
+		else if (d & DIRTY_TREE)
 			tree_view_draw(&u->tv, u->win[PANE_TREE], u->focus == PANE_TREE);
 		else
 			tree_view_draw_cursor(&u->tv, u->win[PANE_TREE], u->focus == PANE_TREE);
 		wnoutrefresh(u->win[PANE_TREE]);
 	}
 	if (u->win[PANE_HIST] && (d & DIRTY_HIST)) {
-		hist_view_draw(u->win[PANE_HIST], u->m, tree_view_cursor(&u->tv), u->focus == PANE_HIST);
+		if (u->pv.on)
+			ui_profile_hist(u);
+		else
+			hist_view_draw(u->win[PANE_HIST], u->m, tree_view_cursor(&u->tv), u->focus == PANE_HIST);
 		wnoutrefresh(u->win[PANE_HIST]);
 	}
 	if (u->win[PANE_EXC] && (d & DIRTY_EXC)) {
@@ -337,13 +350,29 @@ void ui_key(struct ui *u, int key)
 {
 	int page = u->tv.height > 1 ? u->tv.height - 1 : 1;
 
+	if (key == KEY_MOUSE) {
+		MEVENT me;
+
+		/* over an overlay or a prompt the wheel scrolls, clicks do nothing */
+		if (getmouse(&me) != OK)
+			return;
+		if (u->overlay == OV_NONE && !u->prompt && !u->scope_mode)
+			ui_mouse(u, &me);
+		else if (u->overlay != OV_NONE && (me.bstate & BUTTON4_PRESSED))
+			ui_key(u, KEY_UP);
+#ifdef BUTTON5_PRESSED
+		else if (u->overlay != OV_NONE && (me.bstate & BUTTON5_PRESSED))
+			ui_key(u, KEY_DOWN);
+#endif
+		return;
+	}
 	if (u->overlay != OV_NONE) {
 		if (u->overlay == OV_PAGER && key != 'q' && key != VIEW_KEY_ESC && key != 'o') {
 			u->dirty |= pager_key(&u->pager, key, page);
 			return;
 		}
-		if (u->overlay == OV_HELP && (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE)) {
-			u->help_scroll += key == KEY_NPAGE ? page : 1;
+		if (u->overlay == OV_HELP && (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE || key == ' ')) {
+			u->help_scroll += key == KEY_NPAGE || key == ' ' ? page : 1;
 			if (u->help_scroll > help_lines() - 1)
 				u->help_scroll = help_lines() - 1;
 			u->dirty |= DIRTY_OVERLAY;
@@ -363,12 +392,21 @@ void ui_key(struct ui *u, int key)
 		prompt_key(u, key);
 		return;
 	}
+	if (u->notice[0]) {
+		/* said until the next key */
+		u->notice[0] = 0;
+		u->dirty |= DIRTY_STATUS;
+	}
+	if (u->scope_mode) {
+		ui_scope_key(u, key);
+		return;
+	}
 	if (key == KEY_RESIZE) {
 		u->dirty |= DIRTY_LAYOUT;
 		return;
 	}
 	if (u->layout == LAYOUT_TOO_SMALL) {
-		if (key == 'q')
+		if (key == 'q' || key == KEY_F(10))
 			u->quit = true;
 		return;
 	}
@@ -376,13 +414,15 @@ void ui_key(struct ui *u, int key)
 		/* the question is answered by this key */
 		u->quit_note[0] = 0;
 		u->dirty |= DIRTY_HINT;
-		if (key == 'q') {
+		if (key == 'q' || key == KEY_F(10)) {
 			u->quit = true;
 			return;
 		}
 	}
+	if (ui_profile_key(u, key))
+		return;
 	switch (key) {
-	case 'q':
+	case 'q': case KEY_F(10):
 		if (ask_before_quit(u))
 			return;
 		u->quit = true;
@@ -396,7 +436,16 @@ void ui_key(struct ui *u, int key)
 	case 'o':
 		open_output(u);
 		return;
-	case '/':
+	case 'F': case KEY_F(4):
+		ui_scope_open(u);
+		return;
+	case 'S':
+		ui_save_trace(u);
+		return;
+	case 'X':
+		ui_export_trace(u);
+		return;
+	case '/': case KEY_F(3):
 		u->prompt = true;
 		u->qlen = 0;
 		u->query[0] = 0;

@@ -2,6 +2,8 @@
 #ifndef PT_UI_H
 #define PT_UI_H
 
+#include <stdbool.h>
+
 #include "ingest.h"
 #include "model.h"
 
@@ -9,5 +11,7 @@
  * for main: 0 (q, Ctrl-C), 128 + the signal after SIGTERM or SIGHUP, or 1 on
  * a fatal error already reported on stderr. */
 int ui_run(struct ingest *ing, struct model *m);
+/* Mouse clicks and wheel (on by default; --no-mouse): before ui_run(). */
+void ui_set_mouse(bool on);
 
 #endif

@@ -181,6 +181,10 @@ static int event_loop(struct ui *u)
 			tree_view_resort(&u->tv);
 			if (e != u->tv.sort_epoch)
 				u->dirty |= DIRTY_TREE;
+			if (scope_active(&u->tv.scope))
+				ui_scope_recount(u);
+			if (profile_view_refresh(&u->pv, false))
+				u->dirty |= DIRTY_TREE | DIRTY_HIST;
 			last_sort = now;
 		}
 		if (now - last_status >= STATUS_NS) {
@@ -261,6 +265,15 @@ int ui_run(struct ingest *ing, struct model *m)
 	doupdate();
 	curs_set(0);
 	draw_init_colours();
+	if (ui_mouse_enabled()) {
+		/* presses, not clicks: no wait to tell a click from a double one */
+		mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+			  | BUTTON5_PRESSED
+#endif
+			  , NULL);
+		mouseinterval(0);
+	}
 
 	ui_state_init(&u, ing, m);
 	u.dirty = DIRTY_ALL;   /* with DIRTY_LAYOUT: windows are made by the first draw */

@@ -13,6 +13,7 @@
 #include "draw.h"
 #include "ingest.h"
 #include "model.h"
+#include "scope.h"
 #include "search.h"
 
 enum dirty {
@@ -50,6 +51,7 @@ void idset_clear(struct idset *s);
 struct tree_row {
 	node_id id;
 	int depth;
+	int mark_x;              /* column of its \u25b8/\u25be mark (clicks), -1: none */
 };
 
 /* The calls pane. */
@@ -88,7 +90,41 @@ struct tree_view {
 	const char *empty_note;  /* borrowed: shown instead of "waiting for events"
 				  * when input ended with none (raw: drawn escaped) */
 	int indent_shift;        /* call levels scrolled off the left ([ and ], view_depth.c) */
+	struct folds *folds;     /* owned: folded recursion (view_fold.c) */
+	/* what is shown (view_scope.c): the walks below leave out what it
+	 * filters; stamp moves with every change of it */
+	struct scope scope;
+	unsigned scope_stamp;
 };
+
+/* Recursion folding (view_fold.c): a chain repeating a cycle of up to
+ * three functions is one row; the pane walks the tree through these. */
+struct folds;
+void fold_free(struct folds *f);
+/* The row above n in the pane (the fold row for the children of a
+ * folded chain's last level); NULL at the top. */
+const struct mnode *tree_vis_parent(const struct tree_view *tv, const struct mnode *n);
+/* The node whose children are n's rows: a folded chain's last level for
+ * its fold row, else n. */
+const struct mnode *tree_list_of(const struct tree_view *tv, const struct mnode *n);
+/* n, or the fold row standing for n when a folded chain hides it. */
+const struct mnode *tree_fold_shown_as(const struct tree_view *tv, const struct mnode *n);
+/* Depth of n's row in the pane (processes 0), and in the model. */
+int tree_vis_depth(const struct tree_view *tv, const struct mnode *n);
+int tree_real_depth(const struct tree_view *tv, const struct mnode *n);
+struct fold_row {
+	int period;              /* functions in the cycle */
+	const char *fn[3];       /* borrowed from the model */
+	uint32_t levels;         /* levels the chain spans */
+	uint32_t side_levels;    /* levels that also made other calls (inside the fold) */
+	bool folded;
+};
+/* Whether n starts a chain (folded or opened with z), and which. */
+bool tree_fold_row(const struct tree_view *tv, const struct mnode *n, struct fold_row *out);
+/* Opens the folds that hide n. */
+void tree_fold_reveal(struct tree_view *tv, const struct mnode *n);
+/* z: fold or unfold the chain under the cursor. */
+unsigned tree_view_fold_key(struct tree_view *tv, const struct mnode *cur);
 
 /* Indentation of a row (view_depth.c): columns before its glyph, given
  * its tree depth, its call level (-1 for process and thread rows) and the
@@ -99,7 +135,9 @@ int tree_indent(const struct tree_view *tv, int depth, int level, int room, bool
 unsigned tree_view_shift(struct tree_view *tv, bool deeper);
 
 /* Children order (view_sort.c).  The walk of the pane goes through
- * tree_first_child() and tree_next_sib(), never the model's own. */
+ * tree_first_child(), tree_next_sib() and tree_parent() (view_scope.c:
+ * the sorted order less what the scope filters leave out), never the
+ * model's own. */
 struct sortcache;
 const char *tree_sort_name(enum model_view view, enum tree_sort s);
 /* The next order of the current view (the `s` key). */
@@ -107,8 +145,15 @@ unsigned tree_view_cycle_sort(struct tree_view *tv);
 /* Sorts again when the model changed since the last sort (call at most
  * about once a second: rows move then). */
 void tree_view_resort(struct tree_view *tv);
+const struct mnode *sort_first_child(const struct tree_view *tv, const struct mnode *p);
+const struct mnode *sort_next_sib(const struct tree_view *tv, const struct mnode *n);
 const struct mnode *tree_first_child(const struct tree_view *tv, const struct mnode *p);
 const struct mnode *tree_next_sib(const struct tree_view *tv, const struct mnode *n);
+/* The row above n's: its parent, past rows of hidden functions. */
+const struct mnode *tree_parent(const struct tree_view *tv, const struct mnode *n);
+/* The row a node is shown on under the scope: itself, else its nearest
+ * shown ancestor (NULL when none is). */
+const struct mnode *tree_scope_row(const struct tree_view *tv, const struct mnode *n);
 /* The siblings before n in the sorted order (up to cap, in order, in
  * ring; *count of them); false when p is not sorted or n came after the
  * sort: then walk. */
@@ -160,6 +205,10 @@ const struct mnode *tree_last_visible(const struct tree_view *tv, const struct m
 
 /* Histogram pane: for the node under the tree cursor, or the whole run. */
 void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused);
+/* A function's (the profile view's row): scope is whose events tell
+ * whether it is a sample (NULL: the whole run). */
+void hist_view_draw_func(WINDOW *w, const struct model *m, const char *name, const struct hist *h,
+			 uint64_t total_ns, uint64_t self_ns, const struct mnode *scope, bool focused);
 
 /* Exceptions pane: the kept exceptions by time, newest first. */
 struct exc_view {
@@ -169,6 +218,10 @@ struct exc_view {
 	size_t norder, cap;
 	uint64_t order_id;       /* newest id and count `order` was made for */
 	size_t order_n;
+	/* borrowed, may be NULL: only its processes' and threads' exceptions
+	 * are listed; order_stamp is its stamp `order` was made for */
+	const struct tree_view *scope_tv;
+	unsigned order_stamp;
 };
 void exc_view_free(struct exc_view *ev);
 /* How many kept exceptions are newer than the one held (0 when following). */
@@ -176,6 +229,8 @@ size_t exc_view_newer(struct exc_view *ev, const struct model *m);
 void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool focused);
 unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int page);
 const struct mexception *exc_view_selected(struct exc_view *ev, const struct model *m);
+/* A click on row y of the pane's window: the exception drawn there. */
+unsigned exc_view_click(struct exc_view *ev, const struct model *m, int y);
 
 /* Status and key hint lines. */
 struct status_info {
@@ -186,6 +241,10 @@ struct status_info {
 	const char *search_msg;  /* borrowed, may be NULL */
 	const char *prompt;      /* borrowed: the search being typed, or NULL */
 	const char *note;        /* borrowed: a question in place of the hints, or NULL */
+	const char *scope;       /* borrowed: what the filters leave out, "" for nothing */
+	const char *notice;      /* borrowed: what the last key did (saved to...), or NULL */
+	bool notice_warn;
+	bool profile;            /* the profile view is shown: its keys */
 };
 void status_draw(WINDOW *w, const struct status_info *si);
 void hint_draw(WINDOW *w, const struct status_info *si);

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "view.h"
@@ -39,7 +40,9 @@ static void sort_exceptions(struct exc_view *ev, const struct model *m)
 	size_t n = model_exception_count(m);
 	uint64_t newest = n ? model_exception_at(m, 0)->id : 0;
 
-	if (ev->order && n == ev->order_n && newest == ev->order_id)
+	unsigned stamp = ev->scope_tv ? ev->scope_tv->scope_stamp : 0;
+
+	if (ev->order && n == ev->order_n && newest == ev->order_id && stamp == ev->order_stamp)
 		return;
 	if (n > ev->cap) {
 		size_t *o = realloc(ev->order, n * sizeof(*o));
@@ -51,12 +54,22 @@ static void sort_exceptions(struct exc_view *ev, const struct model *m)
 		ev->order = o;
 		ev->cap = n;
 	}
-	for (size_t i = 0; i < n; i++)
-		ev->order[i] = i;
+	size_t k = 0;
+	const struct scope *sc = ev->scope_tv && scope_active(&ev->scope_tv->scope) ?
+		&ev->scope_tv->scope : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		/* only those of the processes and threads shown */
+		const struct mnode *t = sc ? model_find(m, model_exception_at(m, i)->thread) : NULL;
+
+		if (!t || scope_shows_thread(sc, m, (const struct mthread *)t))
+			ev->order[k++] = i;
+	}
 	sort_model = m;
-	if (n > 1)          /* qsort(NULL, 0, ...) is undefined (UBSan stops there) */
-		qsort(ev->order, n, sizeof(*ev->order), newer_first);
-	ev->norder = n;
+	if (k > 1)          /* qsort(NULL, 0, ...) is undefined (UBSan stops there) */
+		qsort(ev->order, k, sizeof(*ev->order), newer_first);
+	ev->norder = k;
+	ev->order_stamp = stamp;
 	ev->order_n = n;
 	ev->order_id = newest;
 }
@@ -125,6 +138,12 @@ void exc_view_draw(struct exc_view *ev, WINDOW *w, const struct model *m, bool f
 	} else {
 		snprintf(cnt, sizeof(cnt), "%s", draw_count(ms.exceptions, num, sizeof(num)));
 	}
+	if (ev->norder < ms.exceptions + ms.unwinds && ev->scope_tv && scope_active(&ev->scope_tv->scope)) {
+		/* the scope leaves some out: say how many are listed */
+		size_t at = strlen(cnt);
+
+		snprintf(cnt + at, sizeof(cnt) - at, "; %s shown", draw_count(ev->norder, num2, sizeof(num2)));
+	}
 	if (ev->cursor_id && cur)
 		snprintf(title, sizeof(title), "Exceptions (%s): %s newer, g: newest", cnt,
 			 draw_count(cur, num2, sizeof(num2)));
@@ -181,7 +200,7 @@ unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int p
 	case KEY_UP: case 'k':
 		to = cur ? cur - 1 : 0;
 		break;
-	case KEY_NPAGE: case VIEW_CTRL('f'):
+	case KEY_NPAGE: case VIEW_CTRL('f'): case ' ':
 		to = cur + (size_t)page < n ? cur + (size_t)page : n - 1;
 		break;
 	case KEY_PPAGE: case VIEW_CTRL('b'):
@@ -198,5 +217,16 @@ unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int p
 		return 0;
 	}
 	ev->cursor_id = at(ev, m, to)->id;
+	return DIRTY_EXC;
+}
+
+unsigned exc_view_click(struct exc_view *ev, const struct model *m, int y)
+{
+	size_t i = ev->top + (size_t)(y > 1 ? y - 1 : 0) / 2;
+
+	cursor_pos(ev, m);   /* the order as drawn */
+	if (y < 1 || i >= ev->norder)
+		return 0;
+	ev->cursor_id = at(ev, m, i)->id;
 	return DIRTY_EXC;
 }

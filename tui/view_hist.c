@@ -118,15 +118,15 @@ static const char *calls_word(uint64_t n)
 	return n == 1 ? "call" : "calls";
 }
 
+static void draw_titled(WINDOW *w, const struct model *m, const struct mnode *sel, const char *title,
+			const struct hist *h, int mark, bool focused);
+
 void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused)
 {
 	const struct hist *h = NULL;
 	struct hist ph;      /* the selected path's (or process's), expanded */
 	int mark = -1;
 	char title[160], cnt[32], who[96];
-	int H = getmaxy(w), W = getmaxx(w);
-	int rows = H - 3;    /* frame and footer */
-	struct hrow plan[HIST_BUCKETS];
 
 	who[0] = 0;
 	if (sel && mnode_kind(sel) == MN_CALL) {
@@ -155,7 +155,6 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 	} else {
 		h = model_all_hist(m);
 	}
-	werase(w);
 	if (sel && mnode_kind(sel) == MN_PATH && ((const struct mpath *)sel)->fn->marker) {
 		snprintf(title, sizeof(title), "%s", who);   /* "(callers not seen)": no call of its own */
 	} else if (sel && mnode_kind(sel) == MN_PATH) {
@@ -171,11 +170,25 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 			 calls_word(h->n));
 	else
 		snprintf(title, sizeof(title), "All calls: %s", draw_count(h ? h->n : 0, cnt, sizeof(cnt)));
+	draw_titled(w, m, sel, title, h, mark, focused);
+}
+
+/* The pane with its title (sel: whose events tell whether it is a sample). */
+static void draw_titled(WINDOW *w, const struct model *m, const struct mnode *sel, const char *title,
+			const struct hist *h, int mark, bool focused)
+{
+	int H = getmaxy(w), W = getmaxx(w);
+	int rows = H - 3;    /* frame and footer */
+	struct hrow plan[HIST_BUCKETS];
+	char cnt[32];
+
+	werase(w);
 	/* The sample mark first, where a narrow frame cannot cut it off. */
 	uint64_t received, lost;
-	char shown[sizeof(title) + 32];
+	char shown[160 + 32];
 
-	model_scope_events(m, sel, &received, &lost);
+	/* a thread with stats has exact histograms whatever it lost */
+	model_scope_figures(m, sel, &received, &lost, NULL);
 	if (lost) {
 		char pct[16];
 
@@ -239,4 +252,16 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 	if (draw_width(foot) > W - 2)
 		snprintf(foot, sizeof(foot), "p50 %s p90 %s p99 %s max %s", p50, p90, p99, mx);
 	draw_text(w, H - 2, 1, W - 2, foot, draw_attr(COL_TITLE));
+}
+
+void hist_view_draw_func(WINDOW *w, const struct model *m, const char *name, const struct hist *h,
+			 uint64_t total_ns, uint64_t self_ns, const struct mnode *scope, bool focused)
+{
+	char title[160], cnt[32], tot[32], self[32];
+
+	hist_format_ns(total_ns, tot, sizeof(tot));
+	hist_format_ns(self_ns, self, sizeof(self));
+	snprintf(title, sizeof(title), "%s: %s %s, total %s, self %s", name, draw_count(h->n, cnt, sizeof(cnt)),
+		 calls_word(h->n), tot, self);
+	draw_titled(w, m, scope, title, h, -1, focused);
 }

@@ -19,6 +19,16 @@ static void collect(struct tree_view *tv)
 	}
 	tv->matches_total = search_collect(tv->search, tv->m, tv->view, tv->matches, TREE_MATCHES_MAX);
 	tv->nmatches = tv->matches_total < TREE_MATCHES_MAX ? tv->matches_total : TREE_MATCHES_MAX;
+	if (scope_active(&tv->scope)) {
+		/* matches the scope leaves out are none */
+		size_t k = 0;
+
+		for (size_t i = 0; i < tv->nmatches; i++)
+			if (scope_shows_node(&tv->scope, tv->m, tv->view, model_find(tv->m, tv->matches[i])))
+				tv->matches[k++] = tv->matches[i];
+		tv->matches_total -= tv->nmatches - k;
+		tv->nmatches = k;
+	}
 	tv->matches_gen = model_generation(tv->m);
 }
 

@@ -133,8 +133,9 @@ static const struct mnode *start_mark(struct tree_view *tv, struct sibcache *c, 
 static const struct mnode *walk(struct tree_view *tv, const struct mnode *p, const struct mnode *target,
 				const struct mnode **ring, size_t cap, size_t *count)
 {
-	/* marks assume ids grow along the list: only in first-seen order */
-	bool marks = tv->sort[tv->view] == SORT_FIRST;
+	/* marks assume ids grow along the list: only in first-seen order,
+	 * and only of the whole list (the scope may leave some out) */
+	bool marks = tv->sort[tv->view] == SORT_FIRST && !scope_active(&tv->scope);
 	struct sibcache *c = marks ? lookup(tv, p, false) : NULL;
 	const struct mnode *s = NULL, *last = NULL;
 	size_t at = 0, next = 0, since = 0, passed = 0;
@@ -185,8 +186,8 @@ static const struct mnode *walk(struct tree_view *tv, const struct mnode *p, con
 const struct mnode *sib_last_child(const struct tree_view *tv, const struct mnode *p)
 {
 	struct tree_view *w = (struct tree_view *)tv;  /* the marks are a cache */
-	bool done;
-	const struct mnode *last = sort_last_child(tv, p, &done);
+	bool done = false;
+	const struct mnode *last = scope_active(&tv->scope) ? NULL : sort_last_child(tv, p, &done);
 
 	if (done)
 		return last;
@@ -199,7 +200,7 @@ size_t sib_before(const struct tree_view *tv, const struct mnode *p, const struc
 	struct tree_view *w = (struct tree_view *)tv;
 	size_t count = 0;
 
-	if (cap && sort_before(tv, p, n, ring, cap, &count)) {
+	if (cap && !scope_active(&tv->scope) && sort_before(tv, p, n, ring, cap, &count)) {
 		*found = true;
 		return count;
 	}

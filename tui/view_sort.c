@@ -260,7 +260,7 @@ static const struct mnode *from(const struct tree_view *tv, const struct sortent
 	return model_next_sibling(tv->m, tv->view, model_find(tv->m, e->last_fs));
 }
 
-const struct mnode *tree_first_child(const struct tree_view *tv, const struct mnode *p)
+const struct mnode *sort_first_child(const struct tree_view *tv, const struct mnode *p)
 {
 	struct sortent *e;
 
@@ -289,7 +289,7 @@ static bool place_of(const struct sortent *e, node_id id, size_t *pos)
 	return false;
 }
 
-const struct mnode *tree_next_sib(const struct tree_view *tv, const struct mnode *n)
+const struct mnode *sort_next_sib(const struct tree_view *tv, const struct mnode *n)
 {
 	const struct mnode *p = n ? model_parent(tv->m, tv->view, n) : NULL;
 	struct sortent *e;

@@ -151,6 +151,15 @@ void status_draw(WINDOW *w, const struct status_info *si)
 		sep(&l);
 		seg(&l, "$XDG_RUNTIME_DIR not used", draw_attr(COL_WARN));
 	}
+	if (si->notice) {
+		/* what the last key did, before anything else can push it off */
+		sep(&l);
+		seg(&l, si->notice, draw_attr(si->notice_warn ? COL_WARN : COL_LIVE));
+	}
+	if (si->scope && *si->scope) {
+		sep(&l);
+		seg(&l, si->scope, draw_attr(COL_WARN));
+	}
 	sep(&l);
 	snprintf(buf, sizeof(buf), "%u proc%s %u thread%s", si->ms.processes,
 		 si->ms.processes == 1 ? "" : "s", si->ms.threads, si->ms.threads == 1 ? "" : "s");
@@ -169,6 +178,24 @@ void status_draw(WINDOW *w, const struct status_info *si)
 	 * "unaccounted", never added to it */
 	snprintf(buf, sizeof(buf), "drops %s", draw_count(si->ms.drops, n1, sizeof(n1)));
 	seg(&l, buf, si->ms.drops ? draw_attr(COL_WARN) : a);
+	if (si->ms.filtered) {
+		/* PIPETRACE_FILTER, _MIN_DURATION: calls left out by choice */
+		char dot[16], text[200];
+
+		sep(&l);
+		snprintf(dot, sizeof(dot), " %s ", draw_glyphs()->dot);
+		if (si->ms.filters_differ)
+			snprintf(buf, sizeof(buf), "filtered in %u proc%s", si->ms.filtered,
+				 si->ms.filtered == 1 ? "" : "s");
+		else if (si->ms.filtered == si->ms.processes)
+			snprintf(buf, sizeof(buf), "%s", model_filter_text(text, sizeof(text),
+				 si->ms.filter[0] ? si->ms.filter : NULL, si->ms.min_duration, dot));
+		else
+			snprintf(buf, sizeof(buf), "%s in %u proc%s", model_filter_text(text, sizeof(text),
+				 si->ms.filter[0] ? si->ms.filter : NULL, si->ms.min_duration, dot),
+				 si->ms.filtered, si->ms.filtered == 1 ? "" : "s");
+		seg(&l, buf, a);
+	}
 	if (si->ms.depth_limited) {
 		/* PIPETRACE_DEPTH: deeper calls are not events, not losses */
 		sep(&l);
@@ -241,9 +268,18 @@ void hint_draw(WINDOW *w, const struct status_info *si)
 		{ "\x01", "move", 4 }, { "\x02", "expand/collapse", 3 }, { "/", "search", 1 },
 		{ "n/N", "next", 5 }, { "p", "pause", 2 }, { "e", "exception", 6 },
 		{ "Tab", "pane", 2 }, { "v", "view", 8 }, { "f", "follow", 9 }, { "o", "output", 5 },
+		{ "F", "filter", 7 },
 		{ "?", "help", 0 }, { "q", "quit", 0 },
 	};
+	static const struct hint profile_hints[] = {
+		{ "\x01", "move", 4 }, { "Enter", "called from", 3 }, { "< >", "sort", 1 }, { "a", "scope", 2 },
+		{ "c", "save", 5 }, { "/", "search", 6 }, { "p", "pause", 2 }, { "Tab", "pane", 7 },
+		{ "t", "tree", 1 }, { "?", "help", 0 }, { "q", "quit", 0 },
+	};
 	enum { NHINTS = sizeof(hints) / sizeof(hints[0]) };
+	_Static_assert(sizeof(profile_hints) <= sizeof(hints), "skip[] holds every hint");
+	const struct hint *hs = si->profile ? profile_hints : hints;
+	int nh = si->profile ? (int)(sizeof(profile_hints) / sizeof(profile_hints[0])) : NHINTS;
 	struct line l = { w, 0, getmaxx(w) };
 	bool skip[NHINTS] = { false };
 	char kb[32];
@@ -271,26 +307,26 @@ void hint_draw(WINDOW *w, const struct status_info *si)
 		seg(&l, si->search_msg, draw_attr(COL_FOCUS));
 		seg(&l, "  (n/N step, Esc clears) ", draw_attr(COL_DIM));
 	}
-	for (int i = 0; i < NHINTS; i++) {
-		skip[i] = hints[i].key[0] == 'o' && !(si->st && si->st->has_child);
+	for (int i = 0; i < nh; i++) {
+		skip[i] = hs[i].key[0] == 'o' && !(si->st && si->st->has_child);
 		if (!skip[i])
-			total += 2 + draw_width(hint_key(&hints[i], kb, sizeof(kb))) + (int)strlen(hints[i].what);
+			total += 2 + draw_width(hint_key(&hs[i], kb, sizeof(kb))) + (int)strlen(hs[i].what);
 	}
 	/* drop the least needed hints until the rest fit */
 	for (int prio = 9; prio > 0 && total > l.width - l.x; prio--)
-		for (int i = NHINTS - 1; i >= 0 && total > l.width - l.x; i--)
-			if (!skip[i] && hints[i].prio == prio) {
+		for (int i = nh - 1; i >= 0 && total > l.width - l.x; i--)
+			if (!skip[i] && hs[i].prio == prio) {
 				skip[i] = true;
-				total -= 2 + draw_width(hint_key(&hints[i], kb, sizeof(kb))) +
-					 (int)strlen(hints[i].what);
+				total -= 2 + draw_width(hint_key(&hs[i], kb, sizeof(kb))) +
+					 (int)strlen(hs[i].what);
 			}
-	for (int i = 0; i < NHINTS; i++) {
+	for (int i = 0; i < nh; i++) {
 		if (skip[i])
 			continue;
 		seg(&l, " ", draw_attr(COL_NORMAL));
-		seg(&l, hint_key(&hints[i], kb, sizeof(kb)), draw_attr(COL_HINTKEY));
+		seg(&l, hint_key(&hs[i], kb, sizeof(kb)), draw_attr(COL_HINTKEY));
 		seg(&l, " ", draw_attr(COL_NORMAL));
-		seg(&l, hints[i].what, draw_attr(COL_NORMAL));
+		seg(&l, hs[i].what, draw_attr(COL_NORMAL));
 	}
 	/* the last bad line's reason, when it fits */
 	if (si->st && si->st->bad_lines && si->st->last_bad[0] && l.width - l.x > 24) {

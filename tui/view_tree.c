@@ -15,9 +15,10 @@
 #include "hist.h"
 #include "view.h"
 
+/* The pane's rows: folded recursion is one row (view_fold.c). */
 static const struct mnode *first_child(const struct tree_view *tv, const struct mnode *n)
 {
-	return tree_first_child(tv, n);
+	return tree_first_child(tv, tree_list_of(tv, n));
 }
 
 static const struct mnode *next_sib(const struct tree_view *tv, const struct mnode *n)
@@ -27,7 +28,7 @@ static const struct mnode *next_sib(const struct tree_view *tv, const struct mno
 
 static const struct mnode *parent_of(const struct tree_view *tv, const struct mnode *n)
 {
-	return model_parent(tv->m, tv->view, n);
+	return tree_vis_parent(tv, n);
 }
 
 void tree_view_init(struct tree_view *tv, const struct model *m)
@@ -49,6 +50,7 @@ void tree_view_free(struct tree_view *tv)
 	search_free(tv->search);
 	sib_free(tv->sib);
 	sort_free(tv->sortc);
+	fold_free(tv->folds);
 	memset(tv, 0, sizeof(*tv));
 }
 
@@ -92,7 +94,7 @@ const struct mnode *tree_last_visible(const struct tree_view *tv, const struct m
 {
 	const struct mnode *c;
 
-	while (n && tree_view_expanded(tv, n) && (c = sib_last_child(tv, n)))
+	while (n && tree_view_expanded(tv, n) && (c = sib_last_child(tv, tree_list_of(tv, n))))
 		n = c;
 	return n;
 }
@@ -124,7 +126,7 @@ const struct mnode *tree_up(const struct tree_view *tv, const struct mnode *n, i
 
 		/* the walk may start past the first child: then the ring ends
 		 * early and the next round goes on from its first entry */
-		cnt = sib_before(tv, p, n, ring, cap, &found);
+		cnt = sib_before(tv, tree_list_of(tv, p), n, ring, cap, &found);
 		if (!found || !cnt)
 			break;  /* n is not among its parent's children: stop here */
 		size_t have = cnt < cap ? cnt : cap;
@@ -146,20 +148,16 @@ const struct mnode *tree_up(const struct tree_view *tv, const struct mnode *n, i
 
 static int depth_of(const struct tree_view *tv, const struct mnode *n)
 {
-	int d = 0;
-
-	while ((n = parent_of(tv, n)))
-		d++;
-	return d;
+	return tree_vis_depth(tv, n);
 }
 
 /* The node itself when every ancestor is expanded, else the outermost
  * collapsed ancestor (where the row for it is drawn). */
 static const struct mnode *visible_self(const struct tree_view *tv, const struct mnode *n)
 {
-	const struct mnode *shown = n;
+	const struct mnode *shown = tree_fold_shown_as(tv, n);
 
-	for (const struct mnode *p = parent_of(tv, n); p; p = parent_of(tv, p)) {
+	for (const struct mnode *p = parent_of(tv, shown); p; p = parent_of(tv, p)) {
 		if (!tree_view_expanded(tv, p))
 			shown = p;
 	}
@@ -180,6 +178,8 @@ const struct mnode *tree_view_cursor(struct tree_view *tv)
 		if (!n)
 			n = first_row(tv);
 	}
+	if (n && !(n = tree_scope_row(tv, n)))
+		n = first_row(tv);   /* its thread or process is filtered out */
 	if (n)
 		n = visible_self(tv, n);
 	tv->cursor[tv->view] = n ? n->id : 0;
@@ -334,7 +334,10 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 	char buf[48], num[24];
 	attr_t dim_a = is_cursor ? base : draw_attr(COL_DIM);
 	attr_t warn_a = is_cursor ? base | A_BOLD : draw_attr(COL_EXC);
-	bool collapsed = !tree_view_expanded(tv, n) && first_child(tv, n);
+	struct fold_row fr;
+	/* a folded chain's row stands for the calls inside it too */
+	bool collapsed = (!tree_view_expanded(tv, n) && first_child(tv, n)) ||
+			 (tree_fold_row(tv, n, &fr) && fr.folded);
 
 	if (!c->all)
 		return;
@@ -460,7 +463,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	attr_t base = is_cursor ? (focused ? draw_attr(COL_CURSOR) : A_REVERSE) : draw_attr(COL_NORMAL);
 	attr_t name_a = base;
 	struct cols c;
-	char label[48], state[48], depth_st[96];
+	char label[48], state[48], depth_st[96], filt_st[320], filt[200];
 	const char *name = NULL, *st = "";
 	long hl = -1;
 
@@ -469,10 +472,13 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 		return;
 	choose_cols(tv, &c);
 	int name_end = maxx - c.all - 1;
-	bool at_depth;
-	int level = mnode_kind(n) == MN_PATH || mnode_kind(n) == MN_CALL ? r->depth - 2 : -1;
+	bool at_depth, is_call = mnode_kind(n) == MN_PATH || mnode_kind(n) == MN_CALL;
+	int level = is_call ? tree_real_depth(tv, n) - 2 : -1;
 
 	x += tree_indent(tv, r->depth, level, name_end - x, &at_depth);
+	tv->rows[row].mark_x = x < name_end ? x : -1;
+	if (is_call && level + 2 != r->depth)
+		at_depth = true;   /* below a folded chain: the row says its real level */
 	if (x < name_end) {
 		const char *gl = first_child(tv, n) ? (tree_view_expanded(tv, n) ? g->open : g->closed) : g->leaf;
 
@@ -504,6 +510,12 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 				 (unsigned long long)p->depth_max);
 			st = depth_st;
 		}
+		/* PIPETRACE_FILTER, _MIN_DURATION: the same */
+		if (p->filter || p->min_duration) {
+			snprintf(filt_st, sizeof(filt_st), "%s%s(%s)", st, *st ? " " : "",
+				 model_filter_text(filt, sizeof(filt), p->filter, p->min_duration, ", "));
+			st = filt_st;
+		}
 		if (!is_cursor)
 			name_a = draw_attr(COL_PROCESS);
 		break;
@@ -527,6 +539,36 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 		if (((const struct mcall *)n)->path->fn->marker && !is_cursor)
 			name_a = draw_attr(COL_DIM) | A_ITALIC;
 		break;
+	}
+	struct fold_row fr;
+	char fold_name[512], fold_st[96];
+
+	if (is_call && tree_fold_row(tv, n, &fr) && fr.folded) {
+		const char *sep = draw_utf8() ? " \u203a " : " > ";
+		char times[24];
+		size_t at = 0;
+
+		/* "f › g ×12", or "×12 f › g" when it would be cut */
+		snprintf(times, sizeof(times), "%s%u", draw_utf8() ? "\u00d7" : "x",
+			 fr.levels / (uint32_t)fr.period);
+		for (int pass = 0; pass < 2; pass++) {
+			at = 0;
+			if (pass)
+				at += (size_t)snprintf(fold_name, sizeof(fold_name), "%s ", times);
+			for (int i = 0; i < fr.period && at < sizeof(fold_name); i++)
+				at += (size_t)snprintf(fold_name + at, sizeof(fold_name) - at, "%s%s",
+						       i ? sep : "", fr.fn[i]);
+			if (!pass && at < sizeof(fold_name))
+				at += (size_t)snprintf(fold_name + at, sizeof(fold_name) - at, " %s", times);
+			for (uint32_t i = 0; i < fr.levels % (uint32_t)fr.period && at < sizeof(fold_name); i++)
+				at += (size_t)snprintf(fold_name + at, sizeof(fold_name) - at, "%s%s", sep, fr.fn[i]);
+			if (draw_width(fold_name) <= name_end - x - (int)draw_width(label))
+				break;
+		}
+		name = fold_name;
+		snprintf(fold_st, sizeof(fold_st), "(%u levels%s)", fr.levels,
+			 fr.side_levels ? ", more calls inside: z" : "");
+		st = fold_st;
 	}
 	if (label[0] && x < name_end)
 		x += draw_text(w, y, x, name_end - x, label, is_cursor ? base : draw_attr(COL_DIM));
@@ -554,19 +596,27 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 
 	draw_blank(w, 1, 1, tv->width, a);
 	/* Counts and times below cover only the calls that got through: say so
-	 * first (the pane's title names the view already). */
-	model_scope_events(tv->m, NULL, &received, &lost);
+	 * first (the pane's title names the view already).  The paths of
+	 * threads with stats are exact whatever was lost; the calls view
+	 * stays the sample of calls that arrived. */
+	uint32_t exact = 0;
+	if (tv->view == VIEW_PATHS)
+		model_scope_figures(tv->m, NULL, &received, &lost, &exact);
+	else
+		model_scope_events(tv->m, NULL, &received, &lost);
 	if (lost) {
 		char pct[16], note[48];
 		int n = draw_text(w, 1, 1, name_w, "function", a);
 
 		model_share_text(received, lost, pct, sizeof(pct));
-		snprintf(note, sizeof(note), "sample %s %% of events", pct);
+		snprintf(note, sizeof(note), exact ? "sample %s %% where no stats" :
+			 "sample %s %% of events", pct);
 		if (n + 2 < name_w)
 			draw_text(w, 1, 2 + n, name_w - n - 1, note, draw_attr(COL_WARN) | A_UNDERLINE);
 	} else {
 		draw_text(w, 1, 1, name_w,
-			  tv->view == VIEW_PATHS ? "function (merged by path)" : "function (each call)", a);
+			  tv->view == VIEW_CALLS ? "function (each call)"
+			  : exact ? "function (merged by path, exact)" : "function (merged by path)", a);
 	}
 	if (!c.all)
 		return;

@@ -16,12 +16,12 @@ static const struct mnode *find(const struct tree_view *tv, node_id id)
 
 static const struct mnode *parent_of(const struct tree_view *tv, const struct mnode *n)
 {
-	return model_parent(tv->m, tv->view, n);
+	return tree_vis_parent(tv, n);
 }
 
 static bool has_children(const struct tree_view *tv, const struct mnode *n)
 {
-	return model_first_child(tv->m, tv->view, n) != NULL;
+	return tree_first_child(tv, tree_list_of(tv, n)) != NULL;
 }
 
 static void set_expanded(struct tree_view *tv, const struct mnode *n, bool on)
@@ -110,7 +110,7 @@ void tree_view_follow(struct tree_view *tv)
 	for (const struct mnode *p = model_first_child(tv->m, tv->view, NULL); p;
 	     p = model_next_sibling(tv->m, tv->view, p))
 		for (const struct mthread *t = ((const struct mprocess *)p)->threads; t; t = t->next)
-			if (!best || t->last_ts >= best->last_ts)
+			if ((!best || t->last_ts >= best->last_ts) && scope_shows_thread(&tv->scope, tv->m, t))
 				best = t;
 	if (!best)
 		return;
@@ -136,6 +136,7 @@ unsigned tree_view_jump(struct tree_view *tv, node_id id)
 		tv->view = VIEW_CALLS;
 	else if (mnode_kind(n) == MN_PATH)
 		tv->view = VIEW_PATHS;
+	tree_fold_reveal(tv, n);
 	for (const struct mnode *p = parent_of(tv, n); p; p = parent_of(tv, p))
 		set_expanded(tv, p, true);
 	tv->follow = false;
@@ -146,13 +147,16 @@ unsigned tree_view_jump(struct tree_view *tv, node_id id)
 	return DIRTY_TREE | DIRTY_HIST | DIRTY_STATUS | DIRTY_HINT;
 }
 
-static bool has_exception(const struct mnode *n)
+static bool has_exception(const struct tree_view *tv, const struct mnode *n)
 {
+	bool has = false;
+
 	if (mnode_kind(n) == MN_PATH)
-		return ((const struct mpath *)n)->exceptions > 0;
-	if (mnode_kind(n) == MN_CALL)
-		return ((const struct mcall *)n)->has_exception;
-	return false;
+		has = ((const struct mpath *)n)->exceptions > 0;
+	else if (mnode_kind(n) == MN_CALL)
+		has = ((const struct mcall *)n)->has_exception;
+	/* one the scope leaves out is not stepped to */
+	return has && scope_shows_node(&tv->scope, tv->m, tv->view, n);
 }
 
 /* Next or previous node in tree order (expanded or not) that raised an
@@ -166,10 +170,10 @@ static unsigned step_exception(struct tree_view *tv, bool backwards)
 		return 0;
 	if (!backwards) {
 		for (n = model_next_preorder(tv->m, tv->view, cur, NULL); n && !found; n = model_next_preorder(tv->m, tv->view, n, NULL))
-			if (has_exception(n))
+			if (has_exception(tv, n))
 				found = n;
 		for (n = first; n && n != cur && !found; n = model_next_preorder(tv->m, tv->view, n, NULL))
-			if (has_exception(n))
+			if (has_exception(tv, n))
 				found = n;
 	} else {
 		/* no back links: the last hit before the cursor, else the last one */
@@ -179,7 +183,7 @@ static unsigned step_exception(struct tree_view *tv, bool backwards)
 		for (n = first; n; n = model_next_preorder(tv->m, tv->view, n, NULL)) {
 			if (n == cur)
 				passed = true;
-			else if (has_exception(n)) {
+			else if (has_exception(tv, n)) {
 				if (!passed)
 					before = n;
 				last = n;
@@ -209,7 +213,7 @@ static void expand_subtree(struct tree_view *tv, const struct mnode *root)
 			continue;
 		}
 		while (n && n != root && !(c = model_next_sibling(tv->m, tv->view, n)))
-			n = parent_of(tv, n);
+			n = model_parent(tv->m, tv->view, n);
 		n = (n && n != root) ? c : NULL;
 	}
 }
@@ -247,7 +251,7 @@ static unsigned key(struct tree_view *tv, int key)
 		return move_page(tv, false);
 	case KEY_HOME: case 'g':
 		tv->follow = false;
-		if (!(n = model_first_child(tv->m, tv->view, NULL)))
+		if (!(n = tree_first_child(tv, NULL)))
 			return 0;
 		tv->top[tv->view] = n->id;
 		return set_cursor(tv, n);
@@ -270,7 +274,7 @@ static unsigned key(struct tree_view *tv, int key)
 			set_expanded(tv, cur, true);
 			return DIRTY_TREE;
 		}
-		return set_cursor(tv, tree_first_child(tv, cur));
+		return set_cursor(tv, tree_first_child(tv, tree_list_of(tv, cur)));
 	case KEY_LEFT: case 'h': case '-':
 		if (!cur)
 			return 0;
@@ -297,6 +301,9 @@ static unsigned key(struct tree_view *tv, int key)
 		idset_clear(&tv->toggled);
 		tv->threads_closed = true;
 		return DIRTY_TREE | DIRTY_HIST;
+	case 'z':
+		tv->follow = false;
+		return tree_view_fold_key(tv, cur);
 	case '[': case ']':
 		return tree_view_shift(tv, key == ']');
 	case 's': case KEY_F(6):

@@ -25,11 +25,20 @@ Environment (read at the first event): PIPETRACE_FIFO (the FIFO; default
 $XDG_RUNTIME_DIR/pipetrace.fifo when that directory is safe, else
 /tmp/pipetrace-$UID/pipetrace.fifo), PIPETRACE=0 (off), PIPETRACE_MODE=sync
 (write each event before the call goes on), PIPETRACE_LOSSLESS=1 (wait for
-the reader instead of dropping).
+the reader instead of dropping).  Filters, as the C library's (uftrace's
+-F/-N, -D, -t): PIPETRACE_FILTER="glob,glob,-glob" (fnmatch globs on the
+name as sent; with an include pattern only calls matching one, and what
+they call, are traced; a call matching a "-" pattern is not traced, nor
+anything it calls), PIPETRACE_DEPTH=N (calls at traced depth N or deeper
+are not traced), PIPETRACE_MIN_DURATION=10us (ns, us, ms, s; a call is sent
+only when it lasted that long or something in it was sent: its enter, and
+those of its open callers, wait until then).  What they leave out is no
+event: no seq, not counted as dropped.
 """
 
 import atexit
 import errno
+import fnmatch
 import functools
 import inspect
 import os
@@ -122,9 +131,11 @@ def _json_str(s, cap):
 
 class _Site:
     """What every event of one traced function or block repeats."""
-    __slots__ = ('enter', 'exit')
+    __slots__ = ('enter', 'exit', 'name', 'verdict')
 
     def __init__(self, name, file, line):
+        self.name = name
+        self.verdict = None     # PIPETRACE_FILTER's, decided at its first call
         fn = '"fn":' + _json_str(name, _NAME_CAP)
         self.exit = fn
         if file:
@@ -148,13 +159,19 @@ def _code_site(code):
 class _Thread:
     __slots__ = ('tid', 'id', 'name', 'seq', 'depth', 'stack', 'pstarts', 'buf',
                  'lost', 'undelivered', 'announced', 'rest', 'rest_off',
-                 'rest_drop', 'dead', 'tallied', 'exc', 'last_ts')
+                 'rest_drop', 'dead', 'tallied', 'exc', 'last_ts',
+                 'starts', 'sent', 'excl', 'fopen')
 
     def __init__(self, name):
         self.name = name
         self.depth = 0
         self.stack = []         # open calls' sites, outermost first
         self.pstarts = []       # (depth, start) of trace_all()'s open calls
+        # With filters (_filtering) only:
+        self.starts = []        # open calls' start times, as stack
+        self.sent = 0           # stack[:sent] had their enters sent
+        self.excl = 0           # open calls PIPETRACE_FILTER excluded
+        self.fopen = []         # trace_all()'s open calls: (code, depth, start)
         self.buf = []           # formatted lines not yet handed to the writer
         self.exc = None         # (id, id of its traceback) of the last exception
         self.new_identity()
@@ -203,6 +220,14 @@ _kick = False                   # no writer thread: events not written kick it
 _stopping = False
 _pid = os.getpid()
 _ppid = os.getppid()
+# Filters (PIPETRACE_FILTER, PIPETRACE_DEPTH, PIPETRACE_MIN_DURATION); the
+# hot paths only test _filtering.
+_filtering = False
+_filter = None                  # the PIPETRACE_FILTER string, for hello
+_includes = None                # PIPETRACE_FILTER's patterns: match functions
+_excludes = None
+_depth_max = None               # trace depths < this, None: all
+_min_dur = 0                    # ns
 _flusher = None                 # a lock the writer thread holds while it runs
 _wake = threading.Event()
 _flusher_quit = threading.Event()
@@ -553,9 +578,16 @@ def _send_hello(deadline):
     prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ''
     if not prog or prog == '-c':
         prog = os.path.basename(sys.executable or 'python')
-    line = ('{"ev":"hello","ts":%d,"pid":%d,"v":%d,"ppid":%d,"prog":%s,"wall":%d,"lib":"%s"}\n'
+    filters = ''
+    if _depth_max:
+        filters += ',"depth_max":%d' % _depth_max
+    if _filter:
+        filters += ',"filter":' + _json_str(_filter, _LINE_MAX // 2)
+    if _min_dur:
+        filters += ',"min_duration":%d' % _min_dur
+    line = ('{"ev":"hello","ts":%d,"pid":%d,"v":%d,"ppid":%d,"prog":%s,"wall":%d%s,"lib":"%s"}\n'
             % (_mono(), _pid, PROTOCOL_VERSION, _ppid, _json_str(prog, _NAME_CAP),
-               time.time_ns(), LIB))
+               time.time_ns(), filters, LIB))
     if _send(line.encode(), deadline):
         _hello_gen = _gen
         return True
@@ -747,6 +779,41 @@ def _flusher_join(timeout):
         f.release()
 
 
+_DUR_UNITS = {'': 1, 'ns': 1, 'us': 1000, 'ms': 1000_000, 's': 1000_000_000}
+
+
+def _env_filters():
+    """Reads the filters as the C library does; a value it cannot use is
+    said on stderr and ignored."""
+    global _filtering, _filter, _includes, _excludes, _depth_max, _min_dur
+    v = os.environ.get('PIPETRACE_DEPTH')
+    if v is not None:
+        if re.fullmatch('[0-9]+', v) and 0 < int(v) < 1 << 32:
+            _depth_max = int(v)
+        else:
+            sys.stderr.write('pipetrace: PIPETRACE_DEPTH "%s" is not a positive '
+                             'integer, tracing every depth\n' % v)
+    v = os.environ.get('PIPETRACE_FILTER')
+    if v:
+        pats = [p.strip() for p in v.split(',')]
+        inc = [fnmatch.translate(p) for p in pats if p and p[0] != '-']
+        exc = [fnmatch.translate(p[1:]) for p in pats if p[:1] == '-' and p[1:]]
+        # One regular expression each, compiled once; None: no pattern.
+        _includes = re.compile('|'.join(inc)).match if inc else None
+        _excludes = re.compile('|'.join(exc)).match if exc else None
+        if inc or exc:
+            _filter = v
+    v = os.environ.get('PIPETRACE_MIN_DURATION')
+    if v is not None:
+        m = re.fullmatch('([0-9]+)(ns|us|ms|s)?', v.strip())
+        if m:
+            _min_dur = int(m.group(1)) * _DUR_UNITS[m.group(2) or '']
+        else:
+            sys.stderr.write('pipetrace: PIPETRACE_MIN_DURATION "%s" is not a duration '
+                             '(e.g. 10us; units ns, us, ms, s), sending every call\n' % v)
+    _filtering = bool(_depth_max or _filter or _min_dur)
+
+
 def _init():
     global _state, _sync, _lossless, _batch, _path, _pid, _ppid, _kick
     with _init_lock:
@@ -761,6 +828,7 @@ def _init():
         if mode and mode not in ('sync', 'async'):
             sys.stderr.write('pipetrace: unknown PIPETRACE_MODE "%s", using async\n' % mode)
         _lossless = os.environ.get('PIPETRACE_LOSSLESS') == '1'
+        _env_filters()
         _batch = 1 if _sync else _BATCH
         _kick = _sync
         _path = fifo_path()
@@ -908,6 +976,8 @@ def enabled():
 
 def _enter(t, site):
     """Opens a call; returns its depth and start time."""
+    if _filtering:
+        return _fenter(t, site)
     d = t.depth
     t.depth = d + 1
     t.stack.append(site)
@@ -930,6 +1000,9 @@ def _enter(t, site):
 
 def _exit(t, site, d, start):
     """Closes the call opened at depth d (and any left open inside it)."""
+    if _filtering:
+        _fexit(t, site, d, start)
+        return
     ts = _mono()
     t.depth = d
     del t.stack[d:]
@@ -946,6 +1019,110 @@ def _exit(t, site, d, start):
     else:
         t.lost += 1
         t.undelivered += 1
+
+
+# ---- filters -------------------------------------------------------------------
+# With filters on, a call is traced when PIPETRACE_FILTER and PIPETRACE_DEPTH
+# let it; t.depth, t.stack and seq count traced calls only, so that "depth"
+# stays the depth in the tree that is sent.  With PIPETRACE_MIN_DURATION the
+# traced calls' enters wait on t.stack (t.sent says how many went out) until
+# the call proves long, something inside it is sent, or an exception is.
+
+_OTHER, _INCL, _EXCL = 0, 1, 2
+
+
+def _verdict(site):
+    name = site.name
+    if name.__class__ is not str:
+        try:
+            name = str(name)
+        except Exception:
+            name = '?'
+    v = _OTHER
+    if _excludes is not None and _excludes(name):
+        v = _EXCL
+    elif _includes is not None and _includes(name):
+        v = _INCL
+    site.verdict = v
+    return v
+
+
+def _fenter(t, site):
+    """_enter() with filters: (depth, start) of a traced call; (-1, 0) for
+    a call not traced, (-2, 0) for one PIPETRACE_FILTER excludes."""
+    v = site.verdict
+    if v is None:
+        v = _verdict(site)
+    if v == _EXCL:
+        t.excl += 1
+        return -2, 0
+    d = t.depth
+    if (t.excl or _depth_max is not None and d >= _depth_max
+            or _includes is not None and not d and v != _INCL):
+        return -1, 0
+    t.depth = d + 1
+    t.stack.append(site)
+    start = _mono()
+    t.starts.append(start)
+    if not _min_dur:
+        t.sent = d + 1
+        t.seq = seq = t.seq + 1
+        _put(t, '{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
+             % (start, t.id, seq, d, site.enter))
+    return d, start
+
+
+def _send_held(t, n):
+    """Sends the enters of the open calls t.stack[t.sent:n], outermost
+    first, with the times they began."""
+    stack, starts = t.stack, t.starts
+    for i in range(t.sent, min(n, len(stack))):
+        t.seq = seq = t.seq + 1
+        _put(t, '{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
+             % (starts[i], t.id, seq, i, stack[i].enter))
+        t.sent = i + 1
+
+
+def _fexit(t, site, d, start):
+    """_exit() with filters."""
+    if d < 0:
+        if d == -2:
+            t.excl -= 1
+        return
+    if d >= len(t.stack):
+        return                  # closed already, with a call it was in
+    ts = _mono()
+    dur = ts - start if start else 0
+    if d < t.sent or dur >= _min_dur:
+        if d >= t.sent:
+            _send_held(t, d + 1)
+        t.seq = seq = t.seq + 1
+        _put(t, '{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
+             % (ts, t.id, seq, d, site.exit, dur))
+    t.depth = d
+    del t.stack[d:]
+    del t.starts[d:]
+    if t.sent > d:
+        t.sent = d
+
+
+def _fcall(t, site, fn, args, kwargs):
+    """@trace's call with filters."""
+    if site.verdict == _EXCL:   # decided at its first call, by _fenter()
+        t.excl += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            t.excl -= 1
+    d, start = _fenter(t, site)
+    try:
+        return fn(*args, **kwargs)
+    except BaseException as e:
+        if d >= 0:
+            _raised(t, e)
+        raise
+    finally:
+        _fexit(t, site, d, start)
 
 
 def _type_name(tp):
@@ -967,6 +1144,8 @@ def _exc_text(e):
 def _exception(t, type_name, msg):
     """An exception event on the innermost open call of t."""
     d = t.depth
+    if _min_dur and t.sent < d:
+        _send_held(t, d)        # held enters: with its callers
     site = t.stack[d - 1] if 0 < d <= len(t.stack) else _NO_CALL
     ts = _mono()
     t.seq = seq = t.seq + 1
@@ -1069,7 +1248,8 @@ def _drive(it, site):
             return s.value
         except BaseException as e:
             if t is not None:
-                _raised(t, e)
+                if d >= 0:
+                    _raised(t, e)
                 _exit(t, site, d, start)
             raise
         if t is not None:
@@ -1084,7 +1264,7 @@ def _drive(it, site):
             try:
                 it.close()
             except BaseException as e:
-                if t is not None:
+                if t is not None and d >= 0:
                     _raised(t, e)
                 raise
             finally:
@@ -1173,6 +1353,8 @@ def trace(fn=None, *, name=None):
             except AttributeError:
                 t = _register()
             if t is not None:
+                if _filtering:
+                    return _fcall(t, site, fn, args, kwargs)
                 # _enter() and _exit() inlined: a call costs less.
                 d = t.depth
                 t.depth = d + 1
@@ -1250,7 +1432,7 @@ class trace_block:
         t = self._t
         if t is not None:
             self._t = None
-            if e is not None:
+            if e is not None and self._d >= 0:
                 _raised(t, e)
             _exit(t, self._site, self._d, self._start)
         return False
@@ -1283,7 +1465,10 @@ def _all_enter(code):
         return
     site = _site_for_code(code)
     if site:
-        t.pstarts.append(_enter(t, site))
+        if _filtering:
+            t.fopen.append((code,) + _fenter(t, site))
+        else:
+            t.pstarts.append(_enter(t, site))
 
 
 def _all_exit(code, e):
@@ -1295,6 +1480,9 @@ def _all_exit(code, e):
         return
     site = _code_sites.get(code)
     if not site:
+        return
+    if _filtering:
+        _all_fexit(t, code, site, e)
         return
     stack = t.stack
     d = len(stack) - 1
@@ -1310,6 +1498,25 @@ def _all_exit(code, e):
         ps.pop()
     start = ps.pop()[1] if ps and ps[-1][0] == d else 0
     _exit(t, site, d, start)
+
+
+def _all_fexit(t, code, site, e):
+    """_all_exit() with filters: trace_all() remembers every call it
+    opened, traced or not."""
+    fo = t.fopen
+    k = len(fo) - 1
+    while k >= 0 and fo[k][0] is not code:
+        k -= 1
+    if k < 0:
+        return                  # its call began before trace_all()
+    for _, d, _ in fo[k + 1:]:  # calls left without their exit event
+        if d == -2:
+            t.excl -= 1
+    _, d, start = fo[k]
+    del fo[k:]
+    if e is not None and d >= 0:
+        _raised(t, e)
+    _fexit(t, site, d, start)
 
 
 def _profile(frame, event, arg):

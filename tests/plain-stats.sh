@@ -1,0 +1,66 @@
+#!/bin/sh
+# plain-stats.sh - exact figures from stats lines in --summary.
+#
+# tests/test_stats gen writes one simulated run twice: every event and no
+# stats (the truth), and a hello with stats_ms, most events dropped and
+# the stats lines a libpipetrace writer sends.  --summary of both must
+# print the same function table (calls, total, self, avg, p99, max, exc),
+# without a sample mark for the second; a process without stats that lost
+# events keeps its mark; stats entries that break the rules are counted.
+. "${top_srcdir:-.}/tests/plain-common.sh"
+gen=${top_builddir:-.}/tests/test_stats
+[ -x "$gen" ] || { echo "1..0 # SKIP $gen not built"; exit 77; }
+data=${top_srcdir:-.}/tests/data
+
+table() { sed -n '/^function /,$p' "$1"; }
+
+for seed in 3 7 11; do
+	"$gen" gen $seed "$dir" || { notok "seed $seed: generated"; continue; }
+	LC_ALL=C "$bin" --summary --quiet --replay "$dir/truth.jsonl" >"$dir/truth.sum" 2>&1
+	LC_ALL=C "$bin" --summary --quiet --replay "$dir/stats.jsonl" >"$dir/stats.sum" 2>&1
+	table "$dir/truth.sum" >"$dir/truth.tab"
+	table "$dir/stats.sum" >"$dir/stats.tab"
+	check "seed $seed: a table was printed" test "$(wc -l <"$dir/truth.tab")" -gt 5
+	if cmp -s "$dir/truth.tab" "$dir/stats.tab"; then
+		ok "seed $seed: most events dropped, the stats give the lossless run's figures"
+	else
+		notok "seed $seed: the stats' figures differ from the lossless run's"
+		diff "$dir/truth.tab" "$dir/stats.tab" | sed 's/^/#   /'
+	fi
+	check "seed $seed: events were dropped" grep -q -E ', [1-9][0-9]* dropped,' "$dir/stats.sum"
+	check "seed $seed: the figures say they are exact" has '(exact for 3 threads:' "$dir/stats.sum"
+	check "seed $seed: no sample mark" sh -c "! grep -q -e 'sample' '$dir/stats.sum'"
+done
+
+# A second process, without stats, that lost events: its figures are a
+# sample and say so; the stats threads' stay exact.
+cat "$dir/stats.jsonl" - >"$dir/mixed.jsonl" <<'LINES'
+{"ev":"hello","ts":1,"pid":77,"v":1,"ppid":1,"prog":"old"}
+{"ev":"enter","ts":2,"pid":77,"tid":77,"seq":1,"depth":0,"fn":"old_main"}
+{"ev":"drop","ts":3,"pid":77,"tid":77,"count":8}
+{"ev":"exit","ts":20,"pid":77,"tid":77,"seq":10,"depth":0,"fn":"old_main","dur":18}
+{"ev":"tally","ts":21,"pid":77,"tid":77,"seq":10,"dropped":8}
+{"ev":"bye","ts":22,"pid":77,"status":0,"threads":1}
+LINES
+LC_ALL=C "$bin" --summary --quiet --replay "$dir/mixed.jsonl" >"$dir/mixed.sum" 2>&1
+check "mixed: exact for the threads with stats" has '(exact for 3 of the 4 threads:' "$dir/mixed.sum"
+check "mixed: a sample for the thread without" \
+	has '(a sample for the 1 thread without stats: 20.0 % of their events arrived, 8 were lost;' \
+	"$dir/mixed.sum"
+check "mixed: the table is partly a sample" grep -q '^function (partly a sample) ' "$dir/mixed.sum"
+grep -v old_main "$dir/mixed.sum" | table /dev/stdin >"$dir/mixed.tab"
+sed 's/^function (partly a sample)     /function                       /' "$dir/mixed.tab" >"$dir/mixed2.tab"
+check "mixed: the stats threads' figures unchanged" cmp -s "$dir/stats.tab" "$dir/mixed2.tab"
+
+# Entries that break the rules: refused or ignored one by one, counted,
+# the thread incomplete; the rest applied.
+LC_ALL=C "$bin" --plain --summary --replay "$data/model/stats_hostile/input" >"$dir/h.out" 2>&1
+check "hostile: status 0" test $? = 0
+check "hostile: the refused entries said as they come" \
+	has '[7:7] ! 6 stats entries not applied (an entry is not an object)' "$dir/h.out"
+check "hostile: counted in the summary" \
+	has '(11 stats entries refused as malformed or inconsistent, 4 ignored' "$dir/h.out"
+check "hostile: the thread is incomplete" \
+	has '!   thread 7/7 -: 0 received, 0 dropped: 14 stats entries not applied' "$dir/h.out"
+check "hostile: the valid entries applied" grep -q -E '^b +4 +40 ns +40 ns' "$dir/h.out"
+finish

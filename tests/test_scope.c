@@ -1,0 +1,367 @@
+/* test_scope.c - the scope filters on a headless screen: one thread or
+ * process only, ended processes hidden, a hidden function whose callees
+ * stay, the calls view's minimum duration, and what the status line, the
+ * exceptions pane and search say under them. */
+#include "config.h"
+
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <cmocka.h>
+
+#include "model_testutil.h"
+#include "scope.h"
+#include "ui_int.h"
+#include "view.h"
+
+static SCREEN *scr;
+static FILE *term_out, *term_in;
+
+static const char *row(WINDOW *w, int y)
+{
+	static char out[2048];
+	wchar_t wbuf[1024];
+	int n = mvwinnwstr(w, y, 0, wbuf, 1023);
+
+	if (n < 0)
+		n = 0;
+	wbuf[n] = 0;
+	if (wcstombs(out, wbuf, sizeof(out)) == (size_t)-1)
+		strcpy(out, "(unconvertible)");
+	return out;
+}
+
+static int find_row(WINDOW *w, const char *needle)
+{
+	for (int y = 0; y < getmaxy(w); y++)
+		if (strstr(row(w, y), needle))
+			return y;
+	return -1;
+}
+
+/* Column of needle in window row y, in cells (the text checked is ASCII
+ * after the tree glyphs, which are one cell each). */
+static int col_in(WINDOW *w, int y, const char *needle)
+{
+	const char *r = row(w, y), *p = strstr(r, needle);
+
+	if (!p)
+		return -1;
+	int cols = 0;
+	for (const char *q = r; q < p; cols++) {
+		int k = mblen(q, MB_CUR_MAX);
+		q += k > 0 ? k : 1;
+	}
+	return cols;
+}
+
+/* pid 100 "demo": worker-1 (101) runs main > dispatch > parse > lex three
+ * times and main > dispatch > flush, with one exception in flush;
+ * worker-2 (102) serves once and is still serving.  pid 200 "child"
+ * (201) ran child_task and ended (bye). */
+static struct model *scope_model(void)
+{
+	struct model *m = model_create(NULL);
+	int64_t t = 1000;
+	uint64_t s1 = 0, s2 = 0, s3 = 0;
+
+	tu_hello(m, 1, 100, "demo");
+	tu_thread(m, 2, 100, 101, "worker-1");
+	tu_thread(m, 3, 100, 102, "worker-2");
+	tu_enter(m, t, 100, 101, ++s1, 0, "main");
+	tu_enter(m, t, 100, 101, ++s1, 1, "dispatch");
+	for (int i = 0; i < 3; i++) {
+		tu_enter(m, t, 100, 101, ++s1, 2, "parse");
+		tu_enter(m, t, 100, 101, ++s1, 3, "lex");
+		tu_exit(m, t + 100, 100, 101, ++s1, 3, "lex", 100);          /* 100 ns */
+		tu_exit(m, t + 2000000, 100, 101, ++s1, 2, "parse", 2000000); /* 2 ms */
+		t += 2000000;
+	}
+	tu_enter(m, t, 100, 101, ++s1, 2, "flush");
+	tu_exception(m, t + 10, 100, 101, ++s1, 2, "flush", "IOError", "disk full");
+	tu_exit(m, t + 500, 100, 101, ++s1, 2, "flush", 500);                  /* 500 ns */
+	tu_exit(m, t + 600, 100, 101, ++s1, 1, "dispatch", 6000600);
+	tu_exit(m, t + 700, 100, 101, ++s1, 0, "main", 6000800);
+	tu_enter(m, t, 100, 102, ++s2, 0, "serve");
+	tu_exit(m, t + 5000, 100, 102, ++s2, 0, "serve", 5000);               /* 5 us */
+	tu_enter(m, t + 6000, 100, 102, ++s2, 0, "serve_forever");            /* running */
+	tu_hello(m, t, 200, "child");
+	tu_enter(m, t + 1, 200, 201, ++s3, 0, "child_task");
+	tu_exit(m, t + 701, 200, 201, ++s3, 0, "child_task", 700);
+	tu_bye(m, t + 800, 200);
+	return m;
+}
+
+static void ui_open(struct ui *u, struct model *m)
+{
+	ui_state_init(u, NULL, m);
+	ui_layout(u);
+	ui_draw(u);
+}
+
+static void keys(struct ui *u, const char *ks)
+{
+	for (; *ks; ks++)
+		ui_key(u, (unsigned char)*ks);
+	ui_draw(u);
+}
+
+/* Moves the cursor down from the first row to the row holding label. */
+static void cursor_on(struct ui *u, const char *label)
+{
+	keys(u, "g");
+	for (int i = 0; i < 40; i++) {
+		if (u->tv.cursor_row >= 0 && strstr(row(u->win[PANE_TREE], 2 + u->tv.cursor_row), label))
+			return;
+		keys(u, "j");
+	}
+	fail_msg("no row with %s", label);
+}
+
+static int setup_screen(void **state)
+{
+	(void)state;
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
+	term_out = fopen("/dev/null", "w");
+	term_in = fopen("/dev/null", "r");
+	if (!term_out || !term_in)
+		return -1;
+	scr = newterm("xterm-256color", term_out, term_in);
+	if (!scr)
+		return -1;
+	draw_force(true, false);
+	return 0;
+}
+
+static int teardown_screen(void **state)
+{
+	(void)state;
+	endwin();
+	delscreen(scr);
+	fclose(term_out);
+	fclose(term_in);
+	return 0;
+}
+
+static int per_test(void **state)
+{
+	(void)state;
+	resizeterm(45, 160);
+	return 0;
+}
+
+/* ---- tests ----------------------------------------------------------------- */
+
+static void test_only_thread(void **state)
+{
+	struct model *m = scope_model();
+	struct ui u;
+
+	(void)state;
+	ui_open(&u, m);
+	WINDOW *wt = u.win[PANE_TREE];
+
+	assert_true(find_row(wt, "worker-1") > 0);
+	assert_true(find_row(wt, "child_task") > 0);
+	assert_null(strstr(row(u.status, 0), "only thread"));
+	/* F t on worker-2's row: only that thread */
+	cursor_on(&u, "worker-2");
+	keys(&u, "Ft");
+	assert_true(find_row(wt, "worker-2") > 0);
+	assert_true(find_row(wt, "serve_forever") > 0);
+	assert_int_equal(find_row(wt, "worker-1"), -1);
+	assert_int_equal(find_row(wt, "main"), -1);
+	assert_int_equal(find_row(wt, "child"), -1);
+	assert_non_null(strstr(row(u.status, 0), "only thread worker-2 (102)"));
+	assert_non_null(strstr(row(u.status, 0), "1 proc hidden"));
+	assert_non_null(strstr(row(u.status, 0), "1 thread hidden"));
+	/* worker-1's exception is not listed; the title says how many are */
+	assert_int_equal(find_row(u.win[PANE_EXC], "IOError"), -1);
+	assert_non_null(strstr(row(u.win[PANE_EXC], 0), "0 shown"));
+	/* search finds nothing of the threads left out */
+	ui_key(&u, '/');
+	keys(&u, "lex\r");
+	assert_string_equal(u.tv.message, "no match");
+	keys(&u, "\033");
+	/* the same again: everything */
+	keys(&u, "Ft");
+	assert_true(find_row(wt, "worker-1") > 0);
+	assert_true(find_row(wt, "child_task") > 0);
+	assert_null(strstr(row(u.status, 0), "only thread"));
+	assert_true(find_row(u.win[PANE_EXC], "IOError") > 0);
+	ui_state_free(&u);
+	model_free(m);
+}
+
+static void test_only_process_and_ended(void **state)
+{
+	struct model *m = scope_model();
+	struct ui u;
+
+	(void)state;
+	ui_open(&u, m);
+	WINDOW *wt = u.win[PANE_TREE];
+
+	cursor_on(&u, "child_task");
+	keys(&u, "Fp");
+	assert_true(find_row(wt, "child_task") > 0);
+	assert_int_equal(find_row(wt, "worker-1"), -1);
+	assert_non_null(strstr(row(u.status, 0), "only process child (200)"));
+	assert_non_null(strstr(row(u.status, 0), "1 proc hidden"));
+	/* everything again, then ended processes hidden: the child goes */
+	keys(&u, "Fa");
+	assert_true(find_row(wt, "worker-1") > 0);
+	assert_null(strstr(row(u.status, 0), "hidden"));
+	keys(&u, "Fe");
+	assert_int_equal(find_row(wt, "child_task"), -1);
+	assert_true(find_row(wt, "worker-2") > 0);
+	assert_non_null(strstr(row(u.status, 0), "1 proc hidden (ended ones too)"));
+	keys(&u, "Fe");
+	assert_true(find_row(wt, "child_task") > 0);
+	ui_state_free(&u);
+	model_free(m);
+}
+
+/* Hiding dispatch: its callees take its place under main, in both views;
+ * main's own figures do not change. */
+static void test_hide_function_keeps_callees(void **state)
+{
+	struct model *m = scope_model();
+	struct ui u;
+	char main_row[2048];
+
+	(void)state;
+	ui_open(&u, m);
+	WINDOW *wt = u.win[PANE_TREE];
+
+	keys(&u, "g*");
+	int yd = find_row(wt, "dispatch"), ym = find_row(wt, "main");
+	assert_true(yd > ym && ym > 0);
+	int dcol = col_in(wt, yd, "dispatch");
+	snprintf(main_row, sizeof main_row, "%s", row(wt, ym));
+	assert_true(col_in(wt, find_row(wt, "parse"), "parse") > dcol);
+	cursor_on(&u, "dispatch");
+	keys(&u, "Fh");
+	assert_int_equal(find_row(wt, "dispatch"), -1);
+	int yp = find_row(wt, "parse"), yw = find_row(wt, "flush");
+	assert_true(yp > 0 && yw > yp);
+	/* at dispatch's place, one level under main, and in its order */
+	assert_int_equal(col_in(wt, yp, "parse"), dcol);
+	assert_int_equal(col_in(wt, yw, "flush"), dcol);
+	assert_true(col_in(wt, find_row(wt, "lex"), "lex") > dcol);
+	assert_string_equal(row(wt, find_row(wt, "main")), main_row);
+	assert_non_null(strstr(row(u.status, 0), "dispatch hidden (callees shown)"));
+	/* the cursor was on dispatch: it is now on a row that is shown */
+	const struct mnode *cur = tree_view_cursor(&u.tv);
+	assert_non_null(cur);
+	assert_true(scope_shows_node(&u.tv.scope, m, u.tv.view, cur));
+	/* moving up from parse reaches main, then the thread */
+	cursor_on(&u, "parse");
+	keys(&u, "k");
+	assert_non_null(strstr(row(wt, 2 + u.tv.cursor_row), "main"));
+	/* calls view: the three parse calls and flush under main */
+	keys(&u, "vg*");
+	assert_int_equal(find_row(wt, "dispatch"), -1);
+	yp = find_row(wt, "parse");
+	ym = find_row(wt, "main");
+	assert_true(yp > ym && ym > 0);
+	assert_int_equal(col_in(wt, yp, "parse"), col_in(wt, find_row(wt, "flush"), "flush"));
+	int nparse = 0;
+	for (int y = 0; y < getmaxy(wt); y++)
+		nparse += strstr(row(wt, y), "parse") != NULL;
+	assert_int_equal(nparse, 3);
+	/* H: shown again */
+	keys(&u, "FH");
+	assert_true(find_row(wt, "dispatch") > 0);
+	assert_null(strstr(row(u.status, 0), "hidden"));
+	ui_state_free(&u);
+	model_free(m);
+}
+
+/* Calls view, only calls of 1 ms or more: the 2 ms parses and the calls
+ * enclosing them stay, with the running call; lex (x3), flush, serve and
+ * child_task go, and the status line counts them. */
+static void test_min_duration(void **state)
+{
+	struct model *m = scope_model();
+	struct ui u;
+
+	(void)state;
+	ui_open(&u, m);
+	WINDOW *wt = u.win[PANE_TREE];
+
+	keys(&u, "vg*");
+	assert_true(find_row(wt, "lex") > 0);
+	keys(&u, "Fd");
+	assert_non_null(strstr(row(u.hint, 0), "at least"));
+	keys(&u, "1 ms\r");
+	assert_int_equal(find_row(wt, "lex"), -1);
+	assert_int_equal(find_row(wt, "flush"), -1);
+	assert_int_equal(find_row(wt, "serve "), -1);
+	assert_int_equal(find_row(wt, "child_task"), -1);
+	assert_true(find_row(wt, "parse") > 0);
+	assert_true(find_row(wt, "serve_forever") > 0);   /* running: duration unknown */
+	assert_non_null(strstr(row(u.status, 0), "calls \u2265 1.00 ms: 6 hidden"));
+	/* a short call takes its callees with it: 10 us hides the lexes */
+	keys(&u, "Fd10us\r");
+	assert_non_null(strstr(row(u.status, 0), "calls \u2265 10.0 us: 6 hidden"));
+	/* a bad duration is said, the filter stays */
+	keys(&u, "Fdfast\r");
+	assert_non_null(strstr(row(u.status, 0), "not a duration"));
+	keys(&u, "j");
+	assert_null(strstr(row(u.status, 0), "not a duration"));
+	assert_non_null(strstr(row(u.status, 0), "10.0 us"));
+	/* empty: off */
+	keys(&u, "Fd\r");
+	assert_true(find_row(wt, "lex") > 0);
+	assert_null(strstr(row(u.status, 0), "hidden"));
+	ui_state_free(&u);
+	model_free(m);
+}
+
+static void test_parse_duration(void **state)
+{
+	uint64_t ns;
+
+	(void)state;
+	assert_true(scope_parse_duration("1ms", &ns));
+	assert_int_equal(ns, 1000000);
+	assert_true(scope_parse_duration(" 250 us ", &ns));
+	assert_int_equal(ns, 250000);
+	assert_true(scope_parse_duration("2.5s", &ns));
+	assert_int_equal(ns, 2500000000ull);
+	assert_true(scope_parse_duration("800ns", &ns));
+	assert_int_equal(ns, 800);
+	assert_true(scope_parse_duration("1500", &ns));
+	assert_int_equal(ns, 1500);
+	assert_true(scope_parse_duration("3\xc2\xb5s", &ns));
+	assert_int_equal(ns, 3000);
+	assert_true(scope_parse_duration("1MS", &ns));
+	assert_int_equal(ns, 1000000);
+	assert_false(scope_parse_duration("", &ns));
+	assert_false(scope_parse_duration("ms", &ns));
+	assert_false(scope_parse_duration("-1ms", &ns));
+	assert_false(scope_parse_duration("1 parsec", &ns));
+	assert_false(scope_parse_duration("1e300s", &ns));
+	assert_false(scope_parse_duration("nan", &ns));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_only_thread, per_test),
+		cmocka_unit_test_setup(test_only_process_and_ended, per_test),
+		cmocka_unit_test_setup(test_hide_function_keeps_callees, per_test),
+		cmocka_unit_test_setup(test_min_duration, per_test),
+		cmocka_unit_test(test_parse_duration),
+	};
+
+	return cmocka_run_group_tests(tests, setup_screen, teardown_screen);
+}
