@@ -489,6 +489,10 @@ PTP_FILT static void ptp_enter_traced(struct ptp_thread *t, uintptr_t ref,
 				      unsigned is_addr, uint64_t now, uint32_t d)
 {
 	t->stack[d].ts_kind = (now - t->stall) << 1 | is_addr;
+	if (ptp_g.min_duration) {
+		t->wdepth++;    /* held: sent if it proves long, or a callee does */
+		return;
+	}
 	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, t->wdepth++);
 }
 
@@ -542,7 +546,7 @@ PTP_FILT static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
 		t->excl_at = d + 1;     /* PIPETRACE_DEPTH: deeper ones too */
 		return;
 	}
-	v = ptp_filter_of(ref);
+	v = ptp_g.filter ? ptp_filter_of(ref) : PTP_FD_NONE;
 	if (PTP_UNLIKELY(!v)) {
 		ptp_enter_miss(t, ref, is_addr, now, d);
 		return;
@@ -575,6 +579,48 @@ static uint32_t ptp_traced_below(const struct ptp_thread *t, uint32_t k)
 	return n;
 }
 
+/* PIPETRACE_MIN_DURATION: sends the held enters of the traced call at
+ * shadow depth d (wire depth w) and of its held ancestors, outermost first,
+ * each with its own start time. */
+PTP_COLD static void ptp_send_held(struct ptp_thread *t, uint32_t d, uint32_t w)
+{
+	uint32_t need = w - t->wsent, k = d, wire = t->wsent;
+
+	while (need) {
+		k--;
+		need -= (t->stack[k].ts_kind >> 1) != 0;
+	}
+	for (; k <= d; k++) {
+		uint64_t tk = t->stack[k].ts_kind;
+
+		if (tk >> 1)
+			ptp_push(t, (tk >> 1) + t->stall, t->stack[k].ref, 0,
+				 PTP_ENTER_SITE + 2 * (unsigned)(tk & 1), wire++);
+	}
+	t->wsent = w + 1;
+}
+
+/* The exit of the traced call at shadow depth d, which started at start
+ * (stall-free), now innermost. */
+PTP_FILT static void ptp_exit_traced(struct ptp_thread *t, uintptr_t ref,
+				     unsigned is_addr, uint64_t now, uint64_t start,
+				     uint32_t d)
+{
+	uint32_t w = --t->wdepth;
+
+	if (ptp_g.min_duration) {
+		if (w >= t->wsent) {
+			/* held: sent only if it was long */
+			if (now - t->stall - start <
+			    atomic_load_explicit(&ptp_g.min_ticks, memory_order_relaxed))
+				return;
+			ptp_send_held(t, d, w);
+		}
+		t->wsent = w;
+	}
+	ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, w);
+}
+
 /* An exit that is not the innermost open call's (longjmp left calls
  * without their exits), or past the shadow stack's size. */
 PTP_COLD static void ptp_exit_filter_odd(struct ptp_thread *t, uintptr_t ref,
@@ -591,17 +637,13 @@ PTP_COLD static void ptp_exit_filter_odd(struct ptp_thread *t, uintptr_t ref,
 	d = ptp_find_open(t, ref, d);
 	if (d == UINT32_MAX)
 		return;
-	t->wdepth = ptp_traced_below(t, d);
-	t->depth = d;
 	start = t->stack[d].ts_kind >> 1;
+	t->wdepth = ptp_traced_below(t, d) + (start != 0);
+	if (t->wsent > t->wdepth)
+		t->wsent = t->wdepth;   /* the sent calls left are over */
+	t->depth = d;
 	if (start)
-		ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, t->wdepth);
-}
-
-PTP_FILT static void ptp_exit_traced(struct ptp_thread *t, uintptr_t ref,
-				     unsigned is_addr, uint64_t now, uint64_t start)
-{
-	ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, --t->wdepth);
+		ptp_exit_traced(t, ref, is_addr, now, start, d);
 }
 
 PTP_FILT static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
@@ -616,24 +658,49 @@ PTP_FILT static void ptp_exit_filter(struct ptp_thread *t, uintptr_t ref,
 	t->depth = d;
 	start = t->stack[d].ts_kind >> 1;
 	if (start)
-		ptp_exit_traced(t, ref, is_addr, now, start);
+		ptp_exit_traced(t, ref, is_addr, now, start, d);
+}
+
+/* The innermost open traced call's shadow depth, or UINT32_MAX. */
+static uint32_t ptp_top_traced(const struct ptp_thread *t)
+{
+	uint32_t d = t->depth < t->stack_cap ? t->depth : t->stack_cap;
+
+	while (d-- > 0)
+		if (t->stack[d].ts_kind >> 1)
+			return d;
+	return UINT32_MAX;
 }
 
 uint32_t ptp_innermost_traced(const struct ptp_thread *t, uint32_t *wire)
 {
-	uint32_t d;
+	uint32_t d, held;
 
 	if (!ptp_g.filtering) {
 		d = t->depth < ptp_g.depth_max ? t->depth : ptp_g.depth_max;
 		*wire = d ? d - 1 : 0;
 		return d > 0 && d <= t->stack_cap ? d - 1 : UINT32_MAX;
 	}
-	*wire = t->wdepth ? t->wdepth - 1 : 0;
+	/* held calls (PIPETRACE_MIN_DURATION) are not on the wire yet */
+	held = ptp_g.min_duration ? t->wdepth - t->wsent : 0;
+	*wire = t->wdepth > held ? t->wdepth - held - 1 : 0;
 	d = t->depth < t->stack_cap ? t->depth : t->stack_cap;
 	while (d-- > 0)
-		if (t->stack[d].ts_kind >> 1)
+		if ((t->stack[d].ts_kind >> 1) && held-- == 0)
 			return d;
 	return UINT32_MAX;
+}
+
+/* pt_exception(): the open calls' held enters go first. */
+static void ptp_send_all_held(struct ptp_thread *t)
+{
+	uint32_t d;
+
+	if (!ptp_g.min_duration || t->wsent >= t->wdepth)
+		return;
+	d = ptp_top_traced(t);
+	if (d != UINT32_MAX)
+		ptp_send_held(t, d, t->wdepth - 1);
 }
 
 /* ---- start-up ---------------------------------------------------------- */
@@ -662,6 +729,32 @@ static uint32_t ptp_env_depth(void)
 		return UINT32_MAX;
 	}
 	return (uint32_t)n;
+}
+
+/* PIPETRACE_MIN_DURATION=10us: a positive duration in ns, us (or µs), ms
+ * or s, a bare number being ns; else a warning and no threshold.  "0" is
+ * no threshold. */
+static uint64_t ptp_env_min_duration(void)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{ "", 1 }, { "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+	};
+	const char *v = getenv("PIPETRACE_MIN_DURATION");
+	char *end;
+	double x;
+
+	if (!v || strcmp(v, "0") == 0)
+		return 0;
+	errno = 0;
+	x = strtod(v, &end);
+	if ((v[0] >= '0' && v[0] <= '9') && !errno && x > 0)
+		for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+			if (strcmp(end, units[i].unit) == 0 && x * units[i].ns >= 1 &&
+			    x * units[i].ns < 1e18)
+				return (uint64_t)(x * units[i].ns + 0.5);
+	fprintf(stderr, "pipetrace: PIPETRACE_MIN_DURATION \"%s\" is not a duration "
+		"(e.g. 10us; units ns, us, ms, s), sending every call\n", v);
+	return 0;
 }
 
 static void ptp_thread_key_gone(void *arg);
@@ -702,7 +795,8 @@ PTP_COLD static void ptp_init(void)
 		fprintf(stderr, "pipetrace: unknown PIPETRACE_WIRE \"%s\", using json\n",
 			getenv("PIPETRACE_WIRE"));
 	ptp_g.depth_max = ptp_env_depth();
-	ptp_g.filtering = ptp_filter_init();
+	ptp_g.min_duration = ptp_env_min_duration();
+	ptp_g.filtering = ptp_filter_init() || ptp_g.min_duration;
 	ptp_g.pid = getpid();
 	ptp_g.ppid = getppid();
 	ptp_thread_flags = 0;
@@ -956,7 +1050,10 @@ void pt_exception(const char *type, const char *fmt, ...)
 	if (e) {
 		/* Raised in a filtered call: it belongs to the innermost
 		 * traced one. */
-		uint32_t wire = 0, k = ptp_innermost_traced(t, &wire);
+		uint32_t wire = 0, k;
+
+		ptp_send_all_held(t);
+		k = ptp_innermost_traced(t, &wire);
 
 		e->fn = 0;
 		e->fn_is_addr = 0;

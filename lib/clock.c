@@ -118,7 +118,23 @@ int ptp_clock_init(int allow_tsc)
 		ptp_anchor_ns = ptp_base_ns;
 	}
 #endif
+	/* A first rate now (a baseline of 1 us: within ~2 %), refined by
+	 * each of the consumer's passes. */
+	if (ptp_g.min_duration)
+		ptp_clock_update();
 	return ptp_use_tsc;
+}
+
+/* PIPETRACE_MIN_DURATION in ticks, for the traced threads' compare. */
+static void ptp_min_ticks_update(void)
+{
+	uint64_t ticks = ptp_g.min_duration;
+
+	if (!ticks)
+		return;
+	if (ptp_use_tsc && ptp_ns_per_tick > 0)
+		ticks = (uint64_t)((double)ticks / ptp_ns_per_tick);
+	atomic_store_explicit(&ptp_g.min_ticks, ticks, memory_order_relaxed);
 }
 
 void ptp_clock_update(void)
@@ -126,8 +142,10 @@ void ptp_clock_update(void)
 #if PTP_HAVE_TSC
 	uint64_t tsc, ns;
 
-	if (!ptp_use_tsc)
+	if (!ptp_use_tsc) {
+		ptp_min_ticks_update();
 		return;
+	}
 	/* A baseline of at least 1 us (a few samples' worth, spun once per
 	 * process at most): a rate from a zero baseline is undefined. */
 	do
@@ -137,6 +155,7 @@ void ptp_clock_update(void)
 	ptp_anchor_tsc = tsc;
 	ptp_anchor_ns = ns;
 #endif
+	ptp_min_ticks_update();
 }
 
 uint64_t ptp_clock_ns(uint64_t raw)

@@ -414,6 +414,10 @@ size_t ptp_format_hello(char *buf)
 		p = PTP_PUTS(p, ",\"depth_max\":");
 		p = ptp_fmt_u64(p, ptp_g.depth_max);
 	}
+	if (ptp_g.min_duration) {
+		p = PTP_PUTS(p, ",\"min_duration\":");
+		p = ptp_fmt_u64(p, ptp_g.min_duration);
+	}
 	if (ptp_g.filter) {
 		p = PTP_PUTS(p, ",\"filter\":");
 		/* cut (marked "…") to keep hello one line */
@@ -590,7 +594,11 @@ static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
 		return -1;
 	end = ptp_out + PTP_LINE_MAX;
 	seq = t->seq64 + (uint32_t)(r->seq - (uint32_t)t->seq64);
-	p = ptp_head(p, ev, evlen, ptp_thread_ns(t, r->ts), t);
+	/* Under PIPETRACE_MIN_DURATION an enter is sent when its call proves
+	 * long, with its own time: earlier than lines already written (a
+	 * thread line, a sibling's exit), so not held to their order. */
+	p = ptp_head(p, ev, evlen, ptp_g.min_duration && evlen == 5
+		     ? ptp_clock_ns(r->ts) : ptp_thread_ns(t, r->ts), t);
 	p = PTP_PUTS(p, ",\"seq\":");
 	p = ptp_fmt_u64(p, seq);
 	p = PTP_PUTS(p, ",\"depth\":");

@@ -104,6 +104,9 @@ struct ptp_thread {
 					   subtree is filtered out, 0: none */
 	uint32_t incl_at;               /* 1 + shadow depth of the outermost open
 					   included call, 0: none */
+	uint32_t wsent;                 /* PIPETRACE_MIN_DURATION: the traced open
+					   calls whose enters are sent (the
+					   outermost ones; the rest are held) */
 	pid_t tid;
 	void *altstack;                 /* owned: sigaltstack memory, or NULL */
 
@@ -159,6 +162,9 @@ struct ptp_global {
 	int filter_incl;                /* it has include patterns */
 	int filtering;                  /* a filter is on: each call is decided
 					   in capture.c's cold path (limit 0) */
+	uint64_t min_duration;          /* PIPETRACE_MIN_DURATION, ns; 0: none */
+	_Atomic uint64_t min_ticks;     /* the same in raw clock ticks (clock.c
+					   refines it with the rate) */
 	pid_t pid;
 	pid_t ppid;
 

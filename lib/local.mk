@@ -120,6 +120,19 @@ EXTRA_tests_bench_lib_DEPENDENCIES = tests/bench_lib_pg$(EXEEXT)
 # The same workload for uftrace, which needs -pg (mcount) instrumentation.
 tests_bench_lib_pg_SOURCES = tests/bench_lib_pg.c
 tests_bench_lib_pg_CFLAGS = $(AM_CFLAGS) -pg
+# A real program's load (tests/bench_real.sh): an interpreter-like workload
+# built with -finstrument-functions, plain, and with -pg for uftrace.
+EXTRA_PROGRAMS += tests/bench_interp tests/bench_interp_plain tests/bench_interp_pg
+bench_programs += tests/bench_interp tests/bench_interp_plain tests/bench_interp_pg
+bench_scripts += tests/bench_real.sh
+EXTRA_DIST += tests/bench_real.sh
+tests_bench_interp_SOURCES = tests/bench_interp.c
+tests_bench_interp_CFLAGS = $(AM_CFLAGS) -finstrument-functions
+tests_bench_interp_LDADD = lib/libpipetrace.la
+tests_bench_interp_LDFLAGS = -no-install
+tests_bench_interp_plain_SOURCES = tests/bench_interp.c
+tests_bench_interp_pg_SOURCES = tests/bench_interp.c
+tests_bench_interp_pg_CFLAGS = $(AM_CFLAGS) -pg
 # Start-up and exit of short traced programs (runs tests/lib_traced).
 EXTRA_PROGRAMS += tests/bench_lib_start
 benchmarks += tests/bench_lib_start

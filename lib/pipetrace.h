@@ -42,6 +42,14 @@
  *                       in one goes to the innermost traced call.  An
  *                       invalid value (an empty pattern, a '[' without
  *                       ']') is reported on stderr and filters nothing
+ *   PIPETRACE_MIN_DURATION=10us  send a call only if it lasted that long
+ *                       (units ns, us, ms, s; a bare number is ns), like
+ *                       uftrace -t: its enter is held until it proves long
+ *                       or a callee is sent, then sent with its own time
+ *                       after its held callers'; an exception sends its
+ *                       open calls.  Shorter calls are no events (no seq,
+ *                       not dropped).  An invalid value is reported on
+ *                       stderr and sends every call
  */
 #ifndef PIPETRACE_H
 #define PIPETRACE_H

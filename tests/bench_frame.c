@@ -30,6 +30,15 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* CPU time of this thread: the machine's load does not add to it. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -132,6 +141,28 @@ static struct model *build_deep(int roots, int levels)
 				10 * (levels - d + 1));
 		ev_call(m, 1, 0, "main", &deep_ts, &deep_seq, true, 10 * levels + 10);
 	}
+	return m;
+}
+
+/* One thread: main calling n distinct functions once each, every one of
+ * them calling a shared leaf. */
+static struct model *build_funcs(int n)
+{
+	struct model *m = model_create(NULL);
+	int64_t ts = 100;
+	uint64_t seq = 0;
+	char fn[32];
+
+	hello(m);
+	ev_call(m, 1001, 0, "main", &ts, &seq, false, 0);
+	for (int i = 0; i < n; i++) {
+		snprintf(fn, sizeof(fn), "fn_%06d", i);
+		ev_call(m, 1001, 1, fn, &ts, &seq, false, 0);
+		ev_call(m, 1001, 2, "leaf", &ts, &seq, false, 0);
+		ev_call(m, 1001, 2, "leaf", &ts, &seq, true, 10 + i % 7);
+		ev_call(m, 1001, 1, fn, &ts, &seq, true, 100 + (i * 7919) % 100000);
+	}
+	ev_call(m, 1001, 0, "main", &ts, &seq, true, ts - 100);
 	return m;
 }
 
@@ -353,6 +384,48 @@ int main(void)
 	deep_inside = median(t, 50);
 	ui_state_free(&u);
 	model_free(m);
+
+	/* the profile view over 100,000 distinct functions, each called under
+	 * main (and calling a shared leaf) on one thread: the table made again
+	 * and sorted (what happens about once a second while data arrives),
+	 * for the whole run (the model's per-function figures) and for the
+	 * thread (its 200,001 paths added up); frames while paging.  The
+	 * re-sorts in CPU time (this thread's), as the machine may be busy */
+	double prof_all, prof_thread, prof_key, prof_page;
+
+	m = build_funcs(100000);
+	ui_state_init(&u, NULL, m);
+	ui_layout(&u);
+	ui_key(&u, 't');
+	frame(&u);
+	for (int i = 0; i < 20; i++) {
+		double s = cpu_ms();
+
+		profile_view_refresh(&u.pv, true);
+		t[i] = cpu_ms() - s;
+	}
+	prof_all = median(t, 20);
+	for (int i = 0; i < FRAMES; i++) {
+		ui_key(&u, KEY_NPAGE);
+		t[i] = frame(&u);
+	}
+	prof_page = median(t, FRAMES);
+	prof_key = cpu_ms();
+	ui_key(&u, '>');
+	frame(&u);
+	prof_key = cpu_ms() - prof_key;
+	ui_key(&u, 'a');    /* the cursor's process */
+	ui_key(&u, 'a');    /* its thread */
+	frame(&u);
+	for (int i = 0; i < 10; i++) {
+		double s = cpu_ms();
+
+		profile_view_refresh(&u.pv, true);
+		t[i] = cpu_ms() - s;
+	}
+	prof_thread = median(t, 10);
+	ui_state_free(&u);
+	model_free(m);
 	endwin();
 	delscreen(scr);
 	fclose(out);
@@ -375,6 +448,11 @@ int main(void)
 	printf("deep recursion: frame, folded, paging, model changed before each frame: median %.3f ms\n", deep_live);
 	printf("deep recursion: z + * + frame (unfold a 10k chain, open every level):  %.1f ms\n", deep_unfold);
 	printf("deep recursion: frame 1,000-odd levels down an unfolded chain, live:   median %.3f ms\n", deep_inside);
+	printf("profile view, 100k functions: table made and sorted, whole run: median %.1f ms CPU\n", prof_all);
+	printf("profile view, 100k functions: the same for one thread (200k paths): median %.1f ms CPU\n", prof_thread);
+	printf("profile view, 100k functions: > key (sort by the next column) + frame: %.1f ms CPU\n", prof_key);
+	printf("profile view, 100k functions: frame, paging down:                  median %.3f ms\n", prof_page);
+	printf("tui_profile_resort_ms=%.1f\n", prof_all);
 	printf("tui_frame_ms=%.3f\n", page_med);
 	return 0;
 }

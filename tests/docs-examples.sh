@@ -333,6 +333,15 @@ example() {     # example SOURCE LINE
 		run "pipetrace-tui --quiet --summary --max-calls 5 -- ./server" >"$dir/out" 2>&1
 		check "$what (N = 5, --summary -- ./server): older calls retired, counted" \
 			grep -q '(5 individual calls kept, 7 older ones retired' "$dir/out" ;;
+	'pipetrace-tui --keep-ended N …')
+		# the full screen's (what it clears: tests/test_scope.c and
+		# tests/e2e-scope.sh): here,
+		# taken, and a bad value refused
+		run "pipetrace-tui --quiet --keep-ended 3 -- ./server" >"$dir/out" 2>&1
+		r=$?
+		run "pipetrace-tui --quiet --keep-ended -1 -- ./server" >"$dir/out2" 2>&1
+		check "$what (3, --quiet -- ./server; -1 refused)" \
+			sh -c "[ $r = 0 ] && grep -q 'command exited with status 0' '$dir/out' && grep -q 'keep-ended wants a number' '$dir/out2'" ;;
 	'pipetrace-tui --keep-max MIB …')
 		# the keys it serves are the full screen's (tests/e2e-scope.sh);
 		# here: taken, and a bad value refused

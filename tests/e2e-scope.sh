@@ -3,7 +3,8 @@
 # real tmux screen: F t keeps one thread and the status line says so; S
 # writes the trace received so far (byte for byte what --record wrote, and
 # --replay reads it back with the same figures); X writes a Chrome trace
-# JSON and collapsed stacks that pass tests/export_check.py.
+# JSON and collapsed stacks that pass tests/export_check.py; --keep-ended
+# clears a process once it has ended.
 # Prints TAP; 77 when tmux is absent.
 . "${top_srcdir:-.}/tests/e2e-lib.sh"
 DEMO=$top_builddir/demo/pipetrace-demo
@@ -71,6 +72,21 @@ ok $? "S again: a new file, the first one left as it was"
 keys q
 wait_for '^PT_EXIT=0' 5
 ok $? "q exits 0"
+
+# --keep-ended 0: a process that said bye leaves the screen, a live one stays
+FIFO=$E2E_TMP/keep.fifo
+start 160 30 "$TUI" --keep-ended 0 --fifo "$FIFO"
+wait_for 'waiting for events' 10
+{
+	printf '%s\n' '{"ev":"hello","ts":1,"pid":71,"v":1,"ppid":1,"prog":"stays","wall":0,"lib":"x"}' \
+		'{"ev":"enter","ts":2,"pid":71,"tid":71,"seq":1,"depth":0,"fn":"serve_forever"}' \
+		'{"ev":"hello","ts":3,"pid":72,"v":1,"ppid":1,"prog":"short","wall":0,"lib":"x"}' \
+		'{"ev":"enter","ts":4,"pid":72,"tid":72,"seq":1,"depth":0,"fn":"one_shot"}' \
+		'{"ev":"exit","ts":9,"pid":72,"tid":72,"seq":2,"depth":0,"fn":"one_shot","dur":5}' \
+		'{"ev":"bye","ts":10,"pid":72,"status":0}'
+} > "$FIFO"
+wait_for '1 ended proc cleared' 10 && ! tree_rows | grep -q 'one_shot' && tree_rows | grep -q 'serve_forever'
+ok $? "--keep-ended 0: the ended process is cleared, the live one stays, the status line counts it"
 
 echo "1..$E2E_N"
 exit $E2E_FAILED

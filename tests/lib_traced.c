@@ -33,6 +33,8 @@
  *                      sleeper sleeps 1 ms (a slow lossless reader holds
  *                      the program up during the N calls)
  *   raise              main -> guard -> raiser (exception "ValueError") -> leaf
+ *   durations          main -> 4 x branch -> (quick, [napper: 100 ms], quick),
+ *                      the third branch only calling napper
  */
 #include <config.h>
 
@@ -338,6 +340,29 @@ static void __attribute__((noinline)) raiser(void)
 	leaf(1);
 }
 
+static void __attribute__((noinline)) quick(void)
+{
+	PT_TRACE();
+	sink++;
+}
+
+static void __attribute__((noinline)) napper(void)
+{
+	PT_TRACE();
+	struct timespec d = { 0, 100000000 };
+
+	nanosleep(&d, NULL);
+}
+
+static void __attribute__((noinline)) branch(int slow)
+{
+	PT_TRACE();
+	quick();
+	if (slow)
+		napper();
+	quick();
+}
+
 static void __attribute__((noinline)) guard(void)
 {
 	PT_TRACE();
@@ -454,6 +479,9 @@ int main(int argc, char **argv)
 		calls(10);
 		say("done");
 		await("go");
+	} else if (strcmp(mode, "durations") == 0) {
+		for (int i = 0; i < 4; i++)
+			branch(i == 2);
 	} else if (strcmp(mode, "raise") == 0) {
 		guard();
 	} else if (strcmp(mode, "strings") == 0) {

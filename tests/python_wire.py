@@ -729,20 +729,55 @@ class WireTest(unittest.TestCase):
         ref = self.filtered({})
         c = Capture()
         self.addCleanup(c.cleanup)
-        c.spawn('filters', env={'PIPETRACE_LOSSLESS': '1', 'PIPETRACE_DEPTH': '0',
-                                'PIPETRACE_MIN_DURATION': '10 parsecs',
-                                'PIPETRACE_FILTER': ' , -'})
-        c.finish()
-        self.assertEqual(c.status, 0)
-        err = c.err.decode()
-        self.assertIn('PIPETRACE_DEPTH "0" is not a positive integer', err)
-        self.assertIn('PIPETRACE_MIN_DURATION "10 parsecs" is not a duration', err)
-        self.assertEqual(len(err.splitlines()), 2, err)
-        lines = self.parse(c.buf)
-        self.replay(lines, True)
-        self.assertEqual(len(lines), len(ref))
-        for k in ('filter', 'depth_max', 'min_duration'):
-            self.assertNotIn(k, lines[0])
+        bad = [('f_leaf, ,-f_mid', 'empty pattern'), ('f_leaf,-', 'empty pattern'),
+               ('f_leaf,', 'empty pattern'), ('-f_[mid', "a '[' without its ']'"),
+               ('f_[z-a]', 'a bracket expression that is not valid'),
+               ('f' * 1025, 'longer than 1024 bytes')]
+        for i, (filt, why) in enumerate(bad):
+            c = Capture()
+            self.addCleanup(c.cleanup)
+            env = {'PIPETRACE_LOSSLESS': '1', 'PIPETRACE_FILTER': filt}
+            if i == 0:
+                env.update({'PIPETRACE_DEPTH': '0', 'PIPETRACE_MIN_DURATION': '10 parsecs'})
+            c.spawn('filters', env=env)
+            c.finish()
+            self.assertEqual(c.status, 0)
+            err = c.err.decode()
+            self.assertIn('pipetrace: PIPETRACE_FILTER "%s": %s; tracing every function\n'
+                          % (filt, why), err)
+            if i == 0:
+                self.assertIn('PIPETRACE_DEPTH "0" is not a positive integer', err)
+                self.assertIn('PIPETRACE_MIN_DURATION "10 parsecs" is not a duration', err)
+            self.assertEqual(len(err.splitlines()), 3 if i == 0 else 1, err)
+            lines = self.parse(c.buf)
+            self.replay(lines, True)
+            self.assertEqual(len(lines), len(ref))
+            for k in ('filter', 'depth_max', 'min_duration'):
+                self.assertNotIn(k, lines[0])
+
+    def test_filter_globs_as_fnmatch(self):
+        """The globs mean what fnmatch(3) (the C library's) makes of them:
+        [!..] and [^..], a leading ], backslash escapes, ranges."""
+        import ctypes
+        try:
+            libc_fnmatch = ctypes.CDLL(None).fnmatch
+        except (OSError, AttributeError):
+            self.skipTest('no fnmatch in the C library')
+        sys.path.insert(0, LIBDIR)
+        try:
+            import pipetrace
+        finally:
+            sys.path.remove(LIBDIR)
+        import re
+        pats = ['f_*', '*', '?', 'f_[nt]o*', 'f_[!m]*', 'f_[^m]*', 'a\\*b', '[]]x', '[!]]x',
+                'a[a-c]', '*.tiny', 'x?y*z', '[^a-c]*', 'a\\[b', 'A.*', '<lambda>', 'a(b|c)+']
+        names = ['f_top', 'f_mid', 'a*b', 'ab', ']x', 'ax', 'aa', 'ad', 'child.<locals>.tiny',
+                 'xayz', 'xyz', 'dzz', 'a[b', 'A.m', 'Abm', '<lambda>', 'a\nb', '', 'a(b|c)+', 'abc']
+        for p in pats:
+            r = re.compile(pipetrace._glob_re(p))
+            for n in names:
+                self.assertEqual(bool(r.match(n)),
+                                 libc_fnmatch(p.encode(), n.encode(), 0) == 0, (p, n))
 
     def test_min_duration(self):
         """Short calls are not sent; a long call is, after the enters of

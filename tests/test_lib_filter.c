@@ -223,6 +223,102 @@ static void test_crash(void **state)
 	cap_free(&c);
 }
 
+/* PIPETRACE_MIN_DURATION: a call is sent only if it lasted the threshold
+ * or a callee was sent; a long call's held ancestors go first, with their
+ * own times; short calls take no seq and are not drops. */
+static void expect_min(const char *const *args, const char *min, const char *filter,
+		       const char *want)
+{
+	char setting[64], fsetting[64];
+	const char *env[] = { setting, "PIPETRACE_LOSSLESS=1", filter ? fsetting : NULL, NULL };
+	struct cap c;
+	struct replay r;
+	size_t i, n;
+	json_t *o;
+
+	snprintf(setting, sizeof setting, "PIPETRACE_MIN_DURATION=%s", min);
+	snprintf(fsetting, sizeof fsetting, "PIPETRACE_FILTER=%s", filter ? filter : "");
+	cap_start(&c, "lib_traced", args, env);
+	cap_done(&c);
+	replay(&c, &r, REPLAY_CONTIGUOUS);
+	assert_int_equal(replay_check_accounting(&r), 1);
+	assert_int_equal(r.t[0].tally_dropped, 0);
+	assert_int_equal(r.t[0].events, r.t[0].tally_seq);
+	assert_int_equal(r.t[0].depth, 0);
+	assert_true(ev_int(need_ev(&c, "hello", NULL), "min_duration") > 0);
+	assert_string_equal(events_of(&c), want);
+	/* Each exit's ts is its enter's plus its dur: the enters kept their
+	 * own times (the clock conversions agree within a few us). */
+	n = json_array_size(c.lines);
+	for (i = 0; i < n; i++) {
+		json_t *e = json_array_get(c.lines, i);
+		json_int_t depth;
+
+		if (strcmp(ev_kind(e), "enter") != 0)
+			continue;
+		depth = ev_int(e, "depth");
+		for (size_t j = i + 1; j < n; j++) {
+			o = json_array_get(c.lines, j);
+			if (strcmp(ev_kind(o), "exit") == 0 && ev_int(o, "depth") == depth) {
+				json_int_t gap = ev_int(o, "ts") - ev_int(e, "ts") - ev_int(o, "dur");
+
+				if (gap < -20000 || gap > 20000)
+					fail_msg("%s: exit ts - enter ts - dur = %lld ns", ev_str(e, "fn"),
+						 (long long)gap);
+				break;
+			}
+		}
+	}
+	cap_free(&c);
+}
+
+static void test_min_duration(void **state)
+{
+	static const char *const durations[] = { "durations", NULL };
+	static const char *const raise[] = { "raise", NULL };
+
+	/* only the napper's chain lasted 30 ms */
+	expect_min(durations, "30ms", NULL,
+		   "+main/0 +branch/1 +napper/2 -napper/2 -branch/1 -main/0");
+	/* the same in seconds, as a fraction */
+	expect_min(durations, "0.03s", NULL,
+		   "+main/0 +branch/1 +napper/2 -napper/2 -branch/1 -main/0");
+	/* with a filter: the excluded napper's time is its caller's */
+	expect_min(durations, "30000us", "-napper", "+main/0 +branch/1 -branch/1 -main/0");
+	expect_min(durations, "30ms", "branch,-quick", "+branch/0 +napper/1 -napper/1 -branch/0");
+	/* an exception sends its open calls, short as they are; the callee
+	 * after it is short and held */
+	expect_min(raise, "1s", NULL,
+		   "+main/0 +guard/1 +raiser/2 !raiser/2 -raiser/2 -guard/1 -main/0");
+}
+
+static void test_min_duration_invalid(void **state)
+{
+	static const char *const bad[] = { "abc", "10xs", "-5us", "10 us", "1e30s", "0.1ns", "us" };
+	const char *args[] = { "calls", "10", NULL };
+
+	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+		char setting[64];
+		const char *env[] = { setting, NULL };
+		struct cap c;
+		struct replay r;
+		char *err;
+
+		snprintf(setting, sizeof setting, "PIPETRACE_MIN_DURATION=%s", bad[k]);
+		cap_start(&c, "lib_traced", args, env);
+		cap_done(&c);
+		err = cap_stderr(&c);
+		snprintf(setting, sizeof setting, "PIPETRACE_MIN_DURATION \"%s\"", bad[k]);
+		if (!strstr(err, setting) || !strstr(err, "sending every call"))
+			fail_msg("no warning for %s in: %s", setting, err);
+		free(err);
+		replay(&c, &r, REPLAY_CONTIGUOUS);
+		assert_int_equal(r.t[0].tally_seq, 42);
+		assert_null(json_object_get(need_ev(&c, "hello", NULL), "min_duration"));
+		cap_free(&c);
+	}
+}
+
 /* A bad value is said on stderr, and every call is traced. */
 static void test_invalid(void **state)
 {
@@ -265,6 +361,8 @@ int main(void)
 		cmocka_unit_test(test_instrumented),
 		cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_min_duration),
+		cmocka_unit_test(test_min_duration_invalid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

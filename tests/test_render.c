@@ -1368,6 +1368,68 @@ static void test_sample_marked(void **state)
 	tree_done(&tv, tw, m);
 }
 
+/* A thread with stats: its paths, histograms and the status line say
+ * exact whatever it lost; the calls view stays a sample; a thread without
+ * stats that lost events keeps the paths header's mark, which then says
+ * where.  The writer's "(other paths)" row shows its figures. */
+static void test_stats_exact_marked(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	struct status_info si;
+	WINDOW *tw = newwin(12, 100, 0, 0), *hw = newwin(12, 60, 12, 0), *sw = newwin(1, 200, 24, 0);
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":8,\"v\":1,\"ppid\":1,\"prog\":\"s\",\"stats_ms\":200}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":8,\"tid\":9,\"seq\":1,\"depth\":0,\"fn\":\"handle\"}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":6,\"pid\":8,\"tid\":9,\"count\":1200}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":8,\"tid\":9,\"seq\":1202,\"depth\":0,\"fn\":\"handle\",\"dur\":4}");
+	feed(m, "{\"ev\":\"stats\",\"ts\":8,\"pid\":8,\"tid\":9,\"nodes\":["
+	     "{\"id\":1,\"parent\":0,\"fn\":\"handle\",\"count\":600,\"total\":6000,\"self\":3000,\"max\":40,\"hist\":[[2,100],[3,400],[5,100]]},"
+	     "{\"id\":2,\"parent\":1,\"fn\":\"db_query\",\"count\":600,\"total\":3000,\"self\":3000,\"max\":9,\"hist\":[[2,500],[3,100]]},"
+	     "{\"id\":3,\"parent\":0,\"fn\":\"(other paths)\",\"other\":true,\"count\":77,\"total\":770,\"self\":770,\"max\":10,\"hist\":[[3,77]]}]}");
+	tree_fit(&tv, m, tw);
+	tree_view_key(&tv, 'e');
+	tree_view_draw(&tv, tw, true);
+	assert_non_null(strstr(row(tw, 1), "function (merged by path, exact)"));
+	assert_null(strstr(row(tw, 1), "sample"));
+	int y = find_row(tw, "handle");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(tw, y), "600"));
+	y = find_row(tw, "(other paths)");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(tw, y), "77"));
+	hist_view_draw(hw, m, &model_thread_find(m, 8, 9)->node, false);
+	assert_null(strstr(row(hw, 0), "sample"));
+	assert_non_null(strstr(row(hw, 0), "1277 calls"));
+	memset(&si, 0, sizeof(si));
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "figures exact"));
+	/* the calls view: the calls that arrived, a sample */
+	tree_view_key(&tv, 'v');
+	tree_view_draw(&tv, tw, true);
+	assert_non_null(strstr(row(tw, 1), "sample"));
+
+	/* a thread without stats that lost events */
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":20,\"tid\":20,\"seq\":1,\"depth\":0,\"fn\":\"old\"}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":6,\"pid\":20,\"tid\":20,\"count\":3}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":20,\"tid\":20,\"seq\":5,\"depth\":0,\"fn\":\"old\",\"dur\":4}");
+	tree_view_key(&tv, 'v');
+	tree_view_draw(&tv, tw, true);
+	assert_non_null(strstr(row(tw, 1), "sample 40.0 % where no stats"));
+	hist_view_draw(hw, m, &model_thread_find(m, 8, 9)->node, false);
+	assert_null(strstr(row(hw, 0), "sample"));
+	hist_view_draw(hw, m, &model_thread_find(m, 20, 20)->node, false);
+	assert_non_null(strstr(row(hw, 0), "sample 40.0 %"));
+	model_get_stats(m, &si.ms);
+	status_draw(sw, &si);
+	assert_non_null(strstr(row(sw, 0), "exact: 1/2 threads"));
+	delwin(hw);
+	delwin(sw);
+	tree_done(&tv, tw, m);
+}
+
 static void test_layouts_and_too_small(void **state)
 {
 	struct model *m = sample_model();
@@ -1613,6 +1675,12 @@ static void test_profile_lazy_resort(void **state)
 	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "fib");
 	/* nothing new: nothing to do */
 	assert_false(profile_view_refresh(&u->pv, false));
+	/* the whole run's figures are drawn as they are, between two sorts */
+	call(m, 100, 103, 0, "main", 10);
+	ui_poll_model(u);
+	ui_draw(u);
+	assert_non_null(strstr(row(w, find_row(w, " main ")), " 2 "));
+	assert_int_equal(find_row(w, " main "), 2);
 	call(m, 100, 103, 0, "late_big", 10);
 	fake_now += PROFILE_HOLD_NS;
 	assert_true(profile_view_refresh(&u->pv, false));
@@ -1962,6 +2030,205 @@ static void test_profile_follows_filter(void **state)
 	model_free(m);
 }
 
+/* ---- time in the calls view ---------------------------------------------------- */
+
+/* The call node drawn on row y of w (rows of the last frame). */
+static const struct mcall *call_on_row(struct tree_view *tv, int y)
+{
+	const struct mnode *n = model_find(tv->m, tv->rows[y - 2].id);
+
+	assert_non_null(n);
+	assert_int_equal(mnode_kind(n), MN_CALL);
+	return (const struct mcall *)n;
+}
+
+/* Column of the first timeline cell lit on row y, -1 when none. */
+static int lit_from(WINDOW *w, int y)
+{
+	return col_of(row(w, y), "\u2588");
+}
+
+static void test_calls_time_columns(void **state)
+{
+	struct model *m = sample_model();
+	struct tree_view tv;
+	WINDOW *w = newwin(30, 100, 0, 0);
+	char want[64];
+	int y[3], k = 0;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	tree_fit(&tv, m, w);
+	tree_view_key(&tv, 'v');
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 1), "start"));
+	assert_non_null(strstr(row(w, 1), "timeline"));
+	for (int i = 2; i < 30 && k < 3; i++)
+		if (strstr(row(w, i), "handle_request"))
+			y[k++] = i;
+	assert_int_equal(k, 3);
+	for (int i = 0; i < 3; i++) {
+		const struct mcall *c = call_on_row(&tv, y[i]);
+		long long d = c->start_ts - 1;   /* since the hello, at ts 1 */
+
+		snprintf(want, sizeof(want), "+%lld.%06llds", d / 1000000000, d % 1000000000 / 1000);
+		assert_non_null(strstr(row(w, y[i]), want));
+	}
+	/* three calls one after the other: their cells move right, the first
+	 * starts the window and the last (running serve_forever) ends it */
+	assert_true(lit_from(w, y[0]) < lit_from(w, y[1]));
+	assert_true(lit_from(w, y[1]) < lit_from(w, y[2]));
+	assert_int_equal(lit_from(w, y[0]), col_of(row(w, 1), "timeline") - 2);
+	/* T: the wall clock from the hello (process 100); the child sent none */
+	tree_view_key(&tv, 'T');
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 1), "wall clock"));
+	const struct mcall *c = call_on_row(&tv, y[1]);
+	long long wall = 1764100000000000000ll + (c->start_ts - 1);
+
+	snprintf(want, sizeof(want), "19:46:%02lld.%06lld", wall / 1000000000 % 60 , wall % 1000000000 / 1000);
+	assert_non_null(strstr(row(w, y[1]), want));
+	int yc = find_row(w, "child_task");
+	assert_non_null(strstr(row(w, yc), "+0."));
+	assert_null(strstr(row(w, yc), "19:46:"));
+	tree_view_key(&tv, 'T');
+	tree_view_draw(&tv, w, true);
+	snprintf(want, sizeof(want), "+%lld.%06llds", (long long)(c->start_ts - 1) / 1000000000,
+		 (long long)(c->start_ts - 1) % 1000000000 / 1000);
+	assert_non_null(strstr(row(w, y[1]), want));
+	tree_done(&tv, w, m);
+}
+
+/* Thread 501: `n` calls of work, 1 us each, but for a few slow ones
+ * (slow[i] at call slow_at[i]); then other calls. */
+static struct model *work_model(const struct model_config *cfg, int n, const int *slow_at,
+				const long *slow, int nslow)
+{
+	struct model *m = model_create(cfg);
+
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":500,\"v\":1,\"ppid\":1,\"prog\":\"w\",\"wall\":0,\"lib\":\"x\"}");
+	for (int i = 0; i < n; i++) {
+		long d = 1000;
+
+		for (int k = 0; k < nslow; k++)
+			if (slow_at[k] == i)
+				d = slow[k];
+		call(m, 500, 501, 0, "work", d);
+		call(m, 500, 501, 0, "other", 50);
+	}
+	return m;
+}
+
+static long cursor_dur(struct tree_view *tv)
+{
+	const struct mnode *n = tree_view_cursor(tv);
+
+	assert_int_equal(mnode_kind(n), MN_CALL);
+	assert_string_equal(((const struct mcall *)n)->path->fn->name, "work");
+	return (long)((const struct mcall *)n)->dur_ns;
+}
+
+static void test_slowest_and_p99_steps(void **state)
+{
+	static const int at[] = { 50, 120, 380 };
+	static const long dur[] = { 700000, 2000000, 900000 };
+	struct model *m = work_model(NULL, 400, at, dur, 3);
+	struct tree_view tv;
+	WINDOW *w = newwin(30, 100, 0, 0);
+	char d[24];
+
+	(void)state;
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	cursor_to(&tv, w, "work");          /* the path, in the paths view */
+	tree_view_key(&tv, 'M');
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(tv.view, VIEW_CALLS);
+	assert_int_equal(cursor_dur(&tv), 2000000);
+	hist_format_ns(2000000, d, sizeof(d));
+	assert_non_null(strstr(tv.message, "slowest call kept"));
+	assert_non_null(strstr(tv.message, d));
+	assert_null(strstr(tv.message, "not kept"));
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "work"));
+	/* } { step through the calls slower than p99, in time order, wrapping */
+	tree_view_key(&tv, '}');
+	assert_int_equal(cursor_dur(&tv), 900000);
+	assert_non_null(strstr(tv.message, "3 of 3"));
+	tree_view_key(&tv, '}');
+	assert_int_equal(cursor_dur(&tv), 700000);
+	assert_non_null(strstr(tv.message, "1 of 3"));
+	tree_view_key(&tv, '}');
+	assert_int_equal(cursor_dur(&tv), 2000000);
+	tree_view_key(&tv, '{');
+	assert_int_equal(cursor_dur(&tv), 700000);
+	tree_view_key(&tv, '{');
+	assert_int_equal(cursor_dur(&tv), 900000);
+	tree_view_draw(&tv, w, true);
+	assert_non_null(strstr(row(w, 2 + tv.cursor_row), "work"));
+	tree_done(&tv, w, m);
+
+	/* the slowest call retired (only the newest calls kept): said so,
+	 * with the path's max */
+	struct model_config cfg = { .max_calls = 300 };
+	static const int at2[] = { 3, 390 };
+	static const long dur2[] = { 5000000, 40000 };
+
+	m = work_model(&cfg, 400, at2, dur2, 2);
+	w = newwin(30, 100, 0, 0);
+	tree_fit(&tv, m, w);
+	tree_view_key(&tv, 'v');
+	tree_view_draw(&tv, w, true);
+	cursor_to(&tv, w, "work");
+	tree_view_key(&tv, 'M');
+	assert_int_equal(cursor_dur(&tv), 40000);
+	hist_format_ns(5000000, d, sizeof(d));
+	assert_non_null(strstr(tv.message, "not kept"));
+	assert_non_null(strstr(tv.message, d));
+	tree_done(&tv, w, m);
+}
+
+/* Events dropped: the slowest call is the slowest received; with the
+ * writer's exact stats, the path's exact max is said beside it. */
+static void test_slowest_when_dropped(void **state)
+{
+	static const char *const lines[] = {
+		"{\"ev\":\"hello\",\"ts\":1,\"pid\":6,\"v\":1,\"ppid\":1,\"prog\":\"p\"%s}",
+		"{\"ev\":\"enter\",\"ts\":10,\"pid\":6,\"tid\":6,\"seq\":1,\"depth\":0,\"fn\":\"work\"}",
+		"{\"ev\":\"exit\",\"ts\":30,\"pid\":6,\"tid\":6,\"seq\":2,\"depth\":0,\"fn\":\"work\",\"dur\":20}",
+		"{\"ev\":\"drop\",\"ts\":31,\"pid\":6,\"tid\":6,\"count\":2}",
+		"{\"ev\":\"enter\",\"ts\":90,\"pid\":6,\"tid\":6,\"seq\":5,\"depth\":0,\"fn\":\"work\"}",
+		"{\"ev\":\"exit\",\"ts\":120,\"pid\":6,\"tid\":6,\"seq\":6,\"depth\":0,\"fn\":\"work\",\"dur\":30}",
+		/* the dropped call (seq 3, 4) took 50 ns: only the stats know */
+		"{\"ev\":\"stats\",\"ts\":130,\"pid\":6,\"tid\":6,\"nodes\":["
+		"{\"id\":1,\"parent\":0,\"fn\":\"work\",\"count\":3,\"total\":100,\"self\":100,\"max\":50,"
+		"\"hist\":[[4,1],[5,2]]}]}",
+	};
+
+	(void)state;
+	for (int exact = 0; exact < 2; exact++) {
+		struct model *m = model_create(NULL);
+		struct tree_view tv;
+		WINDOW *w = newwin(20, 100, 0, 0);
+
+		feed(m, lines[0], exact ? ",\"stats_ms\":200" : "");
+		for (size_t i = 1; i < sizeof(lines) / sizeof(lines[0]) - !exact; i++)
+			feed(m, "%s", lines[i]);
+		tree_fit(&tv, m, w);
+		tree_view_draw(&tv, w, true);
+		cursor_to(&tv, w, "work");
+		tree_view_key(&tv, 'M');
+		assert_int_equal(cursor_dur(&tv), 30);
+		assert_non_null(strstr(tv.message, "slowest call received and kept: 30 ns"));
+		if (exact)
+			assert_non_null(strstr(tv.message, "the path's exact max 50 ns is a call lost or not kept"));
+		else
+			assert_non_null(strstr(tv.message, "% of events"));
+		tree_done(&tv, w, m);
+	}
+}
+
 /* ---- mouse ------------------------------------------------------------------- */
 
 /* A mouse event through ncurses's own queue, as a terminal's would come. */
@@ -2199,6 +2466,7 @@ int main(void)
 		cmocka_unit_test_setup(test_filter_shown, per_test),
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
 		cmocka_unit_test_setup(test_sample_marked, per_test),
+		cmocka_unit_test_setup(test_stats_exact_marked, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),
 		cmocka_unit_test_setup(test_running_mark_alignment, per_test),
 		cmocka_unit_test_setup(test_histogram_keeps_tail, per_test),
@@ -2215,6 +2483,9 @@ int main(void)
 		cmocka_unit_test_setup(test_habit_keys, per_test),
 		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
 		cmocka_unit_test_setup(test_recursion_folded, per_test),
+		cmocka_unit_test_setup(test_calls_time_columns, per_test),
+		cmocka_unit_test_setup(test_slowest_and_p99_steps, per_test),
+		cmocka_unit_test_setup(test_slowest_when_dropped, per_test),
 		cmocka_unit_test_setup(test_hostile_names, per_test),
 		cmocka_unit_test_setup(test_ascii_fallback, per_test),
 		cmocka_unit_test_setup(test_no_color, per_test),

@@ -353,6 +353,159 @@ static void test_parse_duration(void **state)
 	assert_false(scope_parse_duration("nan", &ns));
 }
 
+
+/* ---- clearing ended processes ---------------------------------------------- */
+
+/* Both views walked: every node found by its id, the counts the stats
+ * give; returns the calls seen. */
+static size_t walk_check(const struct model *m)
+{
+	struct model_stats st;
+	size_t paths = 0, calls = 0;
+
+	model_get_stats(m, &st);
+	for (int v = VIEW_PATHS; v <= VIEW_CALLS; v++)
+		for (const struct mnode *n = model_first_child(m, (enum model_view)v, NULL); n;
+		     n = model_next_preorder(m, (enum model_view)v, n, NULL)) {
+			assert_ptr_equal(model_find(m, n->id), n);
+			paths += mnode_kind(n) == MN_PATH;
+			calls += mnode_kind(n) == MN_CALL;
+		}
+	assert_int_equal(paths, st.paths);
+	assert_int_equal(calls, st.calls_kept);
+	return calls;
+}
+
+/* The dump of one process's tree (its lines of model_dump). */
+static char *dump_of(const struct model *m, const char *head)
+{
+	char *buf = NULL, *out;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	model_dump(m, VIEW_PATHS, f);
+	fclose(f);
+	char *at = strstr(buf, head);
+	assert_non_null(at);
+	char *end = strchr(at + 1, '\n');
+	/* up to the next process line (not indented) */
+	while (end && end[1] == ' ')
+		end = strchr(end + 1, '\n');
+	out = strndup(at, end ? (size_t)(end - at) : strlen(at));
+	free(buf);
+	return out;
+}
+
+static void test_clear_ended(void **state)
+{
+	struct model *m = scope_model();
+	struct ui u;
+	struct model_stats before, after;
+
+	(void)state;
+	ui_open(&u, m);
+	WINDOW *wt = u.win[PANE_TREE];
+	model_get_stats(m, &before);
+	char *demo_before = dump_of(m, "process 100");
+	node_id child = model_first_child(m, VIEW_PATHS, NULL)->id;
+	for (const struct mnode *n = model_first_child(m, VIEW_PATHS, NULL); n;
+	     n = model_next_sibling(m, VIEW_PATHS, n))
+		if (((const struct mprocess *)n)->pid == 200)
+			child = n->id;
+	assert_true(find_row(wt, "child_task") > 0);
+	keys(&u, "Fc");
+	assert_int_equal(find_row(wt, "child_task"), -1);
+	assert_true(find_row(wt, "worker-1") > 0);
+	assert_non_null(strstr(row(u.status, 0), "1 ended process cleared"));
+	keys(&u, "j");
+	assert_non_null(strstr(row(u.status, 0), "1 ended proc cleared"));
+	model_get_stats(m, &after);
+	assert_null(model_find(m, child));
+	assert_int_equal(after.processes, 1);
+	assert_int_equal(after.processes_cleared, 1);
+	assert_int_equal(after.threads, before.threads - 1);
+	assert_true(after.bytes < before.bytes);
+	walk_check(m);
+	/* the other process's figures, as they were */
+	char *demo_after = dump_of(m, "process 100");
+	assert_string_equal(demo_after, demo_before);
+	free(demo_before);
+	free(demo_after);
+	/* nothing left to clear: said so */
+	keys(&u, "Fc");
+	assert_non_null(strstr(row(u.status, 0), "no ended process to clear"));
+	/* the pid again: a new process, events go on */
+	tu_hello(m, 100000000, 200, "again");
+	tu_enter(m, 100000001, 200, 201, 1, 0, "second_run");
+	tu_exit(m, 100000009, 200, 201, 2, 0, "second_run", 8);
+	ui_poll_model(&u);
+	ui_draw(&u);
+	assert_true(find_row(wt, "second_run") > 0);
+	walk_check(m);
+	ui_state_free(&u);
+	model_free(m);
+}
+
+/* Many short runs, each with its own paths and calls and an exception:
+ * cleared, the memory their calls and paths took goes back, and their
+ * exceptions leave the list. */
+static void test_clear_ended_frees_memory(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct model_stats base, full, cleared;
+	char fn[32];
+	int64_t t = 1000;
+
+	(void)state;
+	tu_hello(m, 1, 1, "monitor-me");
+	tu_enter(m, 2, 1, 1, 1, 0, "main_loop");
+	model_get_stats(m, &base);
+	for (int p = 0; p < 40; p++) {
+		int pid = 1000 + p;
+		uint64_t seq = 0;
+		tu_hello(m, t, pid, "short");
+		for (int i = 0; i < 600; i++) {
+			snprintf(fn, sizeof fn, "step_%d", i % 300);   /* 300 paths a run */
+			tu_enter(m, t, pid, pid, ++seq, 0, "run");
+			tu_enter(m, t + 1, pid, pid, ++seq, 1, fn);
+			tu_exit(m, t + 3 + i % 7, pid, pid, ++seq, 1, fn, 2 + i % 7);
+			tu_exit(m, t + 20, pid, pid, ++seq, 0, "run", 20);
+			t += 30;
+		}
+		tu_enter(m, t, pid, pid, ++seq, 0, "fail");
+		tu_exception(m, t + 1, pid, pid, ++seq, 0, "fail", "E", "m");
+		tu_exit(m, t + 2, pid, pid, ++seq, 0, "fail", 2);
+		tu_bye(m, t + 3, pid);
+	}
+	model_get_stats(m, &full);
+	assert_int_equal(model_exception_count(m), 40);
+	assert_int_equal(full.processes, 41);
+	/* the 5 that ended last stay */
+	assert_int_equal(model_forget_ended(m, 5), 35);
+	model_get_stats(m, &cleared);
+	assert_int_equal(cleared.processes, 6);
+	assert_int_equal(model_exception_count(m), 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_true(model_exception_at(m, i)->pid >= 1035);
+	/* what their calls and paths took (1201 calls, 302 paths a run) is
+	 * given back, all but what shares a chunk with the runs that stay */
+	double per_run = 1201.0 * sizeof(struct mcall) + 302.0 * sizeof(struct mpath);
+	assert_true((double)(full.bytes - cleared.bytes) >= 0.9 * 35 * per_run);
+	walk_check(m);
+	assert_int_equal(model_forget_ended(m, 0), 5);
+	model_get_stats(m, &cleared);
+	assert_int_equal(cleared.processes, 1);
+	assert_int_equal(cleared.processes_cleared, 40);
+	assert_int_equal(cleared.calls_kept, 1);
+	assert_true((double)(full.bytes - cleared.bytes) >= 0.97 * 40 * per_run);
+	walk_check(m);
+	/* the live one goes on */
+	tu_exit(m, t + 100, 1, 1, 2, 0, "main_loop", t + 98);
+	walk_check(m);
+	model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +514,8 @@ int main(void)
 		cmocka_unit_test_setup(test_hide_function_keeps_callees, per_test),
 		cmocka_unit_test_setup(test_min_duration, per_test),
 		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test_setup(test_clear_ended, per_test),
+		cmocka_unit_test(test_clear_ended_frees_memory),
 	};
 
 	return cmocka_run_group_tests(tests, setup_screen, teardown_screen);

@@ -23,7 +23,7 @@
 
 static volatile sig_atomic_t stop_requested;
 
-enum { OPT_KEEP_MAX = 1000 };   /* long options without a short one */
+enum { OPT_KEEP_MAX = 1000, OPT_KEEP_ENDED };   /* long options without a short one */
 
 static void usage(FILE *f)
 {
@@ -55,6 +55,9 @@ static void usage(FILE *f)
 	      "                       for the save (S) and export (X) keys (past half of\n"
 	      "                       it the oldest are let go, and counted); 0: none;\n"
 	      "                       default %u\n"
+	      "      --keep-ended N   full screen: keep at most N ended processes, those\n"
+	      "                       that ended last; older ones are cleared from the\n"
+	      "                       model (their memory freed), as with the keys F c\n"
 	      "  -n, --max-calls N    keep at most N individual calls in memory (older\n"
 	      "                       ones stay counted in the merged view); default %u\n"
 	      "  -p, --plain          print one text line per event instead of the full\n"
@@ -187,6 +190,7 @@ int main(int argc, char **argv)
 		{ "max-calls", required_argument, NULL, 'n' },
 		{ "export", required_argument, NULL, 'e' },
 		{ "keep-max", required_argument, NULL, OPT_KEEP_MAX },
+		{ "keep-ended", required_argument, NULL, OPT_KEEP_ENDED },
 		{ "plain", no_argument, NULL, 'p' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -247,6 +251,16 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_KEEP_ENDED: {
+			uint64_t n = 0;
+			if ((!parse_count(optarg, &n) && strcmp(optarg, "0")) || n > 1000000000) {
+				fprintf(stderr, "pipetrace-tui: --keep-ended wants a number of processes, not '%s'\n",
+					shown(sbuf, sizeof sbuf, optarg, utf8));
+				return 2;
+			}
+			ui_set_keep_ended((long)n);
+			break;
+		}
 		case 'p': plain = true; break;
 		case 's': summary = true; break;
 		case 'q': quiet = true; break;

@@ -1089,6 +1089,43 @@ struct model *model_create(const struct model_config *cfg)
 	return m;
 }
 
+void model_thread_release(struct model *m, struct thread_ent *t)
+{
+	model_release(m, (void *)t->pub.name);
+	model_release(m, t->stack);
+	model_nest_free(m, t);
+	model_stats_thread_free(m, t);
+	model_release(m, t);
+}
+
+void model_proc_release(struct model *m, struct proc_ent *p)
+{
+	model_release(m, (void *)p->pub.prog);
+	model_release(m, (void *)p->pub.filter);
+	model_release(m, p);
+}
+
+void model_exc_drop_if(struct model *m, bool (*gone)(const struct mexception *, void *), void *ctx)
+{
+	size_t kept = 0;
+
+	if (!m->exc_n)
+		return;
+	/* oldest first, survivors packed from slot 0: the ring starts again */
+	struct mexception *nx = model_calloc(m, m->exc_cap * sizeof(*nx));
+	for (size_t i = m->exc_n; i-- > 0;) {
+		struct mexception *e = &m->exc[(m->exc_head + m->exc_cap - 1 - i) % m->exc_cap];
+		if (gone(e, ctx))
+			exc_clear(m, e);
+		else
+			nx[kept++] = *e;
+	}
+	model_release(m, m->exc);
+	m->exc = nx;
+	m->exc_n = kept;
+	m->exc_head = kept % m->exc_cap;
+}
+
 void model_free(struct model *m)
 {
 	if (!m)
@@ -1113,20 +1150,13 @@ void model_free(struct model *m)
 	model_chunkvec_free(m, &m->hists);
 	model_excsum_free(m);
 	model_chunkvec_free(m, &m->paths);
-	for (size_t i = 0; i < m->threads.n; i++) {
-		struct thread_ent *t = m->threads.v[i];
-		model_release(m, (void *)t->pub.name);
-		model_release(m, t->stack);
-		model_nest_free(m, t);
-		model_stats_thread_free(m, t);
-		model_release(m, t);
-	}
-	for (size_t i = 0; i < m->procs.n; i++) {
-		struct proc_ent *p = m->procs.v[i];
-		model_release(m, (void *)p->pub.prog);
-		model_release(m, (void *)p->pub.filter);
-		model_release(m, p);
-	}
+	/* entries cleared by model_forget_ended() are NULL */
+	for (size_t i = 0; i < m->threads.n; i++)
+		if (m->threads.v[i])
+			model_thread_release(m, m->threads.v[i]);
+	for (size_t i = 0; i < m->procs.n; i++)
+		if (m->procs.v[i])
+			model_proc_release(m, m->procs.v[i]);
 	model_calls_free_all(m);
 	struct ptrvec *vecs[] = { &m->funcs, &m->threads, &m->procs, &m->late, &m->work };
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)

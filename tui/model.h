@@ -255,6 +255,7 @@ struct model_stats {
 	 * seen to keep track of) */
 	uint64_t nest_unsure;
 	uint32_t processes, threads;
+	uint32_t processes_cleared; /* ended ones cleared from the model (model_forget_ended) */
 	/* processes traced to a limited depth; depth_max is the limit when
 	 * they all have the same, else 0 */
 	uint32_t depth_limited;
@@ -325,6 +326,17 @@ void model_apply(struct model *m, const struct event *ev);
 void model_process_vanished(struct model *m, int32_t pid);
 /* Input ended: every open call of every process becomes unfinished. */
 void model_end_of_input(struct model *m);
+
+/* Clears processes that ended (bye, or vanished) from the model, all but
+ * the `keep` that ended last: their rows, threads, paths, kept calls and
+ * exceptions go and their memory is freed (model_forget.c); their ids are
+ * never used again (model_find() gives NULL).  The other processes'
+ * figures do not change, nor do the per-function figures and the whole
+ * run's histogram, which keep the calls of the processes cleared: they
+ * are the run's.  Returns how many were cleared (model_stats counts them
+ * all in processes_cleared).  Pointers to nodes taken before it may be
+ * gone: hold ids. */
+uint32_t model_forget_ended(struct model *m, uint32_t keep);
 
 /* Bumped by every change; the interface redraws when it moves. */
 uint64_t model_generation(const struct model *m);

@@ -5,6 +5,8 @@ tui_libptcore_a_SOURCES += tui/hist.h tui/model.h tui/search.h \
 	tui/search.c
 # what the monitor shows of the model (no curses)
 tui_libptcore_a_SOURCES += tui/scope.h tui/scope.c
+# clearing ended processes
+tui_libptcore_a_SOURCES += tui/model_forget.c
 # recursion: which calls count in a function's inclusive time
 tui_libptcore_a_SOURCES += tui/model_nest.c
 # exact figures from the writers' stats lines
@@ -23,6 +25,12 @@ tests_test_model_LDADD = $(ptcore_test_ldadd)
 tests_test_search_SOURCES = tests/test_search.c tests/model_testutil.h
 tests_test_search_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_search_LDADD = $(ptcore_test_ldadd)
+# make bench: what stats lines cost the monitor (parse, model_apply per entry)
+EXTRA_PROGRAMS += tests/bench_stats
+benchmarks += tests/bench_stats
+tests_bench_stats_SOURCES = tests/bench_stats.c tests/xorshift.h
+tests_bench_stats_CPPFLAGS = $(ptcore_test_cppflags)
+tests_bench_stats_LDADD = $(ptcore_test_ldadd)
 # exact figures from stats lines against a lossless model of the same run
 check_PROGRAMS += tests/test_stats
 TESTS += tests/test_stats

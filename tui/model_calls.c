@@ -159,6 +159,14 @@ static void call_retire_tree(struct model *m, struct mcall *root)
 	}
 }
 
+void model_calls_forget_thread(struct model *m, struct thread_ent *t)
+{
+	uint64_t retired = m->st.calls_retired;
+	while (t->pub.calls)
+		call_retire_tree(m, t->pub.calls);
+	m->st.calls_retired = retired;
+}
+
 void model_calls_retire_excess(struct model *m)
 {
 	uint64_t max = m->cfg.max_calls;

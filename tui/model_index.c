@@ -211,6 +211,55 @@ static void path_tab_grow(struct model *m)
 	m->pcap = ncap;
 }
 
+/* A table without the entries gone(): rebuilt at the same size. */
+static void tab_rebuild(struct model *m, void **tab, size_t cap, size_t (*hash)(const void *),
+			bool (*gone)(const struct model *, const void *))
+{
+	if (!cap)
+		return;
+	void **keep = model_alloc(m, cap * sizeof(*keep));
+	size_t n = 0;
+	for (size_t i = 0; i < cap; i++)
+		if (tab[i] && !gone(m, tab[i]))
+			keep[n++] = tab[i];
+	memset(tab, 0, cap * sizeof(*tab));
+	for (size_t i = 0; i < n; i++)
+		tab_insert(tab, cap, hash(keep[i]), keep[i]);
+	model_release(m, keep);
+}
+
+static bool proc_gone(const struct model *m, const void *e)
+{
+	const struct proc_ent *p = e;
+	return m->procs.v[p->serial - 1] != p;
+}
+
+static bool thread_gone(const struct model *m, const void *e)
+{
+	const struct thread_ent *t = e;
+	return m->threads.v[MODEL_ID_SERIAL(t->pub.node.id) - 1] != t;
+}
+
+void model_index_rebuild(struct model *m)
+{
+	tab_rebuild(m, (void **)m->pidtab, m->pidcap, pid_hash_of, proc_gone);
+	m->npid = 0;
+	for (size_t i = 0; i < m->pidcap; i++)
+		m->npid += m->pidtab[i] != NULL;
+	tab_rebuild(m, (void **)m->ttab, m->tcap, thread_hash_of, thread_gone);
+	if (m->pcap) {
+		uint32_t *keep = model_alloc(m, m->pcap * sizeof(*keep));
+		size_t n = 0;
+		for (size_t i = 0; i < m->pcap; i++)
+			if (m->ptab[i] && model_path_at(m, m->ptab[i])->node.id)
+				keep[n++] = m->ptab[i];
+		memset(m->ptab, 0, m->pcap * sizeof(*m->ptab));
+		for (size_t i = 0; i < n; i++)
+			path_tab_insert(m->ptab, m->pcap, path_hash_of(model_path_at(m, keep[i])), keep[i]);
+		model_release(m, keep);
+	}
+}
+
 /* ---- functions ------------------------------------------------------- */
 
 static struct func_ent *func_lookup_h(const struct model *m, const char *s, size_t len, uint32_t h)

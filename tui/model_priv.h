@@ -371,6 +371,19 @@ void model_stats_sx_refresh(const struct model *m, const struct thread_ent *t);
 void model_stats_free(struct model *m);
 void model_stats_thread_free(struct model *m, struct thread_ent *t);
 
+/* model.c: what model_free() does for one thread or process (and
+ * model_forget_ended() for those it clears) */
+void model_thread_release(struct model *m, struct thread_ent *t);
+void model_proc_release(struct model *m, struct proc_ent *p);
+/* Exceptions (and unwinds) for which gone() is true leave the list. */
+void model_exc_drop_if(struct model *m, bool (*gone)(const struct mexception *, void *), void *ctx);
+/* model_index.c: after model_forget_ended() set the slots of the
+ * processes and threads it clears to NULL (still allocated) and marked
+ * their paths dead (node id 0): the lookup tables without them. */
+void model_index_rebuild(struct model *m);
+/* model_calls.c: every kept call of t retired (not counted as retired) */
+void model_calls_forget_thread(struct model *m, struct thread_ent *t);
+
 /* model_calls.c */
 struct mcall *model_calls_new(struct model *m);
 void model_calls_retire_excess(struct model *m);

@@ -198,6 +198,26 @@ static const struct mnode *scope_node(const struct model *m, const struct mnode 
 	return profile_scope_of(m, scope, true);
 }
 
+/* A whole-run row's figures: its function's, as they are now. */
+static void take_func(struct prof_row *r, const struct mfunc *f)
+{
+	r->calls = f->calls;
+	r->total_ns = f->total_ns;
+	r->self_ns = f->self_ns;
+	r->sum_ns = f->hist.sum_ns;
+	r->max_ns = f->hist.max_ns;
+	r->exceptions = f->exceptions;
+	r->hist = &f->hist;
+}
+
+void profile_row_now(const struct profile *p, struct prof_row *r)
+{
+	if (!p->live)
+		return;
+	take_func(r, r->fn);
+	r->p99_ns = hist_quantile(r->hist, 0.99);
+}
+
 static bool build_all(struct profile *p, const struct model *m)
 {
 	size_t nf = model_func_count(m);
@@ -213,14 +233,9 @@ static bool build_all(struct profile *p, const struct model *m)
 		r = &p->rows[p->n++];
 		memset(r, 0, sizeof(*r));
 		r->fn = f;
-		r->calls = f->calls;
-		r->total_ns = f->total_ns;
-		r->self_ns = f->self_ns;
-		r->sum_ns = f->hist.sum_ns;
-		r->max_ns = f->hist.max_ns;
-		r->exceptions = f->exceptions;
-		r->hist = &f->hist;
+		take_func(r, f);
 	}
+	p->live = true;
 	return true;
 }
 
@@ -230,6 +245,7 @@ static void begin(struct profile *p, node_id scope)
 	p->paths = 0;
 	p->self_sum_ns = 0;
 	p->scope = scope;
+	p->live = false;
 	if (p->slots)
 		memset(p->slots, 0, p->nslots * sizeof(*p->slots));
 }

@@ -44,6 +44,7 @@ struct profile {
 	uint64_t self_sum_ns;    /* all rows' self time: the share's whole */
 	node_id scope;           /* a process or thread id; 0 for the whole run */
 	size_t paths;            /* paths added up (0 for the whole run) */
+	bool live;               /* rows are the model's functions: profile_row_now() */
 	/* build scratch, kept for the next build */
 	uint32_t *slots;         /* owned: open addressing, row index + 1 */
 	size_t nslots;
@@ -68,6 +69,9 @@ void profile_remove_if(struct profile *p, bool (*drop)(const struct mfunc *fn, v
 /* The process (thread false) or thread (true) that node n belongs to;
  * a process's first thread for a thread; NULL for NULL. */
 const struct mnode *profile_scope_of(const struct model *m, const struct mnode *n, bool thread);
+/* A whole-run row with its function's figures as they are now (the
+ * order stays the sort's); other rows as they are. */
+void profile_row_now(const struct profile *p, struct prof_row *r);
 /* A column's value for sorting: times in ns, share in millionths. */
 uint64_t profile_value(const struct profile *p, const struct prof_row *r, enum prof_col col);
 /* Largest first (names: A to Z), ties by name. */

@@ -113,11 +113,16 @@ const struct mnode *model_find(const struct model *m, node_id id)
 		return NULL;
 	switch (MODEL_ID_KIND(id)) {
 	case MN_PROCESS:
-		return s <= m->procs.n ? &((struct proc_ent *)m->procs.v[s - 1])->pub.node : NULL;
+		/* NULL slots: cleared by model_forget_ended() */
+		return s <= m->procs.n && m->procs.v[s - 1] ?
+			&((struct proc_ent *)m->procs.v[s - 1])->pub.node : NULL;
 	case MN_THREAD:
-		return s <= m->threads.n ? &((struct thread_ent *)m->threads.v[s - 1])->pub.node : NULL;
+		return s <= m->threads.n && m->threads.v[s - 1] ?
+			&((struct thread_ent *)m->threads.v[s - 1])->pub.node : NULL;
 	case MN_PATH:
-		return s <= m->paths.n ? &model_path_at(m, (uint32_t)s)->node : NULL;
+		/* dead paths have id 0, whole chunks of them are freed */
+		return s <= m->paths.n && m->paths.chunk[s >> PATH_CHUNK_SHIFT] &&
+		       model_path_at(m, (uint32_t)s)->node.id ? &model_path_at(m, (uint32_t)s)->node : NULL;
 	default:
 		return model_calls_find(m, s);
 	}

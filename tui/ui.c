@@ -118,6 +118,7 @@ static void fill_status(struct ui *u, struct status_info *si)
 	si->follow = u->tv.follow;
 	si->view = u->tv.view;
 	si->search_msg = u->tv.message[0] ? u->tv.message : NULL;
+	si->searching = u->tv.search != NULL;
 	si->prompt = u->prompt ? u->query : NULL;
 	si->note = u->quit_note[0] ? u->quit_note : ui_scope_hint(u);
 	si->scope = ui_scope_status(u, u->scope_text, sizeof u->scope_text);

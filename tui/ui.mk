@@ -1,7 +1,7 @@
 # ui part of pipetrace-tui: the full-screen interface, its tests and benchmark.
 tui_libptui_a_SOURCES += tui/ui.h tui/ui_int.h tui/ui.c tui/ui_loop.c \
 	tui/view.h tui/draw.h tui/draw.c tui/idset.c \
-	tui/view_tree.c tui/view_tree_keys.c tui/view_depth.c tui/view_fold.c tui/view_search.c tui/view_sib.c tui/view_sort.c \
+	tui/view_tree.c tui/view_tree_keys.c tui/view_depth.c tui/view_fold.c tui/view_time.c tui/view_search.c tui/view_sib.c tui/view_sort.c \
 	tui/view_hist.c tui/view_exc.c tui/view_status.c tui/view_help.c
 # the profile view (t, F5)
 tui_libptui_a_SOURCES += tui/view_profile.h tui/view_profile.c tui/ui_profile.c
@@ -32,8 +32,8 @@ tests_test_render_LDADD = $(ptui_test_ldadd)
 check_PROGRAMS += tests/e2e_traced
 tests_e2e_traced_SOURCES = tests/e2e_traced.c
 tests_e2e_traced_LDADD = lib/libpipetrace.la
-TESTS += tests/e2e-tui.sh tests/e2e-views.sh
-EXTRA_DIST += tests/e2e-tui.sh tests/e2e-views.sh tests/e2e-lib.sh
+TESTS += tests/e2e-tui.sh tests/e2e-views.sh tests/e2e-deep.sh
+EXTRA_DIST += tests/e2e-tui.sh tests/e2e-views.sh tests/e2e-lib.sh tests/e2e-deep.sh
 # The profile view and the mouse, on the demo.
 TESTS += tests/e2e-profile.sh
 EXTRA_DIST += tests/e2e-profile.sh

@@ -61,6 +61,9 @@ void ui_scope_recount(struct ui *u);
 /* What is filtered and how much is hidden, for the status line ("" when
  * nothing is). */
 const char *ui_scope_status(struct ui *u, char *buf, size_t size);
+/* Clears ended processes from the model, all but the `keep` that ended
+ * last (F c: 0; --keep-ended), and what the view held of them. */
+void ui_forget_ended(struct ui *u, uint32_t keep);
 /* ui_save.c: S and X, the trace received so far into new files here */
 void ui_save_trace(struct ui *u);
 void ui_export_trace(struct ui *u);

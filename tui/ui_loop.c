@@ -27,6 +27,12 @@
 #define SORT_NS 1000000000LL        /* sort the calls pane again */
 
 static volatile sig_atomic_t got_quit;
+static long keep_ended = -1;
+
+void ui_set_keep_ended(long n)
+{
+	keep_ended = n;
+}
 static bool curses_on;
 static int saved_stderr = -1;
 static FILE *err_capture;           /* owned: what was written to stderr */
@@ -188,6 +194,8 @@ static int event_loop(struct ui *u)
 			last_sort = now;
 		}
 		if (now - last_status >= STATUS_NS) {
+			if (keep_ended >= 0)
+				ui_forget_ended(u, (uint32_t)keep_ended);
 			u->dirty |= DIRTY_STATUS;
 			last_status = now;
 		}

@@ -102,9 +102,13 @@ void ui_profile_hist(struct ui *u)
 	const struct prof_row *r = profile_view_selected(&u->pv, &path);
 	WINDOW *w = u->win[PANE_HIST];
 
-	if (r)
-		hist_view_draw_func(w, u->m, r->fn->name, r->hist, r->total_ns, r->self_ns, scope,
+	if (r) {
+		struct prof_row now = *r;
+
+		profile_row_now(&u->pv.prof, &now);   /* as the table draws it */
+		hist_view_draw_func(w, u->m, now.fn->name, now.hist, now.total_ns, now.self_ns, scope,
 				    u->focus == PANE_HIST);
+	}
 	else
 		hist_view_draw(w, u->m, path ? path : scope, u->focus == PANE_HIST);
 }

@@ -4,7 +4,8 @@
  *
  * The menu takes one key and closes: t and p show only the thread or the
  * process under the cursor (again: everything), a shows everything, e
- * hides ended processes, h hides the function under the cursor (its
+ * hides ended processes, c clears them from the model (memory freed, see
+ * model_forget_ended()), h hides the function under the cursor (its
  * callees stay), H shows the hidden functions again, d asks for the
  * calls view's minimum duration. */
 #include "config.h"
@@ -19,8 +20,8 @@
 enum { SCOPE_MENU = 1, SCOPE_PROMPT = 2 };
 
 static const char menu_text[] =
-	"filter: t this thread  p this process  a all  e hide ended  h hide function  "
-	"H unhide all  d min duration  (other keys: none)";
+	"filter: t this thread  p this process  a all  e hide ended  c clear ended  "
+	"h hide function  H unhide all  d min duration  (other keys: none)";
 
 void ui_scope_open(struct ui *u)
 {
@@ -92,6 +93,37 @@ static void hide_function(struct ui *u)
 	changed(u);
 }
 
+void ui_forget_ended(struct ui *u, uint32_t keep)
+{
+	if (!model_forget_ended(u->m, keep))
+		return;
+	/* the view's borrowed pointers into what was cleared */
+	idset_clear(&u->tv.pids);
+	u->tv.pids_upto = NULL;
+	if (u->tv.scope.only && !model_find(u->m, u->tv.scope.only))
+		u->tv.scope.only = 0;
+	changed(u);
+}
+
+static void clear_ended(struct ui *u, uint32_t keep)
+{
+	struct model_stats before, after;
+	char n1[32], msg[160];
+
+	model_get_stats(u->m, &before);
+	ui_forget_ended(u, keep);
+	model_get_stats(u->m, &after);
+	uint32_t n = after.processes_cleared - before.processes_cleared;
+	if (!n) {
+		say(u, false, "no ended process to clear", "");
+		return;
+	}
+	snprintf(msg, sizeof msg, "%s ended process%s cleared, %.1f MiB freed", draw_count(n, n1, sizeof n1),
+		 n == 1 ? "" : "es",
+		 before.bytes > after.bytes ? (double)(before.bytes - after.bytes) / (1024.0 * 1024) : 0.0);
+	say(u, false, msg, "");
+}
+
 static void prompt_done(struct ui *u)
 {
 	uint64_t ns = 0;
@@ -152,6 +184,9 @@ void ui_scope_key(struct ui *u, int key)
 		u->tv.scope.hide_ended = !u->tv.scope.hide_ended;
 		changed(u);
 		break;
+	case 'c':
+		clear_ended(u, 0);
+		break;
 	case 'h':
 		hide_function(u);
 		break;
@@ -200,7 +235,15 @@ const char *ui_scope_status(struct ui *u, char *buf, size_t size)
 	const struct scope_counts *c = &u->scope_counts;
 	char p[300], n1[32], d[32];
 
+	struct model_stats ms;
+
 	buf[0] = 0;
+	model_get_stats(u->m, &ms);
+	if (ms.processes_cleared) {
+		snprintf(p, sizeof p, "%s ended proc%s cleared", draw_count(ms.processes_cleared, n1, sizeof n1),
+			 ms.processes_cleared == 1 ? "" : "s");
+		part(buf, size, p);
+	}
 	if (!scope_active(s))
 		return buf;
 	const struct mnode *o = s->only ? model_find(u->m, s->only) : NULL;

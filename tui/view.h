@@ -91,6 +91,10 @@ struct tree_view {
 				  * when input ended with none (raw: drawn escaped) */
 	int indent_shift;        /* call levels scrolled off the left ([ and ], view_depth.c) */
 	struct folds *folds;     /* owned: folded recursion (view_fold.c) */
+	/* calls view (view_time.c): start times by the wall clock, else since
+	 * the process started; the time window of the rows on screen */
+	bool wall_clock;
+	int64_t tl_lo, tl_hi;
 	/* what is shown (view_scope.c): the walks below leave out what it
 	 * filters; stamp moves with every change of it */
 	struct scope scope;
@@ -125,6 +129,23 @@ bool tree_fold_row(const struct tree_view *tv, const struct mnode *n, struct fol
 void tree_fold_reveal(struct tree_view *tv, const struct mnode *n);
 /* z: fold or unfold the chain under the cursor. */
 unsigned tree_view_fold_key(struct tree_view *tv, const struct mnode *cur);
+
+/* Time in the calls view (view_time.c). */
+struct mcall;
+/* When c started: "+1.234567s" since its process started, or (T) the
+ * wall clock, "14:03:59.123456" (local time), where its process sent one. */
+const char *tree_start_text(const struct tree_view *tv, const struct mcall *c, char *buf, size_t size);
+/* The time span of the call rows of the frame (after they are placed). */
+void tree_timeline_window(struct tree_view *tv);
+/* A call's cells in that span, right-aligned to x_end in `width` columns. */
+void tree_timeline_draw(const struct tree_view *tv, WINDOW *w, int y, int x_end, int width,
+			const struct mcall *c, attr_t base, bool is_cursor);
+/* T: wall clock / since the process started. */
+unsigned tree_view_time_key(struct tree_view *tv);
+/* M: the slowest kept call of the path (or call's path) under the cursor. */
+unsigned tree_view_slowest(struct tree_view *tv);
+/* { }: the previous / next kept call of that path slower than its p99. */
+unsigned tree_view_step_slow(struct tree_view *tv, bool backwards);
 
 /* Indentation of a row (view_depth.c): columns before its glyph, given
  * its tree depth, its call level (-1 for process and thread rows) and the
@@ -238,7 +259,8 @@ struct status_info {
 	struct model_stats ms;
 	bool follow;
 	enum model_view view;
-	const char *search_msg;  /* borrowed, may be NULL */
+	const char *search_msg;  /* borrowed, may be NULL: what the last key said */
+	bool searching;          /* a search is active (n/N step through it) */
 	const char *prompt;      /* borrowed: the search being typed, or NULL */
 	const char *note;        /* borrowed: a question in place of the hints, or NULL */
 	const char *scope;       /* borrowed: what the filters leave out, "" for nothing */

@@ -164,7 +164,7 @@ static void lay_out(const struct profile_view *pv, struct layout *L)
 {
 	static const int full[PROF_NCOLS] = { 0, 9, 10, 10, 10, 10, 10, 7, 8 };
 	/* left out first when narrow */
-	static const enum prof_col drop[] = { PROF_P99, PROF_AVG, PROF_EXC, PROF_MAX, PROF_SHARE, PROF_SELF };
+	static const enum prof_col drop[] = { PROF_AVG, PROF_EXC, PROF_P99, PROF_MAX, PROF_SHARE, PROF_SELF };
 	int sum = 0;
 
 	memcpy(L->w, full, sizeof(L->w));
@@ -278,11 +278,16 @@ static void draw_header(struct profile_view *pv, WINDOW *w, const struct layout 
 }
 
 static void draw_fn_row(struct profile_view *pv, WINDOW *w, int y, const struct layout *L,
-			const struct prof_row *r, bool is_cursor, bool focused)
+			const struct prof_row *row, bool is_cursor, bool focused)
 {
 	attr_t base = is_cursor ? (focused ? draw_attr(COL_CURSOR) : A_REVERSE) : draw_attr(COL_NORMAL);
+	struct prof_row now = *row;
+	const struct prof_row *r = &now;
 	char buf[48];
 
+	/* the whole run's figures are drawn as they are now (the order is
+	 * the last sort's): the histogram pane beside them is live too */
+	profile_row_now(&pv->prof, &now);
 	draw_blank(w, y, 1, pv->width, base);
 	draw_text(w, y, 2, L->name_w - 1, r->fn->name, base);
 	for (int c = 1; c < PROF_NCOLS; c++) {
@@ -577,8 +582,11 @@ bool profile_view_save(struct profile_view *pv, const char *dir)
 	struct tm tm;
 	FILE *f;
 
-	if (!pv->built_gen)
+	if (stale(pv))
 		rebuild(pv, false);
+	/* the table as drawn: the whole run's figures as they are now */
+	for (size_t i = 0; i < pv->prof.n; i++)
+		profile_row_now(&pv->prof, &pv->prof.rows[i]);
 	localtime_r(&now, &tm);
 	strftime(base, sizeof(base), "pipetrace-profile-%Y%m%d-%H%M%S", &tm);
 	profile_view_scope_text(pv, scope, sizeof(scope));

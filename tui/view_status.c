@@ -178,6 +178,22 @@ void status_draw(WINDOW *w, const struct status_info *si)
 	 * "unaccounted", never added to it */
 	snprintf(buf, sizeof(buf), "drops %s", draw_count(si->ms.drops, n1, sizeof(n1)));
 	seg(&l, buf, si->ms.drops ? draw_attr(COL_WARN) : a);
+	if (si->ms.stats_threads) {
+		/* their figures come from stats: drops cost only the calls view */
+		sep(&l);
+		if (si->ms.stats_threads == si->ms.threads)
+			snprintf(buf, sizeof(buf), "figures exact");
+		else
+			snprintf(buf, sizeof(buf), "exact: %u/%u threads", si->ms.stats_threads,
+				 si->ms.threads);
+		seg(&l, buf, a);
+	}
+	if (si->ms.stats_bad || si->ms.stats_ignored) {
+		sep(&l);
+		snprintf(buf, sizeof(buf), "stats entries lost %s",
+			 draw_count(si->ms.stats_bad + si->ms.stats_ignored, n1, sizeof(n1)));
+		seg(&l, buf, draw_attr(COL_WARN));
+	}
 	if (si->ms.filtered) {
 		/* PIPETRACE_FILTER, _MIN_DURATION: calls left out by choice */
 		char dot[16], text[200];
@@ -305,7 +321,9 @@ void hint_draw(WINDOW *w, const struct status_info *si)
 	if (si->search_msg && *si->search_msg) {
 		seg(&l, " ", draw_attr(COL_NORMAL));
 		seg(&l, si->search_msg, draw_attr(COL_FOCUS));
-		seg(&l, "  (n/N step, Esc clears) ", draw_attr(COL_DIM));
+		/* other keys' messages (slowest call, no exception...) are not
+		 * stepped with n/N */
+		seg(&l, si->searching ? "  (n/N step, Esc clears) " : "  ", draw_attr(COL_DIM));
 	}
 	for (int i = 0; i < nh; i++) {
 		skip[i] = hs[i].key[0] == 'o' && !(si->st && si->st->has_child);

@@ -190,6 +190,7 @@ const struct mnode *tree_view_cursor(struct tree_view *tv)
 
 struct cols {
 	int count, total, self, avg, max, exc;  /* widths, 0 = hidden */
+	int start, tl;           /* calls view: start time, timeline */
 	int all;
 };
 
@@ -213,7 +214,11 @@ static void choose_cols(const struct tree_view *tv, struct cols *c)
 	} else {
 		c->total = 12;   /* the call's own duration or its state */
 		c->exc = 3;
-		c->all = c->total + c->exc;
+		if (w >= 56)
+			c->start = tv->wall_clock ? 17 : 13;
+		if (w >= 72)
+			c->tl = 12;
+		c->all = c->total + c->exc + c->start + c->tl;
 	}
 	if (w - c->all < 12)
 		c->all = 0;      /* too narrow for numbers: names only */
@@ -435,6 +440,13 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 				fmt_ns((uint64_t)call->dur_ns, buf, sizeof(buf));
 		}
 		put_right(w, y, x, c->total, buf, a);
+		x -= c->total;
+		if (c->tl) {
+			tree_timeline_draw(tv, w, y, x, c->tl, call, base, is_cursor);
+			x -= c->tl;
+		}
+		if (c->start)
+			put_right(w, y, x, c->start, tree_start_text(tv, call, buf, sizeof(buf)), dim_a);
 	} else if (mnode_kind(n) == MN_THREAD) {
 		const struct mthread *t = (const struct mthread *)n;
 		int ew = draw_exc(tv, w, y, x, c->all / 2, n, collapsed, base, is_cursor);
@@ -641,7 +653,15 @@ static void draw_header(struct tree_view *tv, WINDOW *w)
 		}
 		put_right(w, 1, x - 1, c.count - 1, "count", a);
 	} else {
-		put_right(w, 1, x - c.exc, c.total, "duration", a);
+		x -= c.exc;
+		put_right(w, 1, x, c.total, "duration", a);
+		x -= c.total;
+		if (c.tl) {
+			put_right(w, 1, x - 1, c.tl - 1, "timeline", a);   /* over the cells */
+			x -= c.tl;
+		}
+		if (c.start)
+			put_right(w, 1, x, c.start, tv->wall_clock ? "wall clock" : "start", a);
 	}
 }
 
@@ -774,6 +794,8 @@ void tree_view_draw(struct tree_view *tv, WINDOW *w, bool focused)
 			draw_text(w, 2, 2, tv->width - 1, "waiting for events...", draw_attr(COL_DIM));
 		return;
 	}
+	if (tv->view == VIEW_CALLS)
+		tree_timeline_window(tv);
 	for (int i = 0; i < tv->nrows; i++)
 		draw_row(tv, w, i, &tv->rows[i], i == tv->cursor_row, focused);
 	tv->old_cursor_row = tv->cursor_row;

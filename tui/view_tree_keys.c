@@ -301,6 +301,12 @@ static unsigned key(struct tree_view *tv, int key)
 		idset_clear(&tv->toggled);
 		tv->threads_closed = true;
 		return DIRTY_TREE | DIRTY_HIST;
+	case 'T':
+		return tree_view_time_key(tv);
+	case 'M':
+		return tree_view_slowest(tv);
+	case '{': case '}':
+		return tree_view_step_slow(tv, key == '{');
 	case 'z':
 		tv->follow = false;
 		return tree_view_fold_key(tv, cur);

@@ -38,7 +38,6 @@ event: no seq, not counted as dropped.
 
 import atexit
 import errno
-import fnmatch
 import functools
 import inspect
 import os
@@ -782,6 +781,62 @@ def _flusher_join(timeout):
 _DUR_UNITS = {'': 1, 'ns': 1, 'us': 1000, 'ms': 1000_000, 's': 1000_000_000}
 
 
+def _glob_re(g):
+    """A regular expression that matches what fnmatch(3) (flags 0) matches
+    with the glob g, or None when g has a '[' without its ']'."""
+    out = []
+    i, n = 0, len(g)
+    while i < n:
+        c = g[i]
+        i += 1
+        if c == '\\' and i < n:
+            out.append(re.escape(g[i]))
+            i += 1
+        elif c == '*':
+            out.append('.*')
+        elif c == '?':
+            out.append('.')
+        elif c == '[':
+            j = i + (g[i:i + 1] in ('!', '^'))
+            j += g[j:j + 1] == ']'
+            k = g.find(']', j)
+            if k < 0:
+                return None
+            body = g[i:k]
+            i = k + 1
+            neg = body[:1] in ('!', '^')
+            body = ''.join('\\' + ch if ch in '\\[]^' else ch for ch in body[neg:])
+            out.append('[%s%s]' % ('^' if neg else '', body))
+        else:
+            out.append(re.escape(c))
+    return '(?s:%s)\\Z' % ''.join(out)
+
+
+def _filter_patterns(v):
+    """Takes PIPETRACE_FILTER's patterns, as the C library does; what is
+    wrong with them, or None."""
+    global _filter, _includes, _excludes
+    if len(v.encode('utf-8', 'surrogateescape')) > 1024:
+        return 'longer than 1024 bytes'
+    inc, exc = [], []
+    for p in v.split(','):
+        p = p.strip(' \t')
+        if p in ('', '-'):
+            return 'empty pattern'
+        r = _glob_re(p[1:] if p[0] == '-' else p)
+        if r is None:
+            return "a '[' without its ']'"
+        (exc if p[0] == '-' else inc).append(r)
+    try:
+        # One regular expression each, compiled once; None: no pattern.
+        i = re.compile('|'.join(inc)).match if inc else None
+        e = re.compile('|'.join(exc)).match if exc else None
+    except re.error:
+        return 'a bracket expression that is not valid'
+    _filter, _includes, _excludes = v, i, e
+    return None
+
+
 def _env_filters():
     """Reads the filters as the C library does; a value it cannot use is
     said on stderr and ignored."""
@@ -795,14 +850,10 @@ def _env_filters():
                              'integer, tracing every depth\n' % v)
     v = os.environ.get('PIPETRACE_FILTER')
     if v:
-        pats = [p.strip() for p in v.split(',')]
-        inc = [fnmatch.translate(p) for p in pats if p and p[0] != '-']
-        exc = [fnmatch.translate(p[1:]) for p in pats if p[:1] == '-' and p[1:]]
-        # One regular expression each, compiled once; None: no pattern.
-        _includes = re.compile('|'.join(inc)).match if inc else None
-        _excludes = re.compile('|'.join(exc)).match if exc else None
-        if inc or exc:
-            _filter = v
+        why = _filter_patterns(v)
+        if why:
+            sys.stderr.write('pipetrace: PIPETRACE_FILTER "%s": %s; tracing every '
+                             'function\n' % (v, why))
     v = os.environ.get('PIPETRACE_MIN_DURATION')
     if v is not None:
         m = re.fullmatch('([0-9]+)(ns|us|ms|s)?', v.strip())
@@ -1107,22 +1158,58 @@ def _fexit(t, site, d, start):
 
 
 def _fcall(t, site, fn, args, kwargs):
-    """@trace's call with filters."""
-    if site.verdict == _EXCL:   # decided at its first call, by _fenter()
+    """@trace's call with filters.  The usual traced call (its enter not
+    held) takes _fenter() and _fexit() inlined."""
+    v = site.verdict
+    if v == _EXCL:              # decided at its first call, by _fenter()
         t.excl += 1
         try:
             return fn(*args, **kwargs)
         finally:
             t.excl -= 1
-    d, start = _fenter(t, site)
+    d = t.depth
+    if (v is None or _min_dur or t.excl or _depth_max is not None and d >= _depth_max
+            or _includes is not None and not d and v != _INCL):
+        d, start = _fenter(t, site)
+        try:
+            return fn(*args, **kwargs)
+        except BaseException as e:
+            if d >= 0:
+                _raised(t, e)
+            raise
+        finally:
+            _fexit(t, site, d, start)
+    t.depth = d + 1
+    t.stack.append(site)
+    start = _mono()
+    t.starts.append(start)
+    t.sent = d + 1
+    t.seq = seq = t.seq + 1
+    buf = t.buf
+    if _connected and len(buf) < _QUEUE_MAX or _room(t):
+        buf.append('{"ev":"enter","ts":%d%s"seq":%d,"depth":%d,%s}\n'
+                   % (start, t.id, seq, d, site.enter))
+        if len(buf) % _batch == 0:
+            _flush_own(t)
     try:
         return fn(*args, **kwargs)
     except BaseException as e:
-        if d >= 0:
-            _raised(t, e)
+        _raised(t, e)
         raise
     finally:
-        _fexit(t, site, d, start)
+        if d < len(t.stack):    # else closed already, with a call it was in
+            ts = _mono()
+            t.seq = seq = t.seq + 1
+            if _connected and len(buf) < _QUEUE_MAX or _room(t):
+                buf.append('{"ev":"exit","ts":%d%s"seq":%d,"depth":%d,%s,"dur":%d}\n'
+                           % (ts, t.id, seq, d, site.exit, ts - start))
+                if len(buf) % _batch == 0:
+                    _flush_own(t)
+            t.depth = d
+            del t.stack[d:]
+            del t.starts[d:]
+            if t.sent > d:
+                t.sent = d
 
 
 def _type_name(tp):
