@@ -494,8 +494,11 @@ static int ptp_emit_bin(struct ptp_thread *t, const struct ptp_rec *r,
 	if (!p)
 		return -1;
 	seq = t->seq64 + (uint32_t)(r->seq - (uint32_t)t->seq64);
-	ns = ptp_thread_ns(t, r->ts);
-	if (ptp_frame_at == SIZE_MAX || ptp_frame_end != ptp_out_len) {
+	/* A held enter (PIPETRACE_MIN_DURATION) keeps its own, earlier time,
+	 * as on a line: a new frame then, its deltas being unsigned. */
+	ns = ptp_g.min_duration && (kind == PTP_ENTER_SITE || kind == PTP_ENTER_ADDR)
+	     ? ptp_clock_ns(r->ts) : ptp_thread_ns(t, r->ts);
+	if (ptp_frame_at == SIZE_MAX || ptp_frame_end != ptp_out_len || ns < ptp_frame_ns) {
 		ptp_frame_at = ptp_out_len;
 		p[0] = (char)0xff;
 		p[1] = 1;               /* frame version */
