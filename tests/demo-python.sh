@@ -45,6 +45,18 @@ check "exceptions shown with type and message" \
 	>"$tmp/sum" 2>"$tmp/err"
 check "make run-python under the monitor: handle, 25 calls" [ "$(calls handle)" = 25 ]
 
+# A filter at the source (PIPETRACE_FILTER, read by pipetrace.py): the
+# monitor says which, counts nothing as lost, and lookup's exceptions go to
+# the traced call they left.
+PIPETRACE_FILTER=-lookup timeout 120 "$tui" --plain --summary -- "$py" "$demo_py" \
+	>"$tmp/sum" 2>"$tmp/err"
+check "filtered: lookup left out, handle still 25 calls" \
+	[ "$(calls lookup)/$(calls handle)" = /25 ]
+check "filtered: lookup's 5 exceptions recorded in handle" [ "$(excs handle)" = 5 ]
+check "filtered: the monitor says so for both processes" \
+	[ "$(grep -c 'traced with PIPETRACE_FILTER=-lookup: calls it leaves out are not events, not lost' "$tmp/sum")" = 2 ]
+check "filtered: nothing counted lost" grep -q ' 5 exceptions, 0 dropped, 0 bad lines' "$tmp/sum"
+
 # The C demo and the Python demo into one monitor.
 [ -x "$top_builddir/demo/threads" ] || skip_all "demo/threads not built"
 timeout 120 "$tui" --plain --summary -- sh -c '"$1" & "$2" "$3"; wait' - \

@@ -5,8 +5,9 @@
 # stats (the truth), and a hello with stats_ms, most events dropped and
 # the stats lines a libpipetrace writer sends.  --summary of both must
 # print the same function table (calls, total, self, avg, p99, max, exc),
-# without a sample mark for the second; a process without stats that lost
-# events keeps its mark; stats entries that break the rules are counted.
+# without a sample mark for the second, and the same collapsed stacks
+# (--export); a process without stats that lost events keeps its mark;
+# stats entries that break the rules are counted.
 . "${top_srcdir:-.}/tests/plain-common.sh"
 gen=${top_builddir:-.}/tests/test_stats
 [ -x "$gen" ] || { echo "1..0 # SKIP $gen not built"; exit 77; }
@@ -30,6 +31,14 @@ for seed in 3 7 11; do
 	check "seed $seed: events were dropped" grep -q -E ', [1-9][0-9]* dropped,' "$dir/stats.sum"
 	check "seed $seed: the figures say they are exact" has '(exact for 3 threads:' "$dir/stats.sum"
 	check "seed $seed: no sample mark" sh -c "! grep -q -e 'sample' '$dir/stats.sum'"
+	# collapsed stacks: the stats threads' exact self times, as lossless
+	"$bin" --quiet --replay "$dir/truth.jsonl" --export "collapsed:$dir/truth.col" >/dev/null 2>&1
+	"$bin" --quiet --replay "$dir/stats.jsonl" --export "collapsed:$dir/stats.col" >/dev/null 2>&1
+	sort "$dir/truth.col" >"$dir/truth.srt"
+	sort "$dir/stats.col" >"$dir/stats.srt"
+	check "seed $seed: collapsed stacks written" test -s "$dir/stats.srt"
+	check "seed $seed: collapsed stacks from the stats equal the lossless run's" \
+		cmp -s "$dir/truth.srt" "$dir/stats.srt"
 done
 
 # A second process, without stats, that lost events: its figures are a

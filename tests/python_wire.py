@@ -783,8 +783,9 @@ class WireTest(unittest.TestCase):
         """Short calls are not sent; a long call is, after the enters of
         its open callers, which keep the times they began; an exception is
         sent with its callers."""
-        for sync in (False, True):
-            lines = self.filtered({'PIPETRACE_MIN_DURATION': '15ms'}, sync=sync)
+        # (the C library's forms of a duration)
+        for sync, dur in ((False, '15ms'), (True, '0.015s'), (False, '1.5e4\u00b5s')):
+            lines = self.filtered({'PIPETRACE_MIN_DURATION': dur}, sync=sync)
             self.assertEqual(lines[0]['min_duration'], 15_000_000)
             self.assertEqual(self.find(lines, 'drop'), [])
             items = self.tree(lines)

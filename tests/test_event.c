@@ -628,6 +628,8 @@ static void put_nodes(struct gen *g, bool shuffle, const char *sp)
 					 (long long)rand_int());
 		if (rnd(8) == 0)
 			snprintf(parts[np++], sizeof parts[0], "\"other\":%s", rnd(2) ? "true" : "false");
+		if (rnd(8) == 0)
+			snprintf(parts[np++], sizeof parts[0], "\"hist_missing\":%u", rnd(100));
 		if (rnd(2)) {
 			int at = snprintf(parts[np], sizeof parts[0], "\"hist\":[");
 			int b = -1;
@@ -781,7 +783,8 @@ static bool same_event(const struct event *a, const struct event *b)
 		    x->other != y->other || !same_str(x->fn, y->fn) || !same_str(x->file, y->file) ||
 		    x->line != y->line || x->count != y->count || x->total != y->total ||
 		    x->self != y->self || x->max != y->max || x->exc != y->exc ||
-		    x->abandoned != y->abandoned || x->hist_n != y->hist_n)
+		    x->abandoned != y->abandoned || x->hist_missing != y->hist_missing ||
+		    x->hist_n != y->hist_n)
 			return false;
 		for (uint32_t k = 0; k < x->hist_n; k++) {
 			const struct event_hist_pair *hx = &a->stats_hist[x->hist_off + k];

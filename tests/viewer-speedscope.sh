@@ -3,7 +3,8 @@
 # speedscope (its offline build, npm package `speedscope`) in headless
 # Chromium, driven by tests/viewer_speedscope.py, which checks that the
 # viewer shows every thread with exactly its functions (Chrome JSON) and
-# every frame (collapsed stacks), and no import error.
+# every frame with the file's weights (collapsed stacks), and no import
+# error.
 #
 # Needs chromium (Debian package `chromium`; or CHROMIUM=/path) and
 # speedscope: SPEEDSCOPE_DIR=the package's directory (or its
@@ -67,6 +68,9 @@ check "Chrome JSON: the batch child's functions shown" \
 for f in dispatch parse_term run_batch 'dispatcher [0-9]*' 'worker-3 [0-9]*' 'pipetrace-demo [0-9]*'; do
 	check "collapsed stacks: '$f' shown" grep -q "^demo.folded: profile 1/1 .*: \(.*, \)\?$f\(,\|$\)" "$dir/viewer"
 done
+
+check "collapsed stacks: every frame's total and self weight as in the file" \
+	grep -q "^demo.folded: total and self weights of [1-9][0-9]* frames compared" "$dir/viewer"
 
 # The driver sees an import failure: speedscope alerts on a file it cannot read.
 printf '{"traceEvents":[{"ph":"X","name":"cut' >"$dir/cut.json"

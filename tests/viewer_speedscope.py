@@ -16,7 +16,9 @@ Checks, from the files parsed here independently of the C code: Chrome JSON
 gives one profile per thread with calls, named after the thread_name and
 process_name metadata, each showing exactly the thread's function names;
 collapsed stacks give one profile showing exactly the frames of the file
-(process, thread and function names).  No import error, no alert.
+(process, thread and function names), each with the total and self weight
+the file gives it (a thread's total: the sum of its lines, its functions'
+self times).  No import error, no alert.
 
 Prints what the viewer showed, one line per profile, and a "MISMATCH:" line
 per failed check; exits 0 when all hold, 1 otherwise, 2 when the viewer
@@ -154,16 +156,17 @@ class Chromium:
 
 # What speedscope shows: the document title, the current profile's name and
 # position (toolbar "NAME (i/n)"), the names of every profile (the profile
-# menu's rows, hidden until opened, carry them as titles) and the function
-# names of the visible sandwich table (the last of each visible row's 3 cells).
+# menu's rows, hidden until opened, carry them as titles) and the visible
+# rows of the sandwich table: total weight, self weight, function name.
 STATE_JS = r"""(() => {
   const text = document.body ? document.body.innerText : "";
-  const rows = [...document.querySelectorAll("tr")]
+  const table = [...document.querySelectorAll("tr")]
     .map(r => [r, r.querySelectorAll("td")])
     .filter(([r, td]) => td.length === 3 && r.offsetParent !== null)
-    .map(([r, td]) => td[2].textContent);
+    .map(([r, td]) => [td[0].textContent, td[1].textContent, td[2].textContent]);
   const profiles = [...document.querySelectorAll("tr[title]")].map(r => r.title);
-  return {title: document.title, text: text, rows: rows, profiles: profiles};
+  return {title: document.title, text: text, table: table,
+          rows: table.map(r => r[2]), profiles: profiles};
 })()"""
 
 TOOLBAR = re.compile(r"^(.*) \((\d+)/(\d+)\)$", re.M)
@@ -214,12 +217,33 @@ def expected_chrome(path):
 
 
 def expected_collapsed(path):
-    frames = set()
+    """Per frame of the file: [total, self] weights, a line's weight counted
+    once in the total of each frame on its stack (recursion too)."""
+    frames = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
-            stack = line.rstrip("\n").rsplit(" ", 1)[0]
-            frames.update(stack.split(";"))
+            stack, weight = line.rstrip("\n").rsplit(" ", 1)
+            stack = stack.split(";")
+            for fr in set(stack):
+                frames.setdefault(fr, [0, 0])[0] += int(weight)
+            frames[stack[-1]][1] += int(weight)
     return frames
+
+
+def check_collapsed(path, shown, table, problems):
+    frames = expected_collapsed(path)
+    if len(shown) != 1 or set(shown[0][1]) != set(frames):
+        problems.append("collapsed: shown %s, the file has %s"
+                        % ([sorted(r) for _, r in shown], sorted(frames)))
+        return
+    # The weights, shown as "1,234,567 (12%)": exact integers.
+    for total, self_, name in table:
+        got = [int(re.sub(r"[ ,]|\(.*", "", w) or -1) for w in (total, self_)]
+        if got != frames[name]:
+            problems.append("collapsed: %r shown with total, self %s, the file's %s"
+                            % (name, got, frames[name]))
+    print("%s: total and self weights of %d frames compared"
+          % (os.path.basename(path), len(table)))
 
 
 def check_chrome(path, shown, problems):
@@ -293,10 +317,7 @@ def main():
                 if s["profiles"] != [p for p, _ in shown]:
                     problems.append("profile menu %r" % s["profiles"])
             else:
-                frames = expected_collapsed(path)
-                if len(shown) != 1 or set(shown[0][1]) != frames:
-                    problems.append("collapsed: shown %s, the file has %s"
-                                    % ([sorted(r) for _, r in shown], sorted(frames)))
+                check_collapsed(path, shown, s["table"], problems)
     except (DriverError, StopIteration) as e:
         print("ERROR: %s (chromium's output: %s)" % (e or "no page target",
                                                      os.path.join(workdir, "chromium.log")))

@@ -51,6 +51,7 @@ struct event_stats_node {
 	struct event_str file;   /* optional */
 	int32_t line;            /* optional; 0 when absent */
 	uint64_t count, total, self, max, exc, abandoned; /* each <= INT64_MAX */
+	uint64_t hist_missing;   /* calls the writer could not put in hist (optional) */
 	uint32_t hist_off, hist_n; /* its [bucket, count] pairs: event.stats_hist[off .. off+n) */
 };
 

@@ -193,8 +193,6 @@ static const char *scan_uint(const char *s, const char *e, uint64_t *out)
 	return s;
 }
 
-/* hist_missing: calls the writer could not put in the histogram (no
- * memory): a number read and left, as jansson's path leaves it. */
 enum { N_ID, N_PARENT, N_FN, N_FILE, N_LINE, N_COUNT, N_TOTAL, N_SELF, N_MAX, N_EXC,
        N_ABANDONED, N_OTHER, N_HIST, N_HIST_MISSING };
 
@@ -338,6 +336,7 @@ static const char *scan_nodes(struct event_parser *p, const char *s, const char 
 			case N_MAX: nd->max = v; break;
 			case N_EXC: nd->exc = v; break;
 			case N_ABANDONED: nd->abandoned = v; break;
+			case N_HIST_MISSING: nd->hist_missing = v; break;
 			default: break;
 			}
 			s = skip_ws(s, e);

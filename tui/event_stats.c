@@ -133,7 +133,8 @@ static const char *take_node(struct event_parser *p, json_t *o, size_t *npairs,
 	n->line = (int32_t)line;
 	if (!opt_u64(o, "count", &n->count) || !opt_u64(o, "total", &n->total) ||
 	    !opt_u64(o, "self", &n->self) || !opt_u64(o, "max", &n->max) ||
-	    !opt_u64(o, "exc", &n->exc) || !opt_u64(o, "abandoned", &n->abandoned))
+	    !opt_u64(o, "exc", &n->exc) || !opt_u64(o, "abandoned", &n->abandoned) ||
+	    !opt_u64(o, "hist_missing", &n->hist_missing))
 		return "an entry's figure is not an integer >= 0";
 	json_t *other = json_object_get(o, "other");
 	if (other && !json_is_boolean(other))

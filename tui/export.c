@@ -2,7 +2,13 @@
  *
  * Per thread only the open calls are kept; per distinct call path one node
  * (its self time, for the collapsed stacks); per distinct function name one
- * interned copy.  Chrome events go to the file as each call ends. */
+ * interned copy.  Chrome events go to the file as each call ends.
+ *
+ * The collapsed stacks of a thread whose writer sent stats are the model's
+ * paths with their exact self times (every call counted in the traced
+ * thread, whatever events were dropped), not the calls that arrived; its
+ * label then says no events lost.  The Chrome trace is always the
+ * individual calls that arrived. */
 #include <config.h>
 
 #include <errno.h>
@@ -721,12 +727,15 @@ static void proc_label(const struct model *m, const struct xthread *th, char *bu
 		 p && p->incomplete ? " [incomplete trace]" : "");
 }
 
-static void thread_label(const struct model *m, const struct xthread *th, char *buf, size_t size)
+/* exact: for the collapsed stacks, where a stats thread's figures lose
+ * nothing */
+static void thread_label(const struct model *m, const struct xthread *th, char *buf, size_t size,
+			 bool exact)
 {
 	const struct mthread *t = m ? model_thread_find(m, th->pid, th->tid) : NULL;
 	const char *name = t && t->name ? t->name : "thread";
 	int n = snprintf(buf, size, "%.*s %ld", cut_utf8(name, 200), name, (long)th->tid);
-	uint64_t lost = t ? t->drops + t->unaccounted : 0;
+	uint64_t lost = t && !(exact && t->stats) ? t->drops + t->unaccounted : 0;
 	if (n > 0 && (size_t)n < size && lost)
 		n += snprintf(buf + n, size - (size_t)n, " [%llu event%s lost]",
 			      (unsigned long long)lost, lost == 1 ? "" : "s");
@@ -751,6 +760,56 @@ static void put_meta(struct export *x, const char *what, int32_t pid, int32_t ti
 	emit(x, o->p, o->len);
 }
 
+/* The paths of the model's threads with stats, each with its exact self
+ * time: "proc;thread;outer;...;inner self_ns". */
+static bool write_collapsed_stats(FILE *f, const struct model *m)
+{
+	const char **names = NULL;
+	size_t cap = 0;
+	char plab[600], tlab[600];
+	for (const struct mnode *pn = model_first_child(m, VIEW_PATHS, NULL); pn;
+	     pn = model_next_sibling(m, VIEW_PATHS, pn)) {
+		for (const struct mthread *t = ((const struct mprocess *)pn)->threads; t; t = t->next) {
+			if (!t->stats)
+				continue;
+			struct xthread th = { .pid = t->proc->pid, .tid = t->tid };
+			proc_label(m, &th, plab, sizeof plab);
+			thread_label(m, &th, tlab, sizeof tlab, true);
+			int level = 0;
+			for (const struct mnode *n = model_first_child(m, VIEW_PATHS, &t->node);
+			     n && mnode_kind(n) == MN_PATH && level >= 0;
+			     n = model_next_preorder(m, VIEW_PATHS, n, &level)) {
+				if ((size_t)level >= cap) {
+					size_t ncap = cap ? 2 * cap : 64;
+					while (ncap <= (size_t)level)
+						ncap *= 2;
+					const char **nn = realloc(names, ncap * sizeof(*names));
+					if (!nn) {
+						free(names);
+						return false;
+					}
+					names = nn;
+					cap = ncap;
+				}
+				const struct mpath *p = (const struct mpath *)n;
+				names[level] = p->fn->name;
+				if (!p->self_ns)
+					continue;
+				put_frame(f, plab, strlen(plab));
+				putc(';', f);
+				put_frame(f, tlab, strlen(tlab));
+				for (int k = 0; k <= level; k++) {
+					putc(';', f);
+					put_frame(f, names[k], strlen(names[k]));
+				}
+				fprintf(f, " %llu\n", (unsigned long long)p->self_ns);
+			}
+		}
+	}
+	free(names);
+	return true;
+}
+
 static bool write_collapsed(struct export *x, const struct model *m, char *err, size_t errsize)
 {
 	FILE *f = x->collapsed ? x->collapsed : fopen(x->collapsed_path, "we");
@@ -765,7 +824,7 @@ static bool write_collapsed(struct export *x, const struct model *m, char *err, 
 	bool ok = labels && chain;
 	for (size_t i = 0; ok && i < x->nthreads; i++) {
 		proc_label(m, &x->threads[i], labels[i][0], sizeof labels[i][0]);
-		thread_label(m, &x->threads[i], labels[i][1], sizeof labels[i][1]);
+		thread_label(m, &x->threads[i], labels[i][1], sizeof labels[i][1], true);
 	}
 	for (size_t i = 0; ok && i < x->nnodes; i++) {
 		const struct pnode *n = &x->nodes[i];
@@ -777,6 +836,10 @@ static bool write_collapsed(struct export *x, const struct model *m, char *err, 
 			chain[depth++] = at;
 			at = x->nodes[at].parent;
 		}
+		const struct xthread *th = &x->threads[x->nodes[at].fn];
+		const struct mthread *mt = m ? model_thread_find(m, th->pid, th->tid) : NULL;
+		if (mt && mt->stats)
+			continue;        /* written from the model's exact paths below */
 		const char (*lab)[600] = labels[x->nodes[at].fn];
 		put_frame(f, lab[0], strlen(lab[0]));
 		putc(';', f);
@@ -788,6 +851,8 @@ static bool write_collapsed(struct export *x, const struct model *m, char *err, 
 		}
 		fprintf(f, " %llu\n", (unsigned long long)n->self_ns);
 	}
+	if (ok && m)
+		ok = write_collapsed_stats(f, m);
 	free(labels);
 	free(chain);
 	if (!ok) {
@@ -823,7 +888,7 @@ bool export_finish(struct export *x, const struct model *m, char *err, size_t er
 				put_meta(x, "process_name", th->pid, 0, label);
 				p->named = true;
 			}
-			thread_label(m, th, label, sizeof label);
+			thread_label(m, th, label, sizeof label, false);
 			put_meta(x, "thread_name", th->pid, th->tid, label);
 		}
 		fputs("\n],\"displayTimeUnit\":\"ns\"}\n", x->chrome);

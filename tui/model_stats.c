@@ -171,7 +171,7 @@ static uint32_t sat32(uint64_t v)
  * most max): a writer's may not (hostile, or read while they changed).
  * True when something had to change. */
 static bool normalize(uint64_t *count, uint64_t *total, uint64_t *self, uint64_t *max,
-		      uint64_t bucket[HIST_BUCKETS])
+		      uint64_t bucket[HIST_BUCKETS], uint64_t missing)
 {
 	bool changed = false;
 	if (!*count && (*total || *self || *max)) {
@@ -217,8 +217,10 @@ static bool normalize(uint64_t *count, uint64_t *total, uint64_t *self, uint64_t
 		sum += bucket[i];
 	if (sum != *count || !bucket[top]) {
 		/* Not the calls it counts: the difference taken at the top
-		 * (the longest call is in its bucket). */
-		changed = true;
+		 * (the longest call is in its bucket).  Calls the writer said
+		 * it could not put in (hist_missing) are no disagreement. */
+		if (sum + missing != *count || !bucket[top])
+			changed = true;
 		for (int i = top; i >= 0 && sum > *count; i--) {
 			uint64_t d = sum - *count < bucket[i] ? sum - *count : bucket[i];
 			bucket[i] -= d;
@@ -253,7 +255,7 @@ static void apply_figures(struct model *m, struct thread_ent *t, const struct st
 	for (uint32_t i = 0; i < n->hist_n; i++)
 		bucket[pairs[n->hist_off + i].bucket] = pairs[n->hist_off + i].count;
 	uint64_t count = n->count, total = n->total, self = n->self, max = n->max;
-	if (normalize(&count, &total, &self, &max, bucket))
+	if (normalize(&count, &total, &self, &max, bucket, n->hist_missing))
 		m->st.stats_clamped++;
 	uint64_t exc = n->exc, ab = n->abandoned;
 	if (b) {

@@ -543,7 +543,7 @@ static void draw_row(struct tree_view *tv, WINDOW *w, int row, const struct tree
 	}
 	case MN_PATH:
 		name = ((const struct mpath *)n)->fn->name;
-		if (((const struct mpath *)n)->fn->marker && !is_cursor)
+		if ((((const struct mpath *)n)->fn->marker || ((const struct mpath *)n)->fn->other) && !is_cursor)
 			name_a = draw_attr(COL_DIM) | A_ITALIC;
 		break;
 	case MN_CALL:

@@ -778,7 +778,7 @@ def _flusher_join(timeout):
         f.release()
 
 
-_DUR_UNITS = {'': 1, 'ns': 1, 'us': 1000, 'ms': 1000_000, 's': 1000_000_000}
+_DUR_UNITS = {'': 1, 'ns': 1, 'us': 1e3, '\u00b5s': 1e3, 'ms': 1e6, 's': 1e9}
 
 
 def _glob_re(g):
@@ -855,10 +855,12 @@ def _env_filters():
             sys.stderr.write('pipetrace: PIPETRACE_FILTER "%s": %s; tracing every '
                              'function\n' % (v, why))
     v = os.environ.get('PIPETRACE_MIN_DURATION')
-    if v is not None:
-        m = re.fullmatch('([0-9]+)(ns|us|ms|s)?', v.strip())
-        if m:
-            _min_dur = int(m.group(1)) * _DUR_UNITS[m.group(2) or '']
+    if v is not None and v != '0':
+        # As the C library's strtod() and units: 10us, 1.5ms, 2e3ns.
+        m = re.fullmatch('([0-9]+(?:[.][0-9]*)?(?:[eE][-+]?[0-9]+)?)(ns|us|\u00b5s|ms|s)?', v)
+        ns = float(m.group(1)) * _DUR_UNITS[m.group(2) or ''] if m else 0
+        if 1 <= ns < 1e18:
+            _min_dur = int(ns + 0.5)
         else:
             sys.stderr.write('pipetrace: PIPETRACE_MIN_DURATION "%s" is not a duration '
                              '(e.g. 10us; units ns, us, ms, s), sending every call\n' % v)
