@@ -307,6 +307,9 @@ enum event_result bin_decode(struct bin_decoder *d, const unsigned char *frame, 
 		return bad(err, (size_t)(p - frame), "frame header: pid, tid, seq or ts missing "
 			   "or out of range");
 	pr = proc_get(d, (int32_t)pid, false);
+	/* What no enter or exit carries, cleared once a frame (a definition
+	 * read meanwhile reuses the event: cleared again after it). */
+	bool clear = true;
 	while (p < end) {
 		size_t at = (size_t)(p - frame);
 		unsigned tag = *p++, kind = tag & 3;
@@ -323,6 +326,7 @@ enum event_result bin_decode(struct bin_decoder *d, const unsigned char *frame, 
 			if (r != EVENT_OK)
 				return r;
 			p += v;
+			clear = true;
 			pr = proc_get(d, (int32_t)pid, false);
 			continue;
 		}
@@ -345,19 +349,26 @@ enum event_result bin_decode(struct bin_decoder *d, const unsigned char *frame, 
 		if (!def)
 			return bad(err, at, "function id %llu not defined", (unsigned long long)id);
 		ts += dts;
-		memset(ev, 0, offsetof(struct event, stack));
-		memset(&ev->nstack, 0, sizeof *ev - offsetof(struct event, nstack));
+		if (clear) {
+			memset(ev, 0, offsetof(struct event, stack));
+			memset(&ev->nstack, 0, sizeof *ev - offsetof(struct event, nstack));
+			ev->pid = (int32_t)pid;
+			ev->tid = (int32_t)tid;
+			clear = false;
+		}
 		ev->kind = kind ? EV_EXIT : EV_ENTER;
 		ev->ts = (int64_t)ts;
-		ev->pid = (int32_t)pid;
-		ev->tid = (int32_t)tid;
 		ev->seq = seq++;
 		ev->depth = (int32_t)depth;
 		ev->fn.s = def->fn;
 		ev->fn.len = def->fn_len;
 		if (kind) {
 			ev->dur = (int64_t)dur;
+			ev->file.s = NULL;
+			ev->file.len = 0;
+			ev->line = 0;
 		} else {
+			ev->dur = 0;
 			ev->file.s = def->file;
 			ev->file.len = def->file_len;
 			ev->line = def->line;
@@ -397,32 +408,54 @@ static char *json_str(char *p, char *end, const char *s, size_t n)
 	return p;
 }
 
+/* Decimal digits of v at p (no snprintf: the full screen formats every
+ * event of a frame for its save key). */
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+#define PUTS(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
 size_t bin_event_json(const struct event *ev, char *buf, size_t size)
 {
 	char *p = buf, *end = buf + size;
-	int n;
 
-	n = snprintf(p, size, "{\"ev\":\"%s\",\"ts\":%lld,\"pid\":%d,\"tid\":%d,\"seq\":%llu,"
-		     "\"depth\":%d,\"fn\":", ev->kind == EV_EXIT ? "exit" : "enter",
-		     (long long)ev->ts, ev->pid, ev->tid, (unsigned long long)ev->seq, ev->depth);
-	if (n < 0 || (size_t)n >= size)
+	/* the fixed part: at most 40 bytes of keys and 5 numbers of 20 */
+	if (size < 160 || ev->ts < 0 || ev->pid < 0 || ev->tid < 0 || ev->depth < 0)
 		return 0;
-	p = json_str(p + n, end, ev->fn.s, ev->fn.len);
+	p = ev->kind == EV_EXIT ? PUTS(p, "{\"ev\":\"exit\",\"ts\":")
+				: PUTS(p, "{\"ev\":\"enter\",\"ts\":");
+	p = put_u64(p, (uint64_t)ev->ts);
+	p = PUTS(p, ",\"pid\":");
+	p = put_u64(p, (uint64_t)ev->pid);
+	p = PUTS(p, ",\"tid\":");
+	p = put_u64(p, (uint64_t)ev->tid);
+	p = PUTS(p, ",\"seq\":");
+	p = put_u64(p, ev->seq);
+	p = PUTS(p, ",\"depth\":");
+	p = put_u64(p, (uint64_t)ev->depth);
+	p = PUTS(p, ",\"fn\":");
+	p = json_str(p, end, ev->fn.s, ev->fn.len);
 	if (p && ev->kind == EV_ENTER && ev->file.s) {
 		if (end - p < 8)
 			return 0;
-		memcpy(p, ",\"file\":", 8);
-		p = json_str(p + 8, end, ev->file.s, ev->file.len);
+		p = json_str(PUTS(p, ",\"file\":"), end, ev->file.s, ev->file.len);
 	}
-	if (!p)
+	if (!p || end - p < 32)
 		return 0;
 	if (ev->kind == EV_ENTER && ev->line > 0)
-		n = snprintf(p, (size_t)(end - p), ",\"line\":%d}", ev->line);
+		p = put_u64(PUTS(p, ",\"line\":"), (uint64_t)ev->line);
 	else if (ev->kind == EV_EXIT && ev->dur >= 0)
-		n = snprintf(p, (size_t)(end - p), ",\"dur\":%lld}", (long long)ev->dur);
-	else
-		n = snprintf(p, (size_t)(end - p), "}");
-	if (n < 0 || n >= end - p)
-		return 0;
-	return (size_t)(p + n - buf);
+		p = put_u64(PUTS(p, ",\"dur\":"), (uint64_t)ev->dur);
+	*p++ = '}';
+	return (size_t)(p - buf);
 }
