@@ -1685,9 +1685,15 @@ static void test_profile_lazy_resort(void **state)
 	assert_false(profile_view_refresh(&u->pv, false));
 	/* the whole run's figures are drawn as they are, between two sorts */
 	call(m, 100, 103, 0, "main", 10);
+	call(m, 100, 103, 0, "log_line", 6000000);
 	ui_poll_model(u);
 	ui_draw(u);
 	assert_non_null(strstr(row(w, find_row(w, " main ")), " 2 "));
+	/* and their shares of the self time as it is now: log_line has 6.04
+	 * of 99.007 ms (6.1 %), fib 1.907 (1.9 %); not of the 92.997 ms at the
+	 * sort (6.5 %, 2.1 %) */
+	assert_non_null(strstr(row(w, find_row(w, " log_line ")), " 6.1% "));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 1.9% "));
 	assert_int_equal(find_row(w, " main "), 2);
 	call(m, 100, 103, 0, "late_big", 10);
 	fake_now += PROFILE_HOLD_NS;

@@ -168,6 +168,8 @@ static void lay_out(const struct profile_view *pv, struct layout *L)
 	int sum = 0;
 
 	memcpy(L->w, full, sizeof(L->w));
+	if (pv->callers_of)
+		L->w[PROF_SHARE] = 0;   /* paths have none: room for their callers */
 	for (int c = 1; c < PROF_NCOLS; c++)
 		sum += L->w[c];
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]) && pv->width - sum < 16; i++) {
@@ -409,6 +411,8 @@ void profile_view_draw(struct profile_view *pv, WINDOW *w, bool focused)
 	}
 	size_t cur = cursor_index(pv);
 
+	/* live figures: their shares of the self time as it is now */
+	profile_sum_now(&pv->prof);
 	pv->cursor_fn = pv->prof.rows[cur].fn;
 	clamp_top(&pv->top, cur, pv->prof.n, pv->height);
 	for (int i = 0; i < pv->height && pv->top + (size_t)i < pv->prof.n; i++)
@@ -587,6 +591,7 @@ bool profile_view_save(struct profile_view *pv, const char *dir)
 	/* the table as drawn: the whole run's figures as they are now */
 	for (size_t i = 0; i < pv->prof.n; i++)
 		profile_row_now(&pv->prof, &pv->prof.rows[i]);
+	profile_sum_now(&pv->prof);
 	localtime_r(&now, &tm);
 	strftime(base, sizeof(base), "pipetrace-profile-%Y%m%d-%H%M%S", &tm);
 	profile_view_scope_text(pv, scope, sizeof(scope));
