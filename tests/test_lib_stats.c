@@ -550,13 +550,15 @@ static void test_stats_nomem(void **state)
 	cap_free(&c);
 }
 
-/* Sync and lossless modes send them too. */
+/* Sync and lossless modes, and binary frames, send them too. */
 static void test_stats_modes(void **state)
 {
 	static const char *const envs[][3] = {
 		{ "PIPETRACE_MODE=sync", NULL, NULL },
 		{ "PIPETRACE_LOSSLESS=1", NULL, NULL },
 		{ "PIPETRACE_MODE=sync", "PIPETRACE_LOSSLESS=1", NULL },
+		{ "PIPETRACE_WIRE=binary", NULL, NULL },
+		{ "PIPETRACE_WIRE=binary", "PIPETRACE_LOSSLESS=1", NULL },
 	};
 	const char *args[] = { "calls", "2000", NULL };
 
