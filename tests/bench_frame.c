@@ -329,6 +329,23 @@ int main(void)
 	}
 	double flat_follow = median(t, 50);
 
+	/* filtered to the thread (F t): the same moves up */
+	u.tv.follow = false;
+	u.tv.scope.only = model_first_child(m, VIEW_CALLS, model_first_child(m, VIEW_CALLS, NULL))->id;
+	u.tv.scope_stamp++;
+	ui_key(&u, 'G');
+	frame(&u);
+	for (int i = 0; i < 50; i++) {
+		double s = now_ms();
+
+		ui_key(&u, KEY_PPAGE);
+		frame(&u);
+		t[i] = now_ms() - s;
+	}
+	double flat_filt_up = median(t, 50);
+	memset(&u.tv.scope, 0, sizeof(u.tv.scope));
+	u.tv.scope_stamp++;
+
 	/* the same million root calls sorted: one sort of the whole list */
 	double flat_sort = now_ms();
 
@@ -458,6 +475,7 @@ int main(void)
 	printf("search keystroke (all matches of 1M nodes):   mean %.1f ms\n", search_ms);
 	printf("PgUp + frame, 1M collapsed siblings:          median %.3f ms\n", flat_up);
 	printf("follow + frame, 1M collapsed siblings:        median %.3f ms\n", flat_follow);
+	printf("filtered to the thread: PgUp + frame, 1M sibl.: median %.3f ms\n", flat_filt_up);
 	printf("filtered (a function hidden, calls < 50 us): frame, paging: median %.3f ms, p90 %.3f ms\n",
 	       filt_med, filt_p90);
 	printf("filtered: count of the calls hidden (1M calls walked):        %.1f ms\n", recount_ms);
