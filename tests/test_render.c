@@ -1702,6 +1702,20 @@ static void test_profile_lazy_resort(void **state)
 	ui_draw(u);
 	assert_int_equal(find_row(w, " late_big "), 2);
 	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "fib");
+	/* the histogram pane, focused, moves the table's cursor */
+	ui_key(u, '\t');
+	ui_key(u, 'k');                     /* late_big, log_line, main, fib */
+	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "main");
+	ui_key(u, KEY_BTAB);
+	/* a scope of very many paths (here: more than 2) is made again
+	 * only every PROFILE_BIG_NS */
+	u->pv.big_paths = 2;
+	ui_key(u, 'a');                     /* the process of the tree's cursor */
+	fake_now += PROFILE_HOLD_NS + 1;
+	call(m, 100, 101, 0, "main", 10);
+	assert_false(profile_view_refresh(&u->pv, false));
+	fake_now += PROFILE_BIG_NS;
+	assert_true(profile_view_refresh(&u->pv, false));
 	ui_state_free(u);
 	model_free(m);
 }

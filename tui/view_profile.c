@@ -35,6 +35,7 @@ void profile_view_init(struct profile_view *pv, const struct model *m, const str
 	pv->sort = PROF_TOTAL;
 	pv->now = mono_ns;
 	pv->last_key_ns = INT64_MIN / 2;
+	pv->big_paths = PROFILE_BIG_PATHS;
 	profile_init(&pv->prof);
 }
 
@@ -125,6 +126,7 @@ static void rebuild(struct profile_view *pv, bool held)
 		profile_sort(&pv->prof, pv->sort);
 	free(prev);
 	pv->built_gen = model_generation(pv->m);
+	pv->built_ns = pv->now();
 	if (!pv->cursor_fn && pv->prof.n)
 		pv->cursor_fn = pv->prof.rows[0].fn;
 	if (pv->callers_of && !held)
@@ -145,6 +147,9 @@ bool profile_view_refresh(struct profile_view *pv, bool force)
 	if (stale(pv))
 		force = true;
 	if (!force && pv->built_gen && pv->built_gen == model_generation(pv->m))
+		return false;
+	/* a scope of very many paths takes a noticeable time to add up */
+	if (!force && pv->prof.paths > pv->big_paths && pv->now() - pv->built_ns < PROFILE_BIG_NS)
 		return false;
 	rebuild(pv, !force && pv->now() - pv->last_key_ns < PROFILE_HOLD_NS);
 	return true;
