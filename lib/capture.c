@@ -546,7 +546,9 @@ PTP_FILT static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
 		t->excl_at = d + 1;     /* PIPETRACE_DEPTH: deeper ones too */
 		return;
 	}
-	v = ptp_g.filter ? ptp_filter_of(ref) : PTP_FD_NONE;
+	/* Inside an included call with nothing to exclude: no need to ask. */
+	v = !ptp_g.filter || (t->incl_at && !ptp_g.filter_excl) ? PTP_FD_NONE
+								 : ptp_filter_of(ref);
 	if (PTP_UNLIKELY(!v)) {
 		ptp_enter_miss(t, ref, is_addr, now, d);
 		return;

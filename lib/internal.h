@@ -160,6 +160,7 @@ struct ptp_global {
 					   not events */
 	const char *filter;             /* PIPETRACE_FILTER when valid, else NULL */
 	int filter_incl;                /* it has include patterns */
+	int filter_excl;                /* it has exclude patterns */
 	int filtering;                  /* a filter is on: each call is decided
 					   in capture.c's cold path (limit 0) */
 	uint64_t min_duration;          /* PIPETRACE_MIN_DURATION, ns; 0: none */

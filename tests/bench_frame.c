@@ -428,7 +428,7 @@ int main(void)
 	 * for the whole run (the model's per-function figures) and for the
 	 * thread (its 200,001 paths added up); frames while paging.  The
 	 * re-sorts in CPU time (this thread's), as the machine may be busy */
-	double prof_all, prof_thread, prof_key, prof_page;
+	double prof_all, prof_thread, prof_key, prof_page, prof_live;
 
 	m = build_funcs(100000);
 	ui_state_init(&u, NULL, m);
@@ -447,6 +447,19 @@ int main(void)
 		t[i] = frame(&u);
 	}
 	prof_page = median(t, FRAMES);
+	/* the same with the model changed before every frame (live data:
+	 * the shares' whole is summed again) */
+	int64_t fts = 1000000000;
+	uint64_t fseq = 10000000;
+
+	for (int i = 0; i < 50; i++) {
+		ev_call(m, 1002, 0, "tick", &fts, &fseq, false, 0);
+		ev_call(m, 1002, 0, "tick", &fts, &fseq, true, 5);
+		ui_poll_model(&u);
+		ui_key(&u, i < 25 ? KEY_NPAGE : KEY_PPAGE);
+		t[i] = frame(&u);
+	}
+	prof_live = median(t, 50);
 	prof_key = cpu_ms();
 	ui_key(&u, '>');
 	frame(&u);
@@ -493,6 +506,7 @@ int main(void)
 	printf("profile view, 100k functions: the same for one thread (200k paths): median %.1f ms CPU\n", prof_thread);
 	printf("profile view, 100k functions: > key (sort by the next column) + frame: %.1f ms CPU\n", prof_key);
 	printf("profile view, 100k functions: frame, paging down:                  median %.3f ms\n", prof_page);
+	printf("profile view, 100k functions: frame, paging, model changed before each: median %.3f ms\n", prof_live);
 	printf("tui_profile_resort_ms=%.1f\n", prof_all);
 	printf("tui_frame_ms=%.3f\n", page_med);
 	return 0;

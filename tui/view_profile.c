@@ -127,6 +127,7 @@ static void rebuild(struct profile_view *pv, bool held)
 	free(prev);
 	pv->built_gen = model_generation(pv->m);
 	pv->built_ns = pv->now();
+	pv->sum_gen = 0;   /* the build's sum may be older than the rows drawn */
 	if (!pv->cursor_fn && pv->prof.n)
 		pv->cursor_fn = pv->prof.rows[0].fn;
 	if (pv->callers_of && !held)
@@ -416,8 +417,12 @@ void profile_view_draw(struct profile_view *pv, WINDOW *w, bool focused)
 	}
 	size_t cur = cursor_index(pv);
 
-	/* live figures: their shares of the self time as it is now */
-	profile_sum_now(&pv->prof);
+	/* live figures: their shares of the self time as it is now (one
+	 * look at every function: once per change of the model) */
+	if (pv->sum_gen != model_generation(pv->m)) {
+		profile_sum_now(&pv->prof);
+		pv->sum_gen = model_generation(pv->m);
+	}
 	pv->cursor_fn = pv->prof.rows[cur].fn;
 	clamp_top(&pv->top, cur, pv->prof.n, pv->height);
 	for (int i = 0; i < pv->height && pv->top + (size_t)i < pv->prof.n; i++)

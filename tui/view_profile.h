@@ -32,6 +32,7 @@ struct profile_view {
 	node_id scope;           /* the process or thread, 0 for the whole run */
 	uint64_t built_gen;      /* model generation of the rows; 0: never built */
 	int64_t built_ns;        /* when they were made */
+	uint64_t sum_gen;        /* model generation of prof.self_sum_ns (live rows) */
 	size_t big_paths;        /* PROFILE_BIG_PATHS (tests set their own) */
 	int64_t last_key_ns;     /* the last key that moved or sorted */
 	int64_t (*now)(void);    /* monotonic ns (tests set their own) */
