@@ -194,6 +194,7 @@ static int run(char *const argv[], const char *mode, double *wall, double *cpu,
 		env[n++] = "PIPETRACE_LOSSLESS=1";
 	if (strstr(mode, "nostats"))
 		env[n++] = "PIPETRACE_STATS_MS=0";
+	env[n++] = strstr(mode, "binary") ? "PIPETRACE_WIRE=binary" : "PIPETRACE_WIRE=json";
 	env[n] = NULL;
 	if (pipe(out) != 0)
 		return -1;
@@ -241,6 +242,7 @@ int main(int argc, char **argv)
 	double ll[REPS], ll_cpu[REPS], plain_thr[REPS], async_thr[REPS], uft_thr[REPS];
 	double flr[REPS], flr_thr[REPS], flr_over[REPS], ns_thr[REPS], ns_over[REPS], ns_wall[REPS];
 	double uft_over[REPS];
+	double llb[REPS], llb_cpu[REPS];
 	const char *uftrace = getenv("UFTRACE") ? getenv("UFTRACE") : UFTRACE_PATH;
 	long lines_async = 0;
 	int have_uftrace, r;
@@ -292,6 +294,8 @@ int main(int argc, char **argv)
 		snprintf(nbuf, sizeof nbuf, "%ld", N_LOSSLESS);
 		if (run(a_traced, "async-lossless", &ll[r], &ll_cpu[r], &thr, &tree) != 0)
 			return 1;
+		if (run(a_traced, "async-lossless-binary", &llb[r], &llb_cpu[r], &thr, &tree) != 0)
+			return 1;
 		if (have_uftrace) {
 			char data[160], *a_uft[] = { (char *)uftrace, "record", "-d", data,
 						     "--no-libcall", pg, nbuf, NULL };
@@ -329,6 +333,8 @@ int main(int argc, char **argv)
 	       median(async_cpu, REPS), 100.0 * lines_async / (REPS * (2.0 * N_ASYNC + 2)));
 	printf("  pipetrace async lossless %8.2f ns/call      (%ld calls) every event formatted and read; process CPU %.2f ns/call\n",
 	       median(ll, REPS), N_LOSSLESS, median(ll_cpu, REPS));
+	printf("  pipetrace lossless binary%8.2f ns/call      the same in binary frames (PIPETRACE_WIRE=binary); process CPU %.2f ns/call\n",
+	       median(llb, REPS), median(llb_cpu, REPS));
 	printf("  pipetrace sync           %8.2f ns/call      (%ld calls), CPU %.2f ns/call\n",
 	       median(sync, REPS), N_SYNC, median(sync_cpu, REPS));
 	if (have_uftrace) {
@@ -346,6 +352,10 @@ int main(int argc, char **argv)
 	if (have_uftrace)
 		printf("  overhead / uftrace's     %8.2f            stats on, thread CPU over uninstrumented; budget 0.33\n",
 		       median(over, REPS) / median(uft_over, REPS));
+	if (have_uftrace)
+		printf("  lossless process CPU / uftrace record CPU: JSON %.2fx, binary %.2fx (same loop, this run)\n",
+		       median(ll_cpu, REPS) / median(uft_cpu, REPS),
+		       median(llb_cpu, REPS) / median(uft_cpu, REPS));
 	printf("lib_overhead_ns_per_call=%.2f\n", median(over, REPS));
 	printf("lib_overhead_nostats_ns_per_call=%.2f\n", median(ns_over, REPS));
 	printf("floor_overhead_ns_per_call=%.2f\n", median(flr_over, REPS));
