@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -77,25 +78,46 @@ void ptp_thread_free(struct ptp_thread *t)
 
 /* ---- the ring ---------------------------------------------------------- */
 
-/* Lossless mode, ring full: wait for the consumer rather than drop.  Gives
- * up when no consumer will come (flusher stopped). */
+/* Lossless mode, ring full: wait for the consumer rather than drop, until
+ * half the ring is free - asleep on a futex the consumer wakes, so that a
+ * program held up by its reader neither spins nor wakes per event (a
+ * 50 us sleep-and-look loop took a sizeable part of lossless mode's CPU,
+ * and starved the flushers of busy processes).  Gives up when no consumer
+ * will come (flusher stopped); the timeout covers a missed wake-up. */
 PTP_COLD static int ptp_ring_wait(struct ptp_thread *t, uint64_t h)
 {
-	struct timespec d = { 0, 50000 };
-	uint64_t t0 = ptp_clock_raw_slow();
+	struct timespec d = { 0, 10000000 };
+	uint64_t t0 = ptp_clock_raw_slow(), want = h - PTP_RING_SIZE / 2 + 1;
 	int room = 0;
 
+	atomic_store(&t->wait_tail, want);
 	while (atomic_load_explicit(&ptp_g.state, memory_order_relaxed) == PTP_ON &&
 	       ptp_g.flusher_running) {
-		nanosleep(&d, NULL);
-		t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
-		if (h - t->tail_cache < PTP_RING_SIZE) {
+		uint32_t w = atomic_load(&t->wake);
+
+		t->tail_cache = atomic_load(&t->tail);
+		if (t->tail_cache >= want) {
 			room = 1;
 			break;
 		}
+		syscall(SYS_futex, &t->wake, FUTEX_WAIT_PRIVATE, w, &d, NULL, 0);
 	}
+	atomic_store(&t->wait_tail, 0);
 	t->stall += ptp_clock_raw_slow() - t0;
 	return room;
+}
+
+void ptp_wake_waiter(struct ptp_thread *t, uint64_t tail)
+{
+	uint64_t want;
+
+	/* Against the waiter's store of wait_tail and load of tail. */
+	atomic_thread_fence(memory_order_seq_cst);
+	want = atomic_load_explicit(&t->wait_tail, memory_order_relaxed);
+	if (want && tail >= want) {
+		atomic_fetch_add(&t->wake, 1);
+		syscall(SYS_futex, &t->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	}
 }
 
 /* The ring looked full.  While the consumer is behind, drop in bursts of
@@ -524,7 +546,9 @@ PTP_FILT static void ptp_enter_filter(struct ptp_thread *t, uintptr_t ref,
 		t->excl_at = d + 1;     /* PIPETRACE_DEPTH: deeper ones too */
 		return;
 	}
-	v = ptp_g.filter ? ptp_filter_of(ref) : PTP_FD_NONE;
+	/* Inside an included call with nothing to exclude: no need to ask. */
+	v = !ptp_g.filter || (t->incl_at && !ptp_g.filter_excl) ? PTP_FD_NONE
+								 : ptp_filter_of(ref);
 	if (PTP_UNLIKELY(!v)) {
 		ptp_enter_miss(t, ref, is_addr, now, d);
 		return;
@@ -768,6 +792,10 @@ PTP_COLD static void ptp_init(void)
 		fprintf(stderr, "pipetrace: unknown PIPETRACE_MODE \"%s\", using async\n", mode);
 	ptp_g.lossless = ptp_env_is("PIPETRACE_LOSSLESS", "1");
 	ptp_g.no_demangle = ptp_env_is("PIPETRACE_DEMANGLE", "0");
+	ptp_g.binary = ptp_env_is("PIPETRACE_WIRE", "binary");
+	if (getenv("PIPETRACE_WIRE") && !ptp_g.binary && !ptp_env_is("PIPETRACE_WIRE", "json"))
+		fprintf(stderr, "pipetrace: unknown PIPETRACE_WIRE \"%s\", using json\n",
+			getenv("PIPETRACE_WIRE"));
 	ptp_g.depth_max = ptp_env_depth();
 	ptp_g.min_duration = ptp_env_min_duration();
 	ptp_g.filtering = ptp_filter_init() || ptp_g.min_duration;

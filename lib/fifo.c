@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -216,6 +217,14 @@ int ptp_fifo_reader_gone(void)
 	struct pollfd p = { .fd = ptp_fd, .events = POLLOUT };
 
 	return ptp_fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
+/* Bytes in the pipe not read yet, or -1. */
+long ptp_fifo_unread(void)
+{
+	int n;
+
+	return ptp_fd >= 0 && ioctl(ptp_fd, FIONREAD, &n) == 0 ? n : -1;
 }
 
 int ptp_fifo_wait_writable(int timeout_ms)

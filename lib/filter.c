@@ -110,6 +110,7 @@ static int ptp_filter_parse(const char *v)
 			return 0;
 		}
 		incl |= !ptp_pats[k].exclude;
+		ptp_g.filter_excl |= ptp_pats[k].exclude;
 		k++;
 	}
 	ptp_npats = k;
@@ -130,6 +131,7 @@ int ptp_filter_init(void)
 		ptp_spec = NULL;
 		ptp_npats = 0;
 		ptp_g.filter_incl = 0;
+		ptp_g.filter_excl = 0;
 		return 0;
 	}
 	ptp_g.filter = v;

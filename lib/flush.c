@@ -37,6 +37,11 @@
 #define PTP_EXIT_FINAL_NS 40000000u
 #define PTP_EXIT_WAIT_LOSSLESS_NS 2000000000u
 #define PTP_EXIT_FINAL_LOSSLESS_NS 200000000u
+/* Lossless, at exit: a pipe that others keep full may leave us no room for
+ * long while the reader reads; the wait then goes on while its content
+ * moves, until it stands still this long, or this much time in all. */
+#define PTP_EXIT_STILL_NS 2000000000u
+#define PTP_EXIT_LOSSLESS_MAX_NS 30000000000u
 
 enum ptp_pass_result { PTP_IDLE, PTP_WORKED, PTP_BLOCKED };
 
@@ -53,16 +58,29 @@ static int ptp_connected;
 static unsigned ptp_hello_gen;          /* connection that got its hello */
 static _Atomic int ptp_flush_waiting;   /* pt_flush() callers before the lock */
 
+/* The binary frame open at the end of the batch (PIPETRACE_WIRE=binary):
+ * where it starts (SIZE_MAX: none), where its last record ends (a line
+ * written after it closes it), the seq and ts of its last event. */
+static size_t ptp_frame_at = SIZE_MAX, ptp_frame_end;
+static uint64_t ptp_frame_seq, ptp_frame_ns;
+/* Function definitions the batch carries: unmarked if it is given up.
+ * A definition takes at least 8 bytes of the batch. */
+static struct ptp_frag *ptp_frame_def[PTP_LINE_MAX / 8];
+static unsigned ptp_frame_defs;
+
 static struct ptp_thread *ptp_rr;       /* where a pass starts; NULL: head */
 static uint64_t ptp_nthreads;           /* threads seen: bye's "threads" */
 static unsigned ptp_retired;            /* retired threads not yet freed */
 static int ptp_final;                   /* exit: drain up to stop_at only */
+static uint64_t ptp_exit_start;         /* lossless exit: when it began */
 static uint64_t ptp_batches_written, ptp_batches_given_up;
 
 /* ---- writing batches --------------------------------------------------- */
 
 static void ptp_out_sent(void)
 {
+	ptp_frame_at = SIZE_MAX;
+	ptp_frame_defs = 0;
 	ptp_out_len = 0;
 	ptp_out_events = 0;
 	ptp_out_dropcount = 0;
@@ -90,6 +108,9 @@ static void ptp_out_written(void)
  * with a later batch since nothing marked them written. */
 static void ptp_out_discard(void)
 {
+	/* Definitions that never reached the reader go with the next use. */
+	for (unsigned i = 0; i < ptp_frame_defs; i++)
+		ptp_frame_def[i]->sent = 0;
 	if (ptp_out_owner) {
 		ptp_out_owner->lost += ptp_out_events + ptp_out_dropcount;
 		ptp_out_owner->lost_total += ptp_out_events;
@@ -104,6 +125,28 @@ static void ptp_disconnected(void)
 	ptp_out_discard();
 	ptp_fifo_close();
 	ptp_connected = 0;
+}
+
+/* Lossless mode, exiting, deadline dl passed: a later one while the pipe's
+ * content moves (see PTP_EXIT_STILL_NS), else dl. */
+static uint64_t ptp_exit_extend(uint64_t dl)
+{
+	static long last = -2;
+	static uint64_t moved;
+	uint64_t now = ptp_mono_ns();
+	long unread;
+
+	if (!ptp_g.lossless || !ptp_exit_start)
+		return dl;
+	unread = ptp_fifo_unread();
+	if (unread != last || !moved) {
+		last = unread;
+		moved = now;
+	}
+	if (unread < 0 || now - moved >= PTP_EXIT_STILL_NS ||
+	    now - ptp_exit_start >= PTP_EXIT_LOSSLESS_MAX_NS)
+		return dl;
+	return now + 10000000u;
 }
 
 /* Writes the batch.  Returns 1 when it was written, 0 when it is gone
@@ -132,6 +175,8 @@ static int ptp_out_write(uint64_t deadline)
 		if (deadline != PTP_DL_NEVER) {
 			uint64_t now = ptp_mono_ns();
 
+			if (now >= deadline)
+				deadline = ptp_exit_extend(deadline);
 			if (now >= deadline) {
 				ptp_out_discard();
 				return 0;
@@ -378,6 +423,8 @@ size_t ptp_format_hello(char *buf)
 		/* cut (marked "…") to keep hello one line */
 		p += ptp_json_str(p, 2 * PTP_NAME_MAX + 2, ptp_g.filter, strlen(ptp_g.filter));
 	}
+	if (ptp_g.binary)
+		p = PTP_PUTS(p, ",\"wire\":\"binary\"");
 	p = PTP_PUTS(p, ",\"lib\":\"pipetrace " PT_VERSION_STRING "\"}\n");
 	return (size_t)(p - buf);
 }
@@ -410,6 +457,89 @@ static const char *ptp_fn_frag(uintptr_t ref, int is_addr, size_t *len,
 		       : ptp_site_frag((const pt_site_t *)ref, len, fn_len);
 }
 
+/* ---- binary frames (lib/PROTOCOL.md, "Binary frames") ---------------- */
+
+static inline char *ptp_varint(char *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (char)v;
+	return p;
+}
+
+/* Longest frame header, and longest enter/exit record. */
+#define PTP_FRAME_HEAD_MAX (4 + 4 * 10)
+#define PTP_FRAME_REC_MAX (1 + 4 * 10)
+
+/* An enter or exit into the batch's open frame of the thread (a new one
+ * when the batch ends with anything else), preceded by its function's
+ * definition the first time the connection sees it.  0: done; -1: as
+ * ptp_emit_rec; 1: not possible here (no memory for the name), the
+ * caller writes a line instead. */
+static int ptp_emit_bin(struct ptp_thread *t, const struct ptp_rec *r,
+			unsigned kind, uint32_t depth, uint64_t deadline)
+{
+	int is_addr = kind == PTP_ENTER_ADDR || kind == PTP_EXIT_ADDR;
+	struct ptp_frag *f = is_addr ? ptp_addr_fragp(r->ptr)
+				     : ptp_site_fragp((const pt_site_t *)r->ptr);
+	unsigned gen = ptp_fifo_gen();
+	uint64_t seq, ns;
+	char *p;
+
+	if (!f)
+		return 1;
+	p = ptp_room(t, PTP_FRAME_HEAD_MAX + 2 * PTP_FRAME_REC_MAX + f->len, deadline, r->ts);
+	if (!p)
+		return -1;
+	seq = t->seq64 + (uint32_t)(r->seq - (uint32_t)t->seq64);
+	/* A held enter (PIPETRACE_MIN_DURATION) keeps its own, earlier time,
+	 * as on a line: a new frame then, its deltas being unsigned. */
+	ns = ptp_g.min_duration && (kind == PTP_ENTER_SITE || kind == PTP_ENTER_ADDR)
+	     ? ptp_clock_ns(r->ts) : ptp_thread_ns(t, r->ts);
+	if (ptp_frame_at == SIZE_MAX || ptp_frame_end != ptp_out_len || ns < ptp_frame_ns) {
+		ptp_frame_at = ptp_out_len;
+		p[0] = (char)0xff;
+		p[1] = 1;               /* frame version */
+		p = ptp_varint(p + 4, (uint64_t)ptp_g.pid);
+		p = ptp_varint(p, (uint64_t)t->tid);
+		p = ptp_varint(p, seq);
+		p = ptp_varint(p, ns);
+		ptp_frame_seq = seq - 1;
+		ptp_frame_ns = ns;
+	}
+	if (seq != ptp_frame_seq + 1) {
+		*p++ = 3;               /* seq gap: events lost in between */
+		p = ptp_varint(p, seq - ptp_frame_seq - 1);
+	}
+	if (f->sent != gen) {
+		*p++ = 2;
+		p = ptp_varint(p, f->id);
+		p = ptp_varint(p, f->len);
+		p = ptp_put(p, f->text, f->len);
+		f->sent = gen;
+		ptp_frame_def[ptp_frame_defs++] = f;
+	}
+	*p++ = (char)((kind == PTP_EXIT_SITE || kind == PTP_EXIT_ADDR) |
+		      (depth < 63 ? depth : 63) << 2);
+	if (depth >= 63)
+		p = ptp_varint(p, depth - 63);
+	p = ptp_varint(p, f->id);
+	p = ptp_varint(p, ns - ptp_frame_ns);
+	if (kind == PTP_EXIT_SITE || kind == PTP_EXIT_ADDR)
+		p = ptp_varint(p, r->aux && r->ts >= r->aux ? ptp_clock_dur(r->ts - r->aux) : 0);
+	ptp_frame_seq = seq;
+	ptp_frame_ns = ns;
+	ptp_commit(p);
+	ptp_frame_end = ptp_out_len;
+	ptp_out[ptp_frame_at + 2] = (char)((ptp_out_len - ptp_frame_at) & 0xff);
+	ptp_out[ptp_frame_at + 3] = (char)((ptp_out_len - ptp_frame_at) >> 8);
+	t->seq64 = seq;
+	ptp_out_events++;
+	return 0;
+}
+
 /* Formats one record into the batch.  Returns -1 when it could not be
  * (pipe full and kept, or reader gone); the record is then not consumed. */
 static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
@@ -436,6 +566,12 @@ static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
 			ptp_room(t, 0, deadline, r->ts);
 		}
 		return 0;
+	}
+	if (ptp_g.binary && kind != PTP_EXCEPTION) {
+		int b = ptp_emit_bin(t, r, kind, depth, deadline);
+
+		if (b <= 0)
+			return b;
 	}
 	switch (kind) {
 	case PTP_ENTER_SITE:
@@ -529,6 +665,8 @@ static void ptp_lose(struct ptp_thread *t, uint64_t tail, uint64_t head)
 		ptp_rec_release(t, rec);
 	}
 	atomic_store_explicit(&t->tail, tail, memory_order_release);
+	if (ptp_g.lossless)
+		ptp_wake_waiter(t, tail);
 }
 
 /* Writes at most `budget` of the thread's records.  Returns -1 when the
@@ -577,6 +715,8 @@ static int ptp_drain(struct ptp_thread *t, uint64_t deadline, uint64_t budget)
 			atomic_store_explicit(&t->tail, tail + 1, memory_order_release);
 	}
 	atomic_store_explicit(&t->tail, tail, memory_order_release);
+	if (ptp_g.lossless)
+		ptp_wake_waiter(t, tail);
 	return r;
 }
 
@@ -885,6 +1025,8 @@ static void ptp_final_drain(uint64_t dl)
 		enum ptp_pass_result r = ptp_pass(PTP_DL_KEEP, NULL);
 		uint64_t now = ptp_mono_ns();
 
+		if (now >= dl)
+			dl = ptp_exit_extend(dl);
 		if (r == PTP_IDLE || now >= dl)
 			break;
 		if (r == PTP_BLOCKED)
@@ -989,7 +1131,11 @@ void ptp_flusher_stop_and_bye(int status)
 	start = ptp_mono_ns();
 	wait = ptp_g.lossless ? PTP_EXIT_WAIT_LOSSLESS_NS : PTP_EXIT_WAIT_NS;
 	final = ptp_g.lossless ? PTP_EXIT_FINAL_LOSSLESS_NS : PTP_EXIT_FINAL_NS;
+	ptp_exit_start = start;
 	ptp_final_drain(start + wait - final);
+	/* (An extended drain still leaves the final lines their share.) */
+	if (ptp_mono_ns() + final > start + wait)
+		wait = ptp_mono_ns() + final - start;
 	ptp_final_lines(status, start + wait);
 	pthread_mutex_unlock(&ptp_g.lock);
 }

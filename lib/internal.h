@@ -114,6 +114,10 @@ struct ptp_thread {
 	 * own: the consumer's reads must not evict what each event reads. */
 	_Atomic uint64_t head __attribute__((aligned(64)));  /* = head_local */
 	_Atomic uint64_t dropped;       /* events lost to a full ring */
+	/* Lossless wait: the tail the thread waits for (0: none), and the
+	 * futex word the consumer bumps and wakes once the tail reaches it. */
+	_Atomic uint64_t wait_tail;
+	_Atomic uint32_t wake;
 
 	/* Written by the consumer (holder of ptp_g.lock). */
 	_Atomic uint64_t tail __attribute__((aligned(64)));
@@ -149,11 +153,14 @@ struct ptp_global {
 	int sync;                       /* PIPETRACE_MODE=sync */
 	int lossless;                   /* PIPETRACE_LOSSLESS=1 */
 	int no_demangle;                /* PIPETRACE_DEMANGLE=0 */
+	int binary;                     /* PIPETRACE_WIRE=binary: enters and
+					   exits go in binary frames */
 	uint32_t depth_max;             /* PIPETRACE_DEPTH, UINT32_MAX if unset:
 					   calls at this depth or deeper are
 					   not events */
 	const char *filter;             /* PIPETRACE_FILTER when valid, else NULL */
 	int filter_incl;                /* it has include patterns */
+	int filter_excl;                /* it has exclude patterns */
 	int filtering;                  /* a filter is on: each call is decided
 					   in capture.c's cold path (limit 0) */
 	uint64_t min_duration;          /* PIPETRACE_MIN_DURATION, ns; 0: none */
@@ -270,6 +277,21 @@ static inline char *ptp_fmt_u64(char *p, uint64_t v)
 	return end;
 }
 
+/* symbols.c: a function's cached fragment, and its id in binary frames. */
+struct ptp_frag {
+	size_t len;             /* whole fragment */
+	size_t fn_len;          /* `"fn":"…"` part */
+	const char *name;       /* the name itself, unescaped (PIPETRACE_FILTER
+				   matches it), in the same allocation */
+	uint32_t id;            /* > 0, unique in the process */
+	unsigned sent;          /* connection generation that got its
+				   definition (binary frames); 0: none */
+	char text[];
+};
+/* The fragment itself, NULL when out of memory.  Consumer only. */
+struct ptp_frag *ptp_site_fragp(const pt_site_t *site);
+struct ptp_frag *ptp_addr_fragp(uintptr_t addr);
+
 /* addrmap.c: address -> nonzero word, lock-free readers (async-signal-safe),
  * one writer at a time (the caller's lock).  Keys and values are not 0. */
 struct ptp_amap_slot {
@@ -345,8 +367,12 @@ void ptp_fifo_new_process(void);         /* after fork: hello again */
 void ptp_fifo_mark_flusher(void);        /* this thread blocks SIGPIPE */
 int ptp_fifo_open_raw(void);            /* async-signal-safe open + checks */
 int ptp_fifo_wait_writable(int timeout_ms);
+long ptp_fifo_unread(void);
 int ptp_fifo_reader_gone(void);
 int ptp_fifo_still_ours(int fd);        /* async-signal-safe */
+
+/* capture.c: the consumer moved t's tail: wakes a lossless wait for it. */
+void ptp_wake_waiter(struct ptp_thread *t, uint64_t tail);
 
 /* flush.c */
 int ptp_flusher_start(void);

@@ -47,8 +47,9 @@ tests_lib_nomem_SOURCES = tests/lib_nomem.c
 tests_lib_nomem_LDADD = lib/libpipetrace.la
 tests_lib_nomem_LDFLAGS = -no-install
 
-lib_test_cppflags = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS)
-lib_test_ldadd = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+# tui/libptcore.a: lib_harness reads binary frames with the monitor's decoder.
+lib_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tui $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS)
+lib_test_ldadd = tui/libptcore.a $(JANSSON_LIBS) $(CMOCKA_LIBS) -lm
 
 check_PROGRAMS += tests/test_lib_wire
 TESTS += tests/test_lib_wire

@@ -23,6 +23,8 @@
  *   PIPETRACE_SIGNALS=1 same as calling pt_catch_signals() at start-up
  *   PIPETRACE_DEMANGLE=0  leave C++ names of -finstrument-functions programs
  *                       mangled
+ *   PIPETRACE_WIRE      "json" (default: JSON lines) or "binary" (enters and exits
+ *                       in binary frames, for pipetrace-tui only; see PROTOCOL.md)
  *   PIPETRACE_DEPTH=N   trace each thread to depth N-1 only (depth 0 = the
  *                       outermost traced call), like uftrace -D: deeper calls
  *                       are no events (no seq, not dropped); N must be a

@@ -25,15 +25,8 @@
 
 #include "internal.h"
 
-struct ptp_frag {
-	size_t len;             /* whole fragment */
-	size_t fn_len;          /* `"fn":"…"` part */
-	const char *name;       /* the name itself, unescaped (PIPETRACE_FILTER
-				   matches it), in the same allocation */
-	char text[];
-};
-
 static struct ptp_amap ptp_syms;   /* address -> struct ptp_frag * (owned) */
+static uint32_t ptp_frag_ids;           /* binary frames' function ids */
 
 static struct ptp_frag *ptp_frag_make(const char *fn, size_t fnlen,
 				      const char *file, int line)
@@ -60,6 +53,8 @@ static struct ptp_frag *ptp_frag_make(const char *fn, size_t fnlen,
 		return NULL;
 	f->len = (size_t)(p - buf);
 	f->fn_len = fn_len;
+	f->id = ++ptp_frag_ids;
+	f->sent = 0;
 	memcpy(f->text, buf, f->len);
 	memcpy(f->text + f->len, fn, fnlen);
 	f->text[f->len + fnlen] = 0;
@@ -67,7 +62,7 @@ static struct ptp_frag *ptp_frag_make(const char *fn, size_t fnlen,
 	return f;
 }
 
-const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len)
+struct ptp_frag *ptp_site_fragp(const pt_site_t *site)
 {
 	/* The library owns site->cache (see pipetrace.h); only the consumer
 	 * touches it. */
@@ -77,11 +72,18 @@ const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len)
 		const char *fn = site->fn ? site->fn : "?";
 
 		f = ptp_frag_make(fn, strlen(fn), site->file, site->line);
-		if (!f) {
-			*len = *fn_len = 8;
-			return "\"fn\":\"?\"";
-		}
 		((pt_site_t *)site)->cache = f;
+	}
+	return f;
+}
+
+const char *ptp_site_frag(const pt_site_t *site, size_t *len, size_t *fn_len)
+{
+	struct ptp_frag *f = ptp_site_fragp(site);
+
+	if (!f) {
+		*len = *fn_len = 8;
+		return "\"fn\":\"?\"";
 	}
 	*len = f->len;
 	*fn_len = f->fn_len;
@@ -244,6 +246,11 @@ static struct ptp_frag *ptp_addr_lookup(uintptr_t addr)
 		}
 	}
 	return f;
+}
+
+struct ptp_frag *ptp_addr_fragp(uintptr_t addr)
+{
+	return ptp_addr_lookup(addr);
 }
 
 const char *ptp_addr_frag(uintptr_t addr, size_t *len, size_t *fn_len)

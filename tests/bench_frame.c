@@ -259,6 +259,26 @@ int main(void)
 	}
 	double follow_med = median(t, FRAMES);
 
+	/* filtered (F): one function hidden (its rows replaced by their
+	 * children), calls under 50 us left out; the status line's count
+	 * walks every kept call (once a second while the model changes) */
+	u.tv.follow = false;
+	ui_key(&u, 'g');
+	u.tv.scope.min_ns = 50000;
+	scope_toggle_hidden(&u.tv.scope, model_func_find(m, "handle_request"));
+	u.tv.scope_stamp++;
+	double recount_ms = now_ms();
+	ui_scope_recount(&u);
+	recount_ms = now_ms() - recount_ms;
+	frame(&u);
+	for (int i = 0; i < FRAMES; i++) {
+		ui_key(&u, KEY_NPAGE);
+		t[i] = frame(&u);
+	}
+	double filt_med = median(t, FRAMES), filt_p90 = p90(t, FRAMES);
+	memset(&u.tv.scope, 0, sizeof(u.tv.scope));
+	u.tv.scope_stamp++;
+
 	/* sorted by duration (s): the key's frame sorts every list it walks;
 	 * then paging down, and a frame after the once-a-second re-sort */
 	u.tv.follow = false;
@@ -308,6 +328,23 @@ int main(void)
 		t[i] = now_ms() - s;
 	}
 	double flat_follow = median(t, 50);
+
+	/* filtered to the thread (F t): the same moves up */
+	u.tv.follow = false;
+	u.tv.scope.only = model_first_child(m, VIEW_CALLS, model_first_child(m, VIEW_CALLS, NULL))->id;
+	u.tv.scope_stamp++;
+	ui_key(&u, 'G');
+	frame(&u);
+	for (int i = 0; i < 50; i++) {
+		double s = now_ms();
+
+		ui_key(&u, KEY_PPAGE);
+		frame(&u);
+		t[i] = now_ms() - s;
+	}
+	double flat_filt_up = median(t, 50);
+	memset(&u.tv.scope, 0, sizeof(u.tv.scope));
+	u.tv.scope_stamp++;
 
 	/* the same million root calls sorted: one sort of the whole list */
 	double flat_sort = now_ms();
@@ -391,7 +428,7 @@ int main(void)
 	 * for the whole run (the model's per-function figures) and for the
 	 * thread (its 200,001 paths added up); frames while paging.  The
 	 * re-sorts in CPU time (this thread's), as the machine may be busy */
-	double prof_all, prof_thread, prof_key, prof_page;
+	double prof_all, prof_thread, prof_key, prof_page, prof_live;
 
 	m = build_funcs(100000);
 	ui_state_init(&u, NULL, m);
@@ -410,6 +447,19 @@ int main(void)
 		t[i] = frame(&u);
 	}
 	prof_page = median(t, FRAMES);
+	/* the same with the model changed before every frame (live data:
+	 * the shares' whole is summed again) */
+	int64_t fts = 1000000000;
+	uint64_t fseq = 10000000;
+
+	for (int i = 0; i < 50; i++) {
+		ev_call(m, 1002, 0, "tick", &fts, &fseq, false, 0);
+		ev_call(m, 1002, 0, "tick", &fts, &fseq, true, 5);
+		ui_poll_model(&u);
+		ui_key(&u, i < 25 ? KEY_NPAGE : KEY_PPAGE);
+		t[i] = frame(&u);
+	}
+	prof_live = median(t, 50);
 	prof_key = cpu_ms();
 	ui_key(&u, '>');
 	frame(&u);
@@ -438,6 +488,10 @@ int main(void)
 	printf("search keystroke (all matches of 1M nodes):   mean %.1f ms\n", search_ms);
 	printf("PgUp + frame, 1M collapsed siblings:          median %.3f ms\n", flat_up);
 	printf("follow + frame, 1M collapsed siblings:        median %.3f ms\n", flat_follow);
+	printf("filtered to the thread: PgUp + frame, 1M sibl.: median %.3f ms\n", flat_filt_up);
+	printf("filtered (a function hidden, calls < 50 us): frame, paging: median %.3f ms, p90 %.3f ms\n",
+	       filt_med, filt_p90);
+	printf("filtered: count of the calls hidden (1M calls walked):        %.1f ms\n", recount_ms);
 	printf("sorted by duration: s key + frame (1M nodes): %.3f ms\n", sort_key);
 	printf("sorted: frame, paging down:                   median %.3f ms, p90 %.3f ms\n", sorted_med, sorted_p90);
 	printf("sorted: frame after a re-sort (1 a second):   median %.3f ms\n", resort_med);
@@ -452,6 +506,7 @@ int main(void)
 	printf("profile view, 100k functions: the same for one thread (200k paths): median %.1f ms CPU\n", prof_thread);
 	printf("profile view, 100k functions: > key (sort by the next column) + frame: %.1f ms CPU\n", prof_key);
 	printf("profile view, 100k functions: frame, paging down:                  median %.3f ms\n", prof_page);
+	printf("profile view, 100k functions: frame, paging, model changed before each: median %.3f ms\n", prof_live);
 	printf("tui_profile_resort_ms=%.1f\n", prof_all);
 	printf("tui_frame_ms=%.3f\n", page_med);
 	return 0;

@@ -8,7 +8,10 @@
  *   - event_parse + model_apply into a fresh model;
  *   - the whole ingest from a recording (reading, splitting, parsing,
  *     applying), through ingest_step;
- * and the memory the model holds per individual call kept.  Times are the
+ * and the memory the model holds per individual call kept; then the same
+ * trace as libpipetrace writes it with PIPETRACE_WIRE=binary (enters and
+ * exits in binary frames of one thread each, everything else as lines):
+ * decoding + model_apply, and the whole ingest from such a file.  Times are the
  * thread's CPU time, so the figures are per core and hold on a busy machine.
  * The last two lines are the figures `make bench` reports. */
 #include <config.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "event_bin.h"
 #include "ingest.h"
 #include "model.h"
 #include "xorshift.h"
@@ -225,6 +229,183 @@ static double bench_ingest(const char *path, uint64_t keep_max)
 	return (double)events / dt;
 }
 
+/* ---- the same trace in binary frames ------------------------------------ */
+
+static char *bbuf;               /* the binary stream: frames and lines */
+static size_t bbuflen;
+static uint64_t bevents;         /* events in it */
+
+static void bput(const void *p, size_t n)
+{
+	memcpy(bbuf + bbuflen, p, n);
+	bbuflen += n;
+}
+
+static void bvar(unsigned char **q, uint64_t v)
+{
+	while (v >= 0x80) {
+		*(*q)++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*(*q)++ = (unsigned char)v;
+}
+
+/* A thread's frame being filled, as the library's flusher fills it. */
+struct bframe {
+	int32_t pid, tid;
+	unsigned char b[EVENT_LINE_MAX];
+	size_t len;
+	uint64_t seq, ts;        /* of its last event */
+	char names[32][64];      /* this process's defined functions: id = index + 1 */
+	int nnames;
+};
+
+static void bflush(struct bframe *f)
+{
+	if (!f->len)
+		return;
+	f->b[2] = (unsigned char)(f->len & 0xff);
+	f->b[3] = (unsigned char)(f->len >> 8);
+	bput(f->b, f->len);
+	f->len = 0;
+}
+
+/* Converts the generated lines: enters and exits into frames (at most
+ * 4096 bytes, as each write), the rest as they are, in each thread's
+ * order. */
+static void make_binary(void)
+{
+	struct event_parser *p = event_parser_create();
+	struct bframe *fr = calloc(16, sizeof *fr);
+	int nfr = 0;
+
+	bbuf = malloc(buflen + 1024);
+	if (!p || !fr || !bbuf) {
+		fputs("bench_ingest: out of memory\n", stderr);
+		exit(1);
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		const char *l = buf + starts[i];
+		struct bframe *f = NULL;
+
+		if (event_parse(p, l, line_len(i), &ev, NULL) != EVENT_OK)
+			continue;
+		for (int k = 0; k < nfr; k++)
+			if (fr[k].pid == ev.pid && fr[k].tid == ev.tid)
+				f = &fr[k];
+		if (!f && ev.tid && nfr < 16) {
+			f = &fr[nfr++];
+			f->pid = ev.pid;
+			f->tid = ev.tid;
+			/* names are defined per process: share the table */
+			for (int k = 0; k < nfr - 1; k++)
+				if (fr[k].pid == ev.pid)
+					f->nnames = -1 - k;
+		}
+		if (ev.kind != EV_ENTER && ev.kind != EV_EXIT) {
+			if (f)
+				bflush(f);
+			bput(l, line_len(i) + 1);
+			continue;
+		}
+		struct bframe *nt = f->nnames < 0 ? &fr[-1 - f->nnames] : f;
+		int id = 0;
+		for (int k = 0; k < nt->nnames; k++)
+			if (!strcmp(nt->names[k], ev.fn.s))
+				id = k + 1;
+		unsigned char rec[256], *q = rec;
+		if (!id) {
+			char def[200];
+			int dl = snprintf(def, sizeof def, "\"fn\":\"%s\",\"file\":\"%s\",\"line\":%d",
+					  ev.fn.s, ev.file.s ? ev.file.s : "", ev.line);
+			snprintf(nt->names[nt->nnames], sizeof nt->names[0], "%s", ev.fn.s);
+			id = ++nt->nnames;
+			*q++ = 2;
+			bvar(&q, (uint64_t)id);
+			bvar(&q, (uint64_t)dl);
+			memcpy(q, def, (size_t)dl);
+			q += dl;
+		}
+		if (f->len && f->len + 256 > EVENT_LINE_MAX)
+			bflush(f);
+		if (!f->len) {
+			unsigned char *h = f->b;
+			*h++ = BIN_MAGIC;
+			*h++ = BIN_VERSION;
+			h += 2;
+			bvar(&h, (uint64_t)ev.pid);
+			bvar(&h, (uint64_t)ev.tid);
+			bvar(&h, ev.seq);
+			bvar(&h, (uint64_t)ev.ts);
+			f->len = (size_t)(h - f->b);
+			f->seq = ev.seq - 1;
+			f->ts = (uint64_t)ev.ts;
+		}
+		if (ev.seq != f->seq + 1) {
+			*q++ = 3;
+			bvar(&q, ev.seq - f->seq - 1);
+		}
+		*q++ = (unsigned char)((ev.kind == EV_EXIT) | (ev.depth < 63 ? ev.depth : 63) << 2);
+		if (ev.depth >= 63)
+			bvar(&q, (uint64_t)ev.depth - 63);
+		bvar(&q, (uint64_t)id);
+		bvar(&q, (uint64_t)ev.ts - f->ts);
+		if (ev.kind == EV_EXIT)
+			bvar(&q, (uint64_t)ev.dur);
+		memcpy(f->b + f->len, rec, (size_t)(q - rec));
+		f->len += (size_t)(q - rec);
+		f->seq = ev.seq;
+		f->ts = (uint64_t)ev.ts;
+		bevents++;
+	}
+	for (int k = 0; k < nfr; k++)
+		bflush(&fr[k]);
+	free(fr);
+	event_parser_free(p);
+}
+
+static void apply_bin_event(void *ctx, const struct event *e)
+{
+	model_apply(ctx, e);
+}
+
+/* Decoding the binary stream (lines parsed as usual) into a fresh model:
+ * events per second. */
+static double bench_apply_bin(void)
+{
+	struct event_parser *p = event_parser_create();
+	struct bin_decoder *d = bin_decoder_create();
+	struct model *m = model_create(NULL);
+	uint64_t events = 0;
+	double t0 = now_s();
+
+	for (size_t i = 0; i < bbuflen;) {
+		const unsigned char *u = (const unsigned char *)bbuf + i;
+		size_t n;
+
+		if (u[0] == BIN_MAGIC) {
+			size_t len = bin_frame_len(u);
+
+			bin_decode(d, u, len, apply_bin_event, m, &n, NULL);
+			events += n;
+			i += len;
+		} else {
+			const char *nl = memchr(bbuf + i, '\n', bbuflen - i);
+
+			if (event_parse(p, bbuf + i, (size_t)(nl - (bbuf + i)), &ev, NULL) == EVENT_OK) {
+				model_apply(m, &ev);
+				events++;
+			}
+			i = (size_t)(nl - bbuf) + 1;
+		}
+	}
+	double dt = now_s() - t0;
+	model_free(m);
+	bin_decoder_free(d);
+	event_parser_free(p);
+	return (double)events / dt;
+}
+
 int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
@@ -282,7 +463,35 @@ int main(int argc, char **argv)
 	       "heap growth %zu (%.1f B/call)\n",
 	       (unsigned long long)ms.calls_kept, (unsigned long long)ms.paths, ms.bytes,
 	       ms.calls_kept ? (double)ms.bytes / (double)ms.calls_kept : 0.0, heap, per_call);
+
+	make_binary();
+	printf("binary (PIPETRACE_WIRE=binary): %.1f MB, %.1f bytes/event; %llu enters and exits "
+	       "in frames\n", (double)bbuflen / 1e6, (double)bbuflen / (double)nlines,
+	       (unsigned long long)bevents);
+	for (int r = 0; r < RUNS; r++)
+		v[r] = bench_apply_bin();
+	double apply_bin = median(v, RUNS);
+	printf("bin_decode + model_apply: %.3f M events/s (%.0f ns/event), %.1fx JSON\n",
+	       apply_bin / 1e6, 1e9 / apply_bin, apply_bin / apply);
+	char bpath[] = "/tmp/pt-bench-ingest-XXXXXX";
+	fd = mkstemp(bpath);
+	if (fd < 0 || write(fd, bbuf, bbuflen) != (ssize_t)bbuflen) {
+		perror("bench_ingest: temporary binary stream");
+		return 1;
+	}
+	close(fd);
+	for (int r = 0; r < RUNS; r++) {
+		v[r] = bench_ingest(bpath, 0);
+		vk[r] = bench_ingest(bpath, (uint64_t)1 << 30);
+	}
+	unlink(bpath);
+	printf("whole ingest of the binary stream (read, split, decode, apply): %.3f M events/s\n",
+	       median(v, RUNS) / 1e6);
+	printf("the same keeping every event's line for the S and X keys: %.3f M events/s "
+	       "(%.0f ns/event more)\n", median(vk, RUNS) / 1e6,
+	       1e9 / median(vk, RUNS) - 1e9 / median(v, RUNS));
 	printf("tui_ingest_events_per_s=%.0f\n", apply);
+	printf("tui_ingest_bin_events_per_s=%.0f\n", apply_bin);
 	printf("tui_bytes_per_call=%.0f\n", per_call);
 	return 0;
 }

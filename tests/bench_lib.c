@@ -161,6 +161,7 @@ static int run(char *const argv[], const char *mode, double *wall, double *cpu,
 	env[n++] = envbuf[1];
 	if (strstr(mode, "lossless"))
 		env[n++] = "PIPETRACE_LOSSLESS=1";
+	env[n++] = strstr(mode, "binary") ? "PIPETRACE_WIRE=binary" : "PIPETRACE_WIRE=json";
 	env[n] = NULL;
 	if (pipe(out) != 0)
 		return -1;
@@ -206,6 +207,7 @@ int main(int argc, char **argv)
 	double plain[REPS], async[REPS], async_cpu[REPS], sync[REPS], sync_cpu[REPS];
 	double uft[REPS], uft_cpu[REPS], over[REPS], dummy, tree;
 	double ll[REPS], ll_cpu[REPS], plain_thr[REPS], async_thr[REPS], uft_thr[REPS];
+	double llb[REPS], llb_cpu[REPS];
 	const char *uftrace = getenv("UFTRACE") ? getenv("UFTRACE") : UFTRACE_PATH;
 	long lines_async = 0;
 	int have_uftrace, r;
@@ -249,6 +251,8 @@ int main(int argc, char **argv)
 		snprintf(nbuf, sizeof nbuf, "%ld", N_LOSSLESS);
 		if (run(a_traced, "async-lossless", &ll[r], &ll_cpu[r], &thr, &tree) != 0)
 			return 1;
+		if (run(a_traced, "async-lossless-binary", &llb[r], &llb_cpu[r], &thr, &tree) != 0)
+			return 1;
 		if (have_uftrace) {
 			char data[160], *a_uft[] = { (char *)uftrace, "record", "-d", data,
 						     "--no-libcall", pg, nbuf, NULL };
@@ -281,6 +285,8 @@ int main(int argc, char **argv)
 	       median(async_cpu, REPS), 100.0 * lines_async / (REPS * (2.0 * N_ASYNC + 2)));
 	printf("  pipetrace async lossless %8.2f ns/call      (%ld calls) every event formatted and read; process CPU %.2f ns/call\n",
 	       median(ll, REPS), N_LOSSLESS, median(ll_cpu, REPS));
+	printf("  pipetrace lossless binary%8.2f ns/call      the same in binary frames (PIPETRACE_WIRE=binary); process CPU %.2f ns/call\n",
+	       median(llb, REPS), median(llb_cpu, REPS));
 	printf("  pipetrace sync           %8.2f ns/call      (%ld calls), CPU %.2f ns/call\n",
 	       median(sync, REPS), N_SYNC, median(sync_cpu, REPS));
 	if (have_uftrace) {
@@ -291,6 +297,10 @@ int main(int argc, char **argv)
 	} else {
 		printf("  uftrace                  not run (not installed or -pg build missing)\n");
 	}
+	if (have_uftrace)
+		printf("  lossless process CPU / uftrace record CPU: JSON %.2fx, binary %.2fx (same loop, this run)\n",
+		       median(ll_cpu, REPS) / median(uft_cpu, REPS),
+		       median(llb_cpu, REPS) / median(uft_cpu, REPS));
 	printf("lib_overhead_ns_per_call=%.2f\n", median(over, REPS));
 	return 0;
 }

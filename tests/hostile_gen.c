@@ -11,7 +11,10 @@
  *                                bytes, NULs, CR/LF mixes, random bytes;
  *                                stats lines of every shape (bad entries,
  *                                cycles, unknown parents, absurd figures,
- *                                long chains of distinct names).
+ *                                long chains of distinct names);
+ *                                and binary frames (lib/PROTOCOL.md) with
+ *                                such names in their definitions, wrong
+ *                                ids, huge varints, cut or flipped bytes.
  *   hostile_gen check FILE       exit 1 (saying where) if FILE holds a byte
  *                                below 0x20 other than \n, DEL, a C1
  *                                control or invalid UTF-8.
@@ -422,6 +425,97 @@ static void gen_exact(FILE *out, size_t len)
 	fputs("\"}\n", out);
 }
 
+static void put_var(struct buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		char c = (char)(v | 0x80);
+		put(b, &c, 1);
+		v >>= 7;
+	}
+	char c = (char)v;
+	put(b, &c, 1);
+}
+
+static uint64_t frame_num(uint64_t small)
+{
+	static const uint64_t weird[] = {
+		0, 1, 62, 63, 64, 127, 128, 2147483647, 2147483648u, 4294967295u, 4294967296u,
+		9223372036854775807u, 9223372036854775808u, UINT64_MAX,
+	};
+	return below(6) ? small : weird[below(sizeof weird / sizeof *weird)];
+}
+
+/* A binary frame: plausible, then damaged now and then. */
+static void gen_frame(FILE *out, struct buf *b)
+{
+	b->len = 0;
+	put(b, "\xff\x01\0\0", 4);
+	if (below(4))
+		cur_pid = (int32_t)(100 + below(20));
+	put_var(b, frame_num((uint64_t)cur_pid));
+	put_var(b, frame_num((uint64_t)cur_tid));
+	put_var(b, frame_num(cur_seq));
+	put_var(b, frame_num(1000000 + below(1000000)));
+	for (size_t n = below(60); n > 0 && b->len < 3000; n--) {
+		unsigned pick = (unsigned)below(10);
+		if (pick < 2) {
+			struct buf t = { 0 };
+			puts_(&t, "\"fn\":");
+			put_strval(&t);
+			if (below(2)) {
+				puts_(&t, ",\"file\":");
+				put_strval(&t);
+			}
+			if (below(2)) {
+				puts_(&t, ",\"line\":");
+				put_num(&t, below(1000));
+			}
+			if (below(10) == 0)
+				puts_(&t, below(2) ? ",\"ev\":\"exit\"" : "},{");
+			char tag = 2;
+			put(b, &tag, 1);
+			put_var(b, frame_num(1 + below(8)));
+			put_var(b, below(20) ? t.len : frame_num(t.len));
+			put(b, t.p, t.len);
+			free(t.p);
+		} else if (pick < 3) {
+			char tag = 3;
+			put(b, &tag, 1);
+			put_var(b, frame_num(below(5)));
+		} else {
+			uint64_t depth = frame_num((uint64_t)below(100));
+			int exit = (int)below(2);
+			char tag = (char)(exit | (depth < 63 ? depth : 63) << 2);
+			put(b, &tag, 1);
+			if (depth >= 63)
+				put_var(b, depth - 63);
+			put_var(b, frame_num(1 + below(9)));
+			put_var(b, frame_num(below(5000)));
+			if (exit)
+				put_var(b, frame_num(below(100000)));
+			cur_seq++;
+		}
+	}
+	size_t len = b->len > 4096 ? 4096 : b->len;
+	switch (below(12)) {
+	case 0:
+		for (size_t i = below(4) + 1; i > 0; i--)
+			b->p[4 + below(b->len - 4)] ^= (char)(1u << below(8));
+		break;
+	case 1:
+		len = 4 + below(len - 3);       /* says less than it holds */
+		break;
+	case 2:
+		b->len = 4 + below(b->len - 3); /* holds less than it says */
+		break;
+	default:
+		break;
+	}
+	b->p[2] = (char)(len & 0xff);
+	b->p[3] = (char)(len >> 8);
+	fwrite(b->p, 1, b->len, out);
+}
+
 static void emit(FILE *out, struct buf *b)
 {
 	/* Damage: byte flips, cut lines, NULs, CR, CRLF, no newline. */
@@ -471,6 +565,8 @@ static int gen(uint64_t seed, size_t lines)
 			size_t n = 1 + below(below(4) ? 100 : 70000);
 			for (size_t k = 0; k < n; k++)
 				fputc((int)below(256), out);
+		} else if (pick < 200) {
+			gen_frame(out, &b);
 		} else {
 			b.len = 0;
 			gen_event(&b);

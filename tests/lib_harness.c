@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "event_bin.h"
 #include "lib_harness.h"
 
 extern char **environ;
@@ -122,6 +123,7 @@ void cap_spawn(struct cap *c, const char *helper, const char *const *args,
 		unsetenv("PIPETRACE_LOSSLESS");
 		unsetenv("PIPETRACE_SIGNALS");
 		unsetenv("PIPETRACE_DEMANGLE");
+		unsetenv("PIPETRACE_WIRE");
 		for (; env && *env; env++)
 			putenv((char *)*env);
 		execve(path, (char *const *)argv, environ);
@@ -281,8 +283,23 @@ void cap_finish_slow(struct cap *c, size_t chunk, int interval_ms)
 		;
 }
 
+/* An event of a binary frame (PIPETRACE_WIRE=binary), as its JSON line. */
+static void frame_line(void *ctx, const struct event *ev)
+{
+	struct cap *c = ctx;
+	char line[EVENT_LINE_MAX + 64];
+	size_t n = bin_event_json(ev, line, sizeof line);
+	json_t *o = n ? json_loadb(line, n, 0, NULL) : NULL;
+
+	if (o)
+		json_array_append_new(c->lines, o);
+	else
+		c->bad++;
+}
+
 void cap_parse(struct cap *c)
 {
+	struct bin_decoder *bin = bin_decoder_create();
 	size_t start = 0;
 
 	json_decref(c->lines);
@@ -291,7 +308,20 @@ void cap_parse(struct cap *c)
 	for (size_t i = 0; i < c->len; i++) {
 		json_error_t err;
 		json_t *o;
+		size_t flen, nev;
 
+		if (i == start && (unsigned char)c->buf[i] == BIN_MAGIC && c->len - i >= BIN_HEAD &&
+		    (flen = bin_frame_len((const unsigned char *)c->buf + i)) != 0 &&
+		    flen <= c->len - i) {
+			if (bin_decode(bin, (const unsigned char *)c->buf + i, flen, frame_line, c,
+				       &nev, NULL) != EVENT_OK) {
+				print_error("bad binary frame at byte %zu\n", i);
+				c->bad++;
+			}
+			start = i + flen;
+			i = start - 1;
+			continue;
+		}
 		if (c->buf[i] != '\n')
 			continue;
 		o = json_loadb(c->buf + start, i - start, 0, &err);
@@ -301,6 +331,12 @@ void cap_parse(struct cap *c)
 			c->bad++;
 			json_decref(o);
 		} else {
+			json_t *ev = json_object_get(o, "ev"), *pid = json_object_get(o, "pid");
+
+			/* a new connection: its frames define their names anew */
+			if (json_is_string(ev) && !strcmp(json_string_value(ev), "hello") &&
+			    json_is_integer(pid))
+				bin_decoder_forget(bin, (int32_t)json_integer_value(pid));
 			json_array_append_new(c->lines, o);
 		}
 		start = i + 1;
@@ -308,6 +344,7 @@ void cap_parse(struct cap *c)
 	/* Whole lines only: nothing may trail the last newline. */
 	if (start != c->len)
 		c->bad++;
+	bin_decoder_free(bin);
 }
 
 char *cap_stderr(struct cap *c)

@@ -28,6 +28,7 @@
  *                      nobody reads), 10 calls, "done", waits for "go"
  *   seqthreads T N     T threads one after the other, each N calls; then
  *                      pt_flush, "done", waits for "go"
+ *   procs P T N        P child processes, each T threads of N x (mid -> leaf)
  *   stall N            main -> stall_parent -> sleeper -> N x leaf, then
  *                      sleeper sleeps 1 ms (a slow lossless reader holds
  *                      the program up during the N calls)
@@ -485,6 +486,32 @@ int main(int argc, char **argv)
 		guard();
 	} else if (strcmp(mode, "strings") == 0) {
 		strings();
+	} else if (strcmp(mode, "procs") == 0 && argc > 4) {
+		long t = atol(argv[3]), per = atol(argv[4]);
+
+		for (long i = 0; i < n; i++) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				pthread_t th[64];
+
+				for (long k = 0; k < t && k < 64; k++)
+					pthread_create(&th[k], NULL, worker, (void *)(per * 1000 + k));
+				for (long k = 0; k < t && k < 64; k++)
+					pthread_join(th[k], NULL);
+				exit(0);
+			}
+		}
+		int st, bad = 0;
+		pid_t who;
+
+		while ((who = wait(&st)) > 0)
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				fprintf(stderr, "child %d: wait status %#x\n", (int)who, st);
+				bad = 1;
+			}
+		if (bad)
+			return 5;
 	} else if (strcmp(mode, "stall") == 0) {
 		stall_parent(n);
 	} else if (strcmp(mode, "exit") == 0) {

@@ -1575,6 +1575,14 @@ static void test_profile_view(void **state)
 	ui_key(u, KEY_F(6));
 	ui_draw(u);
 	assert_non_null(strstr(row(w, 0), "by total"));
+	/* / in the profile: Enter goes to the next function that matches */
+	ui_key(u, '/');
+	ui_key(u, 'l');
+	ui_key(u, 'o');
+	ui_key(u, 'g');
+	ui_key(u, '\r');
+	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "log_line");
+	ui_key(u, 'g');
 	/* j moves the cursor: the histogram pane follows the function */
 	ui_key(u, 'j');
 	ui_draw(u);
@@ -1677,9 +1685,15 @@ static void test_profile_lazy_resort(void **state)
 	assert_false(profile_view_refresh(&u->pv, false));
 	/* the whole run's figures are drawn as they are, between two sorts */
 	call(m, 100, 103, 0, "main", 10);
+	call(m, 100, 103, 0, "log_line", 6000000);
 	ui_poll_model(u);
 	ui_draw(u);
 	assert_non_null(strstr(row(w, find_row(w, " main ")), " 2 "));
+	/* and their shares of the self time as it is now: log_line has 6.04
+	 * of 99.007 ms (6.1 %), fib 1.907 (1.9 %); not of the 92.997 ms at the
+	 * sort (6.5 %, 2.1 %) */
+	assert_non_null(strstr(row(w, find_row(w, " log_line ")), " 6.1% "));
+	assert_non_null(strstr(row(w, find_row(w, " fib ")), " 1.9% "));
 	assert_int_equal(find_row(w, " main "), 2);
 	call(m, 100, 103, 0, "late_big", 10);
 	fake_now += PROFILE_HOLD_NS;
@@ -1688,6 +1702,20 @@ static void test_profile_lazy_resort(void **state)
 	ui_draw(u);
 	assert_int_equal(find_row(w, " late_big "), 2);
 	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "fib");
+	/* the histogram pane, focused, moves the table's cursor */
+	ui_key(u, '\t');
+	ui_key(u, 'k');                     /* late_big, log_line, main, fib */
+	assert_string_equal(profile_view_selected(&u->pv, &(const struct mnode *){ NULL })->fn->name, "main");
+	ui_key(u, KEY_BTAB);
+	/* a scope of very many paths (here: more than 2) is made again
+	 * only every PROFILE_BIG_NS */
+	u->pv.big_paths = 2;
+	ui_key(u, 'a');                     /* the process of the tree's cursor */
+	fake_now += PROFILE_HOLD_NS + 1;
+	call(m, 100, 101, 0, "main", 10);
+	assert_false(profile_view_refresh(&u->pv, false));
+	fake_now += PROFILE_BIG_NS;
+	assert_true(profile_view_refresh(&u->pv, false));
 	ui_state_free(u);
 	model_free(m);
 }
@@ -1967,6 +1995,12 @@ static void test_recursion_folded(void **state)
 		tree_view_draw(&tv, w, true);
 		assert_int_equal(2 + tv.cursor_row, yf);
 		assert_non_null(strstr(row(w, yf), "\u00d7100"));
+		/* C folds what z opened */
+		tree_view_key(&tv, 'z');
+		tree_view_key(&tv, 'C');
+		tree_view_key(&tv, '*');
+		tree_view_draw(&tv, w, true);
+		assert_true(find_row(w, "\u00d7100") > 0);
 		/* direct recursion 10,000 deep: one row; the leaf below at its level */
 		tree_view_set_query(&tv, "leaf");
 		tree_view_draw(&tv, w, true);

@@ -354,6 +354,63 @@ static void test_parse_duration(void **state)
 }
 
 
+
+/* Moving up through long lists under a scope (marks into the list are
+ * kept per scope): every row's row above is the one the forward walk put
+ * before it.  Thread 2 has 5000 root calls of wrap (hidden: its call of
+ * leaf_N takes its place) and of tiny (under the minimum duration). */
+static void test_up_under_scope(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	uint64_t seq = 0;
+	int64_t t = 100;
+	char fn[32];
+
+	(void)state;
+	tu_hello(m, 1, 9, "long");
+	tu_enter(m, 2, 9, 1, 1, 0, "other_thread");
+	for (int i = 0; i < 5000; i++) {
+		snprintf(fn, sizeof fn, "leaf_%d", i % 50);
+		tu_enter(m, t, 9, 2, ++seq, 0, "wrap");
+		tu_enter(m, t + 1, 9, 2, ++seq, 1, fn);
+		tu_exit(m, t + 5001, 9, 2, ++seq, 1, fn, 5000);
+		tu_exit(m, t + 5002, 9, 2, ++seq, 0, "wrap", 5002);
+		tu_enter(m, t + 5003, 9, 2, ++seq, 0, "tiny");
+		tu_exit(m, t + 5004, 9, 2, ++seq, 0, "tiny", 1);
+		t += 6000;
+	}
+	tree_view_init(&tv, m);
+	tree_view_resize(&tv, 30, 150);
+	tv.view = VIEW_CALLS;
+	const struct mnode *th2 = model_thread_find(m, 9, 2) ? &model_thread_find(m, 9, 2)->node : NULL;
+	assert_non_null(th2);
+	tv.scope.only = th2->id;
+	tv.scope.min_ns = 1000;
+	assert_true(scope_toggle_hidden(&tv.scope, model_func_find(m, "wrap")));
+	tv.scope_stamp++;
+	/* the rows, forward: the process, the thread, 5000 leaf calls */
+	const struct mnode **rows = calloc(5010, sizeof(*rows));
+	size_t n = 0;
+	for (const struct mnode *x = tree_first_child(&tv, NULL); x && n < 5010; x = tree_next_visible(&tv, x))
+		rows[n++] = x;
+	assert_int_equal(n, 5002);
+	assert_ptr_equal(rows[1], th2);
+	for (size_t i = 2; i < n; i++)
+		assert_int_equal(strncmp(((const struct mcall *)rows[i])->path->fn->name, "leaf_", 5), 0);
+	/* up, one row at a time from the end, and by pages */
+	for (size_t i = n - 1; i > 0; i--) {
+		int moved;
+		assert_ptr_equal(tree_up(&tv, rows[i], 1, &moved), rows[i - 1]);
+		assert_int_equal(moved, 1);
+	}
+	for (size_t i = n - 1; i >= 29; i -= 29)
+		assert_ptr_equal(tree_up(&tv, rows[i], 29, NULL), rows[i - 29]);
+	free(rows);
+	tree_view_free(&tv);
+	model_free(m);
+}
+
 /* ---- clearing ended processes ---------------------------------------------- */
 
 /* Both views walked: every node found by its id, the counts the stats
@@ -514,6 +571,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hide_function_keeps_callees, per_test),
 		cmocka_unit_test_setup(test_min_duration, per_test),
 		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_up_under_scope),
 		cmocka_unit_test_setup(test_clear_ended, per_test),
 		cmocka_unit_test(test_clear_ended_frees_memory),
 	};

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event_bin.h"
 #include "event_orig.h"
 #include "ingest.h"
 #include "keep.h"
@@ -36,6 +37,7 @@ struct old_fifo {
 struct ingest {
 	struct model *model;     /* borrowed */
 	struct event_parser *parser; /* owned */
+	struct bin_decoder *bin; /* owned: binary frames' function names */
 	struct source src;
 	struct linebuf *lb;      /* owned */
 	FILE *rec;               /* owned: --record, or NULL */
@@ -107,8 +109,9 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 	}
 	ing->model = m;
 	ing->parser = event_parser_create();
+	ing->bin = bin_decoder_create();
 	ing->lb = malloc(sizeof *ing->lb);
-	if (!ing->parser || !ing->lb) {
+	if (!ing->parser || !ing->bin || !ing->lb) {
 		snprintf(err, errsize, "out of memory");
 		goto fail_early;
 	}
@@ -153,6 +156,7 @@ struct ingest *ingest_create(const struct ingest_config *cfg, struct model *m,
 	return ing;
 fail_early:
 	event_parser_free(ing->parser);
+	bin_decoder_free(ing->bin);
 	free(ing->lb);
 	free(ing);
 	errno = exec_err;
@@ -172,6 +176,7 @@ void ingest_free(struct ingest *ing)
 		fclose(ing->rec);
 	keep_free(ing->keep);
 	event_parser_free(ing->parser);
+	bin_decoder_free(ing->bin);
 	free(ing->lb);
 	free(ing->q);
 	free(ing);
@@ -376,11 +381,62 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
-/* One line from the source; true when it was a valid event. */
-static bool take_line(struct ingest *ing, enum line_kind kind, const char *line, size_t len)
+/* An event of a binary frame: as a valid line's (take_line), recorded,
+ * kept and queued as its JSON line. */
+static void take_frame_event(void *ctx, const struct event *ev)
+{
+	struct ingest *ing = ctx;
+	struct ingest_status *st = &ing->st;
+
+	if (ing->rec || ing->keep || st->paused || st->queued) {
+		char line[EVENT_LINE_MAX + 64];
+		size_t n = bin_event_json(ev, line, sizeof line);
+
+		if (ing->rec && n) {
+			fwrite(line, 1, n, ing->rec);
+			putc('\n', ing->rec);
+			ing->rec_dirty = true;
+		}
+		if (ing->keep && n)
+			keep_line(ing->keep, line, n);
+		if (st->paused || st->queued) {
+			if (!n || !queue_push(ing, line, n)) {
+				st->queue_dropped++;
+				return;
+			}
+			st->events++;
+			return;
+		}
+	}
+	apply(ing, ev);
+	st->events++;
+}
+
+/* A binary frame: its events; what breaks its rules is a bad line. */
+static size_t take_frame(struct ingest *ing, const char *frame, size_t len)
 {
 	struct ingest_status *st = &ing->st;
 	struct event_error err;
+	size_t n;
+
+	st->lines++;
+	if (bin_decode(ing->bin, (const unsigned char *)frame, len, take_frame_event, ing, &n,
+		       &err) != EVENT_OK) {
+		st->bad_lines++;
+		snprintf(st->last_bad, sizeof st->last_bad, "line %llu: binary frame: %s (byte %d)",
+			 (unsigned long long)st->lines, err.text, err.column);
+	}
+	return n;
+}
+
+/* One line (or binary frame) from the source; the valid events it gave. */
+static size_t take_line(struct ingest *ing, enum line_kind kind, const char *line, size_t len)
+{
+	struct ingest_status *st = &ing->st;
+	struct event_error err;
+
+	if (kind == LINE_FRAME)
+		return take_frame(ing, line, len);
 
 	if (kind == LINE_OVERSIZED || kind == LINE_TOO_LONG) {
 		st->lines++;
@@ -422,6 +478,9 @@ static bool take_line(struct ingest *ing, enum line_kind kind, const char *line,
 	/* Read as far as it can be; the interface says so (protocol.md). */
 	if (!orig && ing->ev.kind == EV_HELLO && ing->ev.version > 1 && ing->ev.version > st->newer_version)
 		st->newer_version = ing->ev.version;
+	/* A new connection: its frames define their functions anew. */
+	if (!orig && ing->ev.kind == EV_HELLO)
+		bin_decoder_forget(ing->bin, ing->ev.pid);
 	if (ing->rec) {
 		fwrite(line, 1, len, ing->rec);
 		putc('\n', ing->rec);

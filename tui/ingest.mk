@@ -2,7 +2,7 @@
 # and the ingest benchmark.
 tui_libptcore_a_SOURCES += tui/event.h tui/ingest.h \
 	tui/event_int.h tui/event.c tui/event_fast.c tui/event_stats.c \
-	tui/event_orig.h tui/event_orig.c \
+	tui/event_orig.h tui/event_orig.c tui/event_bin.h tui/event_bin.c \
 	tui/fifo.h tui/fifo.c tui/source.h tui/source.c \
 	tui/ingest.c tui/plain.h tui/plain.c
 # the lines kept for the full screen's save and export keys
@@ -13,8 +13,11 @@ tests_test_keep_SOURCES = tests/test_keep.c
 tests_test_keep_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_keep_LDADD = $(ptcore_test_ldadd)
 
-check_PROGRAMS += tests/test_event tests/test_ingest
-TESTS += tests/test_event tests/test_ingest
+check_PROGRAMS += tests/test_event tests/test_ingest tests/test_event_bin
+TESTS += tests/test_event tests/test_ingest tests/test_event_bin
+tests_test_event_bin_SOURCES = tests/test_event_bin.c tests/xorshift.h
+tests_test_event_bin_CPPFLAGS = $(ptcore_test_cppflags)
+tests_test_event_bin_LDADD = $(ptcore_test_ldadd)
 tests_test_event_SOURCES = tests/test_event.c tests/xorshift.h
 tests_test_event_CPPFLAGS = $(ptcore_test_cppflags)
 tests_test_event_LDADD = $(ptcore_test_ldadd)

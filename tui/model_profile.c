@@ -210,6 +210,18 @@ static void take_func(struct prof_row *r, const struct mfunc *f)
 	r->hist = &f->hist;
 }
 
+void profile_sum_now(struct profile *p)
+{
+	uint64_t sum = 0;
+
+	if (!p->live)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		if (__builtin_add_overflow(sum, p->rows[i].fn->self_ns, &sum))
+			sum = UINT64_MAX;
+	p->self_sum_ns = sum;
+}
+
 void profile_row_now(const struct profile *p, struct prof_row *r)
 {
 	if (!p->live)

@@ -72,6 +72,9 @@ const struct mnode *profile_scope_of(const struct model *m, const struct mnode *
 /* A whole-run row with its function's figures as they are now (the
  * order stays the sort's); other rows as they are. */
 void profile_row_now(const struct profile *p, struct prof_row *r);
+/* The shares' whole as it is now, for rows drawn with profile_row_now()
+ * (one look at every row). */
+void profile_sum_now(struct profile *p);
 /* A column's value for sorting: times in ns, share in millionths. */
 uint64_t profile_value(const struct profile *p, const struct prof_row *r, enum prof_col col);
 /* Largest first (names: A to Z), ties by name. */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event_bin.h"
 #include "source.h"
 
 /* --- line splitting -------------------------------------------------------- */
@@ -27,6 +28,7 @@ void linebuf_init(struct linebuf *lb)
 	lb->over_len = 0;
 	lb->over_told = false;
 	lb->carry_used = false;
+	lb->frame_len = 0;
 }
 
 char *linebuf_space(struct linebuf *lb, size_t *avail)
@@ -56,6 +58,67 @@ static void carry_add(struct linebuf *lb, const char *p, size_t n)
 	}
 }
 
+/* A unit that starts with the frame magic (nothing partial before it):
+ * LINE_FRAME when it is whole, LINE_NONE when its bytes so far went to the
+ * carry, LINE_OK (nothing done) when its header makes it no frame: it is
+ * then read as a line, a bad one. */
+static enum line_kind frame_next(struct linebuf *lb, const char **line, size_t *len)
+{
+	const char *p = lb->buf + lb->pos;
+	size_t avail = lb->len - lb->pos, need;
+
+	if (lb->frame_len == SIZE_MAX) {
+		/* Its header, completed from the carry. */
+		size_t take = BIN_HEAD - lb->carry_len < avail ? BIN_HEAD - lb->carry_len : avail;
+
+		memcpy(lb->carry + lb->carry_len, p, take);
+		lb->carry_len += take;
+		lb->pos += take;
+		if (lb->carry_len < BIN_HEAD)
+			return LINE_NONE;
+		lb->frame_len = bin_frame_len((const unsigned char *)lb->carry);
+		/* No frame: the carry is the start of a line (a newline among
+		 * those few bytes is not looked for: garbage either way). */
+		if (!lb->frame_len)
+			return LINE_OK;
+		p += take;
+		avail -= take;
+	} else if (!lb->frame_len) {
+		if (avail >= BIN_HEAD) {
+			need = bin_frame_len((const unsigned char *)p);
+			if (!need)
+				return LINE_OK;
+			if (avail >= need) {
+				/* The common case: the whole frame is here. */
+				lb->pos += need;
+				*line = p;
+				*len = need;
+				return LINE_FRAME;
+			}
+			lb->frame_len = need;
+		} else {
+			lb->frame_len = SIZE_MAX;
+			memcpy(lb->carry, p, avail);
+			lb->carry_len = avail;
+			lb->pos += avail;
+			return LINE_NONE;
+		}
+	}
+	need = lb->frame_len - lb->carry_len;
+	if (avail < need)
+		need = avail;
+	memcpy(lb->carry + lb->carry_len, p, need);
+	lb->carry_len += need;
+	lb->pos += need;
+	if (lb->carry_len < lb->frame_len)
+		return LINE_NONE;
+	*line = lb->carry;
+	*len = lb->frame_len;
+	lb->frame_len = 0;
+	lb->carry_used = true;
+	return LINE_FRAME;
+}
+
 enum line_kind linebuf_next(struct linebuf *lb, const char **line, size_t *len)
 {
 again:
@@ -65,6 +128,16 @@ again:
 	}
 	if (lb->pos >= lb->len)
 		return LINE_NONE;
+	if (lb->frame_len || (!lb->carry_len && !lb->over_len &&
+			      (unsigned char)lb->buf[lb->pos] == BIN_MAGIC)) {
+		enum line_kind k = frame_next(lb, line, len);
+
+		if (k != LINE_OK)
+			return k;
+		lb->frame_len = 0;
+		if (lb->pos >= lb->len)
+			return LINE_NONE;
+	}
 	const char *p = lb->buf + lb->pos;
 	size_t avail = lb->len - lb->pos;
 	const char *nl = memchr(p, '\n', avail);
@@ -117,6 +190,8 @@ enum line_kind linebuf_finish(struct linebuf *lb, const char **line, size_t *len
 		lb->carry_len = 0;
 		lb->carry_used = false;
 	}
+	/* A frame cut short is judged as a line: a bad one. */
+	lb->frame_len = 0;
 	if (lb->pos < lb->len) {
 		carry_add(lb, lb->buf + lb->pos, lb->len - lb->pos);
 		lb->pos = lb->len;
@@ -275,7 +350,10 @@ exec_child(struct source *s, char *const *cmd, int logfd, int errpipe, bool keep
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (setenv("PIPETRACE_FIFO", s->fifo.path, 1) == 0)
+	/* Only we read this FIFO, and we read binary frames: the cheaper
+	 * wire, unless the user chose one. */
+	if (setenv("PIPETRACE_FIFO", s->fifo.path, 1) == 0 &&
+	    setenv("PIPETRACE_WIRE", "binary", 0) == 0)
 		execvp(cmd[0], cmd);
 	int e = errno;
 	if (write(errpipe, &e, sizeof e) < 0) {

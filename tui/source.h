@@ -23,11 +23,15 @@ struct linebuf {
 	size_t over_len;         /* > 0: discarding an oversized line this long so far */
 	bool over_told;          /* that line was already reported (LINE_TOO_LONG) */
 	bool carry_used;         /* carry was handed out as a line: reset it next */
+	size_t frame_len;        /* > 0: carry holds part of a binary frame this
+				  * long; SIZE_MAX: of its header */
 	char carry[EVENT_LINE_MAX];
 	char buf[LINEBUF_READ];
 };
 
-enum line_kind { LINE_NONE, LINE_OK, LINE_OVERSIZED, LINE_TOO_LONG };
+/* LINE_FRAME: a whole binary frame (event_bin.h) instead of a line: a
+ * writer's unit that starts with its magic byte and a valid header. */
+enum line_kind { LINE_NONE, LINE_OK, LINE_OVERSIZED, LINE_TOO_LONG, LINE_FRAME };
 
 void linebuf_init(struct linebuf *lb);
 /* Where to read into, and how much fits (always > 0 once next() said NONE). */

@@ -267,6 +267,8 @@ static void prompt_key(struct ui *u, int key)
 	case '\n': case '\r': case KEY_ENTER:
 		u->prompt = false;
 		u->dirty |= DIRTY_HINT;
+		if (u->pv.on)   /* the profile's next function that matches */
+			u->dirty |= profile_view_find(&u->pv, u->tv.search, false);
 		return;
 	case KEY_BACKSPACE: case 127: case VIEW_CTRL('h'):
 		if (!u->qlen) {

@@ -41,6 +41,7 @@ struct ui {
 	char scope_input[64];
 	size_t scope_ilen;
 	struct scope_counts scope_counts; /* what the filters leave out, as last counted */
+	uint64_t scope_gen;      /* the model generation they were counted at */
 	char scope_hint[300];    /* the menu or prompt line */
 	char scope_text[1000];   /* the status line's words for the scope */
 	/* what the last filter, save or export key did, on the status line

@@ -187,7 +187,8 @@ static int event_loop(struct ui *u)
 			tree_view_resort(&u->tv);
 			if (e != u->tv.sort_epoch)
 				u->dirty |= DIRTY_TREE;
-			if (scope_active(&u->tv.scope))
+			/* what the filters hide, when the model moved */
+			if (scope_active(&u->tv.scope) && u->scope_gen != model_generation(u->m))
 				ui_scope_recount(u);
 			if (profile_view_refresh(&u->pv, false))
 				u->dirty |= DIRTY_TREE | DIRTY_HIST;

@@ -76,11 +76,12 @@ bool ui_profile_key(struct ui *u, int key)
 		u->dirty |= profile_view_key(&u->pv, key, tree_view_cursor(&u->tv), &jump) | DIRTY_STATUS;
 		return true;
 	case VIEW_KEY_ESC:
-		if (!u->pv.callers_of || u->focus != PANE_TREE)
+		if (!u->pv.callers_of || u->focus == PANE_EXC)
 			return false;   /* clears the search */
 		break;
 	default:
-		if (u->focus != PANE_TREE || !moves(key))
+		/* the histogram pane follows the table's cursor: it moves it */
+		if (u->focus == PANE_EXC || !moves(key))
 			return false;
 	}
 	u->dirty |= profile_view_key(&u->pv, key, tree_view_cursor(&u->tv), &jump);

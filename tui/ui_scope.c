@@ -217,6 +217,7 @@ const char *ui_scope_hint(struct ui *u)
 
 void ui_scope_recount(struct ui *u)
 {
+	u->scope_gen = model_generation(u->m);
 	scope_count(&u->tv.scope, u->m, &u->scope_counts);
 }
 

@@ -125,6 +125,8 @@ struct fold_row {
 };
 /* Whether n starts a chain (folded or opened with z), and which. */
 bool tree_fold_row(const struct tree_view *tv, const struct mnode *n, struct fold_row *out);
+/* Folds every chain again (C). */
+void tree_fold_reset(struct tree_view *tv);
 /* Opens the folds that hide n. */
 void tree_fold_reveal(struct tree_view *tv, const struct mnode *n);
 /* z: fold or unfold the chain under the cursor. */

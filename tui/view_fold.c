@@ -286,7 +286,7 @@ static bool grow_chains(struct folds *f)
 	return true;
 }
 
-#define KEEP_MAX (1u << 16)
+#define KEEP_MAX (1u << 14)        /* fold rows on screen are far fewer */
 
 static bool finished_call(const struct mnode *x)
 {
@@ -623,6 +623,14 @@ void tree_fold_reveal(struct tree_view *tv, const struct mnode *n)
 		if (!v.shown_as || !tv->folds)
 			return;
 		idset_put(&tv->folds->unfolded, v.shown_as);
+		tv->folds->epoch++;
+	}
+}
+
+void tree_fold_reset(struct tree_view *tv)
+{
+	if (tv->folds) {
+		idset_clear(&tv->folds->unfolded);
 		tv->folds->epoch++;
 	}
 }

@@ -35,6 +35,7 @@ void profile_view_init(struct profile_view *pv, const struct model *m, const str
 	pv->sort = PROF_TOTAL;
 	pv->now = mono_ns;
 	pv->last_key_ns = INT64_MIN / 2;
+	pv->big_paths = PROFILE_BIG_PATHS;
 	profile_init(&pv->prof);
 }
 
@@ -125,6 +126,8 @@ static void rebuild(struct profile_view *pv, bool held)
 		profile_sort(&pv->prof, pv->sort);
 	free(prev);
 	pv->built_gen = model_generation(pv->m);
+	pv->built_ns = pv->now();
+	pv->sum_gen = 0;   /* the build's sum may be older than the rows drawn */
 	if (!pv->cursor_fn && pv->prof.n)
 		pv->cursor_fn = pv->prof.rows[0].fn;
 	if (pv->callers_of && !held)
@@ -145,6 +148,9 @@ bool profile_view_refresh(struct profile_view *pv, bool force)
 	if (stale(pv))
 		force = true;
 	if (!force && pv->built_gen && pv->built_gen == model_generation(pv->m))
+		return false;
+	/* a scope of very many paths takes a noticeable time to add up */
+	if (!force && pv->prof.paths > pv->big_paths && pv->now() - pv->built_ns < PROFILE_BIG_NS)
 		return false;
 	rebuild(pv, !force && pv->now() - pv->last_key_ns < PROFILE_HOLD_NS);
 	return true;
@@ -168,6 +174,8 @@ static void lay_out(const struct profile_view *pv, struct layout *L)
 	int sum = 0;
 
 	memcpy(L->w, full, sizeof(L->w));
+	if (pv->callers_of)
+		L->w[PROF_SHARE] = 0;   /* paths have none: room for their callers */
 	for (int c = 1; c < PROF_NCOLS; c++)
 		sum += L->w[c];
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]) && pv->width - sum < 16; i++) {
@@ -409,6 +417,12 @@ void profile_view_draw(struct profile_view *pv, WINDOW *w, bool focused)
 	}
 	size_t cur = cursor_index(pv);
 
+	/* live figures: their shares of the self time as it is now (one
+	 * look at every function: once per change of the model) */
+	if (pv->sum_gen != model_generation(pv->m)) {
+		profile_sum_now(&pv->prof);
+		pv->sum_gen = model_generation(pv->m);
+	}
 	pv->cursor_fn = pv->prof.rows[cur].fn;
 	clamp_top(&pv->top, cur, pv->prof.n, pv->height);
 	for (int i = 0; i < pv->height && pv->top + (size_t)i < pv->prof.n; i++)
@@ -587,6 +601,7 @@ bool profile_view_save(struct profile_view *pv, const char *dir)
 	/* the table as drawn: the whole run's figures as they are now */
 	for (size_t i = 0; i < pv->prof.n; i++)
 		profile_row_now(&pv->prof, &pv->prof.rows[i]);
+	profile_sum_now(&pv->prof);
 	localtime_r(&now, &tm);
 	strftime(base, sizeof(base), "pipetrace-profile-%Y%m%d-%H%M%S", &tm);
 	profile_view_scope_text(pv, scope, sizeof(scope));

@@ -14,6 +14,10 @@
  * change), as htop does: rows must not jump under a reading eye. */
 #define PROFILE_HOLD_NS 2000000000LL
 #define PROFILE_CALLERS_MAX 10000
+/* A process's or thread's rows add up its paths (some 250 ns each): past
+ * this many, they are made again every PROFILE_BIG_NS only (and on keys). */
+#define PROFILE_BIG_PATHS 200000
+#define PROFILE_BIG_NS 10000000000LL
 
 enum profile_scope { PSCOPE_ALL, PSCOPE_PROCESS, PSCOPE_THREAD };
 
@@ -27,6 +31,9 @@ struct profile_view {
 	enum profile_scope scope_kind;
 	node_id scope;           /* the process or thread, 0 for the whole run */
 	uint64_t built_gen;      /* model generation of the rows; 0: never built */
+	int64_t built_ns;        /* when they were made */
+	uint64_t sum_gen;        /* model generation of prof.self_sum_ns (live rows) */
+	size_t big_paths;        /* PROFILE_BIG_PATHS (tests set their own) */
 	int64_t last_key_ns;     /* the last key that moved or sorted */
 	int64_t (*now)(void);    /* monotonic ns (tests set their own) */
 	const struct mfunc *cursor_fn; /* held by function: rows move */

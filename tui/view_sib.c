@@ -24,6 +24,7 @@ struct sibcache {
 	bool used;
 	enum model_view view;
 	node_id parent;          /* 0: the root (processes) */
+	unsigned scope_stamp;    /* the scope its list was walked under */
 	node_id *marks;          /* owned, in list order */
 	size_t n, cap;
 	uint64_t tick;           /* for LRU */
@@ -55,7 +56,8 @@ static struct sibcache *lookup(struct tree_view *tv, const struct mnode *p, bool
 	for (int i = 0; i < SIB_CACHES; i++) {
 		struct sibcache *c = &tv->sib->c[i];
 
-		if (c->used && c->parent == pid && c->view == tv->view) {
+		if (c->used && c->parent == pid && c->view == tv->view &&
+		    c->scope_stamp == tv->scope_stamp) {
 			c->tick = ++tv->sib->tick;
 			return c;
 		}
@@ -67,6 +69,7 @@ static struct sibcache *lookup(struct tree_view *tv, const struct mnode *p, bool
 	victim->used = true;
 	victim->view = tv->view;
 	victim->parent = pid;
+	victim->scope_stamp = tv->scope_stamp;
 	victim->n = 0;
 	victim->tick = ++tv->sib->tick;
 	return victim;
@@ -108,7 +111,9 @@ static const struct mnode *start_mark(struct tree_view *tv, struct sibcache *c, 
 	while (lo > 0) {
 		const struct mnode *m = model_find(tv->m, c->marks[lo - 1]);
 
-		if (m && model_parent(tv->m, tv->view, m) == p) {
+		/* still one of p's rows under the scope (a hidden function's
+		 * callees are p's too; a process that ended may be hidden now) */
+		if (m && tree_parent(tv, m) == p && tree_scope_row(tv, m) == m) {
 			*at = lo - 1;
 			return m;
 		}
@@ -133,9 +138,9 @@ static const struct mnode *start_mark(struct tree_view *tv, struct sibcache *c, 
 static const struct mnode *walk(struct tree_view *tv, const struct mnode *p, const struct mnode *target,
 				const struct mnode **ring, size_t cap, size_t *count)
 {
-	/* marks assume ids grow along the list: only in first-seen order,
-	 * and only of the whole list (the scope may leave some out) */
-	bool marks = tv->sort[tv->view] == SORT_FIRST && !scope_active(&tv->scope);
+	/* marks assume ids grow along the list: only in first-seen order
+	 * (and a list walked under a scope has marks of its own) */
+	bool marks = tv->sort[tv->view] == SORT_FIRST;
 	struct sibcache *c = marks ? lookup(tv, p, false) : NULL;
 	const struct mnode *s = NULL, *last = NULL;
 	size_t at = 0, next = 0, since = 0, passed = 0;

@@ -283,7 +283,7 @@ void hint_draw(WINDOW *w, const struct status_info *si)
 	static const struct hint hints[] = {
 		{ "\x01", "move", 4 }, { "\x02", "expand/collapse", 3 }, { "/", "search", 1 },
 		{ "n/N", "next", 5 }, { "p", "pause", 2 }, { "e", "exception", 6 },
-		{ "Tab", "pane", 2 }, { "v", "view", 8 }, { "f", "follow", 9 }, { "o", "output", 5 },
+		{ "Tab", "pane", 2 }, { "v", "view", 8 }, { "t", "profile", 7 }, { "f", "follow", 9 }, { "o", "output", 5 },
 		{ "F", "filter", 7 },
 		{ "?", "help", 0 }, { "q", "quit", 0 },
 	};

@@ -299,6 +299,7 @@ static unsigned key(struct tree_view *tv, int key)
 		return DIRTY_TREE;
 	case 'C':
 		idset_clear(&tv->toggled);
+		tree_fold_reset(tv);
 		tv->threads_closed = true;
 		return DIRTY_TREE | DIRTY_HIST;
 	case 'T':
