@@ -448,24 +448,12 @@ PTP_COLD static uint32_t ptp_find_open(struct ptp_thread *t, uintptr_t ref,
 	return UINT32_MAX;
 }
 
-/* ptp_close() with the ring looking full. */
-PTP_COLD static void ptp_close_full(struct ptp_thread *t, uintptr_t ref,
-				    unsigned is_addr, uint64_t now, uint32_t d,
-				    uint64_t ns)
-{
-	ptp_push_full(t, now, ref, ns, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
-	if (t->st)
-		ptp_stats_exit(t, &t->stack[d], &t->stack[d] - 1, ns);
-	if (t->st_pend)
-		ptp_stats_settle(t);
-}
-
 /* The exit of the open call at depth d: closes it and those inside it.
  * start: from its shadow stack entry, on the stall-free clock; the record
  * (and the statistics) get the enter's time moved by the stalls since, so
- * that its duration leaves them out.  The statistics come after the
- * record, when fewer values are live: the hot path then needs no register
- * saves. */
+ * that its duration leaves them out.  (Statistics before the record:
+ * fewer values live at once, fewer register saves, 10 instructions less
+ * than after it.) */
 PTP_INLINE void ptp_close(struct ptp_thread *t, uintptr_t ref,
 			  unsigned is_addr, uint64_t now, uint32_t d,
 			  uint64_t start)
@@ -473,14 +461,14 @@ PTP_INLINE void ptp_close(struct ptp_thread *t, uintptr_t ref,
 	uint64_t ns = ptp_call_ns(now, start + t->stall);
 
 	t->depth = d;
+	if (t->st)
+		ptp_stats_exit(t, &t->stack[d], &t->stack[d] - 1, ns);
 	++t->seq;
 	if (PTP_UNLIKELY(t->head_local - t->tail_cache >= PTP_RING_SIZE)) {
-		ptp_close_full(t, ref, is_addr, now, d, ns);
+		ptp_push_full(t, now, ref, ns, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
 		return;
 	}
 	ptp_store(t, now, ref, ns, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
-	if (t->st)
-		ptp_stats_exit(t, &t->stack[d], &t->stack[d] - 1, ns);
 	if (PTP_UNLIKELY(t->st_pend))
 		ptp_stats_settle(t);
 }
