@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "stats.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -31,6 +32,9 @@
 #endif
 
 #define PTP_HOT __attribute__((no_instrument_function, hot))
+/* The pieces of the hot path: always inlined into the entry points, which
+ * then need no stack frame on their usual path. */
+#define PTP_INLINE static inline __attribute__((no_instrument_function, hot, always_inline))
 #define PTP_COLD __attribute__((no_instrument_function, noinline, cold))
 /* Under a filter every call takes this path: out of the hot path's way, but
  * optimized for speed, not size. */
@@ -72,8 +76,22 @@ void ptp_thread_free(struct ptp_thread *t)
 {
 	free(atomic_load(&t->name_late));
 	free(t->ring);
-	free(t->stack);
+	ptp_stack_free(t->stack);
+	ptp_stats_free(t->st);
 	free(t);
+}
+
+struct ptp_open *ptp_stack_alloc(uint32_t cap)
+{
+	struct ptp_open *s = malloc(((size_t)cap + 1) * sizeof *s);
+
+	return s ? s + 1 : NULL;
+}
+
+void ptp_stack_free(struct ptp_open *stack)
+{
+	if (stack)
+		free(stack - 1);
 }
 
 /* ---- the ring ---------------------------------------------------------- */
@@ -159,8 +177,8 @@ void ptp_publish_own_drops(void)
 }
 
 /* Stores a record at the head of the ring, which has room. */
-PTP_HOT static inline void ptp_store(struct ptp_thread *t, uint64_t ts,
-				     uintptr_t ptr, uint64_t aux, uint32_t depth_kind)
+PTP_INLINE void ptp_store(struct ptp_thread *t, uint64_t ts,
+				     uintptr_t ptr, uint64_t dur, uint32_t depth_kind)
 {
 	uint64_t h = t->head_local;
 	struct ptp_rec *r = &t->ring[h & (PTP_RING_SIZE - 1)];
@@ -169,7 +187,7 @@ PTP_HOT static inline void ptp_store(struct ptp_thread *t, uint64_t ts,
 	r->ptr = ptr;
 	/* Only exits have one: an enter (half of all events) saves a store. */
 	if ((depth_kind & 15) == PTP_EXIT_SITE || (depth_kind & 15) == PTP_EXIT_ADDR)
-		r->aux = aux;
+		r->dur = dur;
 	r->seq = t->seq;
 	r->depth_kind = depth_kind;
 	t->head_local = h + 1;
@@ -182,14 +200,17 @@ PTP_HOT static inline void ptp_store(struct ptp_thread *t, uint64_t ts,
 PTP_COLD static int ptp_push_full(struct ptp_thread *t, uint64_t ts,
 				  uintptr_t ptr, uint64_t aux, uint32_t depth_kind)
 {
-	if (!ptp_ring_full(t, t->head_local))
-		return 0;
-	ptp_store(t, ts, ptr, aux, depth_kind);
-	return 1;
+	int stored = ptp_ring_full(t, t->head_local);
+
+	if (stored)
+		ptp_store(t, ts, ptr, aux, depth_kind);
+	if (t->st_pend)
+		ptp_stats_settle(t);
+	return stored;
 }
 
 /* Appends one record; returns 0 when it was dropped (ring full). */
-PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
+PTP_INLINE int ptp_push(struct ptp_thread *t, uint64_t ts,
 				   uintptr_t ptr, uint64_t aux, unsigned kind,
 				   uint32_t depth)
 {
@@ -199,6 +220,22 @@ PTP_HOT static inline int ptp_push(struct ptp_thread *t, uint64_t ts,
 		return ptp_push_full(t, ts, ptr, aux, depth << 4 | kind);
 	ptp_store(t, ts, ptr, aux, depth << 4 | kind);
 	return 1;
+}
+
+/* The same for an enter or exit, with the statistics' rare work
+ * (ptp_stats_settle()) after it: both out-of-line calls come last, so
+ * that the hot path needs no stack frame. */
+PTP_INLINE void ptp_push_call(struct ptp_thread *t, uint64_t ts, uintptr_t ptr,
+			      uint64_t aux, unsigned kind, uint32_t depth)
+{
+	++t->seq;
+	if (PTP_UNLIKELY(t->head_local - t->tail_cache >= PTP_RING_SIZE)) {
+		ptp_push_full(t, ts, ptr, aux, depth << 4 | kind);
+		return;
+	}
+	ptp_store(t, ts, ptr, aux, depth << 4 | kind);
+	if (PTP_UNLIKELY(t->st_pend))
+		ptp_stats_settle(t);
 }
 
 /* ---- open calls -------------------------------------------------------- */
@@ -222,14 +259,16 @@ PTP_COLD static int ptp_stack_grow(struct ptp_thread *t)
 	uint32_t cap = t->stack_cap;
 	unsigned flags = t->flags;
 
-	if (cap <= UINT32_MAX / 2 / sizeof *stack) {
+	if (cap <= UINT32_MAX / 2 / sizeof *stack - 1) {
 		t->flags = flags | PTP_F_GROW;
-		stack = malloc(2 * (size_t)cap * sizeof *stack);
+		atomic_signal_fence(memory_order_seq_cst);
+		stack = ptp_stack_alloc(2 * cap);
+		atomic_signal_fence(memory_order_seq_cst);
 		t->flags = flags;
 	}
 	if (!stack)
 		return 0;
-	memcpy(stack, old, cap * sizeof *stack);
+	memcpy(stack - 1, old - 1, ((size_t)cap + 1) * sizeof *stack);
 	atomic_signal_fence(memory_order_seq_cst);
 	t->stack = stack;
 	atomic_signal_fence(memory_order_seq_cst);
@@ -237,7 +276,7 @@ PTP_COLD static int ptp_stack_grow(struct ptp_thread *t)
 	t->limit = ptp_limit(2 * cap);
 	atomic_signal_fence(memory_order_seq_cst);
 	t->flags = flags | PTP_F_GROW;
-	free(old);
+	ptp_stack_free(old);
 	t->flags = flags;
 	return 1;
 }
@@ -252,13 +291,79 @@ PTP_COLD static void ptp_lost_event(struct ptp_thread *t)
 	atomic_store_explicit(&t->dropped, t->dropped_local, memory_order_relaxed);
 }
 
-PTP_HOT static inline void ptp_push_enter(struct ptp_thread *t, uintptr_t ref,
+/* The call's path: the child for ref of its caller's node p, the last
+ * one entered from there in the usual case; else ptp_stats_settle() finds
+ * it at the end of the enter. */
+PTP_INLINE void ptp_stats_enter(struct ptp_thread *t, struct ptp_open *f,
+				struct ptp_node *p, uintptr_t ref)
+{
+	struct ptp_node *n = p->last;
+
+	f->node = n;
+	f->callee = 0;
+	if (PTP_UNLIKELY(n->ref != ref)) {
+		t->st_pend = 1;
+		t->st_pend_parent = p;
+	}
+}
+
+/* A call's duration in ns, from its exit's and its (stall-moved) enter's
+ * raw clocks.  Converted here, once: the exit event's dur and the
+ * statistics are the same figure, and the histogram bucket is the
+ * call's own. */
+PTP_INLINE uint64_t ptp_call_ns(uint64_t now, uint64_t start)
+{
+	uint64_t dur = now - start;
+
+	if (PTP_UNLIKELY((int64_t)dur < 0))
+		dur = 0;
+	return ptp_stats_ns(dur, atomic_load_explicit(&ptp_stats_mult, PTP_RELAXED));
+}
+
+/* A call of ns ns ends normally: into its node, and its time into its
+ * caller's callees (up); self is the call's ns less its callees'.  count
+ * goes last (see stats.h). */
+PTP_INLINE void ptp_stats_exit(struct ptp_thread *t, struct ptp_open *f,
+			       struct ptp_open *up, uint64_t ns)
+{
+	struct ptp_node *n = f->node;
+	uint64_t sns;
+	unsigned b, i;
+
+	/* (Callees converted with a slightly different rate may add up to
+	 * a hair more than the call: then its self is 0.) */
+	sns = ns - f->callee;
+	if (PTP_UNLIKELY(sns > ns))
+		sns = 0;
+	up->callee += ns;
+	b = 63u ^ (unsigned)__builtin_clzll(ns | 1);
+	i = b - n->hoff;
+	PTP_BUMP(n->total, ns, PTP_RELAXED);
+	PTP_BUMP(n->self, sns, memory_order_release);
+	if (ns > atomic_load_explicit(&n->max, PTP_RELAXED))
+		atomic_store_explicit(&n->max, ns, PTP_RELAXED);
+	if (PTP_LIKELY(i < n->hlen)) {
+		_Atomic uint64_t *h = atomic_load_explicit(&n->hist, PTP_RELAXED);
+
+		PTP_BUMP(h[i], 1, PTP_RELAXED);
+		PTP_BUMP(n->count, 1, memory_order_release);
+	} else {
+		/* The bucket and the count, at the end of the exit. */
+		t->st_pend = 1;
+		t->st_pend_node = n;
+		t->st_pend_b = b;
+	}
+}
+
+PTP_INLINE void ptp_push_enter(struct ptp_thread *t, uintptr_t ref,
 					  unsigned is_addr, uint64_t now, uint32_t d)
 {
 	t->stack[d].ref = ref;
 	t->stack[d].ts_kind = (now - t->stall) << 1 | is_addr;
+	if (t->st)
+		ptp_stats_enter(t, &t->stack[d], (&t->stack[d])[-1].node, ref);
 	t->depth = d + 1;
-	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
+	ptp_push_call(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, d);
 }
 
 /* A call below PIPETRACE_DEPTH's limit is no event: neither seq nor drop.
@@ -316,7 +421,7 @@ PTP_COLD static void ptp_enter_over(struct ptp_thread *t, uintptr_t ref,
 	ptp_enter_deep(t, ref, is_addr, now);
 }
 
-PTP_HOT static inline void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
+PTP_INLINE void ptp_do_enter(struct ptp_thread *t, uintptr_t ref,
 					unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
@@ -343,16 +448,41 @@ PTP_COLD static uint32_t ptp_find_open(struct ptp_thread *t, uintptr_t ref,
 	return UINT32_MAX;
 }
 
+/* ptp_close() with the ring looking full. */
+PTP_COLD static void ptp_close_full(struct ptp_thread *t, uintptr_t ref,
+				    unsigned is_addr, uint64_t now, uint32_t d,
+				    uint64_t ns)
+{
+	ptp_push_full(t, now, ref, ns, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
+	if (t->st)
+		ptp_stats_exit(t, &t->stack[d], &t->stack[d] - 1, ns);
+	if (t->st_pend)
+		ptp_stats_settle(t);
+}
+
 /* The exit of the open call at depth d: closes it and those inside it.
  * start: from its shadow stack entry, on the stall-free clock; the record
- * gets the enter's time moved by the stalls since, so that its duration
- * leaves them out. */
-PTP_HOT static inline void ptp_close(struct ptp_thread *t, uintptr_t ref,
-				     unsigned is_addr, uint64_t now, uint32_t d,
-				     uint64_t start)
+ * (and the statistics) get the enter's time moved by the stalls since, so
+ * that its duration leaves them out.  The statistics come after the
+ * record, when fewer values are live: the hot path then needs no register
+ * saves. */
+PTP_INLINE void ptp_close(struct ptp_thread *t, uintptr_t ref,
+			  unsigned is_addr, uint64_t now, uint32_t d,
+			  uint64_t start)
 {
+	uint64_t ns = ptp_call_ns(now, start + t->stall);
+
 	t->depth = d;
-	ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, d);
+	++t->seq;
+	if (PTP_UNLIKELY(t->head_local - t->tail_cache >= PTP_RING_SIZE)) {
+		ptp_close_full(t, ref, is_addr, now, d, ns);
+		return;
+	}
+	ptp_store(t, now, ref, ns, d << 4 | (PTP_EXIT_SITE + 2 * is_addr));
+	if (t->st)
+		ptp_stats_exit(t, &t->stack[d], &t->stack[d] - 1, ns);
+	if (PTP_UNLIKELY(t->st_pend))
+		ptp_stats_settle(t);
 }
 
 /* Out of line and called last, like ptp_push_full(): the hot exit needs no
@@ -360,9 +490,13 @@ PTP_HOT static inline void ptp_close(struct ptp_thread *t, uintptr_t ref,
 PTP_COLD static void ptp_exit_unwound(struct ptp_thread *t, uintptr_t ref,
 				      unsigned is_addr, uint64_t now, uint32_t d)
 {
-	d = ptp_find_open(t, ref, d + 1);
-	if (d != UINT32_MAX)
-		ptp_close(t, ref, is_addr, now, d, t->stack[d].ts_kind >> 1);
+	uint32_t k = ptp_find_open(t, ref, d + 1);
+
+	if (k == UINT32_MAX)
+		return;
+	if (t->st)
+		ptp_stats_unwind(t, k, d);
+	ptp_close(t, ref, is_addr, now, k, t->stack[k].ts_kind >> 1);
 }
 
 /* The exit of a call at depth d >= PIPETRACE_DEPTH's limit: no event,
@@ -376,6 +510,8 @@ PTP_COLD static void ptp_exit_filtered(struct ptp_thread *t, uintptr_t ref,
 		if (k == UINT32_MAX)
 			return;         /* as ptp_exit_unwound(): not ours */
 		if (k < ptp_g.depth_max) {
+			if (t->st)
+				ptp_stats_unwind(t, k, ptp_g.depth_max - 1);
 			ptp_close(t, ref, is_addr, now, k, t->stack[k].ts_kind >> 1);
 			return;
 		}
@@ -407,7 +543,7 @@ PTP_COLD static void ptp_exit_deep(struct ptp_thread *t, uintptr_t ref,
 	ptp_lost_event(t);
 }
 
-PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
+PTP_INLINE void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 				       unsigned is_addr, uint64_t now)
 {
 	uint32_t d = t->depth;
@@ -431,6 +567,20 @@ PTP_HOT static inline void ptp_do_exit(struct ptp_thread *t, uintptr_t ref,
 
 
 /* ---- PIPETRACE_FILTER --------------------------------------------------- */
+
+/* The innermost traced call below shadow depth d, whose callee the call
+ * at d is in the statistics, or the sentinel (top level).  (Under a
+ * filter, traced calls are the open calls from the outermost included
+ * one up, so this is d - 1 or none.) */
+static inline struct ptp_open *ptp_traced_up(struct ptp_thread *t, uint32_t d)
+{
+	if (!t->wdepth)
+		return &t->stack[-1];
+	while (d-- > 0)
+		if (t->stack[d].ts_kind >> 1)
+			return &t->stack[d];
+	return &t->stack[-1];
+}
 
 /* Under a filter every call comes here (t->limit is 0).  The shadow stack
  * remembers every open call, traced or not; a traced one has its start
@@ -489,11 +639,15 @@ PTP_FILT static void ptp_enter_traced(struct ptp_thread *t, uintptr_t ref,
 				      unsigned is_addr, uint64_t now, uint32_t d)
 {
 	t->stack[d].ts_kind = (now - t->stall) << 1 | is_addr;
+	if (t->st)
+		ptp_stats_enter(t, &t->stack[d], ptp_traced_up(t, d)->node, ref);
 	if (ptp_g.min_duration) {
 		t->wdepth++;    /* held: sent if it proves long, or a callee does */
+		if (PTP_UNLIKELY(t->st_pend))
+			ptp_stats_settle(t);
 		return;
 	}
-	ptp_push(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, t->wdepth++);
+	ptp_push_call(t, now, ref, 0, PTP_ENTER_SITE + 2 * is_addr, t->wdepth++);
 }
 
 /* A call outside any excluded subtree, on the shadow stack already as
@@ -609,18 +763,25 @@ PTP_FILT static void ptp_exit_traced(struct ptp_thread *t, uintptr_t ref,
 				     uint32_t d)
 {
 	uint32_t w = --t->wdepth;
+	uint64_t from = start + t->stall, ns = ptp_call_ns(now, from);
 
+	/* (in the statistics whether it is sent or not) */
+	if (t->st)
+		ptp_stats_exit(t, &t->stack[d], ptp_traced_up(t, d), ns);
 	if (ptp_g.min_duration) {
 		if (w >= t->wsent) {
 			/* held: sent only if it was long */
-			if (now - t->stall - start <
-			    atomic_load_explicit(&ptp_g.min_ticks, memory_order_relaxed))
+			if (now - from < atomic_load_explicit(&ptp_g.min_ticks,
+							      memory_order_relaxed)) {
+				if (PTP_UNLIKELY(t->st_pend))
+					ptp_stats_settle(t);
 				return;
+			}
 			ptp_send_held(t, d, w);
 		}
 		t->wsent = w;
 	}
-	ptp_push(t, now, ref, start + t->stall, PTP_EXIT_SITE + 2 * is_addr, w);
+	ptp_push_call(t, now, ref, ns, PTP_EXIT_SITE + 2 * is_addr, w);
 }
 
 /* An exit that is not the innermost open call's (longjmp left calls
@@ -629,6 +790,7 @@ PTP_COLD static void ptp_exit_filter_odd(struct ptp_thread *t, uintptr_t ref,
 					 unsigned is_addr, uint64_t now, uint32_t d)
 {
 	uint64_t start;
+	uint32_t top = d;
 
 	if (d >= t->stack_cap) {
 		if (t->excl_at - 1u >= d)
@@ -639,6 +801,8 @@ PTP_COLD static void ptp_exit_filter_odd(struct ptp_thread *t, uintptr_t ref,
 	d = ptp_find_open(t, ref, d);
 	if (d == UINT32_MAX)
 		return;
+	if (t->st)
+		ptp_stats_unwind(t, d, top);
 	start = t->stack[d].ts_kind >> 1;
 	t->wdepth = ptp_traced_below(t, d) + (start != 0);
 	if (t->wsent > t->wdepth)
@@ -797,6 +961,7 @@ PTP_COLD static void ptp_init(void)
 		fprintf(stderr, "pipetrace: unknown PIPETRACE_WIRE \"%s\", using json\n",
 			getenv("PIPETRACE_WIRE"));
 	ptp_g.depth_max = ptp_env_depth();
+	ptp_stats_env();
 	ptp_g.min_duration = ptp_env_min_duration();
 	ptp_g.filtering = ptp_filter_init() || ptp_g.min_duration;
 	ptp_g.pid = getpid();
@@ -806,6 +971,8 @@ PTP_COLD static void ptp_init(void)
 		ptp_thread_flags |= PTP_F_SYNC;
 	if (!ptp_clock_init(!ptp_g.sync))
 		ptp_thread_flags |= PTP_F_CLOCK;
+	else
+		ptp_clock_prime();
 	ptp_fifo_init();
 	if (!ptp_g.sync && ptp_flusher_start() != 0) {
 		atomic_store(&ptp_g.state, PTP_OFF);
@@ -861,9 +1028,15 @@ PTP_COLD static struct ptp_thread *ptp_thread_register(void)
 	if (t) {
 		memset(t, 0, sizeof *t);
 		t->ring = aligned_alloc(64, PTP_RING_SIZE * sizeof *t->ring);
-		t->stack = malloc(PTP_STACK_MIN * sizeof *t->stack);
+		t->stack = ptp_stack_alloc(PTP_STACK_MIN);
 		t->stack_cap = PTP_STACK_MIN;
 		t->limit = ptp_limit(PTP_STACK_MIN);
+		t->st = ptp_stats_new();
+		if (t->stack) {
+			memset(&t->stack[-1], 0, sizeof t->stack[-1]);
+			if (t->st)
+				t->stack[-1].node = &t->st->root;
+		}
 	}
 	if (!t || !t->ring || !t->stack) {
 		if (t)
@@ -1048,6 +1221,9 @@ void pt_exception(const char *type, const char *fmt, ...)
 	va_end(ap);
 	mlen = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
 	tlen = strnlen(type, PTP_NAME_MAX);
+	/* Counted in the statistics even when the event cannot be made. */
+	if (t->st)
+		ptp_stats_exception(t);
 	e = malloc(sizeof *e + tlen + mlen);
 	if (e) {
 		/* Raised in a filtered call: it belongs to the innermost
@@ -1194,6 +1370,8 @@ static void ptp_fork_child(void)
 		me->lost = 0;
 		me->announced = 0;
 		me->next = NULL;
+		if (me->st)
+			ptp_stats_fork_child(me->st);
 	}
 	atomic_store(&ptp_g.threads, me);
 	ptp_flush_after_fork();

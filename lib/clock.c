@@ -1,6 +1,9 @@
 /* clock.c - timestamps.  The hot path stores raw TSC ticks (rdtsc costs
  * about a third of clock_gettime); the consumer converts them into
- * CLOCK_MONOTONIC nanoseconds, the unit of the wire.  The rate is measured
+ * CLOCK_MONOTONIC nanoseconds, the unit of the wire.  A call's duration is
+ * converted by the traced thread itself at the exit, with the rate known
+ * then (ptp_stats_mult, 32.32 fixed point), so that the exit event and the
+ * statistics carry the same figure.  The rate is measured
  * against the clock over an ever longer baseline (from the first sample,
  * taken at start-up, to the latest), and each conversion is anchored at the
  * latest (tsc, clock) pair.
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "stats.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -154,8 +158,25 @@ void ptp_clock_update(void)
 	ptp_ns_per_tick = (double)(ns - ptp_base_ns) / (double)(tsc - ptp_base_tsc);
 	ptp_anchor_tsc = tsc;
 	ptp_anchor_ns = ns;
+	atomic_store_explicit(&ptp_stats_mult,
+			      (uint64_t)(ptp_ns_per_tick * 4294967296.0 + 0.5),
+			      memory_order_relaxed);
 #endif
 	ptp_min_ticks_update();
+}
+
+/* The traced threads convert durations to ns from their first call on: a
+ * baseline of 20 us makes that rate good to about 0.1% (see the top of the
+ * file) until the consumer's passes refine it, a few ms later. */
+void ptp_clock_prime(void)
+{
+#if PTP_HAVE_TSC
+	if (!ptp_use_tsc)
+		return;
+	while (ptp_mono_ns() - ptp_base_ns < 20000u)
+		;
+	ptp_clock_update();
+#endif
 }
 
 uint64_t ptp_clock_ns(uint64_t raw)
@@ -172,9 +193,3 @@ uint64_t ptp_clock_ns(uint64_t raw)
 	return back < ptp_anchor_ns ? ptp_anchor_ns - back : 0;
 }
 
-uint64_t ptp_clock_dur(uint64_t raw_delta)
-{
-	if (!ptp_use_tsc)
-		return raw_delta;
-	return (uint64_t)((double)raw_delta * ptp_ns_per_tick);
-}

@@ -99,6 +99,7 @@ static void ptp_out_written(void)
 		ptp_out_owner->announced = gen;
 	if (ptp_out_owner && ptp_out_tally)
 		ptp_out_owner->tallied = 1;
+	ptp_stats_batch_written(gen);
 	ptp_batches_written++;
 	ptp_out_sent();
 }
@@ -117,6 +118,7 @@ static void ptp_out_discard(void)
 	}
 	if (ptp_out_len > 0)
 		ptp_batches_given_up++;
+	ptp_stats_batch_lost(ptp_out_owner);
 	ptp_out_sent();
 }
 
@@ -201,7 +203,6 @@ static char *ptp_put_thread(char *p, struct ptp_thread *t, uint64_t ns);
 /* ts of a line that is not a recorded event (thread, drop, tally): that
  * of the thread's next event (raw, 0: none), else now; never before the
  * thread's previous line. */
-static uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw);
 
 /* A new batch starts with what the reader has not got yet on this
  * connection: the hello, the owner's thread line.  They are marked sent
@@ -227,8 +228,8 @@ static void ptp_out_begin(struct ptp_thread *owner, uint64_t raw)
 /* Room for `need` more bytes of `owner`'s lines; raw: the clock of the
  * owner's next event, 0 if none.  NULL when the pipe is full and the batch
  * is kept, or when the reader went away (check ptp_connected). */
-static char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline,
-		      uint64_t raw)
+char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline,
+	       uint64_t raw)
 {
 	if (ptp_out_len > 0 &&
 	    (ptp_out_owner != owner || ptp_out_len + need > PTP_LINE_MAX) &&
@@ -250,9 +251,14 @@ static char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline,
 	return ptp_out + ptp_out_len;
 }
 
-static void ptp_commit(char *end)
+void ptp_commit(char *end)
 {
 	ptp_out_len = (size_t)(end - ptp_out);
+}
+
+int ptp_is_connected(void)
+{
+	return ptp_connected;
 }
 
 /* ---- lines ------------------------------------------------------------- */
@@ -288,8 +294,8 @@ static char *ptp_fmt_ts(char *p, uint64_t ns)
 	return p + 8;
 }
 
-static char *ptp_head(char *p, const char *ev, size_t evlen, uint64_t ns,
-		      struct ptp_thread *t)
+char *ptp_head(char *p, const char *ev, size_t evlen, uint64_t ns,
+	       struct ptp_thread *t)
 {
 	p = PTP_PUTS(p, "{\"ev\":\"");
 	p = ptp_put(p, ev, evlen);
@@ -324,7 +330,7 @@ static uint64_t ptp_thread_ns(struct ptp_thread *t, uint64_t raw)
 	return ns;
 }
 
-static uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw)
+uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw)
 {
 	return ptp_thread_ns(t, raw ? raw : ptp_clock_raw_slow());
 }
@@ -414,6 +420,10 @@ size_t ptp_format_hello(char *buf)
 		p = PTP_PUTS(p, ",\"depth_max\":");
 		p = ptp_fmt_u64(p, ptp_g.depth_max);
 	}
+	if (ptp_g.stats_ms) {
+		p = PTP_PUTS(p, ",\"stats_ms\":");
+		p = ptp_fmt_u64(p, ptp_g.stats_ms);
+	}
 	if (ptp_g.min_duration) {
 		p = PTP_PUTS(p, ",\"min_duration\":");
 		p = ptp_fmt_u64(p, ptp_g.min_duration);
@@ -429,6 +439,16 @@ size_t ptp_format_hello(char *buf)
 	return (size_t)(p - buf);
 }
 
+/* The thread's name changed: a thread line goes again.  One already in
+ * the batch being built (a stats line may have begun it) has the old
+ * name: once written, the batch must not count as announcing the new. */
+static void ptp_renamed(struct ptp_thread *t)
+{
+	t->announced = 0;
+	if (ptp_out_owner == t)
+		ptp_out_named = 0;
+}
+
 /* Frees what a record owns and applies a thread name, without writing. */
 static void ptp_rec_release(struct ptp_thread *t, const struct ptp_rec *r)
 {
@@ -442,12 +462,12 @@ static void ptp_rec_release(struct ptp_thread *t, const struct ptp_rec *r)
 		strncpy(t->name, name, PTP_TNAME_MAX);
 		t->name[PTP_TNAME_MAX] = 0;
 		free(name);
-		t->announced = 0;
+		ptp_renamed(t);
 	}
 }
 
-static const char *ptp_fn_frag(uintptr_t ref, int is_addr, size_t *len,
-			       size_t *fn_len)
+const char *ptp_fn_frag(uintptr_t ref, int is_addr, size_t *len,
+			size_t *fn_len)
 {
 	if (!ref) {
 		*len = *fn_len = 8;
@@ -528,7 +548,7 @@ static int ptp_emit_bin(struct ptp_thread *t, const struct ptp_rec *r,
 	p = ptp_varint(p, f->id);
 	p = ptp_varint(p, ns - ptp_frame_ns);
 	if (kind == PTP_EXIT_SITE || kind == PTP_EXIT_ADDR)
-		p = ptp_varint(p, r->aux && r->ts >= r->aux ? ptp_clock_dur(r->ts - r->aux) : 0);
+		p = ptp_varint(p, r->dur);
 	ptp_frame_seq = seq;
 	ptp_frame_ns = ns;
 	ptp_commit(p);
@@ -609,10 +629,8 @@ static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
 	*p++ = ',';
 	p = ptp_put(p, frag, len);
 	if (kind == PTP_EXIT_SITE || kind == PTP_EXIT_ADDR) {
-		uint64_t dur = r->aux && r->ts >= r->aux ? ptp_clock_dur(r->ts - r->aux) : 0;
-
 		p = PTP_PUTS(p, ",\"dur\":");
-		p = ptp_fmt_u64(p, dur);
+		p = ptp_fmt_u64(p, r->dur);
 	} else if (kind == PTP_EXCEPTION) {
 		p = PTP_PUTS(p, ",\"type\":");
 		p += ptp_json_str(p, PTP_NAME_MAX / 2, e->text, e->type_len);
@@ -646,7 +664,7 @@ static void ptp_take_news(struct ptp_thread *t)
 		strncpy(t->name, name, PTP_TNAME_MAX);
 		t->name[PTP_TNAME_MAX] = 0;
 		free(name);
-		t->announced = 0;
+		ptp_renamed(t);
 	}
 }
 
@@ -759,7 +777,7 @@ static int ptp_retire(struct ptp_thread *t, uint64_t deadline)
 {
 	if (!t->retired) {
 		free(t->ring);
-		free(t->stack);
+		ptp_stack_free(t->stack);
 		t->ring = NULL;
 		t->stack = NULL;
 		t->stack_cap = 0;
@@ -772,6 +790,11 @@ static int ptp_retire(struct ptp_thread *t, uint64_t deadline)
 		ptp_reap(t);
 		return 0;
 	}
+	/* Its final statistics go first: nothing of the thread's follows
+	 * its tally. */
+	if (!t->tallied && ptp_connected && !(ptp_out_owner == t && ptp_out_tally) &&
+	    ptp_stats_final(t, deadline) < 0 && ptp_connected)
+		return -1;
 	if (!t->tallied && ptp_connected && !(ptp_out_owner == t && ptp_out_tally) &&
 	    ptp_emit_tally(t, deadline) < 0 && ptp_connected)
 		return -1;
@@ -831,6 +854,9 @@ static enum ptp_pass_result ptp_pass(uint64_t deadline, struct ptp_thread *only)
 	ptp_check_connection(forced, forced || (was_idle && !only));
 	was_idle = 0;
 	if (ptp_out_len > 0 && ptp_out_write(deadline) < 0)
+		return PTP_BLOCKED;
+	/* The exact figures before the sample of events. */
+	if (ptp_stats_pass(deadline, only) < 0)
 		return PTP_BLOCKED;
 	if (only) {
 		if (ptp_drain(only, deadline, UINT64_MAX) < 0)
@@ -974,6 +1000,7 @@ void ptp_flush_after_fork(void)
 	ptp_fifo_new_process();
 	/* The child's threads (the forking one) start their accounts anew. */
 	ptp_rr = NULL;
+	ptp_stats_after_fork();
 	ptp_nthreads = 0;
 	ptp_retired = 0;
 	ptp_final = 0;
@@ -1132,6 +1159,11 @@ void ptp_flusher_stop_and_bye(int status)
 	wait = ptp_g.lossless ? PTP_EXIT_WAIT_LOSSLESS_NS : PTP_EXIT_WAIT_NS;
 	final = ptp_g.lossless ? PTP_EXIT_FINAL_LOSSLESS_NS : PTP_EXIT_FINAL_NS;
 	ptp_exit_start = start;
+	/* Every thread's statistics first: the exact figures matter more than
+	 * the last events. */
+	ptp_check_connection(1, 1);
+	if (ptp_connected)
+		ptp_stats_final(NULL, start + wait - final);
 	ptp_final_drain(start + wait - final);
 	/* (An extended drain still leaves the final lines their share.) */
 	if (ptp_mono_ns() + final > start + wait)

@@ -41,8 +41,10 @@ enum ptp_kind {
 struct ptp_rec {
 	uint64_t ts;            /* raw clock (see clock.c) */
 	uintptr_t ptr;          /* meaning depends on the kind */
-	uint64_t aux;           /* exit: raw clock of the enter, 0 if unknown;
-				   not written for other kinds */
+	uint64_t dur;           /* exit: the call's duration in ns, stalls
+				   left out, converted by the traced thread
+				   (the statistics add the same figure); not
+				   written for other kinds */
 	uint32_t seq;           /* low 32 bits of the thread's event counter */
 	uint32_t depth_kind;    /* depth << 4 | enum ptp_kind */
 };
@@ -56,13 +58,21 @@ struct ptp_exc {
 	char text[];            /* type, then msg, not terminated */
 };
 
+struct ptp_node;
+struct ptp_stats;
+
 /* An open call on the thread's shadow stack.  ts_kind = start << 1 | is_addr,
  * where start is the enter's raw ts minus the thread's stall clock then
  * (t->stall): at the exit, start + t->stall is the enter's time moved later
- * by the stalls in between, so that exit ts minus it excludes them. */
+ * by the stalls in between, so that exit ts minus it excludes them.
+ * With statistics on (stats.h), node is the call's path and callee the ns
+ * its finished traced callees took; stack[-1] is a sentinel whose node is
+ * the thread's root. */
 struct ptp_open {
 	uintptr_t ref;          /* pt_site_t * or function address (borrowed) */
 	uint64_t ts_kind;
+	struct ptp_node *node;
+	uint64_t callee;
 };
 
 /* Thread flags: any nonzero value sends events through the slow path. */
@@ -82,6 +92,14 @@ struct ptp_thread {
 	uint64_t tail_cache;
 	uint64_t dropped_local;
 	unsigned skip;                  /* events still to drop unchecked */
+	struct ptp_stats *st;           /* owned: the call-path trie, NULL
+					   when statistics are off */
+	unsigned char st_pend;          /* stats work for ptp_stats_settle():
+					   the enter's node to find (the top
+					   frame's), or the exit's bucket */
+	unsigned char st_pend_b;
+	struct ptp_node *st_pend_node;
+	struct ptp_node *st_pend_parent;
 	/* Raw clock units this thread spent blocked by tracing itself
 	 * (lossless waits for room, sync-mode writes, pt_flush, growing the
 	 * shadow stack): not part of its open calls' durations. */
@@ -158,6 +176,8 @@ struct ptp_global {
 	uint32_t depth_max;             /* PIPETRACE_DEPTH, UINT32_MAX if unset:
 					   calls at this depth or deeper are
 					   not events */
+	uint32_t stats_ms;              /* PIPETRACE_STATS_MS, 0: no stats */
+	uint32_t stats_paths;           /* PIPETRACE_STATS_PATHS */
 	const char *filter;             /* PIPETRACE_FILTER when valid, else NULL */
 	int filter_incl;                /* it has include patterns */
 	int filter_excl;                /* it has exclude patterns */
@@ -199,6 +219,9 @@ void ptp_thread_set_off(void);
 void ptp_thread_free(struct ptp_thread *t);
 void ptp_publish_own_drops(void);
 void ptp_ensure_init(void);
+/* The shadow stack: cap entries from index 0, and the sentinel at -1. */
+struct ptp_open *ptp_stack_alloc(uint32_t cap);
+void ptp_stack_free(struct ptp_open *stack);
 /* The innermost open call that is an event (PIPETRACE_DEPTH and _FILTER
  * leave calls out): its index on the shadow stack, or UINT32_MAX when none
  * is remembered; *wire: the depth it was sent at.  Async-signal-safe. */
@@ -212,9 +235,11 @@ int ptp_clock_init(int allow_tsc);      /* 1 when the TSC is used */
 uint64_t ptp_clock_raw_slow(void);
 void ptp_clock_update(void);            /* consumer: new anchor, refine rate */
 uint64_t ptp_clock_ns(uint64_t raw);
-uint64_t ptp_clock_dur(uint64_t raw_delta);
 uint64_t ptp_mono_ns(void);
 uint64_t ptp_wall_ns(void);
+/* Spins until the TSC rate is known to about 0.1%: the traced threads
+ * convert each call's duration to ns (ptp_stats_mult). */
+void ptp_clock_prime(void);
 
 /* encode.c: JSON pieces.  All async-signal-safe. */
 size_t ptp_json_str(char *dst, size_t cap, const char *src, size_t len);
@@ -383,6 +408,41 @@ void ptp_sync_thread_gone(struct ptp_thread *t);
 void ptp_flush_after_fork(void);
 void ptp_consume_discard(struct ptp_thread *t);
 size_t ptp_format_hello(char *buf);     /* async-signal-safe */
+/* For stats.c: the batch of whole lines being built (see flush.c). */
+char *ptp_room(struct ptp_thread *owner, size_t need, uint64_t deadline,
+	       uint64_t raw);
+void ptp_commit(char *end);
+char *ptp_head(char *p, const char *ev, size_t evlen, uint64_t ns,
+	       struct ptp_thread *t);
+uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw);
+const char *ptp_fn_frag(uintptr_t ref, int is_addr, size_t *len, size_t *fn_len);
+int ptp_is_connected(void);
+
+/* stats.c */
+void ptp_stats_env(void);               /* PIPETRACE_STATS_MS, _PATHS */
+/* A new thread's trie, its root the sentinel frame's node; NULL when
+ * statistics are off or memory is short (the thread then has none). */
+struct ptp_stats *ptp_stats_new(void);
+void ptp_stats_free(struct ptp_stats *s);
+/* The rare part of an enter or exit, done at its end (st_pend). */
+void ptp_stats_settle(struct ptp_thread *t);
+void ptp_stats_exception(struct ptp_thread *t);
+/* Frames k+1..top were left without their exit: the traced ones counted
+ * abandoned, their finished callees' time given to the innermost traced
+ * call at k or below. */
+void ptp_stats_unwind(struct ptp_thread *t, uint32_t k, uint32_t top);
+void ptp_stats_fork_child(struct ptp_stats *s);
+/* Consumer: the stats lines due in this pass (all threads, or `only`),
+ * before any event; -1 when the pipe is full (the rest stays due). */
+int ptp_stats_pass(uint64_t deadline, struct ptp_thread *only);
+/* Consumer: every node of a dead thread written (before its tally), or
+ * of every thread (at exit, `t` NULL); -1 when the pipe is full. */
+int ptp_stats_final(struct ptp_thread *t, uint64_t deadline);
+/* Consumer: the batch that holds stats lines of `owner` was written on
+ * connection gen / given up. */
+void ptp_stats_batch_written(unsigned gen);
+void ptp_stats_batch_lost(struct ptp_thread *owner);
+void ptp_stats_after_fork(void);
 
 /* signals.c */
 void ptp_signals_thread_init(struct ptp_thread *t);

@@ -1,9 +1,9 @@
 # libpipetrace: the instrumentation library.
 lib_LTLIBRARIES += lib/libpipetrace.la
 include_HEADERS += lib/pipetrace.h
-lib_libpipetrace_la_SOURCES = lib/pipetrace.h lib/internal.h \
+lib_libpipetrace_la_SOURCES = lib/pipetrace.h lib/internal.h lib/stats.h \
 	lib/addrmap.c lib/capture.c lib/clock.c lib/encode.c lib/fifo.c \
-	lib/filter.c lib/flush.c lib/signals.c lib/symbols.c
+	lib/filter.c lib/flush.c lib/signals.c lib/stats.c lib/symbols.c
 lib_libpipetrace_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBDW_CFLAGS)
 lib_libpipetrace_la_LIBADD = $(LIBDW_LIBS)
 # Only the API is exported, plus the two -finstrument-functions hooks: the
@@ -106,6 +106,12 @@ tests_test_lib_account_SOURCES = tests/test_lib_account.c tests/lib_harness.c te
 tests_test_lib_account_CPPFLAGS = $(lib_test_cppflags)
 tests_test_lib_account_LDADD = $(lib_test_ldadd)
 
+check_PROGRAMS += tests/test_lib_stats
+TESTS += tests/test_lib_stats
+tests_test_lib_stats_SOURCES = tests/test_lib_stats.c tests/lib_harness.c tests/lib_harness.h
+tests_test_lib_stats_CPPFLAGS = $(lib_test_cppflags)
+tests_test_lib_stats_LDADD = $(lib_test_ldadd)
+
 TESTS += tests/check-exports.sh
 EXTRA_DIST += tests/check-exports.sh
 
@@ -120,6 +126,9 @@ EXTRA_tests_bench_lib_DEPENDENCIES = tests/bench_lib_pg$(EXEEXT)
 # The same workload for uftrace, which needs -pg (mcount) instrumentation.
 tests_bench_lib_pg_SOURCES = tests/bench_lib_pg.c
 tests_bench_lib_pg_CFLAGS = $(AM_CFLAGS) -pg
+# The same child under callgrind: instructions per call, stats on and off.
+bench_scripts += tests/bench_callgrind.sh
+EXTRA_DIST += tests/bench_callgrind.sh
 # A real program's load (tests/bench_real.sh): an interpreter-like workload
 # built with -finstrument-functions, plain, and with -pg for uftrace.
 EXTRA_PROGRAMS += tests/bench_interp tests/bench_interp_plain tests/bench_interp_pg

@@ -42,6 +42,18 @@
  *                       in one goes to the innermost traced call.  An
  *                       invalid value (an empty pattern, a '[' without
  *                       ']') is reported on stderr and filters nothing
+ *   PIPETRACE_STATS_MS=N  every N ms (default 200; 0 = off) send each
+ *                       thread's exact per-path figures (count, total, self,
+ *                       max, exceptions, abandoned calls, histogram), which
+ *                       the thread computes itself at each call's exit: exact
+ *                       whatever events are dropped; also at thread end and
+ *                       exit (see lib/PROTOCOL.md, "Statistics")
+ *   PIPETRACE_STATS_PATHS=N  at most N call paths per thread (default 65536,
+ *                       1..16777216); calls on further paths count in one
+ *                       "(other paths)" node.  Memory: about 190 bytes a
+ *                       path, plus 384 for a path whose durations span more
+ *                       than a factor 2^8 (at most 36 MiB a thread at the
+ *                       default cap, 12 MiB when no path spans that much)
  *   PIPETRACE_MIN_DURATION=10us  send a call only if it lasted that long
  *                       (units ns, us, ms, s; a bare number is ns), like
  *                       uftrace -t: its enter is held until it proves long

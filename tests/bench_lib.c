@@ -5,6 +5,12 @@
  * median of several runs, each run a fresh child process (the library reads
  * its environment once per process).
  *
+ * Besides, the floor of any tracer that timestamps each enter and exit: the
+ * tiny function with two TSC reads around its body and nothing else; and
+ * the traced run again without the exact statistics (PIPETRACE_STATS_MS=0),
+ * so that their cost shows on its own.  Instruction counts, which do not
+ * depend on the machine's load, come from callgrind (tests/bench_callgrind.sh).
+ *
  * Per call means one call of the tiny function: its enter and its exit.
  * "traced thread" is wall time in the calling thread's loop; "process CPU"
  * is the CPU time of the whole process (flusher included) from the start of
@@ -18,6 +24,7 @@
 #include <pthread.h>
 #include <spawn.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +57,26 @@ static __attribute__((noinline)) void traced_tiny(long i)
 	sink += i;
 }
 
+static double now_ns(void);
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define FLOOR_CLOCK() __rdtsc()
+#else
+#define FLOOR_CLOCK() (uint64_t)now_ns()
+#endif
+static volatile uint64_t floor_sink;
+
+/* What a tracer cannot do without: a clock read at the enter and at the
+ * exit. */
+static __attribute__((noinline)) void floor_tiny(long i)
+{
+	uint64_t t0 = FLOOR_CLOCK();
+
+	sink += i;
+	floor_sink += FLOOR_CLOCK() - t0;
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -80,7 +107,8 @@ static double thread_cpu_ns(void)
  * time of the whole process until everything is flushed. */
 static int child(const char *what, long n)
 {
-	int traced = strcmp(what, "plain") != 0;
+	int traced = strcmp(what, "traced") == 0;
+	int flr = strcmp(what, "floor") == 0;
 	double t0, c0, t1, c1, th0, th1;
 
 	if (traced)
@@ -91,6 +119,9 @@ static int child(const char *what, long n)
 	if (traced)
 		for (long i = 0; i < n; i++)
 			traced_tiny(i);
+	else if (flr)
+		for (long i = 0; i < n; i++)
+			floor_tiny(i);
 	else
 		for (long i = 0; i < n; i++)
 			plain_tiny(i);
@@ -145,7 +176,7 @@ static int run(char *const argv[], const char *mode, double *wall, double *cpu,
 	int out[2];
 	pid_t pid;
 	posix_spawn_file_actions_t fa;
-	char envbuf[3][256];
+	char envbuf[4][256];
 	char *env[256];
 	int n = 0, status;
 	double c0 = cpu_ns(RUSAGE_CHILDREN);
@@ -161,6 +192,8 @@ static int run(char *const argv[], const char *mode, double *wall, double *cpu,
 	env[n++] = envbuf[1];
 	if (strstr(mode, "lossless"))
 		env[n++] = "PIPETRACE_LOSSLESS=1";
+	if (strstr(mode, "nostats"))
+		env[n++] = "PIPETRACE_STATS_MS=0";
 	env[n++] = strstr(mode, "binary") ? "PIPETRACE_WIRE=binary" : "PIPETRACE_WIRE=json";
 	env[n] = NULL;
 	if (pipe(out) != 0)
@@ -207,6 +240,8 @@ int main(int argc, char **argv)
 	double plain[REPS], async[REPS], async_cpu[REPS], sync[REPS], sync_cpu[REPS];
 	double uft[REPS], uft_cpu[REPS], over[REPS], dummy, tree;
 	double ll[REPS], ll_cpu[REPS], plain_thr[REPS], async_thr[REPS], uft_thr[REPS];
+	double flr[REPS], flr_thr[REPS], flr_over[REPS], ns_thr[REPS], ns_over[REPS], ns_wall[REPS];
+	double uft_over[REPS];
 	double llb[REPS], llb_cpu[REPS];
 	const char *uftrace = getenv("UFTRACE") ? getenv("UFTRACE") : UFTRACE_PATH;
 	long lines_async = 0;
@@ -234,6 +269,7 @@ int main(int argc, char **argv)
 
 		char *a_plain[] = { self, "--child", "plain", nbuf, NULL };
 		char *a_traced[] = { self, "--child", "traced", nbuf, NULL };
+		char *a_floor[] = { self, "--child", "floor", nbuf, NULL };
 
 		snprintf(nbuf, sizeof nbuf, "%ld", N_ASYNC);
 		if (run(a_plain, "async", &plain[r], &dummy, &plain_thr[r], &tree) != 0)
@@ -245,6 +281,13 @@ int main(int argc, char **argv)
 		usleep(100000);
 		lines_async += atomic_load(&lines_read) - before;
 		over[r] = async_thr[r] - plain_thr[r];
+		/* The floor and the run without statistics, in the same round. */
+		if (run(a_floor, "async", &flr[r], &dummy, &flr_thr[r], &tree) != 0)
+			return 1;
+		flr_over[r] = flr_thr[r] - plain_thr[r];
+		if (run(a_traced, "async-nostats", &ns_wall[r], &dummy, &ns_thr[r], &tree) != 0)
+			return 1;
+		ns_over[r] = ns_thr[r] - plain_thr[r];
 		snprintf(nbuf, sizeof nbuf, "%ld", N_SYNC);
 		if (run(a_traced, "sync", &sync[r], &sync_cpu[r], &thr, &tree) != 0)
 			return 1;
@@ -264,6 +307,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			uft_cpu[r] = tree / N_UFTRACE;
+			uft_over[r] = uft_thr[r] - plain_thr[r];
 			snprintf(cmd, sizeof cmd, "rm -rf '%s'", data);
 			if (system(cmd) != 0)
 				return 1;
@@ -281,6 +325,10 @@ int main(int argc, char **argv)
 	       median(async, REPS), median(async_thr, REPS));
 	printf("  pipetrace async overhead %8.2f ns/call      thread CPU, async minus uninstrumented (wall on a busy machine counts other programs' time)\n",
 	       median(over, REPS));
+	printf("  pipetrace, no stats      %8.2f ns/call wall  %8.2f thread CPU   PIPETRACE_STATS_MS=0; overhead %.2f ns/call\n",
+	       median(ns_wall, REPS), median(ns_thr, REPS), median(ns_over, REPS));
+	printf("  floor: two TSC reads     %8.2f ns/call wall  %8.2f thread CPU   overhead %.2f ns/call\n",
+	       median(flr, REPS), median(flr_thr, REPS), median(flr_over, REPS));
 	printf("  pipetrace async CPU      %8.2f ns/call      whole process incl. flusher; %.1f%% of events reached the reader\n",
 	       median(async_cpu, REPS), 100.0 * lines_async / (REPS * (2.0 * N_ASYNC + 2)));
 	printf("  pipetrace async lossless %8.2f ns/call      (%ld calls) every event formatted and read; process CPU %.2f ns/call\n",
@@ -297,10 +345,19 @@ int main(int argc, char **argv)
 	} else {
 		printf("  uftrace                  not run (not installed or -pg build missing)\n");
 	}
+	/* The budget of issue 10.1, from medians of the same rounds. */
+	printf("  overhead / floor         %8.2f            stats on (%.2f without stats); budget 1.5\n",
+	       median(over, REPS) / median(flr_over, REPS),
+	       median(ns_over, REPS) / median(flr_over, REPS));
+	if (have_uftrace)
+		printf("  overhead / uftrace's     %8.2f            stats on, thread CPU over uninstrumented; budget 0.33\n",
+		       median(over, REPS) / median(uft_over, REPS));
 	if (have_uftrace)
 		printf("  lossless process CPU / uftrace record CPU: JSON %.2fx, binary %.2fx (same loop, this run)\n",
 		       median(ll_cpu, REPS) / median(uft_cpu, REPS),
 		       median(llb_cpu, REPS) / median(uft_cpu, REPS));
 	printf("lib_overhead_ns_per_call=%.2f\n", median(over, REPS));
+	printf("lib_overhead_nostats_ns_per_call=%.2f\n", median(ns_over, REPS));
+	printf("floor_overhead_ns_per_call=%.2f\n", median(flr_over, REPS));
 	return 0;
 }

@@ -450,6 +450,34 @@ void ev_check_schema(json_t *o)
 	need(o, "tid", is_int);
 	if (strcmp(ev, "thread") == 0) {
 		need(o, "name", is_str);
+	} else if (strcmp(ev, "stats") == 0) {
+		size_t i;
+		json_t *n;
+
+		need(o, "nodes", is_arr);
+		json_array_foreach(json_object_get(o, "nodes"), i, n) {
+			static const char *const figs[] = { "id", "count", "total", "self", "max",
+							    "exc", "abandoned" };
+			size_t k;
+			json_t *pair;
+
+			assert_true(json_is_object(n));
+			for (k = 0; k < sizeof figs / sizeof figs[0]; k++)
+				need(n, figs[k], is_int);
+			assert_true(ev_int(n, "id") >= 1);
+			need_opt(n, "parent", is_int);
+			need_opt(n, "fn", is_str);
+			need_opt(n, "file", is_str);
+			need_opt(n, "line", is_int);
+			need(n, "hist", is_arr);
+			json_array_foreach(json_object_get(n, "hist"), k, pair) {
+				assert_true(json_is_array(pair) && json_array_size(pair) == 2);
+				assert_true(is_int(json_array_get(pair, 0)));
+				assert_true(json_integer_value(json_array_get(pair, 0)) < 48);
+				assert_true(is_int(json_array_get(pair, 1)));
+				assert_true(json_integer_value(json_array_get(pair, 1)) > 0);
+			}
+		}
 	} else if (strcmp(ev, "tally") == 0) {
 		need(o, "seq", is_int);
 		need(o, "dropped", is_int);
@@ -537,6 +565,13 @@ void replay(struct cap *c, struct replay *r, int gaps)
 		}
 		if (strcmp(ev, "thread") == 0) {
 			t->named++;
+			continue;
+		}
+		if (strcmp(ev, "stats") == 0) {
+			/* Nothing of the thread's comes after its tally. */
+			if (t->tallies)
+				fail_msg("pid %lld tid %lld: stats after its tally", (long long)t->pid,
+					 (long long)t->tid);
 			continue;
 		}
 		if (strcmp(ev, "tally") == 0) {
@@ -693,4 +728,185 @@ void cap_done(struct cap *c)
 	cap_finish(c);
 	assert_exit_0(c);
 	cap_parse(c);
+}
+
+/* ---- stats ------------------------------------------------------------ */
+
+static struct snode *snode_of(struct sthread *s, json_int_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->nodes[i].id == id)
+			return &s->nodes[i];
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->nodes = realloc(s->nodes, s->cap * sizeof *s->nodes);
+		assert_non_null(s->nodes);
+	}
+	memset(&s->nodes[s->n], 0, sizeof s->nodes[0]);
+	s->nodes[s->n].id = id;
+	return &s->nodes[s->n++];
+}
+
+void stats_of(struct cap *c, json_int_t pid, json_int_t tid, struct sthread *s)
+{
+	size_t i;
+	json_t *o;
+	json_int_t last_ts = 0;
+	int held = 0;
+
+	memset(s, 0, sizeof *s);
+	s->pid = pid;
+	s->tid = tid;
+	json_array_foreach(c->lines, i, o) {
+		const char *ev = ev_kind(o);
+		size_t k;
+		json_t *n;
+
+		if (ev_int(o, "pid") != pid)
+			continue;
+		if (strcmp(ev, "hello") == 0) {
+			/* A new connection: names come again. */
+			for (k = 0; k < s->n; k++)
+				s->nodes[k].named = 0;
+			s->hellos++;
+			if (json_object_get(o, "stats_ms"))
+				s->stats_ms = ev_int(o, "stats_ms");
+			held = json_object_get(o, "min_duration") != NULL;
+			continue;
+		}
+		if (strcmp(ev, "bye") == 0 || ev_int(o, "tid") != tid)
+			continue;
+		/* Within a thread, ts never decreases, stats lines included
+		 * (but for the enters PIPETRACE_MIN_DURATION held, which keep
+		 * their own ts). */
+		if (!held || strcmp(ev, "enter") != 0)
+			assert_true(ev_int(o, "ts") >= last_ts);
+		if (ev_int(o, "ts") > last_ts)
+			last_ts = ev_int(o, "ts");
+		if (strcmp(ev, "tally") == 0)
+			s->tallied = 1;
+		if (strcmp(ev, "stats") != 0)
+			continue;
+		assert_false(s->tallied);
+		s->lines++;
+		json_array_foreach(json_object_get(o, "nodes"), k, n) {
+			struct snode *sn = snode_of(s, ev_int(n, "id"));
+			json_t *h;
+			size_t b;
+
+			if (json_object_get(n, "fn")) {
+				snprintf(sn->fn, sizeof sn->fn, "%s", ev_str(n, "fn"));
+				sn->parent = ev_int(n, "parent");
+				sn->other = json_is_true(json_object_get(n, "other"));
+				sn->named = 1;
+			}
+			/* The first entry of a node on a connection names it. */
+			if (!sn->named)
+				fail_msg("stats node %lld without fn on this connection",
+					 (long long)sn->id);
+			/* Cumulative: a later line never says less. */
+			assert_true(ev_int(n, "count") >= sn->count);
+			assert_true(ev_int(n, "exc") >= sn->exc);
+			assert_true(ev_int(n, "abandoned") >= sn->abandoned);
+			sn->count = ev_int(n, "count");
+			sn->total = ev_int(n, "total");
+			sn->self = ev_int(n, "self");
+			sn->max = ev_int(n, "max");
+			sn->exc = ev_int(n, "exc");
+			sn->abandoned = ev_int(n, "abandoned");
+			sn->hist_sum = 0;
+			json_array_foreach(json_object_get(n, "hist"), b, h)
+				sn->hist_sum += json_integer_value(json_array_get(h, 1));
+			sn->entries++;
+		}
+	}
+	for (size_t k = 0; k < s->n; k++) {
+		struct snode *sn = &s->nodes[k];
+
+		/* Parents are sent before their children. */
+		if (sn->parent)
+			assert_true(sn->parent < sn->id || s->nodes[k].other);
+	}
+}
+
+const struct snode *stats_path(const struct sthread *s, const char *path)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct snode *sn = &s->nodes[i];
+		const char *end = path + strlen(path);
+
+		/* Walk up from the node, matching the path from its end. */
+		for (;;) {
+			const char *slash = end;
+			size_t len;
+
+			while (slash > path && slash[-1] != '/')
+				slash--;
+			len = (size_t)(end - slash);
+			if (strlen(sn->fn) != len || memcmp(sn->fn, slash, len) != 0)
+				break;
+			if (slash == path) {
+				if (sn->parent == 0)
+					return &s->nodes[i];
+				break;
+			}
+			end = slash - 1;
+			if (!sn->parent)
+				break;
+			const struct snode *p = NULL;
+
+			for (size_t k = 0; k < s->n; k++)
+				if (s->nodes[k].id == sn->parent)
+					p = &s->nodes[k];
+			if (!p)
+				break;
+			sn = p;
+		}
+	}
+	return NULL;
+}
+
+void stats_check_sums(const struct sthread *s)
+{
+	int other = 0;
+
+	/* Whose callees the "(other paths)" calls were is not said. */
+	for (size_t i = 0; i < s->n; i++)
+		other |= s->nodes[i].other;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct snode *sn = &s->nodes[i];
+		json_int_t child_total = 0, child_count = 0;
+
+		if (sn->self > sn->total || sn->max > sn->total || sn->hist_sum != sn->count)
+			fail_msg("stats node %lld (%s): count %lld total %lld self %lld max %lld "
+				 "hist %lld", (long long)sn->id, sn->fn, (long long)sn->count,
+				 (long long)sn->total, (long long)sn->self, (long long)sn->max,
+				 (long long)sn->hist_sum);
+		if (other)
+			continue;
+		for (size_t k = 0; k < s->n; k++)
+			if (s->nodes[k].parent == sn->id && !s->nodes[k].other) {
+				child_total += s->nodes[k].total;
+				child_count += s->nodes[k].count;
+			}
+		/* Children's time is within the parent's; self is the rest, up to
+		 * the rounding of each call's ticks to ns. */
+		/* (The TSC's rate is refined while the program runs: a call
+		 * and its callees, converted at their own exits, may differ
+		 * by a few parts in 10^4 as well.) */
+		json_int_t slack = sn->count + child_count + sn->total / 2000;
+
+		if (sn->count && sn->abandoned == 0 &&
+		    (child_total > sn->total + slack ||
+		     llabs((long long)(sn->total - child_total - sn->self)) > (long long)slack))
+			fail_msg("stats node %lld (%s): total %lld self %lld, children total %lld",
+				 (long long)sn->id, sn->fn, (long long)sn->total,
+				 (long long)sn->self, (long long)child_total);
+	}
+}
+
+void stats_free(struct sthread *s)
+{
+	free(s->nodes);
+	memset(s, 0, sizeof *s);
 }

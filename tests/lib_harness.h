@@ -134,4 +134,38 @@ json_t *need_segv_exception(struct cap *c);
 /* Fails unless the helper exited with status 0. */
 void assert_exit_0(struct cap *c);
 
+/* The `stats` lines of one thread, each node's latest figures. */
+struct snode {
+	json_int_t id, parent;
+	char fn[128];
+	int other;
+	int named;              /* named on the current connection */
+	json_int_t count, total, self, max, exc, abandoned, hist_sum;
+	int entries;            /* how many times it was sent */
+};
+
+struct sthread {
+	json_int_t pid, tid;
+	struct snode *nodes;
+	size_t n, cap;
+	int lines;              /* stats lines */
+	int hellos;             /* of its process */
+	json_int_t stats_ms;    /* hello's, 0 if absent */
+	int tallied;
+};
+
+/* Collects the stats of (pid, tid) from the parsed lines, checking the
+ * protocol's rules on the way: a node named on each connection before it
+ * goes without fn, cumulative figures, ts never decreasing, nothing after
+ * the tally, parents before children. */
+void stats_of(struct cap *c, json_int_t pid, json_int_t tid, struct sthread *s);
+/* The node of a path of function names, "main/mid/leaf", or NULL. */
+const struct snode *stats_path(const struct sthread *s, const char *path);
+/* Each node: self <= total, max <= total, histogram sums to count; its
+ * children's totals within its own and self = total - children's totals,
+ * up to the rounding of each call to whole ns (not checked when some
+ * calls went to "(other paths)", whose callers are not known). */
+void stats_check_sums(const struct sthread *s);
+void stats_free(struct sthread *s);
+
 #endif

@@ -28,6 +28,11 @@
  *                      nobody reads), 10 calls, "done", waits for "go"
  *   seqthreads T N     T threads one after the other, each N calls; then
  *                      pt_flush, "done", waits for "go"
+ *   recurse D R        R times: main -> rec -> rec ... (D levels)
+ *   exc N              N times: main -> mid_exc -> thrower (raises
+ *                      "E" in thrower, once in mid_exc after it)
+ *   statsfork N        N calls; fork: the child makes 3 calls, the
+ *                      parent waits for it and makes 2
  *   procs P T N        P child processes, each T threads of N x (mid -> leaf)
  *   stall N            main -> stall_parent -> sleeper -> N x leaf, then
  *                      sleeper sleeps 1 ms (a slow lossless reader holds
@@ -333,6 +338,43 @@ static void __attribute__((noinline)) descend(int level, long times, long n)
 		deep_catcher(n);
 }
 
+static void __attribute__((noinline)) rec(long n)
+{
+	PT_TRACE();
+	if (n > 1)
+		rec(n - 1);
+	sink++;
+}
+
+static void __attribute__((noinline)) thrower(int i)
+{
+	PT_TRACE();
+	pt_exception("E", "call %d", i);
+}
+
+static void __attribute__((noinline)) mid_exc(int i)
+{
+	PT_TRACE();
+	thrower(i);
+	if (i == 0)
+		pt_exception("F", "once");
+}
+
+static void stats_fork(long n)
+{
+	pid_t pid;
+
+	calls(n);
+	pt_flush();     /* see before_fork() */
+	pid = fork();
+	if (pid == 0) {
+		calls(3);
+		return;
+	}
+	waitpid(pid, NULL, 0);
+	calls(2);
+}
+
 static void __attribute__((noinline)) raiser(void)
 {
 	PT_TRACE();
@@ -479,6 +521,14 @@ int main(int argc, char **argv)
 		calls(10);
 		say("done");
 		await("go");
+	} else if (strcmp(mode, "recurse") == 0 && argc > 3) {
+		for (long i = 0; i < atol(argv[3]); i++)
+			rec(n);
+	} else if (strcmp(mode, "exc") == 0) {
+		for (long i = 0; i < n; i++)
+			mid_exc((int)i);
+	} else if (strcmp(mode, "statsfork") == 0) {
+		stats_fork(n);
 	} else if (strcmp(mode, "durations") == 0) {
 		for (int i = 0; i < 4; i++)
 			branch(i == 2);

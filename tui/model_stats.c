@@ -219,7 +219,7 @@ static bool normalize(uint64_t *count, uint64_t *total, uint64_t *self, uint64_t
 		/* Not the calls it counts: the difference taken at the top
 		 * (the longest call is in its bucket).  Calls the writer said
 		 * it could not put in (hist_missing) are no disagreement. */
-		if (sum + missing != *count || !bucket[top])
+		if (sum + missing != *count || (!bucket[top] && !missing))
 			changed = true;
 		for (int i = top; i >= 0 && sum > *count; i--) {
 			uint64_t d = sum - *count < bucket[i] ? sum - *count : bucket[i];
