@@ -261,6 +261,11 @@ int ptp_is_connected(void)
 	return ptp_connected;
 }
 
+int ptp_tally_done(const struct ptp_thread *t)
+{
+	return t->tallied || (ptp_out_owner == t && ptp_out_tally);
+}
+
 /* ---- lines ------------------------------------------------------------- */
 
 /* Upper bound of `{"ev":"exception","ts":…,"seq":…,"depth":…,` */

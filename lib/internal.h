@@ -417,6 +417,9 @@ char *ptp_head(char *p, const char *ev, size_t evlen, uint64_t ns,
 uint64_t ptp_meta_ns(struct ptp_thread *t, uint64_t raw);
 const char *ptp_fn_frag(uintptr_t ref, int is_addr, size_t *len, size_t *fn_len);
 int ptp_is_connected(void);
+/* Its tally is written, or in the batch being built: nothing of the
+ * thread's may follow. */
+int ptp_tally_done(const struct ptp_thread *t);
 
 /* stats.c */
 void ptp_stats_env(void);               /* PIPETRACE_STATS_MS, _PATHS */

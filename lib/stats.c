@@ -656,9 +656,13 @@ int ptp_stats_pass(uint64_t deadline, struct ptp_thread *only)
 				}
 			}
 	}
+	/* A thread that ended gets its last round before its tally
+	 * (ptp_stats_final), never one after. */
 	for (t = only ? only : atomic_load_explicit(&ptp_g.threads, memory_order_acquire); t;
 	     t = only ? NULL : t->next)
-		if (t->st && t->st->due && ptp_round_result(t, deadline) < 0)
+		if (t->st && t->st->due &&
+		    !atomic_load_explicit(&t->dead, memory_order_acquire) &&
+		    !ptp_tally_done(t) && ptp_round_result(t, deadline) < 0)
 			return -1;
 	return 0;
 }
@@ -670,7 +674,7 @@ int ptp_stats_final(struct ptp_thread *t, uint64_t deadline)
 	if (!t) {
 		/* Exit: a last round for every thread, from its first node. */
 		for (t = atomic_load_explicit(&ptp_g.threads, memory_order_acquire); t; t = t->next) {
-			if (!t->st || t->tallied)
+			if (!t->st || ptp_tally_done(t))
 				continue;
 			t->st->cursor = 0;
 			if (ptp_round_result(t, deadline) < 0 || !ptp_is_connected())
