@@ -936,6 +936,22 @@ static void test_collapsed_row_exceptions(void **state)
 	y = find_row(w, "main");
 	assert_true(y > 0);
 	assert_non_null(strstr(row(w, y), "\u2717"));
+	/* the exceptions pane pages with Ctrl-D / Ctrl-U as with PgDn / PgUp */
+	struct exc_view ev;
+	uint64_t down, up;
+
+	memset(&ev, 0, sizeof ev);
+	assert_int_equal(exc_view_key(&ev, m, KEY_NPAGE, 3), DIRTY_EXC);
+	down = ev.cursor_id;
+	assert_int_equal(exc_view_key(&ev, m, KEY_PPAGE, 3), DIRTY_EXC);
+	up = ev.cursor_id;
+	assert_true(down != up);
+	ev.cursor_id = 0;
+	assert_int_equal(exc_view_key(&ev, m, VIEW_CTRL('d'), 3), DIRTY_EXC);
+	assert_true(ev.cursor_id == down);
+	assert_int_equal(exc_view_key(&ev, m, VIEW_CTRL('u'), 3), DIRTY_EXC);
+	assert_true(ev.cursor_id == up);
+	exc_view_free(&ev);
 	tree_done(&tv, w, m);
 }
 

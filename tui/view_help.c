@@ -14,8 +14,9 @@
 static const char *const help_text[] = {
 	"Moving",
 	"  Up Down j k      move the cursor",
-	"  PgUp PgDn        a page up / down (also Ctrl-B Ctrl-F); Space:",
-	"                   down in profile, exceptions, help, output",
+	"  PgUp PgDn        a page up / down (also Ctrl-B Ctrl-F, Ctrl-U",
+	"                   Ctrl-D); Space: down in profile, exceptions,",
+	"                   help, output",
 	"  Home g           first row",
 	"  End G            last row",
 	"  f                follow the newest activity on/off (the",
