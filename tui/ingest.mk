@@ -49,6 +49,9 @@ EXTRA_DIST += tests/plain-depth.sh
 # stats lines: exact figures in --summary whatever events were dropped
 TESTS += tests/plain-stats.sh
 EXTRA_DIST += tests/plain-stats.sh
+# and from libpipetrace through a reader that falls behind (tests/lib_traced)
+TESTS += tests/e2e-stats.sh
+EXTRA_DIST += tests/e2e-stats.sh
 # PIPETRACE_FILTER: the same
 TESTS += tests/plain-filter.sh
 EXTRA_DIST += tests/plain-filter.sh
