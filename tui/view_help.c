@@ -108,7 +108,7 @@ static const char *const help_text[] = {
 	"                   Esc Left go back",
 	"  Space            a page down (as PgDn)",
 	"  / Enter, n N     the next / previous function matching",
-	"  c                save the table: pipetrace-profile-DATE.csv",
+	"  c                save the table: pipetrace-profile-DATE-TIME.csv",
 	"                   and .txt in the current directory",
 	"",
 	"Deep trees: a row keeps room for its name; one indented no",
