@@ -359,6 +359,9 @@ example() {     # example SOURCE LINE
 		run "pipetrace-tui --quiet --export chrome:$dir/mode.json --export collapsed:$dir/mode.folded -- ./server" >/dev/null 2>&1
 		check "$what (both formats, --quiet -- ./server): calls in each file" \
 			sh -c "grep -q '\"name\":\"square\",\"cat\":\"call\",\"ph\":\"X\"' '$dir/mode.json' && grep -q ';square [0-9]' '$dir/mode.folded'" ;;
+	'pipetrace-tui --version')
+		run "pipetrace-tui --version" >"$dir/out" 2>&1
+		check "$what: the version" grep -q '^pipetrace-tui [0-9]' "$dir/out" ;;
 	*)
 		notok "$what: not covered by tests/docs-examples.sh"
 		;;

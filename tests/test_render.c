@@ -936,6 +936,22 @@ static void test_collapsed_row_exceptions(void **state)
 	y = find_row(w, "main");
 	assert_true(y > 0);
 	assert_non_null(strstr(row(w, y), "\u2717"));
+	/* the exceptions pane pages with Ctrl-D / Ctrl-U as with PgDn / PgUp */
+	struct exc_view ev;
+	uint64_t down, up;
+
+	memset(&ev, 0, sizeof ev);
+	assert_int_equal(exc_view_key(&ev, m, KEY_NPAGE, 3), DIRTY_EXC);
+	down = ev.cursor_id;
+	assert_int_equal(exc_view_key(&ev, m, KEY_PPAGE, 3), DIRTY_EXC);
+	up = ev.cursor_id;
+	assert_true(down != up);
+	ev.cursor_id = 0;
+	assert_int_equal(exc_view_key(&ev, m, VIEW_CTRL('d'), 3), DIRTY_EXC);
+	assert_true(ev.cursor_id == down);
+	assert_int_equal(exc_view_key(&ev, m, VIEW_CTRL('u'), 3), DIRTY_EXC);
+	assert_true(ev.cursor_id == up);
+	exc_view_free(&ev);
 	tree_done(&tv, w, m);
 }
 
@@ -1015,6 +1031,13 @@ static void test_histogram_keeps_tail(void **state)
 	want = hh.n;
 	assert_int_equal(want, 206);
 	assert_non_null(strstr(row(w, 0), "work: 206 calls"));
+	/* a narrow pane (80 columns, stacked) gives up p90, not the max's digits */
+	WINDOW *nw = newwin(12, 36, 0, 0);
+
+	hist_view_draw(nw, m, sel, false);
+	assert_non_null(strstr(row(nw, 10), "max 1.60s"));
+	assert_null(strstr(row(nw, 10), "\u2026"));
+	delwin(nw);
 	/* the thread row: that thread's calls only */
 	hist_view_draw(w, m, model_first_child(m, VIEW_PATHS, model_first_child(m, VIEW_PATHS, NULL)), false);
 	assert_non_null(strstr(row(w, 0), "thread 1: 206 calls"));
@@ -1447,6 +1470,18 @@ static void test_layouts_and_too_small(void **state)
 	assert_true(find_row(u.win[PANE_TREE], "101 worker-1") > 0);
 	/* the key hint line at the bottom */
 	assert_non_null(strstr(row(u.hint, 0), "? help"));
+	/* in 80 columns the filter menu and its prompt keep their last keys
+	 * and what is typed */
+	ui_key(&u, 'F');
+	ui_draw(&u);
+	assert_non_null(strstr(row(u.hint, 0), "H unhide d time"));
+	ui_key(&u, 'd');
+	for (const char *k = "250us"; *k; k++)
+		ui_key(&u, *k);
+	ui_draw(&u);
+	assert_non_null(strstr(row(u.hint, 0), "Esc): 250us_"));
+	ui_key(&u, VIEW_KEY_ESC);
+	ui_draw(&u);
 	resizeterm(16, 60);
 	u.dirty |= DIRTY_LAYOUT;
 	ui_draw(&u);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "event_int.h"
+#include "grow.h"
 
 /* An optional non-negative integer member; false when present but wrong. */
 static bool opt_u64(json_t *o, const char *key, uint64_t *out)
@@ -44,25 +45,10 @@ static bool opt_str(json_t *o, const char *key, struct event_str *out)
 	return true;
 }
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return true;
-	size_t ncap = *cap ? *cap : 64;
-	while (ncap < need)
-		ncap *= 2;
-	void *na = realloc(*arr, ncap * elem);
-	if (!na)
-		return false;
-	*arr = na;
-	*cap = ncap;
-	return true;
-}
-
 bool event_stats_reserve(struct event_parser *p, size_t nodes, size_t pairs)
 {
-	return grow((void **)&p->nodes, &p->nodes_cap, nodes, sizeof(*p->nodes)) &&
-	       grow((void **)&p->pairs, &p->pairs_cap, pairs, sizeof(*p->pairs));
+	return pt_grow((void **)&p->nodes, &p->nodes_cap, nodes, sizeof(*p->nodes)) &&
+	       pt_grow((void **)&p->pairs, &p->pairs_cap, pairs, sizeof(*p->pairs));
 }
 
 /* The entry's "hist" into p->pairs from *npairs on; NULL when it is right,
@@ -79,7 +65,7 @@ static const char *take_hist(struct event_parser *p, json_t *h, size_t *npairs,
 	size_t len = json_array_size(h);
 	if (len > EVENT_HIST_BUCKETS)
 		return "\"hist\" has more pairs than buckets";
-	if (!grow((void **)&p->pairs, &p->pairs_cap, *npairs + len, sizeof(*p->pairs)))
+	if (!pt_grow((void **)&p->pairs, &p->pairs_cap, *npairs + len, sizeof(*p->pairs)))
 		return "out of memory";
 	long long prev = -1;
 	for (size_t i = 0; i < len; i++) {
@@ -157,7 +143,7 @@ bool event_stats_nodes(struct event_parser *p, json_t *arr, struct event *out,
 		return true;
 	}
 
-	if (!grow((void **)&p->nodes, &p->nodes_cap, len ? len : 1, sizeof(*p->nodes))) {
+	if (!pt_grow((void **)&p->nodes, &p->nodes_cap, len ? len : 1, sizeof(*p->nodes))) {
 		if (err) {
 			snprintf(err->text, sizeof err->text, "out of memory for a stats line");
 			err->column = 0;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "grow.h"
 
 #define NONE UINT32_MAX
 /* Open calls kept per thread: past it enters are ignored and counted, as
@@ -169,21 +170,6 @@ struct export {
 	struct u64map node_map;  /* parent << 32 | fn -> node */
 };
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return true;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	while (ncap < need)
-		ncap *= 2;
-	void *np = realloc(*p, ncap * size);
-	if (!np)
-		return false;
-	*p = np;
-	*cap = ncap;
-	return true;
-}
-
 struct export *export_create(void)
 {
 	return calloc(1, sizeof(struct export));
@@ -326,7 +312,7 @@ static uint32_t intern(struct export *x, const char *s, size_t len)
 		j = (j + 1) & (x->cap_slots - 1);
 	}
 	char *copy = malloc(len + 1);
-	if (!copy || !grow((void **)&x->names, &x->cap_names, x->nnames + 1, sizeof *x->names)) {
+	if (!copy || !pt_grow((void **)&x->names, &x->cap_names, x->nnames + 1, sizeof *x->names)) {
 		free(copy);
 		return NONE;
 	}
@@ -343,7 +329,7 @@ static uint32_t node_get(struct export *x, uint32_t parent, uint32_t fn)
 	uint32_t id = map_get(&x->node_map, key, NONE);
 	if (id != NONE)
 		return id;
-	if (!grow((void **)&x->nodes, &x->cap_nodes, x->nnodes + 1, sizeof *x->nodes))
+	if (!pt_grow((void **)&x->nodes, &x->cap_nodes, x->nnodes + 1, sizeof *x->nodes))
 		return NONE;
 	id = (uint32_t)x->nnodes;
 	if (map_get(&x->node_map, key, id) != id)
@@ -357,7 +343,7 @@ static struct xproc *proc_get(struct export *x, int32_t pid)
 	uint32_t i = map_get(&x->proc_map, (uint32_t)pid, NONE);
 	if (i != NONE)
 		return &x->procs[i];
-	if (!grow((void **)&x->procs, &x->cap_procs, x->nprocs + 1, sizeof *x->procs) ||
+	if (!pt_grow((void **)&x->procs, &x->cap_procs, x->nprocs + 1, sizeof *x->procs) ||
 	    map_get(&x->proc_map, (uint32_t)pid, (uint32_t)x->nprocs) == NONE)
 		return NULL;
 	x->procs[x->nprocs] = (struct xproc){ .pid = pid, .last_ts = INT64_MIN };
@@ -371,7 +357,7 @@ static struct xthread *thread_get(struct export *x, int32_t pid, int32_t tid)
 	if (i != NONE)
 		return &x->threads[i];
 	struct xproc *p = proc_get(x, pid);
-	if (!p || !grow((void **)&x->threads, &x->cap_threads, x->nthreads + 1, sizeof *x->threads))
+	if (!p || !pt_grow((void **)&x->threads, &x->cap_threads, x->nthreads + 1, sizeof *x->threads))
 		return NULL;
 	/* A root's key cannot collide with a call path's: those have a
 	 * node as parent, never NONE. */
@@ -390,7 +376,7 @@ static void sb_put(struct sbuf *b, const char *s, size_t n)
 {
 	if (!n)
 		return;
-	if (b->len + n > b->cap && !grow((void **)&b->p, &b->cap, b->len + n, 1)) {
+	if (b->len + n > b->cap && !pt_grow((void **)&b->p, &b->cap, b->len + n, 1)) {
 		b->oom = true;
 		return;
 	}
@@ -514,7 +500,7 @@ static void place(struct export *x, struct xthread *th, const struct frame *f, c
 	const struct frame *parent = th->nframes ? &th->frames[th->nframes - 1] : NULL;
 
 	if (parent && parent->start == f->start && q->len + o->len <= PENDING_MAX &&
-	    grow((void **)&q->p, &q->cap, q->len + o->len, 1)) {
+	    pt_grow((void **)&q->p, &q->cap, q->len + o->len, 1)) {
 		/* before its own held-back descendants, which follow it */
 		memmove(q->p + f->pend + o->len, q->p + f->pend, q->len - f->pend);
 		memcpy(q->p + f->pend, o->p, o->len);
@@ -577,7 +563,7 @@ static void on_enter_ev(struct export *x, struct xthread *th, const struct event
 		return;
 	}
 	uint32_t fn = intern(x, ev->fn.s, ev->fn.len);
-	if (fn == NONE || !grow((void **)&th->frames, &th->cap, th->nframes + 1, sizeof *th->frames)) {
+	if (fn == NONE || !pt_grow((void **)&th->frames, &th->cap, th->nframes + 1, sizeof *th->frames)) {
 		x->oom = true;
 		return;
 	}

@@ -1,5 +1,5 @@
 # model part of pipetrace-tui: sources, tests and benchmarks.
-tui_libptcore_a_SOURCES += tui/hist.h tui/model.h tui/search.h \
+tui_libptcore_a_SOURCES += tui/grow.h tui/hist.h tui/model.h tui/search.h \
 	tui/hist.c tui/model.c tui/model_calls.c tui/model_dump.c tui/model_excsum.c tui/model_index.c \
 	tui/model_tree.c tui/model_priv.h \
 	tui/search.c

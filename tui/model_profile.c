@@ -15,6 +15,7 @@
 
 #include "event.h"
 #include "model_profile.h"
+#include "grow.h"
 
 #define NONE UINT32_MAX
 
@@ -31,23 +32,6 @@ void profile_free(struct profile *p)
 	free(p->open);
 	free(p->stack);
 	memset(p, 0, sizeof(*p));
-}
-
-static bool grow(void **v, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 64;
-
-	if (need <= *cap)
-		return true;
-	while (ncap < need)
-		ncap *= 2;
-	void *x = realloc(*v, ncap * elem);
-
-	if (!x)
-		return false;
-	*v = x;
-	*cap = ncap;
-	return true;
 }
 
 static uint64_t ptr_hash(const void *f)
@@ -89,7 +73,7 @@ static uint32_t row_of(struct profile *p, const struct mfunc *fn)
 	}
 	if (p->n >= NONE - 1)
 		return NONE;
-	if (!grow((void **)&p->rows, &p->cap, p->n + 1, sizeof(*p->rows)))
+	if (!pt_grow((void **)&p->rows, &p->cap, p->n + 1, sizeof(*p->rows)))
 		return NONE;
 	if (p->hists_cap < p->n + 1) {
 		/* open counts and histograms: one per row */
@@ -153,7 +137,7 @@ static bool walk_thread(struct profile *p, const struct model *m, const struct m
 			if (r != NONE)
 				p->open[r]--;
 		}
-		if (!grow((void **)&p->stack, &p->stack_cap, depth + 1, sizeof(*p->stack)))
+		if (!pt_grow((void **)&p->stack, &p->stack_cap, depth + 1, sizeof(*p->stack)))
 			return false;
 		uint32_t r = NONE;
 
@@ -234,7 +218,7 @@ static bool build_all(struct profile *p, const struct model *m)
 {
 	size_t nf = model_func_count(m);
 
-	if (!grow((void **)&p->rows, &p->cap, nf ? nf : 1, sizeof(*p->rows)))
+	if (!pt_grow((void **)&p->rows, &p->cap, nf ? nf : 1, sizeof(*p->rows)))
 		return false;
 	for (size_t i = 0; i < nf; i++) {
 		const struct mfunc *f = model_func_at(m, i);
@@ -446,7 +430,7 @@ size_t profile_callers(const struct model *m, const struct mnode *scope, const s
 				if (path->fn != fn)
 					continue;
 				total++;
-				if (!grow((void **)&c, &ccap, n + 1, sizeof(*c)))
+				if (!pt_grow((void **)&c, &ccap, n + 1, sizeof(*c)))
 					continue;   /* counted, not listed */
 				c[n].total = path->total_ns;
 				c[n++].id = x->id;

@@ -22,6 +22,9 @@ enum { SCOPE_MENU = 1, SCOPE_PROMPT = 2 };
 static const char menu_text[] =
 	"filter: t this thread  p this process  a all  e hide ended  c clear ended  "
 	"h hide function  H unhide all  d min duration  (other keys: none)";
+/* the same in 80 columns, where the long one lost H and d */
+static const char menu_short[] =
+	"F: t thread p process a all e hide ended c clear ended h hide H unhide d time";
 
 void ui_scope_open(struct ui *u)
 {
@@ -205,10 +208,10 @@ void ui_scope_key(struct ui *u, int key)
 const char *ui_scope_hint(struct ui *u)
 {
 	if (u->scope_mode == SCOPE_MENU)
-		return menu_text;
+		return COLS > (int)sizeof menu_text ? menu_text : menu_short;
 	if (u->scope_mode == SCOPE_PROMPT) {
 		snprintf(u->scope_hint, sizeof u->scope_hint,
-			 "calls view, only calls lasting at least (1ms, 250us, 2s; empty: all; Esc): %s_",
+			 "calls view, calls lasting at least (1ms, 250us, 2s; empty: all; Esc): %s_",
 			 u->scope_input);
 		return u->scope_hint;
 	}

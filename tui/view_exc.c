@@ -200,10 +200,10 @@ unsigned exc_view_key(struct exc_view *ev, const struct model *m, int key, int p
 	case KEY_UP: case 'k':
 		to = cur ? cur - 1 : 0;
 		break;
-	case KEY_NPAGE: case VIEW_CTRL('f'): case ' ':
+	case KEY_NPAGE: case VIEW_CTRL('f'): case VIEW_CTRL('d'): case ' ':
 		to = cur + (size_t)page < n ? cur + (size_t)page : n - 1;
 		break;
-	case KEY_PPAGE: case VIEW_CTRL('b'):
+	case KEY_PPAGE: case VIEW_CTRL('b'): case VIEW_CTRL('u'):
 		to = cur > (size_t)page ? cur - (size_t)page : 0;
 		break;
 	case KEY_HOME: case 'g':

@@ -251,6 +251,9 @@ static void draw_titled(WINDOW *w, const struct model *m, const struct mnode *se
 		 draw_count(h->n, cnt, sizeof(cnt)), p50, p90, p99, mx);
 	if (draw_width(foot) > W - 2)
 		snprintf(foot, sizeof(foot), "p50 %s p90 %s p99 %s max %s", p50, p90, p99, mx);
+	if (draw_width(foot) > W - 2)
+		/* a cut max would read as a different figure */
+		snprintf(foot, sizeof(foot), "p50 %s p99 %s max %s", p50, p99, mx);
 	draw_text(w, H - 2, 1, W - 2, foot, draw_attr(COL_TITLE));
 }
 
