@@ -656,14 +656,20 @@ int ptp_stats_pass(uint64_t deadline, struct ptp_thread *only)
 				}
 			}
 	}
-	/* A thread that ended gets its last round before its tally
-	 * (ptp_stats_final), never one after. */
+	/* A thread that ended gets its last round at once, before the
+	 * events it left (and so before its tally), and none after its
+	 * tally. */
 	for (t = only ? only : atomic_load_explicit(&ptp_g.threads, memory_order_acquire); t;
-	     t = only ? NULL : t->next)
-		if (t->st && t->st->due &&
-		    !atomic_load_explicit(&t->dead, memory_order_acquire) &&
-		    !ptp_tally_done(t) && ptp_round_result(t, deadline) < 0)
+	     t = only ? NULL : t->next) {
+		if (!t->st || ptp_tally_done(t))
+			continue;
+		if (atomic_load_explicit(&t->dead, memory_order_acquire)) {
+			if (ptp_stats_final(t, deadline) < 0)
+				return -1;
+		} else if (t->st->due && ptp_round_result(t, deadline) < 0) {
 			return -1;
+		}
+	}
 	return 0;
 }
 
