@@ -481,6 +481,9 @@ void ev_check_schema(json_t *o)
 	} else if (strcmp(ev, "tally") == 0) {
 		need(o, "seq", is_int);
 		need(o, "dropped", is_int);
+		need_opt(o, "stats_unsent", is_int);
+		if (json_object_get(o, "stats_unsent"))
+			assert_true(ev_int(o, "stats_unsent") > 0);
 	} else if (strcmp(ev, "drop") == 0) {
 		need(o, "count", is_int);
 		assert_true(ev_int(o, "count") > 0);

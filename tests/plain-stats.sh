@@ -72,4 +72,24 @@ check "hostile: counted in the summary" \
 check "hostile: the thread is incomplete" \
 	has '!   thread 7/7 -: 0 received, 0 dropped: 14 stats entries not applied' "$dir/h.out"
 check "hostile: the valid entries applied" grep -q -E '^b +4 +40 ns +40 ns' "$dir/h.out"
+# A writer whose last stats lines could not go before it exited (the
+# reader took nothing during its exit's wait): its tally says how many
+# nodes' figures the reader misses; the thread is incomplete, its figures
+# never passed off as final.
+cat >"$dir/unsent.jsonl" <<'LINES'
+{"ev":"hello","ts":1,"pid":9,"v":1,"ppid":1,"prog":"late","stats_ms":200}
+{"ev":"thread","ts":2,"pid":9,"tid":9,"name":"main"}
+{"ev":"stats","ts":3,"pid":9,"tid":9,"nodes":[{"id":1,"parent":0,"fn":"main","count":0,"total":0,"self":0,"max":0,"exc":0,"abandoned":0,"hist":[]},{"id":2,"parent":1,"fn":"work","count":5,"total":50,"self":50,"max":10,"exc":0,"abandoned":0,"hist":[[3,5]]}]}
+{"ev":"tally","ts":9,"pid":9,"tid":9,"seq":0,"dropped":0,"stats_unsent":2}
+{"ev":"bye","ts":10,"pid":9,"status":0,"threads":1}
+LINES
+LC_ALL=C "$bin" --plain --summary --replay "$dir/unsent.jsonl" >"$dir/u.out" 2>&1
+check "unsent: status 0" test $? = 0
+check "unsent: said when the tally comes" \
+	has '[9:9] ! 2 stats entries not applied (the writer'"'"'s tally: its last stats lines were never written' \
+	"$dir/u.out"
+check "unsent: counted in the summary" has '(2 stats entries never written: a writer exited' "$dir/u.out"
+check "unsent: the thread is incomplete" \
+	has '!   thread 9/9 main: 0 received, 0 dropped, 0 written: 2 stats entries not applied' "$dir/u.out"
+check "unsent: the figures received are shown" grep -q -E '^work +5 ' "$dir/u.out"
 finish

@@ -31,6 +31,7 @@ static const char *const key_names[K_NKEYS] = {
 	[K_DROPPED] = "dropped", [K_THREADS] = "threads", [K_DEPTH_MAX] = "depth_max",
 	[K_NODES] = "nodes", [K_STATS_MS] = "stats_ms",
 	[K_FILTER] = "filter", [K_MIN_DURATION] = "min_duration",
+	[K_STATS_UNSENT] = "stats_unsent",
 };
 
 const char *event_kind_name(enum event_kind kind)
@@ -89,7 +90,9 @@ int event_key_lookup(const char *k, size_t len)
 	case 9:
 		return !memcmp(k, "depth_max", 9) ? K_DEPTH_MAX : -1;
 	case 12:
-		return !memcmp(k, "min_duration", 12) ? K_MIN_DURATION : -1;
+		if (!memcmp(k, "min_duration", 12)) return K_MIN_DURATION;
+		if (!memcmp(k, "stats_unsent", 12)) return K_STATS_UNSENT;
+		return -1;
 	default:
 		return -1;
 	}
@@ -122,7 +125,8 @@ static const struct rule rules[EV_KIND_COUNT][10] = {
 	[EV_DROP] = { {K_TID, REQ}, {K_COUNT, REQ}, {-1, 0} },
 	[EV_BYE] = { {K_STATUS, OPT}, {K_THREADS, OPT}, {-1, 0} },
 	/* "seq" here is the thread's last seq, 0 for a thread that made none */
-	[EV_TALLY] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DROPPED, REQ}, {-1, 0} },
+	[EV_TALLY] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DROPPED, REQ}, {K_STATS_UNSENT, OPT},
+		       {-1, 0} },
 	/* the entries of "nodes" are checked one by one (event_stats.c) */
 	[EV_STATS] = { {K_TID, REQ}, {K_NODES, REQ}, {-1, 0} },
 };
@@ -165,6 +169,7 @@ static const struct keyspec keyspecs[K_NKEYS] = {
 	[K_STATS_MS] = { VAL_INT, 0, I32 },
 	[K_FILTER] = { VAL_STR, 0, 0 },
 	[K_MIN_DURATION] = { VAL_INT, 1, I64 },
+	[K_STATS_UNSENT] = { VAL_INT, 0, I64 },
 };
 
 static const char *type_name(uint8_t t)
@@ -355,6 +360,7 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 	}
 	out->count = kind == EV_DROP ? (uint64_t)f->v[K_COUNT].i : 0;
 	out->dropped = kind == EV_TALLY ? (uint64_t)f->v[K_DROPPED].i : 0;
+	out->stats_unsent = kind == EV_TALLY ? (uint64_t)int_of(f, K_STATS_UNSENT, 0) : 0;
 	out->has_status = kind == EV_BYE && (f->present & (1u << K_STATUS));
 	out->status = out->has_status ? (int32_t)f->v[K_STATUS].i : 0;
 	out->has_threads = kind == EV_BYE && (f->present & (1u << K_THREADS));

@@ -94,6 +94,8 @@ struct event {
 				  * (PIPETRACE_MIN_DURATION), ns; 0 = none */
 	uint64_t count;          /* drop */
 	uint64_t dropped;        /* tally: the thread's events the writer knows it lost */
+	uint64_t stats_unsent;   /* tally: its stats nodes whose last figures were not
+				    written (the reader misses them); 0 = none */
 	bool has_status;         /* bye */
 	int32_t status;          /* bye */
 	bool has_threads;        /* bye */

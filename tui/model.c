@@ -810,6 +810,11 @@ static void on_tally(struct model *m, struct thread_ent *t, const struct event *
 	t->pub.drops = d;
 	t->pub.has_tally = true;
 	t->pub.tally_seq = ev->seq;
+	if (t->pub.stats && ev->stats_unsent) {
+		/* Its final stats lines never came: its figures lag. */
+		sat_add(&t->pub.stats_lost, ev->stats_unsent);
+		sat_add(&m->st.stats_unsent, ev->stats_unsent);
+	}
 	if (p->tallies != UINT32_MAX)
 		p->tallies++;
 	acc_refresh(m, t);

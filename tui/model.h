@@ -266,6 +266,8 @@ struct model_stats {
 	 * (an unknown id without "fn"; a thread whose process announced no
 	 * stats_ms; a path past max_paths); threads with stats */
 	uint64_t stats_lines, stats_nodes, stats_bad, stats_ignored;
+	/* stats entries the writers' tallies say they could not write */
+	uint64_t stats_unsent;
 	/* entries applied whose figures disagreed with each other (self or
 	 * max above total, a histogram not of count calls): made to agree */
 	uint64_t stats_clamped;

@@ -120,13 +120,16 @@ static void model_notes(struct plain *p, const struct event *ev, const struct mo
 		p->callers_unseen = ms.callers_unseen;
 		fprintf(p->out, "[%" PRId32 ":%" PRId32 "] (callers not seen)\n", ev->pid, ev->tid);
 	}
-	uint64_t stats_lost = ms.stats_bad + ms.stats_ignored;
+	uint64_t stats_lost = ms.stats_bad + ms.stats_ignored + ms.stats_unsent;
 	if (stats_lost != p->stats_lost) {
 		uint64_t n = stats_lost - p->stats_lost;
 		p->stats_lost = stats_lost;
 		fprintf(p->out, "[%" PRId32 ":%" PRId32 "] ! %" PRIu64 " stats entr%s not applied "
 			"(%s)\n", ev->pid, ev->tid, n, n == 1 ? "y" : "ies",
 			ev->kind == EV_STATS && ev->stats_bad_why ? ev->stats_bad_why
+			: ev->kind == EV_TALLY && ev->stats_unsent
+			? "the writer's tally: its last stats lines were never written, the reader "
+			  "took nothing during its exit's wait; the thread's figures lag"
 			: "unknown id or parent, a parent cycle, another function or parent for a "
 			  "known id, past the paths kept, or no stats_ms in the hello");
 	}
@@ -434,10 +437,10 @@ static void summary_incomplete(const struct model *m, const struct model_stats *
 	if (ms->processes_end_lost)
 		fprintf(out, " %" PRIu32 " process%s ended without final counts",
 			ms->processes_end_lost, ms->processes_end_lost == 1 ? "" : "es");
-	if (ms->stats_bad || ms->stats_ignored)
+	if (ms->stats_bad || ms->stats_ignored || ms->stats_unsent)
 		fprintf(out, "%s %" PRIu64 " stats entries not applied",
 			ms->unaccounted || ms->processes_end_lost ? ";" : "",
-			ms->stats_bad + ms->stats_ignored);
+			ms->stats_bad + ms->stats_ignored + ms->stats_unsent);
 	fputc('\n', out);
 	for (const struct mnode *n = model_first_child(m, VIEW_PATHS, NULL); n;
 	     n = model_next_sibling(m, VIEW_PATHS, n)) {
@@ -545,6 +548,10 @@ static void summary_caveats(const struct model *m, const struct model_stats *ms,
 			PRIu64 " ignored (unknown, or past the %u paths kept): the figures of their "
 			"threads miss them)\n", ms->stats_bad, ms->stats_bad == 1 ? "y" : "ies",
 			ms->stats_ignored, MODEL_DEFAULT_MAX_PATHS);
+	if (ms->stats_unsent)
+		fprintf(out, "(%" PRIu64 " stats entr%s never written: a writer exited while the "
+			"pipe was full, its tallies say so; the figures of those threads lag)\n",
+			ms->stats_unsent, ms->stats_unsent == 1 ? "y" : "ies");
 	if (ms->stats_clamped)
 		fprintf(out, "(%" PRIu64 " stats entr%s whose figures disagreed (self or max above "
 			"total, a histogram not of its calls): made to agree)\n", ms->stats_clamped,

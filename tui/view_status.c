@@ -188,10 +188,11 @@ void status_draw(WINDOW *w, const struct status_info *si)
 				 si->ms.threads);
 		seg(&l, buf, a);
 	}
-	if (si->ms.stats_bad || si->ms.stats_ignored) {
+	if (si->ms.stats_bad || si->ms.stats_ignored || si->ms.stats_unsent) {
 		sep(&l);
 		snprintf(buf, sizeof(buf), "stats entries lost %s",
-			 draw_count(si->ms.stats_bad + si->ms.stats_ignored, n1, sizeof(n1)));
+			 draw_count(si->ms.stats_bad + si->ms.stats_ignored + si->ms.stats_unsent,
+				    n1, sizeof(n1)));
 		seg(&l, buf, draw_attr(COL_WARN));
 	}
 	if (si->ms.filtered) {
