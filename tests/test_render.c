@@ -1453,6 +1453,111 @@ static void test_stats_exact_marked(void **state)
 	tree_done(&tv, tw, m);
 }
 
+/* Expands both processes of the test below. */
+static void expand_procs(struct tree_view *tv, WINDOW *w)
+{
+	tree_view_key(tv, 'g');
+	cursor_to(tv, w, " 8 s ");
+	tree_view_key(tv, '*');
+	cursor_to(tv, w, " 20 n ");
+	tree_view_key(tv, '*');
+	tree_view_draw(tv, w, true);
+}
+
+/* Events lost mid-call nest the next ones under the wrong caller: with
+ * the exit of parse_expr and the enter of expr_evaluate dropped, parse_term
+ * lands under parse_expr, a path the program never took.  For a thread
+ * with stats, whose every real path a stats node backs, the paths view
+ * shows only those, once its first stats line is in: not the "(callers
+ * not seen)" row either, made by a lost enter (the calls view keeps the
+ * calls that arrived, where they landed); a thread without stats shows
+ * what its events built. */
+static void test_stats_unbacked_paths_hidden(void **state)
+{
+	static const char *const ev[] = {
+		"{\"ev\":\"enter\",\"ts\":3,\"pid\":%d,\"tid\":%d,\"seq\":1,\"depth\":0,\"fn\":\"handle_request\"}",
+		"{\"ev\":\"enter\",\"ts\":4,\"pid\":%d,\"tid\":%d,\"seq\":2,\"depth\":1,\"fn\":\"parse_expr\"}",
+		"{\"ev\":\"drop\",\"ts\":6,\"pid\":%d,\"tid\":%d,\"count\":2}",
+		"{\"ev\":\"enter\",\"ts\":7,\"pid\":%d,\"tid\":%d,\"seq\":5,\"depth\":2,\"fn\":\"parse_term\"}",
+		"{\"ev\":\"exit\",\"ts\":8,\"pid\":%d,\"tid\":%d,\"seq\":6,\"depth\":2,\"fn\":\"parse_term\",\"dur\":1}",
+		"{\"ev\":\"exit\",\"ts\":9,\"pid\":%d,\"tid\":%d,\"seq\":7,\"depth\":1,\"fn\":\"expr_evaluate\",\"dur\":3}",
+		"{\"ev\":\"exit\",\"ts\":10,\"pid\":%d,\"tid\":%d,\"seq\":8,\"depth\":0,\"fn\":\"handle_request\",\"dur\":7}",
+		/* the next request's enter lost: its callers are not seen */
+		"{\"ev\":\"drop\",\"ts\":12,\"pid\":%d,\"tid\":%d,\"count\":1}",
+		"{\"ev\":\"enter\",\"ts\":13,\"pid\":%d,\"tid\":%d,\"seq\":10,\"depth\":1,\"fn\":\"parse_expr\"}",
+		"{\"ev\":\"exit\",\"ts\":14,\"pid\":%d,\"tid\":%d,\"seq\":11,\"depth\":1,\"fn\":\"parse_expr\",\"dur\":1}",
+		"{\"ev\":\"exit\",\"ts\":15,\"pid\":%d,\"tid\":%d,\"seq\":12,\"depth\":0,\"fn\":\"handle_request\",\"dur\":3}",
+	};
+	struct model *m = model_create(NULL);
+	struct tree_view tv;
+	WINDOW *tw = newwin(30, 100, 0, 0);
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":8,\"v\":1,\"ppid\":1,\"prog\":\"s\",\"stats_ms\":200}");
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":20,\"v\":1,\"ppid\":1,\"prog\":\"n\"}");
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		feed(m, ev[i], 8, 9);
+		feed(m, ev[i], 20, 20);
+	}
+	/* before its first stats line, the thread shows what its events built;
+	 * the cursor on a row about to go */
+	tree_fit(&tv, m, tw);
+	expand_procs(&tv, tw);
+	tree_view_key(&tv, 'g');
+	cursor_to(&tv, tw, "(callers not seen)");
+	tree_view_key(&tv, '*');
+	cursor_to(&tv, tw, "(callers not seen)");
+	tree_view_key(&tv, KEY_DOWN);
+	tree_view_draw(&tv, tw, true);
+	assert_true(find_row(tw, "(callers not seen)") < find_row(tw, " 20 n "));
+	feed(m, "{\"ev\":\"stats\",\"ts\":11,\"pid\":8,\"tid\":9,\"nodes\":["
+	     "{\"id\":1,\"parent\":0,\"fn\":\"handle_request\",\"count\":2,\"total\":10,\"self\":3,\"max\":7,\"hist\":[[1,1],[2,1]]},"
+	     "{\"id\":2,\"parent\":1,\"fn\":\"parse_expr\",\"count\":2,\"total\":3,\"self\":3,\"max\":2,\"hist\":[[0,1],[1,1]]},"
+	     "{\"id\":3,\"parent\":1,\"fn\":\"expr_evaluate\",\"count\":1,\"total\":3,\"self\":2,\"max\":3,\"hist\":[[1,1]]},"
+	     "{\"id\":4,\"parent\":3,\"fn\":\"parse_term\",\"count\":1,\"total\":1,\"self\":1,\"max\":1,\"hist\":[[0,1]]}]}");
+	tree_view_draw(&tv, tw, true);
+	/* the cursor goes to the nearest row shown: the thread */
+	assert_true(tv.cursor_row >= 0);
+	assert_non_null(strstr(row(tw, 2 + tv.cursor_row), "9 (thread)"));
+	assert_int_equal(find_row(tw, "parse_expr  "), find_row(tw, "handle_request") + 1);
+	expand_procs(&tv, tw);
+	int s = find_row(tw, "9 (thread)"), n = find_row(tw, " 20 n ");
+	assert_true(s > 0 && n > s);
+	/* the stats thread: handle_request, parse_expr, expr_evaluate, parse_term */
+	int rows = 0, leaf = 0;
+	for (int y = s + 1; y < n; y++) {
+		if (strstr(row(tw, y), "parse_term")) {
+			leaf = y;
+			assert_non_null(strstr(row(tw, y - 1), "expr_evaluate"));
+		}
+		if (strstr(row(tw, y), "(callers not seen)"))
+			fail_msg("row %d: %s", y, row(tw, y));
+		rows++;
+	}
+	if (!leaf || rows != 4)
+		for (int d = 0; d < getmaxy(tw); d++)
+			print_message("%2d|%s\n", d, row(tw, d));
+	assert_true(leaf > 0);
+	assert_int_equal(rows, 4);
+	/* the thread without stats: what its events built, parse_term under parse_expr */
+	int y = n + 1;
+	while (y < getmaxy(tw) && !strstr(row(tw, y), "parse_term"))
+		y++;
+	assert_true(y < getmaxy(tw));
+	assert_non_null(strstr(row(tw, y - 1), "parse_expr"));
+	assert_true(find_row(tw, "(callers not seen)") > n);
+	/* the calls view keeps the calls that arrived, where they landed */
+	tree_view_key(&tv, 'v');
+	expand_procs(&tv, tw);
+	s = find_row(tw, "9 (thread)");
+	y = s + 1;
+	while (y < getmaxy(tw) && !strstr(row(tw, y), "parse_term"))
+		y++;
+	assert_true(y < getmaxy(tw));
+	assert_non_null(strstr(row(tw, y - 1), "parse_expr"));
+	tree_done(&tv, tw, m);
+}
+
 static void test_layouts_and_too_small(void **state)
 {
 	struct model *m = sample_model();
@@ -2536,6 +2641,7 @@ int main(void)
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
 		cmocka_unit_test_setup(test_sample_marked, per_test),
 		cmocka_unit_test_setup(test_stats_exact_marked, per_test),
+		cmocka_unit_test_setup(test_stats_unbacked_paths_hidden, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),
 		cmocka_unit_test_setup(test_running_mark_alignment, per_test),
 		cmocka_unit_test_setup(test_histogram_keeps_tail, per_test),

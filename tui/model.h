@@ -31,7 +31,9 @@
  * model_stats.calls_nodur, an mcall CALL_DONE with dur_ns -1.
  * Exact figures from "stats" lines (model_stats.c): mprocess.stats_ms,
  * mthread.stats/stats_lines/stats_lost, mpath.stats (1 bit taken from
- * unfinished), mfunc.other, model_stats.stats_*, model_scope_figures(). */
+ * unfinished), mfunc.other, model_stats.stats_*, model_scope_figures().
+ * mpath.backed (another bit of unfinished): the VIEW_PATHS walk leaves out
+ * a stats thread's paths no stats node backs (model_first_child()). */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
 
@@ -175,8 +177,13 @@ struct mpath {
 	/* Its figures are a stats node's (of its thread's current run), plus
 	 * what earlier runs of the thread had there. */
 	uint32_t stats : 1;
-	uint32_t unfinished : 30; /* calls that never returned (process ended, exit lost); saturates */
-#define MPATH_UNFINISHED_MAX 0x3fffffffu
+	/* A stats node of its thread has had it, in this run or an earlier
+	 * one.  A stats thread's path without it, once the thread's first
+	 * stats line is in, is no path the program took: lost events nested
+	 * calls under the wrong caller.  The tree walk leaves those out. */
+	uint32_t backed : 1;
+	uint32_t unfinished : 29; /* calls that never returned (process ended, exit lost); saturates */
+#define MPATH_UNFINISHED_MAX 0x1fffffffu
 	uint32_t abandoned;      /* calls left by a longjmp (an outer call returned first); saturates */
 	uint32_t exceptions;     /* saturates (per function: mfunc.exceptions) */
 	struct {                 /* the model's own: serials, 0 for none */
@@ -351,6 +358,11 @@ const struct mnode *model_next_sibling(const struct model *m, enum model_view vi
 				       const struct mnode *node);
 const struct mnode *model_parent(const struct model *m, enum model_view view,
 				 const struct mnode *node);
+/* False for a node the walk above leaves out, though model_find() and the
+ * calls (mcall.path) still give it: a stats thread's path no stats node
+ * backs (mpath.backed).  Its subtree is left out with it; model_parent()
+ * leads to the rows that are shown. */
+bool model_node_shown(const struct model *m, enum model_view view, const struct mnode *n);
 /* The node after `node` in pre-order (NULL: the first node), or NULL at the
  * end.  Without recursion: call paths can be very deep.  `level` (may be
  * NULL) follows the depth: one more into a child, less back up. */

@@ -18,13 +18,20 @@
 /* The paths of t, marked dead; their histograms freed. */
 static void forget_paths(struct model *m, struct thread_ent *t)
 {
-	int level = 1;
-	const struct mnode *n = model_first_child(m, VIEW_PATHS, &t->pub.node);
-
-	/* collected first: the walk follows the links of the paths */
+	/* collected first, by their links (the tree walk leaves some out):
+	 * the roots, then the children of each path collected */
 	m->work.n = 0;
-	for (; n && level > 0; n = model_next_preorder(m, VIEW_PATHS, n, &level))
-		model_ptrvec_push(m, &m->work, (void *)(uintptr_t)model_path_serial((const struct mpath *)n));
+	for (uint32_t s = t->paths_last ? model_path_at(m, t->paths_last)->link.next : 0; s;) {
+		model_ptrvec_push(m, &m->work, (void *)(uintptr_t)s);
+		s = s == t->paths_last ? 0 : model_path_at(m, s)->link.next;
+	}
+	for (size_t i = 0; i < m->work.n; i++) {
+		uint32_t last = model_path_at(m, (uint32_t)(uintptr_t)m->work.v[i])->link.last_child;
+		for (uint32_t s = last ? model_path_at(m, last)->link.next : 0; s;) {
+			model_ptrvec_push(m, &m->work, (void *)(uintptr_t)s);
+			s = s == last ? 0 : model_path_at(m, s)->link.next;
+		}
+	}
 	for (size_t i = 0; i < m->work.n; i++) {
 		struct mpath *p = model_path_at(m, (uint32_t)(uintptr_t)m->work.v[i]);
 		if (p->link.hist)

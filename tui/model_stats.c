@@ -501,7 +501,7 @@ static int place(struct model *m, struct thread_ent *t, const struct event_stats
 		return SL_BAD;               /* another node of this run has it */
 	if ((p->count || p->total_ns || p->exceptions || p->abandoned) && !base_take(m, p))
 		return SL_IGNORED;
-	p->stats = 1;
+	p->stats = p->backed = 1;
 	*out = model_path_serial(p);
 	bool outer = outermost(m, t, p, ps, pdepth);
 	uint32_t depth = !ps ? 0 : pdepth + 1 < (1u << 31) ? pdepth + 1 : (1u << 31) - 1;

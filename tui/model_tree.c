@@ -17,6 +17,37 @@ void model_get_stats(const struct model *m, struct model_stats *out)
 	*out = m->st;
 }
 
+/* Once a stats thread's first stats line is in, every path it really
+ * took has a stats node within a stats period; a path none backs was made
+ * by its events nesting calls under the wrong caller after events were
+ * lost (the "(callers not seen)" one too), with no figures: not shown.
+ * The calls view still has the calls on it. */
+static bool path_shown(const struct model *m, const struct mpath *p)
+{
+	if (p->backed)
+		return true;
+	const struct mthread *t = model_path_thread(m, p);
+	return !(t->stats && t->stats_lines);
+}
+
+/* The first shown path from p on, among the siblings ending with the
+ * serial last. */
+static const struct mnode *shown_from(const struct model *m, const struct mpath *p, uint32_t last)
+{
+	while (!path_shown(m, p)) {
+		if (model_path_serial(p) == last)
+			return NULL;
+		p = model_path_at(m, p->link.next);
+	}
+	return &p->node;
+}
+
+bool model_node_shown(const struct model *m, enum model_view view, const struct mnode *n)
+{
+	return view != VIEW_PATHS || mnode_kind(n) != MN_PATH ||
+	       path_shown(m, (const struct mpath *)n);
+}
+
 const struct mnode *model_first_child(const struct model *m, enum model_view view,
 				      const struct mnode *parent)
 {
@@ -27,12 +58,16 @@ const struct mnode *model_first_child(const struct model *m, enum model_view vie
 		return (const struct mnode *)((const struct mprocess *)parent)->threads;
 	case MN_THREAD: {
 		const struct mthread *t = (const struct mthread *)parent;
-		return view == VIEW_PATHS ? (const struct mnode *)t->paths
-					  : (const struct mnode *)t->calls;
+		if (view != VIEW_PATHS)
+			return (const struct mnode *)t->calls;
+		return t->paths ? shown_from(m, t->paths,
+					     MODEL_CONTAINER(t, const struct thread_ent, pub)->paths_last)
+				: NULL;
 	}
 	case MN_PATH: {
 		uint32_t last = ((const struct mpath *)parent)->link.last_child;
-		return last ? &model_path_at(m, model_path_at(m, last)->link.next)->node : NULL;
+		return last ? shown_from(m, model_path_at(m, model_path_at(m, last)->link.next), last)
+			    : NULL;
 	}
 	case MN_CALL:
 		return (const struct mnode *)((const struct mcall *)parent)->children;
@@ -54,7 +89,8 @@ const struct mnode *model_next_sibling(const struct model *m, enum model_view vi
 		const struct mpath *p = (const struct mpath *)node;
 		uint32_t last = p->link.parent ? model_path_at(m, p->link.parent)->link.last_child
 					       : model_thread_at(m, p->link.thread)->paths_last;
-		return model_path_serial(p) == last ? NULL : &model_path_at(m, p->link.next)->node;
+		return model_path_serial(p) == last ? NULL
+						    : shown_from(m, model_path_at(m, p->link.next), last);
 	}
 	case MN_CALL:
 		return (const struct mnode *)((const struct mcall *)node)->next;

@@ -155,6 +155,9 @@ static int depth_of(const struct tree_view *tv, const struct mnode *n)
  * collapsed ancestor (where the row for it is drawn). */
 static const struct mnode *visible_self(const struct tree_view *tv, const struct mnode *n)
 {
+	/* a path left out since (model_node_shown()): its nearest shown caller */
+	while (!model_node_shown(tv->m, tv->view, n) && parent_of(tv, n))
+		n = parent_of(tv, n);
 	const struct mnode *shown = tree_fold_shown_as(tv, n);
 
 	for (const struct mnode *p = parent_of(tv, shown); p; p = parent_of(tv, p)) {
