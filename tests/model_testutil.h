@@ -130,6 +130,7 @@ static inline size_t tu_check_invariants(const struct model *m)
 			if (mnode_kind(n) == MN_PATH) {
 				const struct mpath *p = (const struct mpath *)n;
 				npaths++;
+				assert_true(model_node_shown(m, VIEW_PATHS, n));
 				/* Up the parents, the path's own thread. */
 				const struct mnode *up = n;
 				while (mnode_kind(up) == MN_PATH)
@@ -185,7 +186,8 @@ static inline size_t tu_check_invariants(const struct model *m)
 		}
 	}
 	assert_int_equal(ncalls, st.calls_kept);
-	assert_int_equal(npaths, st.paths);
+	/* the paths walk leaves out a stats thread's paths no stats node backs */
+	assert_int_equal(npaths + model_paths_hidden(m), st.paths);
 	/* the "(callers not seen)" nodes are kept like calls but are none */
 	assert_int_equal(st.calls_kept + st.calls_retired, st.calls + st.callers_unseen);
 	uint64_t fcalls = 0, fnodur = 0;

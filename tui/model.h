@@ -363,6 +363,9 @@ const struct mnode *model_parent(const struct model *m, enum model_view view,
  * backs (mpath.backed).  Its subtree is left out with it; model_parent()
  * leads to the rows that are shown. */
 bool model_node_shown(const struct model *m, enum model_view view, const struct mnode *n);
+/* How many paths the walk leaves out so (of model_stats.paths): a walk
+ * of every path, for checks and tests, not for every frame. */
+uint64_t model_paths_hidden(const struct model *m);
 /* The node after `node` in pre-order (NULL: the first node), or NULL at the
  * end.  Without recursion: call paths can be very deep.  `level` (may be
  * NULL) follows the depth: one more into a child, less back up. */

@@ -48,6 +48,18 @@ bool model_node_shown(const struct model *m, enum model_view view, const struct 
 	       path_shown(m, (const struct mpath *)n);
 }
 
+uint64_t model_paths_hidden(const struct model *m)
+{
+	uint64_t n = 0;
+	for (size_t s = 1; s <= m->paths.n; s++) {
+		if (!m->paths.chunk[s >> PATH_CHUNK_SHIFT])
+			continue;
+		const struct mpath *p = model_path_at(m, (uint32_t)s);
+		n += p->node.id && !path_shown(m, p);
+	}
+	return n;
+}
+
 const struct mnode *model_first_child(const struct model *m, enum model_view view,
 				      const struct mnode *parent)
 {
