@@ -1558,6 +1558,62 @@ static void test_stats_unbacked_paths_hidden(void **state)
 	tree_done(&tv, tw, m);
 }
 
+/* At 80 columns the least needed segments (the command line, rates,
+ * totals) give way, and what says the figures are not whole stays: the
+ * drops, exact or not, incomplete, stats entries lost, bad lines. */
+static void test_status_narrow_keeps_losses(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct status_info si;
+	struct ingest_status st;
+	WINDOW *w = newwin(1, 80, 0, 0), *wide = newwin(1, 400, 1, 0);
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":8,\"v\":1,\"ppid\":1,\"prog\":\"s\",\"stats_ms\":200}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":8,\"tid\":9,\"seq\":1,\"depth\":0,\"fn\":\"handle\"}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":6,\"pid\":8,\"tid\":9,\"count\":54100000}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":8,\"tid\":9,\"seq\":54100002,\"depth\":0,\"fn\":\"handle\",\"dur\":4}");
+	feed(m, "{\"ev\":\"stats\",\"ts\":8,\"pid\":8,\"tid\":9,\"nodes\":["
+	     "{\"id\":1,\"parent\":0,\"fn\":\"handle\",\"count\":600,\"total\":6000,\"self\":3000,\"max\":40}]}");
+	/* a thread without stats that loses 10 events without a word */
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":20,\"tid\":21,\"seq\":1,\"depth\":0,\"fn\":\"old\"}");
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":20,\"tid\":21,\"seq\":12,\"depth\":0,\"fn\":\"old\",\"dur\":4}");
+	memset(&si, 0, sizeof(si));
+	memset(&st, 0, sizeof(st));
+	model_get_stats(m, &si.ms);
+	si.st = &st;
+	st.source = "demo/pipetrace-demo --duration 5 --threads 4 --fork --depth 12 --rate 100000";
+	st.has_child = true;
+	st.child_running = true;
+	st.events_per_s = 48200;
+	st.bad_lines = 3;
+	status_draw(wide, &si);
+	assert_non_null(strstr(row(wide, 0), "2 procs 2 threads"));
+	assert_non_null(strstr(row(wide, 0), "drops 54.1M"));
+	assert_non_null(strstr(row(wide, 0), "exact: 1/2 threads"));
+	assert_non_null(strstr(row(wide, 0), "incomplete: 10 events unaccounted"));
+	status_draw(w, &si);
+	const char *r = row(w, 0);
+	assert_non_null(strstr(r, "drops 54.1M"));
+	assert_non_null(strstr(r, "exact"));
+	assert_true(strstr(r, "incomplete") || strstr(r, "INCOMPLETE"));
+	assert_non_null(strstr(r, "10 unaccounted"));
+	assert_non_null(strstr(r, "bad 3"));
+	assert_non_null(strstr(r, "LIVE"));
+	/* the least needed went first */
+	assert_null(strstr(r, "ev/s"));
+	/* stats entries lost outrank the rest too */
+	si.ms.stats_unsent = 7;
+	status_draw(w, &si);
+	r = row(w, 0);
+	assert_non_null(strstr(r, "stats lost 7"));
+	assert_non_null(strstr(r, "drops 54.1M"));
+	assert_true(strstr(r, "incomplete") || strstr(r, "INCOMPLETE"));
+	delwin(wide);
+	delwin(w);
+	model_free(m);
+}
+
 static void test_layouts_and_too_small(void **state)
 {
 	struct model *m = sample_model();
@@ -2642,6 +2698,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sample_marked, per_test),
 		cmocka_unit_test_setup(test_stats_exact_marked, per_test),
 		cmocka_unit_test_setup(test_stats_unbacked_paths_hidden, per_test),
+		cmocka_unit_test_setup(test_status_narrow_keeps_losses, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),
 		cmocka_unit_test_setup(test_running_mark_alignment, per_test),
 		cmocka_unit_test_setup(test_histogram_keeps_tail, per_test),

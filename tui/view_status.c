@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -19,14 +20,6 @@ static void seg(struct line *l, const char *s, attr_t a)
 	if (l->x >= l->width)
 		return;
 	l->x += draw_text(l->w, 0, l->x, l->width - l->x, s, a);
-}
-
-static void sep(struct line *l)
-{
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), " %s ", draw_glyphs()->dot);
-	seg(l, buf, draw_attr(COL_STATUS));
 }
 
 static void fmt_bytes(size_t b, char *buf, size_t size)
@@ -69,8 +62,117 @@ static void incomplete_text(const struct model_stats *ms, char *buf, size_t size
 			 ms->processes_end_lost == 1 ? "" : "s");
 }
 
+/* One segment of the status line.  When the line is too narrow, segments
+ * give way in order of `cut` / `drop` (higher first; 0 never): a segment is
+ * first cut (to `brief`, or to `minw` columns), then dropped.  The losses
+ * and the marks of exactness and incompleteness rank lowest, so that what
+ * says how far the figures can be trusted is the last thing to go. */
+struct part {
+	char text[256], brief[64];
+	attr_t attr;
+	int w, minw;             /* columns now; minw > 0: may be cut to that */
+	unsigned char cut, drop;
+	bool glued;              /* follows the previous part without a separator */
+	bool gone;
+};
+
+enum { NPARTS = 32 };
+
+struct parts {
+	struct part p[NPARTS];
+	int n;
+};
+
+static struct part *add(struct parts *ps, attr_t a, int drop, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static struct part *add(struct parts *ps, attr_t a, int drop, const char *fmt, ...)
+{
+	static struct part spare;    /* past NPARTS: filled and never drawn */
+	struct part *p = ps->n < NPARTS ? &ps->p[ps->n++] : &spare;
+	va_list ap;
+
+	memset(p, 0, sizeof(*p));
+	va_start(ap, fmt);
+	vsnprintf(p->text, sizeof(p->text), fmt, ap);
+	va_end(ap);
+	p->attr = a;
+	p->drop = (unsigned char)drop;
+	p->w = draw_width(p->text);
+	return p;
+}
+
+/* A shorter form, tried before the part is dropped. */
+static void brief(struct part *p, int cut, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void brief(struct part *p, int cut, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->brief, sizeof(p->brief), fmt, ap);
+	va_end(ap);
+	p->cut = (unsigned char)cut;
+}
+
+static int parts_width(const struct parts *ps, int sepw)
+{
+	int w = 0;
+	bool first = true;
+
+	for (int i = 0; i < ps->n; i++) {
+		if (ps->p[i].gone)
+			continue;
+		w += ps->p[i].w + (first || ps->p[i].glued ? 0 : sepw);
+		first = false;
+	}
+	return w;
+}
+
+/* Cuts or drops the least needed parts, the rightmost first among equals,
+ * until the line fits or only what must stay is left. */
+static void parts_fit(struct parts *ps, int width, int sepw)
+{
+	int over;
+
+	while ((over = parts_width(ps, sepw) - width) > 0) {
+		struct part *best = NULL;
+		int best_rank = 0;
+
+		for (int i = 0; i < ps->n; i++) {
+			struct part *p = &ps->p[i];
+			int rank = p->gone ? 0 : p->cut ? p->cut : p->drop;
+
+			if (rank && rank >= best_rank) {
+				best = p;
+				best_rank = rank;
+			}
+		}
+		if (!best)
+			return;
+		if (best->cut && best->minw) {
+			best->w = best->w - over > best->minw ? best->w - over : best->minw;
+			best->cut = 0;
+		} else if (best->cut) {
+			snprintf(best->text, sizeof(best->text), "%s", best->brief);
+			best->w = draw_width(best->text);
+			best->cut = 0;
+		} else {
+			best->gone = true;
+		}
+	}
+	/* room left by a wide part dropped late: a narrower one dropped
+	 * earlier may fit again */
+	for (int i = 0; i < ps->n; i++)
+		if (ps->p[i].gone && !(ps->p[i].glued && ps->p[i - 1].gone)) {
+			ps->p[i].gone = false;
+			ps->p[i].gone = parts_width(ps, sepw) > width;
+		}
+}
+
 /* What the figures leave out, each when it happened. */
-static void caveats(struct line *l, const struct model_stats *ms)
+static void caveats(struct parts *ps, const struct model_stats *ms)
 {
 	const struct { uint64_t n; const char *one, *many; } c[] = {
 		{ ms->calls_unfinished, "unfinished call", "unfinished calls" },
@@ -79,186 +181,172 @@ static void caveats(struct line *l, const struct model_stats *ms)
 		{ ms->calls_nodur, "call without duration", "calls without duration" },
 		{ ms->calls_flattened, "call put flat (path limit)", "calls put flat (path limit)" },
 	};
-	char buf[80], n1[32];
+	char n1[32];
 
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		if (!c[i].n)
-			continue;
-		sep(l);
-		snprintf(buf, sizeof(buf), "%s %s", draw_count(c[i].n, n1, sizeof(n1)),
-			 c[i].n == 1 ? c[i].one : c[i].many);
-		seg(l, buf, draw_attr(COL_WARN));
-	}
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (c[i].n)
+			add(ps, draw_attr(COL_WARN), 4, "%s %s", draw_count(c[i].n, n1, sizeof(n1)),
+			    c[i].n == 1 ? c[i].one : c[i].many);
 }
 
 void status_draw(WINDOW *w, const struct status_info *si)
 {
 	const struct ingest_status *st = si->st;
-	attr_t a = draw_attr(COL_STATUS);
-	struct line l = { w, 0, getmaxx(w) };
-	char buf[256], n1[32], n2[32];
+	attr_t a = draw_attr(COL_STATUS), warn = draw_attr(COL_WARN);
+	struct line l = { w, 1, getmaxx(w) };
+	struct parts ps = { .n = 0 };
+	struct part *p;
+	char dot[16], n1[32], n2[32], text[200];
+	int sepw;
 
+	snprintf(dot, sizeof(dot), " %s ", draw_glyphs()->dot);
+	sepw = draw_width(dot);
 	draw_blank(w, 0, 0, l.width, a);
 	wmove(w, 0, 0);
-	seg(&l, " pipetrace", a | A_BOLD);
+	add(&ps, a | A_BOLD, 9, "pipetrace");
 	if (st) {
-		sep(&l);
 		/* a long command line must not push the counts off the line */
 		int srcw = l.width / 4 > 24 ? l.width / 4 : 24;
 
-		l.x += draw_text(w, 0, l.x, l.width - l.x < srcw ? l.width - l.x : srcw,
-				 st->source ? st->source : "?", a);
+		p = add(&ps, a, 5, "%s", st->source ? st->source : "?");
+		if (p->w > srcw)
+			p->w = srcw;
+		if (p->w > 12) {
+			p->minw = 12;
+			p->cut = 9;
+		}
 		if (st->has_child) {
 			child_state(st, n1, sizeof(n1));
-			snprintf(buf, sizeof(buf), " [%s]", n1);
-			seg(&l, buf, st->child_running ? a : draw_attr(COL_WARN));
+			p = add(&ps, st->child_running ? a : warn, 5, " [%s]", n1);
+			p->glued = true;
 		}
-		sep(&l);
 		if (st->paused) {
-			snprintf(buf, sizeof(buf), " PAUSED %s queued (max %s",
-				 draw_count(st->queued, n1, sizeof(n1)), draw_count(st->queue_max, n2, sizeof(n2)));
-			seg(&l, buf, draw_attr(COL_PAUSED));
-			if (st->queue_dropped) {
-				snprintf(buf, sizeof(buf), ", %s lost",
-					 draw_count(st->queue_dropped, n1, sizeof(n1)));
-				seg(&l, buf, draw_attr(COL_PAUSED));
-			}
-			seg(&l, ") ", draw_attr(COL_PAUSED));
+			char lost[48] = "";
+
+			if (st->queue_dropped)
+				snprintf(lost, sizeof(lost), ", %s lost",
+					 draw_count(st->queue_dropped, n2, sizeof(n2)));
+			p = add(&ps, draw_attr(COL_PAUSED), 0, " PAUSED %s queued (max %s%s) ",
+				draw_count(st->queued, n1, sizeof(n1)),
+				draw_count(st->queue_max, text, sizeof(text)), lost);
+			brief(p, 7, "PAUSED%s", lost);
 		} else if (st->input_ended) {
-			seg(&l, "ENDED", draw_attr(COL_WARN));
+			add(&ps, warn, 3, "ENDED");
 		} else {
-			snprintf(buf, sizeof(buf), "%s LIVE", draw_glyphs()->live);
-			seg(&l, buf, draw_attr(COL_LIVE));
+			add(&ps, draw_attr(COL_LIVE), 3, "%s LIVE", draw_glyphs()->live);
 		}
 	}
 	if (st && st->fifo_problem) {
 		/* writers that connect now reach nothing of ours: say so
 		 * until the path is free again */
-		sep(&l);
-		snprintf(buf, sizeof(buf), "FIFO lost: %s", st->fifo_problem);
-		seg(&l, buf, draw_attr(COL_WARN));
+		p = add(&ps, warn, 1, "FIFO lost: %s", st->fifo_problem);
+		brief(p, 5, "FIFO lost");
 	} else if (st && st->fifo_recreated) {
-		sep(&l);
 		if (st->fifo_recreated == 1)
-			snprintf(buf, sizeof(buf), "FIFO re-created");
+			add(&ps, a, 5, "FIFO re-created");
 		else
-			snprintf(buf, sizeof(buf), "FIFO re-created %s times",
-				 draw_count(st->fifo_recreated, n1, sizeof(n1)));
-		seg(&l, buf, a);
+			add(&ps, a, 5, "FIFO re-created %s times",
+			    draw_count(st->fifo_recreated, n1, sizeof(n1)));
 	}
-	if (st && st->fifo_warning) {
+	if (st && st->fifo_warning)
 		/* said on stderr too, but the screen hides it while it runs */
-		sep(&l);
-		seg(&l, "$XDG_RUNTIME_DIR not used", draw_attr(COL_WARN));
-	}
-	if (si->notice) {
-		/* what the last key did, before anything else can push it off */
-		sep(&l);
-		seg(&l, si->notice, draw_attr(si->notice_warn ? COL_WARN : COL_LIVE));
-	}
-	if (si->scope && *si->scope) {
-		sep(&l);
-		seg(&l, si->scope, draw_attr(COL_WARN));
-	}
-	sep(&l);
-	snprintf(buf, sizeof(buf), "%u proc%s %u thread%s", si->ms.processes,
-		 si->ms.processes == 1 ? "" : "s", si->ms.threads, si->ms.threads == 1 ? "" : "s");
-	seg(&l, buf, a);
-	if (st) {
-		sep(&l);
-		snprintf(buf, sizeof(buf), "%s ev/s", draw_count((uint64_t)(st->events_per_s + 0.5), n1, sizeof(n1)));
-		seg(&l, buf, a);
-	}
-	sep(&l);
-	snprintf(buf, sizeof(buf), "%s event%s", draw_count(si->ms.events, n1, sizeof(n1)),
-		 si->ms.events == 1 ? "" : "s");
-	seg(&l, buf, a);
-	sep(&l);
+		add(&ps, warn, 4, "$XDG_RUNTIME_DIR not used");
+	if (si->notice)
+		/* what the last key did */
+		add(&ps, draw_attr(si->notice_warn ? COL_WARN : COL_LIVE), 3, "%s", si->notice);
+	if (si->scope && *si->scope)
+		add(&ps, warn, 2, "%s", si->scope);
+	p = add(&ps, a, 6, "%u proc%s %u thread%s", si->ms.processes, si->ms.processes == 1 ? "" : "s",
+		si->ms.threads, si->ms.threads == 1 ? "" : "s");
+	brief(p, 8, "%up %ut", si->ms.processes, si->ms.threads);
+	if (st)
+		add(&ps, a, 8, "%s ev/s", draw_count((uint64_t)(st->events_per_s + 0.5), n1, sizeof(n1)));
+	add(&ps, a, 7, "%s event%s", draw_count(si->ms.events, n1, sizeof(n1)),
+	    si->ms.events == 1 ? "" : "s");
 	/* what the writers reported lost; losses nobody reported are
 	 * "unaccounted", never added to it */
-	snprintf(buf, sizeof(buf), "drops %s", draw_count(si->ms.drops, n1, sizeof(n1)));
-	seg(&l, buf, si->ms.drops ? draw_attr(COL_WARN) : a);
+	add(&ps, si->ms.drops ? warn : a, si->ms.drops ? 0 : 2, "drops %s",
+	    draw_count(si->ms.drops, n1, sizeof(n1)));
 	if (si->ms.stats_threads) {
 		/* their figures come from stats: drops cost only the calls view */
-		sep(&l);
-		if (si->ms.stats_threads == si->ms.threads)
-			snprintf(buf, sizeof(buf), "figures exact");
-		else
-			snprintf(buf, sizeof(buf), "exact: %u/%u threads", si->ms.stats_threads,
-				 si->ms.threads);
-		seg(&l, buf, a);
+		if (si->ms.stats_threads == si->ms.threads) {
+			p = add(&ps, a, 0, "figures exact");
+			brief(p, 6, "exact");
+		} else {
+			p = add(&ps, a, 0, "exact: %u/%u threads", si->ms.stats_threads, si->ms.threads);
+			brief(p, 6, "exact %u/%u", si->ms.stats_threads, si->ms.threads);
+		}
 	}
 	if (si->ms.stats_bad || si->ms.stats_ignored || si->ms.stats_unsent) {
-		sep(&l);
-		snprintf(buf, sizeof(buf), "stats entries lost %s",
-			 draw_count(si->ms.stats_bad + si->ms.stats_ignored + si->ms.stats_unsent,
-				    n1, sizeof(n1)));
-		seg(&l, buf, draw_attr(COL_WARN));
+		draw_count(si->ms.stats_bad + si->ms.stats_ignored + si->ms.stats_unsent, n1, sizeof(n1));
+		p = add(&ps, warn, 0, "stats entries lost %s", n1);
+		brief(p, 6, "stats lost %s", n1);
 	}
 	if (si->ms.filtered) {
 		/* PIPETRACE_FILTER, _MIN_DURATION: calls left out by choice */
-		char dot[16], text[200];
-
-		sep(&l);
-		snprintf(dot, sizeof(dot), " %s ", draw_glyphs()->dot);
 		if (si->ms.filters_differ)
-			snprintf(buf, sizeof(buf), "filtered in %u proc%s", si->ms.filtered,
-				 si->ms.filtered == 1 ? "" : "s");
+			p = add(&ps, a, 2, "filtered in %u proc%s", si->ms.filtered,
+				si->ms.filtered == 1 ? "" : "s");
 		else if (si->ms.filtered == si->ms.processes)
-			snprintf(buf, sizeof(buf), "%s", model_filter_text(text, sizeof(text),
-				 si->ms.filter[0] ? si->ms.filter : NULL, si->ms.min_duration, dot));
+			p = add(&ps, a, 2, "%s", model_filter_text(text, sizeof(text),
+				si->ms.filter[0] ? si->ms.filter : NULL, si->ms.min_duration, dot));
 		else
-			snprintf(buf, sizeof(buf), "%s in %u proc%s", model_filter_text(text, sizeof(text),
-				 si->ms.filter[0] ? si->ms.filter : NULL, si->ms.min_duration, dot),
-				 si->ms.filtered, si->ms.filtered == 1 ? "" : "s");
-		seg(&l, buf, a);
+			p = add(&ps, a, 2, "%s in %u proc%s", model_filter_text(text, sizeof(text),
+				si->ms.filter[0] ? si->ms.filter : NULL, si->ms.min_duration, dot),
+				si->ms.filtered, si->ms.filtered == 1 ? "" : "s");
+		brief(p, 5, "filtered");
 	}
 	if (si->ms.depth_limited) {
 		/* PIPETRACE_DEPTH: deeper calls are not events, not losses */
-		sep(&l);
 		if (!si->ms.depth_max)
-			snprintf(buf, sizeof(buf), "depth limited in %u proc%s", si->ms.depth_limited,
-				 si->ms.depth_limited == 1 ? "" : "s");
+			p = add(&ps, a, 2, "depth limited in %u proc%s", si->ms.depth_limited,
+				si->ms.depth_limited == 1 ? "" : "s");
 		else if (si->ms.depth_limited == si->ms.processes)
-			snprintf(buf, sizeof(buf), "depth < %llu", (unsigned long long)si->ms.depth_max);
+			p = add(&ps, a, 2, "depth < %llu", (unsigned long long)si->ms.depth_max);
 		else
-			snprintf(buf, sizeof(buf), "depth < %llu in %u proc%s",
-				 (unsigned long long)si->ms.depth_max, si->ms.depth_limited,
-				 si->ms.depth_limited == 1 ? "" : "s");
-		seg(&l, buf, a);
+			p = add(&ps, a, 2, "depth < %llu in %u proc%s",
+				(unsigned long long)si->ms.depth_max, si->ms.depth_limited,
+				si->ms.depth_limited == 1 ? "" : "s");
+		brief(p, 5, "depth limited");
 	}
 	if (si->ms.incomplete_processes || si->ms.incomplete_threads) {
-		sep(&l);
-		incomplete_text(&si->ms, buf, sizeof(buf));
-		seg(&l, buf, draw_attr(COL_WARN));
+		incomplete_text(&si->ms, text, sizeof(text));
+		p = add(&ps, warn, 0, "%s", text);
+		if (si->ms.unaccounted)
+			brief(p, 6, "INCOMPLETE: %s unaccounted",
+			      draw_count(si->ms.unaccounted, n1, sizeof(n1)));
+		else
+			brief(p, 6, "INCOMPLETE");
 	}
-	if (st) {
-		sep(&l);
-		snprintf(buf, sizeof(buf), "bad %s", draw_count(st->bad_lines, n1, sizeof(n1)));
-		seg(&l, buf, st->bad_lines ? draw_attr(COL_WARN) : a);
-	}
+	if (st)
+		add(&ps, st->bad_lines ? warn : a, st->bad_lines ? 0 : 6, "bad %s",
+		    draw_count(st->bad_lines, n1, sizeof(n1)));
 	if (st && st->record_error) {
-		sep(&l);
-		snprintf(buf, sizeof(buf), "not recording: %s", st->record_error);
-		seg(&l, buf, draw_attr(COL_WARN));
+		p = add(&ps, warn, 1, "not recording: %s", st->record_error);
+		brief(p, 5, "not recording");
 	}
-	if (si->ms.too_deep) {
+	if (si->ms.too_deep)
 		/* the model's own bound on open calls: never silent */
-		sep(&l);
-		snprintf(buf, sizeof(buf), "%s ignored (too deep)", draw_count(si->ms.too_deep, n1, sizeof(n1)));
-		seg(&l, buf, draw_attr(COL_WARN));
-	}
-	if (si->ms.calls_retired) {
-		sep(&l);
-		snprintf(buf, sizeof(buf), "%s old call%s retired", draw_count(si->ms.calls_retired, n1, sizeof(n1)),
-			 si->ms.calls_retired == 1 ? "" : "s");
-		seg(&l, buf, a);
-	}
-	sep(&l);
+		add(&ps, warn, 1, "%s ignored (too deep)", draw_count(si->ms.too_deep, n1, sizeof(n1)));
+	if (si->ms.calls_retired)
+		add(&ps, a, 3, "%s old call%s retired", draw_count(si->ms.calls_retired, n1, sizeof(n1)),
+		    si->ms.calls_retired == 1 ? "" : "s");
 	fmt_bytes(si->ms.bytes, n1, sizeof(n1));
-	seg(&l, n1, a);
-	/* last: where they fit, they must not push the rest off the line */
-	caveats(&l, &si->ms);
+	add(&ps, a, 8, "%s", n1);
+	caveats(&ps, &si->ms);
+
+	parts_fit(&ps, l.width - l.x, sepw);
+	bool first = true;
+
+	for (int i = 0; i < ps.n && l.x < l.width; i++) {
+		p = &ps.p[i];
+		if (p->gone)
+			continue;
+		if (!first && !p->glued)
+			seg(&l, dot, a);
+		first = false;
+		l.x += draw_text(w, 0, l.x, l.width - l.x < p->w ? l.width - l.x : p->w, p->text, p->attr);
+	}
 }
 
 struct hint {
