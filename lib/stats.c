@@ -419,38 +419,6 @@ void ptp_stats_after_fork(void)
 	ptp_stats_next = 0;
 }
 
-static int ptp_node_unsent(const struct ptp_node *n, const struct ptp_node_sent *sent,
-			   unsigned gen)
-{
-	uint64_t key = atomic_load_explicit(&n->count, memory_order_acquire) +
-		       atomic_load_explicit(&n->exc, memory_order_acquire) +
-		       atomic_load_explicit(&n->abandoned, memory_order_acquire);
-
-	return sent->gen != gen || sent->key != key;
-}
-
-uint64_t ptp_stats_unsent(const struct ptp_thread *t)
-{
-	const struct ptp_stats *s = t->st;
-	uint64_t unsent = 0;
-	unsigned gen;
-	uint32_t n;
-
-	if (!ptp_g.stats_ms || !s)
-		return 0;
-	gen = ptp_fifo_gen();
-	n = atomic_load_explicit(&s->n, memory_order_acquire);
-	for (uint32_t id = 1; id <= n; id++) {
-		const struct ptp_node_chunk *c = ptp_chunk(s, id);
-
-		unsent += ptp_node_unsent(&c->node[id % PTP_NODE_CHUNK],
-					  &c->sent[id % PTP_NODE_CHUNK], gen);
-	}
-	if (atomic_load_explicit(&s->other_used, memory_order_acquire))
-		unsent += ptp_node_unsent(&s->other, &s->other_sent, gen);
-	return unsent;
-}
-
 /* Writes node n's entry into buf if the reader has not got its figures
  * on connection gen; returns its length (0: nothing new), *key what the
  * entry says.  count is read first: every other figure covers at least

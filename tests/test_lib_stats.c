@@ -576,50 +576,6 @@ static void test_stats_modes(void **state)
 	}
 }
 
-/* The reader takes nothing until the program is gone: the final lines
- * may not fit.  A tally that arrives either comes after the thread's
- * final stats (exact counts) or says how many nodes' figures the reader
- * misses: never a tally that passes lagging figures off as final. */
-static void test_stats_suspended_reader(void **state)
-{
-	const char *args[] = { "calls", "100000", NULL };
-	struct cap c;
-	struct sthread s;
-	json_t *tally;
-	json_int_t unsent;
-	const struct snode *mid;
-
-	(void)state;
-	cap_start(&c, "lib_traced", args, NULL);
-	for (int i = 0; i < 6000 && waitpid(c.pid, &c.status, WNOHANG) != c.pid; i++)
-		nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
-	assert_true(WIFEXITED(c.status));
-	c.pid = 0;
-	assert_exit_0(&c);
-	cap_finish(&c);
-	cap_parse(&c);
-	tally = find_ev(&c, "tally", NULL);
-	if (!tally) {
-		print_message("suspended reader: no tally came, nothing claimed final\n");
-		cap_free(&c);
-		return;
-	}
-	unsent = json_object_get(tally, "stats_unsent") ? ev_int(tally, "stats_unsent") : 0;
-	stats_of(&c, ev_int(tally, "pid"), ev_int(tally, "tid"), &s);
-	mid = stats_path(&s, "main/mid");
-	if (unsent == 0) {
-		assert_non_null(mid);
-		assert_int_equal(mid->count, 100000);
-	} else {
-		assert_true(!mid || mid->count < 100000 || s.n < 3);
-	}
-	print_message("suspended reader: tally %s (mid: %lld calls in the stats received)\n",
-		      unsent ? "says stats unsent" : "after complete stats",
-		      mid ? (long long)mid->count : -1LL);
-	stats_free(&s);
-	cap_free(&c);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,7 +596,6 @@ int main(void)
 		cmocka_unit_test(test_stats_reconnect),
 		cmocka_unit_test(test_stats_nomem),
 		cmocka_unit_test(test_stats_modes),
-		cmocka_unit_test(test_stats_suspended_reader),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
