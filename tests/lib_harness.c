@@ -712,6 +712,26 @@ json_t *need_segv_exception(struct cap *c)
 	return o;
 }
 
+void check_crash_in_outer(const char *setting)
+{
+	const char *args[] = { "crash", NULL };
+	const char *env[] = { "PIPETRACE_SIGNALS=1", setting,
+			      "ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0",
+			      NULL };
+	struct cap c;
+	struct replay r;
+	json_t *o;
+
+	cap_start(&c, "lib_traced", args, env);
+	o = need_segv_exception(&c);
+	replay(&c, &r, REPLAY_CONTIGUOUS);
+	assert_null(find_ev(&c, "enter", "inner"));
+	assert_string_equal(ev_str(o, "fn"), "outer");
+	assert_int_equal(ev_int(o, "depth"), 1);
+	assert_int_equal(json_array_size(json_object_get(o, "stack")), 3);
+	cap_free(&c);
+}
+
 void assert_exit_0(struct cap *c)
 {
 	if (!WIFEXITED(c->status) || WEXITSTATUS(c->status) != 0)

@@ -131,6 +131,10 @@ json_t *need_ev(struct cap *c, const char *ev, const char *fn);
  * of SIGSEGV, parses the lines (none bad) and returns the exception event
  * the crash handler wrote, schema-checked, with type "SIGSEGV". */
 json_t *need_segv_exception(struct cap *c);
+/* lib_traced crash (main -> outer -> inner) with `setting` keeping inner
+ * untraced: the SIGSEGV is reported in outer, at depth 1, its stack
+ * naming all three calls; the trace is well formed. */
+void check_crash_in_outer(const char *setting);
 /* Fails unless the helper exited with status 0. */
 void assert_exit_0(struct cap *c);
 

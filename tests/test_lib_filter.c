@@ -205,22 +205,8 @@ static void test_instrumented(void **state)
  * its stack naming every open call. */
 static void test_crash(void **state)
 {
-	const char *args[] = { "crash", NULL };
-	const char *env[] = { "PIPETRACE_SIGNALS=1", "PIPETRACE_FILTER=-inner",
-			      "ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_abort=0",
-			      NULL };
-	struct cap c;
-	struct replay r;
-	json_t *o;
-
-	cap_start(&c, "lib_traced", args, env);
-	o = need_segv_exception(&c);
-	replay(&c, &r, REPLAY_CONTIGUOUS);
-	assert_null(find_ev(&c, "enter", "inner"));
-	assert_string_equal(ev_str(o, "fn"), "outer");
-	assert_int_equal(ev_int(o, "depth"), 1);
-	assert_int_equal(json_array_size(json_object_get(o, "stack")), 3);
-	cap_free(&c);
+	(void)state;
+	check_crash_in_outer("PIPETRACE_FILTER=-inner");
 }
 
 /* PIPETRACE_MIN_DURATION: a call is sent only if it lasted the threshold
@@ -292,60 +278,52 @@ static void test_min_duration(void **state)
 		   "+main/0 +guard/1 +raiser/2 !raiser/2 -raiser/2 -guard/1 -main/0");
 }
 
-static void test_min_duration_invalid(void **state)
+/* Each bad value of `var` is said on stderr (with `consequence`), every
+ * call is traced, and hello has no `hello_key`. */
+static void expect_refused(const char *var, const char *const *bad, size_t n,
+			   const char *consequence, const char *hello_key)
 {
-	static const char *const bad[] = { "abc", "10xs", "-5us", "10 us", "1e30s", "0.1ns", "us" };
 	const char *args[] = { "calls", "10", NULL };
 
-	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+	for (size_t k = 0; k < n; k++) {
 		char setting[64];
 		const char *env[] = { setting, NULL };
 		struct cap c;
 		struct replay r;
 		char *err;
 
-		snprintf(setting, sizeof setting, "PIPETRACE_MIN_DURATION=%s", bad[k]);
+		snprintf(setting, sizeof setting, "%s=%s", var, bad[k]);
 		cap_start(&c, "lib_traced", args, env);
 		cap_done(&c);
 		err = cap_stderr(&c);
-		snprintf(setting, sizeof setting, "PIPETRACE_MIN_DURATION \"%s\"", bad[k]);
-		if (!strstr(err, setting) || !strstr(err, "sending every call"))
+		snprintf(setting, sizeof setting, "%s \"%s\"", var, bad[k]);
+		if (!strstr(err, setting) || !strstr(err, consequence))
 			fail_msg("no warning for %s in: %s", setting, err);
 		free(err);
 		replay(&c, &r, REPLAY_CONTIGUOUS);
 		assert_int_equal(r.t[0].tally_seq, 42);
-		assert_null(json_object_get(need_ev(&c, "hello", NULL), "min_duration"));
+		assert_null(json_object_get(need_ev(&c, "hello", NULL), hello_key));
 		cap_free(&c);
 	}
+}
+
+static void test_min_duration_invalid(void **state)
+{
+	static const char *const bad[] = { "abc", "10xs", "-5us", "10 us", "1e30s", "0.1ns", "us" };
+
+	(void)state;
+	expect_refused("PIPETRACE_MIN_DURATION", bad, sizeof bad / sizeof *bad,
+		       "sending every call", "min_duration");
 }
 
 /* A bad value is said on stderr, and every call is traced. */
 static void test_invalid(void **state)
 {
 	static const char *const bad[] = { ",", "a,,b", "mid,", "-", "a,-", "[ab", "x[!]" };
-	const char *args[] = { "calls", "10", NULL };
 
-	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
-		char setting[64];
-		const char *env[] = { setting, NULL };
-		struct cap c;
-		struct replay r;
-		char *err;
-
-		snprintf(setting, sizeof setting, "PIPETRACE_FILTER=%s", bad[k]);
-		cap_start(&c, "lib_traced", args, env);
-		cap_done(&c);
-		err = cap_stderr(&c);
-		snprintf(setting, sizeof setting, "PIPETRACE_FILTER \"%s\"", bad[k]);
-		if (!strstr(err, setting))
-			fail_msg("no warning for %s in: %s", setting, err);
-		assert_non_null(strstr(err, "tracing every function"));
-		free(err);
-		replay(&c, &r, REPLAY_CONTIGUOUS);
-		assert_int_equal(r.t[0].tally_seq, 42);
-		assert_null(json_object_get(need_ev(&c, "hello", NULL), "filter"));
-		cap_free(&c);
-	}
+	(void)state;
+	expect_refused("PIPETRACE_FILTER", bad, sizeof bad / sizeof *bad,
+		       "tracing every function", "filter");
 }
 
 int main(void)
