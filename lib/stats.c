@@ -419,6 +419,52 @@ void ptp_stats_after_fork(void)
 	ptp_stats_next = 0;
 }
 
+/* The reader misses n's figures when the last ones it got (none: all
+ * zero) differ from n's now. */
+static int ptp_node_unsent(const struct ptp_node *n, const struct ptp_node_sent *sent,
+			   unsigned gen)
+{
+	uint64_t key = atomic_load_explicit(&n->count, memory_order_acquire) +
+		       atomic_load_explicit(&n->exc, memory_order_acquire) +
+		       atomic_load_explicit(&n->abandoned, memory_order_acquire);
+
+	return key != (sent->gen == gen ? sent->key : 0);
+}
+
+uint64_t ptp_stats_unsent(const struct ptp_thread *t)
+{
+	const struct ptp_stats *s = t->st;
+	struct ptp_node_sent was[PTP_PEND_MAX];
+	uint64_t unsent = 0;
+	unsigned gen;
+	uint32_t n;
+
+	if (!ptp_g.stats_ms || !s)
+		return 0;
+	gen = ptp_fifo_gen();
+	/* The entries in the batch being built go in the same write as the
+	 * tally that asks (both or neither reach the reader): counted as
+	 * sent while we count, as ptp_stats_batch_written() will mark them. */
+	for (unsigned i = 0; i < ptp_npend; i++) {
+		was[i] = *ptp_pend[i].sent;
+		ptp_pend[i].sent->key = ptp_pend[i].key;
+		ptp_pend[i].sent->gen = gen;
+	}
+	n = atomic_load_explicit(&s->n, memory_order_acquire);
+	for (uint32_t id = 1; id <= n; id++) {
+		const struct ptp_node_chunk *c = ptp_chunk(s, id);
+
+		unsent += ptp_node_unsent(&c->node[id % PTP_NODE_CHUNK],
+					  &c->sent[id % PTP_NODE_CHUNK], gen);
+	}
+	if (atomic_load_explicit(&s->other_used, memory_order_acquire))
+		unsent += ptp_node_unsent(&s->other, &s->other_sent, gen);
+	/* (Backwards: a node twice in the batch gets its first value back.) */
+	for (unsigned i = ptp_npend; i-- > 0;)
+		*ptp_pend[i].sent = was[i];
+	return unsent;
+}
+
 /* Writes node n's entry into buf if the reader has not got its figures
  * on connection gen; returns its length (0: nothing new), *key what the
  * entry says.  count is read first: every other figure covers at least
