@@ -45,7 +45,6 @@
 struct ptp_global ptp_g = {
 	.reg_lock = PTHREAD_MUTEX_INITIALIZER,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.wake = PTHREAD_COND_INITIALIZER,
 	.done = PTHREAD_COND_INITIALIZER,
 };
 
@@ -100,15 +99,20 @@ void ptp_stack_free(struct ptp_open *stack)
  * half the ring is free - asleep on a futex the consumer wakes, so that a
  * program held up by its reader neither spins nor wakes per event (a
  * 50 us sleep-and-look loop took a sizeable part of lossless mode's CPU,
- * and starved the flushers of busy processes).  Gives up when no consumer
- * will come (flusher stopped); the timeout covers a missed wake-up. */
+ * and starved the flushers of busy processes).  The flusher may be asleep
+ * itself, having found every ring empty a moment ago: it is kicked, else
+ * both would sleep until its timer, 10 ms for a ring that fills in a
+ * fraction of that.  Gives up when no consumer will come (flusher
+ * stopped); the timeout covers a missed wake-up. */
 PTP_COLD static int ptp_ring_wait(struct ptp_thread *t, uint64_t h)
 {
 	struct timespec d = { 0, 10000000 };
 	uint64_t t0 = ptp_clock_raw_slow(), want = h - PTP_RING_SIZE / 2 + 1;
 	int room = 0;
 
+	/* Before the kick (seq_cst both): the pass it causes sees our wait. */
 	atomic_store(&t->wait_tail, want);
+	ptp_flusher_kick();
 	while (atomic_load_explicit(&ptp_g.state, memory_order_relaxed) == PTP_ON &&
 	       ptp_g.flusher_running) {
 		uint32_t w = atomic_load(&t->wake);
@@ -1332,7 +1336,6 @@ static void ptp_fork_child(void)
 	pthread_mutex_unlock(&ptp_g.reg_lock);
 	pthread_mutex_unlock(&ptp_g.lock);
 	pthread_mutex_unlock(&ptp_init_lock);
-	pthread_cond_init(&ptp_g.wake, NULL);
 	pthread_cond_init(&ptp_g.done, NULL);
 	if (atomic_load(&ptp_g.state) != PTP_ON)
 		return;
