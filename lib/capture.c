@@ -110,9 +110,12 @@ PTP_COLD static int ptp_ring_wait(struct ptp_thread *t, uint64_t h)
 	uint64_t t0 = ptp_clock_raw_slow(), want = h - PTP_RING_SIZE / 2 + 1;
 	int room = 0;
 
-	/* Before the kick (seq_cst both): the pass it causes sees our wait. */
-	atomic_store(&t->wait_tail, want);
+	/* The ring is full (head published): any pass after the kick drains
+	 * it.  The kick goes first so that a flusher that sees our wait sees
+	 * the kick too (its count of lost wake-ups, for the tests). */
 	ptp_flusher_kick();
+	atomic_store(&t->wait_tail, want);
+	atomic_fetch_add_explicit(&ptp_g.ring_waits, 1, memory_order_relaxed);
 	while (atomic_load_explicit(&ptp_g.state, memory_order_relaxed) == PTP_ON &&
 	       ptp_g.flusher_running) {
 		uint32_t w = atomic_load(&t->wake);

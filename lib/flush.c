@@ -945,13 +945,29 @@ void ptp_flusher_kick(void)
 static void ptp_flusher_sleep(uint32_t kick)
 {
 	struct timespec d = { 0, 10000000 };
+	long rc;
+	struct ptp_thread *t;
 
 	atomic_store(&ptp_g.fl_asleep, 1);
 	atomic_thread_fence(memory_order_seq_cst);
 	pthread_mutex_unlock(&ptp_g.lock);
-	syscall(SYS_futex, &ptp_g.fl_kick, FUTEX_WAIT_PRIVATE, kick, &d, NULL, 0);
+	rc = syscall(SYS_futex, &ptp_g.fl_kick, FUTEX_WAIT_PRIVATE, kick, &d, NULL, 0);
 	pthread_mutex_lock(&ptp_g.lock);
 	atomic_store_explicit(&ptp_g.fl_asleep, 0, memory_order_relaxed);
+	if (rc == 0 || errno != ETIMEDOUT)
+		return;
+	/* Slept the whole time while a thread waited for room: its kick (made
+	 * before it set wait_tail) was lost, or the passes since stopped
+	 * short of draining its ring. */
+	for (t = atomic_load(&ptp_g.threads); t; t = t->next) {
+		uint64_t want = atomic_load(&t->wait_tail);
+
+		if (want && atomic_load_explicit(&t->tail, memory_order_relaxed) < want &&
+		    atomic_load(&ptp_g.fl_kick) == kick) {
+			atomic_fetch_add_explicit(&ptp_g.fl_missed, 1, memory_order_relaxed);
+			break;
+		}
+	}
 }
 
 static void *ptp_flusher_main(void *arg)

@@ -197,6 +197,11 @@ struct ptp_global {
 	 * for it (ptp_flusher_kick()), and whether it sleeps on it now. */
 	_Atomic uint32_t fl_kick;
 	_Atomic int fl_asleep;
+	/* For tests (tests/lib_wake.c, linked statically): lossless waits for
+	 * room, and flusher sleeps that ran to their timeout while a thread
+	 * waited for room unkicked - a lost wake-up, 0 unless that is broken. */
+	_Atomic uint32_t ring_waits;
+	_Atomic uint32_t fl_missed;
 	pthread_cond_t done;            /* pt_flush: a requested pass ended */
 	uint64_t flush_req;             /* pt_flush requests (under lock) */
 	uint64_t flush_done;
