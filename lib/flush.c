@@ -366,14 +366,23 @@ static char *ptp_put_drop(char *p, struct ptp_thread *t, uint64_t ns)
  * known not to have been delivered.  Every event up to seq is either in
  * the ring, consumed (written, or lost and counted), or dropped at the
  * ring and published in t->dropped. */
-#define PTP_TALLY_MAX (PTP_PREFIX_MAX + 64)
+#define PTP_TALLY_MAX (PTP_PREFIX_MAX + 96)
 static char *ptp_put_tally(char *p, struct ptp_thread *t, uint64_t ns)
 {
+	/* Its last stats lines may not have gone (a reader that took nothing
+	 * during the exit's wait): the tally says how many nodes' figures
+	 * the reader misses, so that it does not take them as final. */
+	uint64_t unsent = ptp_stats_unsent(t);
+
 	p = ptp_head(p, "tally", 5, ns, t);
 	p = PTP_PUTS(p, ",\"seq\":");
 	p = ptp_fmt_u64(p, t->consumed + t->drops_seen);
 	p = PTP_PUTS(p, ",\"dropped\":");
 	p = ptp_fmt_u64(p, t->lost_total);
+	if (unsent) {
+		p = PTP_PUTS(p, ",\"stats_unsent\":");
+		p = ptp_fmt_u64(p, unsent);
+	}
 	return PTP_PUTS(p, "}\n");
 }
 

@@ -455,6 +455,10 @@ int ptp_stats_final(struct ptp_thread *t, uint64_t deadline);
 /* Consumer: the batch that holds stats lines of `owner` was written on
  * connection gen / given up. */
 void ptp_stats_batch_written(unsigned gen);
+/* Consumer: t's nodes whose latest figures the current reader will not
+ * have got once the batch being built is written (0 when stats are off);
+ * t's tally, in that batch, says so when not 0. */
+uint64_t ptp_stats_unsent(const struct ptp_thread *t);
 void ptp_stats_batch_lost(struct ptp_thread *owner);
 void ptp_stats_after_fork(void);
 

@@ -123,5 +123,23 @@ if [ "$nf" -gt 0 ] && [ "$ndiff" = 0 ]; then
 else
 	echo "  default run's per-function call counts equal the lossless run's: no ($ndiff of $nf functions differ: a sample)"
 fi
+# And against uftrace's own count of the same program's calls (its -pg
+# build may name a function by its compiler clone, read_number.constprop.0:
+# the suffix is left out).
+if [ -n "$have_uftrace" ] &&
+   "$UFTRACE" report -d "$dir/uftrace.data" -f call --no-pager >"$dir/uft.report" 2>/dev/null; then
+	awk 'NR > 2 && NF == 2 && $1 ~ /^[0-9]+$/ { sub(/\.(constprop|isra|part|cold)\..*$/, "", $2); print $2, $1 }' \
+		"$dir/uft.report" | sort >"$dir/uft.counts"
+	nu=$(wc -l <"$dir/uft.counts")
+	for run in lossless default; do
+		nd=$(join -a1 -a2 -e0 -o 0,1.2,2.2 "$dir/uft.counts" "$dir/$( [ $run = lossless ] && echo ll || echo df).counts" |
+			awk '$2 != $3' | wc -l)
+		if [ "$nu" -gt 0 ] && [ "$nd" = 0 ]; then
+			echo "  $run run's per-function call counts equal uftrace's: yes ($nu functions)"
+		else
+			echo "  $run run's per-function call counts equal uftrace's: no ($nd of $nu functions differ)"
+		fi
+	done
+fi
 awk -v w="$(field default wall_ns)" -v c="$(field default cpu_ns)" -v pw="$pw" -v pc="$pc" \
 	'BEGIN { printf "real_default_slowdown_cpu=%.2f\nreal_default_slowdown_wall=%.2f\n", c / pc, w / pw }'
