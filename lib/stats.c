@@ -417,15 +417,12 @@ void ptp_stats_after_fork(void)
 	ptp_stats_next = 0;
 }
 
-/* Writes node n's entry into buf if the reader has not got its figures
- * on connection gen; returns its length (0: nothing new), *key what the
- * entry says.  The histogram, which counts the calls, is read first:
- * every other figure covers at least its calls (stats.h). */
-static size_t ptp_entry_put(char *buf, const struct ptp_node *n, int other,
-			    const struct ptp_node_sent *sent, unsigned gen, uint64_t *key)
+/* n's histogram into b (zeroed by the caller), *missing its calls that
+ * no bucket took; returns n's calls, the sum of both.  Read first, with
+ * acquire: every other figure covers at least these calls (stats.h). */
+static uint64_t ptp_node_calls(const struct ptp_node *n, uint64_t *b, uint64_t *missing)
 {
 	_Atomic uint64_t *h = atomic_load_explicit(&n->hist, memory_order_acquire);
-	uint64_t b[PTP_HIST_BUCKETS] = { 0 };
 	uint64_t count = 0;
 
 	if (h == n->win) {
@@ -439,11 +436,67 @@ static size_t ptp_entry_put(char *buf, const struct ptp_node *n, int other,
 		for (unsigned i = 0; i < PTP_HIST_BUCKETS; i++)
 			b[i] = atomic_load_explicit(&h[i], memory_order_acquire);
 	}
-	uint64_t missing = atomic_load_explicit(&n->hist_missing, memory_order_acquire);
+	*missing = atomic_load_explicit(&n->hist_missing, memory_order_acquire);
 	for (unsigned i = 0; i < PTP_HIST_BUCKETS; i++)
 		count += b[i];
-	count += missing;
+	return count + *missing;
+}
 
+/* The reader misses n's figures when the last ones it got (none: all
+ * zero) differ from n's now. */
+static int ptp_node_unsent(const struct ptp_node *n, const struct ptp_node_sent *sent,
+			   unsigned gen)
+{
+	uint64_t b[PTP_HIST_BUCKETS] = { 0 }, missing;
+	uint64_t key = ptp_node_calls(n, b, &missing) +
+		       atomic_load_explicit(&n->exc, memory_order_acquire) +
+		       atomic_load_explicit(&n->abandoned, memory_order_acquire);
+
+	return key != (sent->gen == gen ? sent->key : 0);
+}
+
+uint64_t ptp_stats_unsent(const struct ptp_thread *t)
+{
+	const struct ptp_stats *s = t->st;
+	struct ptp_node_sent was[PTP_PEND_MAX];
+	uint64_t unsent = 0;
+	unsigned gen;
+	uint32_t n;
+
+	if (!ptp_g.stats_ms || !s)
+		return 0;
+	gen = ptp_fifo_gen();
+	/* The entries in the batch being built go in the same write as the
+	 * tally that asks (both or neither reach the reader): counted as
+	 * sent while we count, as ptp_stats_batch_written() will mark them. */
+	for (unsigned i = 0; i < ptp_npend; i++) {
+		was[i] = *ptp_pend[i].sent;
+		ptp_pend[i].sent->key = ptp_pend[i].key;
+		ptp_pend[i].sent->gen = gen;
+	}
+	n = atomic_load_explicit(&s->n, memory_order_acquire);
+	for (uint32_t id = 1; id <= n; id++) {
+		const struct ptp_node_chunk *c = ptp_chunk(s, id);
+
+		unsent += ptp_node_unsent(&c->node[id % PTP_NODE_CHUNK],
+					  &c->sent[id % PTP_NODE_CHUNK], gen);
+	}
+	if (atomic_load_explicit(&s->other_used, memory_order_acquire))
+		unsent += ptp_node_unsent(&s->other, &s->other_sent, gen);
+	/* (Backwards: a node twice in the batch gets its first value back.) */
+	for (unsigned i = ptp_npend; i-- > 0;)
+		*ptp_pend[i].sent = was[i];
+	return unsent;
+}
+
+/* Writes node n's entry into buf if the reader has not got its figures
+ * on connection gen; returns its length (0: nothing new), *key what the
+ * entry says. */
+static size_t ptp_entry_put(char *buf, const struct ptp_node *n, int other,
+			    const struct ptp_node_sent *sent, unsigned gen, uint64_t *key)
+{
+	uint64_t b[PTP_HIST_BUCKETS] = { 0 }, missing;
+	uint64_t count = ptp_node_calls(n, b, &missing);
 	uint64_t self = atomic_load_explicit(&n->self, PTP_RELAXED);
 	uint64_t total = atomic_load_explicit(&n->total, PTP_RELAXED);
 	uint64_t max = atomic_load_explicit(&n->max, PTP_RELAXED);
