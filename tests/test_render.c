@@ -780,7 +780,29 @@ static void test_histogram_clock_step(void **state)
 	assert_int_equal(find_row(w, "0ns-2ns"), -1);
 	assert_true(find_row(w, "clock step 30ns") > 0);
 	delwin(w);
-	model_free(m);
+
+	/* the paths view: a path's avg and max below its process's step say
+	 * so (process 1: avg 7 ns, max 20 ns; process 3: avg 20 ns, max
+	 * 40 ns), a process without a step keeps its figures (avg 1 ns) */
+	struct tree_view tv;
+	int y;
+
+	w = newwin(20, 140, 0, 0);
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	assert_true(col_of(row(w, 1), "avg") > 0);
+	y = find_row(w, "<10 ns");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "tiny"));
+	assert_non_null(strstr(row(w, y), "20 ns"));
+	y = find_row(w, "<30 ns");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "40 ns"));
+	y = find_row(w, "   1 ns");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "tiny"));
+	assert_null(strstr(row(w, y), "<"));
+	tree_done(&tv, w, m);
 }
 
 /* Self time: a column of the paths view where the pane is wide enough,
