@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 
 #include "internal.h"
 
@@ -363,14 +366,23 @@ static char *ptp_put_drop(char *p, struct ptp_thread *t, uint64_t ns)
  * known not to have been delivered.  Every event up to seq is either in
  * the ring, consumed (written, or lost and counted), or dropped at the
  * ring and published in t->dropped. */
-#define PTP_TALLY_MAX (PTP_PREFIX_MAX + 64)
+#define PTP_TALLY_MAX (PTP_PREFIX_MAX + 96)
 static char *ptp_put_tally(char *p, struct ptp_thread *t, uint64_t ns)
 {
+	/* Its last stats lines may not have gone (a reader that took nothing
+	 * during the exit's wait): the tally says how many nodes' figures
+	 * the reader misses, so that it does not take them as final. */
+	uint64_t unsent = ptp_stats_unsent(t);
+
 	p = ptp_head(p, "tally", 5, ns, t);
 	p = PTP_PUTS(p, ",\"seq\":");
 	p = ptp_fmt_u64(p, t->consumed + t->drops_seen);
 	p = PTP_PUTS(p, ",\"dropped\":");
 	p = ptp_fmt_u64(p, t->lost_total);
+	if (unsent) {
+		p = PTP_PUTS(p, ",\"stats_unsent\":");
+		p = ptp_fmt_u64(p, unsent);
+	}
 	return PTP_PUTS(p, "}\n");
 }
 
@@ -925,6 +937,48 @@ static uint64_t ptp_flush_deadline(void)
 	return ptp_g.lossless ? PTP_DL_NEVER : ptp_mono_ns() + PTP_FLUSH_WAIT_NS;
 }
 
+void ptp_flusher_kick(void)
+{
+	/* seq_cst both, against the flusher's store of fl_asleep and its
+	 * futex's read of fl_kick: either it sees the new count, or we see
+	 * it asleep and wake it. */
+	atomic_fetch_add(&ptp_g.fl_kick, 1);
+	if (atomic_load(&ptp_g.fl_asleep))
+		syscall(SYS_futex, &ptp_g.fl_kick, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* After an idle pass: sleeps until kicked after `kick` was read (before
+ * that pass), or 10 ms, when the periodic work is due (stats, probing the
+ * reader, retrying the FIFO).  Without the lock: a lossless producer that
+ * kicks us does not take it, but others would wait on it meanwhile. */
+static void ptp_flusher_sleep(uint32_t kick)
+{
+	struct timespec d = { 0, 10000000 };
+	long rc;
+	struct ptp_thread *t;
+
+	atomic_store(&ptp_g.fl_asleep, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	pthread_mutex_unlock(&ptp_g.lock);
+	rc = syscall(SYS_futex, &ptp_g.fl_kick, FUTEX_WAIT_PRIVATE, kick, &d, NULL, 0);
+	pthread_mutex_lock(&ptp_g.lock);
+	atomic_store_explicit(&ptp_g.fl_asleep, 0, memory_order_relaxed);
+	if (rc == 0 || errno != ETIMEDOUT)
+		return;
+	/* Slept the whole time while a thread waited for room: its kick (made
+	 * before it set wait_tail) was lost, or the passes since stopped
+	 * short of draining its ring. */
+	for (t = atomic_load(&ptp_g.threads); t; t = t->next) {
+		uint64_t want = atomic_load(&t->wait_tail);
+
+		if (want && atomic_load_explicit(&t->tail, memory_order_relaxed) < want &&
+		    atomic_load(&ptp_g.fl_kick) == kick) {
+			atomic_fetch_add_explicit(&ptp_g.fl_missed, 1, memory_order_relaxed);
+			break;
+		}
+	}
+}
+
 static void *ptp_flusher_main(void *arg)
 {
 	sigset_t all;
@@ -937,6 +991,9 @@ static void *ptp_flusher_main(void *arg)
 	ptp_fifo_mark_flusher();
 	pthread_mutex_lock(&ptp_g.lock);
 	while (!ptp_g.stop) {
+		/* Read before the pass: a kick during it (a producer waiting
+		 * for room in a ring the pass found empty) is not slept over. */
+		uint32_t kick = atomic_load(&ptp_g.fl_kick);
 		uint64_t req = ptp_g.flush_req;
 		int forced = req != ptp_g.flush_done;
 		enum ptp_pass_result r;
@@ -959,15 +1016,7 @@ static void *ptp_flusher_main(void *arg)
 			pthread_mutex_lock(&ptp_g.lock);
 		} else if (r == PTP_IDLE && ptp_g.flush_req == ptp_g.flush_done &&
 			   !ptp_g.stop) {
-			struct timespec until;
-
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 10000000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&ptp_g.wake, &ptp_g.lock, &until);
+			ptp_flusher_sleep(kick);
 		}
 	}
 	pthread_mutex_unlock(&ptp_g.lock);
@@ -1017,6 +1066,8 @@ void ptp_flush_after_fork(void)
 	if (!ptp_g.sync) {
 		ptp_g.flusher_running = 0;
 		ptp_g.flush_req = ptp_g.flush_done = 0;
+		/* The parent's flusher may have been asleep when we forked. */
+		atomic_store(&ptp_g.fl_asleep, 0);
 		if (ptp_flusher_start() != 0)
 			atomic_store(&ptp_g.state, PTP_OFF);
 	}
@@ -1034,7 +1085,7 @@ void pt_flush(void)
 	pthread_mutex_lock(&ptp_g.lock);
 	atomic_fetch_sub(&ptp_flush_waiting, 1);
 	req = ++ptp_g.flush_req;
-	pthread_cond_signal(&ptp_g.wake);
+	ptp_flusher_kick();
 	while (ptp_g.flush_done < req && ptp_g.flusher_running)
 		pthread_cond_wait(&ptp_g.done, &ptp_g.lock);
 	pthread_mutex_unlock(&ptp_g.lock);
@@ -1149,9 +1200,7 @@ void ptp_flusher_stop_and_bye(int status)
 	/* Set before taking the lock: a lossless wait may be holding it. */
 	atomic_store(&ptp_g.stop, 1);
 	if (!ptp_g.sync && ptp_g.flusher_running) {
-		pthread_mutex_lock(&ptp_g.lock);
-		pthread_cond_signal(&ptp_g.wake);
-		pthread_mutex_unlock(&ptp_g.lock);
+		ptp_flusher_kick();
 		pthread_join(ptp_g.flusher, NULL);
 	}
 	pthread_mutex_lock(&ptp_g.lock);

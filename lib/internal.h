@@ -193,7 +193,15 @@ struct ptp_global {
 	struct ptp_thread *_Atomic threads; /* registry head (owned list) */
 
 	pthread_mutex_t lock;           /* the consumer: rings' tails, fd, out */
-	pthread_cond_t wake;            /* flusher: work or stop requested */
+	/* The flusher's idle sleep: a futex word bumped by whoever has work
+	 * for it (ptp_flusher_kick()), and whether it sleeps on it now. */
+	_Atomic uint32_t fl_kick;
+	_Atomic int fl_asleep;
+	/* For tests (tests/lib_wake.c, linked statically): lossless waits for
+	 * room, and flusher sleeps that ran to their timeout while a thread
+	 * waited for room unkicked - a lost wake-up, 0 unless that is broken. */
+	_Atomic uint32_t ring_waits;
+	_Atomic uint32_t fl_missed;
 	pthread_cond_t done;            /* pt_flush: a requested pass ended */
 	uint64_t flush_req;             /* pt_flush requests (under lock) */
 	uint64_t flush_done;
@@ -401,6 +409,9 @@ void ptp_wake_waiter(struct ptp_thread *t, uint64_t tail);
 
 /* flush.c */
 int ptp_flusher_start(void);
+/* Gets the flusher to make a pass soon: wakes it if it sleeps, else makes
+ * its coming sleep return at once.  Any thread; async-signal-safe. */
+void ptp_flusher_kick(void);
 /* status: the exit status the parent will see, or -1 when unknown. */
 void ptp_flusher_stop_and_bye(int status);
 void ptp_sync_emit(struct ptp_thread *t);
@@ -444,6 +455,10 @@ int ptp_stats_final(struct ptp_thread *t, uint64_t deadline);
 /* Consumer: the batch that holds stats lines of `owner` was written on
  * connection gen / given up. */
 void ptp_stats_batch_written(unsigned gen);
+/* Consumer: t's nodes whose latest figures the current reader will not
+ * have got once the batch being built is written (0 when stats are off);
+ * t's tally, in that batch, says so when not 0. */
+uint64_t ptp_stats_unsent(const struct ptp_thread *t);
 void ptp_stats_batch_lost(struct ptp_thread *owner);
 void ptp_stats_after_fork(void);
 

@@ -47,6 +47,13 @@ tests_lib_nomem_SOURCES = tests/lib_nomem.c
 tests_lib_nomem_LDADD = lib/libpipetrace.la
 tests_lib_nomem_LDFLAGS = -no-install
 
+# Reads the flusher's counters (internal.h): linked with the static library,
+# since the shared one exports only the API.
+check_PROGRAMS += tests/lib_wake
+tests_lib_wake_SOURCES = tests/lib_wake.c
+tests_lib_wake_LDADD = lib/libpipetrace.la
+tests_lib_wake_LDFLAGS = -static
+
 # tui/libptcore.a: lib_harness reads binary frames with the monitor's decoder.
 lib_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tui $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS)
 lib_test_ldadd = tui/libptcore.a $(JANSSON_LIBS) $(CMOCKA_LIBS) -lm

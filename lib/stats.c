@@ -253,18 +253,18 @@ void ptp_stats_hist_cold(struct ptp_node *n, unsigned b)
 		n->wbase = (uint8_t)base;
 		n->hoff = (uint8_t)base;
 		n->hlen = PTP_HIST_WIN;
-		PTP_BUMP(n->win[b - base], 1, PTP_RELAXED);
+		PTP_BUMP(n->win[b - base], 1, memory_order_release);
 		return;
 	}
 	if (b >= PTP_HIST_BUCKETS)
 		b = PTP_HIST_BUCKETS - 1;
 	if (h != n->win) {
-		PTP_BUMP(h[b], 1, PTP_RELAXED);
+		PTP_BUMP(h[b], 1, memory_order_release);
 		return;
 	}
 	full = ptp_owner_calloc(PTP_HIST_BUCKETS, sizeof *full);
 	if (!full) {
-		PTP_BUMP(n->hist_missing, 1, PTP_RELAXED);
+		PTP_BUMP(n->hist_missing, 1, memory_order_release);
 		return;
 	}
 	for (unsigned i = 0; i < PTP_HIST_WIN; i++) {
@@ -288,7 +288,6 @@ void ptp_stats_settle(struct ptp_thread *t)
 		/* An exit whose bucket is outside its node's span. */
 		t->st_pend_node = NULL;
 		ptp_stats_hist_cold(n, t->st_pend_b);
-		PTP_BUMP(n->count, 1, memory_order_release);
 	} else {
 		/* An enter that missed the last-child cache: the top frame. */
 		struct ptp_open *f = &t->stack[t->depth - 1];
@@ -339,7 +338,6 @@ static void ptp_node_zero(struct ptp_node *n)
 {
 	_Atomic uint64_t *h = atomic_load_explicit(&n->hist, PTP_RELAXED);
 
-	atomic_store(&n->count, 0);
 	atomic_store(&n->total, 0);
 	atomic_store(&n->self, 0);
 	atomic_store(&n->max, 0);
@@ -464,39 +462,97 @@ void ptp_stats_after_fork(void)
 	ptp_stats_next = 0;
 }
 
+/* n's histogram into b (zeroed by the caller), *missing its calls that
+ * no bucket took; returns n's calls, the sum of both.  Read first, with
+ * acquire: every other figure covers at least these calls (stats.h). */
+static uint64_t ptp_node_calls(const struct ptp_node *n, uint64_t *b, uint64_t *missing)
+{
+	_Atomic uint64_t *h = atomic_load_explicit(&n->hist, memory_order_acquire);
+	uint64_t count = 0;
+
+	if (h == n->win) {
+		for (unsigned i = 0; i < PTP_HIST_WIN; i++) {
+			unsigned k = n->wbase + i;
+
+			b[k < PTP_HIST_BUCKETS ? k : PTP_HIST_BUCKETS - 1] +=
+				atomic_load_explicit(&n->win[i], memory_order_acquire);
+		}
+	} else {
+		for (unsigned i = 0; i < PTP_HIST_BUCKETS; i++)
+			b[i] = atomic_load_explicit(&h[i], memory_order_acquire);
+	}
+	*missing = atomic_load_explicit(&n->hist_missing, memory_order_acquire);
+	for (unsigned i = 0; i < PTP_HIST_BUCKETS; i++)
+		count += b[i];
+	return count + *missing;
+}
+
+/* The reader misses n's figures when the last ones it got (none: all
+ * zero) differ from n's now. */
+static int ptp_node_unsent(const struct ptp_node *n, const struct ptp_node_sent *sent,
+			   unsigned gen)
+{
+	uint64_t b[PTP_HIST_BUCKETS] = { 0 }, missing;
+	uint64_t key = ptp_node_calls(n, b, &missing) +
+		       atomic_load_explicit(&n->exc, memory_order_acquire) +
+		       atomic_load_explicit(&n->abandoned, memory_order_acquire);
+
+	return key != (sent->gen == gen ? sent->key : 0);
+}
+
+uint64_t ptp_stats_unsent(const struct ptp_thread *t)
+{
+	const struct ptp_stats *s = t->st;
+	struct ptp_node_sent was[PTP_PEND_MAX];
+	uint64_t unsent = 0;
+	unsigned gen;
+	uint32_t n;
+
+	if (!ptp_g.stats_ms || !s)
+		return 0;
+	gen = ptp_fifo_gen();
+	/* The entries in the batch being built go in the same write as the
+	 * tally that asks (both or neither reach the reader): counted as
+	 * sent while we count, as ptp_stats_batch_written() will mark them. */
+	for (unsigned i = 0; i < ptp_npend; i++) {
+		was[i] = *ptp_pend[i].sent;
+		ptp_pend[i].sent->key = ptp_pend[i].key;
+		ptp_pend[i].sent->gen = gen;
+	}
+	n = atomic_load_explicit(&s->n, memory_order_acquire);
+	for (uint32_t id = 1; id <= n; id++) {
+		const struct ptp_node_chunk *c = ptp_chunk(s, id);
+
+		unsent += ptp_node_unsent(&c->node[id % PTP_NODE_CHUNK],
+					  &c->sent[id % PTP_NODE_CHUNK], gen);
+	}
+	if (atomic_load_explicit(&s->other_used, memory_order_acquire))
+		unsent += ptp_node_unsent(&s->other, &s->other_sent, gen);
+	/* (Backwards: a node twice in the batch gets its first value back.) */
+	for (unsigned i = ptp_npend; i-- > 0;)
+		*ptp_pend[i].sent = was[i];
+	return unsent;
+}
+
 /* Writes node n's entry into buf if the reader has not got its figures
  * on connection gen; returns its length (0: nothing new), *key what the
- * entry says.  count is read first: every other figure covers at least
- * its calls (stats.h). */
+ * entry says. */
 static size_t ptp_entry_put(char *buf, const struct ptp_node *n, int other,
 			    const struct ptp_node_sent *sent, unsigned gen, uint64_t *key)
 {
-	uint64_t count = atomic_load_explicit(&n->count, memory_order_acquire);
-	uint64_t self = atomic_load_explicit(&n->self, memory_order_acquire);
+	uint64_t b[PTP_HIST_BUCKETS] = { 0 }, missing;
+	uint64_t count = ptp_node_calls(n, b, &missing);
+	uint64_t self = atomic_load_explicit(&n->self, PTP_RELAXED);
 	uint64_t total = atomic_load_explicit(&n->total, PTP_RELAXED);
 	uint64_t max = atomic_load_explicit(&n->max, PTP_RELAXED);
 	uint64_t exc = atomic_load_explicit(&n->exc, memory_order_acquire);
 	uint64_t ab = atomic_load_explicit(&n->abandoned, memory_order_acquire);
-	uint64_t missing = atomic_load_explicit(&n->hist_missing, PTP_RELAXED);
-	_Atomic uint64_t *h = atomic_load_explicit(&n->hist, memory_order_acquire);
-	uint64_t b[PTP_HIST_BUCKETS] = { 0 };
 	char *p = buf;
 	int first = 1;
 
 	*key = count + exc + ab;
 	if (sent->gen == gen && sent->key == *key)
 		return 0;
-	if (h == n->win) {
-		for (unsigned i = 0; i < PTP_HIST_WIN && count; i++) {
-			unsigned k = n->wbase + i;
-
-			b[k < PTP_HIST_BUCKETS ? k : PTP_HIST_BUCKETS - 1] +=
-				atomic_load_explicit(&n->win[i], PTP_RELAXED);
-		}
-	} else {
-		for (unsigned i = 0; i < PTP_HIST_BUCKETS; i++)
-			b[i] = atomic_load_explicit(&h[i], PTP_RELAXED);
-	}
 	p = PTP_PUTS(p, "{\"id\":");
 	p = ptp_fmt_u64(p, n->id);
 	if (sent->gen != gen) {

@@ -11,12 +11,15 @@
  * the nodes while the thread updates them and writes the changed ones as
  * `stats` lines (stats.c, lib/PROTOCOL.md).
  *
- * Concurrency: figures are written by the owning thread only, as relaxed
- * atomics (plain moves on x86-64: no torn values), `self` and then `count`
- * last with release; the consumer reads `count` first, with acquire.  A
+ * Concurrency: figures are written by the owning thread only, as single
+ * stores (plain moves or adds to memory on x86-64: no torn values).  A
+ * node has no call count of its own: its calls are the sum of its
+ * histogram (and hist_missing), so that the exit makes one increment less
+ * (issue 10's budget).  The histogram increment is the exit's last store,
+ * with release; the consumer reads the histogram first, with acquire.  A
  * line written while the thread runs therefore has every figure covering
- * at least its `count` calls (and perhaps part of one finishing then); the
- * lines after the thread's end, or written at exit, are exact.
+ * at least its count of calls (and perhaps part of one finishing then);
+ * the lines after the thread's end, or written at exit, are exact.
  */
 #ifndef PTP_STATS_H
 #define PTP_STATS_H
@@ -39,10 +42,23 @@
  * prefix, no torn value. */
 #define PTP_BUMP(a, v, mo) \
 	atomic_store_explicit(&(a), atomic_load_explicit(&(a), PTP_RELAXED) + (v), (mo))
+/* The same on the exit's hot path, one instruction instead of three on
+ * x86-64 (an add to memory is one store: the consumer sees the old or the
+ * new value).  PTP_ADD_PUBLISH is the exit's last store: also a compiler
+ * barrier, which on x86-64 makes it a release. */
+#if defined(__x86_64__)
+#define PTP_ADD(a, v) \
+	__asm__ volatile("addq %1, %0" : "+m"(*(uint64_t *)&(a)) : "er"((uint64_t)(v)))
+#define PTP_ADD_PUBLISH(a, v) \
+	__asm__ volatile("addq %1, %0" : "+m"(*(uint64_t *)&(a)) : "er"((uint64_t)(v)) : "memory")
+#else
+#define PTP_ADD(a, v) PTP_BUMP(a, v, PTP_RELAXED)
+#define PTP_ADD_PUBLISH(a, v) PTP_BUMP(a, v, memory_order_release)
+#endif
 
 struct ptp_node {
-	/* Written by the owning thread, read by the consumer. */
-	_Atomic uint64_t count;         /* normal exits (stored last) */
+	/* Written by the owning thread, read by the consumer.  Normal exits
+	 * are counted in hist (with hist_missing): see above. */
 	_Atomic uint64_t total;         /* ns, inclusive */
 	_Atomic uint64_t self;          /* ns, less traced callees */
 	_Atomic uint64_t max;           /* ns */
@@ -63,7 +79,7 @@ struct ptp_node {
 	_Atomic uint64_t exc;           /* exceptions while innermost */
 	_Atomic uint64_t abandoned;     /* left by longjmp/unwind, no exit */
 	_Atomic uint64_t hist_missing;  /* calls the full array could not take
-					   (out of memory) */
+					   (out of memory), stored last */
 	_Atomic uint64_t win[PTP_HIST_WIN];
 };
 

@@ -8,7 +8,7 @@
 #
 # Per run: the rounds' wall time and the traced process's CPU (flusher
 # included), both measured inside the program, as slowdowns against the
-# uninstrumented build; the CPU of the whole command (monitor or uftrace
+# uninstrumented build; the traced thread's own CPU; the CPU of the whole command (monitor or uftrace
 # included); and how many of the program's calls reached the monitor
 # (finished calls in its summary / calls the program counted itself).
 # Last, whether the default run's per-function call counts equal the
@@ -86,12 +86,13 @@ pw=$(field plain wall_ns)
 pc=$(field plain cpu_ns)
 echo "bench_real: interpreter-like workload (tests/bench_interp $BENCH_REAL_ROUNDS), $calls calls a run;"
 echo "  one run each, in one go; wall on a busy machine counts other programs' time (CPU is steadier)"
-printf '  %-34s %9s %8s %9s %8s %10s  %s\n' run "wall ms" slowdown "CPU ms" slowdown "tree CPU" "calls delivered"
+printf '  %-34s %9s %8s %9s %8s %10s %10s  %s\n' run "wall ms" slowdown "CPU ms" slowdown "thread CPU" "tree CPU" "calls delivered"
 row() {         # row NAME LABEL DELIVERED
 	w=$(field "$1" wall_ns)
 	c=$(field "$1" cpu_ns)
-	awk -v l="$2" -v w="$w" -v c="$c" -v pw="$pw" -v pc="$pc" -v t="$(cat "$dir/$1.cpu")" -v d="$3" \
-		'BEGIN { printf "  %-34s %9.1f %7.1fx %9.1f %7.1fx %7d ms  %s\n", l, w / 1e6, w / pw, c / 1e6, c / pc, t, d }'
+	th=$(field "$1" thread_cpu_ns)
+	awk -v l="$2" -v w="$w" -v c="$c" -v th="$th" -v pw="$pw" -v pc="$pc" -v t="$(cat "$dir/$1.cpu")" -v d="$3" \
+		'BEGIN { printf "  %-34s %9.1f %7.1fx %9.1f %7.1fx %7.1f ms %7d ms  %s\n", l, w / 1e6, w / pw, c / 1e6, c / pc, th / 1e6, t, d }'
 }
 # delivered NAME: finished calls in the monitor's summary, of the calls made
 delivered() {
@@ -121,6 +122,24 @@ if [ "$nf" -gt 0 ] && [ "$ndiff" = 0 ]; then
 	echo "  default run's per-function call counts equal the lossless run's: yes ($nf functions)"
 else
 	echo "  default run's per-function call counts equal the lossless run's: no ($ndiff of $nf functions differ: a sample)"
+fi
+# And against uftrace's own count of the same program's calls (its -pg
+# build may name a function by its compiler clone, read_number.constprop.0:
+# the suffix is left out).
+if [ -n "$have_uftrace" ] &&
+   "$UFTRACE" report -d "$dir/uftrace.data" -f call --no-pager >"$dir/uft.report" 2>/dev/null; then
+	awk 'NR > 2 && NF == 2 && $1 ~ /^[0-9]+$/ { sub(/\.(constprop|isra|part|cold)\..*$/, "", $2); print $2, $1 }' \
+		"$dir/uft.report" | sort >"$dir/uft.counts"
+	nu=$(wc -l <"$dir/uft.counts")
+	for run in lossless default; do
+		nd=$(join -a1 -a2 -e0 -o 0,1.2,2.2 "$dir/uft.counts" "$dir/$( [ $run = lossless ] && echo ll || echo df).counts" |
+			awk '$2 != $3' | wc -l)
+		if [ "$nu" -gt 0 ] && [ "$nd" = 0 ]; then
+			echo "  $run run's per-function call counts equal uftrace's: yes ($nu functions)"
+		else
+			echo "  $run run's per-function call counts equal uftrace's: no ($nd of $nu functions differ)"
+		fi
+	done
 fi
 awk -v w="$(field default wall_ns)" -v c="$(field default cpu_ns)" -v pw="$pw" -v pc="$pc" \
 	'BEGIN { printf "real_default_slowdown_cpu=%.2f\nreal_default_slowdown_wall=%.2f\n", c / pc, w / pw }'

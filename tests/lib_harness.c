@@ -815,8 +815,11 @@ void stats_of(struct cap *c, json_int_t pid, json_int_t tid, struct sthread *s)
 			assert_true(ev_int(o, "ts") >= last_ts);
 		if (ev_int(o, "ts") > last_ts)
 			last_ts = ev_int(o, "ts");
-		if (strcmp(ev, "tally") == 0)
+		if (strcmp(ev, "tally") == 0) {
 			s->tallied = 1;
+			if (json_object_get(o, "stats_unsent"))
+				s->unsent = ev_int(o, "stats_unsent");
+		}
 		if (strcmp(ev, "stats") != 0)
 			continue;
 		assert_false(s->tallied);

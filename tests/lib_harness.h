@@ -156,6 +156,7 @@ struct sthread {
 	int hellos;             /* of its process */
 	json_int_t stats_ms;    /* hello's, 0 if absent */
 	int tallied;
+	json_int_t unsent;      /* the tally's stats_unsent, 0 if absent */
 };
 
 /* Collects the stats of (pid, tid) from the parsed lines, checking the

@@ -26,8 +26,9 @@
  *                      calls, pt_flush, "flushed", waits for "go", 10 calls
  *   rename-full N      N calls, renames itself "late" (its buffer full if
  *                      nobody reads), 10 calls, "done", waits for "go"
- *   seqthreads T N     T threads one after the other, each N calls; then
- *                      pt_flush, "done", waits for "go"
+ *   seqthreads T N [flush]  T threads one after the other, each N calls
+ *                      (with flush: pt_flush after each); then pt_flush,
+ *                      "done", waits for "go"
  *   recurse D R        R times: main -> rec -> rec ... (D levels)
  *   exc N              N times: main -> mid_exc -> thrower (raises
  *                      "E" in thrower, once in mid_exc after it)
@@ -514,6 +515,9 @@ int main(int argc, char **argv)
 
 			pthread_create(&th, NULL, worker, (void *)(per * 1000 + i % 1000));
 			pthread_join(th, NULL);
+			/* Each thread retired alone, while the program runs. */
+			if (argc > 4 && strcmp(argv[4], "flush") == 0)
+				pt_flush();
 		}
 		pt_flush();     /* every exit seen by the library */
 		say("done");

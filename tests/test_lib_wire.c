@@ -176,6 +176,39 @@ static void test_sync_lossless(void **state)
 	run_calls("PIPETRACE_MODE=sync", 1);
 }
 
+/* Lossless, a reader that keeps up, and a program that fills its ring
+ * while the flusher sleeps (it had found every ring empty): the thread
+ * waiting for room wakes the flusher.  Before, nothing did: both slept
+ * until the flusher's 10 ms timer, once a ring (8192 records), and this
+ * run counted a lost wake-up in each of its 10 rounds.  Every event
+ * arrives, and the flusher's counters (tests/lib_wake.c) say the thread
+ * waited and no sleep of the flusher ran out while it did. */
+static void test_lossless_wakes_flusher(void **state)
+{
+	const char *args[] = { "bursts", "10", "6000", NULL };
+	const char *env[] = { "PIPETRACE_LOSSLESS=1", "PIPETRACE_STATS_MS=0", NULL };
+	unsigned waits = 0, missed = 0;
+	struct cap c;
+	struct replay r;
+	char *err, *p;
+
+	cap_start(&c, "lib_wake", args, env);
+	cap_done(&c);
+	replay(&c, &r, 1);
+	assert_int_equal(r.n, 1);
+	/* main, and 10 x 6000 x (mid, leaf), enter and exit. */
+	assert_int_equal(r.t[0].events, 2 + 10 * 6000 * 4);
+	assert_int_equal(r.t[0].dropped, 0);
+	err = cap_stderr(&c);
+	p = strstr(err, "ring_waits=");
+	if (!p || sscanf(p, "ring_waits=%u missed=%u", &waits, &missed) != 2)
+		fail_msg("no counters on stderr: %s", err);
+	free(err);
+	assert_true(waits > 0);
+	assert_int_equal(missed, 0);
+	cap_free(&c);
+}
+
 /* Nothing stalls the flusher at start-up: its first pass (the hello) comes
  * within 20 ms of the program's first event.  The clock calibration once
  * slept until a 20 ms baseline, in every process, before that pass (and a
@@ -873,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_stall_async),
 		cmocka_unit_test(test_lossless_many_json),
 		cmocka_unit_test(test_lossless_many_binary),
+		cmocka_unit_test(test_lossless_wakes_flusher),
 		cmocka_unit_test(test_stall_sync),
 		cmocka_unit_test(test_sync_lines),
 		cmocka_unit_test(test_sync_lossless),

@@ -1558,6 +1558,48 @@ static void test_stats_unbacked_paths_hidden(void **state)
 	tree_done(&tv, tw, m);
 }
 
+/* When every thread's figures are exact (stats), the troubles of the
+ * events that arrived - calls left unfinished, depth mismatches - concern
+ * the calls view only: the paths view does not warn of them, the calls
+ * view does; a thread without stats brings them back to both. */
+static void test_status_sample_caveats_in_calls_view(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct status_info si;
+	WINDOW *w = newwin(1, 200, 0, 0);
+
+	(void)state;
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":8,\"v\":1,\"ppid\":1,\"prog\":\"jq\",\"stats_ms\":200}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":8,\"tid\":9,\"seq\":1,\"depth\":0,\"fn\":\"main\"}");
+	feed(m, "{\"ev\":\"enter\",\"ts\":4,\"pid\":8,\"tid\":9,\"seq\":2,\"depth\":1,\"fn\":\"process\"}");
+	feed(m, "{\"ev\":\"drop\",\"ts\":6,\"pid\":8,\"tid\":9,\"count\":1000}");
+	/* main's exit at depth 0 while process is open: a depth mismatch */
+	feed(m, "{\"ev\":\"exit\",\"ts\":7,\"pid\":8,\"tid\":9,\"seq\":1003,\"depth\":0,\"fn\":\"main\",\"dur\":4}");
+	feed(m, "{\"ev\":\"stats\",\"ts\":8,\"pid\":8,\"tid\":9,\"nodes\":["
+	     "{\"id\":1,\"parent\":0,\"fn\":\"main\",\"count\":1,\"total\":4,\"self\":1,\"max\":4},"
+	     "{\"id\":2,\"parent\":1,\"fn\":\"process\",\"count\":501,\"total\":3,\"self\":3,\"max\":1}]}");
+	memset(&si, 0, sizeof(si));
+	model_get_stats(m, &si.ms);
+	assert_true(si.ms.depth_mismatches + si.ms.calls_unfinished > 0);
+	si.view = VIEW_PATHS;
+	status_draw(w, &si);
+	assert_non_null(strstr(row(w, 0), "figures exact"));
+	assert_non_null(strstr(row(w, 0), "drops 1000"));
+	assert_null(strstr(row(w, 0), "mismatch"));
+	assert_null(strstr(row(w, 0), "unfinished"));
+	si.view = VIEW_CALLS;
+	status_draw(w, &si);
+	assert_true(strstr(row(w, 0), "mismatch") || strstr(row(w, 0), "unfinished"));
+	/* a thread without stats: its figures are the events' */
+	feed(m, "{\"ev\":\"enter\",\"ts\":3,\"pid\":20,\"tid\":21,\"seq\":1,\"depth\":0,\"fn\":\"old\"}");
+	model_get_stats(m, &si.ms);
+	si.view = VIEW_PATHS;
+	status_draw(w, &si);
+	assert_true(strstr(row(w, 0), "mismatch") || strstr(row(w, 0), "unfinished"));
+	delwin(w);
+	model_free(m);
+}
+
 /* At 80 columns the least needed segments (the command line, rates,
  * totals) give way, and what says the figures are not whole stays: the
  * drops, exact or not, incomplete, stats entries lost, bad lines. */
@@ -2697,6 +2739,7 @@ int main(void)
 		cmocka_unit_test_setup(test_status_drops_and_incomplete, per_test),
 		cmocka_unit_test_setup(test_sample_marked, per_test),
 		cmocka_unit_test_setup(test_stats_exact_marked, per_test),
+		cmocka_unit_test_setup(test_status_sample_caveats_in_calls_view, per_test),
 		cmocka_unit_test_setup(test_stats_unbacked_paths_hidden, per_test),
 		cmocka_unit_test_setup(test_status_narrow_keeps_losses, per_test),
 		cmocka_unit_test_setup(test_collapsed_row_exceptions, per_test),
