@@ -459,6 +459,9 @@ void ptp_stats_batch_written(unsigned gen);
  * have got once the batch being built is written (0 when stats are off);
  * t's tally, in that batch, says so when not 0. */
 uint64_t ptp_stats_unsent(const struct ptp_thread *t);
+/* Consumer: stats lines still to be written (in the batch being built,
+ * or rounds not done) for threads not yet tallied. */
+int ptp_stats_owed(void);
 void ptp_stats_batch_lost(struct ptp_thread *owner);
 void ptp_stats_after_fork(void);
 

@@ -791,16 +791,37 @@ int ptp_stats_pass(uint64_t deadline, struct ptp_thread *only)
 	return 0;
 }
 
+int ptp_stats_owed(void)
+{
+	if (!ptp_g.stats_ms)
+		return 0;
+	if (ptp_npend)
+		return 1;
+	for (struct ptp_thread *t = atomic_load_explicit(&ptp_g.threads, memory_order_acquire); t;
+	     t = t->next)
+		if (t->st && !ptp_tally_done(t) &&
+		    (t->st->due || (atomic_load_explicit(&t->dead, memory_order_acquire) &&
+				    !t->st->clean_dead)))
+			return 1;
+	return 0;
+}
+
 int ptp_stats_final(struct ptp_thread *t, uint64_t deadline)
 {
 	if (!ptp_g.stats_ms)
 		return 0;
 	if (!t) {
-		/* Exit: a last round for every thread, from its first node. */
+		/* Exit: a last round for every thread, from its first node.
+		 * Due, so that the passes after go on with the rounds that a
+		 * full pipe stops here. */
+		for (t = atomic_load_explicit(&ptp_g.threads, memory_order_acquire); t; t = t->next)
+			if (t->st && !ptp_tally_done(t)) {
+				t->st->cursor = 0;
+				t->st->due = 1;
+			}
 		for (t = atomic_load_explicit(&ptp_g.threads, memory_order_acquire); t; t = t->next) {
 			if (!t->st || ptp_tally_done(t))
 				continue;
-			t->st->cursor = 0;
 			if (ptp_round_result(t, deadline) < 0 || !ptp_is_connected())
 				return -1;
 		}
