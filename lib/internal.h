@@ -447,7 +447,7 @@ void ptp_stats_exception(struct ptp_thread *t);
  * abandoned, their finished callees' time given to the innermost traced
  * call at k or below. */
 void ptp_stats_unwind(struct ptp_thread *t, uint32_t k, uint32_t top);
-void ptp_stats_fork_child(struct ptp_stats *s);
+void ptp_stats_fork_child(struct ptp_thread *t);
 /* Consumer: the stats lines due in this pass (all threads, or `only`),
  * before any event; -1 when the pipe is full (the rest stays due). */
 int ptp_stats_pass(uint64_t deadline, struct ptp_thread *only);
