@@ -418,7 +418,15 @@ void model_scope_events(const struct model *m, const struct mnode *n,
 /* The same for the scope's figures (paths, functions, histograms): only
  * its threads without stats count, since those with stats have exact
  * figures whatever events were lost.  *exact (may be NULL): how many of
- * the scope's threads have stats. */
+ * the scope's threads have stats whose final figures are not known to be
+ * missing (model_thread_stats_final_lost()). */
+/* The process ended with tallies missing: without bye (vanished), or with
+ * fewer tallies than its bye announced. */
+bool model_proc_end_lost(const struct mprocess *p);
+/* A stats thread whose figures will not be final: stats entries not
+ * applied, or its process ended without its tally (the last stats lines
+ * go before it).  Neither exact nor a sample: incomplete. */
+bool model_thread_stats_final_lost(const struct mthread *t);
 void model_scope_figures(const struct model *m, const struct mnode *n, uint64_t *received,
 			 uint64_t *lost, uint32_t *exact);
 /* The share of a scope's events received, in percent, as text for a

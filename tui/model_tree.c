@@ -247,7 +247,11 @@ static void add_thread_events(const struct mthread *t, bool figures, uint64_t *r
 			      uint64_t *lost, uint32_t *exact)
 {
 	if (figures && t->stats) {
-		++*exact;
+		/* A thread whose last stats never came is no more exact (its
+		 * figures stop where its last line did) than a sample: the
+		 * incomplete marks say what it misses. */
+		if (!model_thread_stats_final_lost(t))
+			++*exact;
 		return;
 	}
 	*received += t->received;

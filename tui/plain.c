@@ -417,12 +417,6 @@ static int cmp_total(const void *a, const void *b)
 /* Most lines naming an incomplete process or thread; the rest are counted. */
 #define INCOMPLETE_LINES 20
 
-/* The process ended with tallies missing (as the model decides it). */
-static bool proc_ended_lost(const struct mprocess *p)
-{
-	return p->state == PROC_VANISHED || (p->has_bye_threads && p->tallies < p->bye_threads);
-}
-
 /* Which processes and threads are known to miss events, and why. */
 static void summary_incomplete(const struct model *m, const struct model_stats *ms, FILE *out)
 {
@@ -474,7 +468,7 @@ static void summary_incomplete(const struct model *m, const struct model_stats *
 				fprintf(out, ", %" PRIu64 " written", t->tally_seq);
 			if (t->unaccounted)
 				fprintf(out, ": %" PRIu64 " unaccounted for\n", t->unaccounted);
-			else if (t->stats_lost && (t->has_tally || !proc_ended_lost(p)))
+			else if (t->stats_lost && (t->has_tally || !model_proc_end_lost(p)))
 				fprintf(out, ": %" PRIu64 " stats entr%s not applied\n", t->stats_lost,
 					t->stats_lost == 1 ? "y" : "ies");
 			else
