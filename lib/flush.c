@@ -45,6 +45,14 @@
  * moves, until it stands still this long, or this much time in all. */
 #define PTP_EXIT_STILL_NS 2000000000u
 #define PTP_EXIT_LOSSLESS_MAX_NS 30000000000u
+/* Not lossless, at exit: stats lines are never dropped, and a reader that
+ * takes them slowly is no reason to give up on them.  While some are
+ * still owed the wait goes on as long as the reader takes bytes from the
+ * pipe, until it takes none for this long, or this much time in all.  A
+ * reader that takes nothing once the exit began (suspended) gets no more
+ * than the usual wait. */
+#define PTP_EXIT_STATS_STILL_NS 250000000u
+#define PTP_EXIT_STATS_MAX_NS 2000000000u
 
 enum ptp_pass_result { PTP_IDLE, PTP_WORKED, PTP_BLOCKED };
 
@@ -75,8 +83,14 @@ static struct ptp_thread *ptp_rr;       /* where a pass starts; NULL: head */
 static uint64_t ptp_nthreads;           /* threads seen: bye's "threads" */
 static unsigned ptp_retired;            /* retired threads not yet freed */
 static int ptp_final;                   /* exit: drain up to stop_at only */
-static uint64_t ptp_exit_start;         /* lossless exit: when it began */
+static uint64_t ptp_exit_start;         /* exit: when it began */
 static uint64_t ptp_batches_written, ptp_batches_given_up;
+static uint64_t ptp_bytes_written;
+/* Exit, not lossless: the pipe's unread bytes and ptp_bytes_written when
+ * last looked at, and when the reader was last seen taking some (0: not
+ * since the exit began). */
+static long ptp_exit_unread;
+static uint64_t ptp_exit_bytes, ptp_exit_took;
 
 /* ---- writing batches --------------------------------------------------- */
 
@@ -104,6 +118,7 @@ static void ptp_out_written(void)
 		ptp_out_owner->tallied = 1;
 	ptp_stats_batch_written(gen);
 	ptp_batches_written++;
+	ptp_bytes_written += ptp_out_len;
 	ptp_out_sent();
 }
 
@@ -132,8 +147,29 @@ static void ptp_disconnected(void)
 	ptp_connected = 0;
 }
 
-/* Lossless mode, exiting, deadline dl passed: a later one while the pipe's
- * content moves (see PTP_EXIT_STILL_NS), else dl. */
+/* Exiting, not lossless, deadline dl passed: a later one while stats
+ * lines are owed and the reader takes bytes (PTP_EXIT_STATS_STILL_NS),
+ * else dl.  What it took since we last looked: the bytes unread then and
+ * those we wrote since, less those unread now (other writers' bytes can
+ * only make it look less). */
+static uint64_t ptp_exit_stats_extend(uint64_t dl, uint64_t now)
+{
+	long unread = ptp_fifo_unread();
+
+	if (unread < 0 || ptp_exit_unread < 0)
+		return dl;
+	if ((uint64_t)ptp_exit_unread + (ptp_bytes_written - ptp_exit_bytes) > (uint64_t)unread)
+		ptp_exit_took = now;
+	ptp_exit_unread = unread;
+	ptp_exit_bytes = ptp_bytes_written;
+	if (!ptp_exit_took || now - ptp_exit_took >= PTP_EXIT_STATS_STILL_NS ||
+	    now - ptp_exit_start >= PTP_EXIT_STATS_MAX_NS || !ptp_stats_owed())
+		return dl;
+	return now + 10000000u;
+}
+
+/* Exiting, deadline dl passed: in lossless mode a later one while the
+ * pipe's content moves (see PTP_EXIT_STILL_NS); else see above. */
 static uint64_t ptp_exit_extend(uint64_t dl)
 {
 	static long last = -2;
@@ -141,8 +177,10 @@ static uint64_t ptp_exit_extend(uint64_t dl)
 	uint64_t now = ptp_mono_ns();
 	long unread;
 
-	if (!ptp_g.lossless || !ptp_exit_start)
+	if (!ptp_exit_start)
 		return dl;
+	if (!ptp_g.lossless)
+		return ptp_exit_stats_extend(dl, now);
 	unread = ptp_fifo_unread();
 	if (unread != last || !moved) {
 		last = unread;
@@ -449,6 +487,10 @@ size_t ptp_format_hello(char *buf)
 		p = PTP_PUTS(p, ",\"filter\":");
 		/* cut (marked "…") to keep hello one line */
 		p += ptp_json_str(p, 2 * PTP_NAME_MAX + 2, ptp_g.filter, strlen(ptp_g.filter));
+	}
+	if (ptp_clock_step_ns()) {
+		p = PTP_PUTS(p, ",\"clock_step\":");
+		p = ptp_fmt_u64(p, ptp_clock_step_ns());
 	}
 	if (ptp_g.binary)
 		p = PTP_PUTS(p, ",\"wire\":\"binary\"");
@@ -1216,6 +1258,9 @@ void ptp_flusher_stop_and_bye(int status)
 	/* Every thread's statistics first: the exact figures matter more than
 	 * the last events. */
 	ptp_check_connection(1, 1);
+	ptp_exit_unread = ptp_fifo_unread();
+	ptp_exit_bytes = ptp_bytes_written;
+	ptp_exit_took = 0;
 	if (ptp_connected)
 		ptp_stats_final(NULL, start + wait - final);
 	ptp_final_drain(start + wait - final);

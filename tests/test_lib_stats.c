@@ -201,7 +201,8 @@ static void test_stats_threads_retired(void **state)
 }
 
 /* The child of a fork starts from zero under its own pid: its figures
- * are its own calls only, its nodes named again. */
+ * are its own calls only, its nodes named again, and the paths the parent
+ * took before the fork are not the child's until it takes them. */
 static void test_stats_fork(void **state)
 {
 	const char *args[] = { "statsfork", "100", NULL };
@@ -216,6 +217,7 @@ static void test_stats_fork(void **state)
 	assert_counts(&s, "main", 1, 0, 0);
 	assert_counts(&s, "main/mid", 102, 0, 0);
 	assert_counts(&s, "main/mid/leaf", 102, 0, 0);
+	assert_counts(&s, "main/quick", 1, 0, 0);
 	stats_free(&s);
 	json_array_foreach(c.lines, i, o)
 		if (strcmp(ev_kind(o), "hello") == 0 && ev_int(o, "pid") != c.spawned)
@@ -231,6 +233,8 @@ static void test_stats_fork(void **state)
 	assert_counts(&s, "main", 1, 0, 0);
 	assert_counts(&s, "main/mid", 3, 0, 0);
 	assert_counts(&s, "main/mid/leaf", 3, 0, 0);
+	assert_null(stats_path(&s, "main/quick"));
+	assert_int_equal(s.n, 3);
 	stats_free(&s);
 	cap_free(&c);
 }
@@ -480,6 +484,40 @@ static void test_stats_slow_reader(void **state)
 	fail_msg("three runs without a bye");
 }
 
+/* A reader that takes 4 KB every 2 ms while the final lines of 2000 paths
+ * (some 260 KB) go at exit: more than the exit's usual 100 ms wait, which
+ * gave up on them with the reader still reading (the tally said 897 of
+ * them unsent).  The writer waits while the reader takes bytes: every
+ * figure comes, and the tally says nothing is missing. */
+static void test_stats_slow_reader_exit(void **state)
+{
+	const char *args[] = { "recurse", "2000", "1", NULL };
+	struct cap c;
+	struct sthread s;
+	size_t recs = 0;
+
+	(void)state;
+	cap_start(&c, "lib_traced", args, NULL);
+	cap_finish_slow(&c, 4096, 2);
+	assert_exit_0(&c);
+	cap_parse(&c);
+	stats_of(&c, c.spawned, c.spawned, &s);
+	assert_true(s.tallied);
+	if (s.unsent)
+		fail_msg("tally says %lld stats entries unsent, the reader read throughout",
+			 (long long)s.unsent);
+	stats_check_sums(&s);
+	for (size_t k = 0; k < s.n; k++)
+		if (strcmp(s.nodes[k].fn, "rec") == 0) {
+			assert_int_equal(s.nodes[k].count, 1);
+			recs++;
+		}
+	assert_int_equal(recs, 2000);
+	assert_counts(&s, "main", 1, 0, 0);
+	stats_free(&s);
+	cap_free(&c);
+}
+
 /* Calls made while nobody read are in the figures the late reader gets;
  * they come with the periodic lines, before any pt_flush(). */
 static void test_stats_late_reader(void **state)
@@ -677,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_stats_min_duration),
 		cmocka_unit_test(test_stats_paths_cap),
 		cmocka_unit_test(test_stats_slow_reader),
+		cmocka_unit_test(test_stats_slow_reader_exit),
 		cmocka_unit_test(test_stats_late_reader),
 		cmocka_unit_test(test_stats_reconnect),
 		cmocka_unit_test(test_stats_nomem),
