@@ -248,6 +248,8 @@ uint64_t ptp_wall_ns(void);
 /* Spins until the TSC rate is known to about 0.1%: the traced threads
  * convert each call's duration to ns (ptp_stats_mult). */
 void ptp_clock_prime(void);
+/* The clock's step in ns (rounded up), measured at start-up; 0 = unknown. */
+uint32_t ptp_clock_step_ns(void);
 
 /* encode.c: JSON pieces.  All async-signal-safe. */
 size_t ptp_json_str(char *dst, size_t cap, const char *src, size_t len);

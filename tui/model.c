@@ -945,6 +945,7 @@ static void on_hello(struct model *m, const struct event *ev)
 	p->pub.wall_ns = ev->wall;
 	proc_depth_max(m, &p->pub, ev->depth_max);
 	p->pub.stats_ms = ev->stats_ms;
+	p->pub.clock_step = ev->clock_step;
 	proc_filter(m, &p->pub, ev);
 	proc_saw(&p->pub, ev->ts);
 }

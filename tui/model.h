@@ -104,6 +104,7 @@ struct mprocess {
 	uint32_t stats_ms;       /* hello's: the writer sends stats (exact figures) this often; 0 = never */
 	const char *filter;      /* owned; hello's PIPETRACE_FILTER, NULL: none */
 	uint64_t min_duration;   /* hello's: shorter calls not sent, ns; 0 = none */
+	uint32_t clock_step;     /* hello's: its clock's step, ns; 0 = not said */
 	bool has_bye_threads;
 	uint32_t bye_threads;    /* from bye: its threads that recorded events */
 	uint32_t tallies;        /* tally events received */
@@ -401,6 +402,12 @@ const struct mcall *model_thread_open_call(const struct model *m, const struct m
 const struct hist *model_thread_hist(const struct model *m, const struct mthread *t);
 /* A process's: its threads' merged into `out`. */
 void model_process_hist(const struct model *m, const struct mprocess *p, struct hist *out);
+
+/* The step of the clock that timed n's scope (a process's threads, a
+ * thread, the thread of a path or call; everything when n is NULL), ns:
+ * the largest its processes' hellos said, 0 when none said one.  Shorter
+ * durations are below what that clock can tell. */
+uint32_t model_clock_step(const struct model *m, const struct mnode *n);
 
 /* The events of n's scope that reached the model, and those known lost
  * (dropped by the writer, or unaccounted): a process's threads, a thread,

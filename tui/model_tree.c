@@ -282,6 +282,31 @@ static void scope_events(const struct model *m, const struct mnode *n, bool figu
 	}
 }
 
+uint32_t model_clock_step(const struct model *m, const struct mnode *n)
+{
+	uint32_t step = 0;
+
+	if (n && mnode_kind(n) == MN_CALL)
+		n = &((const struct mcall *)n)->path->node;
+	if (n && mnode_kind(n) == MN_PATH) {
+		const struct mthread *t = model_path_thread(m, (const struct mpath *)n);
+
+		n = t ? &t->node : NULL;
+	}
+	if (n && mnode_kind(n) == MN_THREAD)
+		n = &((const struct mthread *)n)->proc->node;
+	if (n && mnode_kind(n) == MN_PROCESS)
+		return ((const struct mprocess *)n)->clock_step;
+	for (const struct mnode *pn = model_first_child(m, VIEW_PATHS, NULL); pn;
+	     pn = model_next_sibling(m, VIEW_PATHS, pn)) {
+		const struct mprocess *p = (const struct mprocess *)pn;
+
+		if (p->clock_step > step)
+			step = p->clock_step;
+	}
+	return step;
+}
+
 void model_scope_events(const struct model *m, const struct mnode *n,
 			uint64_t *received, uint64_t *lost)
 {

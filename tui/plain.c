@@ -622,6 +622,15 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		fprintf(out, "(%" PRIu64 " call%s seen without %s enter: a recursive function's "
 			"total may count %s twice)\n", ms.nest_unsure, plural(ms.nest_unsure),
 			ms.nest_unsure == 1 ? "its" : "their", ms.nest_unsure == 1 ? "it" : "them");
+	uint32_t step = model_clock_step(m, NULL);
+	if (step > 1) {
+		char sv[32];
+
+		hist_format_ns(step, sv, sizeof sv);
+		fprintf(out, "(clock step %s: the traced clock%s cannot tell shorter durations "
+			"apart; an avg, p99 or max below it reads <%s)\n", sv,
+			ms.processes > 1 ? " (the coarsest of the processes')" : "", sv);
+	}
 	if (!fs)
 		return;
 	/* Escapes make a name up to four times longer (\xNN). */
@@ -647,9 +656,10 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		if (f->calls) {
 			hist_format_ns(f->total_ns, tot, sizeof tot);
 			hist_format_ns(f->self_ns, self, sizeof self);
-			hist_format_ns(f->hist.n ? f->hist.sum_ns / f->hist.n : 0, avg, sizeof avg);
-			hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
-			hist_format_ns(f->hist.max_ns, max, sizeof max);
+			hist_format_ns_step(f->hist.n ? f->hist.sum_ns / f->hist.n : 0, step, avg,
+					    sizeof avg);
+			hist_format_ns_step(hist_quantile(&f->hist, 0.99), step, p99, sizeof p99);
+			hist_format_ns_step(f->hist.max_ns, step, max, sizeof max);
 		} else {
 			/* no finished call of known duration: no time to show */
 			strcpy(tot, "-");

@@ -227,6 +227,16 @@ static void fmt_col(const struct profile *p, const struct prof_row *r, enum prof
 	case PROF_SHARE:
 		snprintf(buf, size, "%.1f%%", (double)v / 1e4);
 		break;
+	case PROF_AVG:
+	case PROF_P99:
+	case PROF_MAX:
+		/* one call's figures: below the clock's step, say so (sums
+		 * of many calls may well be) */
+		if (!r->calls)
+			buf[0] = 0;
+		else
+			hist_format_ns_step(v, p->clock_step, buf, size);
+		break;
 	default:
 		if (!r->calls)
 			buf[0] = 0;
