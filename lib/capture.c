@@ -1402,7 +1402,7 @@ static void ptp_fork_child(void)
 		me->announced = 0;
 		me->next = NULL;
 		if (me->st)
-			ptp_stats_fork_child(me->st);
+			ptp_stats_fork_child(me);
 	}
 	atomic_store(&ptp_g.threads, me);
 	ptp_flush_after_fork();

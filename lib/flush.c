@@ -488,6 +488,10 @@ size_t ptp_format_hello(char *buf)
 		/* cut (marked "…") to keep hello one line */
 		p += ptp_json_str(p, 2 * PTP_NAME_MAX + 2, ptp_g.filter, strlen(ptp_g.filter));
 	}
+	if (ptp_clock_step_ns()) {
+		p = PTP_PUTS(p, ",\"clock_step\":");
+		p = ptp_fmt_u64(p, ptp_clock_step_ns());
+	}
 	if (ptp_g.binary)
 		p = PTP_PUTS(p, ",\"wire\":\"binary\"");
 	p = PTP_PUTS(p, ",\"lib\":\"pipetrace " PT_VERSION_STRING "\"}\n");

@@ -248,6 +248,8 @@ uint64_t ptp_wall_ns(void);
 /* Spins until the TSC rate is known to about 0.1%: the traced threads
  * convert each call's duration to ns (ptp_stats_mult). */
 void ptp_clock_prime(void);
+/* The clock's step in ns (rounded up), measured at start-up; 0 = unknown. */
+uint32_t ptp_clock_step_ns(void);
 
 /* encode.c: JSON pieces.  All async-signal-safe. */
 size_t ptp_json_str(char *dst, size_t cap, const char *src, size_t len);
@@ -445,7 +447,7 @@ void ptp_stats_exception(struct ptp_thread *t);
  * abandoned, their finished callees' time given to the innermost traced
  * call at k or below. */
 void ptp_stats_unwind(struct ptp_thread *t, uint32_t k, uint32_t top);
-void ptp_stats_fork_child(struct ptp_stats *s);
+void ptp_stats_fork_child(struct ptp_thread *t);
 /* Consumer: the stats lines due in this pass (all threads, or `only`),
  * before any event; -1 when the pipe is full (the rest stays due). */
 int ptp_stats_pass(uint64_t deadline, struct ptp_thread *only);

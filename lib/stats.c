@@ -226,6 +226,8 @@ struct ptp_node *ptp_stats_child(struct ptp_stats *s, struct ptp_node *p,
 		n = ptp_node_of(s, id);
 		if (n->ref == ref && n->parent == p->id) {
 			p->last = n;
+			if (atomic_load_explicit(&n->inherited, PTP_RELAXED))
+				atomic_store_explicit(&n->inherited, 0, memory_order_release);
 			return n;
 		}
 		h = (h + 1) & s->index_mask;
@@ -349,20 +351,63 @@ static void ptp_node_zero(struct ptp_node *n)
 			atomic_store(&h[i], 0);
 }
 
-/* The child of a fork: the paths stay (its open calls are on them), their
- * figures start again from zero, and every node is new to the reader. */
-void ptp_stats_fork_child(struct ptp_stats *s)
+/* Whether q is a node of s's (a frame's pointer, checked before use). */
+static int ptp_node_valid(const struct ptp_stats *s, const struct ptp_node *q, uint32_t n)
 {
+	if (q == &s->root || q == &s->other)
+		return 1;
+	for (uint32_t k = 0; k <= n / PTP_NODE_CHUNK; k++) {
+		const struct ptp_node_chunk *c = s->chunks[k];
+
+		if (c && q >= c->node && q < c->node + PTP_NODE_CHUNK)
+			return q->id >= 1 && q->id <= n;
+	}
+	return 0;
+}
+
+/* The child of a fork, in the forking thread t: the paths stay (its open
+ * calls are on them), their figures start again from zero, and every node
+ * is new to the reader.  The parent's other paths are none of the child's
+ * until it enters them: marked inherited, not sent meanwhile (a child
+ * showed every path its parent had taken, at zero, as if it had run them).
+ * Every last-child cache is reset, so that the first call of each path in
+ * the child takes ptp_stats_child(), which clears the mark. */
+void ptp_stats_fork_child(struct ptp_thread *t)
+{
+	struct ptp_stats *s = t->st;
 	uint32_t n = atomic_load(&s->n);
+	uint32_t open = t->depth < t->stack_cap ? t->depth : t->stack_cap;
+	int other_open = 0;
 
 	for (uint32_t id = 1; id <= n; id++) {
 		struct ptp_node_chunk *c = ptp_chunk(s, id);
+		struct ptp_node *nd = &c->node[id % PTP_NODE_CHUNK];
 
-		ptp_node_zero(&c->node[id % PTP_NODE_CHUNK]);
+		ptp_node_zero(nd);
+		nd->last = &s->other;
+		atomic_store(&nd->inherited, 1);
 		memset(&c->sent[id % PTP_NODE_CHUNK], 0, sizeof c->sent[0]);
+	}
+	s->root.last = &s->other;
+	/* The calls open now, traced ones (a filtered frame's start is 0),
+	 * and their paths up to the top are the child's. */
+	for (uint32_t d = 0; d < open; d++) {
+		struct ptp_node *nd = t->stack[d].node;
+
+		if (!(t->stack[d].ts_kind >> 1) || !ptp_node_valid(s, nd, n))
+			continue;
+		if (nd == &s->other)
+			other_open = 1;
+		while (nd != &s->root && nd != &s->other && atomic_load(&nd->inherited)) {
+			atomic_store(&nd->inherited, 0);
+			if (!nd->parent)
+				break;
+			nd = ptp_node_of(s, nd->parent);
+		}
 	}
 	ptp_node_zero(&s->other);
 	memset(&s->other_sent, 0, sizeof s->other_sent);
+	atomic_store(&s->other_used, other_open);
 	s->cursor = 0;
 	s->due = s->restart = s->round_dead = s->clean_dead = 0;
 }
@@ -557,6 +602,21 @@ static size_t ptp_entry_put(char *buf, const struct ptp_node *n, int other,
 	return (size_t)(p - buf);
 }
 
+/* Whether node nd waits: a fork's child has not entered it yet, or it is
+ * new to the reader and its parent waits (a parent this round passed over
+ * while still marked may have been entered since: its line goes first, in
+ * the next round).  Parents come before their children in a round. */
+static int ptp_node_held(const struct ptp_stats *s, const struct ptp_node *nd,
+			 struct ptp_node_sent *sent, unsigned gen)
+{
+	int held = atomic_load_explicit(&nd->inherited, memory_order_acquire);
+
+	if (!held && sent->gen != gen && nd->parent)
+		held = ptp_chunk(s, nd->parent)->sent[nd->parent % PTP_NODE_CHUNK].held;
+	sent->held = (unsigned char)held;
+	return held;
+}
+
 /* One stats line of t's being built. */
 struct ptp_sline {
 	char body[PTP_BODY_MAX];
@@ -637,6 +697,8 @@ static int ptp_stats_round(struct ptp_thread *t, uint64_t deadline)
 
 			nd = &c->node[s->cursor % PTP_NODE_CHUNK];
 			sent = &c->sent[s->cursor % PTP_NODE_CHUNK];
+			if (ptp_node_held(s, nd, sent, gen))
+				continue;
 		} else if (atomic_load_explicit(&s->other_used, memory_order_acquire)) {
 			nd = &s->other;
 			sent = &s->other_sent;

@@ -70,6 +70,10 @@ struct ptp_node {
 	uint8_t wbase;                  /* first bucket of win, set before the
 					   first count is published */
 	uint8_t is_addr;
+	/* In a fork's child: a path of the parent's that the child has not
+	 * entered (set by the forking thread, cleared by the owner when it
+	 * enters the path; the consumer does not send it meanwhile). */
+	_Atomic uint8_t inherited;
 	uint32_t id;                    /* >= 1; 0: the thread's root */
 	uint32_t parent;                /* parent's id, 0: top level */
 	_Atomic uint64_t exc;           /* exceptions while innermost */
@@ -83,6 +87,8 @@ struct ptp_node {
 struct ptp_node_sent {
 	uint64_t key;                   /* count + exc + abandoned written */
 	unsigned gen;                   /* connection its fn was written on */
+	unsigned char held;             /* not sent in the last round: inherited,
+					   or new below a node held */
 };
 
 struct ptp_node_chunk {

@@ -327,6 +327,10 @@ static void gen_event(struct buf *b)
 			puts_(b, ",\"stats_ms\":");
 			put_num(b, 200);
 		}
+		if (below(2)) {
+			puts_(b, ",\"clock_step\":");
+			put_num(b, below(2) ? 1 + below(1000) : UINT64_MAX - below(2));
+		}
 	}
 	if (!strcmp(kind, "drop")) {
 		puts_(b, ",\"count\":");

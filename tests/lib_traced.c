@@ -32,8 +32,8 @@
  *   recurse D R        R times: main -> rec -> rec ... (D levels)
  *   exc N              N times: main -> mid_exc -> thrower (raises
  *                      "E" in thrower, once in mid_exc after it)
- *   statsfork N        N calls; fork: the child makes 3 calls, the
- *                      parent waits for it and makes 2
+ *   statsfork N        N calls and quick; fork: the child makes 3 calls,
+ *                      the parent waits for it and makes 2
  *   procs P T N        P child processes, each T threads of N x (mid -> leaf)
  *   stall N            main -> stall_parent -> sleeper -> N x leaf, then
  *                      sleeper sleeps 1 ms (a slow lossless reader holds
@@ -361,11 +361,14 @@ static void __attribute__((noinline)) mid_exc(int i)
 		pt_exception("F", "once");
 }
 
+static void quick(void);
+
 static void stats_fork(long n)
 {
 	pid_t pid;
 
 	calls(n);
+	quick();        /* a path of the parent's that the child never takes */
 	pt_flush();     /* see before_fork() */
 	pid = fork();
 	if (pid == 0) {
@@ -543,6 +546,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "procs") == 0 && argc > 4) {
 		long t = atol(argv[3]), per = atol(argv[4]);
 
+		/* The flusher started by main's event must be past its start-up
+		 * (it allocates) before we fork: see before_fork(). */
+		pt_flush();
 		for (long i = 0; i < n; i++) {
 			pid_t pid = fork();
 

@@ -92,4 +92,23 @@ check "unsent: counted in the summary" has '(2 stats entries never written: a wr
 check "unsent: the thread is incomplete" \
 	has '!   thread 9/9 main: 0 received, 0 dropped, 0 written: 2 stats entries not applied' "$dir/u.out"
 check "unsent: the figures received are shown" grep -q -E '^work +5 ' "$dir/u.out"
+check "unsent: its figures not said exact" sh -c "! grep -q '(exact for' '$dir/u.out'"
+# A process whose bye came without the tally (a forked child that ended
+# with _exit(), sqlite's mt test): its thread's figures stop at its last
+# periodic stats line, not exact; the other process's thread is.
+cat >"$dir/nofinal.jsonl" <<'LINES'
+{"ev":"hello","ts":1,"pid":9,"v":1,"ppid":1,"prog":"child","stats_ms":200}
+{"ev":"thread","ts":2,"pid":9,"tid":9,"name":"main"}
+{"ev":"stats","ts":3,"pid":9,"tid":9,"nodes":[{"id":1,"parent":0,"fn":"main","count":0,"total":0,"self":0,"max":0,"exc":0,"abandoned":0,"hist":[]},{"id":2,"parent":1,"fn":"work","count":5,"total":50,"self":50,"max":10,"exc":0,"abandoned":0,"hist":[[3,5]]}]}
+{"ev":"bye","ts":10,"pid":9,"status":0,"threads":1}
+{"ev":"hello","ts":1,"pid":8,"v":1,"ppid":1,"prog":"fine","stats_ms":200}
+{"ev":"stats","ts":3,"pid":8,"tid":8,"nodes":[{"id":1,"parent":0,"fn":"main","count":1,"total":10,"self":10,"max":10,"exc":0,"abandoned":0,"hist":[[3,1]]}]}
+{"ev":"tally","ts":9,"pid":8,"tid":8,"seq":0,"dropped":0}
+{"ev":"bye","ts":10,"pid":8,"status":0,"threads":1}
+LINES
+LC_ALL=C "$bin" --summary --quiet --replay "$dir/nofinal.jsonl" >"$dir/nf.out" 2>&1
+check "no final stats: exact for the other thread only" has '(exact for 1 of the 2 threads:' "$dir/nf.out"
+check "no final stats: the thread is incomplete" \
+	has '!   thread 9/9 main: 0 received, 0 dropped: its tally never arrived' "$dir/nf.out"
+check "no final stats: its figures are shown" grep -q -E '^work +5 ' "$dir/nf.out"
 finish

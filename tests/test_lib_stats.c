@@ -215,7 +215,8 @@ static void test_stats_threads_retired(void **state)
 }
 
 /* The child of a fork starts from zero under its own pid: its figures
- * are its own calls only, its nodes named again. */
+ * are its own calls only, its nodes named again, and the paths the parent
+ * took before the fork are not the child's until it takes them. */
 static void test_stats_fork(void **state)
 {
 	const char *args[] = { "statsfork", "100", NULL };
@@ -230,6 +231,7 @@ static void test_stats_fork(void **state)
 	assert_counts(&s, "main", 1, 0, 0);
 	assert_counts(&s, "main/mid", 102, 0, 0);
 	assert_counts(&s, "main/mid/leaf", 102, 0, 0);
+	assert_counts(&s, "main/quick", 1, 0, 0);
 	stats_free(&s);
 	json_array_foreach(c.lines, i, o)
 		if (strcmp(ev_kind(o), "hello") == 0 && ev_int(o, "pid") != c.spawned)
@@ -245,6 +247,8 @@ static void test_stats_fork(void **state)
 	assert_counts(&s, "main", 1, 0, 0);
 	assert_counts(&s, "main/mid", 3, 0, 0);
 	assert_counts(&s, "main/mid/leaf", 3, 0, 0);
+	assert_null(stats_path(&s, "main/quick"));
+	assert_int_equal(s.n, 3);
 	stats_free(&s);
 	cap_free(&c);
 }

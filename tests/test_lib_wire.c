@@ -176,6 +176,51 @@ static void test_sync_lossless(void **state)
 	run_calls("PIPETRACE_MODE=sync", 1);
 }
 
+/* The hello says the clock's step, measured at start-up: plausible (a
+ * nanosecond to a millisecond), and not more than the durations show - no
+ * call lasted more than 1 ns yet less than half a step (a step of 26 TSC
+ * ticks, 10 ns, gives durations of 0, 9 or 10, 20 ... ns). */
+static void run_clock_step(const char *mode)
+{
+	const char *args[] = { "calls", "1000", NULL };
+	const char *env[] = { mode, "PIPETRACE_LOSSLESS=1", NULL };
+	struct cap c;
+	json_t *hello, *o;
+	json_int_t step, nonzero = 0;
+	size_t i;
+
+	cap_start(&c, "lib_traced", args, env);
+	cap_done(&c);
+	hello = need_ev(&c, "hello", NULL);
+	assert_true(json_is_integer(json_object_get(hello, "clock_step")));
+	step = ev_int(hello, "clock_step");
+	if (step < 1 || step > 1000000)
+		fail_msg("clock_step %lld ns: not a plausible clock step", (long long)step);
+	json_array_foreach(c.lines, i, o) {
+		json_int_t dur;
+
+		if (strcmp(ev_kind(o), "exit") != 0)
+			continue;
+		dur = ev_int(o, "dur");
+		if (dur > 1 && dur < step / 2)
+			fail_msg("a call lasted %lld ns, under half the clock_step of %lld ns",
+				 (long long)dur, (long long)step);
+		nonzero += dur > 1;
+	}
+	assert_true(nonzero > 0);
+	cap_free(&c);
+}
+
+static void test_clock_step_async(void **state)
+{
+	run_clock_step("PIPETRACE_MODE=async");
+}
+
+static void test_clock_step_sync(void **state)
+{
+	run_clock_step("PIPETRACE_MODE=sync");
+}
+
 /* Lossless, a reader that keeps up, and a program that fills its ring
  * while the flusher sleeps (it had found every ring empty): the thread
  * waiting for room wakes the flusher.  Before, nothing did: both slept
@@ -911,6 +956,8 @@ int main(void)
 		cmocka_unit_test(test_sync_lines),
 		cmocka_unit_test(test_sync_lossless),
 		cmocka_unit_test(test_startup_no_stall),
+		cmocka_unit_test(test_clock_step_async),
+		cmocka_unit_test(test_clock_step_sync),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_exit_status),

@@ -712,6 +712,99 @@ static void test_histogram(void **state)
 	tree_done(&tv, w, m);
 }
 
+/* The count on the histogram row whose label is `label`, -1 when none. */
+static long long hist_row_count(WINDOW *w, const char *label)
+{
+	for (int y = 1; y < getmaxy(w) - 1; y++) {
+		const char *r = row(w, y), *at = strstr(r, label);
+
+		if (at && at - r <= 4)  /* a label (after the frame), not a footer's figure */
+			return strtoll(at + strlen(label), NULL, 10);
+	}
+	return -1;
+}
+
+/* A clock that moves in 10 ns steps (its hello says clock_step): the
+ * buckets under a step are one row "<10ns", not "0ns-2ns" (calls said to
+ * last under 2 ns lasted under one step); percentiles under the step read
+ * "<10ns"; the footer says the step.  A process that said no step keeps
+ * the buckets; the whole run takes the largest step of its processes. */
+static void test_histogram_clock_step(void **state)
+{
+	struct model *m = model_create(NULL);
+	WINDOW *w = newwin(16, 70, 0, 0);
+
+	(void)state;
+	memset(seq, 0, sizeof(seq));    /* complete threads: no sample mark */
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":1,\"v\":1,\"prog\":\"vm\",\"clock_step\":10}");
+	for (int i = 0; i < 5; i++)
+		call(m, 1, 1, 0, "tiny", 0);
+	for (int i = 0; i < 3; i++)
+		call(m, 1, 1, 0, "tiny", 10);
+	for (int i = 0; i < 2; i++)
+		call(m, 1, 1, 0, "tiny", 20);
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":2,\"v\":1,\"prog\":\"metal\"}");
+	call(m, 2, 2, 0, "tiny", 0);
+	call(m, 2, 2, 0, "tiny", 3);
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":3,\"v\":1,\"prog\":\"coarse\",\"clock_step\":30}");
+	call(m, 3, 3, 0, "tiny", 0);
+	call(m, 3, 3, 0, "tiny", 40);
+
+	hist_view_draw(w, m, &model_thread_find(m, 1, 1)->node, false);
+	assert_int_equal(find_row(w, "0ns-2ns"), -1);
+	assert_int_equal(find_row(w, "4ns-8ns"), -1);
+	assert_int_equal(hist_row_count(w, "<10ns"), 5);
+	assert_int_equal(hist_row_count(w, "8ns-16ns"), 3);
+	assert_int_equal(hist_row_count(w, "16ns-32ns"), 2);
+	int yf = find_row(w, "p50");
+	assert_true(yf > 0);
+	assert_non_null(strstr(row(w, yf), "p50 <10ns"));
+	assert_non_null(strstr(row(w, yf), "max 20ns"));
+	assert_non_null(strstr(row(w, yf), "clock step 10ns"));
+	/* the process's row: its own step */
+	hist_view_draw(w, m, &model_thread_find(m, 1, 1)->proc->node, false);
+	assert_int_equal(hist_row_count(w, "<10ns"), 5);
+
+	/* no step said: the buckets as they are, no step in the footer */
+	hist_view_draw(w, m, &model_thread_find(m, 2, 2)->node, false);
+	assert_int_equal(hist_row_count(w, "0ns-2ns"), 1);
+	assert_int_equal(hist_row_count(w, "2ns-4ns"), 1);
+	assert_int_equal(find_row(w, "clock step"), -1);
+	assert_int_equal(find_row(w, "<"), -1);
+
+	/* all processes: the largest step, 30 ns (buckets up to 16 ns) */
+	hist_view_draw(w, m, NULL, false);
+	assert_int_equal(hist_row_count(w, "<30ns"), 5 + 3 + 2 + 1);
+	assert_int_equal(hist_row_count(w, "16ns-32ns"), 2);
+	assert_int_equal(hist_row_count(w, "32ns-64ns"), 1);
+	assert_int_equal(find_row(w, "0ns-2ns"), -1);
+	assert_true(find_row(w, "clock step 30ns") > 0);
+	delwin(w);
+
+	/* the paths view: a path's avg and max below its process's step say
+	 * so (process 1: avg 7 ns, max 20 ns; process 3: avg 20 ns, max
+	 * 40 ns), a process without a step keeps its figures (avg 1 ns) */
+	struct tree_view tv;
+	int y;
+
+	w = newwin(20, 140, 0, 0);
+	tree_fit(&tv, m, w);
+	tree_view_draw(&tv, w, true);
+	assert_true(col_of(row(w, 1), "avg") > 0);
+	y = find_row(w, "<10 ns");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "tiny"));
+	assert_non_null(strstr(row(w, y), "20 ns"));
+	y = find_row(w, "<30 ns");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "40 ns"));
+	y = find_row(w, "   1 ns");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(w, y), "tiny"));
+	assert_null(strstr(row(w, y), "<"));
+	tree_done(&tv, w, m);
+}
+
 /* Self time: a column of the paths view where the pane is wide enough,
  * and in the histogram's title beside the path's total; a recursion's
  * levels are paths of their own, each with its own figures. */
@@ -1829,6 +1922,37 @@ static void test_profile_view(void **state)
 	model_free(m);
 }
 
+/* Long names (sqlite's): at 160 columns the name column takes room from
+ * the figure columns that give way first, so that names that differ only
+ * past 18 characters stay apart; short names keep every column (above). */
+static void test_profile_long_names(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct ui *u;
+	WINDOW *w;
+
+	(void)state;
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"ppid\":1,\"prog\":\"sqlite3\",\"wall\":0,\"lib\":\"x\"}");
+	enter(m, 100, 100, 0, "main");
+	call(m, 100, 100, 1, "sqlite3BtreePayloadSize", 3000);
+	call(m, 100, 100, 1, "sqlite3BtreePayloadFetch", 2000);
+	leave(m, 100, 100, 0, "main", 9000);
+	u = profile_ui(m);
+	w = u->win[PANE_TREE];
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_true(find_row(w, " sqlite3BtreePayloadSize ") >= 0);
+	assert_true(find_row(w, " sqlite3BtreePayloadFetch ") >= 0);
+	const char *h = row(w, 1);
+
+	assert_true(col_of(h, "calls") < col_of(h, "total\u25be"));
+	assert_true(col_of(h, "self") < col_of(h, "max"));
+	assert_non_null(strstr(h, "share"));
+	ui_state_free(u);
+	model_free(m);
+}
+
 /* a scope key, the sample mark, "called from" and the jump to the tree */
 static void test_profile_scope_callers(void **state)
 {
@@ -2730,6 +2854,7 @@ int main(void)
 		cmocka_unit_test_setup(test_long_sibling_lists, per_test),
 		cmocka_unit_test_setup(test_sort_children, per_test),
 		cmocka_unit_test_setup(test_histogram, per_test),
+		cmocka_unit_test_setup(test_histogram_clock_step, per_test),
 		cmocka_unit_test_setup(test_self_time, per_test),
 		cmocka_unit_test_setup(test_unseen_and_longjmp, per_test),
 		cmocka_unit_test_setup(test_exceptions_and_jump, per_test),
@@ -2749,6 +2874,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exceptions_follow_and_hold, per_test),
 		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),
 		cmocka_unit_test_setup(test_profile_view, per_test),
+		cmocka_unit_test_setup(test_profile_long_names, per_test),
 		cmocka_unit_test_setup(test_profile_scope_callers, per_test),
 		cmocka_unit_test_setup(test_profile_lazy_resort, per_test),
 		cmocka_unit_test_setup(test_profile_save, per_test),

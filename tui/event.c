@@ -31,7 +31,7 @@ static const char *const key_names[K_NKEYS] = {
 	[K_DROPPED] = "dropped", [K_THREADS] = "threads", [K_DEPTH_MAX] = "depth_max",
 	[K_NODES] = "nodes", [K_STATS_MS] = "stats_ms",
 	[K_FILTER] = "filter", [K_MIN_DURATION] = "min_duration",
-	[K_STATS_UNSENT] = "stats_unsent",
+	[K_STATS_UNSENT] = "stats_unsent", [K_CLOCK_STEP] = "clock_step",
 };
 
 const char *event_kind_name(enum event_kind kind)
@@ -89,6 +89,8 @@ int event_key_lookup(const char *k, size_t len)
 		return !memcmp(k, "stats_ms", 8) ? K_STATS_MS : -1;
 	case 9:
 		return !memcmp(k, "depth_max", 9) ? K_DEPTH_MAX : -1;
+	case 10:
+		return !memcmp(k, "clock_step", 10) ? K_CLOCK_STEP : -1;
 	case 12:
 		if (!memcmp(k, "min_duration", 12)) return K_MIN_DURATION;
 		if (!memcmp(k, "stats_unsent", 12)) return K_STATS_UNSENT;
@@ -109,10 +111,11 @@ struct rule {
 
 /* Per kind, the keys it uses besides ev, ts and pid, in checking order.
  * Keys of other kinds are ignored like unknown keys. */
-static const struct rule rules[EV_KIND_COUNT][10] = {
+#define RULES_MAX 12
+static const struct rule rules[EV_KIND_COUNT][RULES_MAX] = {
 	[EV_HELLO] = { {K_V, REQ}, {K_PPID, OPT}, {K_PROG, OPT}, {K_WALL, OPT},
 		       {K_LIB, OPT}, {K_DEPTH_MAX, OPT}, {K_STATS_MS, OPT},
-		       {K_FILTER, OPT}, {K_MIN_DURATION, OPT}, {-1, 0} },
+		       {K_FILTER, OPT}, {K_MIN_DURATION, OPT}, {K_CLOCK_STEP, OPT}, {-1, 0} },
 	[EV_THREAD] = { {K_TID, REQ}, {K_NAME, REQ}, {-1, 0} },
 	[EV_ENTER] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DEPTH, REQ}, {K_FN, REQ},
 		       {K_FILE, OPT}, {K_LINE, OPT}, {-1, 0} },
@@ -121,7 +124,7 @@ static const struct rule rules[EV_KIND_COUNT][10] = {
 		      {K_DUR, OPT}, {-1, 0} },
 	[EV_EXCEPTION] = { {K_TID, REQ}, {K_SEQ, REQ}, {K_DEPTH, REQ}, {K_FN, REQ},
 			   {K_TYPE, REQ}, {K_MSG, REQ}, {K_SIGNAL, OPT},
-			   {K_STACK, OPT} },
+			   {K_STACK, OPT}, {-1, 0} },
 	[EV_DROP] = { {K_TID, REQ}, {K_COUNT, REQ}, {-1, 0} },
 	[EV_BYE] = { {K_STATUS, OPT}, {K_THREADS, OPT}, {-1, 0} },
 	/* "seq" here is the thread's last seq, 0 for a thread that made none */
@@ -170,6 +173,8 @@ static const struct keyspec keyspecs[K_NKEYS] = {
 	[K_FILTER] = { VAL_STR, 0, 0 },
 	[K_MIN_DURATION] = { VAL_INT, 1, I64 },
 	[K_STATS_UNSENT] = { VAL_INT, 0, I64 },
+	/* ns; a clock coarser than a second tells nothing worth drawing */
+	[K_CLOCK_STEP] = { VAL_INT, 1, 1000000000 },
 };
 
 static const char *type_name(uint8_t t)
@@ -297,7 +302,7 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 		return EVENT_BAD;
 	bool signum = kind == EV_EXCEPTION && (f->present & (1u << K_SIGNAL)) &&
 		f->v[K_SIGNAL].type == VAL_INT;
-	for (const struct rule *r = rules[kind]; r < rules[kind] + 8 && r->key >= 0; r++) {
+	for (const struct rule *r = rules[kind]; r < rules[kind] + RULES_MAX && r->key >= 0; r++) {
 		if (r->key == K_SEQ && kind == EV_TALLY && (f->present & (1u << K_SEQ)) &&
 		    f->v[K_SEQ].type == VAL_INT && f->v[K_SEQ].i == 0)
 			continue;
@@ -349,6 +354,7 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 		out->depth_max = (uint64_t)int_of(f, K_DEPTH_MAX, 0);
 		out->filter = str_of(f, K_FILTER);
 		out->min_duration = (uint64_t)int_of(f, K_MIN_DURATION, 0);
+		out->clock_step = (uint32_t)int_of(f, K_CLOCK_STEP, 0);
 	} else {
 		out->ppid = 0;
 		out->version = 0;
@@ -357,6 +363,7 @@ enum event_result event_validate(struct event_parser *p, const struct ev_fields 
 		out->depth_max = 0;
 		out->filter = (struct event_str){ NULL, 0 };
 		out->min_duration = 0;
+		out->clock_step = 0;
 	}
 	out->count = kind == EV_DROP ? (uint64_t)f->v[K_COUNT].i : 0;
 	out->dropped = kind == EV_TALLY ? (uint64_t)f->v[K_DROPPED].i : 0;

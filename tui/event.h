@@ -92,6 +92,9 @@ struct event {
 	struct event_str filter; /* hello, optional: PIPETRACE_FILTER's patterns */
 	uint64_t min_duration;   /* hello: shorter calls are not sent
 				  * (PIPETRACE_MIN_DURATION), ns; 0 = none */
+	uint32_t clock_step;     /* hello: the writer's clock moves in steps of this
+				  * many ns (durations below it are below what it can
+				  * tell); 0 = not said */
 	uint64_t count;          /* drop */
 	uint64_t dropped;        /* tally: the thread's events the writer knows it lost */
 	uint64_t stats_unsent;   /* tally: its stats nodes whose last figures were not

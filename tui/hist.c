@@ -238,6 +238,15 @@ void hist_compact_expand(const struct hist_compact *c, uint64_t n, uint64_t sum_
 	memcpy(out->bucket + c->u.in.lo, compact_buckets_c(c), c->u.in.len * sizeof(out->bucket[0]));
 }
 
+int hist_buckets_below(uint64_t step)
+{
+	int n = 0;
+
+	while (n < HIST_BUCKETS - 1 && hist_bucket_hi(n) <= step)
+		n++;
+	return n;
+}
+
 /* Three significant digits in `unit`, or NULL when the value rounds up to
  * 1000 and belongs in the next unit. */
 static const char *fmt3(double v, const char *unit, char *buf, size_t size)
@@ -277,5 +286,16 @@ char *hist_format_ns(uint64_t ns, char *buf, size_t size)
 		snprintf(buf, size, "%.1f h", min / 60);
 	else
 		snprintf(buf, size, "%.0f h", min / 60);
+	return buf;
+}
+
+char *hist_format_ns_step(uint64_t ns, uint64_t step, char *buf, size_t size)
+{
+	char tmp[32];
+
+	if (step <= 1 || ns >= step)
+		return hist_format_ns(ns, buf, size);
+	if (size)
+		snprintf(buf, size, "<%s", hist_format_ns(step, tmp, sizeof tmp));
 	return buf;
 }

@@ -40,6 +40,13 @@ uint64_t hist_quantile(const struct hist *h, double q);
  * "12 min".  Writes at most `size` bytes, returns `buf`. */
 char *hist_format_ns(uint64_t ns, char *buf, size_t size);
 
+/* A clock that moves in steps of `step` ns cannot tell durations shorter
+ * than a step apart: such a figure reads "<11 ns" (step 11), others as
+ * hist_format_ns().  A step of 0 or 1 ns changes nothing. */
+char *hist_format_ns_step(uint64_t ns, uint64_t step, char *buf, size_t size);
+/* How many buckets, from bucket 0 on, lie wholly below `step` ns. */
+int hist_buckets_below(uint64_t step);
+
 /* The compact form, for the many merged call paths: the exact minimum and
  * only the span of buckets used so far, widened when a duration falls
  * outside it.  Count, sum and maximum are not kept here because the owner

@@ -682,17 +682,20 @@ static void on_exception(struct model *m, struct thread_ent *t, const struct eve
 
 /* ---- lost events ------------------------------------------------------ */
 
-/* The process ended with tallies missing: without bye, or with fewer
- * tallies than its bye announced. */
-static bool proc_missing(const struct mprocess *p)
+bool model_proc_end_lost(const struct mprocess *p)
 {
 	return p->state == PROC_VANISHED || (p->has_bye_threads && p->tallies < p->bye_threads);
+}
+
+bool model_thread_stats_final_lost(const struct mthread *t)
+{
+	return t->stats && (t->stats_lost || (!t->has_tally && model_proc_end_lost(t->proc)));
 }
 
 static void thread_flag(struct model *m, struct thread_ent *t)
 {
 	bool inc = t->pub.unaccounted || t->overcount || t->pub.stats_lost ||
-		   (!t->pub.has_tally && proc_missing(t->pub.proc));
+		   (!t->pub.has_tally && model_proc_end_lost(t->pub.proc));
 	if (inc == t->pub.incomplete)
 		return;
 	t->pub.incomplete = inc;
@@ -709,7 +712,7 @@ static void thread_flag(struct model *m, struct thread_ent *t)
 static void proc_flag(struct model *m, struct mprocess *p)
 {
 	struct proc_ent *pe = MODEL_CONTAINER(p, struct proc_ent, pub);
-	bool lost = proc_missing(p);
+	bool lost = model_proc_end_lost(p);
 	if (lost != pe->end_lost) {
 		pe->end_lost = lost;
 		if (lost)
@@ -801,7 +804,7 @@ static void on_drop(struct model *m, struct thread_ent *t, uint64_t count)
 static void on_tally(struct model *m, struct thread_ent *t, const struct event *ev)
 {
 	struct mprocess *p = t->pub.proc;
-	bool was = proc_missing(p);
+	bool was = model_proc_end_lost(p);
 	if (t->pub.has_tally)
 		acc_new_run(m, t);
 	uint64_t d = t->drops_base;
@@ -818,7 +821,7 @@ static void on_tally(struct model *m, struct thread_ent *t, const struct event *
 	if (p->tallies != UINT32_MAX)
 		p->tallies++;
 	acc_refresh(m, t);
-	if (proc_missing(p) != was)
+	if (model_proc_end_lost(p) != was)
 		proc_refresh(m, p);
 }
 
@@ -942,6 +945,7 @@ static void on_hello(struct model *m, const struct event *ev)
 	p->pub.wall_ns = ev->wall;
 	proc_depth_max(m, &p->pub, ev->depth_max);
 	p->pub.stats_ms = ev->stats_ms;
+	p->pub.clock_step = ev->clock_step;
 	proc_filter(m, &p->pub, ev);
 	proc_saw(&p->pub, ev->ts);
 }

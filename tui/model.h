@@ -104,6 +104,7 @@ struct mprocess {
 	uint32_t stats_ms;       /* hello's: the writer sends stats (exact figures) this often; 0 = never */
 	const char *filter;      /* owned; hello's PIPETRACE_FILTER, NULL: none */
 	uint64_t min_duration;   /* hello's: shorter calls not sent, ns; 0 = none */
+	uint32_t clock_step;     /* hello's: its clock's step, ns; 0 = not said */
 	bool has_bye_threads;
 	uint32_t bye_threads;    /* from bye: its threads that recorded events */
 	uint32_t tallies;        /* tally events received */
@@ -402,6 +403,12 @@ const struct hist *model_thread_hist(const struct model *m, const struct mthread
 /* A process's: its threads' merged into `out`. */
 void model_process_hist(const struct model *m, const struct mprocess *p, struct hist *out);
 
+/* The step of the clock that timed n's scope (a process's threads, a
+ * thread, the thread of a path or call; everything when n is NULL), ns:
+ * the largest its processes' hellos said, 0 when none said one.  Shorter
+ * durations are below what that clock can tell. */
+uint32_t model_clock_step(const struct model *m, const struct mnode *n);
+
 /* The events of n's scope that reached the model, and those known lost
  * (dropped by the writer, or unaccounted): a process's threads, a thread,
  * the thread of a path or call; everything when n is NULL.  While *lost is
@@ -411,7 +418,15 @@ void model_scope_events(const struct model *m, const struct mnode *n,
 /* The same for the scope's figures (paths, functions, histograms): only
  * its threads without stats count, since those with stats have exact
  * figures whatever events were lost.  *exact (may be NULL): how many of
- * the scope's threads have stats. */
+ * the scope's threads have stats whose final figures are not known to be
+ * missing (model_thread_stats_final_lost()). */
+/* The process ended with tallies missing: without bye (vanished), or with
+ * fewer tallies than its bye announced. */
+bool model_proc_end_lost(const struct mprocess *p);
+/* A stats thread whose figures will not be final: stats entries not
+ * applied, or its process ended without its tally (the last stats lines
+ * go before it).  Neither exact nor a sample: incomplete. */
+bool model_thread_stats_final_lost(const struct mthread *t);
 void model_scope_figures(const struct model *m, const struct mnode *n, uint64_t *received,
 			 uint64_t *lost, uint32_t *exact);
 /* The share of a scope's events received, in percent, as text for a

@@ -242,6 +242,7 @@ static void begin(struct profile *p, node_id scope)
 	p->self_sum_ns = 0;
 	p->scope = scope;
 	p->live = false;
+	p->clock_step = 0;
 	if (p->slots)
 		memset(p->slots, 0, p->nslots * sizeof(*p->slots));
 }
@@ -270,6 +271,7 @@ bool profile_build(struct profile *p, const struct model *m, const struct mnode 
 
 	scope = scope_node(m, scope);
 	begin(p, scope ? scope->id : 0);
+	p->clock_step = model_clock_step(m, scope);
 	if (!scope)
 		return finish(p, build_all(p, m), false);
 	if (mnode_kind(scope) == MN_THREAD)
@@ -289,8 +291,11 @@ bool profile_build_threads(struct profile *p, const struct model *m,
 	for (const struct mnode *pn = model_first_child(m, VIEW_PATHS, NULL); pn && ok;
 	     pn = model_next_sibling(m, VIEW_PATHS, pn))
 		for (const struct mthread *t = ((const struct mprocess *)pn)->threads; t && ok; t = t->next)
-			if (keep(t, ctx))
+			if (keep(t, ctx)) {
 				ok = walk_thread(p, m, t);
+				if (t->proc->clock_step > p->clock_step)
+					p->clock_step = t->proc->clock_step;
+			}
 	return finish(p, ok, true);
 }
 
@@ -509,9 +514,9 @@ int profile_write_text(const struct profile *p, FILE *out, const char *title)
 		event_safe_text(safe, sizeof(safe), r->fn->name, strlen(r->fn->name), true);
 		hist_format_ns(r->total_ns, t[0], sizeof(t[0]));
 		hist_format_ns(r->self_ns, t[1], sizeof(t[1]));
-		hist_format_ns(profile_value(p, r, PROF_AVG), t[2], sizeof(t[2]));
-		hist_format_ns(r->p99_ns, t[3], sizeof(t[3]));
-		hist_format_ns(r->max_ns, t[4], sizeof(t[4]));
+		hist_format_ns_step(profile_value(p, r, PROF_AVG), p->clock_step, t[2], sizeof(t[2]));
+		hist_format_ns_step(r->p99_ns, p->clock_step, t[3], sizeof(t[3]));
+		hist_format_ns_step(r->max_ns, p->clock_step, t[4], sizeof(t[4]));
 		fprintf(out, "%-*s %12llu %10s %10s %10s %10s %10s %8llu %6.2f%%\n", (int)namew, safe,
 			(unsigned long long)r->calls, t[0], t[1], t[2], t[3], t[4],
 			(unsigned long long)r->exceptions, (double)profile_value(p, r, PROF_SHARE) / 1e4);

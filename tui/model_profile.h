@@ -45,6 +45,9 @@ struct profile {
 	node_id scope;           /* a process or thread id; 0 for the whole run */
 	size_t paths;            /* paths added up (0 for the whole run) */
 	bool live;               /* rows are the model's functions: profile_row_now() */
+	/* the largest clock step of the scope's processes, ns (0: none
+	 * said): avg, p99 and max below it read "<10 ns" */
+	uint32_t clock_step;
 	/* build scratch, kept for the next build */
 	uint32_t *slots;         /* owned: open addressing, row index + 1 */
 	size_t nslots;

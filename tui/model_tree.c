@@ -247,7 +247,11 @@ static void add_thread_events(const struct mthread *t, bool figures, uint64_t *r
 			      uint64_t *lost, uint32_t *exact)
 {
 	if (figures && t->stats) {
-		++*exact;
+		/* A thread whose last stats never came is no more exact (its
+		 * figures stop where its last line did) than a sample: the
+		 * incomplete marks say what it misses. */
+		if (!model_thread_stats_final_lost(t))
+			++*exact;
 		return;
 	}
 	*received += t->received;
@@ -276,6 +280,31 @@ static void scope_events(const struct model *m, const struct mnode *n, bool figu
 		for (const struct mthread *t = p->threads; t; t = t->next)
 			add_thread_events(t, figures, received, lost, exact);
 	}
+}
+
+uint32_t model_clock_step(const struct model *m, const struct mnode *n)
+{
+	uint32_t step = 0;
+
+	if (n && mnode_kind(n) == MN_CALL)
+		n = &((const struct mcall *)n)->path->node;
+	if (n && mnode_kind(n) == MN_PATH) {
+		const struct mthread *t = model_path_thread(m, (const struct mpath *)n);
+
+		n = t ? &t->node : NULL;
+	}
+	if (n && mnode_kind(n) == MN_THREAD)
+		n = &((const struct mthread *)n)->proc->node;
+	if (n && mnode_kind(n) == MN_PROCESS)
+		return ((const struct mprocess *)n)->clock_step;
+	for (const struct mnode *pn = model_first_child(m, VIEW_PATHS, NULL); pn;
+	     pn = model_next_sibling(m, VIEW_PATHS, pn)) {
+		const struct mprocess *p = (const struct mprocess *)pn;
+
+		if (p->clock_step > step)
+			step = p->clock_step;
+	}
+	return step;
 }
 
 void model_scope_events(const struct model *m, const struct mnode *n,

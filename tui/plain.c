@@ -417,12 +417,6 @@ static int cmp_total(const void *a, const void *b)
 /* Most lines naming an incomplete process or thread; the rest are counted. */
 #define INCOMPLETE_LINES 20
 
-/* The process ended with tallies missing (as the model decides it). */
-static bool proc_ended_lost(const struct mprocess *p)
-{
-	return p->state == PROC_VANISHED || (p->has_bye_threads && p->tallies < p->bye_threads);
-}
-
 /* Which processes and threads are known to miss events, and why. */
 static void summary_incomplete(const struct model *m, const struct model_stats *ms, FILE *out)
 {
@@ -474,7 +468,7 @@ static void summary_incomplete(const struct model *m, const struct model_stats *
 				fprintf(out, ", %" PRIu64 " written", t->tally_seq);
 			if (t->unaccounted)
 				fprintf(out, ": %" PRIu64 " unaccounted for\n", t->unaccounted);
-			else if (t->stats_lost && (t->has_tally || !proc_ended_lost(p)))
+			else if (t->stats_lost && (t->has_tally || !model_proc_end_lost(p)))
 				fprintf(out, ": %" PRIu64 " stats entr%s not applied\n", t->stats_lost,
 					t->stats_lost == 1 ? "y" : "ies");
 			else
@@ -628,6 +622,15 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		fprintf(out, "(%" PRIu64 " call%s seen without %s enter: a recursive function's "
 			"total may count %s twice)\n", ms.nest_unsure, plural(ms.nest_unsure),
 			ms.nest_unsure == 1 ? "its" : "their", ms.nest_unsure == 1 ? "it" : "them");
+	uint32_t step = model_clock_step(m, NULL);
+	if (step > 1) {
+		char sv[32];
+
+		hist_format_ns(step, sv, sizeof sv);
+		fprintf(out, "(clock step %s: the traced clock%s cannot tell shorter durations "
+			"apart; an avg, p99 or max below it reads <%s)\n", sv,
+			ms.processes > 1 ? " (the coarsest of the processes')" : "", sv);
+	}
 	if (!fs)
 		return;
 	/* Escapes make a name up to four times longer (\xNN). */
@@ -653,9 +656,10 @@ void plain_summary(const struct model *m, const struct ingest_status *st, bool u
 		if (f->calls) {
 			hist_format_ns(f->total_ns, tot, sizeof tot);
 			hist_format_ns(f->self_ns, self, sizeof self);
-			hist_format_ns(f->hist.n ? f->hist.sum_ns / f->hist.n : 0, avg, sizeof avg);
-			hist_format_ns(hist_quantile(&f->hist, 0.99), p99, sizeof p99);
-			hist_format_ns(f->hist.max_ns, max, sizeof max);
+			hist_format_ns_step(f->hist.n ? f->hist.sum_ns / f->hist.n : 0, step, avg,
+					    sizeof avg);
+			hist_format_ns_step(hist_quantile(&f->hist, 0.99), step, p99, sizeof p99);
+			hist_format_ns_step(f->hist.max_ns, step, max, sizeof max);
 		} else {
 			/* no finished call of known duration: no time to show */
 			strcpy(tot, "-");

@@ -1,7 +1,9 @@
 /* view_hist.c - the histogram pane: log2 duration buckets of the path under
  * the tree cursor (of its thread or process on such a row, of the whole run
  * with nothing selected), bars scaled to the pane, and a footer with n,
- * p50, p90, p99 and max.  Buckets that do not fit are merged, never hidden. */
+ * p50, p90, p99 and max.  Buckets that do not fit are merged, never hidden.
+ * Buckets wholly below the step of the clock that timed the calls are one
+ * row, "<10ns": the clock cannot tell those durations apart. */
 #include "config.h"
 
 #include <stdio.h>
@@ -10,17 +12,23 @@
 #include "hist.h"
 #include "view.h"
 
-/* "1.20 ms" -> "1.20ms": bucket labels must be short. */
-static void compact_ns(uint64_t ns, char *buf, size_t size)
+/* "1.20 ms" -> "1.20ms": bucket labels must be short.  Below a clock step
+ * of more than 1 ns, "<10ns". */
+static void compact_ns_step(uint64_t ns, uint64_t step, char *buf, size_t size)
 {
 	char tmp[32];
 	size_t j = 0;
 
-	hist_format_ns(ns, tmp, sizeof(tmp));
+	hist_format_ns_step(ns, step, tmp, sizeof(tmp));
 	for (size_t i = 0; tmp[i] && j + 1 < size; i++)
 		if (tmp[i] != ' ')
 			buf[j++] = tmp[i];
 	buf[j] = 0;
+}
+
+static void compact_ns(uint64_t ns, char *buf, size_t size)
+{
+	compact_ns_step(ns, 0, buf, size);
 }
 
 static void draw_bar(WINDOW *w, int y, int x, int width, uint64_t v, uint64_t max)
@@ -60,8 +68,9 @@ struct hrow {
  * one row each, then neighbours are merged, the narrowest pair first and of
  * those the one with the fewest calls (the first and the last row stay
  * single while that is possible, so the extremes keep their own rows).
+ * The first `below` buckets (under the clock's step) start as one row.
  * Returns the row count. */
-static int plan_rows(const struct hist *h, int rows, struct hrow *out)
+static int plan_rows(const struct hist *h, int rows, int below, struct hrow *out)
 {
 	int n = 0, lo = -1, hi = -1;
 
@@ -73,8 +82,12 @@ static int plan_rows(const struct hist *h, int rows, struct hrow *out)
 		}
 	if (lo < 0 || rows < 1)
 		return 0;
-	for (int i = lo; i <= hi; i++)
-		out[n++] = (struct hrow){ i, i, h->bucket[i] };
+	for (int i = lo; i <= hi; i++) {
+		if (i < below && n)
+			out[n - 1].n += h->bucket[i];
+		else
+			out[n++] = (struct hrow){ i, i < below ? below - 1 : i, h->bucket[i] };
+	}
 	if (n > rows) {
 		int k = 0;
 
@@ -119,7 +132,7 @@ static const char *calls_word(uint64_t n)
 }
 
 static void draw_titled(WINDOW *w, const struct model *m, const struct mnode *sel, const char *title,
-			const struct hist *h, int mark, bool focused);
+			const struct hist *h, int mark, bool focused, uint32_t step);
 
 void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, bool focused)
 {
@@ -170,12 +183,13 @@ void hist_view_draw(WINDOW *w, const struct model *m, const struct mnode *sel, b
 			 calls_word(h->n));
 	else
 		snprintf(title, sizeof(title), "All calls: %s", draw_count(h ? h->n : 0, cnt, sizeof(cnt)));
-	draw_titled(w, m, sel, title, h, mark, focused);
+	draw_titled(w, m, sel, title, h, mark, focused, model_clock_step(m, sel));
 }
 
-/* The pane with its title (sel: whose events tell whether it is a sample). */
+/* The pane with its title (sel: whose events tell whether it is a sample;
+ * step: the clock's, ns, 0 when not known). */
 static void draw_titled(WINDOW *w, const struct model *m, const struct mnode *sel, const char *title,
-			const struct hist *h, int mark, bool focused)
+			const struct hist *h, int mark, bool focused, uint32_t step)
 {
 	int H = getmaxy(w), W = getmaxx(w);
 	int rows = H - 3;    /* frame and footer */
@@ -202,7 +216,8 @@ static void draw_titled(WINDOW *w, const struct model *m, const struct mnode *se
 		draw_text(w, 1, 2, W - 3, "no finished calls yet", draw_attr(COL_DIM));
 		return;
 	}
-	int nrows = plan_rows(h, rows, plan);
+	int below = step > 1 ? hist_buckets_below(step) : 0;
+	int nrows = plan_rows(h, rows, below, plan);
 	uint64_t max = 0;
 
 	for (int i = 0; i < nrows; i++)
@@ -216,7 +231,10 @@ static void draw_titled(WINDOW *w, const struct model *m, const struct mnode *se
 
 		compact_ns(hist_bucket_lo(plan[i].a), a, sizeof(a));
 		compact_ns(hist_bucket_hi(plan[i].b), b, sizeof(b));
-		snprintf(lab[i], sizeof(lab[i]), "%s-%s", a, b);
+		if (plan[i].b < below)
+			compact_ns_step(0, step, lab[i], sizeof(lab[i]));
+		else
+			snprintf(lab[i], sizeof(lab[i]), "%s-%s", a, b);
 		if ((int)strlen(lab[i]) > labw)
 			labw = (int)strlen(lab[i]);
 		int cw = snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)plan[i].n);
@@ -241,14 +259,21 @@ static void draw_titled(WINDOW *w, const struct model *m, const struct mnode *se
 		if (marked)
 			draw_text(w, y, W - 2, 1, draw_utf8() ? "\u25c2" : "<", draw_attr(COL_FOCUS));
 	}
-	char p50[16], p90[16], p99[16], mx[16], foot[128];
+	char p50[16], p90[16], p99[16], mx[16], sv[16], st[32] = "", foot[160];
 
-	compact_ns(hist_quantile(h, 0.50), p50, sizeof(p50));
-	compact_ns(hist_quantile(h, 0.90), p90, sizeof(p90));
-	compact_ns(hist_quantile(h, 0.99), p99, sizeof(p99));
-	compact_ns(h->max_ns, mx, sizeof(mx));
-	snprintf(foot, sizeof(foot), "n %s  p50 %s  p90 %s  p99 %s  max %s",
-		 draw_count(h->n, cnt, sizeof(cnt)), p50, p90, p99, mx);
+	compact_ns_step(hist_quantile(h, 0.50), step, p50, sizeof(p50));
+	compact_ns_step(hist_quantile(h, 0.90), step, p90, sizeof(p90));
+	compact_ns_step(hist_quantile(h, 0.99), step, p99, sizeof(p99));
+	compact_ns_step(h->max_ns, step, mx, sizeof(mx));
+	/* what "<10ns" means, while there is room to say it */
+	if (step > 1) {
+		compact_ns(step, sv, sizeof(sv));
+		snprintf(st, sizeof(st), " step %s", sv);
+	}
+	snprintf(foot, sizeof(foot), "n %s  p50 %s  p90 %s  p99 %s  max %s%s%s",
+		 draw_count(h->n, cnt, sizeof(cnt)), p50, p90, p99, mx, *st ? "  clock" : "", st);
+	if (draw_width(foot) > W - 2)
+		snprintf(foot, sizeof(foot), "p50 %s p90 %s p99 %s max %s%s", p50, p90, p99, mx, st);
 	if (draw_width(foot) > W - 2)
 		snprintf(foot, sizeof(foot), "p50 %s p90 %s p99 %s max %s", p50, p90, p99, mx);
 	if (draw_width(foot) > W - 2)
@@ -266,5 +291,5 @@ void hist_view_draw_func(WINDOW *w, const struct model *m, const char *name, con
 	hist_format_ns(self_ns, self, sizeof(self));
 	snprintf(title, sizeof(title), "%s: %s %s, total %s, self %s", name, draw_count(h->n, cnt, sizeof(cnt)),
 		 calls_word(h->n), tot, self);
-	draw_titled(w, m, scope, title, h, -1, focused);
+	draw_titled(w, m, scope, title, h, -1, focused, model_clock_step(m, scope));
 }

@@ -359,16 +359,19 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 	if (mnode_kind(n) == MN_PATH) {
 		const struct mpath *p = (const struct mpath *)n;
 		uint64_t avg = p->count ? p->total_ns / p->count : 0;
+		/* one call's figures below the clock's step say so; sums
+		 * of many calls stay as read */
+		uint32_t step = model_clock_step(tv->m, n);
 
 		draw_exc(tv, w, y, x, c->exc, n, collapsed, base, is_cursor);
 		x -= c->exc;
 		if (c->max) {
-			fmt_ns(p->max_ns, buf, sizeof(buf));
+			hist_format_ns_step(p->max_ns, step, buf, sizeof(buf));
 			put_right(w, y, x, c->max, p->count ? buf : "", base);
 			x -= c->max;
 		}
 		if (c->avg) {
-			fmt_ns(avg, buf, sizeof(buf));
+			hist_format_ns_step(avg, step, buf, sizeof(buf));
 			put_right(w, y, x, c->avg, p->count ? buf : "", base);
 			x -= c->avg;
 		}
@@ -407,6 +410,7 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 				  is_cursor ? base : draw_attr(COL_RUNNING));
 	} else if (mnode_kind(n) == MN_CALL) {
 		const struct mcall *call = (const struct mcall *)n;
+		uint32_t step = model_clock_step(tv->m, n);
 		attr_t a = base;
 
 		draw_exc(tv, w, y, x, c->exc, n, collapsed, base, is_cursor);
@@ -434,13 +438,14 @@ static void draw_stats(const struct tree_view *tv, WINDOW *w, int y, const struc
 				break;
 			}
 			buf[0] = '~';
-			fmt_ns(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, buf + 1, sizeof(buf) - 1);
+			hist_format_ns_step(call->dur_ns > 0 ? (uint64_t)call->dur_ns : 0, step, buf + 1,
+					    sizeof(buf) - 1);
 			break;
 		default:
 			if (call->dur_ns < 0)
 				snprintf(buf, sizeof(buf), "?");
 			else
-				fmt_ns((uint64_t)call->dur_ns, buf, sizeof(buf));
+				hist_format_ns_step((uint64_t)call->dur_ns, step, buf, sizeof(buf));
 		}
 		put_right(w, y, x, c->total, buf, a);
 		x -= c->total;
