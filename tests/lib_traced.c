@@ -546,6 +546,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "procs") == 0 && argc > 4) {
 		long t = atol(argv[3]), per = atol(argv[4]);
 
+		/* The flusher started by main's event must be past its start-up
+		 * (it allocates) before we fork: see before_fork(). */
+		pt_flush();
 		for (long i = 0; i < n; i++) {
 			pid_t pid = fork();
 

@@ -1922,6 +1922,37 @@ static void test_profile_view(void **state)
 	model_free(m);
 }
 
+/* Long names (sqlite's): at 160 columns the name column takes room from
+ * the figure columns that give way first, so that names that differ only
+ * past 18 characters stay apart; short names keep every column (above). */
+static void test_profile_long_names(void **state)
+{
+	struct model *m = model_create(NULL);
+	struct ui *u;
+	WINDOW *w;
+
+	(void)state;
+	memset(seq, 0, sizeof(seq));
+	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":100,\"v\":1,\"ppid\":1,\"prog\":\"sqlite3\",\"wall\":0,\"lib\":\"x\"}");
+	enter(m, 100, 100, 0, "main");
+	call(m, 100, 100, 1, "sqlite3BtreePayloadSize", 3000);
+	call(m, 100, 100, 1, "sqlite3BtreePayloadFetch", 2000);
+	leave(m, 100, 100, 0, "main", 9000);
+	u = profile_ui(m);
+	w = u->win[PANE_TREE];
+	ui_key(u, 't');
+	ui_draw(u);
+	assert_true(find_row(w, " sqlite3BtreePayloadSize ") >= 0);
+	assert_true(find_row(w, " sqlite3BtreePayloadFetch ") >= 0);
+	const char *h = row(w, 1);
+
+	assert_true(col_of(h, "calls") < col_of(h, "total\u25be"));
+	assert_true(col_of(h, "self") < col_of(h, "max"));
+	assert_non_null(strstr(h, "share"));
+	ui_state_free(u);
+	model_free(m);
+}
+
 /* a scope key, the sample mark, "called from" and the jump to the tree */
 static void test_profile_scope_callers(void **state)
 {
@@ -2843,6 +2874,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exceptions_follow_and_hold, per_test),
 		cmocka_unit_test_setup(test_layouts_and_too_small, per_test),
 		cmocka_unit_test_setup(test_profile_view, per_test),
+		cmocka_unit_test_setup(test_profile_long_names, per_test),
 		cmocka_unit_test_setup(test_profile_scope_callers, per_test),
 		cmocka_unit_test_setup(test_profile_lazy_resort, per_test),
 		cmocka_unit_test_setup(test_profile_save, per_test),

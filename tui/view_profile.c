@@ -89,6 +89,13 @@ static void build(struct profile_view *pv)
 	if (f && f->nhidden)
 		profile_remove_if(&pv->prof, hidden_fn, (void *)f);
 	pv->filter_stamp = pv->tv ? pv->tv->scope_stamp : 0;
+	pv->name_need = 0;
+	for (size_t i = 0; i < pv->prof.n && pv->name_need < PROFILE_NAME_WANT; i++) {
+		size_t l = strlen(pv->prof.rows[i].fn->name);
+
+		if (l > (size_t)pv->name_need)
+			pv->name_need = l < PROFILE_NAME_WANT ? (int)l : PROFILE_NAME_WANT;
+	}
 }
 
 static size_t cursor_index(const struct profile_view *pv)
@@ -172,13 +179,21 @@ static void lay_out(const struct profile_view *pv, struct layout *L)
 	/* left out first when narrow */
 	static const enum prof_col drop[] = { PROF_AVG, PROF_EXC, PROF_P99, PROF_MAX, PROF_SHARE, PROF_SELF };
 	int sum = 0;
+	/* Room for the names (16 columns at least, a quarter of the pane at most):
+	 * at 160 columns sqlite's names were cut to 18 ("sqlite3BtreePaylo…"
+	 * twice), shorter than at 80, where more columns had given way. */
+	int need = pv->name_need + 2, most = pv->width / 4;
 
+	if (need > most)
+		need = most;
+	if (need < 16)
+		need = 16;
 	memcpy(L->w, full, sizeof(L->w));
 	if (pv->callers_of)
 		L->w[PROF_SHARE] = 0;   /* paths have none: room for their callers */
 	for (int c = 1; c < PROF_NCOLS; c++)
 		sum += L->w[c];
-	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]) && pv->width - sum < 16; i++) {
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]) && pv->width - sum < need; i++) {
 		sum -= L->w[drop[i]];
 		L->w[drop[i]] = 0;
 	}

@@ -14,6 +14,9 @@
  * change), as htop does: rows must not jump under a reading eye. */
 #define PROFILE_HOLD_NS 2000000000LL
 #define PROFILE_CALLERS_MAX 10000
+/* The name column asks for room for names up to this long, and at most
+ * a quarter of the pane, before it keeps the figure columns that come last. */
+#define PROFILE_NAME_WANT 40
 /* A process's or thread's rows add up its paths (some 250 ns each): past
  * this many, they are made again every PROFILE_BIG_NS only (and on keys). */
 #define PROFILE_BIG_PATHS 200000
@@ -43,6 +46,8 @@ struct profile_view {
 	node_id *callers;        /* owned, up to PROFILE_CALLERS_MAX */
 	size_t ncallers, callers_total, ccursor, ctop;
 	int height, width;       /* content (inside the frame, below the header) */
+	int name_need;           /* bytes of the rows' longest name, up to
+				    PROFILE_NAME_WANT: columns give way to it */
 	char message[200];       /* the last save's path or error */
 };
 
