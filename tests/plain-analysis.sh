@@ -42,4 +42,28 @@ LC_ALL=C "$bin" --replay "$dir/deep.jsonl" --summary --quiet >"$dir/deep.out" 2>
 check "deep: every call counted" has "summary: 200000 events, 100000 calls" "$dir/deep.out"
 check "deep: nothing ignored" sh -c "! grep -q 'ignored' '$dir/deep.out'"
 check "deep: apply returned 50000 times, its outermost call 200 us" grep -Eq '^apply +50000 +200 us' "$dir/deep.out"
+
+# A clock that moves in 10 ns steps (the hello's clock_step): a call that
+# read 0 ns lasted under one step, and says so, in the events and in the
+# summary's avg, p99 and max; sums (total, self) stay as read.  A process
+# that said no step keeps its figures.
+cat >"$dir/step.jsonl" <<'EOF'
+{"ev":"hello","ts":1,"pid":3,"v":1,"prog":"vm","clock_step":10}
+{"ev":"enter","ts":2,"pid":3,"tid":3,"seq":1,"depth":0,"fn":"tiny"}
+{"ev":"exit","ts":2,"pid":3,"tid":3,"seq":2,"depth":0,"fn":"tiny","dur":0}
+{"ev":"enter","ts":3,"pid":3,"tid":3,"seq":3,"depth":0,"fn":"tiny"}
+{"ev":"exit","ts":13,"pid":3,"tid":3,"seq":4,"depth":0,"fn":"tiny","dur":10}
+{"ev":"hello","ts":1,"pid":4,"v":1,"prog":"metal"}
+{"ev":"enter","ts":2,"pid":4,"tid":4,"seq":1,"depth":0,"fn":"other"}
+{"ev":"exit","ts":5,"pid":4,"tid":4,"seq":2,"depth":0,"fn":"other","dur":3}
+{"ev":"hello","ts":1,"pid":5,"v":1,"prog":"bad","clock_step":-10}
+EOF
+LC_ALL=C.UTF-8 "$bin" --replay "$dir/step.jsonl" --summary >"$dir/step.out" 2>&1
+check "clock step: a 0 ns call reads under one step" grep -q '^\[3:3\] ← tiny <10 ns$' "$dir/step.out"
+check "clock step: a call of one step reads as it is" grep -q '^\[3:3\] ← tiny 10 ns$' "$dir/step.out"
+check "clock step: no step said, the figure as it is" grep -q '^\[4:4\] ← other 3 ns$' "$dir/step.out"
+check "clock step: the summary says the step" has "(clock step 10 ns: the traced clock (the coarsest of the processes') cannot tell" "$dir/step.out"
+check "clock step: the avg below it, total, p99 and max as read" grep -Eq '^tiny +2 +10 ns +10 ns +<10 ns +10 ns +10 ns ' "$dir/step.out"
+check "clock step: the table takes the coarsest step of its processes" grep -Eq '^other +1 +3 ns +3 ns +<10 ns +<10 ns +<10 ns ' "$dir/step.out"
+check "clock step: a bad one refuses the hello, said why" grep -q 'key "clock_step": -10 is out of range' "$dir/step.out"
 finish

@@ -837,8 +837,18 @@ static void test_self_time(void **state)
 
 	snprintf(want, sizeof(want), "main: 1 call, total %s, self %s", tot, self);
 	assert_non_null(strstr(row(w, 0), want));
-	/* narrower: no self column, the rest stays */
+	/* narrower: max and avg give way first, where the time goes stays
+	 * (an 80-column terminal showed avg and max without total and self) */
 	tree_view_resize(&tv, 17, 84);
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(col_of(row(w, 1), "max"), -1);
+	assert_true(col_of(row(w, 1), "total") > 0);
+	assert_true(col_of(row(w, 1), "self") > 0);
+	tree_view_resize(&tv, 17, 76);
+	tree_view_draw(&tv, w, true);
+	assert_int_equal(col_of(row(w, 1), "avg"), -1);
+	assert_true(col_of(row(w, 1), "self") > 0);
+	tree_view_resize(&tv, 17, 64);
 	tree_view_draw(&tv, w, true);
 	assert_int_equal(col_of(row(w, 1), "self"), -1);
 	assert_true(col_of(row(w, 1), "total") > 0);
@@ -2188,22 +2198,28 @@ static void test_profile_exact_from_stats(void **state)
 
 /* One thread whose calls nest `depth` levels deep, each level its own
  * function (lvl_000 ... ), all still open, then closed. */
-static struct model *deep_model(int depth)
+/* main > lvl_000 > ... > lvl_<depth-1>, each name followed by `tail`. */
+static struct model *deep_model_named(int depth, const char *tail)
 {
 	struct model *m = model_create(NULL);
-	char fn[32];
+	char fn[64];
 
 	memset(seq, 0, sizeof(seq));
 	feed(m, "{\"ev\":\"hello\",\"ts\":1,\"pid\":300,\"v\":1,\"ppid\":1,\"prog\":\"deep\",\"wall\":0,\"lib\":\"x\"}");
 	for (int d = 0; d < depth; d++) {
-		snprintf(fn, sizeof(fn), "lvl_%03d", d);
+		snprintf(fn, sizeof(fn), "lvl_%03d%s", d, tail);
 		enter(m, 300, 301, d, fn);
 	}
 	for (int d = depth - 1; d >= 0; d--) {
-		snprintf(fn, sizeof(fn), "lvl_%03d", d);
+		snprintf(fn, sizeof(fn), "lvl_%03d%s", d, tail);
 		leave(m, 300, 301, d, fn, 10 + d);
 	}
 	return m;
+}
+
+static struct model *deep_model(int depth)
+{
+	return deep_model_named(depth, "");
 }
 
 static void type_search(struct ui *u, const char *q)
@@ -2283,6 +2299,38 @@ static void test_deep_rows_keep_names(void **state)
 			ui_state_free(&u);
 			model_free(m);
 		}
+}
+
+/* At 160 columns, rows deep in a tree keep 18 columns for the name: a
+ * third of the name area left 14, and sqlite3DbMallocRaw, -RawNN and
+ * -Zero all read "sqlite3DbMalloc…". */
+static void test_deep_rows_long_names(void **state)
+{
+	struct model *m = deep_model_named(30, "_MallocRawNN");     /* 19 columns */
+	struct ui u;
+	int full = 0;
+
+	(void)state;
+	ui_state_init(&u, NULL, m);
+	resizeterm(45, 160);
+	ui_layout(&u);
+	ui_draw(&u);
+	type_search(&u, "lvl_029");
+	for (int y = 2; y < getmaxy(u.win[PANE_TREE]) - 1; y++) {
+		const char *r = row(u.win[PANE_TREE], y);
+		int lv;
+
+		if (strstr(r, "lvl_") && sscanf(strstr(r, "lvl_"), "lvl_%d", &lv) == 1 && lv >= 8) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "lvl_%03d_MallocRaw", lv);
+			assert_non_null(strstr(r, want));
+			full++;
+		}
+	}
+	assert_true(full > 10);
+	ui_state_free(&u);
+	model_free(m);
 }
 
 /* Thread 401: main > (parse_term > lex_next, parse_factor > lex_next)
@@ -2883,6 +2931,7 @@ int main(void)
 		cmocka_unit_test_setup(test_mouse, per_test),
 		cmocka_unit_test_setup(test_habit_keys, per_test),
 		cmocka_unit_test_setup(test_deep_rows_keep_names, per_test),
+		cmocka_unit_test_setup(test_deep_rows_long_names, per_test),
 		cmocka_unit_test_setup(test_recursion_folded, per_test),
 		cmocka_unit_test_setup(test_calls_time_columns, per_test),
 		cmocka_unit_test_setup(test_slowest_and_p99_steps, per_test),

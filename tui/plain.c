@@ -213,9 +213,14 @@ static void print_event(void *ctx, const struct event *ev, const struct model *m
 	case EV_EXIT:
 		fprintf(out, "[%" PRId32 ":%" PRId32 "] ", ev->pid, ev->tid);
 		indent(out, ev->depth);
-		if (ev->dur >= 0)
-			hist_format_ns((uint64_t)ev->dur, dur, sizeof dur);
-		else
+		if (ev->dur >= 0) {
+			/* below its process's clock step: "<11 ns", not "0 ns" */
+			const struct mthread *t = ev->dur < 1000000000 ?
+				model_thread_find(m, ev->pid, ev->tid) : NULL;
+
+			hist_format_ns_step((uint64_t)ev->dur, t ? t->proc->clock_step : 0, dur,
+					    sizeof dur);
+		} else
 			snprintf(dur, sizeof dur, "(duration unknown)");
 		fprintf(out, "%s %s %s\n", u ? "\u2190" : "<-", safe(p, 0, &ev->fn), dur);
 		break;

@@ -2,8 +2,10 @@
  *
  * A row always keeps room for its function's name: indentation (two
  * columns a level) stops where it would leave less than TREE_NAME_MIN
- * columns (or a third of the name area) for the name, and from there rows
- * say their level as a number instead ("·27 parse_term").  The indentation
+ * columns (or half the name area) for the name, and from there rows say
+ * their level as a number instead ("·27 parse_term").  (A third left 14
+ * columns at 160: sqlite3DbMallocRaw, -RawNN and -Zero all read
+ * "sqlite3DbMalloc…".)  The indentation
  * window can also be shifted by whole levels ([ and ]), so that the
  * structure deep in a recursion shows as indentation again. */
 #include "config.h"
@@ -17,7 +19,7 @@
 
 int tree_indent(const struct tree_view *tv, int depth, int level, int room, bool *at_depth)
 {
-	int name_min = room / 3 > TREE_NAME_MIN ? room / 3 : TREE_NAME_MIN;
+	int name_min = room / 2 > TREE_NAME_MIN ? room / 2 : TREE_NAME_MIN;
 	int cap = (room - 2 - TREE_LABEL_W - name_min) & ~1;
 	int d = depth;
 

@@ -203,16 +203,19 @@ static void choose_cols(const struct tree_view *tv, struct cols *c)
 
 	memset(c, 0, sizeof(*c));
 	if (tv->view == VIEW_PATHS) {
+		/* Where the time goes first: total and self stay longest,
+		 * avg and max give way (at 80 columns the pane used to show
+		 * avg and max without total and self). */
 		c->count = 9;
 		c->exc = 8;
 		if (w >= 56)
-			c->avg = 10;
-		if (w >= 68)
-			c->max = 10;
-		if (w >= 80)
 			c->total = 10;
-		if (w >= 92)
+		if (w >= 68)
 			c->self = 10;
+		if (w >= 80)
+			c->avg = 10;
+		if (w >= 92)
+			c->max = 10;
 		c->all = c->count + c->total + c->self + c->avg + c->max + c->exc;
 	} else {
 		c->total = 12;   /* the call's own duration or its state */
