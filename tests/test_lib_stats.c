@@ -80,34 +80,48 @@ static void run_main(struct cap *c, struct sthread *s, const char *const *args,
 }
 
 /* main -> 1000 x (mid -> leaf), nothing dropped: the statistics say what
- * the events say, and the hello announces them. */
+ * the events say, and the hello announces them.  (A loaded machine may
+ * keep the reader away long enough for the exit to give up on the last
+ * events, counted as dropped: such a run is tried again; its statistics
+ * must be exact all the same.) */
 static void test_stats_calls(void **state)
 {
 	const char *args[] = { "calls", "1000", NULL };
-	struct cap c;
-	struct sthread s;
-	json_int_t dur;
-	const struct snode *leaf;
 
 	(void)state;
-	run_main(&c, &s, args, NULL);
-	assert_int_equal(s.stats_ms, 200);
-	assert_int_equal(s.n, 3);
-	assert_counts(&s, "main", 1, 0, 0);
-	assert_counts(&s, "main/mid", 1000, 0, 0);
-	assert_counts(&s, "main/mid/leaf", 1000, 0, 0);
-	leaf = need_path(&s, "main/mid/leaf");
-	assert_int_equal(leaf->self, leaf->total);
-	/* The thread converts each duration once: the events' dur and the
-	 * statistics are the same figures. */
-	assert_int_equal(exits_of(&c, "leaf", &dur), 1000);
-	assert_int_equal(dur, leaf->total);
-	assert_int_equal(exits_of(&c, "mid", &dur), 1000);
-	assert_int_equal(dur, need_path(&s, "main/mid")->total);
-	assert_int_equal(exits_of(&c, "main", &dur), 1);
-	assert_int_equal(dur, need_path(&s, "main")->max);
-	stats_free(&s);
-	cap_free(&c);
+	for (int tries = 0; tries < 3; tries++) {
+		struct cap c;
+		struct sthread s;
+		json_int_t dur;
+		const struct snode *leaf;
+
+		run_main(&c, &s, args, NULL);
+		assert_int_equal(s.stats_ms, 200);
+		assert_int_equal(s.n, 3);
+		assert_counts(&s, "main", 1, 0, 0);
+		assert_counts(&s, "main/mid", 1000, 0, 0);
+		assert_counts(&s, "main/mid/leaf", 1000, 0, 0);
+		leaf = need_path(&s, "main/mid/leaf");
+		assert_int_equal(leaf->self, leaf->total);
+		if (ev_int(need_ev(&c, "tally", NULL), "dropped") > 0) {
+			print_message("events dropped at exit (loaded machine?), trying again\n");
+			stats_free(&s);
+			cap_free(&c);
+			continue;
+		}
+		/* The thread converts each duration once: the events' dur and
+		 * the statistics are the same figures. */
+		assert_int_equal(exits_of(&c, "leaf", &dur), 1000);
+		assert_int_equal(dur, leaf->total);
+		assert_int_equal(exits_of(&c, "mid", &dur), 1000);
+		assert_int_equal(dur, need_path(&s, "main/mid")->total);
+		assert_int_equal(exits_of(&c, "main", &dur), 1);
+		assert_int_equal(dur, need_path(&s, "main")->max);
+		stats_free(&s);
+		cap_free(&c);
+		return;
+	}
+	fail_msg("three runs with events dropped at exit");
 }
 
 /* Off: no stats line, no stats_ms. */
