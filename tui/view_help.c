@@ -143,6 +143,8 @@ static const char *const help_text[] = {
 	"Histogram: log2 duration buckets of the path under the cursor",
 	"(that thread's or process's calls on such a row); n, p50, p90,",
 	"p99, max.  Buckets that do not fit are merged, never left out.",
+	"\"<10ns\": below the step of the traced clock (\"clock step 10ns\"),",
+	"which cannot tell shorter durations apart.",
 	"Exceptions: by time, newest first; a moved cursor holds its",
 	"exception and the title counts the newer ones.  longjmps too:",
 	"from where, back to which function, how many calls abandoned.",
