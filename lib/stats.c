@@ -289,11 +289,17 @@ void ptp_stats_settle(struct ptp_thread *t)
 		t->st_pend_node = NULL;
 		ptp_stats_hist_cold(n, t->st_pend_b);
 	} else {
-		/* An enter that missed the last-child cache: the top frame. */
+		/* An enter that missed both guesses (see ptp_stats_enter()):
+		 * the top frame's node from the hash, and the guess for next
+		 * time after the last child. */
 		struct ptp_open *f = &t->stack[t->depth - 1];
+		struct ptp_stats *s = t->st;
+		struct ptp_node *p = t->st_pend_parent, *l = p->last, *c;
 
-		f->node = ptp_stats_child(t->st, t->st_pend_parent, f->ref,
-					  (unsigned)(f->ts_kind & 1));
+		c = ptp_stats_child(s, p, f->ref, (unsigned)(f->ts_kind & 1));
+		if (l != &s->other && c != &s->other)
+			l->then = c;
+		f->node = c;
 	}
 }
 
@@ -385,6 +391,7 @@ void ptp_stats_fork_child(struct ptp_thread *t)
 
 		ptp_node_zero(nd);
 		nd->last = &s->other;
+		nd->then = NULL;
 		atomic_store(&nd->inherited, 1);
 		memset(&c->sent[id % PTP_NODE_CHUNK], 0, sizeof c->sent[0]);
 	}

@@ -66,6 +66,8 @@ struct ptp_node {
 	/* The owner's: fixed when the node is made, then read-only. */
 	uintptr_t ref;                  /* pt_site_t * or function address */
 	struct ptp_node *last;          /* owner only: last child entered */
+	struct ptp_node *then;          /* owner only: the sibling entered
+					   after this one last time, or NULL */
 	uint8_t hoff, hlen;             /* owner only: hist[b - hoff], b - hoff < hlen */
 	uint8_t wbase;                  /* first bucket of win, set before the
 					   first count is published */

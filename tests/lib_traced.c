@@ -39,6 +39,8 @@
  *                      sleeper sleeps 1 ms (a slow lossless reader holds
  *                      the program up during the N calls)
  *   raise              main -> guard -> raiser (exception "ValueError") -> leaf
+ *   turns N            main -> N x tok(i) -> (is_a, [is_b: i even],
+ *                      [is_c: i % 3 == 0], is_a): callees in turns
  *   durations          main -> 4 x branch -> (quick, [napper: 100 ms], quick),
  *                      the third branch only calling napper
  */
@@ -363,6 +365,36 @@ static void __attribute__((noinline)) mid_exc(int i)
 
 static void quick(void);
 
+/* A tokenizer's shape: the same callees in turns, some skipped. */
+static void __attribute__((noinline)) is_a(void)
+{
+	PT_TRACE();
+	sink++;
+}
+
+static void __attribute__((noinline)) is_b(void)
+{
+	PT_TRACE();
+	sink += 2;
+}
+
+static void __attribute__((noinline)) is_c(void)
+{
+	PT_TRACE();
+	sink += 3;
+}
+
+static void __attribute__((noinline)) tok(long i)
+{
+	PT_TRACE();
+	is_a();
+	if (i % 2 == 0)
+		is_b();
+	if (i % 3 == 0)
+		is_c();
+	is_a();
+}
+
 static void stats_fork(long n)
 {
 	pid_t pid;
@@ -536,6 +568,9 @@ int main(int argc, char **argv)
 			mid_exc((int)i);
 	} else if (strcmp(mode, "statsfork") == 0) {
 		stats_fork(n);
+	} else if (strcmp(mode, "turns") == 0) {
+		for (long i = 0; i < n; i++)
+			tok(i);
 	} else if (strcmp(mode, "durations") == 0) {
 		for (int i = 0; i < 4; i++)
 			branch(i == 2);

@@ -124,6 +124,27 @@ static void test_stats_calls(void **state)
 	fail_msg("three runs with events dropped at exit");
 }
 
+/* Callees in turns, some skipped (a tokenizer's shape, where the
+ * thread's guesses of the next path - the last callee, the one after it
+ * last time - keep changing): every path's count is the program's. */
+static void test_stats_turns(void **state)
+{
+	const char *args[] = { "turns", "1000", NULL };
+	struct cap c;
+	struct sthread s;
+
+	(void)state;
+	run_main(&c, &s, args, NULL);
+	assert_int_equal(s.n, 5);
+	assert_counts(&s, "main", 1, 0, 0);
+	assert_counts(&s, "main/tok", 1000, 0, 0);
+	assert_counts(&s, "main/tok/is_a", 2000, 0, 0);
+	assert_counts(&s, "main/tok/is_b", 500, 0, 0);
+	assert_counts(&s, "main/tok/is_c", 334, 0, 0);
+	stats_free(&s);
+	cap_free(&c);
+}
+
 /* Off: no stats line, no stats_ms. */
 static void test_stats_off(void **state)
 {
@@ -724,6 +745,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats_calls),
+		cmocka_unit_test(test_stats_turns),
 		cmocka_unit_test(test_stats_off),
 		cmocka_unit_test(test_stats_threads),
 		cmocka_unit_test(test_stats_threads_retired),
