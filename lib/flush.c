@@ -566,10 +566,10 @@ static inline struct ptp_frag *ptp_addr_frag_cached(uintptr_t addr)
 {
 	struct ptp_fcache *c = &ptp_fcache[(addr >> 4) & (PTP_FCACHE - 1)];
 
-	if (c->addr == addr)
+	if (c->f && c->addr == addr)
 		return c->f;
 	c->f = ptp_addr_fragp(addr);
-	c->addr = c->f ? addr : 0;
+	c->addr = addr;
 	return c->f;
 }
 
