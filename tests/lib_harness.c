@@ -945,3 +945,21 @@ void stats_free(struct sthread *s)
 	free(s->nodes);
 	memset(s, 0, sizeof *s);
 }
+
+int run_slow_until_bye(struct cap *c, struct replay *r, const char *const *args,
+		       size_t chunk, int interval_ms)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		cap_start(c, "lib_traced", args, NULL);
+		cap_finish_slow(c, chunk, interval_ms);
+		assert_exit_0(c);
+		cap_parse(c);
+		replay(c, r, REPLAY_GAPS_COUNTED);
+		if (replay_check_accounting(r) > 0)
+			return 1;
+		print_message("no bye (reader too late?), trying again\n");
+		cap_free(c);
+	}
+	fail_msg("three runs without a bye");
+	return 0;
+}

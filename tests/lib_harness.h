@@ -123,6 +123,13 @@ int replay_check_accounting(struct replay *r);
 /* Like cap_finish(), but reads at most `chunk` bytes every `interval_ms`:
  * a slow reader. */
 void cap_finish_slow(struct cap *c, size_t chunk, int interval_ms);
+/* lib_traced with args behind a slow reader (cap_finish_slow), replayed
+ * with counted gaps and its accounting checked.  A reader can come too late
+ * for the bye on a loaded machine: up to three runs are made; returns 1
+ * with *c and *r of the first that said bye (the caller frees *c), fails
+ * the test after three without. */
+int run_slow_until_bye(struct cap *c, struct replay *r, const char *const *args,
+		       size_t chunk, int interval_ms);
 /* The first event of kind ev (and function fn, if not NULL), or NULL. */
 json_t *find_ev(struct cap *c, const char *ev, const char *fn);
 /* The same, failing the test when there is none. */

@@ -53,33 +53,18 @@ static struct tstate *thread_of(struct replay *r, json_int_t pid, json_int_t tid
 static void test_slow_reader_flood(void **state)
 {
 	const char *args[] = { "calls", "100000", NULL };
-	int tries;
+	struct cap c;
+	struct replay r;
+	struct tstate *t;
 
 	(void)state;
-	for (tries = 0; tries < 3; tries++) {
-		struct cap c;
-		struct replay r;
-		struct tstate *t;
-
-		cap_start(&c, "lib_traced", args, NULL);
-		cap_finish_slow(&c, SLOW_CHUNK, SLOW_MS);
-		assert_exit_0(&c);
-		cap_parse(&c);
-		replay(&c, &r, REPLAY_GAPS_COUNTED);
-		if (replay_check_accounting(&r) == 0) {
-			print_message("no bye (reader too late?), trying again\n");
-			cap_free(&c);
-			continue;
-		}
-		t = thread_of(&r, c.spawned, c.spawned);
-		assert_non_null(t);
-		/* main's enter and exit, and 100000 x (mid, leaf) enter/exit */
-		assert_int_equal(t->tally_seq, 400002);
-		assert_true(t->tally_dropped > 0);
-		cap_free(&c);
-		return;
-	}
-	fail_msg("three runs without a bye");
+	run_slow_until_bye(&c, &r, args, SLOW_CHUNK, SLOW_MS);
+	t = thread_of(&r, c.spawned, c.spawned);
+	assert_non_null(t);
+	/* main's enter and exit, and 100000 x (mid, leaf) enter/exit */
+	assert_int_equal(t->tally_seq, 400002);
+	assert_true(t->tally_dropped > 0);
+	cap_free(&c);
 }
 
 /* The same with four threads that end before main: their tallies go out
@@ -87,38 +72,23 @@ static void test_slow_reader_flood(void **state)
 static void test_slow_reader_threads(void **state)
 {
 	const char *args[] = { "threads", "4", "20000", NULL };
-	int tries;
+	struct cap c;
+	struct replay r;
+	int workers = 0;
 
 	(void)state;
-	for (tries = 0; tries < 3; tries++) {
-		struct cap c;
-		struct replay r;
-		int workers = 0;
-
-		cap_start(&c, "lib_traced", args, NULL);
-		cap_finish_slow(&c, SLOW_CHUNK, SLOW_MS);
-		assert_exit_0(&c);
-		cap_parse(&c);
-		replay(&c, &r, REPLAY_GAPS_COUNTED);
-		if (replay_check_accounting(&r) == 0) {
-			print_message("no bye (reader too late?), trying again\n");
-			cap_free(&c);
+	run_slow_until_bye(&c, &r, args, SLOW_CHUNK, SLOW_MS);
+	assert_int_equal(r.np, 1);
+	assert_int_equal(r.p[0].threads, 5);
+	for (int k = 0; k < r.n; k++) {
+		if (r.t[k].tid == r.t[k].pid)
 			continue;
-		}
-		assert_int_equal(r.np, 1);
-		assert_int_equal(r.p[0].threads, 5);
-		for (int k = 0; k < r.n; k++) {
-			if (r.t[k].tid == r.t[k].pid)
-				continue;
-			/* worker enter/exit + 20000 x (mid, leaf) enter/exit */
-			assert_int_equal(r.t[k].tally_seq, 2 + 4 * 20000);
-			workers++;
-		}
-		assert_int_equal(workers, 4);
-		cap_free(&c);
-		return;
+		/* worker enter/exit + 20000 x (mid, leaf) enter/exit */
+		assert_int_equal(r.t[k].tally_seq, 2 + 4 * 20000);
+		workers++;
 	}
-	fail_msg("three runs without a bye");
+	assert_int_equal(workers, 4);
+	cap_free(&c);
 }
 
 /* The reader goes away in the middle of a flood (killed: it reads nothing

@@ -491,32 +491,19 @@ static void test_stats_slow_reader(void **state)
 	const char *args[] = { "calls", "100000", NULL };
 
 	(void)state;
-	for (int tries = 0; tries < 3; tries++) {
-		struct cap c;
-		struct replay r;
-		struct sthread s;
+	struct cap c;
+	struct replay r;
+	struct sthread s;
 
-		cap_start(&c, "lib_traced", args, NULL);
-		cap_finish_slow(&c, 4096, 2);
-		assert_exit_0(&c);
-		cap_parse(&c);
-		replay(&c, &r, REPLAY_GAPS_COUNTED);
-		if (replay_check_accounting(&r) == 0) {
-			print_message("no bye (reader too late?), trying again\n");
-			cap_free(&c);
-			continue;
-		}
-		assert_true(r.t[0].tally_dropped > 100000);
-		stats_of(&c, c.spawned, c.spawned, &s);
-		stats_check_sums(&s);
-		assert_counts(&s, "main", 1, 0, 0);
-		assert_counts(&s, "main/mid", 100000, 0, 0);
-		assert_counts(&s, "main/mid/leaf", 100000, 0, 0);
-		stats_free(&s);
-		cap_free(&c);
-		return;
-	}
-	fail_msg("three runs without a bye");
+	run_slow_until_bye(&c, &r, args, 4096, 2);
+	assert_true(r.t[0].tally_dropped > 100000);
+	stats_of(&c, c.spawned, c.spawned, &s);
+	stats_check_sums(&s);
+	assert_counts(&s, "main", 1, 0, 0);
+	assert_counts(&s, "main/mid", 100000, 0, 0);
+	assert_counts(&s, "main/mid/leaf", 100000, 0, 0);
+	stats_free(&s);
+	cap_free(&c);
 }
 
 /* A reader that takes 4 KB every 2 ms while the final lines of 2000 paths
