@@ -394,8 +394,7 @@ static char *ptp_put_thread(char *p, struct ptp_thread *t, uint64_t ns)
 static char *ptp_put_drop(char *p, struct ptp_thread *t, uint64_t ns)
 {
 	p = ptp_head(p, "drop", 4, ns, t);
-	p = PTP_PUTS(p, ",\"count\":");
-	p = ptp_fmt_u64(p, t->lost);
+	p = PTP_PUT_U64(p, ",\"count\":", t->lost);
 	t->lost = 0;
 	return PTP_PUTS(p, "}\n");
 }
@@ -413,13 +412,10 @@ static char *ptp_put_tally(char *p, struct ptp_thread *t, uint64_t ns)
 	uint64_t unsent = ptp_stats_unsent(t);
 
 	p = ptp_head(p, "tally", 5, ns, t);
-	p = PTP_PUTS(p, ",\"seq\":");
-	p = ptp_fmt_u64(p, t->consumed + t->drops_seen);
-	p = PTP_PUTS(p, ",\"dropped\":");
-	p = ptp_fmt_u64(p, t->lost_total);
+	p = PTP_PUT_U64(p, ",\"seq\":", t->consumed + t->drops_seen);
+	p = PTP_PUT_U64(p, ",\"dropped\":", t->lost_total);
 	if (unsent) {
-		p = PTP_PUTS(p, ",\"stats_unsent\":");
-		p = ptp_fmt_u64(p, unsent);
+		p = PTP_PUT_U64(p, ",\"stats_unsent\":", unsent);
 	}
 	return PTP_PUTS(p, "}\n");
 }
@@ -463,25 +459,20 @@ size_t ptp_format_hello(char *buf)
 	char *p;
 
 	p = ptp_head(buf, "hello", 5, ptp_mono_ns(), NULL);
-	p = PTP_PUTS(p, ",\"v\":");
-	p = ptp_fmt_u64(p, PT_PROTOCOL_VERSION);
+	p = PTP_PUT_U64(p, ",\"v\":", PT_PROTOCOL_VERSION);
 	p = PTP_PUTS(p, ",\"ppid\":");
 	p = ptp_fmt_i64(p, ptp_g.ppid);
 	p = PTP_PUTS(p, ",\"prog\":");
 	p += ptp_json_str(p, PTP_NAME_MAX + 2, prog ? prog : "", prog ? strlen(prog) : 0);
-	p = PTP_PUTS(p, ",\"wall\":");
-	p = ptp_fmt_u64(p, ptp_wall_ns());
+	p = PTP_PUT_U64(p, ",\"wall\":", ptp_wall_ns());
 	if (ptp_g.depth_max != UINT32_MAX) {
-		p = PTP_PUTS(p, ",\"depth_max\":");
-		p = ptp_fmt_u64(p, ptp_g.depth_max);
+		p = PTP_PUT_U64(p, ",\"depth_max\":", ptp_g.depth_max);
 	}
 	if (ptp_g.stats_ms) {
-		p = PTP_PUTS(p, ",\"stats_ms\":");
-		p = ptp_fmt_u64(p, ptp_g.stats_ms);
+		p = PTP_PUT_U64(p, ",\"stats_ms\":", ptp_g.stats_ms);
 	}
 	if (ptp_g.min_duration) {
-		p = PTP_PUTS(p, ",\"min_duration\":");
-		p = ptp_fmt_u64(p, ptp_g.min_duration);
+		p = PTP_PUT_U64(p, ",\"min_duration\":", ptp_g.min_duration);
 	}
 	if (ptp_g.filter) {
 		p = PTP_PUTS(p, ",\"filter\":");
@@ -489,8 +480,7 @@ size_t ptp_format_hello(char *buf)
 		p += ptp_json_str(p, 2 * PTP_NAME_MAX + 2, ptp_g.filter, strlen(ptp_g.filter));
 	}
 	if (ptp_clock_step_ns()) {
-		p = PTP_PUTS(p, ",\"clock_step\":");
-		p = ptp_fmt_u64(p, ptp_clock_step_ns());
+		p = PTP_PUT_U64(p, ",\"clock_step\":", ptp_clock_step_ns());
 	}
 	if (ptp_g.binary)
 		p = PTP_PUTS(p, ",\"wire\":\"binary\"");
@@ -707,15 +697,12 @@ static int ptp_emit_rec(struct ptp_thread *t, const struct ptp_rec *r,
 	 * thread line, a sibling's exit), so not held to their order. */
 	p = ptp_head(p, ev, evlen, ptp_g.min_duration && evlen == 5
 		     ? ptp_clock_ns(r->ts) : ptp_thread_ns(t, r->ts), t);
-	p = PTP_PUTS(p, ",\"seq\":");
-	p = ptp_fmt_u64(p, seq);
-	p = PTP_PUTS(p, ",\"depth\":");
-	p = ptp_fmt_u64(p, depth);
+	p = PTP_PUT_U64(p, ",\"seq\":", seq);
+	p = PTP_PUT_U64(p, ",\"depth\":", depth);
 	*p++ = ',';
 	p = ptp_put(p, frag, len);
 	if (kind == PTP_EXIT_SITE || kind == PTP_EXIT_ADDR) {
-		p = PTP_PUTS(p, ",\"dur\":");
-		p = ptp_fmt_u64(p, r->dur);
+		p = PTP_PUT_U64(p, ",\"dur\":", r->dur);
 	} else if (kind == PTP_EXCEPTION) {
 		p = PTP_PUTS(p, ",\"type\":");
 		p += ptp_json_str(p, PTP_NAME_MAX / 2, e->text, e->type_len);
@@ -1220,11 +1207,9 @@ static void ptp_final_batch(int status, uint64_t dl, int full)
 	if (p) {
 		p = ptp_head(p, "bye", 3, ptp_mono_ns(), NULL);
 		if (status >= 0) {
-			p = PTP_PUTS(p, ",\"status\":");
-			p = ptp_fmt_u64(p, (uint64_t)status);
+			p = PTP_PUT_U64(p, ",\"status\":", (uint64_t)status);
 		}
-		p = PTP_PUTS(p, ",\"threads\":");
-		p = ptp_fmt_u64(p, ptp_nthreads);
+		p = PTP_PUT_U64(p, ",\"threads\":", ptp_nthreads);
 		p = PTP_PUTS(p, "}\n");
 		ptp_commit(p);
 		ptp_out_write(dl);

@@ -264,6 +264,8 @@ static inline char *ptp_put(char *p, const char *s, size_t n)
 	return p + n;
 }
 #define PTP_PUTS(p, lit) ptp_put((p), (lit), sizeof(lit) - 1)
+/* A literal key, then an unsigned number: `,"count":1200`. */
+#define PTP_PUT_U64(p, lit, v) ptp_fmt_u64(PTP_PUTS(p, lit), (v))
 
 /* Decimal, written straight into place: digit count from the bit length,
  * then four digits per 64-bit division and two per table lookup (a

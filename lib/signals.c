@@ -111,16 +111,13 @@ static size_t ptp_format_crash(char *buf, struct ptp_thread *t, int i,
 	 * open call. */
 	in = ptp_innermost_traced(t, &depth);
 
-	p = PTP_PUTS(p, "{\"ev\":\"exception\",\"ts\":");
-	p = ptp_fmt_u64(p, ptp_mono_ns());
+	p = PTP_PUT_U64(p, "{\"ev\":\"exception\",\"ts\":", ptp_mono_ns());
 	p = PTP_PUTS(p, ",\"pid\":");
 	p = ptp_fmt_i64(p, ptp_g.pid);
 	p = PTP_PUTS(p, ",\"tid\":");
 	p = ptp_fmt_i64(p, t->tid);
-	p = PTP_PUTS(p, ",\"seq\":");
-	p = ptp_fmt_u64(p, (uint64_t)t->seq + 1);
-	p = PTP_PUTS(p, ",\"depth\":");
-	p = ptp_fmt_u64(p, depth);
+	p = PTP_PUT_U64(p, ",\"seq\":", (uint64_t)t->seq + 1);
+	p = PTP_PUT_U64(p, ",\"depth\":", depth);
 	p = PTP_PUTS(p, ",\"fn\":");
 	/* Names get the room they have on enter lines (PTP_NAME_MAX), so that
 	 * a cached name - a long demangled C++ one too - is shown as it was

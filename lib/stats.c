@@ -560,11 +560,9 @@ static size_t ptp_entry_put(char *buf, const struct ptp_node *n, int other,
 	*key = count + exc + ab;
 	if (sent->gen == gen && sent->key == *key)
 		return 0;
-	p = PTP_PUTS(p, "{\"id\":");
-	p = ptp_fmt_u64(p, n->id);
+	p = PTP_PUT_U64(p, "{\"id\":", n->id);
 	if (sent->gen != gen) {
-		p = PTP_PUTS(p, ",\"parent\":");
-		p = ptp_fmt_u64(p, n->parent);
+		p = PTP_PUT_U64(p, ",\"parent\":", n->parent);
 		if (other) {
 			p = PTP_PUTS(p, ",\"fn\":\"(other paths)\",\"other\":true");
 		} else {
@@ -575,18 +573,12 @@ static size_t ptp_entry_put(char *buf, const struct ptp_node *n, int other,
 			p = ptp_put(p, frag, len);
 		}
 	}
-	p = PTP_PUTS(p, ",\"count\":");
-	p = ptp_fmt_u64(p, count);
-	p = PTP_PUTS(p, ",\"total\":");
-	p = ptp_fmt_u64(p, total);
-	p = PTP_PUTS(p, ",\"self\":");
-	p = ptp_fmt_u64(p, self);
-	p = PTP_PUTS(p, ",\"max\":");
-	p = ptp_fmt_u64(p, max);
-	p = PTP_PUTS(p, ",\"exc\":");
-	p = ptp_fmt_u64(p, exc);
-	p = PTP_PUTS(p, ",\"abandoned\":");
-	p = ptp_fmt_u64(p, ab);
+	p = PTP_PUT_U64(p, ",\"count\":", count);
+	p = PTP_PUT_U64(p, ",\"total\":", total);
+	p = PTP_PUT_U64(p, ",\"self\":", self);
+	p = PTP_PUT_U64(p, ",\"max\":", max);
+	p = PTP_PUT_U64(p, ",\"exc\":", exc);
+	p = PTP_PUT_U64(p, ",\"abandoned\":", ab);
 	p = PTP_PUTS(p, ",\"hist\":[");
 	for (unsigned i = 0; i < PTP_HIST_BUCKETS; i++) {
 		if (!b[i])
@@ -602,8 +594,7 @@ static size_t ptp_entry_put(char *buf, const struct ptp_node *n, int other,
 	}
 	*p++ = ']';
 	if (missing) {
-		p = PTP_PUTS(p, ",\"hist_missing\":");
-		p = ptp_fmt_u64(p, missing);
+		p = PTP_PUT_U64(p, ",\"hist_missing\":", missing);
 	}
 	*p++ = '}';
 	return (size_t)(p - buf);
