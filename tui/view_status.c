@@ -171,8 +171,8 @@ static void parts_fit(struct parts *ps, int width, int sepw)
 		}
 }
 
-/* What the figures leave out, each when it happened.  The first three
- * are troubles of the events that arrived: when every thread's figures
+/* What the figures leave out, each when it happened.  Some are troubles
+ * of the events that arrived (of_events): when every thread's figures
  * come from its writer's exact statistics, they concern the calls view
  * only (the paths view shows no path from events then), and the paths
  * view does not warn of them - jq, 56 M of 58 M events dropped, read
@@ -183,16 +183,16 @@ static void caveats(struct parts *ps, const struct status_info *si)
 	const struct model_stats *ms = &si->ms;
 	bool sample_only = ms->threads && ms->stats_threads == ms->threads &&
 			   si->view == VIEW_PATHS;
-	const struct { uint64_t n; const char *one, *many; } c[] = {
-		{ ms->calls_unfinished, "unfinished call", "unfinished calls" },
-		{ ms->depth_mismatches, "depth mismatch", "depth mismatches" },
-		{ ms->calls_nodur, "call without duration", "calls without duration" },
-		{ ms->calls_flattened, "call put flat (path limit)", "calls put flat (path limit)" },
+	const struct { uint64_t n; const char *one, *many; bool of_events; } c[] = {
+		{ ms->calls_unfinished, "unfinished call", "unfinished calls", true },
+		{ ms->depth_mismatches, "depth mismatch", "depth mismatches", true },
+		{ ms->calls_nodur, "call without duration", "calls without duration", true },
+		{ ms->calls_flattened, "call put flat (path limit)", "calls put flat (path limit)", false },
 	};
 	char n1[32];
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		if (c[i].n && !(sample_only && i < 3))
+		if (c[i].n && !(sample_only && c[i].of_events))
 			add(ps, draw_attr(COL_WARN), 4, "%s %s", draw_count(c[i].n, n1, sizeof(n1)),
 			    c[i].n == 1 ? c[i].one : c[i].many);
 }
